@@ -1,0 +1,143 @@
+"""The one settings object. Every knob is an environment variable prefixed ``FENLIU_``.
+
+Defaults suit the local stack on 127.0.0.1; the README's configuration table lists
+them all. Code receives a ``Settings`` instance; nothing reads the environment itself.
+"""
+
+from __future__ import annotations
+
+import ssl
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+
+
+class Settings(BaseSettings):
+    """Runtime configuration, read once from ``FENLIU_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="FENLIU_", env_file=None, extra="ignore")
+
+    # --- Kafka -------------------------------------------------------------------
+    kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers")
+    kafka_security_protocol: SecurityProtocol = "PLAINTEXT"
+    kafka_sasl_mechanism: SaslMechanism | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = Field(None, description="CA bundle for TLS to the broker")
+    kafka_ssl_certfile: Path | None = Field(None, description="client certificate (mTLS)")
+    kafka_ssl_keyfile: Path | None = Field(None, description="client key (mTLS)")
+    topic_prefix: str = Field("", description="prefix for every topic name (tests, tenants)")
+    topic_partitions: int = Field(6, ge=1, description="partitions for new topics")
+    topic_replication: int = Field(1, ge=1, description="replication factor for new topics")
+    schema_registry_url: str | None = Field(
+        None, description="Confluent schema registry; unset = Avro single-object encoding"
+    )
+
+    # --- Other services ----------------------------------------------------------
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_timeout_ms: int = Field(50, ge=1, description="router's budget for a team lookup")
+    metrics_port: int = Field(9108, ge=0, description="port of /metrics (0 = do not serve)")
+
+    # --- Privacy -----------------------------------------------------------------
+    phone_hmac_key: SecretStr = Field(
+        SecretStr("fenliu-dev-key-change-me"),
+        description="HMAC key that turns phone numbers into caller keys",
+    )
+
+    # --- Reference data ----------------------------------------------------------
+    taxonomy_file: Path = _DATA_DIR / "taxonomy.yaml"
+    jurisdiction_file: Path = _DATA_DIR / "jurisdictions.yaml"
+    sla_policy_file: Path = _DATA_DIR / "sla_policy.yaml"
+    local_timezone: str = "Asia/Shanghai"
+    max_future_skew_s: int = Field(300, ge=0, description="reject events this far ahead of now")
+
+    # --- Router ------------------------------------------------------------------
+    router_group: str = "fenliu-router"
+    router_batch_size: int = Field(500, ge=1)
+    router_poll_timeout_s: float = Field(0.5, gt=0)
+
+    # --- Local stack ---------------------------------------------------------------
+    state_dir: Path = Field(Path(".fenliu"), description="data and logs of the local stack")
+    kafka_version: str = "3.9.1"
+    kafka_port: int = 9092
+    kafka_controller_port: int = 9094
+    redis_port: int = 6379
+    prometheus_port: int = 9090
+    alertmanager_port: int = 9093
+
+    def topic(self, name: str) -> str:
+        """The physical topic name for a catalogue name."""
+        return f"{self.topic_prefix}{name}"
+
+    def confluent_config(self, **extra: Any) -> dict[str, Any]:
+        """librdkafka configuration for confluent-kafka clients, security included."""
+        conf: dict[str, Any] = {
+            "bootstrap.servers": self.kafka_bootstrap,
+            "security.protocol": self.kafka_security_protocol,
+        }
+        if self.kafka_sasl_mechanism:
+            conf["sasl.mechanism"] = self.kafka_sasl_mechanism
+            conf["sasl.username"] = self.kafka_sasl_username or ""
+            conf["sasl.password"] = (
+                self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else ""
+            )
+        if self.kafka_ssl_cafile:
+            conf["ssl.ca.location"] = str(self.kafka_ssl_cafile)
+        if self.kafka_ssl_certfile:
+            conf["ssl.certificate.location"] = str(self.kafka_ssl_certfile)
+        if self.kafka_ssl_keyfile:
+            conf["ssl.key.location"] = str(self.kafka_ssl_keyfile)
+        conf.update(extra)
+        return conf
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """TLS context for aiokafka/faust, or None when the broker speaks plaintext."""
+        if "SSL" not in self.kafka_security_protocol:
+            return None
+        ctx = ssl.create_default_context(
+            cafile=str(self.kafka_ssl_cafile) if self.kafka_ssl_cafile else None
+        )
+        if self.kafka_ssl_certfile:
+            ctx.load_cert_chain(
+                str(self.kafka_ssl_certfile),
+                str(self.kafka_ssl_keyfile) if self.kafka_ssl_keyfile else None,
+            )
+        return ctx
+
+    def faust_credentials(self) -> Any:
+        """faust ``broker_credentials`` matching ``confluent_config``'s security settings."""
+        import faust  # imported here: only the Faust worker pays for it
+
+        ctx = self.ssl_context()
+        if self.kafka_sasl_mechanism:
+            password = (
+                self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else ""
+            )
+            username = self.kafka_sasl_username or ""
+            if self.kafka_sasl_mechanism == "PLAIN":
+                return faust.SASLCredentials(
+                    username=username, password=password, ssl_context=ctx
+                )
+            return faust.SASLCredentials(
+                username=username,
+                password=password,
+                ssl_context=ctx,
+                mechanism=self.kafka_sasl_mechanism,
+            )
+        if ctx is not None:
+            return faust.SSLCredentials(ctx)
+        return None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once (CLI entry points only)."""
+    return Settings()
