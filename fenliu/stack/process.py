@@ -1,0 +1,101 @@
+"""Detached processes tracked by PID files, and the small waits around them.
+
+A PID file holds the PID and the process's start time, so a recycled PID that now
+belongs to someone else's process is never taken for ours (and never signalled).
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import psutil
+
+_START_TIME_TOLERANCE_S = 1.0
+
+
+def port_answers(port: int, host: str = "127.0.0.1", timeout_s: float = 0.5) -> bool:
+    """True when something accepts TCP connections on ``host:port``."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
+
+
+def spawn(argv: Sequence[str], log_file: Path, pid_file: Path, cwd: Path) -> subprocess.Popen[bytes]:
+    """Start ``argv`` in its own session, output appended to ``log_file``, and record it.
+
+    Its own session keeps it alive after the ``fenliu`` command exits and away from
+    the terminal's Ctrl-C.
+    """
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("ab") as log:
+        log.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} start: {argv[0]}\n".encode())
+        log.flush()
+        proc = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+        )
+    started = psutil.Process(proc.pid).create_time()
+    pid_file.write_text(f"{proc.pid} {started}\n")
+    return proc
+
+
+def owned_process(pid_file: Path) -> psutil.Process | None:
+    """The live process recorded in ``pid_file``, or None (missing, stale or recycled)."""
+    try:
+        pid_text, started_text = pid_file.read_text().split()
+        proc = psutil.Process(int(pid_text))
+        same_start = abs(proc.create_time() - float(started_text)) < _START_TIME_TOLERANCE_S
+        if same_start and proc.status() != psutil.STATUS_ZOMBIE:
+            return proc
+    except (OSError, ValueError, psutil.Error):
+        pass
+    return None
+
+
+def stop(pid_file: Path, timeout_s: float) -> int | None:
+    """SIGTERM the recorded process, SIGKILL it after ``timeout_s``; return its PID if any."""
+    proc = owned_process(pid_file)
+    if proc is None:
+        pid_file.unlink(missing_ok=True)
+        return None
+    try:
+        proc.terminate()
+        _, alive = psutil.wait_procs([proc], timeout=timeout_s)
+        for straggler in alive:
+            straggler.kill()
+        psutil.wait_procs(alive, timeout=5)
+    except psutil.NoSuchProcess:
+        pass
+    pid_file.unlink(missing_ok=True)
+    return proc.pid
+
+
+def wait_for(check: Callable[[], bool], timeout_s: float, interval_s: float = 0.25) -> bool:
+    """Poll ``check`` until it is true or ``timeout_s`` passed; the final answer."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if check():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval_s)
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    """The last ``lines`` lines of a log file (empty when it does not exist)."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
