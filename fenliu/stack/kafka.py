@@ -74,7 +74,8 @@ class Kafka(Service):
             raise StackError(f"kafka-storage {args[0]} failed:\n{result.stdout}{result.stderr}")
         return result.stdout.strip()
 
-    def _write_server_properties(self) -> Path:
+    def write_server_properties(self) -> Path:
+        """Render deploy/kafka/server.properties.in with the settings' ports and data dir."""
         data_dir = self.workdir / "data"
         data_dir.mkdir(parents=True, exist_ok=True)
         template = Template((self._deploy / "server.properties.in").read_text())
@@ -102,7 +103,7 @@ class Kafka(Service):
 
     def command(self) -> list[str]:
         classpath = self.resolve_classpath()
-        properties = self._write_server_properties()
+        properties = self.write_server_properties()
         if not (self.workdir / "data" / "meta.properties").exists():
             cluster_id = self._cluster_id(classpath)
             self._run_tool(

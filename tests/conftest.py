@@ -1,0 +1,159 @@
+"""Fixtures for tests against the real local stack (``./dev up`` or ``./dev test``).
+
+Nothing here is mocked or skipped: a test that asks for Kafka or Redis talks to the
+broker and server on 127.0.0.1, and fails loudly when they are not running. Each
+test session gets its own topic prefix, each test its own topics, consumer group
+and Redis key prefix, so several engineers can run tests on one stack at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import redis
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from fenliu.settings import Settings
+
+KAFKA_ANSWER_TIMEOUT_S = 10.0
+ADMIN_TIMEOUT_S = 30.0
+# Tests use their own Redis database so they never touch the dev stack's data in db 0.
+TEST_REDIS_DB = 15
+
+TopicFactory = Callable[..., str]
+
+
+def _unique(label: str) -> str:
+    return f"{label}-{uuid.uuid4().hex[:10]}"
+
+
+def _redis_url_with_db(url: str, db: int) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+def _wait_all(futures: dict[str, Any], ignore: tuple[int, ...] = ()) -> None:
+    """Wait for AdminClient futures; errors whose code is in ``ignore`` are expected."""
+    for future in futures.values():
+        try:
+            future.result(timeout=ADMIN_TIMEOUT_S)
+        except KafkaException as error:
+            if error.args[0].code() not in ignore:
+                raise
+
+
+def _delete_topics(admin: AdminClient, names: list[str]) -> None:
+    if names:
+        _wait_all(admin.delete_topics(names), ignore=(KafkaError.UNKNOWN_TOPIC_OR_PART,))
+
+
+@pytest.fixture(scope="session")
+def settings() -> Iterator[Settings]:
+    """Settings for this test session: a unique topic prefix and Redis db 15.
+
+    Fails (never skips) when Kafka does not answer, and deletes every topic with the
+    session's prefix at the end, including those the code under test created.
+    """
+    base = Settings()
+    session_settings = base.model_copy(
+        update={
+            "topic_prefix": f"test-{uuid.uuid4().hex[:12]}-",
+            "redis_url": _redis_url_with_db(base.redis_url, TEST_REDIS_DB),
+        }
+    )
+    admin = AdminClient(session_settings.confluent_config())
+    try:
+        metadata = admin.list_topics(timeout=KAFKA_ANSWER_TIMEOUT_S)
+    except KafkaException as error:
+        pytest.fail(
+            f"Kafka at {session_settings.kafka_bootstrap} did not answer within "
+            f"{KAFKA_ANSWER_TIMEOUT_S:.0f} s ({error}): run ./dev up or ./dev test",
+            pytrace=False,
+        )
+    if not metadata.brokers:
+        pytest.fail(
+            f"Kafka at {session_settings.kafka_bootstrap} lists no broker: run ./dev up",
+            pytrace=False,
+        )
+    yield session_settings
+    leftovers = [
+        name
+        for name in admin.list_topics(timeout=ADMIN_TIMEOUT_S).topics
+        if name.startswith(session_settings.topic_prefix)
+    ]
+    _delete_topics(admin, leftovers)
+
+
+@pytest.fixture(scope="session")
+def kafka_admin(settings: Settings) -> AdminClient:
+    """An AdminClient on the stack's broker, with the settings' security config."""
+    return AdminClient(settings.confluent_config())
+
+
+@pytest.fixture()
+def isolated_settings(settings: Settings) -> Settings:
+    """The session settings with a prefix of this test's own: catalogue names never clash."""
+    return settings.model_copy(update={"topic_prefix": f"{settings.topic_prefix}{_unique('t')}-"})
+
+
+@pytest.fixture()
+def topic_factory(isolated_settings: Settings, kafka_admin: AdminClient) -> Iterator[TopicFactory]:
+    """Create real topics for one test and delete them afterwards.
+
+    ``topic_factory("raw.110", partitions=3)`` creates ``isolated_settings.topic("raw.110")``
+    (pass ``isolated_settings`` to the code under test so it finds it); without a name
+    a random one is made. Returns the physical topic name.
+    """
+    created: list[str] = []
+
+    def create(
+        name: str | None = None, *, partitions: int = 1, config: dict[str, str] | None = None
+    ) -> str:
+        physical = isolated_settings.topic(name or _unique("topic"))
+        new_topic = NewTopic(
+            physical, num_partitions=partitions, replication_factor=1, config=config or {}
+        )
+        _wait_all(kafka_admin.create_topics([new_topic], operation_timeout=ADMIN_TIMEOUT_S))
+        created.append(physical)
+        return physical
+
+    yield create
+    _delete_topics(kafka_admin, created)
+
+
+@pytest.fixture()
+def consumer_group(kafka_admin: AdminClient) -> Iterator[str]:
+    """A consumer group id no other test uses; deleted afterwards when it is empty."""
+    group = _unique("test-group")
+    yield group
+    try:
+        _wait_all(kafka_admin.delete_consumer_groups([group], request_timeout=ADMIN_TIMEOUT_S))
+    except KafkaException:
+        pass  # never joined, or members still closing: the broker expires it anyway
+
+
+@pytest.fixture()
+def redis_prefix() -> str:
+    """A key prefix of this test's own; ``redis_client`` deletes its keys afterwards."""
+    return f"{_unique('test')}:"
+
+
+@pytest.fixture()
+def redis_client(settings: Settings, redis_prefix: str) -> Iterator[redis.Redis]:
+    """A client on the stack's Redis (db 15); keys under ``redis_prefix`` are removed after."""
+    client = redis.Redis.from_url(settings.redis_url, socket_timeout=5.0)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        pytest.fail(f"Redis at {settings.redis_url} does not answer ({error}): run ./dev up",
+                    pytrace=False)
+    yield client
+    stale = list(client.scan_iter(match=f"{redis_prefix}*", count=500))
+    if stale:
+        client.delete(*stale)
+    client.close()
