@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     # --- Other services ----------------------------------------------------------
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_timeout_ms: int = Field(50, ge=1, description="router's budget for a team lookup")
+    team_search_radius_km: float = Field(
+        5.0, gt=0, description="how far from the scene an available team may be (GEOSEARCH radius)"
+    )
+    team_key_prefix: str = Field(
+        "fenliu:teams", description="prefix of the Redis keys of the team directory"
+    )
     metrics_port: int = Field(9108, ge=0, description="port of /metrics (0 = do not serve)")
 
     # --- Privacy -----------------------------------------------------------------
@@ -58,6 +64,14 @@ class Settings(BaseSettings):
     sla_policy_file: Path = _DATA_DIR / "sla_policy.yaml"
     local_timezone: str = "Asia/Shanghai"
     max_future_skew_s: int = Field(300, ge=0, description="reject events this far ahead of now")
+    max_text_chars: int = Field(
+        4000, ge=1, description="reject calls/tickets whose text is longer (TEXT_TOO_LONG)"
+    )
+    phone_default_area_code: str | None = Field(
+        None,
+        pattern=r"^0?\d{2,3}$",
+        description="area code (e.g. 0576) completing local landline numbers given without one",
+    )
 
     # --- Router ------------------------------------------------------------------
     router_group: str = "fenliu-router"
