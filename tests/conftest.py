@@ -150,8 +150,9 @@ def redis_client(settings: Settings, redis_prefix: str) -> Iterator[redis.Redis]
     try:
         client.ping()
     except redis.RedisError as error:
-        pytest.fail(f"Redis at {settings.redis_url} does not answer ({error}): run ./dev up",
-                    pytrace=False)
+        pytest.fail(
+            f"Redis at {settings.redis_url} does not answer ({error}): run ./dev up", pytrace=False
+        )
     yield client
     stale = list(client.scan_iter(match=f"{redis_prefix}*", count=500))
     if stale:

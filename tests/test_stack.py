@@ -58,7 +58,8 @@ def test_status_reports_all_four_up_with_their_ports(settings: Settings) -> None
         "alertmanager": settings.alertmanager_port,
         "prometheus": settings.prometheus_port,
     }
-    rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if "│" in line}
+    table_rows = [line for line in result.stdout.splitlines() if "│" in line]
+    rows = {line.split("│")[1].strip(): line for line in table_rows}
     assert set(rows) == set(expected_ports)
     for name, port in expected_ports.items():
         assert str(port) in rows[name]
@@ -95,7 +96,9 @@ def test_kafka_answers_metadata_and_carries_a_message(
 def test_kafka_refuses_to_auto_create_topics(settings: Settings) -> None:
     producer = Producer(settings.confluent_config(**{"message.timeout.ms": 3000}))
     errors: list[str] = []
-    producer.produce(settings.topic("never-created"), b"x", on_delivery=lambda e, _: errors.append(str(e)))
+    producer.produce(
+        settings.topic("never-created"), b"x", on_delivery=lambda e, _: errors.append(str(e))
+    )
     producer.flush(10)
     assert errors and errors[0] != "None"
 

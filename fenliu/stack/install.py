@@ -22,7 +22,12 @@ REQUIRED_BINARIES: dict[tuple[str, ...], str] = {
 }
 
 # System services that Debian may start on install and that would hold our ports.
-_DEBIAN_SERVICES = ("redis-server", "prometheus", "prometheus-alertmanager", "prometheus-node-exporter")
+_DEBIAN_SERVICES = (
+    "redis-server",
+    "prometheus",
+    "prometheus-alertmanager",
+    "prometheus-node-exporter",
+)
 
 
 def missing_packages() -> list[str]:
@@ -50,7 +55,10 @@ def _stop_debian_services(report: Callable[[str], None]) -> None:
     for name in _DEBIAN_SERVICES:
         if os.path.exists(f"/etc/init.d/{name}"):
             subprocess.run(
-                ["service", name, "stop"], capture_output=True, stdin=subprocess.DEVNULL, check=False
+                ["service", name, "stop"],
+                capture_output=True,
+                stdin=subprocess.DEVNULL,
+                check=False,
             )
             report(f"stopped the system's {name} service (if it was running)")
 
@@ -61,7 +69,9 @@ def install(settings: Settings, report: Callable[[str], None] = print) -> list[s
     if packages:
         sudo = [] if os.geteuid() == 0 else ["sudo"]
         _run([*sudo, "apt-get", "update", "-q"], report)
-        _run([*sudo, "apt-get", "install", "-y", "-q", "--no-install-recommends", *packages], report)
+        _run(
+            [*sudo, "apt-get", "install", "-y", "-q", "--no-install-recommends", *packages], report
+        )
         _stop_debian_services(report)
     else:
         report("apt packages: all present")

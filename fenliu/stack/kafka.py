@@ -12,8 +12,8 @@ from pathlib import Path
 from string import Template
 
 from fenliu.stack.layout import StackError
-from fenliu.stack.services import LOCALHOST, Service, find_binary
 from fenliu.stack.process import port_answers
+from fenliu.stack.services import LOCALHOST, Service, find_binary
 
 
 class Kafka(Service):

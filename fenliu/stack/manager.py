@@ -43,7 +43,9 @@ def _services(settings: Settings, only: Sequence[str] | None) -> list[Service]:
     wanted = list(only) if only else list(SERVICE_NAMES)
     unknown = sorted(set(wanted) - set(SERVICE_NAMES))
     if unknown:
-        raise StackError(f"unknown service(s) {', '.join(unknown)}; known: {', '.join(SERVICE_NAMES)}")
+        raise StackError(
+            f"unknown service(s) {', '.join(unknown)}; known: {', '.join(SERVICE_NAMES)}"
+        )
     layout = StackLayout.from_settings(settings)
     return [cls(settings, layout) for cls in SERVICE_CLASSES if cls.name in wanted]
 
@@ -131,7 +133,9 @@ def up(settings: Settings, only: Sequence[str] | None = None, report: Report = p
     return started
 
 
-def down(settings: Settings, only: Sequence[str] | None = None, report: Report = print) -> list[str]:
+def down(
+    settings: Settings, only: Sequence[str] | None = None, report: Report = print
+) -> list[str]:
     """Stop the services this state dir started (SIGTERM, then SIGKILL); return their names."""
     services = _services(settings, only)
     stopped: list[str] = []

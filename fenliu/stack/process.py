@@ -26,7 +26,9 @@ def port_answers(port: int, host: str = "127.0.0.1", timeout_s: float = 0.5) -> 
         return False
 
 
-def spawn(argv: Sequence[str], log_file: Path, pid_file: Path, cwd: Path) -> subprocess.Popen[bytes]:
+def spawn(
+    argv: Sequence[str], log_file: Path, pid_file: Path, cwd: Path
+) -> subprocess.Popen[bytes]:
     """Start ``argv`` in its own session, output appended to ``log_file``, and record it.
 
     Its own session keeps it alive after the ``fenliu`` command exits and away from
