@@ -24,8 +24,11 @@ from redis.retry import Retry
 
 from fenliu.processors.jurisdiction import Jurisdiction
 from fenliu.processors.route import TeamPick, TeamQuery
+from fenliu.settings import Settings
 
 DEFAULT_PREFIX = "fenliu:teams"
+DEFAULT_RADIUS_KM = 5.0
+WRITE_TIMEOUT_S = 5.0  # registering teams is not on the router's hot path
 
 
 class TeamState(StrEnum):
@@ -50,17 +53,40 @@ class UnknownTeam(KeyError):
 class TeamDirectory:
     """Team positions and duty states in Redis; nearest-available-team lookups."""
 
-    def __init__(self, client: redis.Redis, timeout_s: float, key_prefix: str = DEFAULT_PREFIX) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        timeout_s: float,
+        key_prefix: str = DEFAULT_PREFIX,
+        radius_km: float = DEFAULT_RADIUS_KM,
+    ) -> None:
         self._client = client
         self._prefix = key_prefix
         self._lookup = _client_with_timeout(client, timeout_s)
+        self.radius_km = radius_km
+        self._owns_client = False
 
     @classmethod
-    def from_url(cls, url: str, timeout_s: float, key_prefix: str = DEFAULT_PREFIX) -> TeamDirectory:
-        return cls(redis.Redis.from_url(url), timeout_s, key_prefix)
+    def from_url(
+        cls, url: str, timeout_s: float, key_prefix: str = DEFAULT_PREFIX,
+        radius_km: float = DEFAULT_RADIUS_KM,
+    ) -> TeamDirectory:
+        directory = cls(redis.Redis.from_url(url, socket_timeout=WRITE_TIMEOUT_S), timeout_s,
+                        key_prefix, radius_km)
+        directory._owns_client = True
+        return directory
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TeamDirectory:
+        """The directory the router uses: ``redis_url``, ``redis_timeout_ms``, ``team_*`` settings."""
+        return cls.from_url(settings.redis_url, settings.redis_timeout_ms / 1000,
+                            settings.team_key_prefix, settings.team_search_radius_km)
 
     def close(self) -> None:
+        """Close the lookup pool, and the client too when ``from_url`` made it."""
         self._lookup.close()
+        if self._owns_client:
+            self._client.close()
 
     # --- keys -------------------------------------------------------------------------
     def available_key(self, town_code: str) -> str:
@@ -122,16 +148,23 @@ class TeamDirectory:
         return {k.decode(): v.decode() for k, v in raw.items()} or None
 
     # --- lookups ----------------------------------------------------------------------
-    def nearest(self, town_code: str, lon: float, lat: float, radius_km: float) -> TeamPick | None:
-        """The closest AVAILABLE team of the town within ``radius_km``, or None."""
+    def nearest(
+        self, town_code: str, lon: float, lat: float, radius_km: float | None = None
+    ) -> TeamPick | None:
+        """The closest AVAILABLE team of the town within ``radius_km`` (default: the directory's)."""
         return self.nearest_many([TeamQuery(town_code, lon, lat)], radius_km)[0]
 
     def nearest_many(
-        self, queries: Sequence[TeamQuery], radius_km: float = 5.0
+        self, queries: Sequence[TeamQuery], radius_km: float | None = None
     ) -> list[TeamPick | None]:
-        """``nearest`` for a whole batch in one pipelined round trip, in the order of ``queries``."""
+        """``nearest`` for a whole batch in one pipelined round trip, in the order of ``queries``.
+
+        Raises ``TeamLookupTimeout`` when Redis does not answer within the budget or
+        cannot be reached; the caller routes the batch with ``team_lookup_failed=True``.
+        """
         if not queries:
             return []
+        radius_km = self.radius_km if radius_km is None else radius_km
         pipe = self._lookup.pipeline(transaction=False)
         for q in queries:
             pipe.geosearch(self.available_key(q.town_code), longitude=q.lon, latitude=q.lat,
@@ -139,7 +172,9 @@ class TeamDirectory:
         try:
             replies = pipe.execute()
         except (redis.TimeoutError, redis.ConnectionError) as exc:
-            self._lookup.connection_pool.disconnect()  # a late reply must not answer the next batch
+            # redis-py drops a timed-out connection; drop the rest too, so that no late
+            # reply can ever answer the next batch's question.
+            self._lookup.connection_pool.disconnect()
             raise TeamLookupTimeout(f"team lookup of {len(queries)} queries: {exc}") from exc
         return [_pick(reply) for reply in replies]
 

@@ -132,3 +132,17 @@ def test_unreachable_redis_raises_team_lookup_timeout() -> None:
     with pytest.raises(TeamLookupTimeout):
         teams.nearest_many([TeamQuery(TOWN, *SCENE)], radius_km=5)
     teams.close()
+
+
+def test_from_settings_uses_the_configured_radius_and_prefix(settings: Settings, redis_prefix: str,
+                                                            redis_client: redis.Redis) -> None:
+    configured = settings.model_copy(update={"team_key_prefix": f"{redis_prefix}cfg",
+                                             "team_search_radius_km": 1.0})
+    teams = TeamDirectory.from_settings(configured)
+    try:
+        place(teams, "two-km-away", 121.0705, 28.860)
+        assert redis_client.exists(f"{redis_prefix}cfg:available:{TOWN}")
+        assert teams.nearest(TOWN, *SCENE) is None
+        assert teams.nearest(TOWN, *SCENE, radius_km=3).team_id == "two-km-away"
+    finally:
+        teams.close()
