@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 import shapely
-from shapely import STRtree
-
 from fenliu.processors.model import Location
+from shapely import STRtree
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -24,7 +23,7 @@ EARTH_RADIUS_KM = 6371.0088
 class PlaceMethod(StrEnum):
     """How the town was found, strongest first."""
 
-    ADMIN_CODE = "ADMIN_CODE"  # the record carried a known 9-digit town code (or a longer one under it)
+    ADMIN_CODE = "ADMIN_CODE"  # a known 9-digit town code, or a longer code under one
     POLYGON = "POLYGON"  # the point lies in (or on the edge of) the town's polygon
     NEAREST_CENTROID = "NEAREST_CENTROID"  # outside every polygon, but near enough a town's centre
     DEFAULT_TOWN = "DEFAULT_TOWN"  # nothing usable: the county itself (its command centre) takes it
@@ -112,7 +111,9 @@ class Jurisdiction:
         for town, polygon in zip(self.towns, self._polygons, strict=True):
             if not polygon.is_valid or polygon.area == 0:
                 raise ValueError(f"town {town.code} has an invalid polygon")
-            outside = [g.code for g in town.grids if not polygon.covers(shapely.Point(g.lon, g.lat))]
+            outside = [
+                g.code for g in town.grids if not polygon.covers(shapely.Point(g.lon, g.lat))
+            ]
             if not polygon.covers(shapely.Point(town.lon, town.lat)) or outside:
                 raise ValueError(f"town {town.code}: centre or grids {outside} outside its polygon")
         self._tree = STRtree(self._polygons)
@@ -122,9 +123,7 @@ class Jurisdiction:
         for i, polygon in enumerate(self._polygons):
             for j in self._tree.query(polygon, predicate="intersects"):
                 if j > i and polygon.intersection(self._polygons[j]).area > 1e-12:
-                    raise ValueError(
-                        f"towns {self.towns[i].code} and {self.towns[j].code} overlap"
-                    )
+                    raise ValueError(f"towns {self.towns[i].code} and {self.towns[j].code} overlap")
 
     def town(self, code: str) -> Town | None:
         """The town with this code, the county default for the county's own code, else None."""
@@ -163,7 +162,9 @@ class Jurisdiction:
             return None
         return self._by_code[best[1]]
 
-    def _place(self, town: Town, method: PlaceMethod, lon: float | None, lat: float | None) -> Place:
+    def _place(
+        self, town: Town, method: PlaceMethod, lon: float | None, lat: float | None
+    ) -> Place:
         grid = nearest_grid(town, lon, lat) if lon is not None and lat is not None else None
         return Place(town, grid, method, lon, lat)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from fenliu.processors.model import CaseEvent, InvalidEvent, Location, RejectReason, Source
 from fenliu.processors.phone import caller_key_for, scrub_phone_numbers
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MS = timedelta(milliseconds=1)
 #: Nothing before 2000-01-01T00:00Z is a live call: such a time is a broken clock or a 0.
 EARLIEST_MS = 946_684_800_000
@@ -44,8 +44,15 @@ def normalise_call110(record: Mapping[str, Any], ctx: NormaliseContext) -> CaseE
     source_id = _required_str(record, "call_id")
     received_at_ms = _required_time(record, "received_at", ctx)
     text = _clean_text(record.get("content"))
-    return _build(Source.CALL_110, source_id, received_at_ms, text, record, ctx,
-                  category=_optional_str(record.get("alarm_type")))
+    return _build(
+        Source.CALL_110,
+        source_id,
+        received_at_ms,
+        text,
+        record,
+        ctx,
+        category=_optional_str(record.get("alarm_type")),
+    )
 
 
 def normalise_ticket12345(record: Mapping[str, Any], ctx: NormaliseContext) -> CaseEvent:
@@ -54,8 +61,15 @@ def normalise_ticket12345(record: Mapping[str, Any], ctx: NormaliseContext) -> C
     received_at_ms = _required_time(record, "created_at", ctx)
     parts = [_clean_text(record.get("title")), _clean_text(record.get("content"))]
     text = "\n".join(part for part in parts if part)
-    return _build(Source.TICKET_12345, source_id, received_at_ms, text, record, ctx,
-                  category=_optional_str(record.get("category")))
+    return _build(
+        Source.TICKET_12345,
+        source_id,
+        received_at_ms,
+        text,
+        record,
+        ctx,
+        category=_optional_str(record.get("category")),
+    )
 
 
 def _build(
@@ -124,18 +138,22 @@ def _required_time(record: Mapping[str, Any], field: str, ctx: NormaliseContext)
 def to_epoch_ms(value: Any, field: str = "time") -> int:
     """Milliseconds since the epoch from fastavro's aware ``datetime`` (naive = UTC) or an int."""
     if isinstance(value, datetime):
-        aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
         return (aware - _EPOCH) // _ONE_MS
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    raise InvalidEvent(RejectReason.MISSING_FIELD, f"{field} is not a timestamp: {type(value).__name__}")
+    raise InvalidEvent(
+        RejectReason.MISSING_FIELD, f"{field} is not a timestamp: {type(value).__name__}"
+    )
 
 
 def _location(record: Mapping[str, Any], ctx: NormaliseContext) -> Location:
     lon, lat = record.get("longitude"), record.get("latitude")
     if (lon is None) != (lat is None):
         given = "longitude" if lat is None else "latitude"
-        raise InvalidEvent(RejectReason.MISSING_FIELD, f"{given} given without the other coordinate")
+        raise InvalidEvent(
+            RejectReason.MISSING_FIELD, f"{given} given without the other coordinate"
+        )
     if lon is not None:
         try:
             lon, lat = float(lon), float(lat)
@@ -147,7 +165,8 @@ def _location(record: Mapping[str, Any], ctx: NormaliseContext) -> Location:
         inside = math.isfinite(lon) and math.isfinite(lat)
         if not (inside and min_lon <= lon <= max_lon and min_lat <= lat <= max_lat):
             raise InvalidEvent(
-                RejectReason.COORDINATES_OUTSIDE_CHINA, f"lon={lon!r} lat={lat!r} outside {ctx.bbox}"
+                RejectReason.COORDINATES_OUTSIDE_CHINA,
+                f"lon={lon!r} lat={lat!r} outside {ctx.bbox}",
             )
     address = _optional_str(record.get("address"))
     return Location(

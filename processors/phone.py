@@ -17,7 +17,9 @@ from phonenumbers import NumberParseException, PhoneNumberFormat
 REGION = "CN"
 
 #: What the switch or the hotline writes when the number is not known.
-UNKNOWN_MARKERS = frozenset({"", "未知", "无", "不详", "匿名", "unknown", "anonymous", "null", "none"})
+UNKNOWN_MARKERS = frozenset(
+    {"", "未知", "无", "不详", "匿名", "unknown", "anonymous", "null", "none"}
+)
 
 #: Numbers that are never a citizen: a call "from" 110 or 12345 is a transfer artefact,
 #: and keying it would merge every transfer into one caller.

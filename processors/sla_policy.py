@@ -9,18 +9,27 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from fenliu.processors.model import Classification, Deadline, Route
 
 #: The closed loop's order; breaks ties between stages due at the same instant.
-STAGE_ORDER = ("SIGN", "RESPOND", "DEPART", "PHONE", "ARRIVE", "CLOSE", "ACCEPT", "FEEDBACK",
-               "FOLLOW_UP")
+STAGE_ORDER = (
+    "SIGN",
+    "RESPOND",
+    "DEPART",
+    "PHONE",
+    "ARRIVE",
+    "CLOSE",
+    "ACCEPT",
+    "FEEDBACK",
+    "FOLLOW_UP",
+)
 NEXT_DAY_END = "next_day_end"
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNIT_MS = {"s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,11 +19,11 @@ from enum import StrEnum
 from typing import Any
 
 import redis
+from fenliu.processors.jurisdiction import Jurisdiction
+from fenliu.processors.route import TeamPick, TeamQuery
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from fenliu.processors.jurisdiction import Jurisdiction
-from fenliu.processors.route import TeamPick, TeamQuery
 from fenliu.settings import Settings
 
 DEFAULT_PREFIX = "fenliu:teams"
@@ -68,19 +68,30 @@ class TeamDirectory:
 
     @classmethod
     def from_url(
-        cls, url: str, timeout_s: float, key_prefix: str = DEFAULT_PREFIX,
+        cls,
+        url: str,
+        timeout_s: float,
+        key_prefix: str = DEFAULT_PREFIX,
         radius_km: float = DEFAULT_RADIUS_KM,
     ) -> TeamDirectory:
-        directory = cls(redis.Redis.from_url(url, socket_timeout=WRITE_TIMEOUT_S), timeout_s,
-                        key_prefix, radius_km)
+        directory = cls(
+            redis.Redis.from_url(url, socket_timeout=WRITE_TIMEOUT_S),
+            timeout_s,
+            key_prefix,
+            radius_km,
+        )
         directory._owns_client = True
         return directory
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TeamDirectory:
         """The directory the router uses: ``redis_url``, ``redis_timeout_ms``, ``team_*`` settings."""
-        return cls.from_url(settings.redis_url, settings.redis_timeout_ms / 1000,
-                            settings.team_key_prefix, settings.team_search_radius_km)
+        return cls.from_url(
+            settings.redis_url,
+            settings.redis_timeout_ms / 1000,
+            settings.team_key_prefix,
+            settings.team_search_radius_km,
+        )
 
     def close(self) -> None:
         """Close the lookup pool, and the client too when ``from_url`` made it."""
@@ -113,8 +124,13 @@ class TeamDirectory:
             pipe.zrem(self.available_key(previous_town.decode()), team_id)
         pipe.hset(
             self.team_key(team_id),
-            mapping={"name": name, "town_code": town_code, "state": state.value,
-                     "lon": repr(lon), "lat": repr(lat)},
+            mapping={
+                "name": name,
+                "town_code": town_code,
+                "state": state.value,
+                "lon": repr(lon),
+                "lat": repr(lat),
+            },
         )
         self._place(pipe, team_id, town_code, lon, lat, state)
         pipe.execute()
@@ -130,13 +146,16 @@ class TeamDirectory:
         lon = float(fields[1]) if lon is None else lon
         lat = float(fields[2]) if lat is None else lat
         pipe = self._client.pipeline(transaction=True)
-        pipe.hset(self.team_key(team_id),
-                  mapping={"state": state.value, "lon": repr(lon), "lat": repr(lat)})
+        pipe.hset(
+            self.team_key(team_id),
+            mapping={"state": state.value, "lon": repr(lon), "lat": repr(lat)},
+        )
         self._place(pipe, team_id, town_code, lon, lat, state)
         pipe.execute()
 
-    def _place(self, pipe: Any, team_id: str, town: str, lon: float, lat: float,
-               state: TeamState) -> None:
+    def _place(
+        self, pipe: Any, team_id: str, town: str, lon: float, lat: float, state: TeamState
+    ) -> None:
         if state is TeamState.AVAILABLE:
             pipe.geoadd(self.available_key(town), (lon, lat, team_id))
         else:
@@ -167,8 +186,16 @@ class TeamDirectory:
         radius_km = self.radius_km if radius_km is None else radius_km
         pipe = self._lookup.pipeline(transaction=False)
         for q in queries:
-            pipe.geosearch(self.available_key(q.town_code), longitude=q.lon, latitude=q.lat,
-                           radius=radius_km, unit="km", sort="ASC", count=1, withdist=True)
+            pipe.geosearch(
+                self.available_key(q.town_code),
+                longitude=q.lon,
+                latitude=q.lat,
+                radius=radius_km,
+                unit="km",
+                sort="ASC",
+                count=1,
+                withdist=True,
+            )
         try:
             replies = pipe.execute()
         except (redis.TimeoutError, redis.ConnectionError) as exc:
@@ -197,7 +224,9 @@ def _client_with_timeout(client: redis.Redis, timeout_s: float) -> redis.Redis:
         retry=Retry(NoBackoff(), 0),
         retry_on_timeout=False,
     )
-    return redis.Redis(connection_pool=redis.ConnectionPool(connection_class=pool.connection_class, **kwargs))
+    return redis.Redis(
+        connection_pool=redis.ConnectionPool(connection_class=pool.connection_class, **kwargs)
+    )
 
 
 def seed_demo_teams(directory: TeamDirectory, juris: Jurisdiction, per_grid: int = 1) -> list[str]:
@@ -211,7 +240,12 @@ def seed_demo_teams(directory: TeamDirectory, juris: Jurisdiction, per_grid: int
             for n in range(1, per_grid + 1):
                 team_id = f"team-{grid.code}-{n}"
                 offset = 0.001 * n  # ~100 m per step, stays well inside the town
-                directory.set_team(team_id, name=f"{grid.name}处置组{n}", town_code=town.code,
-                                   lon=grid.lon + offset, lat=grid.lat + offset)
+                directory.set_team(
+                    team_id,
+                    name=f"{grid.name}处置组{n}",
+                    town_code=town.code,
+                    lon=grid.lon + offset,
+                    lat=grid.lat + offset,
+                )
                 team_ids.append(team_id)
     return team_ids

@@ -5,13 +5,10 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from fenliu.processors.model import InvalidEvent, RejectReason, Source
 from fenliu.processors.normalise import (
     NormaliseContext,
@@ -20,9 +17,11 @@ from fenliu.processors.normalise import (
     normalise_ticket12345,
 )
 from fenliu.processors.phone import caller_key_for
+from hypothesis import given
+from hypothesis import strategies as st
 
 KEY = b"normalise-test-key"
-NOW = datetime(2026, 11, 23, 3, 12, tzinfo=timezone.utc)  # 11:12 in Shanghai
+NOW = datetime(2026, 11, 23, 3, 12, tzinfo=UTC)  # 11:12 in Shanghai
 NOW_MS = int(NOW.timestamp() * 1000)
 CTX = NormaliseContext(hmac_key=KEY, now_ms=NOW_MS)
 PHONE = "13800138000"
@@ -96,7 +95,9 @@ def test_ticket_with_only_a_title_keeps_it() -> None:
 def test_int_millis_and_aware_datetimes_agree() -> None:
     as_dt = normalise_call110(call(), CTX)
     as_int = normalise_call110(call(received_at=as_dt.received_at_ms), CTX)
-    naive_utc = normalise_call110(call(received_at=(NOW - timedelta(seconds=30)).replace(tzinfo=None)), CTX)
+    naive_utc = normalise_call110(
+        call(received_at=(NOW - timedelta(seconds=30)).replace(tzinfo=None)), CTX
+    )
     shanghai = (NOW - timedelta(seconds=30)).astimezone(timezone(timedelta(hours=8)))
     as_local_dt = normalise_call110(call(received_at=shanghai), CTX)
     assert as_dt == as_int == naive_utc == as_local_dt
@@ -140,12 +141,15 @@ REJECTS: list[tuple[str, Any, RejectReason]] = [
     ("call", {"latitude": None}, RejectReason.MISSING_FIELD),
     ("ticket", {"ticket_id": ""}, RejectReason.MISSING_FIELD),
     ("ticket", {"created_at": None}, RejectReason.MISSING_FIELD),
-    ("call", {"content": None, "address": None, "longitude": None, "latitude": None},
-     RejectReason.EMPTY_CALL),
+    (
+        "call",
+        {"content": None, "address": None, "longitude": None, "latitude": None},
+        RejectReason.EMPTY_CALL,
+    ),
     ("ticket", {"title": " ", "content": None, "admin_code": None}, RejectReason.EMPTY_CALL),
     ("call", {"received_at": NOW + timedelta(hours=1)}, RejectReason.FUTURE_TIME),
     ("call", {"received_at": 0}, RejectReason.ANCIENT_TIME),
-    ("ticket", {"created_at": datetime(1999, 12, 31, tzinfo=timezone.utc)}, RejectReason.ANCIENT_TIME),
+    ("ticket", {"created_at": datetime(1999, 12, 31, tzinfo=UTC)}, RejectReason.ANCIENT_TIME),
     ("call", {"longitude": 0.0, "latitude": 0.0}, RejectReason.COORDINATES_OUTSIDE_CHINA),
     ("call", {"longitude": 28.86, "latitude": 121.05}, RejectReason.COORDINATES_OUTSIDE_CHINA),
     ("call", {"longitude": math.nan}, RejectReason.COORDINATES_OUTSIDE_CHINA),
@@ -157,7 +161,9 @@ REJECTS: list[tuple[str, Any, RejectReason]] = [
 
 
 @pytest.mark.parametrize(("kind", "changes", "reason"), REJECTS)
-def test_each_reject_reason_is_named(kind: str, changes: dict[str, Any], reason: RejectReason) -> None:
+def test_each_reject_reason_is_named(
+    kind: str, changes: dict[str, Any], reason: RejectReason
+) -> None:
     record = call(**changes) if kind == "call" else ticket(**changes)
     normalise = normalise_call110 if kind == "call" else normalise_ticket12345
     with pytest.raises(InvalidEvent) as info:
@@ -197,28 +203,51 @@ def raw_phones(draw: st.DrawFn) -> tuple[str, str]:
     """(raw as typed, national digits) in the formats switches and call-takers use."""
     if draw(st.booleans()):
         n = draw(mobiles)
-        raw = draw(st.sampled_from([
-            n, f"+86{n}", f"+86 {n[:3]} {n[3:7]} {n[7:]}", f"0086{n}", f"86{n}",
-            f"{n[:3]}-{n[3:7]}-{n[7:]}", f"{n[:3]} {n[3:7]} {n[7:]}",
-        ]))
+        raw = draw(
+            st.sampled_from(
+                [
+                    n,
+                    f"+86{n}",
+                    f"+86 {n[:3]} {n[3:7]} {n[7:]}",
+                    f"0086{n}",
+                    f"86{n}",
+                    f"{n[:3]}-{n[3:7]}-{n[7:]}",
+                    f"{n[:3]} {n[3:7]} {n[7:]}",
+                ]
+            )
+        )
         return raw, n
     area, local = draw(landlines)
-    raw = draw(st.sampled_from([
-        f"0{area}-{local}", f"0{area}{local}", f"(0{area}){local[:4]}-{local[4:]}",
-        f"+86 {area} {local}", f"0086-{area}-{local}", f"0{area} {local[:4]} {local[4:]}",
-    ]))
+    raw = draw(
+        st.sampled_from(
+            [
+                f"0{area}-{local}",
+                f"0{area}{local}",
+                f"(0{area}){local[:4]}-{local[4:]}",
+                f"+86 {area} {local}",
+                f"0086-{area}-{local}",
+                f"0{area} {local[:4]} {local[4:]}",
+            ]
+        )
+    )
     return raw, area + local
 
 
-@given(raw_phones(), st.sampled_from(["{p}", "回拨{p}", "联系电话：{p}。", "tel:{p}, 楼下"]),
-       st.booleans())
+@given(
+    raw_phones(),
+    st.sampled_from(["{p}", "回拨{p}", "联系电话：{p}。", "tel:{p}, 楼下"]),
+    st.booleans(),
+)
 def test_no_digit_run_of_the_phone_survives_anywhere(
     phone: tuple[str, str], template: str, in_address: bool
 ) -> None:
     raw, national = phone
     typed = template.format(p=raw)
-    record = call(caller_phone=raw, content=f"讨薪纠纷，{typed}",
-                  address=f"金城路8号 {typed}" if in_address else "金城路8号")
+    record = call(
+        caller_phone=raw,
+        content=f"讨薪纠纷，{typed}",
+        address=f"金城路8号 {typed}" if in_address else "金城路8号",
+    )
     event = normalise_call110(record, CTX)
     # The time fields are computed from the receive time alone; blank them so that a
     # timestamp that happens to contain the digits cannot hide or fake a leak.
@@ -227,7 +256,9 @@ def test_no_digit_run_of_the_phone_survives_anywhere(
     for run in {national, digits_of_raw, *re.findall(r"\d{7,}", raw)}:
         assert run not in shown
         assert run not in re.sub(r"\D", "", event.text)
-    assert event.caller_key == caller_key_for(national if len(national) == 11 else "0" + national, KEY)
+    assert event.caller_key == caller_key_for(
+        national if len(national) == 11 else "0" + national, KEY
+    )
 
 
 @given(raw_phones(), st.text(max_size=200), st.integers(NOW_MS - 10**10, NOW_MS))
@@ -236,7 +267,9 @@ def test_normalisation_is_deterministic(phone: tuple[str, str], text: str, at_ms
     assert normalise_call110(record, CTX) == normalise_call110(dict(record), CTX)
 
 
-@given(st.floats(allow_nan=True, allow_infinity=True), st.floats(allow_nan=True, allow_infinity=True))
+@given(
+    st.floats(allow_nan=True, allow_infinity=True), st.floats(allow_nan=True, allow_infinity=True)
+)
 def test_coordinates_are_either_in_china_or_rejected(lon: float, lat: float) -> None:
     try:
         event = normalise_call110(call(longitude=lon, latitude=lat), CTX)

@@ -5,9 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from fenliu.processors.phone import (
     PHONE_PLACEHOLDER,
     caller_key,
@@ -15,6 +12,8 @@ from fenliu.processors.phone import (
     normalise_phone,
     scrub_phone_numbers,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 KEY = b"test-key-1"
 OTHER_KEY = b"test-key-2"
@@ -57,7 +56,9 @@ def test_normalises_to_e164(raw: str, e164: str) -> None:
     assert normalise_phone(raw) == e164
 
 
-@pytest.mark.parametrize("raw", [None, "", "  ", "未知", "不详", "匿名", "unknown", "abc", "0", "110", "12345"])
+@pytest.mark.parametrize(
+    "raw", [None, "", "  ", "未知", "不详", "匿名", "unknown", "abc", "0", "110", "12345"]
+)
 def test_unknown_or_non_citizen_numbers_have_no_caller_key(raw: str | None) -> None:
     assert caller_key_for(raw, KEY) is None
 
@@ -103,7 +104,8 @@ def test_a_mobile_typed_into_the_text_is_scrubbed(number: str, fmt: int, lead: s
 
 
 @pytest.mark.parametrize(
-    "typed", ["0576-88881234", "(0576)8888-1234", "0576 8888 1234", "88881234", "１３８００１３８０００"]
+    "typed",
+    ["0576-88881234", "(0576)8888-1234", "0576 8888 1234", "88881234", "１３８００１３８０００"],
 )
 def test_landlines_and_full_width_digits_are_scrubbed(typed: str) -> None:
     assert scrub_phone_numbers(f"电话{typed}。") == f"电话{PHONE_PLACEHOLDER}。"

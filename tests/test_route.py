@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 import shapely
 import yaml
+from fenliu.processors.jurisdiction import Jurisdiction, PlaceMethod, haversine_km
+from fenliu.processors.model import CaseEvent, Classification, ListName, Location, Source
+from fenliu.processors.route import TeamPick, TeamQuery, route, team_query
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from fenliu.processors.jurisdiction import Jurisdiction, PlaceMethod, haversine_km
-from fenliu.processors.model import CaseEvent, Classification, ListName, Location, Source
-from fenliu.processors.route import TeamPick, TeamQuery, route, team_query
 from fenliu.refdata.routing import load_jurisdiction, parse_jurisdiction
 from fenliu.settings import Settings
 
@@ -26,23 +26,42 @@ TOWN_CODES = [town.code for town in JURIS.towns]
 DONGCHENG, GUSHAN = JURIS.town("331099001"), JURIS.town("331099101")
 
 
-def event(source: Source = Source.CALL_110, *, lon: float | None = 121.056, lat: float | None = 28.860,
-          admin_code: str | None = None) -> CaseEvent:
+def event(
+    source: Source = Source.CALL_110,
+    *,
+    lon: float | None = 121.056,
+    lat: float | None = 28.860,
+    admin_code: str | None = None,
+) -> CaseEvent:
     return CaseEvent(
-        source=source, source_id="X-1", received_at_ms=1_795_000_000_000,
-        received_local="2026-11-19T16:26:40+08:00", caller_key=None,
+        source=source,
+        source_id="X-1",
+        received_at_ms=1_795_000_000_000,
+        received_local="2026-11-19T16:26:40+08:00",
+        caller_key=None,
         location=Location(text=None, lon=lon, lat=lat, admin_code=admin_code),
-        text="某事", channel="phone",
+        text="某事",
+        channel="phone",
     )
 
 
-def classification(department: str = "人力社保局", *, police: bool = False,
-                   sla_class: str = "DEPT_WORK_ORDER") -> Classification:
+def classification(
+    department: str = "人力社保局", *, police: bool = False, sla_class: str = "DEPT_WORK_ORDER"
+) -> Classification:
     return Classification(
-        is_police_matter=police, list_name=ListName.POLICE if police else ListName.NON_POLICE,
-        class_code="C", class_name="c", situation_code="S", situation_name="s",
-        department=department, priority=2, sla_class=sla_class, confidence=0.9, rule_id="r",
-        evidence=(), taxonomy_version="t",
+        is_police_matter=police,
+        list_name=ListName.POLICE if police else ListName.NON_POLICE,
+        class_code="C",
+        class_name="c",
+        situation_code="S",
+        situation_name="s",
+        department=department,
+        priority=2,
+        sla_class=sla_class,
+        confidence=0.9,
+        rule_id="r",
+        evidence=(),
+        taxonomy_version="t",
     )
 
 
@@ -50,7 +69,9 @@ def classification(department: str = "人力社保局", *, police: bool = False,
 def point_in_town(draw: st.DrawFn) -> tuple[str, float, float]:
     """A point strictly inside one town's polygon (barycentric in one of its triangles)."""
     town = draw(st.sampled_from(JURIS.towns))
-    triangles = shapely.get_parts(shapely.constrained_delaunay_triangles(shapely.Polygon(town.polygon)))
+    triangles = shapely.get_parts(
+        shapely.constrained_delaunay_triangles(shapely.Polygon(town.polygon))
+    )
     triangle = draw(st.sampled_from(list(triangles)))
     (x1, y1), (x2, y2), (x3, y3) = list(triangle.exterior.coords)[:3]
     a = draw(st.floats(0.02, 0.96))
@@ -66,7 +87,10 @@ def test_the_demo_region_is_well_formed() -> None:
         assert len(town.code) == 9 and town.code.startswith(JURIS.county.code)
         assert town.grids, town.name
         assert {town.command_room.kind, town.police.kind, town.mediation.kind} == {
-            "command_room", "police", "mediation"}
+            "command_room",
+            "police",
+            "mediation",
+        }
 
 
 @given(point_in_town())
@@ -77,8 +101,13 @@ def test_a_point_inside_a_polygon_routes_to_that_town(sample: tuple[str, float, 
     assert place.grid is not None and place.grid in place.town.grids
     nearest = min(haversine_km(lon, lat, g.lon, g.lat) for g in place.town.grids)
     assert haversine_km(lon, lat, place.grid.lon, place.grid.lat) == nearest
-    routed = route(event(lon=lon, lat=lat), classification(), JURIS, TeamPick("t", 1.0),
-                   team_lookup_failed=False)
+    routed = route(
+        event(lon=lon, lat=lat),
+        classification(),
+        JURIS,
+        TeamPick("t", 1.0),
+        team_lookup_failed=False,
+    )
     assert routed.town_code == code and routed.place_method == "POLYGON"
 
 
@@ -112,8 +141,13 @@ def test_near_but_outside_every_polygon_goes_to_the_nearest_centre() -> None:
 
 def test_far_away_or_no_place_goes_to_the_county_command_room() -> None:
     for location in (Location(lon=121.6, lat=28.5), Location(text="不知道在哪里")):
-        routed = route(event(lon=location.lon, lat=location.lat), classification("住建局"), JURIS,
-                       None, team_lookup_failed=False)
+        routed = route(
+            event(lon=location.lon, lat=location.lat),
+            classification("住建局"),
+            JURIS,
+            None,
+            team_lookup_failed=False,
+        )
         assert routed.place_method == "DEFAULT_TOWN"
         assert routed.town_code == JURIS.county.code
         assert routed.unit_id == JURIS.county.command_room.id
@@ -121,17 +155,29 @@ def test_far_away_or_no_place_goes_to_the_county_command_room() -> None:
 
 
 def test_police_matter_in_a_110_call_stays_with_the_town_police_station() -> None:
-    routed = route(event(), classification("公安", police=True), JURIS, TeamPick("t", 5.0),
-                   team_lookup_failed=False)
+    routed = route(
+        event(),
+        classification("公安", police=True),
+        JURIS,
+        TeamPick("t", 5.0),
+        team_lookup_failed=False,
+    )
     assert (routed.unit_id, routed.unit_kind) == (DONGCHENG.police.id, "police")
     assert (routed.team_id, routed.team_method) == (None, "NOT_APPLICABLE")
 
 
 @given(st.one_of(point_in_town(), st.just(("", 121.6, 28.5))), st.booleans())
-def test_police_matter_in_a_12345_ticket_goes_to_110(sample: tuple[str, float, float], failed: bool) -> None:
+def test_police_matter_in_a_12345_ticket_goes_to_110(
+    sample: tuple[str, float, float], failed: bool
+) -> None:
     _, lon, lat = sample
-    routed = route(event(Source.TICKET_12345, lon=lon, lat=lat), classification("公安", police=True),
-                   JURIS, None, team_lookup_failed=failed)
+    routed = route(
+        event(Source.TICKET_12345, lon=lon, lat=lat),
+        classification("公安", police=True),
+        JURIS,
+        None,
+        team_lookup_failed=failed,
+    )
     assert routed.unit_id == JURIS.police_centre.id == "110-centre"
     assert routed.unit_kind == "police"
     assert routed.team_method == "NOT_APPLICABLE"
@@ -148,10 +194,17 @@ def test_police_matter_in_a_12345_ticket_goes_to_110(sample: tuple[str, float, f
         ("331099101", "无此部门", "gs-command", "command_room"),
     ],
 )
-def test_department_decides_the_unit(town_code: str, department: str, unit_id: str, kind: str) -> None:
+def test_department_decides_the_unit(
+    town_code: str, department: str, unit_id: str, kind: str
+) -> None:
     town = JURIS.town(town_code)
-    routed = route(event(lon=town.lon, lat=town.lat), classification(department), JURIS,
-                   TeamPick("team-1", 320.0), team_lookup_failed=False)
+    routed = route(
+        event(lon=town.lon, lat=town.lat),
+        classification(department),
+        JURIS,
+        TeamPick("team-1", 320.0),
+        team_lookup_failed=False,
+    )
     assert (routed.unit_id, routed.unit_kind, routed.department) == (unit_id, kind, department)
     assert (routed.team_id, routed.team_method) == ("team-1", "REDIS_NEAREST")
     assert routed.routing_version == JURIS.version
@@ -167,12 +220,16 @@ def test_redis_timeout_falls_back_to_the_town_command_room() -> None:
 def test_no_team_in_range_falls_back_to_the_town_command_room() -> None:
     routed = route(event(), classification("矛调中心"), JURIS, None, team_lookup_failed=False)
     assert (routed.unit_id, routed.team_id, routed.team_method) == (
-        DONGCHENG.command_room.id, None, "FALLBACK_NO_TEAM")
+        DONGCHENG.command_room.id,
+        None,
+        "FALLBACK_NO_TEAM",
+    )
 
 
 def test_a_12345_work_order_goes_to_its_department_without_a_team() -> None:
-    routed = route(event(Source.TICKET_12345), classification("住建局"), JURIS, None,
-                   team_lookup_failed=True)
+    routed = route(
+        event(Source.TICKET_12345), classification("住建局"), JURIS, None, team_lookup_failed=True
+    )
     assert (routed.unit_id, routed.team_method) == ("dept-housing", "NOT_APPLICABLE")
 
 
@@ -180,21 +237,35 @@ def test_team_query_only_for_diverted_110_calls_with_a_known_town() -> None:
     assert team_query(event(), classification(), JURIS) == TeamQuery("331099001", 121.056, 28.860)
     assert team_query(event(), classification(police=True), JURIS) is None
     assert team_query(event(Source.TICKET_12345), classification(), JURIS) is None
-    assert team_query(event(lon=None, lat=None, admin_code="331099001"), classification(), JURIS) is None
+    assert (
+        team_query(event(lon=None, lat=None, admin_code="331099001"), classification(), JURIS)
+        is None
+    )
     assert team_query(event(lon=121.6, lat=28.5), classification(), JURIS) is None
 
 
-@given(st.one_of(point_in_town(), st.just(("", 121.6, 28.5))), st.sampled_from(list(Source)),
-       st.booleans(), st.sampled_from(["人力社保局", "矛调中心", "住建局", "无此部门"]), st.booleans())
-def test_route_is_deterministic(sample: tuple[str, float, float], source: Source, police: bool,
-                                department: str, failed: bool) -> None:
+@given(
+    st.one_of(point_in_town(), st.just(("", 121.6, 28.5))),
+    st.sampled_from(list(Source)),
+    st.booleans(),
+    st.sampled_from(["人力社保局", "矛调中心", "住建局", "无此部门"]),
+    st.booleans(),
+)
+def test_route_is_deterministic(
+    sample: tuple[str, float, float], source: Source, police: bool, department: str, failed: bool
+) -> None:
     _, lon, lat = sample
-    args = (event(source, lon=lon, lat=lat), classification(department, police=police), JURIS,
-            TeamPick("t-9", 12.5))
+    args = (
+        event(source, lon=lon, lat=lat),
+        classification(department, police=police),
+        JURIS,
+        TeamPick("t-9", 12.5),
+    )
     assert route(*args, team_lookup_failed=failed) == route(*args, team_lookup_failed=failed)
 
 
 # --- validation of the file ------------------------------------------------------------
+
 
 def mutated(change: Any) -> dict[str, Any]:
     doc = copy.deepcopy(RAW)
@@ -203,9 +274,11 @@ def mutated(change: Any) -> dict[str, Any]:
 
 
 def test_overlapping_towns_are_rejected() -> None:
-    doc = mutated(lambda d: d["towns"][1].update(polygon=d["towns"][0]["polygon"],
-                                                   centroid=d["towns"][0]["centroid"],
-                                                   grids=[]))
+    doc = mutated(
+        lambda d: d["towns"][1].update(
+            polygon=d["towns"][0]["polygon"], centroid=d["towns"][0]["centroid"], grids=[]
+        )
+    )
     with pytest.raises(ValueError, match="overlap"):
         parse_jurisdiction(doc)
 
@@ -234,8 +307,14 @@ def test_duplicate_town_codes_are_rejected() -> None:
 
 
 def test_jurisdiction_is_reusable_from_its_parts() -> None:
-    rebuilt = Jurisdiction(version="v2", county=JURIS.county, towns=list(reversed(JURIS.towns)),
-                           departments=JURIS.departments, police_centre=JURIS.police_centre,
-                           mediation_department="矛调中心", nearest_centroid_max_km=0.0)
+    rebuilt = Jurisdiction(
+        version="v2",
+        county=JURIS.county,
+        towns=list(reversed(JURIS.towns)),
+        departments=JURIS.departments,
+        police_centre=JURIS.police_centre,
+        mediation_department="矛调中心",
+        nearest_centroid_max_km=0.0,
+    )
     assert [t.code for t in rebuilt.towns] == sorted(TOWN_CODES)
     assert rebuilt.locate(Location(lon=121.125, lat=28.80)).method is PlaceMethod.DEFAULT_TOWN

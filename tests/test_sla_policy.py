@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from fenliu.processors.model import Classification, ListName, Route
+from fenliu.processors.sla_policy import STAGE_ORDER, deadlines_for, parse_limit
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from fenliu.processors.model import Classification, ListName, Route
-from fenliu.processors.sla_policy import STAGE_ORDER, deadlines_for, parse_limit
 from fenliu.refdata.routing import (
     check_consistent,
     load_jurisdiction,
@@ -37,19 +37,42 @@ DONGHU, DONGCHENG = "331099003", "331099001"
 
 def cls(sla_class: str, *, priority: int = 2, police: bool = False) -> Classification:
     return Classification(
-        is_police_matter=police, list_name=ListName.POLICE if police else ListName.NON_POLICE,
-        class_code="C", class_name="c", situation_code="S", situation_name="s",
-        department="d", priority=priority, sla_class=sla_class, confidence=1.0, rule_id="r",
-        evidence=(), taxonomy_version="t",
+        is_police_matter=police,
+        list_name=ListName.POLICE if police else ListName.NON_POLICE,
+        class_code="C",
+        class_name="c",
+        situation_code="S",
+        situation_name="s",
+        department="d",
+        priority=priority,
+        sla_class=sla_class,
+        confidence=1.0,
+        rule_id="r",
+        evidence=(),
+        taxonomy_version="t",
     )
 
 
-def route_to(town: str = DONGHU, *, unit_id: str = "dh-mediation", unit_kind: str = "mediation",
-             team_method: str = "REDIS_NEAREST") -> Route:
-    return Route(town_code=town, town_name="t", grid_code=None, unit_id=unit_id, unit_name="u",
-                 unit_kind=unit_kind, department="d", place_method="POLYGON",
-                 team_id="team-1" if team_method == "REDIS_NEAREST" else None,
-                 team_method=team_method, routing_version="v")
+def route_to(
+    town: str = DONGHU,
+    *,
+    unit_id: str = "dh-mediation",
+    unit_kind: str = "mediation",
+    team_method: str = "REDIS_NEAREST",
+) -> Route:
+    return Route(
+        town_code=town,
+        town_name="t",
+        grid_code=None,
+        unit_id=unit_id,
+        unit_name="u",
+        unit_kind=unit_kind,
+        department="d",
+        place_method="POLYGON",
+        team_id="team-1" if team_method == "REDIS_NEAREST" else None,
+        team_method=team_method,
+        routing_version="v",
+    )
 
 
 def offsets(deadlines: tuple) -> dict[str, int]:
@@ -68,8 +91,15 @@ def test_shipped_files_agree() -> None:
 
 def test_simple_dispute_in_donghu_has_the_donghu_limits() -> None:
     got = offsets(deadlines_for(cls("DISPUTE_SIMPLE"), route_to(DONGHU), RECEIVED, POLICY, TZ))
-    assert got == {"SIGN": MIN, "RESPOND": MIN, "DEPART": 2 * MIN, "PHONE": 3 * MIN,
-                   "ARRIVE": 8 * MIN, "CLOSE": 30 * MIN, "FOLLOW_UP": END_OF_NEXT_DAY}
+    assert got == {
+        "SIGN": MIN,
+        "RESPOND": MIN,
+        "DEPART": 2 * MIN,
+        "PHONE": 3 * MIN,
+        "ARRIVE": 8 * MIN,
+        "CLOSE": 30 * MIN,
+        "FOLLOW_UP": END_OF_NEXT_DAY,
+    }
 
 
 def test_dongcheng_leaves_in_5_and_arrives_in_10_minutes() -> None:
@@ -77,8 +107,10 @@ def test_dongcheng_leaves_in_5_and_arrives_in_10_minutes() -> None:
     assert (got["DEPART"], got["ARRIVE"], got["SIGN"]) == (5 * MIN, 10 * MIN, MIN)
 
 
-@pytest.mark.parametrize(("sla_class", "days"), [
-    ("DISPUTE_MEDIATION_7D", 7), ("DISPUTE_MEDIATION_15D", 15), ("DISPUTE_MEDIATION_30D", 30)])
+@pytest.mark.parametrize(
+    ("sla_class", "days"),
+    [("DISPUTE_MEDIATION_7D", 7), ("DISPUTE_MEDIATION_15D", 15), ("DISPUTE_MEDIATION_30D", 30)],
+)
 def test_mediation_centre_feeds_back_by_difficulty(sla_class: str, days: int) -> None:
     got = offsets(deadlines_for(cls(sla_class), route_to(), RECEIVED, POLICY, TZ))
     assert got["FEEDBACK"] == days * DAY
@@ -93,7 +125,9 @@ def test_a_police_matter_transferred_from_12345_must_be_accepted_within_24_hours
 
 def test_police_station_keeps_its_dispatch_stages() -> None:
     station = route_to(unit_id="dh-police", unit_kind="police", team_method="NOT_APPLICABLE")
-    got = offsets(deadlines_for(cls("POLICE_EMERGENCY", police=True), station, RECEIVED, POLICY, TZ))
+    got = offsets(
+        deadlines_for(cls("POLICE_EMERGENCY", police=True), station, RECEIVED, POLICY, TZ)
+    )
     assert got == {"SIGN": MIN, "DEPART": 2 * MIN, "ARRIVE": 8 * MIN}
 
 
@@ -106,12 +140,19 @@ def test_a_12345_work_order_has_no_dispatch_stages() -> None:
 @pytest.mark.parametrize("method", ["FALLBACK_TIMEOUT", "FALLBACK_NO_TEAM"])
 def test_a_command_room_fallback_still_has_to_arrive(method: str) -> None:
     fallback = route_to(unit_id="dh-command", unit_kind="command_room", team_method=method)
-    assert offsets(deadlines_for(cls("DISPUTE_SIMPLE"), fallback, RECEIVED, POLICY, TZ))["ARRIVE"] == 8 * MIN
+    assert (
+        offsets(deadlines_for(cls("DISPUTE_SIMPLE"), fallback, RECEIVED, POLICY, TZ))["ARRIVE"]
+        == 8 * MIN
+    )
 
 
 def test_priority_changes_limits() -> None:
-    urgent = offsets(deadlines_for(cls("DEPT_WORK_ORDER", priority=1), route_to(), RECEIVED, POLICY, TZ))
-    usual = offsets(deadlines_for(cls("DEPT_WORK_ORDER", priority=2), route_to(), RECEIVED, POLICY, TZ))
+    urgent = offsets(
+        deadlines_for(cls("DEPT_WORK_ORDER", priority=1), route_to(), RECEIVED, POLICY, TZ)
+    )
+    usual = offsets(
+        deadlines_for(cls("DEPT_WORK_ORDER", priority=2), route_to(), RECEIVED, POLICY, TZ)
+    )
     assert (urgent["FEEDBACK"], usual["FEEDBACK"]) == (24 * HOUR, 7 * DAY)
 
 
@@ -121,40 +162,63 @@ def test_an_unknown_sla_class_gets_the_default_class() -> None:
     assert unknown == default and unknown
 
 
-@pytest.mark.parametrize(("local", "due_local"), [
-    (datetime(2026, 11, 23, 0, 30), datetime(2026, 11, 25)),  # 16:30 UTC the day before
-    (datetime(2026, 11, 23, 23, 59), datetime(2026, 11, 25)),
-    (datetime(2026, 12, 31, 12, 0), datetime(2027, 1, 2)),
-])
-def test_follow_up_is_due_at_the_end_of_the_next_local_day(local: datetime, due_local: datetime) -> None:
+@pytest.mark.parametrize(
+    ("local", "due_local"),
+    [
+        (datetime(2026, 11, 23, 0, 30), datetime(2026, 11, 25)),  # 16:30 UTC the day before
+        (datetime(2026, 11, 23, 23, 59), datetime(2026, 11, 25)),
+        (datetime(2026, 12, 31, 12, 0), datetime(2027, 1, 2)),
+    ],
+)
+def test_follow_up_is_due_at_the_end_of_the_next_local_day(
+    local: datetime, due_local: datetime
+) -> None:
     received = int(local.replace(tzinfo=TZ).timestamp() * 1000)
-    got = {d.stage: d.due_at_ms for d in deadlines_for(cls("DISPUTE_SIMPLE"), route_to(), received, POLICY, TZ)}
+    got = {
+        d.stage: d.due_at_ms
+        for d in deadlines_for(cls("DISPUTE_SIMPLE"), route_to(), received, POLICY, TZ)
+    }
     assert got["FOLLOW_UP"] == int(due_local.replace(tzinfo=TZ).timestamp() * 1000)
 
 
 def test_the_zone_decides_the_local_day() -> None:
-    received = int(datetime(2026, 11, 23, 20, 0, tzinfo=timezone.utc).timestamp() * 1000)
-    in_shanghai = deadlines_for(cls("DISPUTE_SIMPLE"), route_to(), received, POLICY, "Asia/Shanghai")
+    received = int(datetime(2026, 11, 23, 20, 0, tzinfo=UTC).timestamp() * 1000)
+    in_shanghai = deadlines_for(
+        cls("DISPUTE_SIMPLE"), route_to(), received, POLICY, "Asia/Shanghai"
+    )
     in_utc = deadlines_for(cls("DISPUTE_SIMPLE"), route_to(), received, POLICY, "UTC")
     follow = {d.stage: d.due_at_ms for d in in_shanghai}["FOLLOW_UP"]
     assert follow == int(datetime(2026, 11, 26, tzinfo=TZ).timestamp() * 1000)
     assert {d.stage: d.due_at_ms for d in in_utc}["FOLLOW_UP"] == int(
-        datetime(2026, 11, 25, tzinfo=timezone.utc).timestamp() * 1000)
+        datetime(2026, 11, 25, tzinfo=UTC).timestamp() * 1000
+    )
 
 
 @given(
     st.sampled_from([*POLICY.classes, "UNKNOWN_CLASS"]),
     st.integers(1, 4),
     st.sampled_from([t.code for t in JURIS.towns] + [JURIS.county.code]),
-    st.sampled_from([("110-centre", "police"), ("dh-police", "police"), ("dh-mediation", "mediation"),
-                     ("dept-hrss", "department"), ("dc-command", "command_room")]),
+    st.sampled_from(
+        [
+            ("110-centre", "police"),
+            ("dh-police", "police"),
+            ("dh-mediation", "mediation"),
+            ("dept-hrss", "department"),
+            ("dc-command", "command_room"),
+        ]
+    ),
     st.sampled_from(["REDIS_NEAREST", "FALLBACK_TIMEOUT", "FALLBACK_NO_TEAM", "NOT_APPLICABLE"]),
     st.integers(946_684_800_000, 4_102_444_800_000),
     st.sampled_from(["Asia/Shanghai", "UTC", "Asia/Urumqi"]),
 )
 def test_deadlines_are_sorted_after_receipt_unique_and_deterministic(
-    sla_class: str, priority: int, town: str, unit: tuple[str, str], team_method: str,
-    received: int, tz: str,
+    sla_class: str,
+    priority: int,
+    town: str,
+    unit: tuple[str, str],
+    team_method: str,
+    received: int,
+    tz: str,
 ) -> None:
     rt = route_to(town, unit_id=unit[0], unit_kind=unit[1], team_method=team_method)
     got = deadlines_for(cls(sla_class, priority=priority), rt, received, POLICY, tz)
@@ -163,12 +227,17 @@ def test_deadlines_are_sorted_after_receipt_unique_and_deterministic(
     keys = [(d.due_at_ms, STAGE_ORDER.index(d.stage)) for d in got]
     assert keys == sorted(keys)
     assert len({d.stage for d in got}) == len(got)
-    assert got == deadlines_for(cls(sla_class, priority=priority), rt, received, POLICY, ZoneInfo(tz))
+    assert got == deadlines_for(
+        cls(sla_class, priority=priority), rt, received, POLICY, ZoneInfo(tz)
+    )
 
 
 # --- the file format -----------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "ms"), [("90s", 90_000), ("1m", MIN), ("24h", DAY), ("7d", 7 * DAY)])
+
+@pytest.mark.parametrize(
+    ("text", "ms"), [("90s", 90_000), ("1m", MIN), ("24h", DAY), ("7d", 7 * DAY)]
+)
 def test_limits_parse(text: str, ms: int) -> None:
     assert parse_limit(text).ms == ms
 
@@ -187,7 +256,9 @@ def changed(change) -> dict:  # type: ignore[no-untyped-def]
 
 def test_an_unknown_stage_is_an_error() -> None:
     with pytest.raises(ValueError, match="unknown stages"):
-        parse_sla_policy(changed(lambda d: d["classes"]["DISPUTE_SIMPLE"]["stages"].update(ARRVE="8m")))
+        parse_sla_policy(
+            changed(lambda d: d["classes"]["DISPUTE_SIMPLE"]["stages"].update(ARRVE="8m"))
+        )
 
 
 def test_the_default_class_must_exist() -> None:
@@ -201,18 +272,27 @@ def test_unknown_keys_are_errors() -> None:
 
 
 def test_units_and_towns_must_exist_in_the_jurisdiction() -> None:
-    policy = parse_sla_policy(changed(lambda d: d["unit_stages"].update({"no-such-unit": {"ACCEPT": "1h"}})))
+    policy = parse_sla_policy(
+        changed(lambda d: d["unit_stages"].update({"no-such-unit": {"ACCEPT": "1h"}}))
+    )
     with pytest.raises(ValueError, match="no-such-unit"):
         check_consistent(JURIS, policy)
-    policy = parse_sla_policy(changed(lambda d: d["town_overrides"][0]["towns"].append("331099777")))
+    policy = parse_sla_policy(
+        changed(lambda d: d["town_overrides"][0]["towns"].append("331099777"))
+    )
     with pytest.raises(ValueError, match="331099777"):
         check_consistent(JURIS, policy)
 
 
 def test_town_overrides_never_add_stages() -> None:
-    policy = parse_sla_policy(changed(lambda d: d["town_overrides"].append(
-        {"towns": [DONGHU], "stages": {"CLOSE": "45m"}})))
-    mediation = offsets(deadlines_for(cls("DISPUTE_MEDIATION_7D"), route_to(DONGHU), RECEIVED, policy, TZ))
+    policy = parse_sla_policy(
+        changed(
+            lambda d: d["town_overrides"].append({"towns": [DONGHU], "stages": {"CLOSE": "45m"}})
+        )
+    )
+    mediation = offsets(
+        deadlines_for(cls("DISPUTE_MEDIATION_7D"), route_to(DONGHU), RECEIVED, policy, TZ)
+    )
     simple = offsets(deadlines_for(cls("DISPUTE_SIMPLE"), route_to(DONGHU), RECEIVED, policy, TZ))
     assert "CLOSE" not in mediation
     assert simple["CLOSE"] == 45 * MIN

@@ -8,10 +8,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 import shapely
-
 from fenliu.processors.route import TeamPick, TeamQuery
-from fenliu.refdata.routing import load_jurisdiction
-from fenliu.settings import Settings
 from fenliu.sinks.team_directory import (
     TeamDirectory,
     TeamLookupTimeout,
@@ -19,6 +16,9 @@ from fenliu.sinks.team_directory import (
     UnknownTeam,
     seed_demo_teams,
 )
+
+from fenliu.refdata.routing import load_jurisdiction
+from fenliu.settings import Settings
 
 pytestmark = pytest.mark.redis
 
@@ -84,8 +84,12 @@ def test_a_state_change_for_an_unknown_team_is_an_error(directory: TeamDirectory
 def test_batch_keeps_the_order_of_the_queries(directory: TeamDirectory) -> None:
     place(directory, "a", 121.051, 28.861)
     place(directory, "b", 121.005, 28.862, town=OTHER_TOWN)
-    queries = [TeamQuery(TOWN, *SCENE), TeamQuery("331099101", 120.93, 28.81),
-               TeamQuery(OTHER_TOWN, 121.0, 28.86), TeamQuery(TOWN, 121.07, 28.87)]
+    queries = [
+        TeamQuery(TOWN, *SCENE),
+        TeamQuery("331099101", 120.93, 28.81),
+        TeamQuery(OTHER_TOWN, 121.0, 28.86),
+        TeamQuery(TOWN, 121.07, 28.87),
+    ]
     picks = directory.nearest_many(queries, radius_km=5)
     assert [p.team_id if p else None for p in picks] == ["a", None, "b", "a"]
     assert all(isinstance(p, TeamPick) for p in picks if p)
@@ -134,10 +138,12 @@ def test_unreachable_redis_raises_team_lookup_timeout() -> None:
     teams.close()
 
 
-def test_from_settings_uses_the_configured_radius_and_prefix(settings: Settings, redis_prefix: str,
-                                                            redis_client: redis.Redis) -> None:
-    configured = settings.model_copy(update={"team_key_prefix": f"{redis_prefix}cfg",
-                                             "team_search_radius_km": 1.0})
+def test_from_settings_uses_the_configured_radius_and_prefix(
+    settings: Settings, redis_prefix: str, redis_client: redis.Redis
+) -> None:
+    configured = settings.model_copy(
+        update={"team_key_prefix": f"{redis_prefix}cfg", "team_search_radius_km": 1.0}
+    )
     teams = TeamDirectory.from_settings(configured)
     try:
         place(teams, "two-km-away", 121.0705, 28.860)
