@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from fenliu.processors.jurisdiction import Grid, Jurisdiction, Town, Unit, UnitKind
 from fenliu.processors.normalise import NormaliseContext
-from fenliu.processors.sla_policy import ClassPolicy, SlaPolicy, TownOverride, parse_limit
+from fenliu.processors.sla_policy import ClassPolicy, Limit, SlaPolicy, TownOverride, parse_limit
 from fenliu.settings import Settings
 
 LonLat = Annotated[list[float], Field(min_length=2, max_length=2)]
@@ -151,7 +151,7 @@ def all_units(juris: Jurisdiction) -> list[Unit]:
     return units
 
 
-def _stages(raw: dict[str, str]) -> dict:
+def _stages(raw: dict[str, str]) -> dict[str, Limit]:
     return {stage: parse_limit(text) for stage, text in raw.items()}
 
 
