@@ -1,0 +1,292 @@
+"""Is it police work, and if not, which situation of the non-police list?
+
+Safety first: any safety sign that is not negated keeps the case with the police,
+whatever else the text says. Otherwise situations are scored on the evidence they
+have (terms, satisfied ``all_of`` groups, the source's own category code) and a
+non-police situation wins only with enough positive evidence *and* a margin over
+the best police situation. No evidence at all means the police keep the call for
+a call-taker to review. Pure and deterministic: same event and taxonomy, same
+result, evidence order included.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .model import CaseEvent, Classification, Evidence, Source
+from .taxonomy import Situation, Taxonomy
+from .textnorm import BOUNDARY, NormalisedText, people_counts
+
+FALLBACK_RULE = "default:unclassified"
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    start: int  # offsets in the normalised text
+    end: int
+    term: str
+
+
+def _cues(text: str, taxonomy: Taxonomy) -> list[tuple[int, int]]:
+    """Spans of negation cues that are not inside a pseudo-negation word (无故, 没想到)."""
+    cues: list[tuple[int, int]] = []
+    blocked: list[tuple[int, int]] = []
+    auto = taxonomy.negation_matcher
+    if not taxonomy.negation.cues:
+        return cues
+    for end, (word, is_cue) in auto.iter(text):
+        span = (end - len(word) + 1, end + 1)
+        (cues if is_cue else blocked).append(span)
+    if blocked:
+        cues = [c for c in cues if not any(b[0] <= c[0] and c[1] <= b[1] for b in blocked)]
+    return cues
+
+
+def _bridged(gap: str, bridges: frozenset[str], longest: int) -> bool:
+    """Can ``gap`` be cut into bridge words? (small dynamic programme; gaps are short)"""
+    if not gap:
+        return True
+    reach = [True] + [False] * len(gap)
+    for i in range(len(gap)):
+        if reach[i]:
+            for j in range(i + 1, min(len(gap), i + longest) + 1):
+                if gap[i:j] in bridges:
+                    reach[j] = True
+    return reach[-1]
+
+
+def _negated(text: str, start: int, cues: list[tuple[int, int]], taxonomy: Taxonomy) -> bool:
+    """Is a term starting at ``start`` governed by a cue before it in the same clause?"""
+    rules = taxonomy.negation
+    for cue_start, cue_end in cues:
+        if cue_end > start or start - cue_end > rules.window:
+            continue
+        gap = text[cue_end:start]
+        if BOUNDARY not in gap and _bridged(gap, rules.bridges, rules.max_bridge):
+            return True
+    return False
+
+
+def _inside(hit_start: int, hit_end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= hit_start and hit_end <= b and (a, b) != (hit_start, hit_end) for a, b in spans)
+
+
+class _Scan:
+    """Every match in one normalised text, split into counted and negated evidence."""
+
+    def __init__(self, norm: NormalisedText, event: CaseEvent, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        text = norm.text
+        cues = _cues(text, taxonomy)
+        self.signs: dict[int, list[_Hit]] = {}  # safety group index -> hits
+        self.negated: list[tuple[str, _Hit]] = []  # (rule id, hit)
+        self.situation_hits: dict[int, list[tuple[int, _Hit]]] = {}  # order -> (slot, hit)
+        excluded: list[tuple[int, int]] = []
+        raw_signs: list[tuple[_Hit, tuple[int, ...]]] = []
+        for end, (term, groups) in taxonomy.safety_matcher.iter(text) if text else ():
+            hit = _Hit(end - len(term) + 1, end + 1, term)
+            if groups:
+                raw_signs.append((hit, groups))
+            else:
+                excluded.append((hit.start, hit.end))
+        negated_spans: list[tuple[int, int]] = []
+        for hit, groups in raw_signs:
+            if excluded and _inside(hit.start, hit.end, excluded):
+                continue
+            if cues and _negated(text, hit.start, cues, taxonomy):
+                negated_spans.append((hit.start, hit.end))
+                for g in groups:
+                    self.negated.append((f"safety:{taxonomy.safety_groups[g].id}", hit))
+                continue
+            for g in groups:
+                self.signs.setdefault(g, []).append(hit)
+        if taxonomy.crowd_group is not None:
+            for count, start, end in people_counts(text):
+                if count >= taxonomy.crowd_min_people:
+                    hit = _Hit(start, end, text[start:end])
+                    self.signs.setdefault(taxonomy.crowd_group, []).append(hit)
+        situations = taxonomy.situations
+        for end, (term, refs) in taxonomy.situation_matcher.iter(text) if text else ():
+            hit = _Hit(end - len(term) + 1, end + 1, term)
+            for order, slot in refs:
+                sit = situations[order]
+                if sit.is_police:
+                    # Police terms obey negation and exclusions like safety signs do.
+                    span = (hit.start, hit.end)
+                    if excluded and _inside(hit.start, hit.end, excluded):
+                        continue
+                    if span in negated_spans:
+                        continue
+                    if cues and _negated(text, hit.start, cues, taxonomy):
+                        self.negated.append((f"situation:{sit.code}", hit))
+                        continue
+                self.situation_hits.setdefault(order, []).append((slot, hit))
+        self.category = event.source_category or ""
+        self.source = event.source
+
+    def category_supports(self, sit: Situation) -> str | None:
+        """The situation's category code that the event's own category starts with."""
+        if not self.category:
+            return None
+        codes = sit.alarm_types if self.source is Source.CALL_110 else sit.hotline_categories
+        for code in codes:
+            if self.category.startswith(code):
+                return code
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Score:
+    score: float
+    situation: Situation
+    hits: tuple[_Hit, ...]
+    category_code: str | None
+
+
+def _score(scan: _Scan, sit: Situation) -> _Score | None:
+    rules = scan.taxonomy.decision
+    hits = scan.situation_hits.get(sit.order, [])
+    plain: dict[str, float] = {}
+    best_in_group: dict[int, float] = {}
+    for slot, hit in hits:
+        weight = rules.term_weight(hit.term)
+        if slot < 0:
+            plain[hit.term] = weight
+        else:
+            best_in_group[slot] = max(best_in_group.get(slot, 0.0), weight)
+    score = sum(plain.values())
+    used = [h for s, h in hits if s < 0]
+    if sit.all_of and len(best_in_group) == len(sit.all_of):
+        score += sum(best_in_group.values()) + rules.all_of_bonus
+        used += [h for s, h in hits if s >= 0]
+    code = scan.category_supports(sit)
+    if code is not None:
+        score += rules.category_weight
+    if score <= 0:
+        return None
+    return _Score(score, sit, tuple(used), code)
+
+
+def _best(scores: list[_Score]) -> _Score | None:
+    return min(scores, key=lambda s: (-s.score, s.situation.order), default=None)
+
+
+def _confidence(best: float, runner_up: float) -> float:
+    """Grows with the evidence, shrinks when the runner-up is close. Always in [0, 1]."""
+    strength = 1.0 - math.exp(-best / 2.0)
+    separation = max(0.0, best - runner_up) / best if best > 0 else 0.0
+    return round(strength * (0.5 + 0.5 * separation), 4)
+
+
+def _evidence_key(e: Evidence) -> tuple[bool, int, int, str, str, str]:
+    return (e.start < 0, e.start, e.end, e.kind, e.rule_id, e.term)
+
+
+def _result(
+    taxonomy: Taxonomy,
+    norm: NormalisedText,
+    scan: _Scan,
+    sit: Situation,
+    rule_id: str,
+    confidence: float,
+    extra: list[Evidence],
+    chosen: _Score | None,
+) -> Classification:
+    evidence = list(extra)
+    if chosen is not None:
+        for hit in chosen.hits:
+            start, end = norm.original_span(hit.start, hit.end)
+            evidence.append(Evidence(f"situation:{sit.code}", hit.term, "situation", start, end))
+        if chosen.category_code is not None:
+            evidence.append(
+                Evidence(f"category:{chosen.category_code}", scan.category, "source_category")
+            )
+    for rid, hit in scan.negated:
+        start, end = norm.original_span(hit.start, hit.end)
+        evidence.append(Evidence(rid, hit.term, "negated", start, end))
+    return Classification(
+        is_police_matter=sit.is_police,
+        list_name=sit.list_name,
+        class_code=sit.class_code,
+        class_name=sit.class_name,
+        situation_code=sit.code,
+        situation_name=sit.name,
+        department=sit.department,
+        priority=sit.priority,
+        sla_class=sit.sla_class,
+        confidence=max(0.0, min(1.0, confidence)),
+        rule_id=rule_id,
+        evidence=tuple(sorted(set(evidence), key=_evidence_key)),
+        taxonomy_version=taxonomy.version,
+    )
+
+
+def classify(event: CaseEvent, taxonomy: Taxonomy) -> Classification:
+    """Classify one event against one taxonomy."""
+    norm = taxonomy.normalise(event.text or "")
+    scan = _Scan(norm, event, taxonomy)
+    scores = [s for sit in taxonomy.situations if (s := _score(scan, sit)) is not None]
+    police = [s for s in scores if s.situation.is_police]
+    rules = taxonomy.decision
+
+    if scan.signs:
+        return _safety_decision(taxonomy, norm, scan, police)
+
+    non_police = [s for s in scores if not s.situation.is_police]
+    best_np, best_p = _best(non_police), _best(police)
+    police_score = best_p.score if best_p else 0.0
+    if best_np and best_np.score >= rules.min_score and best_np.score > police_score + rules.margin:
+        others = [s.score for s in scores if s.situation.class_code != best_np.situation.class_code]
+        conf = _confidence(best_np.score, max(others, default=0.0))
+        rule = f"situation:{best_np.situation.code}"
+        return _result(taxonomy, norm, scan, best_np.situation, rule, conf, [], best_np)
+    if best_p and best_p.score >= rules.min_score:
+        others = [s.score for s in scores if s is not best_p]
+        conf = _confidence(best_p.score, max(others, default=0.0))
+        rule = f"situation:{best_p.situation.code}"
+        return _result(taxonomy, norm, scan, best_p.situation, rule, conf, [], best_p)
+    # No sure answer either way: the police keep it and a call-taker reviews it.
+    runner = best_np.score if best_np else 0.0
+    conf = round(0.1 * (1.0 - min(1.0, runner / rules.min_score) / 2), 4)
+    default = [Evidence(FALLBACK_RULE, "", "default")]
+    if best_np is not None:  # what little there was, so the call-taker sees it
+        default += _weak_evidence(norm, best_np)
+    return _result(taxonomy, norm, scan, taxonomy.fallback, FALLBACK_RULE, conf, default, None)
+
+
+def _weak_evidence(norm: NormalisedText, weak: _Score) -> list[Evidence]:
+    rule = f"situation:{weak.situation.code}"
+    out = []
+    for hit in weak.hits:
+        start, end = norm.original_span(hit.start, hit.end)
+        out.append(Evidence(rule, hit.term, "situation", start, end))
+    return out
+
+
+def _safety_decision(
+    taxonomy: Taxonomy, norm: NormalisedText, scan: _Scan, police: list[_Score]
+) -> Classification:
+    """Police, with the best police situation; the most serious sign names the rule."""
+    by_order = {s.situation.order: s for s in police}
+    boosted: dict[int, _Score] = dict(by_order)
+    for g in scan.signs:
+        sit = taxonomy.situation(taxonomy.safety_groups[g].situation_code)
+        base = boosted.get(sit.order)
+        score = (base.score if base else 0.0) + taxonomy.decision.safety_bonus
+        boosted[sit.order] = _Score(score, sit, base.hits if base else (), None)
+    chosen = _best(list(boosted.values()))
+    assert chosen is not None  # at least one sign, so at least one boosted situation
+    top = min(scan.signs)
+    rule_id = f"safety:{taxonomy.safety_groups[top].id}"
+    signs: list[Evidence] = []
+    for g, hits in scan.signs.items():
+        gid = taxonomy.safety_groups[g].id
+        for hit in hits:
+            start, end = norm.original_span(hit.start, hit.end)
+            signs.append(Evidence(f"safety:{gid}", hit.term, "safety", start, end))
+    confidence = round(1.0 - 0.1 / len(scan.signs), 4)
+    situation_hits = by_order.get(chosen.situation.order)
+    return _result(
+        taxonomy, norm, scan, chosen.situation, rule_id, confidence, signs, situation_hits
+    )

@@ -1,0 +1,476 @@
+"""The taxonomy: two lists of classes and situations, safety signs, and their matchers.
+
+``compile_taxonomy`` turns the mapping read from ``data/taxonomy.yaml`` (or a city's
+own file) into an immutable :class:`Taxonomy`: it checks the structure and names
+the path of every bad entry, then builds the Aho-Corasick automata once, so that
+classifying an event is a few passes of C code over the normalised text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import ahocorasick
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .model import ListName
+from .textnorm import NormalisedText, normalise, normalise_term
+
+
+# --- The file's structure (validated with pydantic; errors name the path) --------------
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RecognisersSpec(_Spec):
+    terms: list[str] = []
+    all_of: list[list[str]] = []
+    hotline_categories: list[str] = []
+    alarm_types: list[str] = []
+
+
+class SituationSpec(_Spec):
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    department: str | None = None
+    priority: int | None = Field(None, ge=1, le=4)
+    sla_class: str | None = None
+    recognisers: RecognisersSpec
+
+
+class ClassSpec(_Spec):
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    department: str = Field(min_length=1)
+    priority: int | None = Field(None, ge=1, le=4)
+    sla_class: str | None = None
+    situations: list[SituationSpec] = Field(min_length=1)
+
+
+class ListSpec(_Spec):
+    name: str
+    description: str = ""
+    classes: list[ClassSpec] = Field(min_length=1)
+
+
+class SafetyGroupSpec(_Spec):
+    id: str = Field(min_length=1)
+    name: str
+    situation: str
+    terms: list[str] = Field(min_length=1)
+
+
+class CrowdCountSpec(_Spec):
+    group: str
+    min_people: int = Field(ge=2)
+
+
+class SafetySpec(_Spec):
+    groups: list[SafetyGroupSpec] = Field(min_length=1)
+    exclude: list[str] = []
+    crowd_count: CrowdCountSpec | None = None
+
+
+class NegationSpec(_Spec):
+    window: int = Field(4, ge=0, le=20)
+    cues: list[str] = []
+    not_cues: list[str] = []
+    bridges: list[str] = []
+
+
+class DecisionSpec(_Spec):
+    min_score: float = Field(1.0, gt=0)
+    margin: float = Field(0.5, ge=0)
+    category_weight: float = Field(0.75, ge=0)
+    all_of_bonus: float = Field(0.5, ge=0)
+    safety_bonus: float = Field(2.0, gt=0)
+    term_weight_base: float = Field(1.0, gt=0)
+    term_weight_per_char: float = Field(0.25, ge=0)
+    term_weight_max: float = Field(2.0, gt=0)
+
+
+class FallbackSpec(_Spec):
+    class_code: str
+    class_name: str
+    situation_code: str
+    situation_name: str
+    department: str
+    priority: int = Field(ge=1, le=4)
+    sla_class: str
+
+
+class TaxonomySpec(_Spec):
+    version: str = Field(min_length=1)
+    name: str
+    description: str = ""
+    sla_classes: list[str] = Field(min_length=1)
+    decision: DecisionSpec = DecisionSpec()
+    negation: NegationSpec = NegationSpec()
+    safety: SafetySpec
+    fallback: FallbackSpec
+    lists: dict[ListName, ListSpec]
+
+
+# --- The compiled taxonomy -------------------------------------------------------------
+
+
+class TaxonomyError(ValueError):
+    """A taxonomy file that cannot be used; the message names every bad path."""
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("invalid taxonomy:\n  " + "\n  ".join(self.problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    """One situation (情形): where it goes and what recognises it (terms already normalised)."""
+
+    code: str
+    name: str
+    class_code: str
+    class_name: str
+    list_name: ListName
+    department: str
+    priority: int
+    sla_class: str
+    terms: tuple[str, ...]
+    all_of: tuple[tuple[str, ...], ...]
+    alarm_types: tuple[str, ...]
+    hotline_categories: tuple[str, ...]
+    order: int  # position in the file: the last tie-breaker, so results are deterministic
+
+    @property
+    def is_police(self) -> bool:
+        return self.list_name is ListName.POLICE
+
+
+@dataclass(frozen=True, slots=True)
+class TaxonomyClass:
+    """One class (类) of a list and its situations."""
+
+    code: str
+    name: str
+    list_name: ListName
+    department: str
+    situations: tuple[Situation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyGroup:
+    """A kind of safety sign; any unnegated one keeps the case with the police."""
+
+    id: str
+    name: str
+    situation_code: str  # the police situation used when no police situation matched better
+    terms: tuple[str, ...]
+    rank: int  # lower = more serious; the most serious sign names the deciding rule
+
+
+@dataclass(frozen=True, slots=True)
+class NegationRules:
+    """Cue words that negate a following term within ``window`` bridged characters."""
+
+    window: int
+    cues: tuple[str, ...]
+    not_cues: tuple[str, ...]  # words that contain a cue but negate nothing: 无故, 未成年, 没想到
+    bridges: frozenset[str]  # words allowed between a cue and the term it governs
+    max_bridge: int
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRules:
+    """The weights and thresholds of scoring (see docs/taxonomy.md)."""
+
+    min_score: float
+    margin: float
+    category_weight: float
+    all_of_bonus: float
+    safety_bonus: float
+    term_weight_base: float
+    term_weight_per_char: float
+    term_weight_max: float
+
+    def term_weight(self, term: str) -> float:
+        """Longer terms are more specific and weigh more."""
+        extra = max(0, len(term) - 2) * self.term_weight_per_char
+        return min(self.term_weight_max, self.term_weight_base + extra)
+
+
+@dataclass(frozen=True, eq=False)
+class Taxonomy:
+    """A compiled, immutable taxonomy. Build it with :func:`compile_taxonomy`."""
+
+    version: str
+    name: str
+    description: str
+    sla_classes: tuple[str, ...]
+    classes: tuple[TaxonomyClass, ...]
+    situations: tuple[Situation, ...]  # all of them, in file order; index = Situation.order
+    fallback: Situation
+    safety_groups: tuple[SafetyGroup, ...]
+    negation: NegationRules
+    decision: DecisionRules
+    crowd_group: int | None  # index of the safety group a large head-count belongs to
+    crowd_min_people: int
+    # Matchers; built once, only read afterwards.
+    safety_matcher: Any  # term -> (term, group indices); empty indices = an exclusion word
+    situation_matcher: Any  # term -> (term, ((situation index, slot), ...)); slot -1 = terms
+    negation_matcher: Any  # word -> (word, is_cue)
+    to_simplified: Callable[[str], str] | None
+    _by_code: Mapping[str, Situation]
+    _class_by_code: Mapping[str, TaxonomyClass]
+
+    def normalise(self, text: str) -> NormalisedText:
+        """Normalise text the way the matchers' terms were normalised."""
+        return normalise(text, self.to_simplified)
+
+    def situation(self, code: str) -> Situation:
+        """The situation with this code (the fallback included); KeyError if unknown."""
+        return self._by_code[code]
+
+    def taxonomy_class(self, code: str) -> TaxonomyClass:
+        """The class with this code; KeyError if unknown."""
+        return self._class_by_code[code]
+
+    def counts(self, list_name: ListName) -> tuple[int, int]:
+        """(classes, situations) on one list, the fallback not counted."""
+        classes = [c for c in self.classes if c.list_name is list_name]
+        return len(classes), sum(len(c.situations) for c in classes)
+
+
+def _pydantic_problems(exc: ValidationError) -> list[str]:
+    problems = []
+    for err in exc.errors():
+        path = ""
+        for part in err["loc"]:
+            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        problems.append(f"{path or '<root>'}: {err['msg']}")
+    return problems
+
+
+def _norm_terms(
+    raw: Iterable[str], path: str, problems: list[str], simplify: Callable[[str], str] | None
+) -> tuple[str, ...]:
+    out: list[str] = []
+    for i, term in enumerate(raw):
+        norm = normalise_term(term, simplify)
+        if not norm:
+            problems.append(f"{path}[{i}]: term {term!r} is empty after normalisation")
+        elif norm not in out:
+            out.append(norm)
+    return tuple(out)
+
+
+def _automaton(entries: Mapping[str, Any]) -> Any:
+    auto = ahocorasick.Automaton(ahocorasick.STORE_ANY)
+    for key in sorted(entries):
+        auto.add_word(key, (key, entries[key]))
+    if entries:
+        auto.make_automaton()
+    return auto
+
+
+def compile_taxonomy(
+    mapping: Mapping[str, Any], to_simplified: Callable[[str], str] | None = None
+) -> Taxonomy:
+    """Validate a taxonomy mapping and build its matchers.
+
+    ``to_simplified`` is an optional traditional→simplified converter applied to terms
+    and texts alike. Raises :class:`TaxonomyError` naming the path of each problem.
+    """
+    try:
+        spec = TaxonomySpec.model_validate(mapping)
+    except ValidationError as exc:
+        raise TaxonomyError(_pydantic_problems(exc)) from None
+    return _build(spec, to_simplified)
+
+
+def _build(spec: TaxonomySpec, simplify: Callable[[str], str] | None) -> Taxonomy:
+    problems: list[str] = []
+    known_sla = set(spec.sla_classes)
+    seen_codes: dict[str, str] = {}
+    classes: list[TaxonomyClass] = []
+    situations: list[Situation] = []
+
+    def claim(code: str, path: str) -> None:
+        if code in seen_codes:
+            problems.append(f"{path}: duplicate code {code!r} (first at {seen_codes[code]})")
+        else:
+            seen_codes[code] = path
+
+    for list_name in (ListName.NON_POLICE, ListName.POLICE):
+        list_spec = spec.lists.get(list_name)
+        if list_spec is None:
+            problems.append(f"lists.{list_name.value}: missing")
+            continue
+        for ci, cls in enumerate(list_spec.classes):
+            cpath = f"lists.{list_name.value}.classes[{ci}]"
+            claim(cls.code, f"{cpath}.code")
+            members: list[Situation] = []
+            for si, sit in enumerate(cls.situations):
+                spath = f"{cpath}.situations[{si}]"
+                claim(sit.code, f"{spath}.code")
+                if not sit.code.startswith(cls.code + "-"):
+                    problems.append(f"{spath}.code: {sit.code!r} does not start with {cls.code}-")
+                sla = sit.sla_class or cls.sla_class
+                priority = sit.priority or cls.priority
+                if sla is None:
+                    problems.append(f"{spath}.sla_class: missing (no class default either)")
+                elif sla not in known_sla:
+                    problems.append(f"{spath}.sla_class: unknown SLA class {sla!r}")
+                if priority is None:
+                    problems.append(f"{spath}.priority: missing (no class default either)")
+                rec = sit.recognisers
+                terms = _norm_terms(rec.terms, f"{spath}.recognisers.terms", problems, simplify)
+                groups = tuple(
+                    _norm_terms(g, f"{spath}.recognisers.all_of[{gi}]", problems, simplify)
+                    for gi, g in enumerate(rec.all_of)
+                )
+                if any(not g for g in groups):
+                    problems.append(f"{spath}.recognisers.all_of: a group has no term")
+                if not terms and not groups:
+                    problems.append(f"{spath}.recognisers: no terms and no all_of groups")
+                members.append(
+                    Situation(
+                        code=sit.code,
+                        name=sit.name,
+                        class_code=cls.code,
+                        class_name=cls.name,
+                        list_name=list_name,
+                        department=sit.department or cls.department,
+                        priority=priority or 4,
+                        sla_class=sla or "",
+                        terms=terms,
+                        all_of=groups,
+                        alarm_types=tuple(rec.alarm_types),
+                        hotline_categories=tuple(rec.hotline_categories),
+                        order=len(situations) + len(members),
+                    )
+                )
+            situations.extend(members)
+            classes.append(
+                TaxonomyClass(cls.code, cls.name, list_name, cls.department, tuple(members))
+            )
+
+    fb = spec.fallback
+    claim(fb.class_code, "fallback.class_code")
+    claim(fb.situation_code, "fallback.situation_code")
+    if fb.sla_class not in known_sla:
+        problems.append(f"fallback.sla_class: unknown SLA class {fb.sla_class!r}")
+    fallback = Situation(
+        code=fb.situation_code,
+        name=fb.situation_name,
+        class_code=fb.class_code,
+        class_name=fb.class_name,
+        list_name=ListName.POLICE,
+        department=fb.department,
+        priority=fb.priority,
+        sla_class=fb.sla_class,
+        terms=(),
+        all_of=(),
+        alarm_types=(),
+        hotline_categories=(),
+        order=len(situations),
+    )
+    by_code = {s.code: s for s in situations}
+
+    groups: list[SafetyGroup] = []
+    seen_groups: set[str] = set()
+    for gi, grp in enumerate(spec.safety.groups):
+        gpath = f"safety.groups[{gi}]"
+        if grp.id in seen_groups:
+            problems.append(f"{gpath}.id: duplicate safety group {grp.id!r}")
+        seen_groups.add(grp.id)
+        target = by_code.get(grp.situation)
+        if target is None:
+            problems.append(f"{gpath}.situation: unknown situation {grp.situation!r}")
+        elif not target.is_police:
+            problems.append(f"{gpath}.situation: {grp.situation!r} is not on the POLICE list")
+        terms = _norm_terms(grp.terms, f"{gpath}.terms", problems, simplify)
+        groups.append(SafetyGroup(grp.id, grp.name, grp.situation, terms, gi))
+
+    crowd_group = None
+    if spec.safety.crowd_count is not None:
+        ids = [g.id for g in groups]
+        if spec.safety.crowd_count.group not in ids:
+            problems.append(
+                f"safety.crowd_count.group: unknown safety group {spec.safety.crowd_count.group!r}"
+            )
+        else:
+            crowd_group = ids.index(spec.safety.crowd_count.group)
+
+    excludes = _norm_terms(spec.safety.exclude, "safety.exclude", problems, simplify)
+    neg = spec.negation
+    cues = _norm_terms(neg.cues, "negation.cues", problems, simplify)
+    not_cues = _norm_terms(neg.not_cues, "negation.not_cues", problems, simplify)
+    bridges = _norm_terms(neg.bridges, "negation.bridges", problems, simplify)
+    for word in set(cues) & set(not_cues):
+        problems.append(f"negation: {word!r} is both a cue and a not_cue")
+
+    safety_entries: dict[str, tuple[int, ...]] = {}
+    for idx, grp_c in enumerate(groups):
+        for term in grp_c.terms:
+            safety_entries[term] = safety_entries.get(term, ()) + (idx,)
+    for word in excludes:
+        if word in safety_entries:
+            problems.append(f"safety.exclude: {word!r} is also a safety term")
+        else:
+            safety_entries[word] = ()
+
+    if problems:
+        raise TaxonomyError(problems)
+
+    situation_entries: dict[str, tuple[tuple[int, int], ...]] = {}
+    for sit_c in situations:
+        refs = [(t, -1) for t in sit_c.terms]
+        refs += [(t, gi) for gi, grp_terms in enumerate(sit_c.all_of) for t in grp_terms]
+        for term, slot in refs:
+            situation_entries[term] = situation_entries.get(term, ()) + ((sit_c.order, slot),)
+
+    negation_entries = {w: True for w in cues} | {w: False for w in not_cues}
+    dec = spec.decision
+    crowd_min = spec.safety.crowd_count.min_people if spec.safety.crowd_count else 0
+    return Taxonomy(
+        version=spec.version,
+        name=spec.name,
+        description=spec.description,
+        sla_classes=tuple(spec.sla_classes),
+        classes=tuple(classes),
+        situations=tuple(situations),
+        fallback=fallback,
+        safety_groups=tuple(groups),
+        negation=NegationRules(
+            window=neg.window,
+            cues=cues,
+            not_cues=not_cues,
+            bridges=frozenset(bridges),
+            max_bridge=max((len(b) for b in bridges), default=0),
+        ),
+        decision=DecisionRules(**dec.model_dump()),
+        crowd_group=crowd_group,
+        crowd_min_people=crowd_min,
+        safety_matcher=_automaton(safety_entries),
+        situation_matcher=_automaton(situation_entries),
+        negation_matcher=_automaton(negation_entries),
+        to_simplified=simplify,
+        _by_code=MappingProxyType(by_code | {fallback.code: fallback}),
+        _class_by_code=MappingProxyType({c.code: c for c in classes}),
+    )
+
+
+__all__ = [
+    "DecisionRules",
+    "NegationRules",
+    "SafetyGroup",
+    "Situation",
+    "Taxonomy",
+    "TaxonomyClass",
+    "TaxonomyError",
+    "compile_taxonomy",
+]
