@@ -18,6 +18,7 @@ from fenliu.processors.model import Location
 from shapely import STRtree
 
 EARTH_RADIUS_KM = 6371.0088
+DEPARTMENT_SEPARATOR = "/"  # "lead/partner" in the taxonomy's department names
 
 
 class PlaceMethod(StrEnum):
@@ -169,10 +170,19 @@ class Jurisdiction:
         return Place(town, grid, method, lon, lat)
 
     def department_unit(self, town: Town, department: str) -> Unit | None:
-        """The unit handling ``department`` for ``town``: the town's own squad, else the county's."""
-        if department == self.mediation_department:
-            return town.mediation
-        return town.departments.get(department) or self.departments.get(department)
+        """The unit handling ``department`` for ``town``: the town's own squad, else the county's.
+
+        The taxonomy may name a lead and partners, ``人力社保局/劳动监察``: the whole name is
+        tried first, then each part in order, so the lead unit gets the case.
+        """
+        for name in (department, *department.split(DEPARTMENT_SEPARATOR)):
+            name = name.strip()
+            if name == self.mediation_department:
+                return town.mediation
+            unit = town.departments.get(name) or self.departments.get(name)
+            if unit is not None:
+                return unit
+        return None
 
 
 def nearest_grid(town: Town, lon: float, lat: float) -> Grid | None:

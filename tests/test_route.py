@@ -318,3 +318,21 @@ def test_jurisdiction_is_reusable_from_its_parts() -> None:
     )
     assert [t.code for t in rebuilt.towns] == sorted(TOWN_CODES)
     assert rebuilt.locate(Location(lon=121.125, lat=28.80)).method is PlaceMethod.DEFAULT_TOWN
+
+
+def test_lead_department_of_a_joint_name_gets_the_case() -> None:
+    assert JURIS.department_unit(DONGCHENG, "人力社保局/劳动监察").id == "dept-hrss"
+    assert JURIS.department_unit(DONGCHENG, "妇联/矛调中心").id == "dept-women"
+    assert JURIS.department_unit(DONGCHENG, "矛调中心/司法所") == DONGCHENG.mediation
+    assert JURIS.department_unit(DONGCHENG, "无此部门/住建局").id == "dept-housing"
+    assert JURIS.department_unit(DONGCHENG, "无此部门/也没有") is None
+
+
+def test_every_non_police_department_of_the_shipped_taxonomy_has_a_unit() -> None:
+    from fenliu.refdata.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(Settings().taxonomy_file)
+    departments = {s.department for s in taxonomy.situations if not s.is_police}
+    assert departments
+    missing = {d for d in departments if JURIS.department_unit(DONGCHENG, d) is None}
+    assert not missing, f"departments without a unit in {JURIS_FILE.name}: {sorted(missing)}"

@@ -296,3 +296,12 @@ def test_town_overrides_never_add_stages() -> None:
     simple = offsets(deadlines_for(cls("DISPUTE_SIMPLE"), route_to(DONGHU), RECEIVED, policy, TZ))
     assert "CLOSE" not in mediation
     assert simple["CLOSE"] == 45 * MIN
+
+
+def test_every_sla_class_of_the_shipped_taxonomy_has_its_own_stages() -> None:
+    from fenliu.refdata.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(SETTINGS.taxonomy_file)
+    assert set(taxonomy.sla_classes) <= set(POLICY.classes)
+    used = {s.sla_class for s in taxonomy.situations} | {taxonomy.fallback.sla_class}
+    assert used <= set(POLICY.classes)
