@@ -79,6 +79,14 @@ class TownOverride:
 
 
 @dataclass(frozen=True, slots=True)
+class UnitStages:
+    """Stages that replace a class's for every route to one unit (a 12345 -> 110 transfer)."""
+
+    stages: Stages
+    classes: Mapping[str, Stages] = field(default_factory=dict)  # per sla_class, instead
+
+
+@dataclass(frozen=True, slots=True)
 class SlaPolicy:
     """The compiled ``data/sla_policy.yaml``."""
 
@@ -86,7 +94,7 @@ class SlaPolicy:
     classes: Mapping[str, ClassPolicy]
     default_class: str  # used for an sla_class the policy does not know
     town_overrides: tuple[TownOverride, ...] = ()
-    unit_stages: Mapping[str, Stages] = field(default_factory=dict)  # replace all, by unit id
+    unit_stages: Mapping[str, UnitStages] = field(default_factory=dict)  # by unit id
     dispatch_stages: frozenset[str] = frozenset()  # dropped when nobody is dispatched
 
     def __post_init__(self) -> None:
@@ -103,14 +111,17 @@ class SlaPolicy:
             maps.append((name, cp.stages))
             maps.extend((f"{name} priority {p}", s) for p, s in cp.priorities.items())
         maps.extend((f"towns {sorted(o.towns)}", o.stages) for o in self.town_overrides)
-        maps.extend((f"unit {u}", s) for u, s in self.unit_stages.items())
+        for unit, us in self.unit_stages.items():
+            maps.append((f"unit {unit}", us.stages))
+            maps.extend((f"unit {unit} class {c}", s) for c, s in us.classes.items())
         return maps
 
 
 def stages_for(cls: Classification, route: Route, policy: SlaPolicy) -> dict[str, Limit]:
     """Which stages apply and their limits, before they are turned into times."""
-    if route.unit_id in policy.unit_stages:
-        return dict(policy.unit_stages[route.unit_id])
+    unit = policy.unit_stages.get(route.unit_id)
+    if unit is not None:
+        return dict(unit.classes.get(cls.sla_class, unit.stages))
     sla_class = cls.sla_class if cls.sla_class in policy.classes else policy.default_class
     class_policy = policy.classes[sla_class]
     stages = dict(class_policy.stages)

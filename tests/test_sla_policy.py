@@ -123,6 +123,15 @@ def test_a_police_matter_transferred_from_12345_must_be_accepted_within_24_hours
     assert [(d.stage, d.due_at_ms - RECEIVED) for d in got] == [("ACCEPT", 24 * HOUR)]
 
 
+def test_an_emergency_transferred_from_12345_must_also_be_signed_within_a_minute() -> None:
+    transfer = route_to(unit_id="110-centre", unit_kind="police", team_method="NOT_APPLICABLE")
+    got = deadlines_for(cls("POLICE_EMERGENCY", police=True), transfer, RECEIVED, POLICY, TZ)
+    assert [(d.stage, d.due_at_ms - RECEIVED) for d in got] == [
+        ("SIGN", MIN),
+        ("ACCEPT", 24 * HOUR),
+    ]
+
+
 def test_police_station_keeps_its_dispatch_stages() -> None:
     station = route_to(unit_id="dh-police", unit_kind="police", team_method="NOT_APPLICABLE")
     got = offsets(
@@ -273,7 +282,7 @@ def test_unknown_keys_are_errors() -> None:
 
 def test_units_and_towns_must_exist_in_the_jurisdiction() -> None:
     policy = parse_sla_policy(
-        changed(lambda d: d["unit_stages"].update({"no-such-unit": {"ACCEPT": "1h"}}))
+        changed(lambda d: d["unit_stages"].update({"no-such-unit": {"stages": {"ACCEPT": "1h"}}}))
     )
     with pytest.raises(ValueError, match="no-such-unit"):
         check_consistent(JURIS, policy)

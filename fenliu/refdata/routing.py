@@ -17,7 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from fenliu.processors.jurisdiction import Grid, Jurisdiction, Town, Unit, UnitKind
 from fenliu.processors.normalise import NormaliseContext
-from fenliu.processors.sla_policy import ClassPolicy, Limit, SlaPolicy, TownOverride, parse_limit
+from fenliu.processors.sla_policy import (
+    ClassPolicy,
+    Limit,
+    SlaPolicy,
+    TownOverride,
+    UnitStages,
+    parse_limit,
+)
 from fenliu.settings import Settings
 
 LonLat = Annotated[list[float], Field(min_length=2, max_length=2)]
@@ -74,6 +81,11 @@ class _ClassSpec(_Strict):
     priorities: dict[int, dict[str, str]] = {}
 
 
+class _UnitStagesSpec(_Strict):
+    stages: dict[str, str] = Field(min_length=1)
+    classes: dict[str, dict[str, str]] = {}
+
+
 class _TownOverrideSpec(_Strict):
     towns: list[str] = Field(min_length=1)
     classes: list[str] | None = None
@@ -85,7 +97,7 @@ class _SlaFile(_Strict):
     default_class: str
     dispatch_stages: list[str] = []
     classes: dict[str, _ClassSpec] = Field(min_length=1)
-    unit_stages: dict[str, dict[str, str]] = {}
+    unit_stages: dict[str, _UnitStagesSpec] = {}
     town_overrides: list[_TownOverrideSpec] = []
 
 
@@ -169,7 +181,13 @@ def parse_sla_policy(doc: object) -> SlaPolicy:
             )
             for name, c in spec.classes.items()
         },
-        unit_stages={unit: _stages(s) for unit, s in spec.unit_stages.items()},
+        unit_stages={
+            unit: UnitStages(
+                stages=_stages(u.stages),
+                classes={c: _stages(s) for c, s in u.classes.items()},
+            )
+            for unit, u in spec.unit_stages.items()
+        },
         town_overrides=tuple(
             TownOverride(
                 towns=frozenset(o.towns),
