@@ -86,6 +86,8 @@ def test_the_demo_region_is_well_formed() -> None:
     for town in JURIS.towns:
         assert len(town.code) == 9 and town.code.startswith(JURIS.county.code)
         assert town.grids, town.name
+        place = JURIS.locate(Location(lon=town.lon, lat=town.lat))
+        assert (place.town, place.method) == (town, PlaceMethod.POLYGON)
         assert {town.command_room.kind, town.police.kind, town.mediation.kind} == {
             "command_room",
             "police",
