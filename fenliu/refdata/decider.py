@@ -1,0 +1,25 @@
+"""Build the router's ``Decider`` from the reference files the settings name."""
+
+from __future__ import annotations
+
+import time
+
+from fenliu.processors.decide import Decider
+from fenliu.refdata.routing import load_routing, normalise_context
+from fenliu.refdata.taxonomy import load_taxonomy
+from fenliu.settings import Settings
+
+
+def build_decider(settings: Settings, *, taxonomy_file=None, jurisdiction_file=None) -> Decider:  # type: ignore[no-untyped-def]
+    """Load taxonomy, jurisdiction and SLA policy once; overrides serve replay and audits."""
+    if jurisdiction_file is not None:
+        settings = settings.model_copy(update={"jurisdiction_file": jurisdiction_file})
+    routing = load_routing(settings)
+    taxonomy = load_taxonomy(taxonomy_file or settings.taxonomy_file)
+    return Decider(
+        taxonomy=taxonomy,
+        jurisdiction=routing.jurisdiction,
+        sla_policy=routing.sla_policy,
+        tz=routing.tz,
+        normalise=normalise_context(settings, now_ms=int(time.time() * 1000)),
+    )

@@ -1,0 +1,224 @@
+"""The stateless router: raw 110/12345 records in, decisions (or dead letters) out.
+
+A confluent-kafka consumer-producer that scales by adding replicas to its group.
+Each batch: decode → normalise → classify → place → nearest team (one Redis round trip
+for the whole batch) → route + deadlines → produce; offsets are committed only after
+every output of the batch is acknowledged by the broker (at-least-once; decision ids are
+deterministic, so a re-run after a crash writes the same ids again).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from confluent_kafka import Consumer, KafkaError, Message, Producer, TopicPartition
+from prometheus_client import Counter, Histogram
+
+from fenliu.processors.decide import Decider, Prepared
+from fenliu.processors.model import Decision, Source
+from fenliu.processors.records import decision_record
+from fenliu.schemas.serde import Codec
+from fenliu.settings import Settings
+from fenliu.sinks.team_directory import TeamDirectory
+from fenliu.streams.deadletter import Failure, dead_letter_record
+from fenliu.topics import catalogue as topics
+
+log = logging.getLogger("fenliu.router")
+
+EVENTS_IN = Counter("fenliu_router_events_in_total", "Raw events consumed", ["source"])
+DECISIONS = Counter(
+    "fenliu_router_decisions_total", "Decisions produced", ["source", "list", "class_code"]
+)
+DEAD_LETTERS = Counter(
+    "fenliu_dead_letters_total", "Records sent to the dead-letter topic", ["service", "stage", "reason"]
+)
+TEAM_LOOKUPS = Counter("fenliu_router_team_lookups_total", "Team choices by method", ["method"])
+BATCH_SECONDS = Histogram(
+    "fenliu_router_batch_seconds",
+    "Time to decide, produce and commit one batch",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+BATCH_SIZE = Histogram(
+    "fenliu_router_batch_records", "Records per batch", buckets=(1, 10, 50, 100, 250, 500, 1000, 5000)
+)
+
+SERVICE = "router"
+
+
+@dataclass(frozen=True)
+class Output:
+    """One record to produce."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: list[tuple[str, bytes]] | None = None
+
+
+class DeliveryFailed(RuntimeError):
+    """The broker did not acknowledge every output of a batch: do not commit, restart."""
+
+
+class Router:
+    """Applies the pure ``Decider`` to batches of Kafka records. Holds no state across batches."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        decider: Decider,
+        codec: Codec,
+        teams: TeamDirectory | None,
+        clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+    ) -> None:
+        self.settings = settings
+        self.decider = decider
+        self.codec = codec
+        self.teams = teams
+        self.clock_ms = clock_ms
+        self.source_by_topic = {
+            settings.topic(topics.RAW_110): (Source.CALL_110, "Call110"),
+            settings.topic(topics.RAW_12345): (Source.TICKET_12345, "Ticket12345"),
+        }
+        self.decisions_topic = settings.topic(topics.DECISIONS)
+        self.dead_letter_topic = settings.topic(topics.DEAD_LETTER)
+
+    # --- pure-ish batch step (no Kafka calls; Redis only through TeamDirectory) ---------
+    def process_batch(self, messages: Sequence[Message]) -> list[Output]:
+        """Decide every record of a batch; failures become dead-letter outputs."""
+        outputs: list[Output] = []
+        prepared: list[tuple[Message, Prepared]] = []
+        for msg in messages:
+            source, schema = self.source_by_topic[msg.topic()]
+            EVENTS_IN.labels(source.value).inc()
+            stage = "decode"
+            try:
+                raw = self.codec.decode(msg.value() or b"", expect=schema)
+                stage = "normalise+classify"
+                _, ts = msg.timestamp()
+                prepared.append((msg, self.decider.prepare(raw, source, now_ms=ts)))
+            except Exception as exc:  # every failure is data, never a stopped loop
+                outputs.append(self._dead_letter(msg, Failure.from_exception(stage, exc)))
+        picks, failed = self._pick_teams([p for _, p in prepared])
+        for (msg, prep), pick in zip(prepared, picks):
+            try:
+                decision = self.decider.finish(prep, pick, team_lookup_failed=failed and prep.needs_team)
+                outputs.append(self._decision_output(decision))
+            except Exception as exc:
+                outputs.append(self._dead_letter(msg, Failure.from_exception("route", exc)))
+        return outputs
+
+    def _pick_teams(self, prepared: list[Prepared]) -> tuple[list[Any], bool]:
+        """Nearest available team for each record that wants one, in one Redis round trip."""
+        wanted = [p for p in prepared if p.needs_team]
+        if not wanted or self.teams is None:
+            return [None] * len(prepared), self.teams is None and bool(wanted)
+        try:
+            found = self.teams.nearest_many([p.team_query for p in wanted])
+        except Exception as exc:  # TeamLookupTimeout, connection refused: fall back, say so
+            log.warning("team lookup failed, falling back to command rooms: %s", exc)
+            return [None] * len(prepared), True
+        it = iter(found)
+        return [next(it) if p.needs_team else None for p in prepared], False
+
+    def _decision_output(self, decision: Decision) -> Output:
+        c = decision.classification
+        DECISIONS.labels(decision.event.source.value, c.list_name.value, c.class_code).inc()
+        TEAM_LOOKUPS.labels(decision.route.team_method).inc()
+        value = self.codec.encode("Decision", decision_record(decision))
+        headers = [("decision_id", decision.decision_id.encode())]
+        return Output(self.decisions_topic, decision.case_key.encode(), value, headers)
+
+    def _dead_letter(self, msg: Message, failure: Failure) -> Output:
+        DEAD_LETTERS.labels(SERVICE, failure.stage, failure.reason).inc()
+        log.info("dead letter %s/%s@%s: %s", msg.topic(), msg.partition(), msg.offset(), failure.reason)
+        record = dead_letter_record(msg, failure, service=SERVICE, now_ms=self.clock_ms())
+        return Output(self.dead_letter_topic, msg.key(), self.codec.encode("DeadLetter", record))
+
+    # --- the Kafka loop ----------------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        """Consume, decide, produce, commit after delivery, until ``stop`` is set."""
+        s = self.settings
+        consumer = Consumer(
+            s.confluent_config(
+                **{
+                    "group.id": s.router_group,
+                    "enable.auto.commit": False,
+                    "enable.auto.offset.store": False,
+                    "auto.offset.reset": "earliest",
+                    "partition.assignment.strategy": "cooperative-sticky",
+                    "max.poll.interval.ms": 300_000,
+                }
+            )
+        )
+        producer = Producer(
+            s.confluent_config(
+                **{"enable.idempotence": True, "acks": "all", "linger.ms": 5, "compression.type": "lz4"}
+            )
+        )
+        consumer.subscribe(list(self.source_by_topic))
+        log.info("router consuming %s", list(self.source_by_topic))
+        try:
+            while not stop.is_set():
+                messages = consumer.consume(s.router_batch_size, timeout=s.router_poll_timeout_s)
+                good = [m for m in messages if not _is_error(m)]
+                if not good:
+                    continue
+                started = time.perf_counter()
+                produce_all(producer, self.process_batch(good))
+                consumer.commit(offsets=next_offsets(good), asynchronous=False)
+                BATCH_SECONDS.observe(time.perf_counter() - started)
+                BATCH_SIZE.observe(len(good))
+        finally:
+            producer.flush(30)
+            consumer.close()  # leaves the group at once, so a replica takes over without a wait
+            log.info("router stopped")
+
+
+def _is_error(msg: Message) -> bool:
+    err = msg.error()
+    if err is None:
+        return False
+    if err.code() != KafkaError._PARTITION_EOF:
+        log.warning("consumer error: %s", err)
+    return True
+
+
+def produce_all(producer: Producer, outputs: Sequence[Output], timeout_s: float = 60.0) -> None:
+    """Produce every output and wait until the broker acknowledged all of them."""
+    errors: list[str] = []
+
+    def on_delivery(err: KafkaError | None, _msg: Message) -> None:
+        if err is not None:
+            errors.append(str(err))
+
+    for out in outputs:
+        while True:
+            try:
+                producer.produce(out.topic, out.value, out.key, headers=out.headers, on_delivery=on_delivery)
+                break
+            except BufferError:  # local queue full: let deliveries drain, then retry
+                producer.poll(0.1)
+    remaining = producer.flush(timeout_s)
+    if remaining or errors:
+        raise DeliveryFailed(f"{remaining} unacknowledged, errors: {errors[:3]}")
+
+
+def next_offsets(messages: Sequence[Message]) -> list[TopicPartition]:
+    """The offsets to commit after a batch: one past the highest offset per partition."""
+    highest: dict[tuple[str, int], int] = defaultdict(lambda: -1)
+    for m in messages:
+        key = (m.topic(), m.partition())
+        highest[key] = max(highest[key], m.offset())
+    return [TopicPartition(t, p, o + 1) for (t, p), o in sorted(highest.items())]
+
+
+def install_signal_handlers(stop: threading.Event) -> None:
+    """SIGTERM and SIGINT finish the current batch, commit, and leave the group."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
