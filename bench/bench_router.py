@@ -1,0 +1,166 @@
+"""Router throughput: the pure processors on one core, and the service through the real broker.
+
+    .venv/bin/python -m bench.bench_router [--records N]
+
+Needs the local stack (``./dev up``). Every row is compared with a plain
+consume-and-produce passthrough over the same messages, measured in the same run with
+the same batching, delivery wait and commit as the router. Target: the router keeps at
+least half of the passthrough's rate.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Callable
+
+import redis
+import typer
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+from bench.common import Result, best_of, print_table
+from fenliu.processors.classify import classify
+from fenliu.processors.decide import Decider
+from fenliu.processors.model import Source
+from fenliu.refdata.decider import build_decider
+from fenliu.schemas.serde import SingleObjectCodec
+from fenliu.settings import Settings
+from fenliu.sinks.team_directory import TeamDirectory, seed_demo_teams
+from fenliu.streams.router import Output, Router, next_offsets, produce_all
+from fenliu.topics import catalogue as topics
+from fenliu.topics.admin import apply_topics, delete_topics
+
+EVAL_SET = Path(__file__).resolve().parent.parent / "tests" / "eval" / "labelled_calls.jsonl"
+BASE_MS = 1_795_000_000_000
+
+
+def workload(n: int, seed: int = 7) -> list[tuple[Source, dict[str, Any]]]:
+    """``n`` raw records: the hand-written evaluation texts, spread over the demo county."""
+    texts = [json.loads(line)["text"] for line in EVAL_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rng = random.Random(seed)
+    out: list[tuple[Source, dict[str, Any]]] = []
+    for i in range(n):
+        lon, lat = 120.93 + rng.random() * 0.16, 28.79 + rng.random() * 0.12
+        phone = f"13{rng.randrange(10**9):09d}"
+        at = BASE_MS + i * 1000
+        if rng.random() < 0.7:
+            out.append((Source.CALL_110, {
+                "call_id": f"C{i}", "centre_code": "331099", "received_at": at, "caller_phone": phone,
+                "content": rng.choice(texts), "address": None, "longitude": lon, "latitude": lat,
+                "admin_code": None, "alarm_type": None, "channel": "PHONE", "major": False}))
+        else:
+            out.append((Source.TICKET_12345, {
+                "ticket_id": f"T{i}", "created_at": at, "caller_phone": phone, "title": None,
+                "content": rng.choice(texts), "address": None, "longitude": lon, "latitude": lat,
+                "admin_code": None, "category": None, "channel": "PHONE"}))
+    return out
+
+
+def pure_rows(decider: Decider, records: list[tuple[Source, dict[str, Any]]], repeats: int) -> list[Result]:
+    prepared = [decider.prepare(r, s, now_ms=BASE_MS + 10**9) for s, r in records]
+    events = [p.event for p in prepared]
+
+    def normalise_classify() -> None:
+        for s, r in records:
+            decider.prepare(r, s, now_ms=BASE_MS + 10**9)
+
+    def classify_only() -> None:
+        for e in events:
+            classify(e, decider.taxonomy)
+
+    def decide_all() -> None:
+        for s, r in records:
+            decider.decide(r, s, now_ms=BASE_MS + 10**9)
+
+    n = len(records)
+    return [
+        best_of(repeats, n, classify_only, "classify", group="pure, 1 core"),
+        best_of(repeats, n, normalise_classify, "normalise+classify+place", group="pure, 1 core"),
+        best_of(repeats, n, decide_all, "decide (all steps, no Redis)", group="pure, 1 core"),
+    ]
+
+
+def passthrough(settings: Settings, group: str, out_topic: str, stop: threading.Event) -> None:
+    """The baseline: the router's loop with the deciding taken out (bytes in, bytes out)."""
+    consumer = Consumer(settings.confluent_config(**{
+        "group.id": group, "enable.auto.commit": False, "auto.offset.reset": "earliest"}))
+    producer = Producer(settings.confluent_config(**{
+        "enable.idempotence": True, "acks": "all", "linger.ms": 5, "compression.type": "lz4"}))
+    consumer.subscribe([settings.topic(topics.RAW_110), settings.topic(topics.RAW_12345)])
+    while not stop.is_set():
+        msgs = [m for m in consumer.consume(settings.router_batch_size, timeout=0.2) if m.error() is None]
+        if msgs:
+            produce_all(producer, [Output(out_topic, m.key(), m.value()) for m in msgs])
+            consumer.commit(offsets=next_offsets(msgs), asynchronous=False)
+    consumer.close()
+
+
+def time_until_committed(settings: Settings, group: str, total: int, start: Callable[[threading.Event], None]) -> float:
+    """Seconds from start until ``group`` has committed ``total`` records."""
+    watcher = Consumer(settings.confluent_config(**{"group.id": group}))
+    parts = [TopicPartition(settings.topic(t), p) for t in (topics.RAW_110, topics.RAW_12345)
+             for p in range(settings.topic_partitions)]
+    stop = threading.Event()
+    thread = threading.Thread(target=start, args=(stop,), daemon=True)
+    began = time.perf_counter()
+    thread.start()
+    while True:
+        done = sum(max(tp.offset, 0) for tp in watcher.committed(parts, timeout=10))
+        if done >= total:
+            elapsed = time.perf_counter() - began
+            break
+        time.sleep(0.05)
+    stop.set()
+    thread.join(30)
+    watcher.close()
+    return elapsed
+
+
+def main(records: int = typer.Option(20_000, help="raw records in the workload"), repeats: int = 3) -> None:
+    base = Settings()
+    settings = base.model_copy(update={"topic_prefix": f"bench-{uuid.uuid4().hex[:8]}-"})
+    decider = build_decider(settings)
+    load = workload(records)
+    rows = pure_rows(decider, load, repeats)
+
+    codec = SingleObjectCodec()
+    apply_topics(settings)
+    out_topic = settings.topic(topics.DEAD_LETTER)  # any catalogue topic works as the sink
+    producer = Producer(settings.confluent_config(**{"linger.ms": 20, "compression.type": "lz4"}))
+    for source, record in load:
+        topic = topics.RAW_110 if source is Source.CALL_110 else topics.RAW_12345
+        schema = "Call110" if source is Source.CALL_110 else "Ticket12345"
+        producer.produce(settings.topic(topic), codec.encode(schema, record), key=str(record.get("call_id") or record.get("ticket_id")).encode())
+        producer.poll(0)
+    producer.flush(60)
+
+    client = redis.Redis.from_url(settings.redis_url, socket_timeout=settings.redis_timeout_ms / 1000)
+    team_prefix = f"bench-{uuid.uuid4().hex[:6]}"
+    teams = TeamDirectory(client, timeout_s=settings.redis_timeout_ms / 1000, key_prefix=team_prefix)
+    seed_demo_teams(teams, decider.jurisdiction)
+    try:
+        pt_group, rt_group = f"{settings.topic_prefix}pt", f"{settings.topic_prefix}rt"
+        pt = time_until_committed(settings, pt_group, records, lambda stop: passthrough(settings, pt_group, out_topic, stop))
+        router = Router(settings.model_copy(update={"router_group": rt_group}), decider, codec, teams)
+        rt = time_until_committed(settings, rt_group, records, router.run)
+        rows += [
+            Result("passthrough (consume, produce, commit)", records, pt, group="broker, end to end"),
+            Result("router (decide + Redis teams)", records, rt, group="broker, end to end"),
+        ]
+        base_rate = records / pt
+        print_table(f"Router throughput, {records:,} records, batch {settings.router_batch_size}",
+                    rows, baseline="passthrough")
+        typer.echo(f"pure rows vs passthrough: " + ", ".join(
+            f"{r.name} {r.rate / base_rate:.2f}x" for r in rows if r.group == "pure, 1 core"))
+    finally:
+        for key in client.scan_iter(match=f"{team_prefix}*"):
+            client.delete(key)
+        delete_topics(settings)
+
+
+if __name__ == "__main__":
+    typer.run(main)
