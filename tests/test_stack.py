@@ -217,3 +217,21 @@ def test_server_properties_follow_the_settings(tmp_path: Path) -> None:
     assert "controller.quorum.voters=1@127.0.0.1:19094" in lines
     assert f"log.dirs={tmp_path / 'kafka' / 'data'}" in lines
     assert "auto.create.topics.enable=false" in lines
+
+
+def test_install_asks_apt_only_for_what_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fenliu.stack.install import missing_packages
+
+    assert missing_packages() == []  # this machine has the stack installed
+    monkeypatch.setenv("PATH", str(tmp_path))
+    (tmp_path / "alertmanager").write_text("#!/bin/sh\n")  # upstream's name counts too
+    (tmp_path / "alertmanager").chmod(0o755)
+    assert missing_packages() == [
+        "default-jre-headless",
+        "maven",
+        "prometheus",
+        "prometheus-alertmanager",  # for amtool
+        "redis-server",
+    ]

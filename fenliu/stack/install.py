@@ -17,6 +17,7 @@ REQUIRED_BINARIES: dict[tuple[str, ...], str] = {
     ("prometheus",): "prometheus",
     ("promtool",): "prometheus",
     ("prometheus-alertmanager", "alertmanager"): "prometheus-alertmanager",
+    ("amtool",): "prometheus-alertmanager",
     ("java",): "default-jre-headless",
     ("mvn",): "maven",
 }
