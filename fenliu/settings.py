@@ -78,6 +78,49 @@ class Settings(BaseSettings):
     router_batch_size: int = Field(500, ge=1)
     router_poll_timeout_s: float = Field(0.5, gt=0)
 
+    # --- Streams (the Faust worker, `fenliu run streams`) --------------------------
+    streams_app_id: str = Field(
+        "fenliu-streams",
+        description="Faust app id = consumer group and changelog prefix (topic prefix in front)",
+    )
+    streams_store: Literal["memory", "rocksdb"] = Field(
+        "memory", description="table store; rocksdb needs faust-streaming-rocksdb installed"
+    )
+    streams_data_dir: Path = Field(
+        Path(".fenliu/streams"), description="Faust data dir (RocksDB tables live here)"
+    )
+    streams_web_port: int = Field(6066, ge=0, description="port of the worker's /health and web views")
+    streams_instance_id: str | None = Field(
+        None, description="static group membership id (group.instance.id); one per replica"
+    )
+    streams_session_timeout_s: float = Field(
+        45.0, gt=0, description="broker session timeout: how long a silent member stays in the group"
+    )
+    streams_max_poll_interval_s: float = Field(
+        300.0, gt=0, description="longest gap between polls before the broker evicts the member"
+    )
+    streams_health_stall_s: float = Field(
+        60.0, gt=0, description="/health turns red when input waits and no commit advanced this long"
+    )
+    case_same_caller_window_s: int = Field(
+        86400, ge=0, description="same caller + same class within this window = one case (0 = off)"
+    )
+    case_same_place_window_s: int = Field(
+        3600, ge=0, description="different callers + same class + same place within it = one case"
+    )
+    case_flowback_days: int = Field(
+        7, ge=0, description="a call about a diverted case open or closed within N days = 回流"
+    )
+    case_geo_cell_m: float = Field(
+        100.0, gt=0, description="size of the geo cell that counts as 'the same place'"
+    )
+    hotspot_window_s: int = Field(
+        86400, gt=0, description="sliding window of the one-kind-of-matter warning (一类事预警)"
+    )
+    hotspot_threshold: int = Field(
+        3, ge=2, description="cases of one class at one place in the window that raise a warning"
+    )
+
     # --- Local stack ---------------------------------------------------------------
     state_dir: Path = Field(Path(".fenliu"), description="data and logs of the local stack")
     kafka_version: str = "3.9.1"
