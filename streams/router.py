@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from confluent_kafka import Consumer, KafkaError, Message, Producer, TopicPartition
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 from fenliu.processors.decide import Decider, Prepared
 from fenliu.processors.model import Decision, Source
@@ -47,6 +47,8 @@ BATCH_SECONDS = Histogram(
 BATCH_SIZE = Histogram(
     "fenliu_router_batch_records", "Records per batch", buckets=(1, 10, 50, 100, 250, 500, 1000, 5000)
 )
+
+ASSIGNED = Gauge("fenliu_router_assigned_partitions", "Raw-topic partitions this replica owns")
 
 SERVICE = "router"
 
@@ -161,7 +163,17 @@ class Router:
                 **{"enable.idempotence": True, "acks": "all", "linger.ms": 5, "compression.type": "lz4"}
             )
         )
-        consumer.subscribe(list(self.source_by_topic))
+        owned: set[tuple[str, int]] = set()
+
+        def on_assign(_c: Consumer, parts: list[TopicPartition]) -> None:
+            owned.update((p.topic, p.partition) for p in parts)
+            ASSIGNED.set(len(owned))
+
+        def on_revoke(_c: Consumer, parts: list[TopicPartition]) -> None:
+            owned.difference_update((p.topic, p.partition) for p in parts)
+            ASSIGNED.set(len(owned))
+
+        consumer.subscribe(list(self.source_by_topic), on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke)
         log.info("router consuming %s", list(self.source_by_topic))
         try:
             while not stop.is_set():
