@@ -27,10 +27,14 @@ class Settings(BaseSettings):
 
     # --- Kafka -------------------------------------------------------------------
     kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers")
-    kafka_security_protocol: SecurityProtocol = "PLAINTEXT"
-    kafka_sasl_mechanism: SaslMechanism | None = None
-    kafka_sasl_username: str | None = None
-    kafka_sasl_password: SecretStr | None = None
+    kafka_security_protocol: SecurityProtocol = Field(
+        "PLAINTEXT", description="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (both clients)"
+    )
+    kafka_sasl_mechanism: SaslMechanism | None = Field(
+        None, description="PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"
+    )
+    kafka_sasl_username: str | None = Field(None, description="SASL user")
+    kafka_sasl_password: SecretStr | None = Field(None, description="SASL password")
     kafka_ssl_cafile: Path | None = Field(None, description="CA bundle for TLS to the broker")
     kafka_ssl_certfile: Path | None = Field(None, description="client certificate (mTLS)")
     kafka_ssl_keyfile: Path | None = Field(None, description="client key (mTLS)")
@@ -42,7 +46,7 @@ class Settings(BaseSettings):
     )
 
     # --- Other services ----------------------------------------------------------
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis with the team directory")
     redis_timeout_ms: int = Field(50, ge=1, description="router's budget for a team lookup")
     team_search_radius_km: float = Field(
         5.0, gt=0, description="how far from the scene an available team may be (GEOSEARCH radius)"
@@ -59,10 +63,12 @@ class Settings(BaseSettings):
     )
 
     # --- Reference data ----------------------------------------------------------
-    taxonomy_file: Path = _DATA_DIR / "taxonomy.yaml"
-    jurisdiction_file: Path = _DATA_DIR / "jurisdictions.yaml"
-    sla_policy_file: Path = _DATA_DIR / "sla_policy.yaml"
-    local_timezone: str = "Asia/Shanghai"
+    taxonomy_file: Path = Field(_DATA_DIR / "taxonomy.yaml", description="the two lists (a city ships its own)")
+    jurisdiction_file: Path = Field(
+        _DATA_DIR / "jurisdictions.yaml", description="towns, grids, units, departments (属地/属事)"
+    )
+    sla_policy_file: Path = Field(_DATA_DIR / "sla_policy.yaml", description="time limits per SLA class")
+    local_timezone: str = Field("Asia/Shanghai", description="zone of local times and next-day deadlines")
     max_future_skew_s: int = Field(300, ge=0, description="reject events this far ahead of now")
     max_text_chars: int = Field(
         4000, ge=1, description="reject calls/tickets whose text is longer (TEXT_TOO_LONG)"
@@ -74,9 +80,9 @@ class Settings(BaseSettings):
     )
 
     # --- Router ------------------------------------------------------------------
-    router_group: str = "fenliu-router"
-    router_batch_size: int = Field(500, ge=1)
-    router_poll_timeout_s: float = Field(0.5, gt=0)
+    router_group: str = Field("fenliu-router", description="consumer group of the router replicas")
+    router_batch_size: int = Field(500, ge=1, description="records the router decides per batch")
+    router_poll_timeout_s: float = Field(0.5, gt=0, description="how long a poll waits for a batch")
 
     # --- Streams (the Faust worker, `fenliu run streams`) --------------------------
     streams_app_id: str = Field(
@@ -123,12 +129,12 @@ class Settings(BaseSettings):
 
     # --- Local stack ---------------------------------------------------------------
     state_dir: Path = Field(Path(".fenliu"), description="data and logs of the local stack")
-    kafka_version: str = "3.9.1"
-    kafka_port: int = 9092
-    kafka_controller_port: int = 9094
-    redis_port: int = 6379
-    prometheus_port: int = 9090
-    alertmanager_port: int = 9093
+    kafka_version: str = Field("3.9.1", description="Kafka jars the local stack resolves from Maven Central")
+    kafka_port: int = Field(9092, description="local stack: broker port")
+    kafka_controller_port: int = Field(9094, description="local stack: KRaft controller port")
+    redis_port: int = Field(6379, description="local stack: Redis port")
+    prometheus_port: int = Field(9090, description="local stack: Prometheus port")
+    alertmanager_port: int = Field(9093, description="local stack: Alertmanager port")
 
     def topic(self, name: str) -> str:
         """The physical topic name for a catalogue name."""
