@@ -12,6 +12,7 @@ result, evidence order included.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from .model import CaseEvent, Classification, Evidence, Source
@@ -83,24 +84,30 @@ class _Scan:
         self.negated: list[tuple[str, _Hit]] = []  # (rule id, hit)
         self.situation_hits: dict[int, list[tuple[int, _Hit]]] = {}  # order -> (slot, hit)
         excluded: list[tuple[int, int]] = []
-        raw_signs: list[tuple[_Hit, tuple[int, ...]]] = []
-        for end, (term, groups) in taxonomy.safety_matcher.iter(text) if text else ():
+        raw_signs: list[tuple[_Hit, tuple[tuple[int, int], ...]]] = []
+        for end, (term, refs) in taxonomy.safety_matcher.iter(text) if text else ():
             hit = _Hit(end - len(term) + 1, end + 1, term)
-            if groups:
-                raw_signs.append((hit, groups))
+            if refs:
+                raw_signs.append((hit, refs))
             else:
                 excluded.append((hit.start, hit.end))
         negated_spans: list[tuple[int, int]] = []
-        for hit, groups in raw_signs:
+        co_hits: dict[tuple[int, int], list[_Hit]] = {}  # (group, slot) -> hits
+        for hit, refs in raw_signs:
             if excluded and _inside(hit.start, hit.end, excluded):
                 continue
             if cues and _negated(text, hit.start, cues, taxonomy):
                 negated_spans.append((hit.start, hit.end))
-                for g in groups:
+                for g in sorted({g for g, _ in refs}):
                     self.negated.append((f"safety:{taxonomy.safety_groups[g].id}", hit))
                 continue
-            for g in groups:
-                self.signs.setdefault(g, []).append(hit)
+            for g, slot in refs:
+                if slot < 0:
+                    self.signs.setdefault(g, []).append(hit)
+                else:
+                    co_hits.setdefault((g, slot), []).append(hit)
+        if co_hits:
+            self._co_occurrences(text, co_hits)
         if taxonomy.crowd_group is not None:
             for count, start, end in people_counts(text):
                 if count >= taxonomy.crowd_min_people:
@@ -113,10 +120,9 @@ class _Scan:
                 sit = situations[order]
                 if sit.is_police:
                     # Police terms obey negation and exclusions like safety signs do.
-                    span = (hit.start, hit.end)
                     if excluded and _inside(hit.start, hit.end, excluded):
                         continue
-                    if span in negated_spans:
+                    if any(a < hit.end and hit.start < b for a, b in negated_spans):
                         continue
                     if cues and _negated(text, hit.start, cues, taxonomy):
                         self.negated.append((f"situation:{sit.code}", hit))
@@ -124,6 +130,27 @@ class _Scan:
                 self.situation_hits.setdefault(order, []).append((slot, hit))
         self.category = event.source_category or ""
         self.source = event.source
+
+    def _co_occurrences(self, text: str, co_hits: dict[tuple[int, int], list[_Hit]]) -> None:
+        """Signs made of ``all_of`` groups: one term of every group inside one clause."""
+        bounds = [i for i, ch in enumerate(text) if ch == BOUNDARY]
+        for g in sorted({g for g, _ in co_hits}):
+            group = self.taxonomy.safety_groups[g]
+            placed = [
+                (bisect_right(bounds, hit.start), slot, hit)
+                for (gi, slot), hits in co_hits.items()
+                if gi == g
+                for hit in hits
+            ]
+            # Clause windows [c, c + within): a sign if every slot has a hit inside one.
+            found: set[_Hit] = set()
+            for first in sorted({c for c, _, _ in placed}):
+                inside = [(slot, hit) for c, slot, hit in placed if first <= c < first + group.within_clauses]
+                if len({slot for slot, _ in inside}) == len(group.all_of):
+                    found.update(hit for _, hit in inside)
+            if found:
+                hits_sorted = sorted(found, key=lambda h: (h.start, h.end, h.term))
+                self.signs.setdefault(g, []).extend(hits_sorted)
 
     def category_supports(self, sit: Situation) -> str | None:
         """The situation's category code that the event's own category starts with."""
@@ -149,8 +176,9 @@ def _score(scan: _Scan, sit: Situation) -> _Score | None:
     hits = scan.situation_hits.get(sit.order, [])
     plain: dict[str, float] = {}
     best_in_group: dict[int, float] = {}
+    factor = rules.police_term_factor if sit.is_police else 1.0
     for slot, hit in hits:
-        weight = rules.term_weight(hit.term)
+        weight = rules.term_weight(hit.term, slot >= 0) * factor
         if slot < 0:
             plain[hit.term] = weight
         else:
@@ -269,15 +297,24 @@ def _safety_decision(
 ) -> Classification:
     """Police, with the best police situation; the most serious sign names the rule."""
     by_order = {s.situation.order: s for s in police}
-    boosted: dict[int, _Score] = dict(by_order)
-    for g in scan.signs:
-        sit = taxonomy.situation(taxonomy.safety_groups[g].situation_code)
-        base = boosted.get(sit.order)
-        score = (base.score if base else 0.0) + taxonomy.decision.safety_bonus
-        boosted[sit.order] = _Score(score, sit, base.hits if base else (), None)
-    chosen = _best(list(boosted.values()))
-    assert chosen is not None  # at least one sign, so at least one boosted situation
+    bonus = taxonomy.decision.safety_bonus
     top = min(scan.signs)
+    top_spans = [(h.start, h.end) for h in scan.signs[top]]
+    # The most serious sign decides the rule; the situation is its default, unless a
+    # police situation whose own words are among those signs describes the case better
+    # (wage words + 聚集 -> 讨薪聚集; 老公 + 打我 -> 家庭暴力).
+    default = taxonomy.situation(taxonomy.safety_groups[top].situation_code)
+    base = by_order.get(default.order)
+    candidates = [_Score((base.score if base else 0.0) + bonus, default, base.hits if base else (), None)]
+    for sc in police:
+        if sc.situation.order != default.order and any(
+            (a <= h.start and h.end <= b) or (h.start <= a and b <= h.end)
+            for h in sc.hits
+            for a, b in top_spans
+        ):
+            candidates.append(_Score(sc.score + bonus, sc.situation, sc.hits, None))
+    chosen = _best(candidates)
+    assert chosen is not None
     rule_id = f"safety:{taxonomy.safety_groups[top].id}"
     signs: list[Evidence] = []
     for g, hits in scan.signs.items():

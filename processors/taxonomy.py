@@ -62,7 +62,9 @@ class SafetyGroupSpec(_Spec):
     id: str = Field(min_length=1)
     name: str
     situation: str
-    terms: list[str] = Field(min_length=1)
+    terms: list[str] = []
+    all_of: list[list[str]] = []  # one term of each group within ``within_clauses`` clauses
+    within_clauses: int = Field(1, ge=1, le=5)
 
 
 class CrowdCountSpec(_Spec):
@@ -92,6 +94,8 @@ class DecisionSpec(_Spec):
     term_weight_base: float = Field(1.0, gt=0)
     term_weight_per_char: float = Field(0.25, ge=0)
     term_weight_max: float = Field(2.0, gt=0)
+    term_weight_min: float = Field(0.5, gt=0)
+    police_term_factor: float = Field(1.0, gt=0)
 
 
 class FallbackSpec(_Spec):
@@ -169,6 +173,8 @@ class SafetyGroup:
     name: str
     situation_code: str  # the police situation used when no police situation matched better
     terms: tuple[str, ...]
+    all_of: tuple[tuple[str, ...], ...]  # one term of each within ``within_clauses`` clauses
+    within_clauses: int
     rank: int  # lower = more serious; the most serious sign names the deciding rule
 
 
@@ -195,11 +201,18 @@ class DecisionRules:
     term_weight_base: float
     term_weight_per_char: float
     term_weight_max: float
+    term_weight_min: float
+    police_term_factor: float  # police situations' words weigh more: unsure means police
 
-    def term_weight(self, term: str) -> float:
-        """Longer terms are more specific and weigh more."""
-        extra = max(0, len(term) - 2) * self.term_weight_per_char
-        return min(self.term_weight_max, self.term_weight_base + extra)
+    def term_weight(self, term: str, in_group: bool = False) -> float:
+        """Longer terms are more specific and weigh more.
+
+        A plain term was chosen as evidence on its own and weighs at least the base;
+        the generic words of ``all_of`` groups (单字 like 吵, 店) may weigh less.
+        """
+        weight = self.term_weight_base + (len(term) - 2) * self.term_weight_per_char
+        floor = self.term_weight_min if in_group else self.term_weight_base
+        return max(floor, min(self.term_weight_max, weight))
 
 
 @dataclass(frozen=True, eq=False)
@@ -219,7 +232,7 @@ class Taxonomy:
     crowd_group: int | None  # index of the safety group a large head-count belongs to
     crowd_min_people: int
     # Matchers; built once, only read afterwards.
-    safety_matcher: Any  # term -> (term, group indices); empty indices = an exclusion word
+    safety_matcher: Any  # term -> (term, ((group, slot), ...)); slot -1 = terms; () = exclusion
     situation_matcher: Any  # term -> (term, ((situation index, slot), ...)); slot -1 = terms
     negation_matcher: Any  # word -> (word, is_cue)
     to_simplified: Callable[[str], str] | None
@@ -393,7 +406,17 @@ def _build(spec: TaxonomySpec, simplify: Callable[[str], str] | None) -> Taxonom
         elif not target.is_police:
             problems.append(f"{gpath}.situation: {grp.situation!r} is not on the POLICE list")
         terms = _norm_terms(grp.terms, f"{gpath}.terms", problems, simplify)
-        groups.append(SafetyGroup(grp.id, grp.name, grp.situation, terms, gi))
+        co = tuple(
+            _norm_terms(g, f"{gpath}.all_of[{ci}]", problems, simplify)
+            for ci, g in enumerate(grp.all_of)
+        )
+        if not terms and not co:
+            problems.append(f"{gpath}: no terms and no all_of groups")
+        if any(not g for g in co):
+            problems.append(f"{gpath}.all_of: a group has no term")
+        groups.append(
+            SafetyGroup(grp.id, grp.name, grp.situation, terms, co, grp.within_clauses, gi)
+        )
 
     crowd_group = None
     if spec.safety.crowd_count is not None:
@@ -413,10 +436,12 @@ def _build(spec: TaxonomySpec, simplify: Callable[[str], str] | None) -> Taxonom
     for word in set(cues) & set(not_cues):
         problems.append(f"negation: {word!r} is both a cue and a not_cue")
 
-    safety_entries: dict[str, tuple[int, ...]] = {}
+    safety_entries: dict[str, tuple[tuple[int, int], ...]] = {}
     for idx, grp_c in enumerate(groups):
-        for term in grp_c.terms:
-            safety_entries[term] = safety_entries.get(term, ()) + (idx,)
+        slots = [(t, -1) for t in grp_c.terms]
+        slots += [(t, ci) for ci, co_terms in enumerate(grp_c.all_of) for t in co_terms]
+        for term, slot in slots:
+            safety_entries[term] = safety_entries.get(term, ()) + ((idx, slot),)
     for word in excludes:
         if word in safety_entries:
             problems.append(f"safety.exclude: {word!r} is also a safety term")
