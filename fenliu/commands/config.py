@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 
@@ -19,15 +21,36 @@ def settings_table() -> list[tuple[str, str, str]]:
     return rows
 
 
+def markdown_table() -> str:
+    """The README's settings table."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for var, default, doc in settings_table():
+        lines.append(f"| `{var}` | `{default}` | {doc} |" if default else f"| `{var}` | | {doc} |")
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(path: Path) -> None:
+    """Replace the table between the README's settings-table markers."""
+    start, end = "<!-- settings-table:start -->\n", "<!-- settings-table:end -->"
+    text = path.read_text(encoding="utf-8")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(head + start + markdown_table() + end + tail, encoding="utf-8")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("config")
-    def config(markdown: bool = typer.Option(False, "--markdown", help="print the README's table")) -> None:
+    def config(
+        markdown: bool = typer.Option(False, "--markdown", help="print the README's table"),
+        readme: Path = typer.Option(None, help="rewrite the settings table of this README"),
+    ) -> None:
         """List every FENLIU_* setting with its default and what it is for."""
+        if readme is not None:
+            update_readme(readme)
+            return
         rows = settings_table()
         if markdown:
-            typer.echo("| variable | default | meaning |\n|---|---|---|")
-            for var, default, doc in rows:
-                typer.echo(f"| `{var}` | `{default}` | {doc} |" if default else f"| `{var}` | | {doc} |")
+            typer.echo(markdown_table(), nl=False)
             return
         from rich.console import Console
         from rich.table import Table
