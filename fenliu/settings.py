@@ -126,6 +126,23 @@ class Settings(BaseSettings):
     hotspot_threshold: int = Field(
         3, ge=2, description="cases of one class at one place in the window that raise a warning"
     )
+    # The rates agent (docs/rates.md): bounds of its dedupe tables, in event time.
+    rates_arrival_target_s: int = Field(
+        600, gt=0, description="an arrival this soon after the order counts as on time (十分钟到场)"
+    )
+    rates_order_state_s: int = Field(
+        40 * 86400, gt=0,
+        description="keep an order's counted steps this long after its latest event (dedupe bound)",
+    )
+    rates_decision_dedupe_s: int = Field(
+        86400, gt=0, description="a decision id seen again within this much event time is a duplicate"
+    )
+    rates_event_ids_kept: int = Field(
+        64, ge=0, description="lifecycle event ids remembered per order to name duplicates"
+    )
+    rates_expire_batch: int = Field(
+        100, ge=1, description="expired table entries deleted at most per processed record"
+    )
 
     # --- Local stack ---------------------------------------------------------------
     state_dir: Path = Field(Path(".fenliu"), description="data and logs of the local stack")

@@ -1,0 +1,348 @@
+"""Which record increments which counter behind the six rates (docs/rates.md).
+
+Pure: the Faust agent in ``streams/rates.py`` decodes records, keeps one ``OrderState`` per
+order in a table, and applies the ``Count``/``Observe`` effects returned here to
+prometheus-client metrics. Every step of an order counts at most once, so the effects of
+any replay, duplicate or reordering of the same records add up to the same totals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Mapping
+
+UNKNOWN = "unknown"
+SOURCE_LABEL = {"S110": "110", "S12345": "12345"}
+ANSWERED = ("SATISFIED", "BASICALLY_SATISFIED", "DISSATISFIED")
+UNREACHABLE = "UNREACHABLE"
+
+
+class Metric(StrEnum):
+    """Counter names; the Prometheus name is ``fenliu_rates_<value>_total``."""
+
+    CALLS = "calls"
+    ORDERS = "orders"
+    SIGNED = "signed"
+    ARRIVED = "arrived"
+    ARRIVED_WITHIN_TARGET = "arrived_within_target"
+    FEEDBACK = "feedback"
+    CLOSED = "closed"
+    CLOSED_ON_SITE = "closed_on_site"
+    FLOW_BACKS = "flow_backs"
+    COMPLAINED = "complained"
+    FOLLOWUPS = "followups"
+    REPEAT_CALLS = "repeat_calls"
+    DUPLICATES = "duplicates"
+    UNKNOWN_ORDERS = "unknown_orders"
+
+    @property
+    def prometheus_name(self) -> str:
+        return f"fenliu_rates_{self.value}_total"
+
+
+ORDER_LABELS = ("unit", "class", "source")
+#: Label names of every counter, in order.
+LABELS: dict[Metric, tuple[str, ...]] = {
+    Metric.CALLS: ("source", "town", "list"),
+    **{
+        m: ORDER_LABELS
+        for m in (
+            Metric.ORDERS, Metric.SIGNED, Metric.ARRIVED, Metric.ARRIVED_WITHIN_TARGET,
+            Metric.FEEDBACK, Metric.CLOSED, Metric.CLOSED_ON_SITE, Metric.COMPLAINED,
+            Metric.REPEAT_CALLS,
+        )
+    },  # fmt: skip
+    Metric.FLOW_BACKS: (*ORDER_LABELS, "via"),
+    Metric.FOLLOWUPS: (*ORDER_LABELS, "satisfaction"),
+    Metric.DUPLICATES: ("topic", "reason"),
+    Metric.UNKNOWN_ORDERS: ("unit",),
+}
+#: Stages of the latency histogram ``fenliu_rates_stage_seconds{stage,unit}``.
+STAGE_OF_KIND = {"SIGNED": "sign", "ARRIVED": "arrive", "FEEDBACK": "feedback", "CLOSED": "close"}
+#: The step an order counts once, per lifecycle kind.
+_STEP_OF_KIND = {
+    "SIGNED": "signed",
+    "ARRIVED": "arrived",
+    "FEEDBACK": "feedback",
+    "CLOSED": "closed",
+    "RETURNED": "flow_back",
+    "COMPLAINED": "complained",
+}
+_METRIC_OF_STEP = {
+    "signed": Metric.SIGNED,
+    "arrived": Metric.ARRIVED,
+    "feedback": Metric.FEEDBACK,
+    "closed": Metric.CLOSED,
+    "complained": Metric.COMPLAINED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """Add ``amount`` (0 = only create the series) to one labelled counter."""
+
+    metric: Metric
+    labels: tuple[str, ...]  # values, in the order of LABELS[metric]
+    amount: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Observe:
+    """One latency, from the order's creation to a step, in event time."""
+
+    stage: str
+    unit: str
+    seconds: float
+
+
+Effect = Count | Observe
+
+
+# --- records in ------------------------------------------------------------------------
+def epoch_ms(value: Any) -> int:
+    """fastavro gives timestamp-millis as aware datetimes; tests may pass ints."""
+    if isinstance(value, datetime):
+        return int(value.timestamp() * 1000)
+    return int(value)
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionFacts:
+    decision_id: str
+    source: str
+    town: str
+    list_name: str
+    received_at_ms: int
+
+    @classmethod
+    def from_record(cls, r: Mapping[str, Any]) -> "DecisionFacts":
+        event = r["event"]
+        return cls(r["decision_id"], SOURCE_LABEL.get(event["source"], UNKNOWN),
+                   r["route"]["town_code"], r["list"], epoch_ms(event["received_at"]))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFacts:
+    order_id: str
+    unit: str
+    class_code: str
+    source: str
+    created_at_ms: int
+    repeat_count: int = 0
+    flow_back: bool = False
+
+    @classmethod
+    def from_record(cls, r: Mapping[str, Any]) -> "OrderFacts":
+        return cls(r["order_id"], r["unit_id"], r["class_code"], SOURCE_LABEL.get(r["source"], UNKNOWN),
+                   epoch_ms(r["created_at"]), int(r.get("repeat_count") or 0), bool(r.get("flow_back")))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleFacts:
+    event_id: str
+    order_id: str
+    kind: str
+    at_ms: int
+    unit: str
+    satisfaction: str | None = None
+    resolved_on_site: bool | None = None
+
+    @classmethod
+    def from_record(cls, r: Mapping[str, Any]) -> "LifecycleFacts":
+        return cls(r["event_id"], r["order_id"], r["kind"], epoch_ms(r["at"]), r["unit_id"],
+                   r.get("satisfaction"), r.get("resolved_on_site"))  # fmt: skip
+
+
+# --- per-order state --------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class OrderState:
+    """What has been counted for one order; the value of the ``rates-orders`` table."""
+
+    labels: tuple[str, str, str] | None = None  # unit, class, source once the order is known
+    created_at_ms: int | None = None
+    counted: frozenset[str] = field(default_factory=frozenset)
+    repeats: int = 0
+    event_ids: tuple[str, ...] = ()
+    touched_ms: int = 0  # latest event time of the order: its expiry is measured from here
+
+    def to_json(self) -> dict[str, Any]:
+        return {"l": list(self.labels) if self.labels else None, "c": self.created_at_ms,
+                "k": sorted(self.counted), "r": self.repeats, "e": list(self.event_ids),
+                "t": self.touched_ms}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "OrderState":
+        labels = d.get("l")
+        return cls(tuple(labels) if labels else None, d.get("c"), frozenset(d.get("k") or ()),  # type: ignore[arg-type]
+                   int(d.get("r") or 0), tuple(d.get("e") or ()), int(d.get("t") or 0))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    state: OrderState
+    effects: tuple[Effect, ...]
+
+
+def order_series(labels: tuple[str, str, str]) -> list[Count]:
+    """Every per-order counter of one ``{unit,class,source}`` at 0, so rates show 0, not nothing."""
+    zero = [Count(m, labels, 0) for m, names in LABELS.items() if names == ORDER_LABELS]
+    zero += [Count(Metric.FLOW_BACKS, (*labels, via), 0) for via in ("returned", "recalled")]
+    zero += [Count(Metric.FOLLOWUPS, (*labels, s), 0) for s in (*ANSWERED, UNREACHABLE)]
+    return zero
+
+
+def on_decision(d: DecisionFacts, *, seen_before: bool) -> list[Count]:
+    """A call: counted once per decision id (both lists' series created for its town)."""
+    if seen_before:
+        return [Count(Metric.DUPLICATES, ("decisions", "decision_id"))]
+    other = "POLICE" if d.list_name == "NON_POLICE" else "NON_POLICE"
+    return [Count(Metric.CALLS, (d.source, d.town, other), 0),
+            Count(Metric.CALLS, (d.source, d.town, d.list_name))]  # fmt: skip
+
+
+def on_order(state: OrderState | None, order: OrderFacts, *, record_ms: int = 0) -> Step:
+    """An order record: dispatched the first time, then repeat calls and flow-back as they grow."""
+    s = state or OrderState()
+    effects: list[Effect] = []
+    labels = s.labels
+    created = s.created_at_ms
+    if labels is None:
+        labels = (order.unit, order.class_code, order.source)
+        created = order.created_at_ms
+        effects += order_series(labels)
+        effects.append(Count(Metric.ORDERS, labels))
+    counted = s.counted
+    grown = order.repeat_count - s.repeats
+    if grown > 0:
+        effects.append(Count(Metric.REPEAT_CALLS, labels, grown))
+    if order.flow_back and "flow_back" not in counted:
+        effects.append(Count(Metric.FLOW_BACKS, (*labels, "recalled")))
+        counted = counted | {"flow_back"}
+    if s.labels is not None and not effects:
+        effects.append(Count(Metric.DUPLICATES, ("orders", "order_repeated")))
+    new = replace(s, labels=labels, created_at_ms=created, counted=counted,
+                  repeats=max(s.repeats, order.repeat_count),
+                  touched_ms=max(s.touched_ms, order.created_at_ms, record_ms))  # fmt: skip
+    return Step(new, tuple(effects))
+
+
+def on_lifecycle(
+    state: OrderState | None, event: LifecycleFacts, *, arrival_target_ms: int, ids_kept: int
+) -> Step:
+    """A step of an order's life: counted at most once per order (see docs/rates.md)."""
+    s = state or OrderState()
+    touched = max(s.touched_ms, event.at_ms)
+    if event.event_id in s.event_ids:
+        dup = Count(Metric.DUPLICATES, ("lifecycle", "event_id"))
+        return Step(replace(s, touched_ms=touched), (dup,))
+    ids = (*s.event_ids, event.event_id)[-ids_kept:] if ids_kept > 0 else ()
+    effects: list[Effect] = []
+    labels = s.labels
+    if labels is None:
+        labels = (event.unit, UNKNOWN, UNKNOWN)
+        effects.append(Count(Metric.UNKNOWN_ORDERS, (event.unit,)))
+        if not s.counted:
+            effects += order_series(labels)
+    step, counts = _step_counts(s, event, labels, arrival_target_ms)
+    counted = s.counted
+    if step is not None:
+        if step in counted:
+            counts = [Count(Metric.DUPLICATES, ("lifecycle", "step_repeated"))]
+        else:
+            counted = counted | {step}
+    effects += counts
+    return Step(replace(s, counted=counted, event_ids=ids, touched_ms=touched), tuple(effects))
+
+
+def _step_counts(
+    s: OrderState, event: LifecycleFacts, labels: tuple[str, str, str], arrival_target_ms: int
+) -> tuple[str | None, list[Effect]]:
+    """The step an event completes (None: it completes none) and what that step counts."""
+    kind = event.kind
+    if kind == "FOLLOWED_UP":
+        if event.satisfaction in ANSWERED:
+            return "followup_answered", [Count(Metric.FOLLOWUPS, (*labels, event.satisfaction))]
+        if event.satisfaction == UNREACHABLE:
+            return "followup_unreachable", [Count(Metric.FOLLOWUPS, (*labels, UNREACHABLE))]
+        return None, []
+    step = _STEP_OF_KIND.get(kind)
+    if step is None:
+        return None, []
+    if step == "flow_back":
+        return step, [Count(Metric.FLOW_BACKS, (*labels, "returned"))]
+    known = s.created_at_ms is not None
+    elapsed_ms = max(0, event.at_ms - s.created_at_ms) if s.created_at_ms is not None else 0
+    counts: list[Effect] = []
+    if step != "arrived" or known:  # an arrival of an unknown order cannot be timed
+        counts.append(Count(_METRIC_OF_STEP[step], labels))
+    if step == "arrived" and known and elapsed_ms <= arrival_target_ms:
+        counts.append(Count(Metric.ARRIVED_WITHIN_TARGET, labels))
+    if step == "closed" and event.resolved_on_site:
+        counts.append(Count(Metric.CLOSED_ON_SITE, labels))
+    if known and kind in STAGE_OF_KIND:
+        counts.append(Observe(STAGE_OF_KIND[kind], labels[0], elapsed_ms / 1000))
+    return step, counts
+
+
+# --- the rates themselves: one table that the recording rules are generated from ---------
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """A rate = Δnumerator / Δ(sum of denominators) over a window, per ``group`` and overall."""
+
+    name: str
+    title: str
+    numerator: str  # a PromQL series selector
+    denominators: tuple[str, ...]
+    group: str = "unit"
+    windows: tuple[str, ...] = ("1d", "7d")
+
+    def record(self, window: str, *, overall: bool = False) -> str:
+        level = "fenliu" if overall else f"fenliu_{self.group}"
+        return f"{level}:rate_{self.name}:ratio_{window}"
+
+    def expr(self, window: str, *, overall: bool = False) -> str:
+        by = "" if overall else f" by ({self.group})"
+        num = f"sum{by} (increase({self.numerator}[{window}]))"
+        den = " + ".join(f"sum{by} (increase({d}[{window}]))" for d in self.denominators)
+        den = f"({den})" if len(self.denominators) > 1 else den
+        return f"{num}\n/\n({den} > 0)"
+
+
+def _m(metric: Metric, selector: str = "") -> str:
+    return f"{metric.prometheus_name}{selector}"
+
+
+_ORDERS = (_m(Metric.ORDERS),)
+RATES: tuple[Rate, ...] = (
+    Rate("signoff", "签收率 sign-off", _m(Metric.SIGNED), _ORDERS, windows=("1h", "1d", "7d")),
+    Rate("diversion", "分流率 diversion", _m(Metric.CALLS, '{source="110",list="NON_POLICE"}'),
+         (_m(Metric.CALLS, '{source="110"}'),), group="town", windows=("1h", "1d", "7d")),
+    Rate("feedback", "反馈率 feedback", _m(Metric.FEEDBACK), _ORDERS),
+    Rate("completion", "办结率 completion", _m(Metric.CLOSED), _ORDERS),
+    Rate("flowback", "回流率 flow-back", _m(Metric.FLOW_BACKS), _ORDERS),
+    Rate("complaint", "投诉率 complaint", _m(Metric.COMPLAINED), _ORDERS),
+    Rate("repeat_call", "重复报警率 repeat call", _m(Metric.REPEAT_CALLS),
+         (*_ORDERS, _m(Metric.REPEAT_CALLS)), windows=("1h", "1d", "7d")),
+    Rate("satisfaction", "满意率 satisfaction",
+         _m(Metric.FOLLOWUPS, '{satisfaction=~"SATISFIED|BASICALLY_SATISFIED"}'),
+         (_m(Metric.FOLLOWUPS, '{satisfaction!="UNREACHABLE"}'),)),
+    Rate("onsite", "现场处结率 on-site resolution", _m(Metric.CLOSED_ON_SITE), (_m(Metric.CLOSED),)),
+    Rate("arrival_target", "十分钟到场率 ten-minute arrival", _m(Metric.ARRIVED_WITHIN_TARGET),
+         (_m(Metric.ARRIVED),), windows=("1h", "1d", "7d")),
+)  # fmt: skip
+SIX_RATES = ("signoff", "diversion", "feedback", "completion", "flowback", "complaint")
+
+
+def recording_rule_groups() -> list[dict[str, Any]]:
+    """The ``groups`` of deploy/prometheus/rules/rates.yml: per group and overall, per window."""
+    groups = []
+    for rate in RATES:
+        rules = []
+        for window in rate.windows:
+            rules.append({"record": rate.record(window), "expr": rate.expr(window)})
+            rules.append({"record": rate.record(window, overall=True),
+                          "expr": rate.expr(window, overall=True)})  # fmt: skip
+        groups.append({"name": f"fenliu-rate-{rate.name}", "interval": "1m", "rules": rules})
+    return groups
