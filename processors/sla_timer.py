@@ -24,7 +24,6 @@ from fenliu.processors.sla_alerts import (
     LIFECYCLE_IMPLIES,
     RECORDED_ONLY,
     EscalationPolicy,
-    Level,
     SlaAlert,
     alert_id,
     elapsed_ratio,
@@ -226,7 +225,7 @@ class LifecycleOutcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class BookConfig:
-    policy: EscalationPolicy = EscalationPolicy()
+    policy: EscalationPolicy = field(default_factory=EscalationPolicy)
     bucket_ms: int = 1000
     orphan_ttl_ms: int = 3_600_000  # lifecycle events wait this long for their order
     done_retention_ms: int = 86_400_000  # a finished order is kept this long for late events
