@@ -126,6 +126,37 @@ class Settings(BaseSettings):
     hotspot_threshold: int = Field(
         3, ge=2, description="cases of one class at one place in the window that raise a warning"
     )
+    # SLA windows and escalation (docs/sla.md). A level fires at created + share × window.
+    clock: Literal["wall", "control", "event"] = Field(
+        "wall",
+        description="SLA clock: wall = the worker ticks with real time (production); control ="
+        " only tick records on the tick topic move time (tests, drills); event = also the"
+        " latest order/lifecycle time seen (replays)",
+    )
+    sla_warning_share: float = Field(
+        0.8, gt=0, lt=1, description="share of a stage's window at which the WARNING fires"
+    )
+    sla_supervision_share: float = Field(
+        1.5, ge=1, description="share of the window at which SUPERVISION (督办单) fires"
+    )
+    sla_escalation_share: float = Field(
+        2.0, ge=1, description="share of the window at which ESCALATION (提级盯办) fires"
+    )
+    sla_supervision_max_late_s: int | None = Field(
+        86400, ge=0, description="SUPERVISION no later than this after the deadline (None = no cap)"
+    )
+    sla_escalation_max_late_s: int | None = Field(
+        3 * 86400, ge=0, description="ESCALATION no later than this after the deadline (None = no cap)"
+    )
+    sla_tick_interval_s: float = Field(
+        1.0, gt=0, description="wall clock: how often the worker ticks; also the index bucket width"
+    )
+    sla_orphan_ttl_s: int = Field(
+        3600, gt=0, description="lifecycle events for an unknown order wait this long for it"
+    )
+    sla_done_retention_s: int = Field(
+        86400, ge=0, description="a finished order is kept this long so late steps find it"
+    )
     # The rates agent (docs/rates.md): bounds of its dedupe tables, in event time.
     rates_arrival_target_s: int = Field(
         600, gt=0, description="an arrival this soon after the order counts as on time (十分钟到场)"
