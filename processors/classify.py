@@ -93,11 +93,14 @@ class _Scan:
                 excluded.append((hit.start, hit.end))
         negated_spans: list[tuple[int, int]] = []
         co_hits: dict[tuple[int, int], list[_Hit]] = {}  # (group, slot) -> hits
-        for hit, refs in raw_signs:
-            if excluded and _inside(hit.start, hit.end, excluded):
-                continue
-            if cues and _negated(text, hit.start, cues, taxonomy):
-                negated_spans.append((hit.start, hit.end))
+        kept = [(h, r) for h, r in raw_signs if not (excluded and _inside(h.start, h.end, excluded))]
+        if cues:
+            negated_spans = [
+                (h.start, h.end) for h, _ in kept if _negated(text, h.start, cues, taxonomy)
+            ]
+        for hit, refs in kept:
+            # Negated itself, or part of a negated sign ("没有拳打脚踢" negates 脚踢 too).
+            if negated_spans and any(a <= hit.start and hit.end <= b for a, b in negated_spans):
                 for g in sorted({g for g, _ in refs}):
                     self.negated.append((f"safety:{taxonomy.safety_groups[g].id}", hit))
                 continue
@@ -110,7 +113,10 @@ class _Scan:
             self._co_occurrences(text, co_hits)
         if taxonomy.crowd_group is not None:
             for count, start, end in people_counts(text):
-                if count >= taxonomy.crowd_min_people:
+                negated = any(a <= start and end <= b for a, b in negated_spans) or (
+                    bool(cues) and _negated(text, start, cues, taxonomy)
+                )
+                if count >= taxonomy.crowd_min_people and not negated:
                     hit = _Hit(start, end, text[start:end])
                     self.signs.setdefault(taxonomy.crowd_group, []).append(hit)
         situations = taxonomy.situations
