@@ -175,6 +175,28 @@ class Settings(BaseSettings):
         100, ge=1, description="expired table entries deleted at most per processed record"
     )
 
+    # --- Replay and audit (fenliu replay, fenliu audit; docs/replay.md) -------------
+    replay_batch_size: int = Field(2000, ge=1, description="records fetched per consume call by replay and audit")
+    replay_chunk_records: int = Field(
+        200_000, ge=1, description="raw records replay decides per chunk; bounds its memory (about 2 KB a record)"
+    )
+    replay_timestamp_skew_ms: int = Field(
+        60_000, ge=0,
+        description="how far out of time order raw records may be within a partition; replay reads this much "
+        "around [since, until) and keeps exactly the records whose timestamp is inside",
+    )
+    replay_decision_lag_ms: int = Field(
+        86_400_000, ge=0,
+        description="how long after `until` the router may have recorded a decision; replay looks this far",
+    )
+    replay_retention_ms: int = Field(
+        30 * 86_400_000, ge=-1, description="retention of a replay's own output topic fenliu.replay.<run>.decisions"
+    )
+    replay_report_max_rows: int = Field(
+        5000, ge=1, description="rows kept per section of the replay report (the counts stay complete)"
+    )
+    replay_kafka_timeout_s: float = Field(30.0, gt=0, description="replay/audit wait for broker metadata and offsets")
+
     # --- Local stack ---------------------------------------------------------------
     state_dir: Path = Field(Path(".fenliu"), description="data and logs of the local stack")
     kafka_version: str = Field("3.9.1", description="Kafka jars the local stack resolves from Maven Central")
