@@ -175,6 +175,96 @@ class Settings(BaseSettings):
         100, ge=1, description="expired table entries deleted at most per processed record"
     )
 
+    # --- Grid platform sink (fenliu run grid-sink; docs/grid-platform.md) -----------
+    grid_platform_url: str = Field(
+        "http://127.0.0.1:8090", description="base URL of the grid platform's order API"
+    )
+    grid_platform_token: SecretStr = Field(
+        SecretStr("fenliu-dev-grid-token-change-me"),
+        description="bearer token for the grid platform (grid-sim accepts the same one)",
+    )
+    grid_platform_ca_file: Path | None = Field(
+        None, description="CA bundle that signs the platform's TLS certificate (unset = system CAs)"
+    )
+    grid_sink_group: str = Field("fenliu-grid-sink", description="consumer group of grid-sink")
+    grid_sink_timeout_s: float = Field(10.0, gt=0, description="one HTTP request's time limit")
+    grid_sink_max_attempts: int = Field(
+        8,
+        ge=1,
+        description="requests per order before it becomes a dead letter; keep it above "
+        "grid_sink_breaker_failures so that an outage alone never dead-letters an order",
+    )
+    grid_sink_backoff_initial_s: float = Field(0.5, gt=0, description="first retry's backoff")
+    grid_sink_backoff_max_s: float = Field(30.0, gt=0, description="longest backoff (full jitter)")
+    grid_sink_breaker_failures: int = Field(
+        5, ge=1, description="consecutive failed requests that open the circuit breaker"
+    )
+    grid_sink_breaker_reset_s: float = Field(
+        15.0, gt=0, description="how long the breaker stays open before it probes /health"
+    )
+    grid_sink_concurrency: int = Field(8, ge=1, description="orders of different keys in flight")
+    grid_sink_max_in_flight: int = Field(
+        1000, ge=1, description="unacknowledged orders held before consumption pauses"
+    )
+    grid_sink_batch_size: int = Field(200, ge=1, description="records taken per poll")
+    grid_sink_poll_timeout_s: float = Field(0.2, gt=0, description="how long a poll waits")
+
+    # --- Webhook ingress (fenliu run ingress) ----------------------------------------
+    ingress_host: str = Field("0.0.0.0", description="address the webhook ingress listens on")
+    ingress_port: int = Field(8091, ge=0, description="port of POST /webhook/lifecycle")
+    webhook_hmac_secret: SecretStr = Field(
+        SecretStr("fenliu-dev-webhook-secret-change-me"),
+        description="shared secret of X-Fenliu-Signature (grid-sim signs with it, ingress checks)",
+    )
+    webhook_bearer_token: SecretStr | None = Field(
+        None, description="if set, the ingress also accepts this bearer token instead of a signature"
+    )
+    webhook_max_skew_s: int = Field(
+        300, ge=1, description="X-Fenliu-Timestamp further than this from now is refused (replay)"
+    )
+    ingress_max_body_bytes: int = Field(65536, ge=1024, description="largest webhook body")
+    ingress_produce_timeout_s: float = Field(
+        10.0, gt=0, description="broker acknowledgement budget before the ingress answers 503"
+    )
+
+    # --- Reference grid platform (fenliu run grid-sim) ---------------------------------
+    grid_sim_host: str = Field("0.0.0.0", description="address grid-sim listens on")
+    grid_sim_port: int = Field(8090, ge=0, description="port of grid-sim's order API")
+    grid_sim_webhook_url: str = Field(
+        "http://127.0.0.1:8091/webhook/lifecycle", description="where grid-sim reports lifecycles"
+    )
+    grid_sim_tls_cert: Path | None = Field(None, description="serve HTTPS with this certificate")
+    grid_sim_tls_key: Path | None = Field(None, description="key of grid_sim_tls_cert")
+    grid_sim_store_file: Path | None = Field(
+        None, description="JSON file keeping orders and lifecycle progress across restarts"
+    )
+    grid_sim_seed: int = Field(7, description="seed of every random choice (same seed, same lives)")
+    grid_sim_time_scale: float = Field(
+        60.0, gt=0, description="simulated seconds per real second (60: a minute plays in a second)"
+    )
+    grid_sim_event_clock: Literal["order", "wall"] = Field(
+        "order",
+        description="lifecycle 'at' times: 'order' = the order's created_at + simulated delay "
+        "(replays stay coherent), 'wall' = the real time the event is sent",
+    )
+    grid_sim_sign_late_rate: float = Field(0.1, ge=0, le=1, description="orders signed late")
+    grid_sim_no_arrival_rate: float = Field(0.05, ge=0, le=1, description="teams never arriving")
+    grid_sim_return_rate: float = Field(0.05, ge=0, le=1, description="orders returned to police")
+    grid_sim_complaint_rate: float = Field(0.05, ge=0, le=1, description="complaints after close")
+    grid_sim_on_site_rate: float = Field(
+        0.756, ge=0, le=1, description="closed orders resolved on site (Taizhou 75.6%)"
+    )
+    grid_sim_satisfaction: dict[str, float] = Field(
+        {"SATISFIED": 0.9, "BASICALLY_SATISFIED": 0.07, "DISSATISFIED": 0.02, "UNREACHABLE": 0.01},
+        description="weights of the follow-up answers (JSON object in the environment)",
+    )
+    grid_sim_error_rate: float = Field(
+        0.0, ge=0, le=1, description="share of API requests answered 500 (seeded chaos)"
+    )
+    grid_sim_webhook_attempts: int = Field(
+        6, ge=1, description="webhook calls per lifecycle event before grid-sim gives up on it"
+    )
+
     # --- Replay and audit (fenliu replay, fenliu audit; docs/replay.md) -------------
     replay_batch_size: int = Field(2000, ge=1, description="records fetched per consume call by replay and audit")
     replay_chunk_records: int = Field(

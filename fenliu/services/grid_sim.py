@@ -1,0 +1,36 @@
+"""``fenliu run grid-sim``."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(run: typer.Typer) -> None:
+    @run.command("grid-sim")
+    def grid_sim(
+        port: int = typer.Option(None, help="override FENLIU_GRID_SIM_PORT"),
+        metrics_port: int = typer.Option(
+            None, help="override FENLIU_METRICS_PORT (9112 by convention)"
+        ),
+    ) -> None:
+        """The reference grid platform: takes orders and plays their lives back via the webhook."""
+        from aiohttp import web
+        from prometheus_client import REGISTRY
+
+        from fenliu.metrics import serve_metrics
+        from fenliu.services import configure_logging
+        from fenliu.settings import get_settings
+        from fenliu.sinks.grid_sim import GridSim, SimConfig
+        from fenliu.sinks.webserver import server_tls
+
+        configure_logging()
+        settings = get_settings()
+        serve_metrics(settings.metrics_port if metrics_port is None else metrics_port)
+        sim = GridSim(SimConfig.from_settings(settings), registry=REGISTRY)
+        web.run_app(
+            sim.app(),
+            host=settings.grid_sim_host,
+            port=settings.grid_sim_port if port is None else port,
+            ssl_context=server_tls(settings.grid_sim_tls_cert, settings.grid_sim_tls_key),
+            print=None,
+        )

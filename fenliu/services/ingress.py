@@ -1,0 +1,36 @@
+"""``fenliu run ingress``."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(run: typer.Typer) -> None:
+    @run.command("ingress")
+    def ingress(
+        port: int = typer.Option(None, help="override FENLIU_INGRESS_PORT"),
+        metrics_port: int = typer.Option(
+            None, help="override FENLIU_METRICS_PORT (9111 by convention)"
+        ),
+    ) -> None:
+        """The lifecycle webhook: signed events in, fenliu.lifecycle out (202 after the broker's ack)."""
+        from aiohttp import web
+
+        from fenliu.metrics import serve_metrics
+        from fenliu.schemas.serde import codec_for
+        from fenliu.services import configure_logging
+        from fenliu.settings import get_settings
+        from fenliu.streams.ingress import AckingProducer, Ingress
+
+        configure_logging()
+        settings = get_settings()
+        serve_metrics(settings.metrics_port if metrics_port is None else metrics_port)
+        service = Ingress(
+            settings, codec_for(settings.schema_registry_url), AckingProducer(settings)
+        )
+        web.run_app(
+            service.app(),
+            host=settings.ingress_host,
+            port=settings.ingress_port if port is None else port,
+            print=None,
+        )

@@ -1,0 +1,371 @@
+"""grid-sim's HTTP server: the grid platform's order API, lives played back by webhook, faults.
+
+Implements ``api/grid-platform.openapi.yaml`` as the reference platform: bearer auth,
+``POST /orders`` idempotent by ``Idempotency-Key`` (201 new, 200 same body again, 409
+another body under a known id), ``GET /orders/{id}`` as an Open311 service request,
+``GET /health``. Every new order gets a player task that reports its planned life
+(``life.plan_life``) to the webhook, signed, at ``time_scale`` speed. ``/metrics``
+and ``/admin/*`` (faults, request log) are for people and tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiohttp import web
+from fenliu.sinks.grid_api import IDEMPOTENCY_HEADER, LifecycleEventIn, OrderRequest, signed_headers
+from fenliu.sinks.grid_sim.faults import FaultBoard, FaultSpec
+from fenliu.sinks.grid_sim.life import LifeKnobs, Step, plan_life
+from fenliu.sinks.grid_sim.store import OrderStore, StoredOrder, body_hash
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from pydantic import ValidationError
+
+from fenliu.settings import Settings
+
+log = logging.getLogger("fenliu.grid_sim")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """Everything grid-sim needs; ``from_settings`` reads it from ``FENLIU_GRID_SIM_*``."""
+
+    token: str
+    webhook_url: str
+    webhook_secret: bytes
+    seed: int = 7
+    time_scale: float = 60.0
+    event_clock: str = "order"
+    knobs: LifeKnobs = field(default_factory=LifeKnobs)
+    error_rate: float = 0.0
+    webhook_attempts: int = 6
+    store_file: Path | None = None
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> SimConfig:
+        return cls(
+            token=s.grid_platform_token.get_secret_value(),
+            webhook_url=s.grid_sim_webhook_url,
+            webhook_secret=s.webhook_hmac_secret.get_secret_value().encode(),
+            seed=s.grid_sim_seed,
+            time_scale=s.grid_sim_time_scale,
+            event_clock=s.grid_sim_event_clock,
+            knobs=LifeKnobs(
+                sign_late_rate=s.grid_sim_sign_late_rate,
+                no_arrival_rate=s.grid_sim_no_arrival_rate,
+                return_rate=s.grid_sim_return_rate,
+                complaint_rate=s.grid_sim_complaint_rate,
+                on_site_rate=s.grid_sim_on_site_rate,
+                satisfaction=dict(s.grid_sim_satisfaction),
+            ),
+            error_rate=s.grid_sim_error_rate,
+            webhook_attempts=s.grid_sim_webhook_attempts,
+            store_file=s.grid_sim_store_file,
+        )
+
+
+class _Metrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.orders = Counter(
+            "fenliu_grid_sim_orders_received_total",
+            "New orders stored",
+            ["unit_kind"],
+            registry=registry,
+        )
+        self.duplicates = Counter(
+            "fenliu_grid_sim_order_duplicates_total",
+            "Orders sent again: replayed (same body) or conflict (409)",
+            ["kind"],
+            registry=registry,
+        )
+        self.requests = Counter(
+            "fenliu_grid_sim_requests_total",
+            "API requests by route and status",
+            ["route", "status"],
+            registry=registry,
+        )
+        self.faults = Counter(
+            "fenliu_grid_sim_faults_injected_total",
+            "Requests a fault answered",
+            ["status"],
+            registry=registry,
+        )
+        self.events = Counter(
+            "fenliu_grid_sim_lifecycle_events_total",
+            "Lifecycle events reported",
+            ["kind", "result"],
+            registry=registry,
+        )
+        self.open = Gauge(
+            "fenliu_grid_sim_open_orders", "Orders not yet closed or returned", registry=registry
+        )
+
+
+class GridSim:
+    """The reference grid platform; ``app()`` builds the aiohttp application."""
+
+    def __init__(self, config: SimConfig, registry: CollectorRegistry | None = None) -> None:
+        self.config = config
+        self.registry = registry or CollectorRegistry()
+        self.metrics = _Metrics(self.registry)
+        self.store = OrderStore(config.store_file)
+        self.faults = FaultBoard(config.error_rate, config.seed)
+        self.request_log: deque[dict[str, Any]] = deque(maxlen=10_000)
+        self._players: dict[str, asyncio.Task[None]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._http: httpx.AsyncClient | None = None
+        self._retry_rng = random.Random(config.seed)
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[self._log_middleware], client_max_size=1 << 20)
+        app.router.add_get("/health", self.health)
+        app.router.add_post("/orders", self.create_order)
+        app.router.add_get("/orders", self.list_orders)
+        app.router.add_get("/orders/{order_id}", self.get_order)
+        app.router.add_get("/metrics", self.metrics_page)
+        app.router.add_get("/admin/faults", self.get_faults)
+        app.router.add_post("/admin/faults", self.add_fault)
+        app.router.add_delete("/admin/faults", self.clear_faults)
+        app.router.add_get("/admin/requests", self.get_requests)
+        app.on_startup.append(self._startup)
+        app.on_cleanup.append(self._cleanup)
+        return app
+
+    # --- lifecycle of the server ---------------------------------------------------------
+    async def _startup(self, _app: web.Application) -> None:
+        self._http = httpx.AsyncClient(timeout=10.0)
+        self._tasks.append(asyncio.create_task(self._autosave()))
+        for stored in self.store:  # resume lives interrupted by a restart
+            self._start_player(stored)
+        self._update_open()
+
+    async def _cleanup(self, _app: web.Application) -> None:
+        for task in [*self._players.values(), *self._tasks]:
+            task.cancel()
+        await asyncio.gather(*self._players.values(), *self._tasks, return_exceptions=True)
+        self.store.save()
+        if self._http is not None:
+            await self._http.aclose()
+
+    async def _autosave(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            self.store.save()
+
+    # --- middleware: auth, faults, request log -----------------------------------------
+    @web.middleware
+    async def _log_middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        route = _route_name(request)
+        order_id = request.headers.get(IDEMPOTENCY_HEADER) or request.match_info.get("order_id")
+        if route != "metrics" and not self._authorized(request):
+            response: web.StreamResponse = _error(
+                401, "unauthorized", "bearer token missing or wrong"
+            )
+            response.headers["WWW-Authenticate"] = "Bearer"
+        elif route in ("orders", "health"):
+            verdict = self.faults.verdict(route, order_id)
+            if verdict.delay_s:
+                await asyncio.sleep(verdict.delay_s)
+            if verdict.status is not None:
+                self.metrics.faults.labels(str(verdict.status)).inc()
+                response = _error(verdict.status, "injected_fault", "grid-sim was told to fail")
+            else:
+                response = await handler(request)
+        else:
+            response = await handler(request)
+        self.metrics.requests.labels(route, str(response.status)).inc()
+        if route != "admin":
+            self.request_log.append(
+                {
+                    "method": request.method,
+                    "route": route,
+                    "order_id": order_id,
+                    "status": response.status,
+                    "at": time.time(),
+                }
+            )
+        return response
+
+    def _authorized(self, request: web.Request) -> bool:
+        header = request.headers.get("Authorization", "")
+        expected = f"Bearer {self.config.token}"
+        return hmac.compare_digest(header.encode(), expected.encode())
+
+    # --- the order API -----------------------------------------------------------------
+    async def health(self, _request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok", "orders": len(self.store)})
+
+    async def create_order(self, request: web.Request) -> web.Response:
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if not key:
+            return _error(
+                400, "missing_idempotency_key", f"{IDEMPOTENCY_HEADER} header is required"
+            )
+        try:
+            order = OrderRequest.model_validate_json(await request.read())
+        except ValidationError as exc:
+            return _error(422, "invalid_order", "body is not a DispatchOrder", _errors(exc))
+        if key != order.order_id:
+            return _error(422, "idempotency_key_mismatch", "Idempotency-Key must be the order_id")
+        digest = body_hash(order)
+        known = self.store.get(order.order_id)
+        if known is not None and known.body_hash == digest:
+            self.metrics.duplicates.labels("replayed").inc()
+            return web.json_response(
+                known.service_request(), status=200, headers={"Idempotent-Replayed": "true"}
+            )
+        if known is not None:
+            self.metrics.duplicates.labels("conflict").inc()
+            return _error(
+                409,
+                "order_exists",
+                "another order body was stored under this id",
+                {"service_request_id": order.order_id},
+            )
+        stored = self.store.add(order, digest, datetime.now(UTC))
+        self.metrics.orders.labels(order.unit_kind).inc()
+        self._start_player(stored)
+        self._update_open()
+        return web.json_response(
+            stored.service_request(), status=201, headers={"Location": f"/orders/{order.order_id}"}
+        )
+
+    async def get_order(self, request: web.Request) -> web.Response:
+        stored = self.store.get(request.match_info["order_id"])
+        if stored is None:
+            return _error(404, "not_found", "no order with this id")
+        return web.json_response(stored.service_request())
+
+    async def list_orders(self, request: web.Request) -> web.Response:
+        status = request.query.get("status")
+        items = [s.service_request() for s in self.store if status is None or s.status == status]
+        return web.json_response(items)
+
+    async def metrics_page(self, _request: web.Request) -> web.Response:
+        return web.Response(
+            body=generate_latest(self.registry),
+            headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+        )
+
+    # --- admin -------------------------------------------------------------------------
+    async def get_faults(self, _request: web.Request) -> web.Response:
+        return web.json_response(self.faults.describe())
+
+    async def add_fault(self, request: web.Request) -> web.Response:
+        try:
+            spec = FaultSpec.model_validate_json(await request.read())
+        except ValidationError as exc:
+            return _error(422, "invalid_fault", "body is not a fault", _errors(exc))
+        self.faults.add(spec)
+        return web.json_response(self.faults.describe(), status=201)
+
+    async def clear_faults(self, _request: web.Request) -> web.Response:
+        self.faults.clear()
+        return web.json_response([])
+
+    async def get_requests(self, _request: web.Request) -> web.Response:
+        return web.json_response(list(self.request_log))
+
+    # --- playing lives -----------------------------------------------------------------
+    def _start_player(self, stored: StoredOrder) -> None:
+        steps = plan_life(stored.order, self.config.knobs, self.config.seed)
+        if len(stored.events) < len(steps) and stored.order.order_id not in self._players:
+            task = asyncio.create_task(self._play(stored, steps))
+            self._players[stored.order.order_id] = task
+            task.add_done_callback(
+                lambda _t, oid=stored.order.order_id: self._players.pop(oid, None)
+            )
+
+    async def _play(self, stored: StoredOrder, steps: list[Step]) -> None:
+        loop = asyncio.get_running_loop()
+        done = len(stored.events)
+        scale = self.config.time_scale
+        start = loop.time() - (steps[done - 1].offset_s / scale if done else 0.0)
+        for step in steps[done:]:
+            await asyncio.sleep(max(0.0, start + step.offset_s / scale - loop.time()))
+            event = self._event(stored, step)
+            result = await self._report(event)
+            self.metrics.events.labels(step.kind, result).inc()
+            self.store.record_event(stored.order.order_id, event.model_dump(mode="json"))
+            self._update_open()
+
+    def _event(self, stored: StoredOrder, step: Step) -> LifecycleEventIn:
+        order = stored.order
+        if self.config.event_clock == "order":
+            at = order.created_at + timedelta(seconds=step.offset_s)
+        else:
+            at = datetime.now(UTC)
+        return LifecycleEventIn(
+            event_id=step.event_id(order.order_id),
+            order_id=order.order_id,
+            case_id=order.case_id,
+            kind=step.kind,
+            at=at,
+            unit_id=order.unit_id,
+            actor=step.actor,
+            note=step.note,  # type: ignore[arg-type]
+            satisfaction=step.satisfaction,
+            resolved_on_site=step.resolved_on_site,  # type: ignore[arg-type]
+        )
+
+    async def _report(self, event: LifecycleEventIn) -> str:
+        """POST the signed event to the webhook, retrying transient failures; returns the result."""
+        assert self._http is not None
+        body = event.model_dump_json().encode()
+        for attempt in range(1, self.config.webhook_attempts + 1):
+            headers = signed_headers(self.config.webhook_secret, body, int(time.time()))
+            try:
+                response = await self._http.post(
+                    self.config.webhook_url, content=body, headers=headers
+                )
+                if response.status_code < 300:
+                    return "ok"
+                if response.status_code < 500 and response.status_code != 429:
+                    log.warning(
+                        "webhook refused %s: %s %s",
+                        event.event_id,
+                        response.status_code,
+                        response.text[:200],
+                    )
+                    return "refused"
+                problem = f"HTTP {response.status_code}"
+            except httpx.HTTPError as exc:
+                problem = f"{type(exc).__name__}: {exc}"
+            log.info("webhook attempt %s for %s failed: %s", attempt, event.event_id, problem)
+            await asyncio.sleep(min(5.0, 0.2 * 2**attempt) * self._retry_rng.uniform(0.5, 1.0))
+        return "failed"
+
+    def _update_open(self) -> None:
+        self.metrics.open.set(sum(1 for s in self.store if s.status == "open"))
+
+
+def _route_name(request: web.Request) -> str:
+    path = request.path
+    if path.startswith("/admin"):
+        return "admin"
+    if path.startswith("/orders"):
+        return "orders"
+    return path.strip("/") or "root"
+
+
+def _error(status: int, code: str, message: str, detail: Any = None) -> web.Response:
+    body: dict[str, Any] = {"error": code, "message": message}
+    if detail is not None:
+        body["detail"] = detail
+    return web.json_response(body, status=status)
+
+
+def _errors(exc: ValidationError) -> list[dict[str, Any]]:
+    return json.loads(exc.json(include_url=False, include_input=False))

@@ -1,0 +1,138 @@
+"""grid-sim's orders: in memory, optionally kept in a JSON file across restarts.
+
+Each order is stored once under its id (the idempotency key) with the hash of its
+body, so a re-send of the same order is recognised (200, replayed) and a different
+body under a known id is refused (409). The lifecycle events already reported are
+kept too: after a restart the player resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fenliu.sinks.grid_api import OrderRequest
+
+CLOSING_KINDS = frozenset({"CLOSED", "RETURNED"})
+
+
+def body_hash(order: OrderRequest) -> str:
+    """Hash of the order's canonical JSON: the same order re-sent hashes the same."""
+    return hashlib.sha256(order.model_dump_json().encode()).hexdigest()
+
+
+@dataclass
+class StoredOrder:
+    order: OrderRequest
+    body_hash: str
+    received_at: datetime
+    events: list[dict[str, Any]] = field(default_factory=list)  # reported, webhook JSON form
+
+    @property
+    def status(self) -> str:
+        """Open311 status: closed once the unit closed it or returned it to the police."""
+        return "closed" if any(e["kind"] in CLOSING_KINDS for e in self.events) else "open"
+
+    def service_request(self) -> dict[str, Any]:
+        """The order as an Open311 GeoReport v2 service request (plus fenliu's extensions)."""
+        o = self.order
+        last = self.events[-1] if self.events else None
+        expected = o.due("CLOSE") or (o.deadlines[-1].due_at if o.deadlines else None)
+        return {
+            "service_request_id": o.order_id,
+            "status": self.status,
+            "status_notes": last.get("note") if last else None,
+            "service_code": o.situation_code,
+            "service_name": o.situation_name,
+            "agency_responsible": o.unit_name,
+            "description": o.summary,
+            "requested_datetime": _iso(o.created_at),
+            "updated_datetime": last["at"] if last else _iso(self.received_at),
+            "expected_datetime": _iso(expected) if expected else None,
+            "address": o.location.text,
+            "lat": o.location.lat,
+            "long": o.location.lon,
+            "case_id": o.case_id,
+            "unit_id": o.unit_id,
+            "grid_code": o.grid_code,
+            "priority": o.priority,
+            "notes": [
+                {
+                    "type": e["kind"],
+                    "datetime": e["at"],
+                    "summary": e.get("note"),
+                    "actor": e.get("actor"),
+                }
+                for e in self.events
+            ],
+        }
+
+
+class OrderStore:
+    """Orders by id; ``save()`` writes the JSON file atomically when a path is set."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._orders: dict[str, StoredOrder] = {}
+        self.dirty = False
+        if path is not None and path.exists():
+            self._load(path)
+
+    def __len__(self) -> int:
+        return len(self._orders)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(list(self._orders.values()))
+
+    def get(self, order_id: str) -> StoredOrder | None:
+        return self._orders.get(order_id)
+
+    def add(self, order: OrderRequest, digest: str, now: datetime) -> StoredOrder:
+        stored = StoredOrder(order, digest, now)
+        self._orders[order.order_id] = stored
+        self.dirty = True
+        return stored
+
+    def record_event(self, order_id: str, event: dict[str, Any]) -> None:
+        self._orders[order_id].events.append(event)
+        self.dirty = True
+
+    def save(self) -> None:
+        """Write every order to the file (temp file + rename: never half a file)."""
+        if self.path is None or not self.dirty:
+            return
+        data = {
+            oid: {
+                "order": s.order.model_dump(mode="json"),
+                "body_hash": s.body_hash,
+                "received_at": _iso(s.received_at),
+                "events": s.events,
+            }
+            for oid, s in self._orders.items()
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(self.path.suffix + ".tmp")
+        tmp.write_text(
+            json.dumps({"version": 1, "orders": data}, ensure_ascii=False), encoding="utf-8"
+        )
+        os.replace(tmp, self.path)
+        self.dirty = False
+
+    def _load(self, path: Path) -> None:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        for oid, item in raw.get("orders", {}).items():
+            self._orders[oid] = StoredOrder(
+                OrderRequest.model_validate(item["order"]),
+                item["body_hash"],
+                datetime.fromisoformat(item["received_at"]),
+                list(item.get("events", [])),
+            )
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
