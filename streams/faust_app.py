@@ -9,7 +9,10 @@ unique prefix never see each other's state. docs/streams.md explains the choices
 from __future__ import annotations
 
 import importlib
+import random
 import socket
+import zlib
+from collections.abc import Sequence
 from typing import Any
 
 import faust
@@ -20,6 +23,21 @@ from fenliu.streams.context import Clock, StreamsContext, WallClock
 
 # Each name is a module ``fenliu.streams.<name>`` exposing ``install(app, ctx)``.
 FEATURES: tuple[str, ...] = ("cases", "hotspot", "sla", "rates")
+
+
+def librdkafka_partitioner(
+    key: bytes | None, all_partitions: Sequence[int], available: Sequence[int]
+) -> int:
+    """Pick a partition the way confluent-kafka's default (``consistent_random``) does.
+
+    The router, the grid sink and tests produce with librdkafka (CRC-32 of the key), while
+    aiokafka would hash with murmur2. Every producer of a co-partitioned pair (orders and
+    lifecycle by order id; decisions and the cases' internal topics by case key) must agree,
+    so the worker's producer uses librdkafka's hash too.
+    """
+    if key is None:
+        return random.choice(list(available) or list(all_partitions))
+    return all_partitions[zlib.crc32(key) % len(all_partitions)]
 
 
 def app_id(settings: Settings) -> str:
@@ -67,6 +85,8 @@ def app_config(settings: Settings) -> dict[str, Any]:
         "topic_replication_factor": settings.topic_replication,
         "consumer_auto_offset_reset": "earliest",
         "processing_guarantee": "at_least_once",
+        "producer_partitioner": librdkafka_partitioner,
+        "producer_acks": -1,
         "consumer_group_instance_id": instance_id(settings),
         # A slow tick must not cost a rebalance: the session outlives a pause of the loop,
         # heartbeats come from aiokafka's own task, and the poll interval is generous.
