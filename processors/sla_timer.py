@@ -254,6 +254,7 @@ class SlaBook:
         self.index: DeadlineIndex[str] = DeadlineIndex(config.bucket_ms)
         self.now_ms = 0  # the latest tick: the clock never goes back
         self.open_stages: Counter[str] = Counter()  # stages not closed yet, by name (a gauge)
+        self.open_orders = 0  # orders with at least one open stage
 
     # --- input -----------------------------------------------------------------
     def open(self, order_id: str, info: OrderInfo,
@@ -307,6 +308,7 @@ class SlaBook:
         """Index the given states (default: the whole store) after a restart or rebalance."""
         self.index = DeadlineIndex(self.config.bucket_ms)
         self.open_stages.clear()
+        self.open_orders = 0
         count = 0
         for state in self.store.values() if states is None else states:
             wake = state.wake_at(self.config.policy)
@@ -347,8 +349,11 @@ class SlaBook:
             self.index.schedule(state.order_id, wake)
 
     def _count(self, state: OrderSla, sign: int) -> None:
-        for name in state.open_stages():
+        names = list(state.open_stages())
+        for name in names:
             self.open_stages[name] += sign
+        if names:
+            self.open_orders += sign
 
 
 def _merge_order(state: OrderSla, info: OrderInfo, deadlines: dict[str, int]) -> OrderOutcome:

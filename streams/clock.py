@@ -1,0 +1,92 @@
+"""Clocks of the streams worker, and the tick records that carry SLA time (docs/sla.md).
+
+SLA time moves by **tick records** on an internal topic with one partition per input
+partition (``{app id}-sla-ticks``). The value is the tick's time as ASCII epoch
+milliseconds. Who writes them depends on ``FENLIU_CLOCK``:
+
+* ``wall`` (production): every worker ticks the partitions it owns with the wall clock,
+  every ``FENLIU_SLA_TICK_INTERVAL_S``;
+* ``control``: nobody in the worker; tests and drills write ticks (``send_ticks``,
+  ``fenliu sla tick``), so an 8-minute deadline is reached without waiting 8 minutes;
+* ``event``: as ``control``, and every order or lifecycle event also moves its
+  partition's time to the event's own time (replays of recorded traffic).
+
+Because ticks are records of the partition that owns the orders, the timer's table
+writes happen inside stream processing, on the right changelog partition, and a
+rebalance moves time together with the deadlines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient
+from fenliu.streams.context import Clock, WallClock
+
+from fenliu.settings import Settings
+
+__all__ = ["Clock", "ControlClock", "WallClock", "clock_for", "decode_tick", "encode_tick",
+           "send_ticks", "tick_topic"]
+
+
+class ControlClock:
+    """Time moves only when told (tick records, event times); it never goes back."""
+
+    def __init__(self, start_ms: int = 0) -> None:
+        self._now = start_ms
+
+    def now_ms(self) -> int:
+        return self._now
+
+    def advance(self, to_ms: int) -> int:
+        self._now = max(self._now, to_ms)
+        return self._now
+
+
+def clock_for(settings: Settings) -> Clock:
+    """The clock ``FENLIU_CLOCK`` asks for: the wall clock, or one the ticks move."""
+    return WallClock() if settings.clock == "wall" else ControlClock()
+
+
+def tick_topic(settings: Settings) -> str:
+    """Physical name of the tick topic: internal to the streams app, like its changelogs."""
+    return f"{settings.topic_prefix}{settings.streams_app_id}-sla-ticks"
+
+
+def encode_tick(at_ms: int) -> bytes:
+    return str(int(at_ms)).encode("ascii")
+
+
+def decode_tick(value: bytes | None) -> int | None:
+    """The tick's time, or None for a value that is not one (counted, never fatal)."""
+    try:
+        return int((value or b"").decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def send_ticks(settings: Settings, at_ms: int, partitions: Iterable[int] | None = None,
+               timeout_s: float = 10.0) -> int:
+    """Write one tick at ``at_ms`` to every partition of the tick topic (or the given ones).
+
+    The topic is created by the worker when it starts; this fails when it does not exist.
+    Returns how many ticks were delivered.
+    """
+    topic = tick_topic(settings)
+    if partitions is None:
+        meta = AdminClient(settings.confluent_config()).list_topics(topic, timeout=timeout_s)
+        found = meta.topics.get(topic)
+        if found is None or found.error is not None or not found.partitions:
+            raise RuntimeError(f"tick topic {topic} does not exist: start the streams worker")
+        partitions = sorted(found.partitions)
+    producer = Producer(settings.confluent_config(**{"enable.idempotence": True}))
+    errors: list[str] = []
+    sent = 0
+    for partition in partitions:
+        producer.produce(topic, encode_tick(at_ms), partition=partition,
+                         on_delivery=lambda err, _msg: errors.append(str(err)) if err else None)
+        sent += 1
+    if producer.flush(timeout_s) or errors:
+        raise RuntimeError(f"ticks not delivered to {topic}: {errors or 'flush timed out'}")
+    return sent
