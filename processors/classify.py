@@ -29,19 +29,13 @@ class _Hit:
     term: str
 
 
-def _cues(text: str, taxonomy: Taxonomy) -> list[tuple[int, int]]:
-    """Spans of negation cues that are not inside a pseudo-negation word (无故, 没想到)."""
-    cues: list[tuple[int, int]] = []
-    blocked: list[tuple[int, int]] = []
-    auto = taxonomy.negation_matcher
-    if not taxonomy.negation.cues:
-        return cues
-    for end, (word, is_cue) in auto.iter(text):
-        span = (end - len(word) + 1, end + 1)
-        (cues if is_cue else blocked).append(span)
-    if blocked:
-        cues = [c for c in cues if not any(b[0] <= c[0] and c[1] <= b[1] for b in blocked)]
-    return cues
+def _cues(
+    spans: list[tuple[int, int]], blocked: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Negation cues that are not inside a pseudo-negation word (无故, 没想到)."""
+    if not blocked:
+        return spans
+    return [c for c in spans if not any(b[0] <= c[0] and c[1] <= b[1] for b in blocked)]
 
 
 def _bridged(gap: str, bridges: frozenset[str], longest: int) -> bool:
@@ -79,18 +73,30 @@ class _Scan:
     def __init__(self, norm: NormalisedText, event: CaseEvent, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
         text = norm.text
-        cues = _cues(text, taxonomy)
         self.signs: dict[int, list[_Hit]] = {}  # safety group index -> hits
         self.negated: list[tuple[str, _Hit]] = []  # (rule id, hit)
-        self.situation_hits: dict[int, list[tuple[int, _Hit]]] = {}  # order -> (slot, hit)
+        # situation order -> (slot, hit, weight)
+        self.situation_hits: dict[int, list[tuple[int, _Hit, float]]] = {}
         excluded: list[tuple[int, int]] = []
         raw_signs: list[tuple[_Hit, tuple[tuple[int, int], ...]]] = []
-        for end, (term, refs) in taxonomy.safety_matcher.iter(text) if text else ():
+        word_hits: list[tuple[_Hit, tuple[tuple[int, int, float], ...]]] = []
+        cue_spans: list[tuple[int, int]] = []
+        blocked: list[tuple[int, int]] = []
+        # One pass of the automaton; the words are sorted into their roles afterwards.
+        for end, (term, safety, situation_refs, negation) in (
+            taxonomy.matcher.iter(text) if text else ()
+        ):
             hit = _Hit(end - len(term) + 1, end + 1, term)
-            if refs:
-                raw_signs.append((hit, refs))
-            else:
-                excluded.append((hit.start, hit.end))
+            if safety is not None:
+                if safety:
+                    raw_signs.append((hit, safety))
+                else:
+                    excluded.append((hit.start, hit.end))
+            if situation_refs:
+                word_hits.append((hit, situation_refs))
+            if negation is not None:
+                (cue_spans if negation else blocked).append((hit.start, hit.end))
+        cues = _cues(cue_spans, blocked)
         negated_spans: list[tuple[int, int]] = []
         co_hits: dict[tuple[int, int], list[_Hit]] = {}  # (group, slot) -> hits
         kept = [(h, r) for h, r in raw_signs if not (excluded and _inside(h.start, h.end, excluded))]
@@ -120,9 +126,8 @@ class _Scan:
                     hit = _Hit(start, end, text[start:end])
                     self.signs.setdefault(taxonomy.crowd_group, []).append(hit)
         situations = taxonomy.situations
-        for end, (term, refs) in taxonomy.situation_matcher.iter(text) if text else ():
-            hit = _Hit(end - len(term) + 1, end + 1, term)
-            for order, slot in refs:
+        for hit, refs in word_hits:
+            for order, slot, weight in refs:
                 sit = situations[order]
                 if sit.is_police:
                     # Police terms obey negation and exclusions like safety signs do.
@@ -133,7 +138,7 @@ class _Scan:
                     if cues and _negated(text, hit.start, cues, taxonomy):
                         self.negated.append((f"situation:{sit.code}", hit))
                         continue
-                self.situation_hits.setdefault(order, []).append((slot, hit))
+                self.situation_hits.setdefault(order, []).append((slot, hit, weight))
         self.category = event.source_category or ""
         self.source = event.source
 
@@ -182,18 +187,16 @@ def _score(scan: _Scan, sit: Situation) -> _Score | None:
     hits = scan.situation_hits.get(sit.order, [])
     plain: dict[str, float] = {}
     best_in_group: dict[int, float] = {}
-    factor = rules.police_term_factor if sit.is_police else 1.0
-    for slot, hit in hits:
-        weight = rules.term_weight(hit.term, slot >= 0) * factor
+    for slot, hit, weight in hits:
         if slot < 0:
             plain[hit.term] = weight
         else:
             best_in_group[slot] = max(best_in_group.get(slot, 0.0), weight)
     score = sum(plain.values())
-    used = [h for s, h in hits if s < 0]
+    used = [h for s, h, _ in hits if s < 0]
     if sit.all_of and len(best_in_group) == len(sit.all_of):
         score += sum(best_in_group.values()) + rules.all_of_bonus
-        used += [h for s, h in hits if s >= 0]
+        used += [h for s, h, _ in hits if s >= 0]
     code = scan.category_supports(sit)
     if code is not None:
         score += rules.category_weight
@@ -260,7 +263,12 @@ def classify(event: CaseEvent, taxonomy: Taxonomy) -> Classification:
     """Classify one event against one taxonomy."""
     norm = taxonomy.normalise(event.text or "")
     scan = _Scan(norm, event, taxonomy)
-    scores = [s for sit in taxonomy.situations if (s := _score(scan, sit)) is not None]
+    # Only situations with a matched word, or backed by the event's own category, can score.
+    orders = set(scan.situation_hits)
+    if scan.category:
+        orders.update(s.order for s in taxonomy.situations if scan.category_supports(s))
+    situations = taxonomy.situations
+    scores = [s for o in sorted(orders) if (s := _score(scan, situations[o])) is not None]
     police = [s for s in scores if s.situation.is_police]
     rules = taxonomy.decision
 

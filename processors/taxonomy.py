@@ -148,10 +148,7 @@ class Situation:
     alarm_types: tuple[str, ...]
     hotline_categories: tuple[str, ...]
     order: int  # position in the file: the last tie-breaker, so results are deterministic
-
-    @property
-    def is_police(self) -> bool:
-        return self.list_name is ListName.POLICE
+    is_police: bool  # list_name is POLICE (a field: it is read on the hot path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,10 +228,12 @@ class Taxonomy:
     decision: DecisionRules
     crowd_group: int | None  # index of the safety group a large head-count belongs to
     crowd_min_people: int
-    # Matchers; built once, only read afterwards.
-    safety_matcher: Any  # term -> (term, ((group, slot), ...)); slot -1 = terms; () = exclusion
-    situation_matcher: Any  # term -> (term, ((situation index, slot), ...)); slot -1 = terms
-    negation_matcher: Any  # word -> (word, is_cue)
+    # One Aho-Corasick automaton over every word, built once and only read afterwards:
+    # word -> (word, safety refs, situation refs, negation) where
+    #   safety refs: None (not a safety word), () (an exclusion word) or ((group, slot), ...)
+    #   situation refs: ((situation index, slot, weight), ...), slot -1 = plain terms
+    #   negation: None, True (a cue) or False (a word that only looks like one: 无故)
+    matcher: Any
     to_simplified: Callable[[str], str] | None
     _by_code: Mapping[str, Situation]
     _class_by_code: Mapping[str, TaxonomyClass]
@@ -283,7 +282,7 @@ def _norm_terms(
 def _automaton(entries: Mapping[str, Any]) -> Any:
     auto = ahocorasick.Automaton(ahocorasick.STORE_ANY)
     for key in sorted(entries):
-        auto.add_word(key, (key, entries[key]))
+        auto.add_word(key, (key, *entries[key]))
     if entries:
         auto.make_automaton()
     return auto
@@ -364,6 +363,7 @@ def _build(spec: TaxonomySpec, simplify: Callable[[str], str] | None) -> Taxonom
                         alarm_types=tuple(rec.alarm_types),
                         hotline_categories=tuple(rec.hotline_categories),
                         order=len(situations) + len(members),
+                        is_police=list_name is ListName.POLICE,
                     )
                 )
             situations.extend(members)
@@ -390,6 +390,7 @@ def _build(spec: TaxonomySpec, simplify: Callable[[str], str] | None) -> Taxonom
         alarm_types=(),
         hotline_categories=(),
         order=len(situations),
+        is_police=True,
     )
     by_code = {s.code: s for s in situations}
 
@@ -451,15 +452,24 @@ def _build(spec: TaxonomySpec, simplify: Callable[[str], str] | None) -> Taxonom
     if problems:
         raise TaxonomyError(problems)
 
-    situation_entries: dict[str, tuple[tuple[int, int], ...]] = {}
+    dec = spec.decision
+    rules = DecisionRules(**dec.model_dump())
+    # Each reference carries its weight, computed once here rather than per event.
+    situation_entries: dict[str, tuple[tuple[int, int, float], ...]] = {}
     for sit_c in situations:
         refs = [(t, -1) for t in sit_c.terms]
         refs += [(t, gi) for gi, grp_terms in enumerate(sit_c.all_of) for t in grp_terms]
+        factor = rules.police_term_factor if sit_c.is_police else 1.0
         for term, slot in refs:
-            situation_entries[term] = situation_entries.get(term, ()) + ((sit_c.order, slot),)
+            ref = (sit_c.order, slot, rules.term_weight(term, slot >= 0) * factor)
+            situation_entries[term] = situation_entries.get(term, ()) + (ref,)
 
     negation_entries = {w: True for w in cues} | {w: False for w in not_cues}
-    dec = spec.decision
+    words = set(safety_entries) | set(situation_entries) | set(negation_entries)
+    matcher_entries = {
+        w: (safety_entries.get(w), situation_entries.get(w, ()), negation_entries.get(w))
+        for w in words
+    }
     crowd_min = spec.safety.crowd_count.min_people if spec.safety.crowd_count else 0
     return Taxonomy(
         version=spec.version,
@@ -477,12 +487,10 @@ def _build(spec: TaxonomySpec, simplify: Callable[[str], str] | None) -> Taxonom
             bridges=frozenset(bridges),
             max_bridge=max((len(b) for b in bridges), default=0),
         ),
-        decision=DecisionRules(**dec.model_dump()),
+        decision=rules,
         crowd_group=crowd_group,
         crowd_min_people=crowd_min,
-        safety_matcher=_automaton(safety_entries),
-        situation_matcher=_automaton(situation_entries),
-        negation_matcher=_automaton(negation_entries),
+        matcher=_automaton(matcher_entries),
         to_simplified=simplify,
         _by_code=MappingProxyType(by_code | {fallback.code: fallback}),
         _class_by_code=MappingProxyType({c.code: c for c in classes}),

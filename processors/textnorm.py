@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,6 +26,12 @@ BOUNDARY = ","
 # After NFKC: ，→,  ！→!  ？→?  ；→;  ：→:  while 。、… stay as they are.
 _CLAUSE_CHARS = frozenset(",.!?;:。、…\n\r\t|")
 _NOISE_RUN = re.compile(r"[\W_]+")
+# Full-width ASCII and the ideographic space, which is what NFKC does to them.
+_FULL_TO_HALF = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# Characters NFKC may compose with their neighbour: combining marks, Hangul jamo.
+_COMPOSING = re.compile(
+    r"[\u0300-\u036f\u1100-\u11ff\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u3099\u309a\ufe20-\ufe2f]"
+)
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
            "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "几": 2}
@@ -41,17 +48,31 @@ _PEOPLE_COUNT = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class NormalisedText:
-    """The normalised text and, per character, the span of the original it came from."""
+    """The normalised text and a map from its characters back to the original.
+
+    The map is a list of segments, each either one-to-one (a run of characters copied
+    through) or collapsed (a clause boundary standing for a run of punctuation, or the
+    pieces of one expanded character): a few entries per text instead of one per
+    character, because only the handful of matched terms are ever mapped back.
+    """
 
     text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    seg_starts: tuple[int, ...]  # normalised offset where each segment begins
+    segs: tuple[tuple[int, int, bool], ...]  # (original start, original end, one-to-one)
+
+    def _locate(self, i: int) -> tuple[int, int]:
+        k = bisect_right(self.seg_starts, i) - 1
+        o_start, o_end, one_to_one = self.segs[k]
+        if one_to_one:
+            o = o_start + (i - self.seg_starts[k])
+            return o, o + 1
+        return o_start, o_end
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Original ``[start, end)`` offsets of the normalised slice ``[start, end)``."""
-        if end <= start:
-            raise ValueError(f"empty slice {start}:{end}")
-        return self.starts[start], self.ends[end - 1]
+        if not 0 <= start < end <= len(self.text):
+            raise ValueError(f"bad slice {start}:{end} of {len(self.text)} characters")
+        return self._locate(start)[0], self._locate(end - 1)[1]
 
 
 def _simplify(text: str, to_simplified: Callable[[str], str] | None) -> str:
@@ -69,47 +90,65 @@ def _simplify(text: str, to_simplified: Callable[[str], str] | None) -> str:
     return "".join(out)
 
 
-def _fold(text: str) -> tuple[str, list[int], list[int]]:
-    """NFKC + lower case, with each output character's original span."""
-    folded = text.lower()
-    if len(folded) == len(text) and unicodedata.is_normalized("NFKC", folded):
-        idx = list(range(len(text)))
-        return folded, idx, [i + 1 for i in idx]
+def _fold(text: str) -> tuple[str, list[tuple[int, int]] | None]:
+    """NFKC + lower case; the original span of each output character, or None if 1:1.
+
+    Full-width forms and Chinese punctuation fold one character to one, so the common
+    case is one C call and no per-character map; only texts with expanding or
+    composing characters (㈱, ½, combining accents) take the slow path.
+    """
+    half = text.translate(_FULL_TO_HALF)  # the usual case, one character to one
+    if unicodedata.is_normalized("NFKC", half):
+        lowered = half.lower()
+        if len(lowered) == len(text):
+            return lowered, None
+    folded = unicodedata.normalize("NFKC", half).lower()
+    if len(folded) == len(text) and not _COMPOSING.search(text):
+        return folded, None
     pieces: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
+    spans: list[tuple[int, int]] = []
     for i, ch in enumerate(text):
         piece = unicodedata.normalize("NFKC", ch).lower()
         pieces.append(piece)
-        starts.extend([i] * len(piece))
-        ends.extend([i + 1] * len(piece))
-    return "".join(pieces), starts, ends
+        spans.extend([(i, i + 1)] * len(piece))
+    return "".join(pieces), spans
 
 
 def normalise(text: str, to_simplified: Callable[[str], str] | None = None) -> NormalisedText:
     """Normalise ``text`` for matching; ``to_simplified`` is an optional t2s converter."""
-    folded, fstarts, fends = _fold(_simplify(text, to_simplified))
+    folded, spans = _fold(_simplify(text, to_simplified))
     out: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
+    seg_starts: list[int] = []
+    segs: list[tuple[int, int, bool]] = []
+    length = 0
+
+    def keep(a: int, b: int) -> None:
+        nonlocal length
+        out.append(folded[a:b])
+        if spans is None:
+            seg_starts.append(length)
+            segs.append((a, b, True))
+        else:
+            for k in range(a, b):
+                seg_starts.append(length + k - a)
+                segs.append((spans[k][0], spans[k][1], False))
+        length += b - a
+
     pos = 0
     for run in _NOISE_RUN.finditer(folded):
         a, b = run.span()
         if a > pos:
-            out.append(folded[pos:a])
-            starts.extend(fstarts[pos:a])
-            ends.extend(fends[pos:a])
-        if out and not _CLAUSE_CHARS.isdisjoint(run.group()):
-            if out[-1][-1:] != BOUNDARY:
-                out.append(BOUNDARY)
-                starts.append(fstarts[a])
-                ends.append(fends[b - 1])
+            keep(pos, a)
+        if out and not _CLAUSE_CHARS.isdisjoint(run.group()) and out[-1][-1:] != BOUNDARY:
+            out.append(BOUNDARY)
+            seg_starts.append(length)
+            first, last = (a, b - 1) if spans is None else (spans[a][0], spans[b - 1][0])
+            segs.append((first, last + 1, False))
+            length += 1
         pos = b
     if pos < len(folded):
-        out.append(folded[pos:])
-        starts.extend(fstarts[pos:])
-        ends.extend(fends[pos:])
-    return NormalisedText("".join(out), tuple(starts), tuple(ends))
+        keep(pos, len(folded))
+    return NormalisedText("".join(out), tuple(seg_starts), tuple(segs))
 
 
 def normalise_term(term: str, to_simplified: Callable[[str], str] | None = None) -> str:
