@@ -20,6 +20,7 @@ from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.sinks.grid_sim import GridSim, LifeKnobs, SimConfig
 from fenliu.sinks.webserver import ThreadedServer
 from fenliu.topics import catalogue as topics
+from pydantic import SecretStr
 
 from fenliu.settings import Settings
 
@@ -133,14 +134,14 @@ def sink_settings(settings: Settings, url: str, **changes: Any) -> Settings:
     """Settings for a grid-sink under test: fast backoff, its own group."""
     base: dict[str, Any] = {
         "grid_platform_url": url,
-        "grid_platform_token": TOKEN,
+        "grid_platform_token": SecretStr(TOKEN),
         "grid_sink_group": f"{settings.topic_prefix}grid-sink",
         "grid_sink_backoff_initial_s": 0.01,
         "grid_sink_backoff_max_s": 0.05,
         "grid_sink_breaker_reset_s": 0.3,
         "grid_sink_timeout_s": 5.0,
         "grid_sink_poll_timeout_s": 0.1,
-        "webhook_hmac_secret": SECRET.decode(),
+        "webhook_hmac_secret": SecretStr(SECRET.decode()),
     }
     base.update(changes)
     return settings.model_copy(update=base)

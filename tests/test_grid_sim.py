@@ -76,7 +76,7 @@ def test_a_life_is_deterministic_and_in_a_possible_order(
     assert kinds[0] == "SIGNED"
     assert [s.offset_s for s in steps] == sorted(s.offset_s for s in steps)
     assert kinds == sorted(kinds, key=KINDS_IN_ORDER.index)
-    assert len(set(s.event_id(o.order_id) for s in steps)) == len(steps)
+    assert len({s.event_id(o.order_id) for s in steps}) == len(steps)
     if "RETURNED" in kinds:
         assert kinds[-1] == "RETURNED" and not police
     if police:

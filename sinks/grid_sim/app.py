@@ -35,6 +35,7 @@ from pydantic import ValidationError
 from fenliu.settings import Settings
 
 log = logging.getLogger("fenliu.grid_sim")
+BODY_HASH = web.RequestKey("body_hash", str)  # which version of an order a request carried
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -193,6 +194,7 @@ class GridSim:
                     "route": route,
                     "order_id": order_id,
                     "status": response.status,
+                    "body_hash": request.get(BODY_HASH),
                     "at": time.time(),
                 }
             )
@@ -220,6 +222,7 @@ class GridSim:
         if key != order.order_id:
             return _error(422, "idempotency_key_mismatch", "Idempotency-Key must be the order_id")
         digest = body_hash(order)
+        request[BODY_HASH] = digest
         known = self.store.get(order.order_id)
         if known is not None and known.body_hash == digest:
             self.metrics.duplicates.labels("replayed").inc()

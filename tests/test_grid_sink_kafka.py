@@ -1,0 +1,236 @@
+"""grid-sink against the real broker and a real grid-sim: once each, retries, outages, dead letters, TLS."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from confluent_kafka import Producer
+from fenliu.sinks.base import TransientError
+from fenliu.sinks.circuit import State
+from fenliu.sinks.grid_api import OrderRequest
+from fenliu.sinks.grid_platform import GridPlatform
+from fenliu.sinks.grid_sim.store import body_hash
+from fenliu.sinks.webserver import ThreadedServer, server_tls
+from fenliu.streams.grid_sink import GridSinkService, run_in_thread
+from fenliu.topics import catalogue as topics
+
+from fenliu.settings import Settings
+from tests.grid_support import (
+    CODEC,
+    TOKEN,
+    admin,
+    committed,
+    dispatch_order,
+    make_ca_and_server_cert,
+    produce_orders,
+    read_topic,
+    requests_for,
+    running_sim,
+    sim_config,
+    sink_settings,
+    wait_for,
+)
+
+pytestmark = pytest.mark.kafka
+NOTHING_COMMITTED = -1001
+
+
+@pytest.fixture()
+def order_topics(isolated_settings: Settings, topic_factory: Any) -> Settings:
+    topic_factory(topics.ORDERS, partitions=3)
+    topic_factory(topics.DEAD_LETTER)
+    return isolated_settings
+
+
+@contextmanager
+def running_sink(settings: Settings) -> Iterator[GridSinkService]:
+    service = GridSinkService(settings, GridPlatform.from_settings(settings), CODEC)
+    thread, stop = run_in_thread(service)
+    try:
+        yield service
+    finally:
+        stop.set()
+        thread.join(60)
+        assert not thread.is_alive()
+
+
+def total_committed(settings: Settings, partitions: int = 3) -> int:
+    offsets = committed(
+        settings, settings.grid_sink_group, settings.topic(topics.ORDERS), partitions
+    )
+    return sum(max(o, 0) for o in offsets)
+
+
+def posts(server: ThreadedServer) -> list[dict[str, Any]]:
+    return [r for r in admin(server, "GET", "/admin/requests") if r["method"] == "POST"]
+
+
+def stored_orders(server: ThreadedServer) -> int:
+    return int(admin(server, "GET", "/health")["orders"])
+
+
+def test_each_order_is_delivered_once_and_a_restart_resends_idempotently(
+    order_topics: Settings,
+) -> None:
+    records = [dispatch_order(f"once-{i}") for i in range(20)]
+    produce_orders(order_topics, records)
+    with running_sim(sim_config()) as (_sim, server):
+        s = sink_settings(order_topics, server.url)
+        with running_sink(s):
+            wait_for(lambda: total_committed(s) == 20, what="20 committed orders")
+        assert stored_orders(server) == 20
+        assert sorted(r["status"] for r in posts(server)) == [201] * 20
+
+        # the same group goes on after its commit: only the new order is sent
+        produce_orders(order_topics, [dispatch_order("once-20")])
+        with running_sink(s):
+            wait_for(lambda: total_committed(s) == 21, what="the 21st order committed")
+        assert len(posts(server)) == 21
+
+        # a group that never committed re-sends everything: the platform keeps one of each
+        fresh = s.model_copy(update={"grid_sink_group": s.grid_sink_group + "-again"})
+        with running_sink(fresh):
+            wait_for(lambda: total_committed(fresh) == 21, what="re-sent orders committed")
+        statuses = [r["status"] for r in posts(server)]
+        assert statuses.count(201) == 21 and statuses.count(200) == 21
+        assert stored_orders(server) == 21
+        metrics = httpx.get(f"{server.url}/metrics").text
+    assert 'fenliu_grid_sim_order_duplicates_total{kind="replayed"} 21.0' in metrics
+    assert read_topic(order_topics, order_topics.topic(topics.DEAD_LETTER), 1, timeout_s=1) == []
+
+
+def test_transient_errors_are_retried_then_the_order_is_delivered(order_topics: Settings) -> None:
+    produce_orders(order_topics, [dispatch_order("retry-1")])
+    with running_sim(sim_config()) as (_sim, server):
+        admin(server, "POST", "/admin/faults", {"status": 502, "requests": 2, "scope": "orders"})
+        s = sink_settings(order_topics, server.url)
+        with running_sink(s):
+            wait_for(lambda: total_committed(s) == 1, what="the order committed")
+        assert requests_for(server, "retry-1") == [502, 502, 201]
+
+
+def test_an_outage_opens_the_breaker_holds_commits_and_delivers_in_order_later(
+    order_topics: Settings,
+) -> None:
+    versions = [
+        dispatch_order("case-k", repeat_count=n) for n in range(3)
+    ]  # one key, three records
+    others = [dispatch_order(f"other-{i}") for i in range(3)]
+    produce_orders(order_topics, versions + others)
+    s = sink_settings(
+        order_topics,
+        "",
+        grid_sink_breaker_failures=3,
+        grid_sink_max_attempts=6,
+        grid_sink_concurrency=2,
+    )
+    with running_sim(sim_config()) as (_sim, server):
+        admin(server, "POST", "/admin/faults", {"status": 503})  # down until cleared
+        s = s.model_copy(update={"grid_platform_url": server.url})
+        with running_sink(s) as sink:
+            wait_for(lambda: sink.breaker.state is not State.CLOSED, what="the breaker to open")
+            wait_for(
+                lambda: (
+                    sum(r["route"] == "health" for r in admin(server, "GET", "/admin/requests"))
+                    >= 2
+                ),
+                what="two probes while open",
+            )
+            # while down: nothing committed, and orders are not hammered at the platform
+            assert total_committed(s) == 0
+            assert len(posts(server)) <= s.grid_sink_breaker_failures + s.grid_sink_concurrency - 1
+            admin(server, "DELETE", "/admin/faults")
+            wait_for(lambda: total_committed(s) == 6, what="all six committed")
+            assert sink.breaker.state is State.CLOSED
+        delivered = [r for r in posts(server) if r["order_id"] == "case-k" and r["status"] < 500]
+        expected = [body_hash(OrderRequest.from_record(v)) for v in versions]
+        assert [r["body_hash"] for r in delivered] == expected  # in offset order
+        assert [r["status"] for r in delivered] == [201, 409, 409]
+    assert read_topic(order_topics, order_topics.topic(topics.DEAD_LETTER), 1, timeout_s=1) == []
+
+
+def test_failed_and_refused_orders_become_dead_letters_with_every_attempt(
+    order_topics: Settings,
+) -> None:
+    records = [dispatch_order(i) for i in ("good-1", "poison", "refused", "good-2")]
+    produce_orders(order_topics, records)
+    producer = Producer(order_topics.confluent_config())
+    producer.produce(order_topics.topic(topics.ORDERS), b"\x00garbage", b"garbage")
+    assert producer.flush(30) == 0
+    s = sink_settings(order_topics, "", grid_sink_max_attempts=3, grid_sink_breaker_failures=5)
+    with running_sim(sim_config()) as (_sim, server):
+        admin(
+            server,
+            "POST",
+            "/admin/faults",
+            {"status": 500, "order_ids": ["poison"], "scope": "orders"},
+        )
+        admin(
+            server,
+            "POST",
+            "/admin/faults",
+            {"status": 422, "order_ids": ["refused"], "scope": "orders"},
+        )
+        s = s.model_copy(update={"grid_platform_url": server.url})
+        with running_sink(s):
+            wait_for(lambda: total_committed(s) == 5, what="all five committed")
+        assert requests_for(server, "poison") == [500, 500, 500]
+        assert requests_for(server, "refused") == [422]
+        assert requests_for(server, "good-1") == [201] and requests_for(server, "good-2") == [201]
+    letters = read_topic(order_topics, order_topics.topic(topics.DEAD_LETTER), 3)
+    by_key = {m.key(): CODEC.decode(m.value(), expect="DeadLetter") for m in letters}
+    assert set(by_key) == {b"poison", b"refused", b"garbage"}
+    poison = by_key[b"poison"]
+    assert (poison["service"], poison["stage"], poison["reason"]) == (
+        "grid-sink",
+        "deliver",
+        "DELIVERY_FAILED",
+    )
+    assert len(poison["attempts"]) == 3 and all("HTTP 500" in a for a in poison["attempts"])
+    assert poison["value"] == CODEC.encode("DispatchOrder", records[1])
+    assert poison["topic"] == order_topics.topic(topics.ORDERS)
+    refused = by_key[b"refused"]
+    assert refused["reason"] == "REJECTED" and len(refused["attempts"]) == 1
+    assert "HTTP 422" in refused["attempts"][0]
+    assert (by_key[b"garbage"]["stage"], by_key[b"garbage"]["reason"]) == ("decode", "UNDECODABLE")
+
+
+def test_orders_go_over_https_verified_against_a_custom_ca(
+    order_topics: Settings, tmp_path: Path
+) -> None:
+    ca, cert, key = make_ca_and_server_cert(tmp_path)
+    produce_orders(order_topics, [dispatch_order("tls-1")])
+    with running_sim(sim_config(), ssl_context=server_tls(cert, key)) as (_sim, server):
+        assert server.url.startswith("https://127.0.0.1:")
+        untrusting = GridPlatform(server.url, TOKEN)  # system CAs only
+        with pytest.raises(TransientError, match="CERTIFICATE_VERIFY_FAILED"):
+            untrusting.probe()
+        untrusting.close()
+        s = sink_settings(order_topics, server.url, grid_platform_ca_file=ca)
+        with running_sink(s):
+            wait_for(lambda: total_committed(s) == 1, what="the order over TLS")
+        assert requests_for(server, "tls-1", verify=ssl.create_default_context(cafile=str(ca))) == [
+            201
+        ]
+
+
+def test_stopping_while_the_platform_is_down_leaves_orders_uncommitted(
+    order_topics: Settings,
+) -> None:
+    produce_orders(order_topics, [dispatch_order("wait-1")])
+    with running_sim(sim_config()) as (_sim, server):
+        admin(server, "POST", "/admin/faults", {"status": 503})
+        s = sink_settings(order_topics, server.url, grid_sink_breaker_failures=1)
+        with running_sink(s) as sink:
+            wait_for(lambda: sink.breaker.state is not State.CLOSED, what="the breaker to open")
+        assert total_committed(s) == 0  # a restart will send it again
+        admin(server, "DELETE", "/admin/faults")
+        with running_sink(s):
+            wait_for(lambda: total_committed(s) == 1, what="delivered after the restart")
+        assert requests_for(server, "wait-1")[-1] == 201
