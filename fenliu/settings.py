@@ -287,6 +287,17 @@ class Settings(BaseSettings):
     )
     replay_kafka_timeout_s: float = Field(30.0, gt=0, description="replay/audit wait for broker metadata and offsets")
 
+    # --- Generated traffic and the demo (fenliu generate, fenliu demo; docs/demo.md) ---
+    traffic_dir: Path = Field(
+        _DATA_DIR / "traffic",
+        description="phrase material and proportions of generated traffic (mix, phrases, places .yaml)",
+    )
+    demo_rate: float = Field(20.0, gt=0, description="fenliu demo: generated events per second (day average)")
+    demo_speed: float = Field(
+        1.0, gt=0, description="fenliu demo: event-time seconds per wall second of the generator's clock"
+    )
+    demo_seed: int = Field(110, description="fenliu demo: seed of the generated traffic")
+
     # --- Local stack ---------------------------------------------------------------
     state_dir: Path = Field(Path(".fenliu"), description="data and logs of the local stack")
     kafka_version: str = Field("3.9.1", description="Kafka jars the local stack resolves from Maven Central")
