@@ -14,6 +14,8 @@ def register(run: typer.Typer) -> None:
         ),
     ) -> None:
         """The reference grid platform: takes orders and plays their lives back via the webhook."""
+        import logging
+
         from aiohttp import web
         from prometheus_client import REGISTRY
 
@@ -24,6 +26,7 @@ def register(run: typer.Typer) -> None:
         from fenliu.sinks.webserver import server_tls
 
         configure_logging()
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # not one line per request
         settings = get_settings()
         serve_metrics(settings.metrics_port if metrics_port is None else metrics_port)
         sim = GridSim(SimConfig.from_settings(settings), registry=REGISTRY)

@@ -13,6 +13,7 @@ def register(run: typer.Typer) -> None:
         ),
     ) -> None:
         """Deliver dispatch orders to the grid platform: idempotent, retried, in order per key."""
+        import logging
         import threading
 
         from fenliu.metrics import serve_metrics
@@ -24,6 +25,7 @@ def register(run: typer.Typer) -> None:
         from fenliu.streams.router import install_signal_handlers
 
         configure_logging()
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # not one line per request
         settings = get_settings()
         serve_metrics(settings.metrics_port if metrics_port is None else metrics_port)
         service = GridSinkService(

@@ -28,7 +28,7 @@ from aiohttp import web
 from fenliu.sinks.grid_api import IDEMPOTENCY_HEADER, LifecycleEventIn, OrderRequest, signed_headers
 from fenliu.sinks.grid_sim.faults import FaultBoard, FaultSpec
 from fenliu.sinks.grid_sim.life import LifeKnobs, Step, plan_life
-from fenliu.sinks.grid_sim.store import OrderStore, StoredOrder, body_hash
+from fenliu.sinks.grid_sim.store import CLOSING_KINDS, OrderStore, StoredOrder, body_hash
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from pydantic import ValidationError
 
@@ -302,7 +302,8 @@ class GridSim:
             result = await self._report(event)
             self.metrics.events.labels(step.kind, result).inc()
             self.store.record_event(stored.order.order_id, event.model_dump(mode="json"))
-            self._update_open()
+            if step.kind in CLOSING_KINDS:
+                self._update_open()
 
     def _event(self, stored: StoredOrder, step: Step) -> LifecycleEventIn:
         order = stored.order
