@@ -152,6 +152,13 @@ def compare(recorded: Decision | None, recorded_bytes: bytes | None, replayed: D
     )
 
 
+def identical(replayed: Decision, *, text_chars: int = 80) -> Comparison:
+    """The verdict when the recorded bytes equal the replayed ones (no need to decode them)."""
+    e, side = replayed.event, Side.of(replayed)
+    return Comparison(source=e.source.value, source_id=e.source_id, outcome=Outcome.SAME, before=side,
+                      after=side, received_at_ms=e.received_at_ms, text=e.text[:text_chars], byte_identical=True)
+
+
 def rejected(source: Source, source_id: str | None, reason: str, recorded: Decision | None,
              *, where: str | None = None, undecodable: bool = False) -> Comparison:
     """The verdict for a record the replay could not decide."""

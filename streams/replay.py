@@ -15,22 +15,26 @@ decisions read ahead of need wait in a buffer for a later chunk.
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import io
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Protocol
 
+import fastavro
 from confluent_kafka import Consumer, Message, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from fenliu.processors.decide import Decider, Prepared
 from fenliu.processors.model import Decision, Source
 from fenliu.processors.records import decision_from_record, decision_record
-from fenliu.processors.replay_compare import Tally, compare, rejected
+from fenliu.processors.replay_compare import Tally, compare, identical, rejected
 from fenliu.processors.route import TeamMethod, TeamPick
-from fenliu.schemas.serde import Codec
+from fenliu.schemas.catalog import default_catalog
+from fenliu.schemas.serde import SINGLE_OBJECT_MAGIC, Codec
 from fenliu.settings import Settings
 from fenliu.streams.deadletter import Failure
 from fenliu.streams.router import Output, produce_all
@@ -108,12 +112,77 @@ def read_spans(consumer: Consumer, spans: list[Span], batch: int) -> Iterator[li
 
 
 # --- recorded decisions -------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Recorded:
-    """A decision as the router recorded it: the value and its exact bytes."""
+_DECISION_HEADER = SINGLE_OBJECT_MAGIC + default_catalog()["Decision"].fingerprint
+_DECISION_WRITER = default_catalog()["Decision"].parsed
+# Avro schema resolution skips every field a reader schema leaves out: the recorded team, cheaply.
+_TEAM_READER = fastavro.parse_schema({"type": "record", "name": "cn.fenliu.Decision", "fields": [
+    {"name": "route", "type": {"type": "record", "name": "cn.fenliu.Route", "fields": [
+        {"name": "team_id", "type": ["null", "string"], "default": None},
+        {"name": "team_method", "type": "string"}]}}]}, named_schemas={})
+_SOURCES = (Source.CALL_110, Source.TICKET_12345)  # the EventSource symbols S110, S12345, in order
 
-    decision: Decision
+
+def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+    """An Avro zig-zag varint at ``pos``: (value, position after it)."""
+    shift = result = 0
+    while True:
+        byte = buf[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return (result >> 1) ^ -(result & 1), pos
+        shift += 7
+
+
+def event_key(data: bytes) -> Key | None:
+    """(source, source id) of a current-version single-object ``Decision`` without decoding it all.
+
+    The schema begins ``decision_id, case_key, event{source, source_id, ...}``; reading four
+    fields instead of forty is what lets replay match recorded decisions at the router's
+    pace. Anything else (older versions, registry framing) returns None: decode it fully.
+    """
+    if not data.startswith(_DECISION_HEADER):
+        return None
+    try:
+        pos = len(_DECISION_HEADER)
+        for _ in range(2):  # decision_id, case_key
+            n, pos = _varint(data, pos)
+            pos += n
+        symbol, pos = _varint(data, pos)
+        n, pos = _varint(data, pos)
+        if not 0 <= symbol < len(_SOURCES) or pos + n > len(data):
+            return None
+        return _SOURCES[symbol], data[pos:pos + n].decode("utf-8")
+    except (IndexError, UnicodeDecodeError):
+        return None
+
+
+@dataclass(slots=True)
+class Recorded:
+    """A decision as the router recorded it: its exact bytes, decoded only when needed."""
+
     data: bytes
+    codec: Codec
+    _decision: Decision | None = None
+
+    @property
+    def decision(self) -> Decision:
+        if self._decision is None:
+            self._decision = decision_from_record(self.codec.decode(self.data, expect="Decision"))
+        return self._decision
+
+    def team(self) -> tuple[str | None, str]:
+        """(team id, team method) of the recorded route; reads only those two fields when it can."""
+        if self._decision is None and self.data.startswith(_DECISION_HEADER):
+            route = fastavro.schemaless_reader(io.BytesIO(self.data[len(_DECISION_HEADER):]), _DECISION_WRITER,
+                                               _TEAM_READER)["route"]
+            return route["team_id"], route["team_method"]
+        r = self.decision.route
+        return r.team_id, r.team_method
+
+    def key(self) -> Key:
+        fast = event_key(self.data)
+        return fast if fast is not None else key_of(self.decision)
 
 
 def key_of(d: Decision) -> Key:
@@ -124,10 +193,10 @@ def team_of(recorded: Recorded | None) -> tuple[TeamPick | None, bool]:
     """The team choice recorded at the time, as ``finish`` takes it (team, lookup failed)."""
     if recorded is None:
         return None, False
-    route = recorded.decision.route
-    if route.team_id is not None:
-        return TeamPick(route.team_id, 0.0), False
-    return None, route.team_method == TeamMethod.FALLBACK_TIMEOUT.value
+    team_id, method = recorded.team()
+    if team_id is not None:
+        return TeamPick(team_id, 0.0), False
+    return None, method == TeamMethod.FALLBACK_TIMEOUT.value
 
 
 @dataclass
@@ -160,10 +229,12 @@ class RecordedDecisions:
             if msgs is None:
                 break
             for m in msgs:
-                rec = self._decode(m)
-                if rec is None:
+                rec = Recorded(m.value() or b"", self.codec)
+                try:
+                    k = rec.key()
+                except Exception:  # a decisions topic should only hold decisions; count what is not
+                    self.unreadable += 1
                     continue
-                k = key_of(rec.decision)
                 first = found.get(k) or self.buffer.get(k)
                 if first is not None or k in self.claimed:
                     self._duplicate(first, rec)
@@ -177,17 +248,10 @@ class RecordedDecisions:
         self.claimed.update(found)
         return found
 
-    def _decode(self, m: Message) -> Recorded | None:
-        data = m.value() or b""
-        try:
-            return Recorded(decision_from_record(self.codec.decode(data, expect="Decision")), data)
-        except Exception:  # a decisions topic should only hold decisions; count what is not
-            self.unreadable += 1
-            return None
-
     def _duplicate(self, first: Recorded | None, again: Recorded) -> None:
         self.duplicates += 1
-        if first is not None and first.decision.decision_id != again.decision.decision_id:
+        if first is not None and first.data != again.data and \
+                first.decision.decision_id != again.decision.decision_id:
             self.differing_duplicates += 1
 
 
@@ -334,6 +398,7 @@ class Replay:
         self.codec = codec
         self.sink = sink
         self.progress = progress or NoProgress()
+        self.unreadable = 0  # recorded decisions whose bytes did not decode
 
     def run(self, request: ReplayRequest) -> ReplayResult:
         s = self.settings
@@ -342,6 +407,10 @@ class Replay:
         stats = {"raw_read": 0, "in_range": 0, "decided": 0}
         raw_consumer = self._consumer()
         rec_consumer = self._consumer()
+        gc_was_on = gc.isenabled()
+        # A chunk is hundreds of thousands of live objects without cycles; the cyclic collector
+        # would walk them again and again (a quarter of the time). It runs once per chunk instead.
+        gc.disable()
         try:
             skew = s.replay_timestamp_skew_ms
             raw_spans = [span for src in request.sources for span in time_spans(
@@ -364,13 +433,16 @@ class Replay:
                 if len(chunk) >= s.replay_chunk_records:
                     self._finish_chunk(chunk, recorded, tally, stats)
                     chunk = []
+                    gc.collect()
                 self.progress.advance("raw", len(msgs))
             self._finish_chunk(chunk, recorded, tally, stats)
             self.sink.close()
             stats.update(recorded_duplicates=recorded.duplicates,
                          recorded_differing_duplicates=recorded.differing_duplicates,
-                         recorded_unreadable=recorded.unreadable)
+                         recorded_unreadable=recorded.unreadable + self.unreadable)
         finally:
+            if gc_was_on:
+                gc.enable()
             raw_consumer.close()
             rec_consumer.close()
         d = self.decider
@@ -409,6 +481,8 @@ class Replay:
             stats["in_range"] += 1
             rec = found.get((it.source, it.source_id or "")) if it.prepared is None else \
                 found.get((it.source, it.prepared.event.source_id))
+            if it.prepared is None:  # a rejection is reported with what was recorded, if that reads
+                rec = self._readable(rec)
             if it.prepared is not None:
                 try:
                     decision = self._finish(it.prepared, rec)
@@ -418,17 +492,37 @@ class Replay:
                     data = self.codec.encode("Decision", decision_record(decision))
                     self.sink.write(decision, data)
                     stats["decided"] += 1
-                    tally.add(compare(rec.decision if rec else None, rec.data if rec else None, decision, data))
+                    if rec is not None and rec.data == data:  # the common case: no need to decode it
+                        tally.add(identical(decision))
+                    else:
+                        rec = self._readable(rec)
+                        tally.add(compare(rec.decision if rec else None, rec.data if rec else None, decision, data))
                     continue
             assert it.failure is not None
             tally.add(rejected(it.source, it.source_id, it.failure.reason, rec.decision if rec else None,
                                where="{}/{}@{}".format(*it.position), undecodable=it.undecodable))
         self.sink.flush()
 
+    def _readable(self, rec: Recorded | None) -> Recorded | None:
+        """The recorded decision if its bytes decode; a corrupt one counts as not recorded."""
+        if rec is None:
+            return None
+        try:
+            rec.decision
+        except Exception:
+            self.unreadable += 1
+            return None
+        return rec
+
     def _finish(self, prepared: Prepared, rec: Recorded | None) -> Decision:
-        team, failed = team_of(rec)
-        needs = prepared.needs_team
-        return self.decider.finish(prepared, team if needs else None, team_lookup_failed=failed and needs)
+        if not prepared.needs_team:
+            return self.decider.finish(prepared, None, team_lookup_failed=False)
+        try:
+            team, failed = team_of(rec)
+        except Exception:  # corrupt recorded bytes: decide as if nothing was recorded
+            self.unreadable += 1
+            team, failed = None, False
+        return self.decider.finish(prepared, team, team_lookup_failed=failed)
 
 
 def _source_id(raw: Mapping[str, Any], source: Source) -> str | None:

@@ -122,3 +122,14 @@ def test_tally_counts_both_sides_and_puts_the_dangerous_direction_first():
     assert {(t["before"], t["after"]) for t in out["transitions"]} == {
         (police.classification.class_code, diverted.classification.class_code),
         (diverted.classification.class_code, police.classification.class_code)}
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(decisions)
+def test_the_fast_event_key_reads_what_the_full_decode_reads(d):
+    from fenliu.streams.replay import event_key
+
+    data = encoded(d)
+    assert event_key(data) == (d.event.source, d.event.source_id)
+    assert event_key(data[:12]) is None  # cut short: decode it fully (and fail there)
+    assert event_key(b"\x00" + data[1:]) is None  # not single-object framing
