@@ -29,9 +29,7 @@ class _Hit:
     term: str
 
 
-def _cues(
-    spans: list[tuple[int, int]], blocked: list[tuple[int, int]]
-) -> list[tuple[int, int]]:
+def _cues(spans: list[tuple[int, int]], blocked: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Negation cues that are not inside a pseudo-negation word (无故, 没想到)."""
     if not blocked:
         return spans
@@ -51,16 +49,25 @@ def _bridged(gap: str, bridges: frozenset[str], longest: int) -> bool:
     return reach[-1]
 
 
-def _negated(text: str, start: int, cues: list[tuple[int, int]], taxonomy: Taxonomy) -> bool:
-    """Is a term starting at ``start`` governed by a cue before it in the same clause?"""
+def _negation_start(text: str, start: int, cues: list[tuple[int, int]], taxonomy: Taxonomy) -> int:
+    """Where the cue governing a term at ``start`` begins, or -1 if none governs it.
+
+    A cue governs a term that follows it in the same clause, at most ``window``
+    characters away, with only bridge words in between.
+    """
     rules = taxonomy.negation
     for cue_start, cue_end in cues:
         if cue_end > start or start - cue_end > rules.window:
             continue
         gap = text[cue_end:start]
         if BOUNDARY not in gap and _bridged(gap, rules.bridges, rules.max_bridge):
-            return True
-    return False
+            return cue_start
+    return -1
+
+
+def _negated(text: str, start: int, cues: list[tuple[int, int]], taxonomy: Taxonomy) -> bool:
+    """Is a term starting at ``start`` governed by a cue before it in the same clause?"""
+    return _negation_start(text, start, cues, taxonomy) >= 0
 
 
 def _inside(hit_start: int, hit_end: int, spans: list[tuple[int, int]]) -> bool:
@@ -99,14 +106,19 @@ class _Scan:
         cues = _cues(cue_spans, blocked)
         negated_spans: list[tuple[int, int]] = []
         co_hits: dict[tuple[int, int], list[_Hit]] = {}  # (group, slot) -> hits
-        kept = [(h, r) for h, r in raw_signs if not (excluded and _inside(h.start, h.end, excluded))]
+        kept = [
+            (h, r) for h, r in raw_signs if not (excluded and _inside(h.start, h.end, excluded))
+        ]
+        scopes: list[tuple[int, int]] = []  # cue start .. end of the sign it negates
         if cues:
-            negated_spans = [
-                (h.start, h.end) for h, _ in kept if _negated(text, h.start, cues, taxonomy)
-            ]
+            for h, _ in kept:
+                cue_start = _negation_start(text, h.start, cues, taxonomy)
+                if cue_start >= 0:
+                    negated_spans.append((h.start, h.end))
+                    scopes.append((cue_start, h.end))
         for hit, refs in kept:
-            # Negated itself, or part of a negated sign ("没有拳打脚踢" negates 脚踢 too).
-            if negated_spans and any(a <= hit.start and hit.end <= b for a, b in negated_spans):
+            # Negated itself, or inside a negated phrase ("没有拳打脚踢" negates 脚踢 too).
+            if scopes and any(a <= hit.start and hit.end <= b for a, b in scopes):
                 for g in sorted({g for g, _ in refs}):
                     self.negated.append((f"safety:{taxonomy.safety_groups[g].id}", hit))
                 continue
@@ -119,7 +131,7 @@ class _Scan:
             self._co_occurrences(text, co_hits)
         if taxonomy.crowd_group is not None:
             for count, start, end in people_counts(text):
-                negated = any(a <= start and end <= b for a, b in negated_spans) or (
+                negated = any(a <= start and end <= b for a, b in scopes) or (
                     bool(cues) and _negated(text, start, cues, taxonomy)
                 )
                 if count >= taxonomy.crowd_min_people and not negated:
@@ -156,7 +168,11 @@ class _Scan:
             # Clause windows [c, c + within): a sign if every slot has a hit inside one.
             found: set[_Hit] = set()
             for first in sorted({c for c, _, _ in placed}):
-                inside = [(slot, hit) for c, slot, hit in placed if first <= c < first + group.within_clauses]
+                inside = [
+                    (slot, hit)
+                    for c, slot, hit in placed
+                    if first <= c < first + group.within_clauses
+                ]
                 if len({slot for slot, _ in inside}) == len(group.all_of):
                     found.update(hit for _, hit in inside)
             if found:
@@ -319,7 +335,9 @@ def _safety_decision(
     # (wage words + 聚集 -> 讨薪聚集; 老公 + 打我 -> 家庭暴力).
     default = taxonomy.situation(taxonomy.safety_groups[top].situation_code)
     base = by_order.get(default.order)
-    candidates = [_Score((base.score if base else 0.0) + bonus, default, base.hits if base else (), None)]
+    candidates = [
+        _Score((base.score if base else 0.0) + bonus, default, base.hits if base else (), None)
+    ]
     for sc in police:
         if sc.situation.order != default.order and any(
             (a <= h.start and h.end <= b) or (h.start <= a and b <= h.end)

@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .model import ListName
 from .textnorm import NormalisedText, normalise, normalise_term
 
-
 # --- The file's structure (validated with pydantic; errors name the path) --------------
 
 

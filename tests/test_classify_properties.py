@@ -7,13 +7,13 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from fenliu.processors.classify import classify
 from fenliu.processors.model import CaseEvent, Classification, Location, Source
 from fenliu.processors.taxonomy import Taxonomy
 from fenliu.processors.textnorm import normalise_term
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
 from fenliu.refdata.taxonomy import load_taxonomy, traditional_to_simplified
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,16 +78,24 @@ def test_any_unnegated_safety_term_makes_it_police(case: tuple[str, str, str]) -
 
 
 @PROPERTY
-@given(np_text_with_insert(st.tuples(st.sampled_from(CUES), st.sampled_from(SAFETY_TERMS)).map("".join)))
+@given(
+    np_text_with_insert(
+        st.tuples(st.sampled_from(CUES), st.sampled_from(SAFETY_TERMS)).map("".join)
+    )
+)
 def test_a_negated_safety_term_alone_makes_no_safety_decision(case: tuple[str, str, str]) -> None:
     _, clause, text = case
+    # A cue that forms a pseudo-negation with the term (没人 + 管制刀具 = 没人管…) is no cue.
+    assume(not any(word in clause for word in TAXONOMY.negation.not_cues))
     c = run(text)
     assert not c.rule_id.startswith("safety:"), (clause, c.rule_id, c.evidence)
     assert any(e.kind == "negated" for e in c.evidence)
 
 
 @PROPERTY
-@given(st.lists(st.one_of(st.sampled_from(SAFETY_TERMS), st.sampled_from(CUES), NOISE), max_size=12))
+@given(
+    st.lists(st.one_of(st.sampled_from(SAFETY_TERMS), st.sampled_from(CUES), NOISE), max_size=12)
+)
 def test_same_input_same_output(parts: list[str]) -> None:
     text = "".join(parts)
     assert run(text) == run(text)

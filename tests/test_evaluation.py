@@ -9,10 +9,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from fenliu.commands.classify import load_labelled, run_evaluation
 from fenliu.processors.evaluation import Outcome, evaluate
 from fenliu.processors.model import ListName
+
+from fenliu.commands.classify import load_labelled, run_evaluation
 from fenliu.refdata.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,7 +106,13 @@ def test_empty_set_reports_without_dividing_by_zero() -> None:
 
 def _cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*FENLIU, *args], input=stdin, capture_output=True, text=True, timeout=120, cwd=ROOT
+        [*FENLIU, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
     )
 
 

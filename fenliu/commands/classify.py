@@ -23,6 +23,8 @@ if TYPE_CHECKING:  # the heavy imports stay inside the commands
 
 DEFAULT_SET = Path(__file__).resolve().parents[2] / "tests" / "eval" / "labelled_calls.jsonl"
 
+SetOption = typer.Option(DEFAULT_SET, "--set", help="labelled calls (JSON lines)")
+JsonOption = typer.Option(False, "--json", help="print the report as JSON")
 TaxonomyOption = typer.Option(
     None, "--taxonomy", help="taxonomy YAML file (default: FENLIU_TAXONOMY_FILE)"
 )
@@ -40,12 +42,12 @@ def event_from_json(obj: Any, line_no: int = 0) -> CaseEvent:
     from fenliu.processors.model import CaseEvent, Location, Source
 
     if not isinstance(obj, dict):
-        raise ValueError("a line must be a JSON object")
+        raise TypeError("a line must be a JSON object")
     missing = [k for k in ("id", "source", "text") if obj.get(k) in (None, "")]
     if missing:
         raise ValueError(f"missing field(s): {', '.join(missing)}")
     if not isinstance(obj["text"], str):
-        raise ValueError("text must be a string")
+        raise TypeError("text must be a string")
     try:
         source = Source(str(obj["source"]))
     except ValueError:
@@ -105,7 +107,7 @@ def classify_lines(lines: Iterable[str], taxonomy: Taxonomy, err: TextIO) -> Ite
             obj = json.loads(raw)
             event = event_from_json(obj, no)
             out = decision_json(event.source_id, classify(event, taxonomy))
-        except ValueError as exc:  # JSONDecodeError is a ValueError too
+        except (ValueError, TypeError) as exc:  # JSONDecodeError is a ValueError too
             event_id = obj.get("id") if isinstance(obj, dict) else None
             print(f"fenliu classify: line {no}: {exc}", file=err)
             out = {"id": event_id, "error": str(exc)}
@@ -250,8 +252,8 @@ def register(app: typer.Typer) -> None:
     @app.command("evaluate")
     def evaluate_command(
         taxonomy: Path | None = TaxonomyOption,
-        labelled: Path = typer.Option(DEFAULT_SET, "--set", help="labelled calls (JSON lines)"),
-        as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
+        labelled: Path = SetOption,
+        as_json: bool = JsonOption,
     ) -> None:
         """Score the taxonomy on the labelled set; exit 1 if police recall is below 100%."""
         from fenliu.processors.taxonomy import TaxonomyError
@@ -260,7 +262,7 @@ def register(app: typer.Typer) -> None:
             tax = _taxonomy(taxonomy)
             rows = load_labelled(labelled)
             report, _ = run_evaluation(rows, tax)
-        except (TaxonomyError, OSError, ValueError, KeyError) as exc:
+        except (TaxonomyError, OSError, ValueError, TypeError, KeyError) as exc:
             typer.echo(f"fenliu evaluate: {exc}", err=True)
             raise typer.Exit(2) from None
         if as_json:
