@@ -147,7 +147,7 @@ class GridSinkService:
             else:
                 ORDERS.labels(result.outcome, unit_kind).inc()
                 DELIVERY_LAG.observe(max(0.0, (self.clock_ms() - msg.timestamp()[1]) / 1000))
-            if not cancelled():
+            if self._generation[tp] == generation:  # still ours (a stop still commits it)
                 self.tracker.done(tp[0], tp[1], msg.offset() or 0)
         except Cancelled:
             log.info("order at %s@%s left for the next owner", tp, msg.offset())
@@ -208,6 +208,7 @@ class GridSinkService:
     def run(self, stop: threading.Event) -> None:
         """Consume, deliver, commit what is acknowledged, until ``stop`` is set."""
         s = self.settings
+        self._stop.clear()
         consumer = Consumer(
             s.confluent_config(
                 **{

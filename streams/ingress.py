@@ -109,7 +109,7 @@ class AckingProducer:
 
         try:
             self._producer.produce(topic, value, key, on_delivery=on_delivery)
-        except (BufferError, Exception) as exc:  # queue full, bad config: nothing was written
+        except Exception as exc:  # BufferError (queue full), bad config: nothing was written
             raise ProduceFailed(f"{type(exc).__name__}: {exc}") from exc
         return await done
 
@@ -155,9 +155,14 @@ class Ingress:
         limit = self.settings.ingress_max_body_bytes
         if (request.content_length or 0) > limit:
             return _refuse(413, "too_large", f"body over {limit} bytes")
-        body = await request.content.read(limit + 1)
-        if len(body) > limit:
-            return _refuse(413, "too_large", f"body over {limit} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.content.iter_any():  # also bodies sent without a length
+            size += len(chunk)
+            if size > limit:
+                return _refuse(413, "too_large", f"body over {limit} bytes")
+            chunks.append(chunk)
+        body = b"".join(chunks)
         try:
             self._verify(request, body)
         except SignatureError as exc:

@@ -17,8 +17,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from fenliu.schemas.serde import SingleObjectCodec
+from fenliu.sinks.grid_platform import GridPlatform
 from fenliu.sinks.grid_sim import GridSim, LifeKnobs, SimConfig
 from fenliu.sinks.webserver import ThreadedServer
+from fenliu.streams.grid_sink import GridSinkService, run_in_thread
 from fenliu.topics import catalogue as topics
 from pydantic import SecretStr
 
@@ -97,6 +99,18 @@ def running_sim(
         yield sim, server
     finally:
         server.stop()
+
+
+@contextmanager
+def running_sink(settings: Settings) -> Iterator[GridSinkService]:
+    service = GridSinkService(settings, GridPlatform.from_settings(settings), CODEC)
+    thread, stop = run_in_thread(service)
+    try:
+        yield service
+    finally:
+        stop.set()
+        thread.join(60)
+        assert not thread.is_alive()
 
 
 def admin(server: ThreadedServer, method: str, path: str, json: Any = None, **kw: Any) -> Any:

@@ -19,10 +19,10 @@ from tests.grid_support import (
     produce_orders,
     read_topic,
     running_sim,
+    running_sink,
     sim_config,
     sink_settings,
 )
-from tests.test_grid_sink_kafka import running_sink
 
 pytestmark = pytest.mark.kafka
 

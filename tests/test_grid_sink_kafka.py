@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,6 @@ from fenliu.sinks.grid_api import OrderRequest
 from fenliu.sinks.grid_platform import GridPlatform
 from fenliu.sinks.grid_sim.store import body_hash
 from fenliu.sinks.webserver import ThreadedServer, server_tls
-from fenliu.streams.grid_sink import GridSinkService, run_in_thread
 from fenliu.topics import catalogue as topics
 
 from fenliu.settings import Settings
@@ -32,6 +29,7 @@ from tests.grid_support import (
     read_topic,
     requests_for,
     running_sim,
+    running_sink,
     sim_config,
     sink_settings,
     wait_for,
@@ -46,18 +44,6 @@ def order_topics(isolated_settings: Settings, topic_factory: Any) -> Settings:
     topic_factory(topics.ORDERS, partitions=3)
     topic_factory(topics.DEAD_LETTER)
     return isolated_settings
-
-
-@contextmanager
-def running_sink(settings: Settings) -> Iterator[GridSinkService]:
-    service = GridSinkService(settings, GridPlatform.from_settings(settings), CODEC)
-    thread, stop = run_in_thread(service)
-    try:
-        yield service
-    finally:
-        stop.set()
-        thread.join(60)
-        assert not thread.is_alive()
 
 
 def total_committed(settings: Settings, partitions: int = 3) -> int:

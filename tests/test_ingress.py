@@ -162,3 +162,21 @@ def test_an_unreachable_broker_gets_a_503_not_a_202(isolated_settings: Settings)
         assert httpx.get(f"{server.url}/healthz").json()["status"] == "ok"
     finally:
         server.stop()
+
+
+def test_bodies_without_a_length_are_read_whole_and_still_limited(
+    ingress: tuple[Settings, ThreadedServer],
+) -> None:
+    _settings, server = ingress
+    body = json.dumps(event("chunked-1", note="分段" * 1500), ensure_ascii=False).encode()
+
+    def pieces(data: bytes) -> Iterator[bytes]:  # httpx sends a generator chunked
+        for i in range(0, len(data), 1000):
+            yield data[i : i + 1000]
+
+    url = f"{server.url}{WEBHOOK_PATH}"
+    ok = httpx.post(url, content=pieces(body), headers=signed(body), timeout=30)
+    assert ok.status_code == 202 and ok.json()["event_id"] == "chunked-1"
+    huge = json.dumps(event(note="长" * 70_000)).encode()
+    refused = httpx.post(url, content=pieces(huge), headers=signed(huge), timeout=30)
+    assert (refused.status_code, refused.json()["error"]) == (413, "too_large")
