@@ -294,7 +294,7 @@ class Settings(BaseSettings):
     )
     demo_rate: float = Field(20.0, gt=0, description="fenliu demo: generated events per second (day average)")
     demo_speed: float = Field(
-        1.0, gt=0, description="fenliu demo: event-time seconds per wall second of the generator's clock"
+        60.0, ge=1, description="fenliu demo: clock acceleration (traffic event time, grid-sim lives, SLA ticks)"
     )
     demo_seed: int = Field(110, description="fenliu demo: seed of the generated traffic")
 

@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
                                    help="history: the last D days of traffic, ending now (default pace --max)"),
         per_day: float = typer.Option(None, "--per-day", min=1, help="history volume a day (default mix.yaml's)"),
         speed: float = typer.Option(None, "--speed", min=0.001,
-                                    help="live: event-time seconds per wall second (default FENLIU_DEMO_SPEED)"),
+                                    help="live: event-time seconds per wall second (default 1)"),
         flat: bool = typer.Option(False, "--flat", help="no daily rhythm: the same rate at every hour"),
         steady: bool = typer.Option(False, "--steady",
                                     help="live: one event every 1/rate s, stamped with the send time"),
@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
         model = load_traffic_model(settings)
         now_ms = time.time_ns() // 1_000_000
         chosen_rate = rate or settings.demo_rate
-        chosen_speed = speed or settings.demo_speed
+        chosen_speed = speed or 1.0
         end_ms: int | None = None
         restamp = False
         if days is not None:  # history: its own times, the window ending now

@@ -1,0 +1,1 @@
+"""``fenliu demo``: the pipeline on the local stack with generated traffic and a live view."""

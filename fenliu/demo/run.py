@@ -1,0 +1,203 @@
+"""``fenliu demo``: the whole pipeline on the local stack, fed by the generator, on one screen.
+
+Order of things: apply the topic catalogue, seed the demo teams into Redis, start every
+service that exists (``fenliu run --help`` lists them) with the metrics port of the
+convention, start the generator, show the view until ``--duration`` or Ctrl-C, then
+stop the generator first and the sinks last. The numbers on screen come from the
+services' ``/metrics`` and from the output topics, as an on-call room would read them.
+
+With ``--speed S`` (default ``FENLIU_DEMO_SPEED``) the demo runs on an accelerated
+clock: the generator's event times, the reference grid platform's lives
+(``FENLIU_GRID_SIM_TIME_SCALE``) and the streams worker's SLA time (``FENLIU_CLOCK=event``
+plus a tick every ``FENLIU_SLA_TICK_INTERVAL_S`` from the demo) all run S times faster
+than the wall clock, so an 8-minute arrival deadline passes in 8 s at S = 60.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fenliu.services
+from fenliu.demo.scrape import Scrape, scrape
+from fenliu.demo.supervisor import Child, Supervisor, fenliu_argv
+from fenliu.demo.tail import TopicTail
+from fenliu.demo.view import Frame
+from fenliu.settings import Settings
+
+log = logging.getLogger("fenliu.demo")
+
+#: Start order (sinks first, so they are listening when orders come; the router last).
+SERVICE_ORDER = ("grid-sim", "ingress", "grid-sink", "streams", "router")
+#: Metrics ports by convention (deploy/prometheus/prometheus.yml scrapes these).
+METRICS_PORTS = {"router": 9108, "streams": 9109, "grid-sink": 9110, "ingress": 9111, "grid-sim": 9112}
+
+
+def available_services() -> list[str]:
+    """The ``fenliu run`` services that exist in this checkout, in start order."""
+    names = {m.name.replace("_", "-") for m in pkgutil.iter_modules(fenliu.services.__path__)}
+    return [name for name in SERVICE_ORDER if name in names]
+
+
+def _has_setting(name: str) -> bool:
+    return name in Settings.model_fields
+
+
+@dataclass
+class DemoOptions:
+    rate: float
+    speed: float
+    seed: int
+    duration_s: float | None = None
+    port_offset: int = 0
+    refresh_s: float = 1.0
+    log_dir: Path = Path(".fenliu/demo")
+    services: list[str] = field(default_factory=available_services)
+    ready_timeout_s: float = 120.0
+
+
+class Demo:
+    """Prepares the stack, supervises the children, and produces frames for the view."""
+
+    def __init__(self, settings: Settings, options: DemoOptions) -> None:
+        self.settings = settings
+        self.options = options
+        self.supervisor = Supervisor(options.log_dir)
+        self.start_ms = time.time_ns() // 1_000_000
+        self._wall0 = time.time()
+        self.tail: TopicTail | None = None
+        self._before: Scrape | None = None
+        self._before_at = time.monotonic()
+        self._started = time.monotonic()
+        self._ready: set[str] = set()
+        self._ticker: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    # --- ports and environments ----------------------------------------------------------
+    def metrics_port(self, service: str) -> int:
+        return METRICS_PORTS[service] + self.options.port_offset
+
+    @property
+    def accelerated(self) -> bool:
+        return self.options.speed != 1.0 and "streams" in self.options.services and _has_setting("clock")
+
+    def env_for(self, service: str) -> dict[str, str]:
+        """What the demo sets for a child; everything else comes from the environment."""
+        s, o = self.settings, self.options.port_offset
+        prefix = s.topic_prefix
+        env = {"FENLIU_METRICS_PORT": str(self.metrics_port(service)),
+               "FENLIU_ROUTER_GROUP": f"{prefix}{s.router_group}" if prefix and not s.router_group.startswith(prefix)
+               else s.router_group}
+        if _has_setting("grid_sink_group"):
+            group = s.grid_sink_group
+            env["FENLIU_GRID_SINK_GROUP"] = group if not prefix or group.startswith(prefix) else f"{prefix}{group}"
+        if "grid-sim" in self.options.services:
+            env["FENLIU_GRID_SIM_PORT"] = str(s.grid_sim_port + o)
+            env["FENLIU_GRID_PLATFORM_URL"] = f"http://127.0.0.1:{s.grid_sim_port + o}"
+            env["FENLIU_GRID_SIM_TIME_SCALE"] = str(self.options.speed)
+        if "ingress" in self.options.services:
+            env["FENLIU_INGRESS_PORT"] = str(s.ingress_port + o)
+            env["FENLIU_GRID_SIM_WEBHOOK_URL"] = f"http://127.0.0.1:{s.ingress_port + o}/webhook/lifecycle"
+        if _has_setting("streams_web_port"):
+            env["FENLIU_STREAMS_WEB_PORT"] = str(s.streams_web_port + o)
+        if self.accelerated:
+            env["FENLIU_CLOCK"] = "event"
+        return env
+
+    # --- lifecycle -----------------------------------------------------------------------
+    def prepare(self, report: Callable[[str], None]) -> None:
+        """Topics exist, demo teams are on duty in Redis."""
+        from fenliu.refdata.routing import load_routing
+        from fenliu.sinks.team_directory import TeamDirectory, seed_demo_teams
+        from fenliu.topics.admin import apply_topics
+
+        reports = apply_topics(self.settings)
+        report(f"topics: {sum(r.action == 'created' for r in reports)} created, {len(reports)} in the catalogue")
+        directory = TeamDirectory.from_settings(self.settings)
+        try:
+            teams = seed_demo_teams(directory, load_routing(self.settings).jurisdiction, per_grid=2)
+        finally:
+            directory.close()
+        report(f"teams: {len(teams)} on duty in Redis under {self.settings.team_key_prefix}")
+
+    def start(self, report: Callable[[str], None]) -> None:
+        for name in self.options.services:
+            child = self.supervisor.start(name, fenliu_argv("run", name), self.env_for(name),
+                                          self.metrics_port(name))
+            report(f"started {name} (pid {child.proc.pid if child.proc else '?'}, metrics :{child.metrics_port})")
+        self._wait_ready(("router",), report)
+        argv = fenliu_argv("generate", "--rate", str(self.options.rate), "--speed", str(self.options.speed),
+                           "--seed", str(self.options.seed), "--start-ms", str(self.start_ms))
+        self._wall0 = time.time()
+        self.supervisor.start("generator", argv, {"FENLIU_METRICS_PORT": "0"})
+        report(f"started generator: {self.options.rate:g}/s, clock ×{self.options.speed:g}, seed {self.options.seed}")
+        from fenliu.schemas.serde import codec_for
+
+        self.tail = TopicTail(self.settings, codec_for(self.settings.schema_registry_url))
+        self.tail.start()
+        if self.accelerated:
+            self._ticker = threading.Thread(target=self._tick_loop, name="demo-ticker", daemon=True)
+            self._ticker.start()
+        self._started = time.monotonic()
+
+    def _wait_ready(self, names: tuple[str, ...], report: Callable[[str], None]) -> None:
+        deadline = time.monotonic() + self.options.ready_timeout_s
+        wanted = [n for n in names if n in self.options.services]
+        while wanted and time.monotonic() < deadline and not self.supervisor.crashed():
+            wanted = [n for n in wanted if not scrape({n: self.metrics_port(n)}).up[n]]
+            time.sleep(0.5)
+        if wanted:
+            report(f"not answering yet: {', '.join(wanted)} (see {self.options.log_dir})")
+
+    def event_time_ms(self) -> int:
+        """The accelerated clock: the generator's start plus speed × wall time since."""
+        return self.start_ms + int((time.time() - self._wall0) * 1000 * self.options.speed)
+
+    def _tick_loop(self) -> None:
+        from fenliu.streams.clock import send_ticks
+
+        interval = getattr(self.settings, "sla_tick_interval_s", 1.0)
+        while not self._stopping.wait(interval):
+            try:
+                send_ticks(self.settings, self.event_time_ms())
+            except Exception as exc:  # tick topic not created yet, broker busy: try again
+                log.debug("tick not sent: %s", exc)
+
+    def frame(self) -> Frame:
+        ports = {c.name: c.metrics_port for c in self.supervisor.children if c.metrics_port}
+        now = scrape(ports)
+        self._ready |= {n for n, up in now.up.items() if up}
+        at = time.monotonic()
+        frame = Frame(elapsed_s=at - self._started, interval_s=at - self._before_at, now=now, before=self._before,
+                      tail=self.tail.snapshot() if self.tail else None,  # type: ignore[arg-type]
+                      services={c.name: self._state(c) for c in self.supervisor.children},
+                      target_rate=self.options.rate, speed=self.options.speed,
+                      event_time_ms=self.event_time_ms(), tz=self.settings.local_timezone)
+        self._before, self._before_at = now, at
+        return frame
+
+    def _state(self, child: Child) -> str:
+        if child.proc is None:
+            return "not started"
+        code = child.proc.poll()
+        if code is not None:
+            return f"exited {code}"
+        if child.metrics_port is None or child.name in self._ready:
+            return "up"
+        return "starting"
+
+    def crashed(self) -> list[Child]:
+        return self.supervisor.crashed()
+
+    def stop(self) -> dict[str, int | None]:
+        self._stopping.set()
+        codes = self.supervisor.stop_all()
+        if self.tail:
+            self.tail.stop()
+        return codes
