@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
 from fenliu.processors.classify import classify
-from fenliu.processors.jurisdiction import Jurisdiction
+from fenliu.processors.jurisdiction import Jurisdiction, Place
 from fenliu.processors.model import CaseEvent, Classification, Decision, Source
 from fenliu.processors.normalise import NormaliseContext, normalise_call110, normalise_ticket12345
 from fenliu.processors.route import TeamPick, TeamQuery, route, team_query
@@ -33,6 +33,7 @@ class Prepared:
 
     event: CaseEvent
     classification: Classification
+    place: Place
     team_query: TeamQuery | None
 
     @property
@@ -69,11 +70,13 @@ class Decider:
         """Normalise and classify; raises ``InvalidEvent`` for what cannot be a call."""
         event = _NORMALISERS[source](raw, replace(self.normalise, now_ms=now_ms))
         cls = classify(event, self.taxonomy)
-        return Prepared(event, cls, team_query(event, cls, self.jurisdiction))
+        place = self.jurisdiction.locate(event.location)
+        return Prepared(event, cls, place, team_query(event, cls, self.jurisdiction, place))
 
     def finish(self, p: Prepared, team: TeamPick | None, *, team_lookup_failed: bool) -> Decision:
         """Route, attach deadlines, name the decision."""
-        rt = route(p.event, p.classification, self.jurisdiction, team, team_lookup_failed=team_lookup_failed)
+        rt = route(p.event, p.classification, self.jurisdiction, team,
+                   team_lookup_failed=team_lookup_failed, place=p.place)
         return Decision(
             decision_id=decision_id(p.event, self.taxonomy.version, rt.routing_version, self.sla_policy.version),
             case_key=case_key(rt.town_code, p.classification.class_code),

@@ -56,11 +56,16 @@ def wants_team(event: CaseEvent, cls: Classification) -> bool:
     return event.source is Source.CALL_110 and not cls.is_police_matter
 
 
-def team_query(event: CaseEvent, cls: Classification, juris: Jurisdiction) -> TeamQuery | None:
-    """The Redis lookup this event needs, or None (no team wanted, no point, or no real town)."""
+def team_query(
+    event: CaseEvent, cls: Classification, juris: Jurisdiction, place: Place | None = None
+) -> TeamQuery | None:
+    """The Redis lookup this event needs, or None (no team wanted, no point, or no real town).
+
+    ``place`` is ``juris.locate(event.location)`` when the caller already has it.
+    """
     if not wants_team(event, cls):
         return None
-    place = juris.locate(event.location)
+    place = place or juris.locate(event.location)
     if place.lon is None or place.lat is None or place.method is PlaceMethod.DEFAULT_TOWN:
         return None
     return TeamQuery(place.town.code, place.lon, place.lat)
@@ -73,9 +78,13 @@ def route(
     team: TeamPick | None,
     *,
     team_lookup_failed: bool,
+    place: Place | None = None,
 ) -> Route:
-    """The route of one classified event; deterministic in its arguments."""
-    place = juris.locate(event.location)
+    """The route of one classified event; deterministic in its arguments.
+
+    ``place`` is ``juris.locate(event.location)`` when the caller already has it.
+    """
+    place = place or juris.locate(event.location)
     town = place.town
     if cls.is_police_matter:
         unit = town.police if event.source is Source.CALL_110 else juris.police_centre

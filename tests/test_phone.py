@@ -117,3 +117,15 @@ def test_landlines_and_full_width_digits_are_scrubbed(typed: str) -> None:
 )
 def test_short_numbers_and_dates_survive(text: str) -> None:
     assert scrub_phone_numbers(text) == text
+
+
+@given(
+    st.from_regex(r"1[0-9]{10}", fullmatch=True),
+    st.sampled_from(["", "+86", "0086", "+86 ", "0086-"]),
+    st.sampled_from(["{a}{b}{c}", "{a} {b} {c}", "{a}-{b}-{c}"]),
+)
+def test_the_mobile_fast_path_agrees_with_phonenumbers(number: str, prefix: str, shape: str) -> None:
+    from fenliu.processors.phone import _normalise_slow
+
+    typed = prefix + shape.format(a=number[:3], b=number[3:7], c=number[7:])
+    assert normalise_phone(typed) == _normalise_slow(typed, None)
