@@ -125,6 +125,9 @@ class Demo:
         finally:
             directory.close()
         report(f"teams: {len(teams)} on duty in Redis under {self.settings.team_key_prefix}")
+        if _has_setting("streams_data_dir"):  # the worker's table data dir (Faust does not create it)
+            (self.settings.streams_data_dir / f"{self.settings.topic_prefix}{self.settings.streams_app_id}").mkdir(
+                parents=True, exist_ok=True)
 
     def start(self, report: Callable[[str], None]) -> None:
         for name in self.options.services:
