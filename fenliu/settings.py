@@ -118,13 +118,28 @@ class Settings(BaseSettings):
         7, ge=0, description="a call about a diverted case open or closed within N days = 回流"
     )
     case_geo_cell_m: float = Field(
-        100.0, gt=0, description="size of the geo cell that counts as 'the same place'"
+        100.0, gt=0, description="calls this close (metres) are at one place; also the hotspot geo cell"
     )
     hotspot_window_s: int = Field(
         86400, gt=0, description="sliding window of the one-kind-of-matter warning (一类事预警)"
     )
     hotspot_threshold: int = Field(
         3, ge=2, description="cases of one class at one place in the window that raise a warning"
+    )
+    case_open_max_days: int = Field(
+        90, ge=1, description="an open case with no call for this long is forgotten (a lost close)"
+    )
+    case_max_calls: int = Field(
+        20, ge=1, description="calls a case remembers (the most recent) for matching and re-runs"
+    )
+    case_max_per_key: int = Field(
+        500, ge=1, description="cases kept per town and class; those that would expire first go"
+    )
+    caller_history_days: int = Field(
+        730, ge=1, description="a caller's history is forgotten after this long without a call"
+    )
+    caller_repeat_threshold: int = Field(
+        3, ge=2, description="calls from which a caller counts as a repeat caller (metric, view)"
     )
     # SLA windows and escalation (docs/sla.md). A level fires at created + share × window.
     clock: Literal["wall", "control", "event"] = Field(

@@ -13,13 +13,14 @@ import random
 import socket
 import zlib
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import faust
 
 from fenliu.schemas.serde import codec_for
 from fenliu.settings import Settings
-from fenliu.streams.context import Clock, StreamsContext, WallClock
+from fenliu.streams.context import Clock, StreamsContext
 
 # Each name is a module ``fenliu.streams.<name>`` exposing ``install(app, ctx)``.
 FEATURES: tuple[str, ...] = ("cases", "hotspot", "sla", "rates")
@@ -104,10 +105,18 @@ def app_config(settings: Settings) -> dict[str, Any]:
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
-    """The worker's app with every feature of ``FEATURES`` installed."""
-    app = faust.App(app_id(settings), **app_config(settings))
+    """The worker's app with every feature of ``FEATURES`` installed, and ``/health``.
+
+    ``clock`` defaults to what ``FENLIU_CLOCK`` asks for (``streams.clock.clock_for``)."""
+    from fenliu.streams import health
+    from fenliu.streams.clock import clock_for
+
+    config = app_config(settings)
+    Path(config["datadir"]).mkdir(parents=True, exist_ok=True)
+    app = faust.App(app_id(settings), **config)
     ctx = StreamsContext(settings=settings, codec=codec_for(settings.schema_registry_url),
-                         clock=clock or WallClock())
+                         clock=clock or clock_for(settings))
     for name in FEATURES:
         importlib.import_module(f"fenliu.streams.{name}").install(app, ctx)
+    health.install(app, ctx)
     return app

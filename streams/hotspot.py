@@ -1,11 +1,116 @@
-"""Placeholder so that `create_app` can install every feature; the agent comes next."""
+"""一类事预警 in the Faust worker: counts of one class at one place, warnings when many.
+
+The agent ``fenliu-hotspot`` reads ``fenliu.cases`` (keyed by case key, so one town's
+cases of one class meet on one partition) and counts every OPENED case at its place
+(``CaseUpdate.place_key``: grid, geo cell or address) in a sliding event-time window
+(``processors.hotspot``). Crossing ``FENLIU_HOTSPOT_THRESHOLD`` sends one
+``HotspotWarning`` on ``fenliu.alerts.hotspot``, keyed by place, with the cases behind it.
+Repeats and flow-backs are not new cases and do not count.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import faust
+from prometheus_client import Counter
 
+from fenliu.processors.case_records import epoch_ms
+from fenliu.processors.hotspot import HotspotRules, PlaceCounter, expires_at, observe
+from fenliu.settings import Settings
 from fenliu.streams.context import StreamsContext
+from fenliu.streams.dead_letters import DeadLetters
+from fenliu.streams.table_store import ExpiringTable
+from fenliu.topics.catalogue import CASES, HOTSPOT_ALERTS, default_catalogue
+
+RAW = {"key_serializer": "raw", "value_serializer": "raw"}
+
+WARNINGS = Counter("fenliu_hotspot_warnings_total", "Hotspot warnings sent", ["class_code"])
+COUNTED = Counter("fenliu_hotspot_cases_total", "Opened cases counted at a place", ["placed"])
+EXPIRED = Counter("fenliu_hotspot_expired_total", "Place counters dropped by event-time expiry")
 
 
-def install(app: faust.App, ctx: StreamsContext) -> None:
-    """Nothing yet (work in progress)."""
+def hotspot_rules(s: Settings) -> HotspotRules:
+    return HotspotRules(window_ms=s.hotspot_window_s * 1000, threshold=s.hotspot_threshold,
+                        cell_m=s.case_geo_cell_m)
+
+
+class HotspotFeature:
+    def __init__(self, app: faust.App, ctx: StreamsContext) -> None:
+        self.ctx = ctx
+        self.rules = hotspot_rules(ctx.settings)
+        partitions = default_catalogue()[CASES].partitions or ctx.settings.topic_partitions
+        self.source = app.topic(ctx.topic(CASES), **RAW)
+        self.alerts = app.topic(ctx.topic(HOTSPOT_ALERTS), **RAW)
+        self.counters = ExpiringTable(app.Table(
+            "hotspots", default=None, partitions=partitions,
+            schema=faust.Schema(key_serializer="json", value_serializer="json"),
+            help="recent opened cases per town, class and place (PlaceCounter as a dict)"),
+            "hotspots")
+        self.dead = DeadLetters(app, ctx)
+
+    async def on_update(self, message: Any) -> None:
+        try:
+            update = self.ctx.codec.decode(message.value or b"", expect="CaseUpdate")
+        except Exception as exc:
+            await self.dead.send(message, "decode", exc)
+            return
+        try:
+            await self._count(message.partition, update)
+        except Exception as exc:
+            await self.dead.send(message, "hotspot", exc)
+
+    async def _count(self, partition: int, update: dict[str, Any]) -> None:
+        at = epoch_ms(update["at"])
+        self.counters.advance(partition, at)
+        if update["kind"] == "OPENED":
+            place = update["place_key"]
+            COUNTED.labels("yes" if place else "no").inc()
+            if place:
+                await self._observe(partition, update, place, at)
+        self._expire(partition)
+
+    async def _observe(self, partition: int, update: dict[str, Any], place: str, at: int) -> None:
+        key = f"{update['town_code']}|{update['class_code']}|{place}"
+        stored = self.counters.get(key)
+        counter = (PlaceCounter.from_dict(stored) if stored
+                   else PlaceCounter(update["town_code"], update["class_code"], place))
+        after, warning = observe(counter, update["case_id"], at, update["situation_code"],
+                                 self.rules)
+        if warning is not None:
+            await self.alerts.send(key=place.encode(), value=self.ctx.codec.encode(
+                "HotspotWarning", warning.record()))
+            if warning is not counter.last_warning:
+                WARNINGS.labels(warning.class_code).inc()
+        if after is not counter:
+            self.counters.put(partition, key, after.to_dict(), expires_at(after, self.rules))
+
+    def _expire(self, partition: int) -> None:
+        now = self.counters.clock(partition)
+        for key in self.counters.due(partition):
+            stored = self.counters.get(key)
+            if stored is None or now is None:
+                continue
+            counter = PlaceCounter.from_dict(stored)
+            due = expires_at(counter, self.rules)
+            if due < now:
+                self.counters.delete(partition, key)
+                EXPIRED.inc()
+            else:
+                self.counters.put(partition, key, counter.to_dict(), due)
+
+
+def install(app: faust.App, ctx: StreamsContext) -> HotspotFeature:
+    feature = HotspotFeature(app, ctx)
+
+    @app.agent(feature.source, name="fenliu-hotspot")
+    async def hotspot(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            await feature.on_update(event.message)
+
+    async def assignment_changed(*_args: Any, **_kwargs: Any) -> None:
+        feature.counters.stale()
+
+    app.on_partitions_assigned.connect(assignment_changed)
+    app.on_partitions_revoked.connect(assignment_changed)
+    return feature

@@ -24,6 +24,7 @@ LIFECYCLE = "fenliu.lifecycle"
 SLA_ALERTS = "fenliu.alerts.sla"
 HOTSPOT_ALERTS = "fenliu.alerts.hotspot"
 DEAD_LETTER = "fenliu.deadletter"
+CASES = "fenliu.cases"
 
 
 class TopicSpec(BaseModel, frozen=True):

@@ -1,0 +1,33 @@
+"""``fenliu run streams``."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(run: typer.Typer) -> None:
+    @run.command("streams")
+    def streams(
+        metrics_port: int = typer.Option(
+            None, help="override FENLIU_METRICS_PORT (9109 by convention)"
+        ),
+        loglevel: str = typer.Option("info", help="Faust worker log level"),
+    ) -> None:
+        """The Faust worker: cases and repeat callers, SLA timers, hotspots and rates.
+
+        Scale by starting more workers with the same FENLIU_STREAMS_APP_ID (each its own
+        FENLIU_STREAMS_WEB_PORT or FENLIU_STREAMS_INSTANCE_ID); partitions and their
+        tables move between them. /health/ on the web port says whether it keeps up."""
+        import faust
+
+        from fenliu.metrics import serve_metrics
+        from fenliu.services import configure_logging
+        from fenliu.settings import get_settings
+        from fenliu.streams.faust_app import create_app
+
+        configure_logging()
+        settings = get_settings()
+        serve_metrics(settings.metrics_port if metrics_port is None else metrics_port)
+        app = create_app(settings)
+        worker = faust.Worker(app, loglevel=loglevel)
+        worker.execute_from_commandline()
