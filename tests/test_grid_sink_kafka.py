@@ -220,3 +220,26 @@ def test_stopping_while_the_platform_is_down_leaves_orders_uncommitted(
         with running_sink(s):
             wait_for(lambda: total_committed(s) == 1, what="delivered after the restart")
         assert requests_for(server, "wait-1")[-1] == 201
+
+
+def test_a_slow_platform_times_out_and_the_resent_order_is_still_stored_once(
+    order_topics: Settings,
+) -> None:
+    produce_orders(order_topics, [dispatch_order("slow-1")])
+    with running_sim(sim_config()) as (_sim, server):
+        slow = {"status": None, "delay_ms": 1500, "requests": 1, "scope": "orders"}
+        admin(server, "POST", "/admin/faults", slow)
+        s = sink_settings(order_topics, server.url, grid_sink_timeout_s=0.5)
+        with running_sink(s):
+            wait_for(lambda: total_committed(s) == 1, what="the order committed")
+        # the timed-out first request still arrives late: one 201, one 200, one stored order
+        statuses = wait_for(
+            lambda: (
+                sorted(requests_for(server, "slow-1"))
+                if len(requests_for(server, "slow-1")) == 2
+                else None
+            ),
+            what="both requests logged",
+        )
+        assert statuses == [200, 201]
+        assert stored_orders(server) == 1

@@ -177,13 +177,13 @@ class GridSim:
             response.headers["WWW-Authenticate"] = "Bearer"
         elif route in ("orders", "health"):
             verdict = self.faults.verdict(route, order_id)
-            if verdict.delay_s:
-                await asyncio.sleep(verdict.delay_s)
             if verdict.status is not None:
+                await asyncio.sleep(verdict.delay_s)
                 self.metrics.faults.labels(str(verdict.status)).inc()
                 response = _error(verdict.status, "injected_fault", "grid-sim was told to fail")
-            else:
+            else:  # slow but working: the order is stored, only the answer comes late
                 response = await handler(request)
+                await asyncio.sleep(verdict.delay_s)
         else:
             response = await handler(request)
         self.metrics.requests.labels(route, str(response.status)).inc()

@@ -25,7 +25,13 @@ class FaultSpec(BaseModel):
     )
     requests: int | None = Field(None, ge=1, description="for this many matching requests")
     seconds: float | None = Field(None, gt=0, description="for this many seconds")
-    delay_ms: int = Field(0, ge=0, le=120_000, description="wait this long before answering")
+    delay_ms: int = Field(
+        0,
+        ge=0,
+        le=120_000,
+        description="answer this much later (with status null the request is served first, so a "
+        "client that times out loses only the answer)",
+    )
     order_ids: list[str] | None = Field(None, description="only requests about these orders")
     scope: Literal["all", "orders"] = Field("all", description="'orders' spares /health")
 
