@@ -1,0 +1,67 @@
+"""``fenliu audit case ID``: one case's whole trail across the topics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+
+def _evidence(detail: dict[str, Any]) -> str:
+    """The decision's reasons, one line: rule, kind and the words that fired."""
+    return "; ".join(f"{e['rule_id']} {e['kind']} “{e['term']}”" for e in detail.get("evidence", []))
+
+
+def register(app: typer.Typer) -> None:
+    audit = typer.Typer(help="Audit trails: everything the pipeline recorded about a case.", no_args_is_help=True)
+
+    @audit.command("case")
+    def case(
+        case_id: str = typer.Argument(..., metavar="ID",
+                                      help="a case id, order id, decision id, or a call/ticket id of one of its calls"),
+        since: str = typer.Option(None, help="scan records from this time (ISO-8601 or epoch ms); default all"),
+        until: str = typer.Option(None, help="scan records before this time; default now"),
+        as_json: bool = typer.Option(False, "--json", help="print the trail as JSON"),
+    ) -> None:
+        """The calls (caller key only), the decision and its evidence, merges, the order, every
+        lifecycle step and SLA alert, in time order. Exits 1 when nothing carries the id."""
+        import json
+
+        from rich.console import Console
+        from rich.table import Table
+
+        from fenliu.commands.replay import parse_time
+        from fenliu.schemas.serde import codec_for
+        from fenliu.settings import get_settings
+        from fenliu.sinks.replay_report import local_iso
+        from fenliu.streams.audit import CaseAudit
+
+        settings = get_settings()
+        tz = settings.local_timezone
+        console = Console(stderr=as_json)
+        with console.status(f"scanning the topics for {case_id} …"):
+            trail = CaseAudit(settings, codec_for(settings.schema_registry_url)).trail(
+                case_id,
+                since_ms=parse_time(since, tz) if since else None,
+                until_ms=parse_time(until, tz) if until else None,
+            )
+        if as_json:
+            typer.echo(json.dumps(trail.to_dict(), ensure_ascii=False, sort_keys=True))
+        else:
+            table = Table(title=f"trail of {case_id}", show_lines=True)
+            for col in ("at", "recorded", "what", "details", "where"):
+                table.add_column(col, overflow="fold")
+            for item in trail.items:
+                details = item.summary
+                if item.kind == "decision":
+                    details += f"\n[dim]evidence: {_evidence(item.detail)}[/]"
+                table.add_row(local_iso(item.at_ms, tz), local_iso(item.recorded_ms, tz), item.kind, details,
+                              f"{item.topic}/{item.partition}@{item.offset}")
+            console.print(table)
+            scanned = sum(trail.scanned.values())
+            note = f"; topics absent: {', '.join(trail.missing_topics)}" if trail.missing_topics else ""
+            console.print(f"{len(trail.items)} records of {scanned:,} scanned{note}")
+        if not trail.items:
+            raise typer.Exit(1)
+
+    app.add_typer(audit, name="audit")
