@@ -267,7 +267,8 @@ class GridSinkService:
             return
         try:
             consumer.commit(offsets=offsets, asynchronous=False)
-        except KafkaException as exc:  # e.g. mid-rebalance: those orders are re-sent, idempotently
+        except KafkaException as exc:  # e.g. mid-rebalance: try again with the next commit
+            self.tracker.restore(offsets)
             log.warning("commit of %s failed: %s", offsets, exc)
 
     def _on_revoke(

@@ -77,7 +77,7 @@ def sim_config(**changes: Any) -> SimConfig:
     """A fast, well-behaved grid-sim (every order lives through to follow-up)."""
     base: dict[str, Any] = {
         "token": TOKEN,
-        "webhook_url": "http://127.0.0.1:9/unused",
+        "webhook_url": "",  # no lives reported unless a test wants them
         "webhook_secret": SECRET,
         "seed": 11,
         "time_scale": 1_000_000.0,

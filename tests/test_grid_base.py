@@ -191,3 +191,15 @@ def test_lanes_keep_each_keys_order_and_run_different_keys_together() -> None:
     assert seen[b"b"] == list(range(50))
     assert seen[b"c"] == list(range(1, 50))
     assert not both_running.broken
+
+
+def test_offsets_whose_commit_failed_are_offered_again_while_owned() -> None:
+    tracker = OffsetTracker()
+    for p in (0, 1):
+        tracker.add("t", p, 3)
+        tracker.done("t", p, 3)
+    failed = tracker.take_committable()
+    assert tracker.take_committable() == []
+    tracker.forget({("t", 1)})
+    tracker.restore(failed)
+    assert [(tp.partition, tp.offset) for tp in tracker.take_committable()] == [(0, 4)]

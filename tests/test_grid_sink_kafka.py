@@ -243,3 +243,21 @@ def test_a_slow_platform_times_out_and_the_resent_order_is_still_stored_once(
         )
         assert statuses == [200, 201]
         assert stored_orders(server) == 1
+
+
+def test_a_second_replica_takes_partitions_over_without_losing_or_doubling_orders(
+    order_topics: Settings,
+) -> None:
+    produce_orders(order_topics, [dispatch_order(f"rebal-{i}") for i in range(30)])
+    with running_sim(sim_config()) as (_sim, server):
+        # slow answers keep orders in flight while the group rebalances
+        admin(server, "POST", "/admin/faults", {"status": None, "delay_ms": 300, "scope": "orders"})
+        s = sink_settings(order_topics, server.url, grid_sink_concurrency=2)
+        with running_sink(s):
+            wait_for(lambda: len(posts(server)) >= 3, what="the first replica under way")
+            with running_sink(s):
+                produce_orders(order_topics, [dispatch_order(f"rebal-{i}") for i in range(30, 40)])
+                wait_for(lambda: total_committed(s) == 40, what="all 40 committed by the two")
+        assert stored_orders(server) == 40
+        statuses = [r["status"] for r in posts(server)]
+        assert statuses.count(201) == 40 and set(statuses) <= {200, 201}  # re-sends are replays

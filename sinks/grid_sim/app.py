@@ -283,6 +283,8 @@ class GridSim:
 
     # --- playing lives -----------------------------------------------------------------
     def _start_player(self, stored: StoredOrder) -> None:
+        if not self.config.webhook_url:  # nobody to report to: store orders only
+            return
         steps = plan_life(stored.order, self.config.knobs, self.config.seed)
         if len(stored.events) < len(steps) and stored.order.order_id not in self._players:
             task = asyncio.create_task(self._play(stored, steps))
