@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, Protocol
 
 import fastavro
-from confluent_kafka import Consumer, Message, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from fenliu.processors.decide import Decider, Prepared
@@ -46,6 +46,10 @@ Key = tuple[Source, str]
 
 
 # --- offsets ------------------------------------------------------------------------
+# Answers of a partition whose leader is still being elected (a topic created a moment ago).
+_SETTLING = {KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE, KafkaError.UNKNOWN_TOPIC_OR_PART}
+
+
 @dataclass(frozen=True)
 class Span:
     """The offsets ``[start, end)`` of one partition that a time range may occupy."""
@@ -70,10 +74,25 @@ def time_spans(consumer: Consumer, topic: str, start_ms: int, end_ms: int | None
     if meta is None or meta.error is not None:
         raise LookupError(f"topic {topic} does not exist on the broker")
     parts = sorted(meta.partitions)
-    highs = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout_s)[1] for p in parts}
+    deadline = time.monotonic() + timeout_s
+
+    def ask(fn: Any) -> Any:
+        """A fresh topic's partitions may not have a leader yet: retry what the broker calls retriable."""
+        while True:
+            try:
+                return fn()
+            except KafkaException as exc:
+                err = exc.args[0]
+                if not (err.retriable() or err.code() in _SETTLING) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    highs = {p: ask(lambda p=p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout_s))[1]
+             for p in parts}
 
     def seek(ts: int) -> dict[int, int]:
-        found = consumer.offsets_for_times([TopicPartition(topic, p, max(ts, 0)) for p in parts], timeout=timeout_s)
+        found = ask(lambda: consumer.offsets_for_times([TopicPartition(topic, p, max(ts, 0)) for p in parts],
+                                                       timeout=timeout_s))
         return {tp.partition: tp.offset if tp.offset >= 0 else highs[tp.partition] for tp in found}
 
     starts = seek(start_ms)
