@@ -8,6 +8,7 @@ view shows what happens during this run. The counts are kept under a lock and re
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections import Counter, deque
@@ -53,6 +54,7 @@ class TailSnapshot:
     flow_back_orders: int = 0
     repeat_updates: int = 0
     alerts_by_level: Counter[str] = field(default_factory=Counter)
+    breaches_by_stage: Counter[str] = field(default_factory=Counter)
     alerts: deque[AlertLine] = field(default_factory=lambda: deque(maxlen=8))
     dead_by_reason: Counter[str] = field(default_factory=Counter)
     dead_letters: deque[DeadLetterLine] = field(default_factory=lambda: deque(maxlen=5))
@@ -88,12 +90,7 @@ class TopicTail:
 
     def snapshot(self) -> TailSnapshot:
         with self._lock:
-            s = self._state
-            return TailSnapshot(
-                s.decisions, s.police, Counter(s.diverted_by_class), Counter(s.diverted_by_unit),
-                Counter(s.team_methods), s.orders, s.flow_back_orders, s.repeat_updates,
-                Counter(s.alerts_by_level), deque(s.alerts, maxlen=8), Counter(s.dead_by_reason),
-                deque(s.dead_letters, maxlen=5), s.undecodable)
+            return copy.deepcopy(self._state)
 
     def _run(self) -> None:
         consumer = Consumer(self.settings.confluent_config(**{
@@ -138,6 +135,8 @@ class TopicTail:
                     s.flow_back_orders += bool(record.get("flow_back"))
             elif topic == topics.SLA_ALERTS:
                 s.alerts_by_level[record["level"]] += 1
+                if record["level"] == "BREACH":
+                    s.breaches_by_stage[record["stage"]] += 1
                 s.alerts.append(AlertLine(_ms(record["fired_at"]), record["level"], record["stage"],
                                           record["unit_id"], record["order_id"]))
             elif topic == topics.DEAD_LETTER:

@@ -21,7 +21,10 @@ from rich.text import Text
 
 from fenliu.demo.scrape import Scrape
 from fenliu.demo.tail import TailSnapshot
-from fenliu.processors.rates import RATES, SIX_RATES
+try:
+    from fenliu.processors.rate_definitions import RATES, SIX_RATES
+except ImportError:  # checkouts from before the rate table moved out of processors/rates.py
+    from fenliu.processors.rates import RATES, SIX_RATES  # type: ignore[attr-defined,no-redef]
 
 _SELECTOR = re.compile(r'^(?P<name>[a-zA-Z_:][\w:]*)(?:\{(?P<labels>.*)\})?$')
 _MATCHER = re.compile(r'(\w+)\s*(=~|!=|=)\s*"([^"]*)"')
@@ -142,10 +145,12 @@ def _rates_table(frame: Frame) -> Table:
 def _alerts(frame: Frame) -> Group:
     tail = frame.tail
     head = Text("  ".join(f"{lvl} {n}" for lvl, n in sorted(tail.alerts_by_level.items())) or "none yet")
+    stages = Text("breaches by stage: " + ", ".join(f"{s} {n}" for s, n in tail.breaches_by_stage.most_common(6)),
+                  style="dim")
     lines = [Text(f"{datetime.fromtimestamp(a.fired_at_ms / 1000, UTC).astimezone(ZoneInfo(frame.tz)):%H:%M:%S} "
                   f"{a.level:<11} {a.stage:<8} {a.unit_id:<14} {a.order_id[-10:]}",
                   style=LEVEL_STYLE.get(a.level, "")) for a in reversed(tail.alerts)]
-    return Group(head, *lines)
+    return Group(head, stages, *lines)
 
 
 def _dead(frame: Frame) -> Group:
