@@ -38,7 +38,7 @@ class CallerHistory:
                 "recent_updates": list(self.recent_updates)}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "CallerHistory":
+    def from_dict(cls, d: dict[str, Any]) -> CallerHistory:
         return cls(d["caller"], d["calls"], d["cases"], d["repeats"], d["flow_backs"],
                    d["first_seen"], d["last_seen"], dict(d["classes"]),
                    tuple(d["recent_cases"]), tuple(d["recent_updates"]))

@@ -7,8 +7,9 @@ so a re-delivered decision rebuilds byte-identical records with the same ids.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from fenliu.processors.case_state import Call, Case, Rule, UpdateKind
 from fenliu.processors.merge import IncomingCall, Step, place_from

@@ -140,7 +140,7 @@ class CaseBucket:
                 return c
         return None
 
-    def with_case(self, case: Case) -> "CaseBucket":
+    def with_case(self, case: Case) -> CaseBucket:
         """The bucket with ``case`` replacing the case of the same id, or added."""
         kept = tuple(c for c in self.cases if c.case_id != case.case_id)
         if len(kept) == len(self.cases):
@@ -153,7 +153,7 @@ class CaseBucket:
         return {"key": self.case_key, "cases": [_case_dict(c) for c in self.cases]}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "CaseBucket":
+    def from_dict(cls, data: dict[str, Any]) -> CaseBucket:
         return cls(data["key"], tuple(_case_from(c) for c in data["cases"]))
 
 

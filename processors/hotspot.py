@@ -99,7 +99,7 @@ class PlaceCounter:
                 "last": None if w is None else {**w.record(), "trigger": w.trigger_case_id}}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "PlaceCounter":
+    def from_dict(cls, d: dict[str, Any]) -> PlaceCounter:
         last = d["last"]
         warning = None if last is None else Warning(
             last["warning_id"], last["class_code"], last["situation_code"], last["place_key"],

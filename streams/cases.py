@@ -44,6 +44,7 @@ from fenliu.processors.merge import (
     expires_at,
     prune,
 )
+from fenliu.processors.model import InvalidEvent
 from fenliu.settings import Settings
 from fenliu.streams.context import StreamsContext
 from fenliu.streams.dead_letters import DeadLetters
@@ -136,7 +137,7 @@ class CasesFeature:
                 stage = "case-steps"
                 await self._step(message, record)
             self._expire_cases(message.partition)
-        except Exception as exc:  # errors are data: dead letter, then the next message
+        except Exception as exc:  # noqa: BLE001 - errors are data: dead letter, go on
             await self.dead.send(message, stage, exc)
 
     async def _decision(self, message: Any, record: dict[str, Any]) -> None:
@@ -219,7 +220,7 @@ class CasesFeature:
         they are only counted."""
         try:
             record = self.ctx.codec.decode(message.value or b"", expect="LifecycleEvent")
-        except Exception:
+        except InvalidEvent:
             SKIPPED.labels("lifecycle_undecodable").inc()
             return
         if record["kind"] not in ("CLOSED", "RETURNED"):
@@ -251,7 +252,7 @@ class CasesFeature:
                 if after.calls == self.repeat_threshold:
                     REPEAT_CALLERS.inc()
             self._expire_callers(partition)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - errors are data: dead letter, go on
             await self.dead.send(message, "callers", exc)
 
     def _expire_callers(self, partition: int) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import faust
@@ -78,7 +79,7 @@ class ProgressTracker:
                 continue
             values = [v for _, v in part.lags]
             spans = part.lags[-1][0] - part.lags[0][0] >= self.stall_s * 0.9
-            if spans and values[-1] > values[0] and all(b >= a for a, b in zip(values, values[1:])):
+            if spans and values[-1] > values[0] and all(b >= a for a, b in pairwise(values)):
                 problems.append(f"{name}: lag grew from {values[0]} to {values[-1]}")
         return Verdict(not problems, tuple(problems), lag)
 
@@ -87,7 +88,7 @@ def _input_partitions(app: faust.App) -> list[Any]:
     """Assigned partitions the worker's agents read (changelogs are recovery, not input)."""
     try:
         assigned = app.consumer.assignment()
-    except Exception:  # consumer not started yet
+    except Exception:  # noqa: BLE001 - not started or closing: nothing owned to report
         return []
     return sorted((tp for tp in assigned if not tp.topic.endswith("-changelog")),
                   key=lambda tp: (tp.topic, tp.partition))
@@ -102,7 +103,7 @@ def sample(app: faust.App) -> dict[str, tuple[int | None, int | None]]:
     for tp in _input_partitions(app):
         try:
             highwater = app.consumer.highwater(tp)
-        except Exception:
+        except Exception:  # noqa: BLE001 - revoked meanwhile: no high watermark
             highwater = None
         out[f"{tp.topic}/{tp.partition}"] = (committed.get(tp), highwater)
     return out

@@ -17,6 +17,7 @@ from prometheus_client import Counter
 
 from fenliu.processors.case_records import epoch_ms
 from fenliu.processors.hotspot import HotspotRules, PlaceCounter, expires_at, observe
+from fenliu.processors.model import InvalidEvent
 from fenliu.settings import Settings
 from fenliu.streams.context import StreamsContext
 from fenliu.streams.dead_letters import DeadLetters
@@ -52,12 +53,12 @@ class HotspotFeature:
     async def on_update(self, message: Any) -> None:
         try:
             update = self.ctx.codec.decode(message.value or b"", expect="CaseUpdate")
-        except Exception as exc:
+        except InvalidEvent as exc:
             await self.dead.send(message, "decode", exc)
             return
         try:
             await self._count(message.partition, update)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - errors are data: dead letter, go on
             await self.dead.send(message, "hotspot", exc)
 
     async def _count(self, partition: int, update: dict[str, Any]) -> None:
