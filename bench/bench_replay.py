@@ -29,19 +29,30 @@ from fenliu.processors.model import Source
 from fenliu.refdata.decider import build_decider
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
-from fenliu.streams.replay import RAW, NullSink, Replay, ReplayRequest, TopicSink, read_spans, time_spans
+from fenliu.streams.replay import RAW, Replay, ReplayRequest
+from fenliu.streams.replay_read import read_spans, time_spans
+from fenliu.streams.replay_sinks import NullSink, TopicSink
 from fenliu.streams.router import Router
-from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics, delete_topics
 
+
 TEXTS = [
-    "工地老板拖欠我们三个月工资，十几个工人没拿到钱", "楼上邻居家卫生间漏水，水从天花板滴下来，物业不管",
-    "有人拿刀在小区门口砍人，地上有血", "健身房突然关门跑路了，我办的预付卡还有三千块没用",
-    "小区门口夜宵摊每天晚上吵到凌晨两点，油烟也大", "我老公喝了酒又打我，我现在躲在邻居家，头上流血了",
-    "邻居家狗半夜一直叫，吵得睡不着", "楼下饭店排风口冒烟，油烟熏得家里没法开窗",
-    "房东不退押金，说我把墙弄脏了", "超市卖过期的牛奶，找他们退货不给退", "广场舞音响太大声，每天晚上十点还在跳",
-    "我家孩子放学到现在还没回家，电话也打不通", "小区里有二三十个业主聚集在售楼处门口拉横幅",
-    "快递丢了，快递公司不赔", "隔壁装修电钻声从早上七点响到晚上", "出租车司机绕路多收钱",
+    "工地老板拖欠我们三个月工资，十几个工人没拿到钱",
+    "楼上邻居家卫生间漏水，水从天花板滴下来，物业不管",
+    "有人拿刀在小区门口砍人，地上有血",
+    "健身房突然关门跑路了，我办的预付卡还有三千块没用",
+    "小区门口夜宵摊每天晚上吵到凌晨两点，油烟也大",
+    "我老公喝了酒又打我，我现在躲在邻居家，头上流血了",
+    "邻居家狗半夜一直叫，吵得睡不着",
+    "楼下饭店排风口冒烟，油烟熏得家里没法开窗",
+    "房东不退押金，说我把墙弄脏了",
+    "超市卖过期的牛奶，找他们退货不给退",
+    "广场舞音响太大声，每天晚上十点还在跳",
+    "我家孩子放学到现在还没回家，电话也打不通",
+    "小区里有二三十个业主聚集在售楼处门口拉横幅",
+    "快递丢了，快递公司不赔",
+    "隔壁装修电钻声从早上七点响到晚上",
+    "出租车司机绕路多收钱",
 ]
 
 
@@ -51,14 +62,44 @@ def workload(n: int, t0: int, seed: int = 11) -> list[tuple[Source, dict[str, An
     out: list[tuple[Source, dict[str, Any], int]] = []
     for i in range(n):
         lon, lat, at = 120.93 + rng.random() * 0.16, 28.79 + rng.random() * 0.12, t0 + i
-        common = {"caller_phone": f"13{rng.randrange(10**9):09d}", "content": rng.choice(TEXTS), "address": None,
-                  "longitude": lon, "latitude": lat, "admin_code": None, "channel": "PHONE"}
+        common = {
+            "caller_phone": f"13{rng.randrange(10**9):09d}",
+            "content": rng.choice(TEXTS),
+            "address": None,
+            "longitude": lon,
+            "latitude": lat,
+            "admin_code": None,
+            "channel": "PHONE",
+        }
         if rng.random() < 0.7:
-            out.append((Source.CALL_110, {"call_id": f"C{i}", "centre_code": "331099", "received_at": at,
-                                          "alarm_type": None, "major": False, **common}, at))
+            out.append(
+                (
+                    Source.CALL_110,
+                    {
+                        "call_id": f"C{i}",
+                        "centre_code": "331099",
+                        "received_at": at,
+                        "alarm_type": None,
+                        "major": False,
+                        **common,
+                    },
+                    at,
+                )
+            )
         else:
-            out.append((Source.TICKET_12345, {"ticket_id": f"T{i}", "created_at": at, "title": None,
-                                              "category": None, **common}, at))
+            out.append(
+                (
+                    Source.TICKET_12345,
+                    {
+                        "ticket_id": f"T{i}",
+                        "created_at": at,
+                        "title": None,
+                        "category": None,
+                        **common,
+                    },
+                    at,
+                )
+            )
     return out
 
 
@@ -69,8 +110,12 @@ def produce(settings: Settings, records: list[tuple[Source, dict[str, Any], int]
         topic, schema, id_field = RAW[source]
         while True:
             try:
-                producer.produce(settings.topic(topic), codec.encode(schema, record),
-                                 key=record[id_field].encode(), timestamp=ts)
+                producer.produce(
+                    settings.topic(topic),
+                    codec.encode(schema, record),
+                    key=record[id_field].encode(),
+                    timestamp=ts,
+                )
                 break
             except BufferError:
                 producer.poll(0.1)
@@ -80,11 +125,22 @@ def produce(settings: Settings, records: list[tuple[Source, dict[str, Any], int]
 
 def plain_read(settings: Settings, since: int, until: int, decode: bool) -> int:
     """The baseline: the same offsets, consumed the same way, with nothing decided."""
-    consumer = Consumer(settings.confluent_config(**{
-        "group.id": f"bench-read-{uuid.uuid4().hex[:6]}", "enable.auto.commit": False,
-        "fetch.max.bytes": 52_428_800, "queued.max.messages.kbytes": 262_144}))
+    consumer = Consumer(
+        settings.confluent_config(
+            **{
+                "group.id": f"bench-read-{uuid.uuid4().hex[:6]}",
+                "enable.auto.commit": False,
+                "fetch.max.bytes": 52_428_800,
+                "queued.max.messages.kbytes": 262_144,
+            }
+        )
+    )
     codec = SingleObjectCodec()
-    spans = [sp for src in Source for sp in time_spans(consumer, settings.topic(RAW[src][0]), since, until, 30)]
+    spans = [
+        sp
+        for src in Source
+        for sp in time_spans(consumer, settings.topic(RAW[src][0]), since, until, 30)
+    ]
     n = 0
     for msgs in read_spans(consumer, spans, settings.replay_batch_size):
         for m in msgs:
@@ -95,10 +151,14 @@ def plain_read(settings: Settings, since: int, until: int, decode: bool) -> int:
     return n
 
 
-def main(records: int = typer.Option(1_000_000, help="raw records to generate, record and replay"),
-         repeats: int = typer.Option(1, help="runs per row; the fastest counts")) -> None:
+def main(
+    records: int = typer.Option(1_000_000, help="raw records to generate, record and replay"),
+    repeats: int = typer.Option(1, help="runs per row; the fastest counts"),
+) -> None:
     console = Console()
-    settings = Settings().model_copy(update={"topic_prefix": f"bench-replay-{uuid.uuid4().hex[:8]}-"})
+    settings = Settings().model_copy(
+        update={"topic_prefix": f"bench-replay-{uuid.uuid4().hex[:8]}-"}
+    )
     decider = build_decider(settings)
     codec = SingleObjectCodec()
     t0 = (int(time.time() * 1000) - 2 * 3_600_000) // 1000 * 1000
@@ -117,22 +177,47 @@ def main(records: int = typer.Option(1_000_000, help="raw records to generate, r
         outcomes: dict[str, Any] = {}
 
         def replay(sink_name: str) -> None:
-            sink = NullSink() if sink_name == "none" else TopicSink(settings, f"bench-{uuid.uuid4().hex[:6]}")
+            sink = (
+                NullSink()
+                if sink_name == "none"
+                else TopicSink(settings, f"bench-{uuid.uuid4().hex[:6]}")
+            )
             result = Replay(settings, decider, codec, sink).run(request)
             outcomes[sink_name] = (dict(result.tally.outcomes), result.tally.byte_identical)
 
         group_name = "broker, same raw offsets"
         rows = [
-            best_of(repeats, records, lambda: plain_read(settings, since, until, False),
-                    "plain read (consume only)", group=group_name),
-            best_of(repeats, records, lambda: plain_read(settings, since, until, True),
-                    "read + decode", group=group_name),
-            best_of(repeats, records, lambda: replay("none"), "replay, compare only", group=group_name),
-            best_of(repeats, records, lambda: replay("topic"), "replay, to its own topic", group=group_name),
+            best_of(
+                repeats,
+                records,
+                lambda: plain_read(settings, since, until, False),
+                "plain read (consume only)",
+                group=group_name,
+            ),
+            best_of(
+                repeats,
+                records,
+                lambda: plain_read(settings, since, until, True),
+                "read + decode",
+                group=group_name,
+            ),
+            best_of(
+                repeats, records, lambda: replay("none"), "replay, compare only", group=group_name
+            ),
+            best_of(
+                repeats,
+                records,
+                lambda: replay("topic"),
+                "replay, to its own topic",
+                group=group_name,
+            ),
             Result("router, end to end (the recording run)", records, router_s, group=group_name),
         ]
-        print_table(f"Replay throughput, {records:,} recorded records, chunk {settings.replay_chunk_records:,}",
-                    rows, baseline="plain read")
+        print_table(
+            f"Replay throughput, {records:,} recorded records, chunk {settings.replay_chunk_records:,}",
+            rows,
+            baseline="plain read",
+        )
         for name, (counts, identical) in outcomes.items():
             console.print(f"replay ({name}): {counts}, byte-identical {identical:,}")
         replay_rate = min(r.rate for r in rows if r.name.startswith("replay"))
@@ -140,8 +225,10 @@ def main(records: int = typer.Option(1_000_000, help="raw records to generate, r
     finally:
         delete_topics(settings)
         admin = AdminClient(settings.confluent_config())
-        own = [t for t in admin.list_topics(timeout=30).topics if t.startswith(settings.topic_prefix)]
-        for future in (admin.delete_topics(own).values() if own else []):
+        own = [
+            t for t in admin.list_topics(timeout=30).topics if t.startswith(settings.topic_prefix)
+        ]
+        for future in admin.delete_topics(own).values() if own else []:
             future.result()
 
 

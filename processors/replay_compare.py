@@ -36,8 +36,21 @@ class Direction(StrEnum):
 
 # Aspects in the order a reader cares about them: the list first, timings last.
 ASPECTS = (
-    "list", "class", "situation", "rule", "unit", "department", "priority", "sla_class",
-    "place", "team", "deadlines", "evidence", "confidence", "event", "names",
+    "list",
+    "class",
+    "situation",
+    "rule",
+    "unit",
+    "department",
+    "priority",
+    "sla_class",
+    "place",
+    "team",
+    "deadlines",
+    "evidence",
+    "confidence",
+    "event",
+    "names",
 )
 
 
@@ -63,12 +76,25 @@ class Side:
     sla_policy_version: str
 
     @classmethod
-    def of(cls, d: Decision) -> "Side":
+    def of(cls, d: Decision) -> Side:
         c, r = d.classification, d.route
         return cls(
-            d.decision_id, c.is_police_matter, c.list_name.value, c.class_code, c.class_name,
-            c.situation_code, c.situation_name, c.rule_id, r.unit_id, r.unit_name, r.unit_kind,
-            r.town_code, r.team_method, c.taxonomy_version, r.routing_version, d.sla_policy_version,
+            d.decision_id,
+            c.is_police_matter,
+            c.list_name.value,
+            c.class_code,
+            c.class_name,
+            c.situation_code,
+            c.situation_name,
+            c.rule_id,
+            r.unit_id,
+            r.unit_name,
+            r.unit_kind,
+            r.town_code,
+            r.team_method,
+            c.taxonomy_version,
+            r.routing_version,
+            d.sla_policy_version,
         )
 
 
@@ -105,7 +131,8 @@ def _aspects(a: Decision, b: Decision) -> tuple[str, ...]:
         "department": (ca.department, ra.department) != (cb.department, rb.department),
         "priority": ca.priority != cb.priority,
         "sla_class": ca.sla_class != cb.sla_class,
-        "place": (ra.town_code, ra.grid_code, ra.place_method) != (rb.town_code, rb.grid_code, rb.place_method),
+        "place": (ra.town_code, ra.grid_code, ra.place_method)
+        != (rb.town_code, rb.grid_code, rb.place_method),
         "team": (ra.team_id, ra.team_method) != (rb.team_id, rb.team_method),
         "deadlines": a.deadlines != b.deadlines,
         "evidence": ca.evidence != cb.evidence,
@@ -127,16 +154,32 @@ def _direction(before: Decision, after: Decision) -> Direction:
 
 
 def _versions(d: Decision) -> tuple[str, ...]:
-    return (d.decision_id, d.case_key, d.classification.taxonomy_version, d.route.routing_version,
-            d.sla_policy_version)
+    return (
+        d.decision_id,
+        d.case_key,
+        d.classification.taxonomy_version,
+        d.route.routing_version,
+        d.sla_policy_version,
+    )
 
 
-def compare(recorded: Decision | None, recorded_bytes: bytes | None, replayed: Decision,
-            replayed_bytes: bytes, *, text_chars: int = 80) -> Comparison:
+def compare(
+    recorded: Decision | None,
+    recorded_bytes: bytes | None,
+    replayed: Decision,
+    replayed_bytes: bytes,
+    *,
+    text_chars: int = 80,
+) -> Comparison:
     """The verdict for a record the replay decided."""
     e = replayed.event
-    common = dict(source=e.source.value, source_id=e.source_id, received_at_ms=e.received_at_ms,
-                  text=e.text[:text_chars], after=Side.of(replayed))
+    common: dict[str, Any] = {
+        "source": e.source.value,
+        "source_id": e.source_id,
+        "received_at_ms": e.received_at_ms,
+        "text": e.text[:text_chars],
+        "after": Side.of(replayed),
+    }
     if recorded is None:
         return Comparison(outcome=Outcome.NOT_RECORDED, **common)  # type: ignore[arg-type]
     aspects = _aspects(recorded, replayed)
@@ -147,27 +190,50 @@ def compare(recorded: Decision | None, recorded_bytes: bytes | None, replayed: D
     else:
         outcome = Outcome.SAME
     return Comparison(
-        outcome=outcome, direction=_direction(recorded, replayed), aspects=aspects,
-        before=Side.of(recorded), byte_identical=recorded_bytes == replayed_bytes, **common,  # type: ignore[arg-type]
+        outcome=outcome,
+        direction=_direction(recorded, replayed),
+        aspects=aspects,
+        before=Side.of(recorded),
+        byte_identical=recorded_bytes == replayed_bytes,
+        **common,  # type: ignore[arg-type]
     )
 
 
 def identical(replayed: Decision, *, text_chars: int = 80) -> Comparison:
     """The verdict when the recorded bytes equal the replayed ones (no need to decode them)."""
     e, side = replayed.event, Side.of(replayed)
-    return Comparison(source=e.source.value, source_id=e.source_id, outcome=Outcome.SAME, before=side,
-                      after=side, received_at_ms=e.received_at_ms, text=e.text[:text_chars], byte_identical=True)
+    return Comparison(
+        source=e.source.value,
+        source_id=e.source_id,
+        outcome=Outcome.SAME,
+        before=side,
+        after=side,
+        received_at_ms=e.received_at_ms,
+        text=e.text[:text_chars],
+        byte_identical=True,
+    )
 
 
-def rejected(source: Source, source_id: str | None, reason: str, recorded: Decision | None,
-             *, where: str | None = None, undecodable: bool = False) -> Comparison:
+def rejected(
+    source: Source,
+    source_id: str | None,
+    reason: str,
+    recorded: Decision | None,
+    *,
+    where: str | None = None,
+    undecodable: bool = False,
+) -> Comparison:
     """The verdict for a record the replay could not decide."""
     if undecodable:
         outcome = Outcome.UNDECODABLE
     else:
         outcome = Outcome.NOW_REJECTED if recorded is not None else Outcome.REJECTED
     return Comparison(
-        source=source.value, source_id=source_id or "", outcome=outcome, reason=reason, where=where,
+        source=source.value,
+        source_id=source_id or "",
+        outcome=outcome,
+        reason=reason,
+        where=where,
         before=Side.of(recorded) if recorded is not None else None,
         received_at_ms=recorded.event.received_at_ms if recorded is not None else None,
         text=recorded.event.text[:80] if recorded is not None else "",
@@ -175,8 +241,15 @@ def rejected(source: Source, source_id: str | None, reason: str, recorded: Decis
 
 
 # The report's sections, dangerous direction first.
-SECTIONS = ("police_to_diverted", "diverted_to_police", "changed", "now_rejected", "not_recorded",
-            "rejected", "undecodable")
+SECTIONS = (
+    "police_to_diverted",
+    "diverted_to_police",
+    "changed",
+    "now_rejected",
+    "not_recorded",
+    "rejected",
+    "undecodable",
+)
 
 
 def section_of(c: Comparison) -> str | None:
@@ -186,8 +259,10 @@ def section_of(c: Comparison) -> str | None:
     if c.direction is Direction.DIVERTED_TO_POLICE:
         return "diverted_to_police"
     return {
-        Outcome.CHANGED: "changed", Outcome.NOW_REJECTED: "now_rejected",
-        Outcome.NOT_RECORDED: "not_recorded", Outcome.REJECTED: "rejected",
+        Outcome.CHANGED: "changed",
+        Outcome.NOW_REJECTED: "now_rejected",
+        Outcome.NOT_RECORDED: "not_recorded",
+        Outcome.REJECTED: "rejected",
         Outcome.UNDECODABLE: "undecodable",
     }.get(c.outcome)
 
@@ -204,7 +279,9 @@ class Tally:
     units: Counter[tuple[str, str]] = field(default_factory=Counter)  # (side, unit_id)
     aspects: Counter[str] = field(default_factory=Counter)
     transitions: Counter[tuple[str, str]] = field(default_factory=Counter)  # class before -> after
-    rules: Counter[tuple[str, str]] = field(default_factory=Counter)  # rule before -> after, changed only
+    rules: Counter[tuple[str, str]] = field(
+        default_factory=Counter
+    )  # rule before -> after, changed only
     versions: Counter[tuple[str, str, str, str, str, str]] = field(default_factory=Counter)
     names: dict[str, str] = field(default_factory=dict)  # class code / unit id -> name
     rows: dict[str, list[Comparison]] = field(default_factory=lambda: {s: [] for s in SECTIONS})
@@ -223,8 +300,16 @@ class Tally:
             self.names.setdefault(s.unit_id, s.unit_name)
         if c.before is not None and c.after is not None:
             b, a = c.before, c.after
-            self.versions[(b.taxonomy_version, a.taxonomy_version, b.routing_version, a.routing_version,
-                           b.sla_policy_version, a.sla_policy_version)] += 1
+            self.versions[
+                (
+                    b.taxonomy_version,
+                    a.taxonomy_version,
+                    b.routing_version,
+                    a.routing_version,
+                    b.sla_policy_version,
+                    a.sla_policy_version,
+                )
+            ] += 1
             if c.outcome is Outcome.CHANGED:
                 self.transitions[(b.class_code, a.class_code)] += 1
                 self.rules[(b.rule_id, a.rule_id)] += 1
@@ -238,33 +323,60 @@ class Tally:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-able summary: counts, tables and the sections, each sorted the same way always."""
+
         def by(counter: Counter[tuple[str, str]], label: str) -> list[dict[str, Any]]:
             keys = sorted({k for _, k in counter})
-            rows = [{label: k, "name": self.names.get(k, k), "before": counter[("before", k)],
-                     "after": counter[("after", k)]} for k in keys]
+            rows = [
+                {
+                    label: k,
+                    "name": self.names.get(k, k),
+                    "before": counter[("before", k)],
+                    "after": counter[("after", k)],
+                }
+                for k in keys
+            ]
             return sorted(rows, key=lambda r: (-max(r["before"], r["after"]), r[label]))
 
-        version_keys = ("taxonomy_before", "taxonomy_after", "routing_before", "routing_after",
-                        "sla_before", "sla_after")
+        version_keys = (
+            "taxonomy_before",
+            "taxonomy_after",
+            "routing_before",
+            "routing_after",
+            "sla_before",
+            "sla_after",
+        )
         return {
             "outcomes": {o.value: self.outcomes[o.value] for o in Outcome},
             "total": sum(self.outcomes.values()),
             "byte_identical": self.byte_identical,
-            "police_to_diverted": len(self.rows["police_to_diverted"]) + self.omitted["police_to_diverted"],
-            "diverted_to_police": len(self.rows["diverted_to_police"]) + self.omitted["diverted_to_police"],
+            "police_to_diverted": len(self.rows["police_to_diverted"])
+            + self.omitted["police_to_diverted"],
+            "diverted_to_police": len(self.rows["diverted_to_police"])
+            + self.omitted["diverted_to_police"],
             "by_list": by(self.lists, "list"),
             "by_class": by(self.classes, "class_code"),
             "by_unit": by(self.units, "unit_id"),
             "aspects": dict(sorted(self.aspects.items(), key=lambda kv: (-kv[1], kv[0]))),
             "transitions": [
-                {"before": b, "after": a, "before_name": self.names.get(b, b),
-                 "after_name": self.names.get(a, a), "count": n}
+                {
+                    "before": b,
+                    "after": a,
+                    "before_name": self.names.get(b, b),
+                    "after_name": self.names.get(a, a),
+                    "count": n,
+                }
                 for (b, a), n in sorted(self.transitions.items(), key=lambda kv: (-kv[1], kv[0]))
             ],
-            "rules": [{"before": b, "after": a, "count": n}
-                      for (b, a), n in sorted(self.rules.items(), key=lambda kv: (-kv[1], kv[0]))],
-            "versions": [dict(zip(version_keys, k), count=n) for k, n in sorted(self.versions.items())],
-            "sections": {s: [c.to_dict() for c in sorted(self.rows[s], key=_row_order)] for s in SECTIONS},
+            "rules": [
+                {"before": b, "after": a, "count": n}
+                for (b, a), n in sorted(self.rules.items(), key=lambda kv: (-kv[1], kv[0]))
+            ],
+            "versions": [
+                dict(zip(version_keys, k), count=n) for k, n in sorted(self.versions.items())
+            ],
+            "sections": {
+                s: [c.to_dict() for c in sorted(self.rows[s], key=_row_order)] for s in SECTIONS
+            },
             "omitted": {s: self.omitted[s] for s in SECTIONS},
         }
 

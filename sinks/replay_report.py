@@ -10,18 +10,25 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 BEFORE, AFTER = "#9aa5b1", "#2f6fb3"
 OUTCOME_COLOURS = {
-    "SAME": "#3c9d5d", "VERSIONS_ONLY": "#8fbf9f", "CHANGED": "#d9822b", "NOT_RECORDED": "#7d6fb3",
-    "NOW_REJECTED": "#c23b3b", "REJECTED": "#a0a0a0", "UNDECODABLE": "#606060",
+    "SAME": "#3c9d5d",
+    "VERSIONS_ONLY": "#8fbf9f",
+    "CHANGED": "#d9822b",
+    "NOT_RECORDED": "#7d6fb3",
+    "NOW_REJECTED": "#c23b3b",
+    "REJECTED": "#a0a0a0",
+    "UNDECODABLE": "#606060",
 }
 
 
@@ -47,31 +54,50 @@ def build_report(result: Any, tz_name: str) -> dict[str, Any]:
 def local_iso(ms: int | None, tz_name: str) -> str:
     if ms is None:
         return ""
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).astimezone(ZoneInfo(tz_name)).isoformat(
-        timespec="seconds")
+    return (
+        datetime.fromtimestamp(ms / 1000, tz=UTC)
+        .astimezone(ZoneInfo(tz_name))
+        .isoformat(timespec="seconds")
+    )
 
 
 def write_json(report: dict[str, Any], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
+    path.write_text(
+        json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8"
+    )
     return path
 
 
 def write_html(report: dict[str, Any], path: Path, *, max_rows: int = 500) -> Path:
     """The page; each table shows at most ``max_rows`` rows (the JSON has them all)."""
-    env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html", "j2"]))
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html", "j2"])
+    )
     env.filters["local"] = lambda ms: local_iso(ms, report["timezone"])
     page = env.get_template("replay_report.html.j2").render(
         r=report,
         max_rows=max_rows,
         charts={
-            "outcomes": bar_chart([(k, [v]) for k, v in report["outcomes"].items()], ["records"],
-                                  [OUTCOME_COLOURS.get(k, AFTER) for k in report["outcomes"]], per_row_colour=True),
-            "lists": bar_chart(_pairs(report["by_list"], "list"), ["recorded", "replayed"], [BEFORE, AFTER]),
-            "classes": bar_chart(_pairs(report["by_class"], "class_code", named=True), ["recorded", "replayed"],
-                                 [BEFORE, AFTER]),
-            "units": bar_chart(_pairs(report["by_unit"][:25], "unit_id", named=True), ["recorded", "replayed"],
-                               [BEFORE, AFTER]),
+            "outcomes": bar_chart(
+                [(k, [v]) for k, v in report["outcomes"].items()],
+                ["records"],
+                [OUTCOME_COLOURS.get(k, AFTER) for k in report["outcomes"]],
+                per_row_colour=True,
+            ),
+            "lists": bar_chart(
+                _pairs(report["by_list"], "list"), ["recorded", "replayed"], [BEFORE, AFTER]
+            ),
+            "classes": bar_chart(
+                _pairs(report["by_class"], "class_code", named=True),
+                ["recorded", "replayed"],
+                [BEFORE, AFTER],
+            ),
+            "units": bar_chart(
+                _pairs(report["by_unit"][:25], "unit_id", named=True),
+                ["recorded", "replayed"],
+                [BEFORE, AFTER],
+            ),
         },
     )
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -79,13 +105,28 @@ def write_html(report: dict[str, Any], path: Path, *, max_rows: int = 500) -> Pa
     return path
 
 
-def _pairs(rows: Iterable[dict[str, Any]], key: str, named: bool = False) -> list[tuple[str, list[int]]]:
-    return [(f"{r[key]} {r['name']}" if named and r["name"] != r[key] else r[key], [r["before"], r["after"]])
-            for r in rows]
+def _pairs(
+    rows: Iterable[dict[str, Any]], key: str, named: bool = False
+) -> list[tuple[str, list[int]]]:
+    return [
+        (
+            f"{r[key]} {r['name']}" if named and r["name"] != r[key] else r[key],
+            [r["before"], r["after"]],
+        )
+        for r in rows
+    ]
 
 
-def bar_chart(rows: list[tuple[str, list[int]]], series: list[str], colours: list[str], *,
-              per_row_colour: bool = False, bar_h: int = 14, label_w: int = 260, plot_w: int = 420) -> str:
+def bar_chart(
+    rows: list[tuple[str, list[int]]],
+    series: list[str],
+    colours: list[str],
+    *,
+    per_row_colour: bool = False,
+    bar_h: int = 14,
+    label_w: int = 260,
+    plot_w: int = 420,
+) -> str:
     """Horizontal bars, one group per row and one bar per series, as an inline SVG string.
 
     ``per_row_colour`` colours each row's single bar by the row (outcome charts).
@@ -97,25 +138,35 @@ def bar_chart(rows: list[tuple[str, list[int]]], series: list[str], colours: lis
     legend_h = 0 if per_row_colour else 22
     height = legend_h + group_h * len(rows) + 4
     width = label_w + plot_w + 80
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" role="img" font-family="sans-serif" font-size="12">']
+    parts = [
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" font-family="sans-serif" font-size="12">'
+        )
+    ]
     if not per_row_colour:
         for i, (name, colour) in enumerate(zip(series, colours)):
             x = label_w + i * 110
-            parts.append(f'<rect x="{x}" y="4" width="12" height="12" fill="{colour}"/>'
-                         f'<text x="{x + 16}" y="14">{html.escape(name)}</text>')
+            parts.append(
+                f'<rect x="{x}" y="4" width="12" height="12" fill="{colour}"/>'
+                f'<text x="{x + 16}" y="14">{html.escape(name)}</text>'
+            )
     for r, (label, values) in enumerate(rows):
         y0 = legend_h + r * group_h
-        parts.append(f'<text x="{label_w - 6}" y="{y0 + group_h / 2 + 4:.0f}" text-anchor="end">'
-                     f'<title>{html.escape(label)}</title>{html.escape(_clip(label, 34))}</text>')
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y0 + group_h / 2 + 4:.0f}" text-anchor="end">'
+            f"<title>{html.escape(label)}</title>{html.escape(_clip(label, 34))}</text>"
+        )
         for i, value in enumerate(values):
             colour = colours[r] if per_row_colour else colours[i]
             w = plot_w * value / peak
             y = y0 + 4 + i * bar_h
-            parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" fill="{colour}">'
-                         f'<title>{html.escape(label)} · {html.escape(series[min(i, len(series) - 1)])}: '
-                         f'{value:,}</title></rect>'
-                         f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 4}" fill="#333">{value:,}</text>')
+            parts.append(
+                f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" fill="{colour}">'
+                f"<title>{html.escape(label)} · {html.escape(series[min(i, len(series) - 1)])}: "
+                f"{value:,}</title></rect>"
+                f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 4}" fill="#333">{value:,}</text>'
+            )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -129,18 +180,42 @@ def print_summary(report: dict[str, Any], console: Any) -> None:
     from rich.table import Table
 
     o = report["outcomes"]
-    head = Table(title=f"replay {report['run_id']}  {report['since']} → {report['until']}", show_header=True)
-    for col in ("records", "same", "byte-identical", "versions only", "changed", "police→diverted",
-                "diverted→police", "not recorded", "now rejected", "rejected", "undecodable"):
+    head = Table(
+        title=f"replay {report['run_id']}  {report['since']} → {report['until']}", show_header=True
+    )
+    for col in (
+        "records",
+        "same",
+        "byte-identical",
+        "versions only",
+        "changed",
+        "police→diverted",
+        "diverted→police",
+        "not recorded",
+        "now rejected",
+        "rejected",
+        "undecodable",
+    ):
         head.add_column(col, justify="right")
     danger = report["police_to_diverted"]
-    head.add_row(f"{report['total']:,}", f"{o['SAME']:,}", f"{report['byte_identical']:,}",
-                 f"{o['VERSIONS_ONLY']:,}", f"{o['CHANGED']:,}",
-                 f"[bold red]{danger:,}[/]" if danger else "0", f"{report['diverted_to_police']:,}",
-                 f"{o['NOT_RECORDED']:,}", f"{o['NOW_REJECTED']:,}", f"{o['REJECTED']:,}", f"{o['UNDECODABLE']:,}")
+    head.add_row(
+        f"{report['total']:,}",
+        f"{o['SAME']:,}",
+        f"{report['byte_identical']:,}",
+        f"{o['VERSIONS_ONLY']:,}",
+        f"{o['CHANGED']:,}",
+        f"[bold red]{danger:,}[/]" if danger else "0",
+        f"{report['diverted_to_police']:,}",
+        f"{o['NOT_RECORDED']:,}",
+        f"{o['NOW_REJECTED']:,}",
+        f"{o['REJECTED']:,}",
+        f"{o['UNDECODABLE']:,}",
+    )
     console.print(head)
-    for section, title, style in (("police_to_diverted", "police matters the replay would divert", "red"),
-                                  ("diverted_to_police", "diverted matters that would become police", "yellow")):
+    for section, title, style in (
+        ("police_to_diverted", "police matters the replay would divert", "red"),
+        ("diverted_to_police", "diverted matters that would become police", "yellow"),
+    ):
         rows = report["sections"][section]
         if not rows:
             continue
@@ -149,9 +224,14 @@ def print_summary(report: dict[str, Any], console: Any) -> None:
             t.add_column(col)
         for c in rows[:20]:
             b, a = c["before"], c["after"]
-            t.add_row(c["source"], c["source_id"], f"{b['class_code']} {b['class_name']}",
-                      f"{a['class_code']} {a['class_name']} → {a['unit_name']}",
-                      f"{b['rule_id']} → {a['rule_id']}", c["text"][:30])
+            t.add_row(
+                c["source"],
+                c["source_id"],
+                f"{b['class_code']} {b['class_name']}",
+                f"{a['class_code']} {a['class_name']} → {a['unit_name']}",
+                f"{b['rule_id']} → {a['rule_id']}",
+                c["text"][:30],
+            )
         if len(rows) > 20:
             t.caption = f"{len(rows) - 20:,} more in the report"
         console.print(t)
@@ -160,8 +240,14 @@ def print_summary(report: dict[str, Any], console: Any) -> None:
         for col in ("before", "after", "count"):
             t.add_column(col, justify="right" if col == "count" else "left")
         for row in report["transitions"][:10]:
-            t.add_row(f"{row['before']} {row['before_name']}", f"{row['after']} {row['after_name']}", f"{row['count']:,}")
+            t.add_row(
+                f"{row['before']} {row['before_name']}",
+                f"{row['after']} {row['after_name']}",
+                f"{row['count']:,}",
+            )
         console.print(t)
     v = report["replay_versions"]
-    console.print(f"replayed with taxonomy {v['taxonomy']}, routing {v['routing']}, SLA {v['sla_policy']}; "
-                  f"output {report['output']}; {report['seconds']:.1f} s")
+    console.print(
+        f"replayed with taxonomy {v['taxonomy']}, routing {v['routing']}, SLA {v['sla_policy']}; "
+        f"output {report['output']}; {report['seconds']:.1f} s"
+    )

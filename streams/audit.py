@@ -13,28 +13,39 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer
 
 from fenliu.processors.phone import caller_key_for, scrub_phone_numbers
 from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
-from fenliu.streams.replay import Span, read_spans, time_spans
+from fenliu.streams.replay_read import Span, read_spans, time_spans
 from fenliu.topics import catalogue as topics
+
 
 CASES = getattr(topics, "CASES", "fenliu.cases")  # the case updates: absent on older stacks
 # The topics of a trail in pipeline order; the rank breaks ties between equal times.
-TRAIL_TOPICS: tuple[str, ...] = (topics.RAW_110, topics.RAW_12345, topics.DECISIONS, CASES, topics.ORDERS,
-                                 topics.LIFECYCLE, topics.SLA_ALERTS)
+TRAIL_TOPICS: tuple[str, ...] = (
+    topics.RAW_110,
+    topics.RAW_12345,
+    topics.DECISIONS,
+    CASES,
+    topics.ORDERS,
+    topics.LIFECYCLE,
+    topics.SLA_ALERTS,
+)
 # Fields that name the case or one of its parts; ``*_ids`` lists count too. A related case
 # (``related_case_id``: a police case opened about a diverted one) is shown, not followed.
 _ID_SUFFIXES = ("case_id", "order_id", "decision_id", "source_id", "call_id", "ticket_id")
 _NOT_FOLLOWED = ("related_",)
 _PHONE_FIELDS = ("caller_phone", "phone")
-_FREE_TEXT = frozenset({"content", "title", "note", "summary", "text", "address"})  # where people write numbers
+_FREE_TEXT = frozenset(
+    {"content", "title", "note", "summary", "text", "address"}
+)  # where people write numbers
 
 
 def ids_in(record: Mapping[str, Any]) -> set[str]:
@@ -100,8 +111,13 @@ class Trail:
     unreadable: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"seed": self.seed, "items": [vars(i) for i in self.items], "scanned": self.scanned,
-                "missing_topics": self.missing_topics, "unreadable": self.unreadable}
+        return {
+            "seed": self.seed,
+            "items": [vars(i) for i in self.items],
+            "scanned": self.scanned,
+            "missing_topics": self.missing_topics,
+            "unreadable": self.unreadable,
+        }
 
 
 def _ms(value: Any) -> int | None:
@@ -126,8 +142,15 @@ def _masked(record: Mapping[str, Any], settings: Settings) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in record.items():
         if name in _PHONE_FIELDS:
-            out["caller_key"] = caller_key_for(value, settings.phone_hmac_key.get_secret_value().encode(),
-                                               settings.phone_default_area_code) if value else None
+            out["caller_key"] = (
+                caller_key_for(
+                    value,
+                    settings.phone_hmac_key.get_secret_value().encode(),
+                    settings.phone_default_area_code,
+                )
+                if value
+                else None
+            )
         elif isinstance(value, str) and name in _FREE_TEXT:
             out[name] = scrub_phone_numbers(value)
         elif isinstance(value, Mapping):
@@ -137,7 +160,9 @@ def _masked(record: Mapping[str, Any], settings: Settings) -> dict[str, Any]:
     return out
 
 
-def describe(logical: str, record: Mapping[str, Any], kafka_ms: int | None) -> tuple[int | None, str, str]:
+def describe(
+    logical: str, record: Mapping[str, Any], kafka_ms: int | None
+) -> tuple[int | None, str, str]:
     """(time it happened, kind, one-line summary) of a record of ``logical`` topic.
 
     Steps reported from outside carry their own time (the call, the lifecycle step, the
@@ -148,26 +173,57 @@ def describe(logical: str, record: Mapping[str, Any], kafka_ms: int | None) -> t
     if logical == topics.RAW_110:
         return _ms(r["received_at"]), "110 call", f"{r['call_id']} · {r.get('content') or ''}"
     if logical == topics.RAW_12345:
-        return _ms(r["created_at"]), "12345 ticket", f"{r['ticket_id']} · {r.get('title') or r.get('content') or ''}"
+        return (
+            _ms(r["created_at"]),
+            "12345 ticket",
+            f"{r['ticket_id']} · {r.get('title') or r.get('content') or ''}",
+        )
     if logical == topics.DECISIONS:
         rt = r["route"]
-        return kafka_ms, "decision", (f"{r['list']} {r['class_code']} {r['class_name']} / {r['situation_name']} "
-                                      f"→ {rt['unit_name']} ({r['rule_id']}, {r['taxonomy_version']})")
+        return (
+            kafka_ms,
+            "decision",
+            (
+                f"{r['list']} {r['class_code']} {r['class_name']} / {r['situation_name']} "
+                f"→ {rt['unit_name']} ({r['rule_id']}, {r['taxonomy_version']})"
+            ),
+        )
     if logical == CASES:
         rule = r.get("rule")
-        return kafka_ms or _ms(r.get("at")), f"case {str(r.get('kind', 'update')).lower()}", (
-            f"{r.get('case_id')} · rule {rule} · repeats {r.get('repeat_count')} · {r.get('status')}")
+        return (
+            kafka_ms or _ms(r.get("at")),
+            f"case {str(r.get('kind', 'update')).lower()}",
+            (
+                f"{r.get('case_id')} · rule {rule} · repeats {r.get('repeat_count')} · {r.get('status')}"
+            ),
+        )
     if logical == topics.ORDERS:
-        return kafka_ms or _ms(r["created_at"]), "dispatch order", (
-            f"{r['order_id']} → {r['unit_name']} · priority {r['priority']} · repeats {r['repeat_count']}"
-            + (" · flow-back" if r.get("flow_back") else ""))
+        return (
+            kafka_ms or _ms(r["created_at"]),
+            "dispatch order",
+            (
+                f"{r['order_id']} → {r['unit_name']} · priority {r['priority']} · repeats {r['repeat_count']}"
+                + (" · flow-back" if r.get("flow_back") else "")
+            ),
+        )
     if logical == topics.LIFECYCLE:
-        return _ms(r["at"]), f"lifecycle {r['kind']}", (
-            f"{r['unit_id']}" + (f" · {r['note']}" if r.get("note") else "")
-            + (f" · {r['satisfaction']}" if r.get("satisfaction") else ""))
+        return (
+            _ms(r["at"]),
+            f"lifecycle {r['kind']}",
+            (
+                f"{r['unit_id']}"
+                + (f" · {r['note']}" if r.get("note") else "")
+                + (f" · {r['satisfaction']}" if r.get("satisfaction") else "")
+            ),
+        )
     if logical == topics.SLA_ALERTS:
-        return _ms(r["fired_at"]), f"SLA {r['level']}", (
-            f"{r['stage']} due {_ms(r['due_at'])} · {r['unit_id']} · {r['elapsed_ratio']:.0%} of the window")
+        return (
+            _ms(r["fired_at"]),
+            f"SLA {r['level']}",
+            (
+                f"{r['stage']} due {_ms(r['due_at'])} · {r['unit_id']} · {r['elapsed_ratio']:.0%} of the window"
+            ),
+        )
     return kafka_ms, logical, ""
 
 
@@ -178,18 +234,33 @@ class CaseAudit:
         self.settings = settings
         self.codec = codec
 
-    def trail(self, seed: str, *, topic_names: Iterable[str] = TRAIL_TOPICS,
-              since_ms: int | None = None, until_ms: int | None = None) -> Trail:
+    def trail(
+        self,
+        seed: str,
+        *,
+        topic_names: Iterable[str] = TRAIL_TOPICS,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+    ) -> Trail:
         s = self.settings
         result = Trail(seed)
-        consumer = Consumer(s.confluent_config(**{"group.id": f"fenliu-audit-{uuid.uuid4().hex[:8]}",
-                                                  "enable.auto.commit": False}))
+        consumer = Consumer(
+            s.confluent_config(
+                **{"group.id": f"fenliu-audit-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False}
+            )
+        )
         try:
             spans: list[Span] = []
             logical_of: dict[str, str] = {}
             for logical in topic_names:
                 try:
-                    spans += time_spans(consumer, s.topic(logical), since_ms or 0, until_ms, s.replay_kafka_timeout_s)
+                    spans += time_spans(
+                        consumer,
+                        s.topic(logical),
+                        since_ms or 0,
+                        until_ms,
+                        s.replay_kafka_timeout_s,
+                    )
                     logical_of[s.topic(logical)] = logical
                     result.scanned[s.topic(logical)] = 0
                 except LookupError:
@@ -204,8 +275,10 @@ class CaseAudit:
                         index.append(frozenset(ids_in(record)))
                         refs.append((logical_of[m.topic()], m.topic(), m.partition(), m.offset()))
             hits = [refs[i] for i in connected(seed, index)]
-            result.items = sorted(self._fetch(consumer, hits, result),
-                                  key=lambda i: (i.at_ms, i.rank, i.topic, i.partition, i.offset))
+            result.items = sorted(
+                self._fetch(consumer, hits, result),
+                key=lambda i: (i.at_ms, i.rank, i.topic, i.partition, i.offset),
+            )
         finally:
             consumer.close()
         return result
@@ -217,7 +290,9 @@ class CaseAudit:
             result.unreadable += 1
             return None
 
-    def _fetch(self, consumer: Consumer, hits: list[tuple[str, str, int, int]], result: Trail) -> list[TrailItem]:
+    def _fetch(
+        self, consumer: Consumer, hits: list[tuple[str, str, int, int]], result: Trail
+    ) -> list[TrailItem]:
         """Read the records of the trail again, by offset, and describe them."""
         wanted: dict[tuple[str, int], dict[int, str]] = defaultdict(dict)
         for logical, topic, partition, offset in hits:
@@ -235,7 +310,17 @@ class CaseAudit:
                 kafka_ms = ts if ts_type and ts >= 0 else None
                 at, kind, summary = describe(logical, record, kafka_ms)
                 detail = _masked(record, self.settings)
-                items.append(TrailItem(at if at is not None else (kafka_ms or 0), kafka_ms,
-                                       ranks.get(logical, len(ranks)), m.topic(), m.partition(), m.offset(), kind,
-                                       scrub_phone_numbers(summary), detail))
+                items.append(
+                    TrailItem(
+                        at if at is not None else (kafka_ms or 0),
+                        kafka_ms,
+                        ranks.get(logical, len(ranks)),
+                        m.topic(),
+                        m.partition(),
+                        m.offset(),
+                        kind,
+                        scrub_phone_numbers(summary),
+                        detail,
+                    )
+                )
         return items

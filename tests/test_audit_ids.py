@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
+from itertools import pairwise
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fenliu.settings import Settings
 from fenliu.streams.audit import _masked, connected, ids_in
@@ -10,9 +13,16 @@ from fenliu.streams.audit import _masked, connected, ids_in
 
 def test_ids_are_found_at_any_depth_and_only_case_parts_are_followed():
     record = {
-        "update_id": "u1", "case_id": "cs1", "current_order_id": "o2", "related_case_id": "cs9",
-        "unit_id": "u-dc", "team_id": "t-1", "case_key": "331099001:NP02", "caller_key": "ck_1",
-        "event": {"source_id": "C7", "text": "…"}, "merged_decision_ids": ["dc_a", "dc_b"],
+        "update_id": "u1",
+        "case_id": "cs1",
+        "current_order_id": "o2",
+        "related_case_id": "cs9",
+        "unit_id": "u-dc",
+        "team_id": "t-1",
+        "case_key": "331099001:NP02",
+        "caller_key": "ck_1",
+        "event": {"source_id": "C7", "text": "…"},
+        "merged_decision_ids": ["dc_a", "dc_b"],
         "evidence": [{"rule_id": "situation:NP02-02"}],
     }
     assert ids_in(record) == {"cs1", "o2", "C7", "dc_a", "dc_b"}
@@ -24,7 +34,7 @@ chains = st.lists(st.text("abcdef", min_size=1, max_size=4), min_size=2, max_siz
 @given(chains, chains)
 def test_a_seed_reaches_its_chain_and_nothing_of_another(a, b):
     b = [f"x{v}" for v in b]  # a second case with ids of its own
-    links = [frozenset(p) for chain in (a, b) for p in zip(chain, chain[1:])]
+    links = [frozenset(p) for chain in (a, b) for p in pairwise(chain)]
     reached = connected(a[0], links)
     assert {i for p in reached for i in links[p]} == set(a)
     assert connected("nobody", links) == []
@@ -32,8 +42,12 @@ def test_a_seed_reaches_its_chain_and_nothing_of_another(a, b):
 
 def test_masking_replaces_the_number_by_the_caller_key_and_scrubs_free_text_only():
     settings = Settings()
-    raw = {"call_id": "A1", "caller_phone": "13812345678", "content": "请回电13812345678",
-           "decision_id": "dc_1aebf02468411f49"}
+    raw = {
+        "call_id": "A1",
+        "caller_phone": "13812345678",
+        "content": "请回电13812345678",
+        "decision_id": "dc_1aebf02468411f49",
+    }
     out = _masked(raw, settings)
     assert "13812345678" not in str(out) and out["caller_key"].startswith("ck_")
     assert out["decision_id"] == "dc_1aebf02468411f49"  # ids keep their digits

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from fenliu.processors.decide import Decider
 from fenliu.processors.model import Deadline, Decision, Source
@@ -24,10 +26,16 @@ from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
 from tests.factories import BASE_MS, call110, ticket12345
 
+
 CODEC = SingleObjectCodec()
-TEXTS = ["工地老板拖欠我们三个月工资，十几个工人没拿到钱", "楼上邻居家卫生间漏水，水从天花板滴下来，物业不管",
-         "有人拿刀在小区门口砍人，地上有血", "健身房突然关门跑路了，我办的预付卡还有三千块没用",
-         "小区门口夜宵摊每天晚上吵到凌晨两点，油烟也大", "我老公喝了酒又打我，我现在躲在邻居家，头上流血了"]
+TEXTS = [
+    "工地老板拖欠我们三个月工资，十几个工人没拿到钱",
+    "楼上邻居家卫生间漏水，水从天花板滴下来，物业不管",
+    "有人拿刀在小区门口砍人，地上有血",
+    "健身房突然关门跑路了，我办的预付卡还有三千块没用",
+    "小区门口夜宵摊每天晚上吵到凌晨两点，油烟也大",
+    "我老公喝了酒又打我，我现在躲在邻居家，头上流血了",
+]
 
 
 @lru_cache(maxsize=1)
@@ -37,7 +45,9 @@ def decider() -> Decider:
 
 def decide(i: int, text: str, ticket: bool = False) -> Decision:
     raw = ticket12345(f"T{i}", text) if ticket else call110(f"C{i}", text)
-    return decider().decide(raw, Source.TICKET_12345 if ticket else Source.CALL_110, now_ms=BASE_MS + 1000)
+    return decider().decide(
+        raw, Source.TICKET_12345 if ticket else Source.CALL_110, now_ms=BASE_MS + 1000
+    )
 
 
 def encoded(d: Decision) -> bytes:
@@ -51,7 +61,12 @@ decisions = st.builds(decide, st.integers(0, 50), st.sampled_from(TEXTS), st.boo
 @given(decisions)
 def test_a_decision_compared_with_itself_is_the_same_and_byte_identical(d):
     c = compare(d, encoded(d), d, encoded(d))
-    assert (c.outcome, c.direction, c.aspects, c.byte_identical) == (Outcome.SAME, Direction.NONE, (), True)
+    assert (c.outcome, c.direction, c.aspects, c.byte_identical) == (
+        Outcome.SAME,
+        Direction.NONE,
+        (),
+        True,
+    )
 
 
 @hsettings(max_examples=40, deadline=None)
@@ -59,8 +74,12 @@ def test_a_decision_compared_with_itself_is_the_same_and_byte_identical(d):
 def test_a_new_data_version_alone_is_versions_only(d, which):
     c, r = d.classification, d.route
     newer = {
-        "taxonomy": lambda: replace(d, decision_id="dc_other", classification=replace(c, taxonomy_version="v9")),
-        "routing": lambda: replace(d, decision_id="dc_other", route=replace(r, routing_version="v9")),
+        "taxonomy": lambda: replace(
+            d, decision_id="dc_other", classification=replace(c, taxonomy_version="v9")
+        ),
+        "routing": lambda: replace(
+            d, decision_id="dc_other", route=replace(r, routing_version="v9")
+        ),
         "sla": lambda: replace(d, decision_id="dc_other", sla_policy_version="v9"),
     }[which]()
     v = compare(d, encoded(d), newer, encoded(newer))
@@ -73,7 +92,10 @@ def test_the_direction_follows_the_police_flag_and_a_list_change_is_always_repor
     b = replace(b, event=a.event)  # the same event, decided two ways
     c = compare(a, encoded(a), b, encoded(b))
     was, now = a.classification.is_police_matter, b.classification.is_police_matter
-    expected = {(True, False): Direction.POLICE_TO_DIVERTED, (False, True): Direction.DIVERTED_TO_POLICE}
+    expected = {
+        (True, False): Direction.POLICE_TO_DIVERTED,
+        (False, True): Direction.DIVERTED_TO_POLICE,
+    }
     assert c.direction == expected.get((was, now), Direction.NONE)
     assert ("list" in c.aspects) == (was != now)
     assert set(c.aspects) <= set(ASPECTS)
@@ -82,11 +104,15 @@ def test_the_direction_follows_the_police_flag_and_a_list_change_is_always_repor
 
 def test_each_aspect_is_named_for_what_changed():
     d = decide(1, TEXTS[0])
-    later = replace(d, deadlines=tuple(Deadline(x.stage, x.due_at_ms + 60_000) for x in d.deadlines))
+    later = replace(
+        d, deadlines=tuple(Deadline(x.stage, x.due_at_ms + 60_000) for x in d.deadlines)
+    )
     assert compare(d, None, later, b"").aspects == ("deadlines",)
     moved = replace(d, route=replace(d.route, team_id="team-9", team_method="REDIS_NEAREST"))
     assert compare(d, None, moved, b"").aspects == ("team",)
-    reruled = replace(d, classification=replace(d.classification, rule_id="situation:other", confidence=0.1))
+    reruled = replace(
+        d, classification=replace(d.classification, rule_id="situation:other", confidence=0.1)
+    )
     assert compare(d, None, reruled, b"").aspects == ("rule", "confidence")
 
 
@@ -109,9 +135,15 @@ def test_tally_counts_both_sides_and_puts_the_dangerous_direction_first():
     tally.add(compare(diverted, encoded(diverted), raised, encoded(raised)))
     tally.add(compare(diverted, encoded(diverted), diverted, encoded(diverted)))
     tally.add(rejected(Source.CALL_110, "C9", "EMPTY_CALL", None))
-    tally.add(rejected(Source.CALL_110, "C10", "EMPTY_CALL", None))  # over max_rows: counted, not listed
+    tally.add(
+        rejected(Source.CALL_110, "C10", "EMPTY_CALL", None)
+    )  # over max_rows: counted, not listed
     out = tally.to_dict()
-    assert out["outcomes"]["CHANGED"] == 2 and out["outcomes"]["SAME"] == 1 and out["outcomes"]["REJECTED"] == 2
+    assert (
+        out["outcomes"]["CHANGED"] == 2
+        and out["outcomes"]["SAME"] == 1
+        and out["outcomes"]["REJECTED"] == 2
+    )
     assert out["total"] == 5 and out["byte_identical"] == 1
     assert list(out["sections"]) == list(SECTIONS) and SECTIONS[0] == "police_to_diverted"
     assert [c["source_id"] for c in out["sections"]["police_to_diverted"]] == ["C3"]
@@ -121,13 +153,14 @@ def test_tally_counts_both_sides_and_puts_the_dangerous_direction_first():
     assert lists == {"POLICE": (1, 1), "NON_POLICE": (2, 2)}
     assert {(t["before"], t["after"]) for t in out["transitions"]} == {
         (police.classification.class_code, diverted.classification.class_code),
-        (diverted.classification.class_code, police.classification.class_code)}
+        (diverted.classification.class_code, police.classification.class_code),
+    }
 
 
 @hsettings(max_examples=60, deadline=None)
 @given(decisions)
 def test_the_fast_event_key_reads_what_the_full_decode_reads(d):
-    from fenliu.streams.replay import event_key
+    from fenliu.streams.replay_read import event_key
 
     data = encoded(d)
     assert event_key(data) == (d.event.source, d.event.source_id)

@@ -11,8 +11,9 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -29,11 +30,13 @@ from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
 from fenliu.sinks.replay_report import build_report, write_html
 from fenliu.sinks.team_directory import TeamDirectory, seed_demo_teams
-from fenliu.streams.replay import FileSink, NullSink, Replay, ReplayRequest, TopicSink, replay_topic_name
+from fenliu.streams.replay import Replay, ReplayRequest
+from fenliu.streams.replay_sinks import FileSink, NullSink, TopicSink, replay_topic_name
 from fenliu.streams.router import Router
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
 from tests.factories import call110, ticket12345
+
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
 
@@ -42,11 +45,19 @@ HOUR = 3_600_000
 EXHAUST = "楼下饭店排风口冒烟，油烟熏得家里没法开窗"  # police (冒烟 = fire) until the new taxonomy
 LEAK = "楼上邻居家卫生间漏水，水从天花板滴下来，物业不管"
 # (id, text, minute in the hour): calls and tickets of the recorded hour
-CALLS = [("R1", "工地老板拖欠我们三个月工资，十几个工人没拿到钱", 0), ("R2", LEAK, 7),
-         ("R3", "有人拿刀在小区门口砍人，地上有血", 15), ("R4", EXHAUST, 22),
-         ("R5", "健身房突然关门跑路了，我办的预付卡还有三千块没用", 40), ("R6", "邻居家狗半夜一直叫，吵得睡不着", 59)]
-TICKETS = [("Q1", "小区门口夜宵摊每天晚上吵到凌晨两点，油烟也大", 3), ("Q2", LEAK, 33),
-           ("Q3", "我老公喝了酒又打我，我现在躲在邻居家，头上流血了", 50)]
+CALLS = [
+    ("R1", "工地老板拖欠我们三个月工资，十几个工人没拿到钱", 0),
+    ("R2", LEAK, 7),
+    ("R3", "有人拿刀在小区门口砍人，地上有血", 15),
+    ("R4", EXHAUST, 22),
+    ("R5", "健身房突然关门跑路了，我办的预付卡还有三千块没用", 40),
+    ("R6", "邻居家狗半夜一直叫，吵得睡不着", 59),
+]
+TICKETS = [
+    ("Q1", "小区门口夜宵摊每天晚上吵到凌晨两点，油烟也大", 3),
+    ("Q2", LEAK, 33),
+    ("Q3", "我老公喝了酒又打我，我现在躲在邻居家，头上流血了", 50),
+]
 
 
 @pytest.fixture(scope="module")
@@ -56,23 +67,47 @@ def recorded(settings: Settings) -> Iterator[dict[str, Any]]:
     Records just outside the hour (1 ms before, exactly at its end) are recorded too and
     must never show up in a replay of the hour.
     """
-    s = settings.model_copy(update={"topic_prefix": f"{settings.topic_prefix}replay-{uuid.uuid4().hex[:6]}-",
-                                    "router_group": f"replay-router-{uuid.uuid4().hex[:6]}"})
+    s = settings.model_copy(
+        update={
+            "topic_prefix": f"{settings.topic_prefix}replay-{uuid.uuid4().hex[:6]}-",
+            "router_group": f"replay-router-{uuid.uuid4().hex[:6]}",
+        }
+    )
     apply_topics(s)
     start = (int(time.time() * 1000) - 3 * HOUR) // HOUR * HOUR
-    at = lambda minute: start + minute * 60_000 + (1 if minute else 0)  # noqa: E731 - minute 0 is the exact start
+    at = lambda minute: start + minute * 60_000 + (1 if minute else 0)
     items: list[tuple[str, bytes, int]] = []
     for cid, text, minute in CALLS:
-        items.append((topics.RAW_110, CODEC.encode("Call110", call110(cid, text, at_ms=at(minute))), at(minute)))
+        items.append(
+            (
+                topics.RAW_110,
+                CODEC.encode("Call110", call110(cid, text, at_ms=at(minute))),
+                at(minute),
+            )
+        )
     for tid, text, minute in TICKETS:
-        items.append((topics.RAW_12345, CODEC.encode("Ticket12345", ticket12345(tid, text, at_ms=at(minute))),
-                      at(minute)))
+        items.append(
+            (
+                topics.RAW_12345,
+                CODEC.encode("Ticket12345", ticket12345(tid, text, at_ms=at(minute))),
+                at(minute),
+            )
+        )
     outside = [("X1", start - 1), ("X2", start + HOUR)]
     for cid, ts in outside:
         items.append((topics.RAW_110, CODEC.encode("Call110", call110(cid, LEAK, at_ms=ts)), ts))
-    items.append((topics.RAW_110, b"\x00\x01 not avro at all", at(10)))  # undecodable, inside the hour
-    items.append((topics.RAW_110, CODEC.encode("Call110", call110("R9", None, lon=None, lat=None, admin_code=None,
-                                                                  address=None)), at(12)))  # EMPTY_CALL
+    items.append(
+        (topics.RAW_110, b"\x00\x01 not avro at all", at(10))
+    )  # undecodable, inside the hour
+    items.append(
+        (
+            topics.RAW_110,
+            CODEC.encode(
+                "Call110", call110("R9", None, lon=None, lat=None, admin_code=None, address=None)
+            ),
+            at(12),
+        )
+    )  # EMPTY_CALL
     producer = Producer(s.confluent_config())
     for topic, value, ts in items:
         producer.produce(s.topic(topic), value, key=b"k", timestamp=ts)
@@ -104,8 +139,11 @@ def _run_router_until(s: Settings, teams: TeamDirectory, expected: int) -> dict[
 
 
 def _read_topic(s: Settings, topic: str, expected: int, timeout_s: float = 60) -> list[bytes]:
-    consumer = Consumer(s.confluent_config(**{"group.id": f"r-{uuid.uuid4().hex[:8]}",
-                                              "auto.offset.reset": "earliest"}))
+    consumer = Consumer(
+        s.confluent_config(
+            **{"group.id": f"r-{uuid.uuid4().hex[:8]}", "auto.offset.reset": "earliest"}
+        )
+    )
     consumer.subscribe([topic])
     out: list[bytes] = []
     deadline = time.monotonic() + timeout_s
@@ -150,8 +188,10 @@ def test_replay_of_a_recorded_hour_equals_the_recorded_decisions(recorded):
     s = recorded["settings"]
     inside = {i for i, _, _ in CALLS + TICKETS}
     assert {"X1", "X2"} <= set(recorded["decisions"])  # recorded, but outside the hour
-    methods = {decision_from_record(CODEC.decode(v, "Decision")).route.team_method
-               for v in recorded["decisions"].values()}
+    methods = {
+        decision_from_record(CODEC.decode(v, "Decision")).route.team_method
+        for v in recorded["decisions"].values()
+    }
     assert "REDIS_NEAREST" in methods  # live teams were used then; the replay has none
 
     result = _replay(recorded, TopicSink(s, run_id := f"hour{uuid.uuid4().hex[:6]}"))
@@ -163,8 +203,10 @@ def test_replay_of_a_recorded_hour_equals_the_recorded_decisions(recorded):
     assert (rejected.source_id, rejected.reason) == ("R9", "EMPTY_CALL")
     assert result.tally.rows["undecodable"][0].where.startswith(s.topic(topics.RAW_110))
 
-    replayed = {decision_from_record(CODEC.decode(v, "Decision")).event.source_id: v
-                for v in _read_topic(s, replay_topic_name(s, run_id), len(inside))}
+    replayed = {
+        decision_from_record(CODEC.decode(v, "Decision")).event.source_id: v
+        for v in _read_topic(s, replay_topic_name(s, run_id), len(inside))
+    }
     assert set(replayed) == inside
     assert all(replayed[i] == recorded["decisions"][i] for i in inside)  # byte-identical
 
@@ -179,9 +221,17 @@ def test_the_same_input_and_rules_give_byte_identical_files(recorded, tmp_path):
 
 
 def test_a_changed_taxonomy_shows_exactly_the_changed_decisions_police_first(recorded, tmp_path):
-    before = {i: decision_from_record(CODEC.decode(v, "Decision")) for i, v in recorded["decisions"].items()}
-    assert before["R4"].classification.is_police_matter, "precondition: the exhaust call was police work"
-    assert not before["R2"].classification.is_police_matter and not before["Q2"].classification.is_police_matter
+    before = {
+        i: decision_from_record(CODEC.decode(v, "Decision"))
+        for i, v in recorded["decisions"].items()
+    }
+    assert before["R4"].classification.is_police_matter, (
+        "precondition: the exhaust call was police work"
+    )
+    assert (
+        not before["R2"].classification.is_police_matter
+        and not before["Q2"].classification.is_police_matter
+    )
 
     result = _replay(recorded, taxonomy=_changed_taxonomy(tmp_path))
     rows = result.tally.rows
@@ -192,7 +242,9 @@ def test_a_changed_taxonomy_shows_exactly_the_changed_decisions_police_first(rec
     assert o[Outcome.CHANGED] == 3 and o[Outcome.VERSIONS_ONLY] == len(CALLS) + len(TICKETS) - 3
     r4 = rows["police_to_diverted"][0]
     assert r4.direction is Direction.POLICE_TO_DIVERTED and r4.before.rule_id == "safety:fire"
-    assert r4.after.taxonomy_version.endswith("-audit-test") and not r4.before.taxonomy_version.endswith("-test")
+    assert r4.after.taxonomy_version.endswith(
+        "-audit-test"
+    ) and not r4.before.taxonomy_version.endswith("-test")
     assert {"list", "class", "rule", "unit"} <= set(r4.aspects)
 
     report = build_report(result, "Asia/Shanghai")
@@ -213,15 +265,35 @@ def test_replay_never_writes_live_topics(recorded):
 
 def test_cli_replay_reports_and_exits_2_when_police_work_would_be_diverted(recorded, tmp_path):
     s = recorded["settings"]
-    env = {**os.environ, "FENLIU_TOPIC_PREFIX": s.topic_prefix, "FENLIU_KAFKA_BOOTSTRAP": s.kafka_bootstrap}
+    env = {
+        **os.environ,
+        "FENLIU_TOPIC_PREFIX": s.topic_prefix,
+        "FENLIU_KAFKA_BOOTSTRAP": s.kafka_bootstrap,
+    }
     fenliu = Path(sys.executable).with_name("fenliu")
-    args = [str(fenliu), "replay", "--since", str(recorded["start"]), "--until", str(recorded["start"] + HOUR),
-            "--taxonomy", str(_changed_taxonomy(tmp_path)), "--out", str(tmp_path / "out"), "--sink", "none",
-            "--source", "110", "--json"]
-    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=240)
+    args = [
+        str(fenliu),
+        "replay",
+        "--since",
+        str(recorded["start"]),
+        "--until",
+        str(recorded["start"] + HOUR),
+        "--taxonomy",
+        str(_changed_taxonomy(tmp_path)),
+        "--out",
+        str(tmp_path / "out"),
+        "--sink",
+        "none",
+        "--source",
+        "110",
+        "--json",
+    ]
+    done = subprocess.run(args, env=env, check=False, capture_output=True, text=True, timeout=240)
     assert done.returncode == 2, done.stderr[-2000:]
     report = json.loads(done.stdout)
-    assert report["police_to_diverted"] == 1 and report["diverted_to_police"] == 1  # R2 only: 110 alone
+    assert (
+        report["police_to_diverted"] == 1 and report["diverted_to_police"] == 1
+    )  # R2 only: 110 alone
     assert report["sources"] == [Source.CALL_110.value]
     assert json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8")) == report
     assert (tmp_path / "out" / "report.html").stat().st_size > 2000

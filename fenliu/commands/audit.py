@@ -9,17 +9,26 @@ import typer
 
 def _evidence(detail: dict[str, Any]) -> str:
     """The decision's reasons, one line: rule, kind and the words that fired."""
-    return "; ".join(f"{e['rule_id']} {e['kind']} “{e['term']}”" for e in detail.get("evidence", []))
+    return "; ".join(
+        f"{e['rule_id']} {e['kind']} “{e['term']}”" for e in detail.get("evidence", [])
+    )
 
 
 def register(app: typer.Typer) -> None:
-    audit = typer.Typer(help="Audit trails: everything the pipeline recorded about a case.", no_args_is_help=True)
+    audit = typer.Typer(
+        help="Audit trails: everything the pipeline recorded about a case.", no_args_is_help=True
+    )
 
     @audit.command("case")
     def case(
-        case_id: str = typer.Argument(..., metavar="ID",
-                                      help="a case id, order id, decision id, or a call/ticket id of one of its calls"),
-        since: str = typer.Option(None, help="scan records from this time (ISO-8601 or epoch ms); default all"),
+        case_id: str = typer.Argument(
+            ...,
+            metavar="ID",
+            help="a case id, order id, decision id, or a call/ticket id of one of its calls",
+        ),
+        since: str = typer.Option(
+            None, help="scan records from this time (ISO-8601 or epoch ms); default all"
+        ),
         until: str = typer.Option(None, help="scan records before this time; default now"),
         as_json: bool = typer.Option(False, "--json", help="print the trail as JSON"),
     ) -> None:
@@ -55,11 +64,20 @@ def register(app: typer.Typer) -> None:
                 details = item.summary
                 if item.kind == "decision":
                     details += f"\n[dim]evidence: {_evidence(item.detail)}[/]"
-                table.add_row(local_iso(item.at_ms, tz), local_iso(item.recorded_ms, tz), item.kind, details,
-                              f"{item.topic}/{item.partition}@{item.offset}")
+                table.add_row(
+                    local_iso(item.at_ms, tz),
+                    local_iso(item.recorded_ms, tz),
+                    item.kind,
+                    details,
+                    f"{item.topic}/{item.partition}@{item.offset}",
+                )
             console.print(table)
             scanned = sum(trail.scanned.values())
-            note = f"; topics absent: {', '.join(trail.missing_topics)}" if trail.missing_topics else ""
+            note = (
+                f"; topics absent: {', '.join(trail.missing_topics)}"
+                if trail.missing_topics
+                else ""
+            )
             console.print(f"{len(trail.items)} records of {scanned:,} scanned{note}")
         if not trail.items:
             raise typer.Exit(1)

@@ -38,11 +38,10 @@ def parse_time(text: str, tz_name: str) -> int:
 class RichProgress:
     """The replay's two bars: raw records read and decided, recorded decisions read."""
 
-    LABELS = {"raw": "raw records", "recorded": "recorded decisions"}
-
     def __init__(self, progress: Any) -> None:
         self.progress = progress
-        self.tasks = {name: progress.add_task(label, total=None) for name, label in self.LABELS.items()}
+        labels = {"raw": "raw records", "recorded": "recorded decisions"}
+        self.tasks = {name: progress.add_task(label, total=None) for name, label in labels.items()}
 
     def total(self, task: str, n: int) -> None:
         self.progress.update(self.tasks[task], total=n)
@@ -59,15 +58,27 @@ class RichProgress:
 def register(app: typer.Typer) -> None:
     @app.command("replay")
     def replay(
-        since: str = typer.Option(..., help="start, inclusive: ISO-8601 (local time if no offset) or epoch ms"),
+        since: str = typer.Option(
+            ..., help="start, inclusive: ISO-8601 (local time if no offset) or epoch ms"
+        ),
         until: str = typer.Option(..., help="end, exclusive: ISO-8601 or epoch ms"),
-        source: list[SourceChoice] = typer.Option(None, help="raw topic(s) to replay; default both"),
-        taxonomy: Path = typer.Option(None, exists=True, dir_okay=False, help="taxonomy file to replay with"),
-        routing: Path = typer.Option(None, exists=True, dir_okay=False, help="jurisdiction (routing) file"),
+        source: list[SourceChoice] = typer.Option(
+            None, help="raw topic(s) to replay; default both"
+        ),
+        taxonomy: Path = typer.Option(
+            None, exists=True, dir_okay=False, help="taxonomy file to replay with"
+        ),
+        routing: Path = typer.Option(
+            None, exists=True, dir_okay=False, help="jurisdiction (routing) file"
+        ),
         out: Path = typer.Option(None, help="report directory; default replays/<run-id>"),
-        sink: SinkChoice = typer.Option(SinkChoice.topic, help="replayed decisions to the run's own topic, "
-                                        "a file in --out, or nowhere"),
-        run_id: str = typer.Option(None, help="name of the run (default: UTC time and a random suffix)"),
+        sink: SinkChoice = typer.Option(
+            SinkChoice.topic,
+            help="replayed decisions to the run's own topic, a file in --out, or nowhere",
+        ),
+        run_id: str = typer.Option(
+            None, help="name of the run (default: UTC time and a random suffix)"
+        ),
         as_json: bool = typer.Option(False, "--json", help="print the JSON report on stdout"),
     ) -> None:
         """Re-run the processors on [since, until) of the raw topics, never touching live topics.
@@ -79,14 +90,21 @@ def register(app: typer.Typer) -> None:
         import time
 
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
         from fenliu.processors.model import Source
         from fenliu.refdata.decider import build_decider
         from fenliu.schemas.serde import codec_for
         from fenliu.settings import get_settings
         from fenliu.sinks.replay_report import build_report, print_summary, write_html, write_json
-        from fenliu.streams.replay import FileSink, NullSink, Replay, ReplayRequest, TopicSink, new_run_id
+        from fenliu.streams.replay import Replay, ReplayRequest, new_run_id
+        from fenliu.streams.replay_sinks import FileSink, NullSink, TopicSink
 
         settings = get_settings()
         tz = settings.local_timezone
@@ -107,11 +125,21 @@ def register(app: typer.Typer) -> None:
             output = NullSink()
         sources = tuple(Source(s.value) for s in source) if source else tuple(Source)
         console = Console(stderr=as_json)
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+        )
         with Progress(*columns, console=console, transient=as_json) as bars:
             progress = RichProgress(bars)
-            result = Replay(settings, decider, codec, output, progress).run(
-                ReplayRequest(since_ms, until_ms, sources, rid))
+            try:
+                result = Replay(settings, decider, codec, output, progress).run(
+                    ReplayRequest(since_ms, until_ms, sources, rid)
+                )
+            except LookupError as exc:  # a raw or decisions topic that does not exist
+                console.print(f"[red]{exc}[/]")
+                raise typer.Exit(1) from exc
             progress.done()
         report = build_report(result, tz)
         write_json(report, out_dir / "report.json")
