@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 UNKNOWN = "unknown"
 SOURCE_LABEL = {"S110": "110", "S12345": "12345"}
@@ -49,11 +50,17 @@ LABELS: dict[Metric, tuple[str, ...]] = {
     **{
         m: ORDER_LABELS
         for m in (
-            Metric.ORDERS, Metric.SIGNED, Metric.ARRIVED, Metric.ARRIVED_WITHIN_TARGET,
-            Metric.FEEDBACK, Metric.CLOSED, Metric.CLOSED_ON_SITE, Metric.COMPLAINED,
+            Metric.ORDERS,
+            Metric.SIGNED,
+            Metric.ARRIVED,
+            Metric.ARRIVED_WITHIN_TARGET,
+            Metric.FEEDBACK,
+            Metric.CLOSED,
+            Metric.CLOSED_ON_SITE,
+            Metric.COMPLAINED,
             Metric.REPEAT_CALLS,
         )
-    },  # fmt: skip
+    },
     Metric.FLOW_BACKS: (*ORDER_LABELS, "via"),
     Metric.FOLLOWUPS: (*ORDER_LABELS, "satisfaction"),
     Metric.DUPLICATES: ("topic", "reason"),
@@ -117,10 +124,15 @@ class DecisionFacts:
     received_at_ms: int
 
     @classmethod
-    def from_record(cls, r: Mapping[str, Any]) -> "DecisionFacts":
+    def from_record(cls, r: Mapping[str, Any]) -> DecisionFacts:
         event = r["event"]
-        return cls(r["decision_id"], SOURCE_LABEL.get(event["source"], UNKNOWN),
-                   r["route"]["town_code"], r["list"], epoch_ms(event["received_at"]))  # fmt: skip
+        return cls(
+            r["decision_id"],
+            SOURCE_LABEL.get(event["source"], UNKNOWN),
+            r["route"]["town_code"],
+            r["list"],
+            epoch_ms(event["received_at"]),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,9 +146,16 @@ class OrderFacts:
     flow_back: bool = False
 
     @classmethod
-    def from_record(cls, r: Mapping[str, Any]) -> "OrderFacts":
-        return cls(r["order_id"], r["unit_id"], r["class_code"], SOURCE_LABEL.get(r["source"], UNKNOWN),
-                   epoch_ms(r["created_at"]), int(r.get("repeat_count") or 0), bool(r.get("flow_back")))  # fmt: skip
+    def from_record(cls, r: Mapping[str, Any]) -> OrderFacts:
+        return cls(
+            r["order_id"],
+            r["unit_id"],
+            r["class_code"],
+            SOURCE_LABEL.get(r["source"], UNKNOWN),
+            epoch_ms(r["created_at"]),
+            int(r.get("repeat_count") or 0),
+            bool(r.get("flow_back")),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,9 +169,16 @@ class LifecycleFacts:
     resolved_on_site: bool | None = None
 
     @classmethod
-    def from_record(cls, r: Mapping[str, Any]) -> "LifecycleFacts":
-        return cls(r["event_id"], r["order_id"], r["kind"], epoch_ms(r["at"]), r["unit_id"],
-                   r.get("satisfaction"), r.get("resolved_on_site"))  # fmt: skip
+    def from_record(cls, r: Mapping[str, Any]) -> LifecycleFacts:
+        return cls(
+            r["event_id"],
+            r["order_id"],
+            r["kind"],
+            epoch_ms(r["at"]),
+            r["unit_id"],
+            r.get("satisfaction"),
+            r.get("resolved_on_site"),
+        )
 
 
 # --- per-order state --------------------------------------------------------------------
@@ -166,17 +192,36 @@ class OrderState:
     repeats: int = 0
     event_ids: tuple[str, ...] = ()
     touched_ms: int = 0  # latest event time of the order: its expiry is measured from here
+    pending: tuple[LifecycleFacts, ...] = ()  # steps read before their order, not counted yet
 
     def to_json(self) -> dict[str, Any]:
-        return {"l": list(self.labels) if self.labels else None, "c": self.created_at_ms,
-                "k": sorted(self.counted), "r": self.repeats, "e": list(self.event_ids),
-                "t": self.touched_ms}  # fmt: skip
+        return {
+            "l": list(self.labels) if self.labels else None,
+            "c": self.created_at_ms,
+            "k": sorted(self.counted),
+            "r": self.repeats,
+            "e": list(self.event_ids),
+            "t": self.touched_ms,
+            "w": [list(_astuple(e)) for e in self.pending],
+        }
 
     @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> "OrderState":
+    def from_json(cls, d: Mapping[str, Any]) -> OrderState:
         labels = d.get("l")
-        return cls(tuple(labels) if labels else None, d.get("c"), frozenset(d.get("k") or ()),  # type: ignore[arg-type]
-                   int(d.get("r") or 0), tuple(d.get("e") or ()), int(d.get("t") or 0))  # fmt: skip
+        pending = tuple(LifecycleFacts(*e) for e in d.get("w") or ())
+        return cls(
+            tuple(labels) if labels else None,
+            d.get("c"),
+            frozenset(d.get("k") or ()),  # type: ignore[arg-type]
+            int(d.get("r") or 0),
+            tuple(d.get("e") or ()),
+            int(d.get("t") or 0),
+            pending,
+        )
+
+
+def _astuple(e: LifecycleFacts) -> tuple[Any, ...]:
+    return (e.event_id, e.order_id, e.kind, e.at_ms, e.unit, e.satisfaction, e.resolved_on_site)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,22 +243,27 @@ def on_decision(d: DecisionFacts, *, seen_before: bool) -> list[Count]:
     if seen_before:
         return [Count(Metric.DUPLICATES, ("decisions", "decision_id"))]
     other = "POLICE" if d.list_name == "NON_POLICE" else "NON_POLICE"
-    return [Count(Metric.CALLS, (d.source, d.town, other), 0),
-            Count(Metric.CALLS, (d.source, d.town, d.list_name))]  # fmt: skip
+    return [
+        Count(Metric.CALLS, (d.source, d.town, other), 0),
+        Count(Metric.CALLS, (d.source, d.town, d.list_name)),
+    ]
 
 
-def on_order(state: OrderState | None, order: OrderFacts, *, record_ms: int = 0) -> Step:
-    """An order record: dispatched the first time, then repeat calls and flow-back as they grow."""
+def on_order(
+    state: OrderState | None, order: OrderFacts, *, arrival_target_ms: int, record_ms: int = 0
+) -> Step:
+    """An order record: dispatched the first time (then its pending steps count), then
+    repeat calls and flow-back as they grow."""
     s = state or OrderState()
     effects: list[Effect] = []
-    labels = s.labels
-    created = s.created_at_ms
+    labels, created, counted = s.labels, s.created_at_ms, s.counted
     if labels is None:
-        labels = (order.unit, order.class_code, order.source)
-        created = order.created_at_ms
+        labels, created = (order.unit, order.class_code, order.source), order.created_at_ms
         effects += order_series(labels)
         effects.append(Count(Metric.ORDERS, labels))
-    counted = s.counted
+        for event in sorted(s.pending, key=lambda e: (e.at_ms, e.event_id)):
+            counted, more = _count_step(counted, created, event, labels, arrival_target_ms)
+            effects += more
     grown = order.repeat_count - s.repeats
     if grown > 0:
         effects.append(Count(Metric.REPEAT_CALLS, labels, grown))
@@ -222,42 +272,87 @@ def on_order(state: OrderState | None, order: OrderFacts, *, record_ms: int = 0)
         counted = counted | {"flow_back"}
     if s.labels is not None and not effects:
         effects.append(Count(Metric.DUPLICATES, ("orders", "order_repeated")))
-    new = replace(s, labels=labels, created_at_ms=created, counted=counted,
-                  repeats=max(s.repeats, order.repeat_count),
-                  touched_ms=max(s.touched_ms, order.created_at_ms, record_ms))  # fmt: skip
+    new = replace(
+        s,
+        labels=labels,
+        created_at_ms=created,
+        counted=counted,
+        pending=(),
+        repeats=max(s.repeats, order.repeat_count),
+        touched_ms=max(s.touched_ms, order.created_at_ms, record_ms),
+    )
     return Step(new, tuple(effects))
 
 
 def on_lifecycle(
     state: OrderState | None, event: LifecycleFacts, *, arrival_target_ms: int, ids_kept: int
 ) -> Step:
-    """A step of an order's life: counted at most once per order (see docs/rates.md)."""
+    """A step of an order's life: counted at most once per order (see docs/rates.md).
+
+    Before its order is known a step waits in the state (up to ``ids_kept`` of them) and
+    counts when the order arrives; past that bound it counts at once, as of an unknown order.
+    """
     s = state or OrderState()
     touched = max(s.touched_ms, event.at_ms)
-    if event.event_id in s.event_ids:
+    if event.event_id in s.event_ids or any(p.event_id == event.event_id for p in s.pending):
         dup = Count(Metric.DUPLICATES, ("lifecycle", "event_id"))
         return Step(replace(s, touched_ms=touched), (dup,))
     ids = (*s.event_ids, event.event_id)[-ids_kept:] if ids_kept > 0 else ()
+    if s.labels is None and len(s.pending) < ids_kept:
+        return Step(replace(s, event_ids=ids, touched_ms=touched, pending=(*s.pending, event)), ())
     effects: list[Effect] = []
     labels = s.labels
     if labels is None:
-        labels = (event.unit, UNKNOWN, UNKNOWN)
-        effects.append(Count(Metric.UNKNOWN_ORDERS, (event.unit,)))
-        if not s.counted:
-            effects += order_series(labels)
-    step, counts = _step_counts(s, event, labels, arrival_target_ms)
-    counted = s.counted
-    if step is not None:
-        if step in counted:
-            counts = [Count(Metric.DUPLICATES, ("lifecycle", "step_repeated"))]
-        else:
-            counted = counted | {step}
-    effects += counts
+        labels = _unknown(event.unit)
+        effects += _unknown_effects(event)
+    counted, more = _count_step(s.counted, s.created_at_ms, event, labels, arrival_target_ms)
+    effects += more
     return Step(replace(s, counted=counted, event_ids=ids, touched_ms=touched), tuple(effects))
 
 
+def on_expire(state: OrderState, *, arrival_target_ms: int) -> list[Effect]:
+    """An entry leaves the table: steps still waiting for an order that never came count now."""
+    if state.labels is not None or not state.pending:
+        return []
+    counted: frozenset[str] = state.counted
+    effects: list[Effect] = []
+    for event in sorted(state.pending, key=lambda e: (e.at_ms, e.event_id)):
+        effects += _unknown_effects(event)
+        counted, more = _count_step(counted, None, event, _unknown(event.unit), arrival_target_ms)
+        effects += more
+    return effects
+
+
+def _unknown(unit: str) -> tuple[str, str, str]:
+    return (unit, UNKNOWN, UNKNOWN)
+
+
+def _unknown_effects(event: LifecycleFacts) -> list[Effect]:
+    """A step counted without its order: say so, and have its unknown-class series exist."""
+    return [Count(Metric.UNKNOWN_ORDERS, (event.unit,)), *order_series(_unknown(event.unit))]
+
+
+def _count_step(
+    counted: frozenset[str],
+    created_at_ms: int | None,
+    event: LifecycleFacts,
+    labels: tuple[str, str, str],
+    arrival_target_ms: int,
+) -> tuple[frozenset[str], list[Effect]]:
+    """The counts of one step, unless the order already counted it."""
+    step, counts = _step_counts(created_at_ms, event, labels, arrival_target_ms)
+    if step is None:
+        return counted, counts
+    if step in counted:
+        return counted, [Count(Metric.DUPLICATES, ("lifecycle", "step_repeated"))]
+    return counted | {step}, counts
+
+
 def _step_counts(
-    s: OrderState, event: LifecycleFacts, labels: tuple[str, str, str], arrival_target_ms: int
+    created_at_ms: int | None,
+    event: LifecycleFacts,
+    labels: tuple[str, str, str],
+    arrival_target_ms: int,
 ) -> tuple[str | None, list[Effect]]:
     """The step an event completes (None: it completes none) and what that step counts."""
     kind = event.kind
@@ -272,8 +367,8 @@ def _step_counts(
         return None, []
     if step == "flow_back":
         return step, [Count(Metric.FLOW_BACKS, (*labels, "returned"))]
-    known = s.created_at_ms is not None
-    elapsed_ms = max(0, event.at_ms - s.created_at_ms) if s.created_at_ms is not None else 0
+    known = created_at_ms is not None
+    elapsed_ms = max(0, event.at_ms - created_at_ms) if created_at_ms is not None else 0
     counts: list[Effect] = []
     if step != "arrived" or known:  # an arrival of an unknown order cannot be timed
         counts.append(Count(_METRIC_OF_STEP[step], labels))
@@ -284,65 +379,3 @@ def _step_counts(
     if known and kind in STAGE_OF_KIND:
         counts.append(Observe(STAGE_OF_KIND[kind], labels[0], elapsed_ms / 1000))
     return step, counts
-
-
-# --- the rates themselves: one table that the recording rules are generated from ---------
-@dataclass(frozen=True, slots=True)
-class Rate:
-    """A rate = Δnumerator / Δ(sum of denominators) over a window, per ``group`` and overall."""
-
-    name: str
-    title: str
-    numerator: str  # a PromQL series selector
-    denominators: tuple[str, ...]
-    group: str = "unit"
-    windows: tuple[str, ...] = ("1d", "7d")
-
-    def record(self, window: str, *, overall: bool = False) -> str:
-        level = "fenliu" if overall else f"fenliu_{self.group}"
-        return f"{level}:rate_{self.name}:ratio_{window}"
-
-    def expr(self, window: str, *, overall: bool = False) -> str:
-        by = "" if overall else f" by ({self.group})"
-        num = f"sum{by} (increase({self.numerator}[{window}]))"
-        den = " + ".join(f"sum{by} (increase({d}[{window}]))" for d in self.denominators)
-        den = f"({den})" if len(self.denominators) > 1 else den
-        return f"{num}\n/\n({den} > 0)"
-
-
-def _m(metric: Metric, selector: str = "") -> str:
-    return f"{metric.prometheus_name}{selector}"
-
-
-_ORDERS = (_m(Metric.ORDERS),)
-RATES: tuple[Rate, ...] = (
-    Rate("signoff", "签收率 sign-off", _m(Metric.SIGNED), _ORDERS, windows=("1h", "1d", "7d")),
-    Rate("diversion", "分流率 diversion", _m(Metric.CALLS, '{source="110",list="NON_POLICE"}'),
-         (_m(Metric.CALLS, '{source="110"}'),), group="town", windows=("1h", "1d", "7d")),
-    Rate("feedback", "反馈率 feedback", _m(Metric.FEEDBACK), _ORDERS),
-    Rate("completion", "办结率 completion", _m(Metric.CLOSED), _ORDERS),
-    Rate("flowback", "回流率 flow-back", _m(Metric.FLOW_BACKS), _ORDERS),
-    Rate("complaint", "投诉率 complaint", _m(Metric.COMPLAINED), _ORDERS),
-    Rate("repeat_call", "重复报警率 repeat call", _m(Metric.REPEAT_CALLS),
-         (*_ORDERS, _m(Metric.REPEAT_CALLS)), windows=("1h", "1d", "7d")),
-    Rate("satisfaction", "满意率 satisfaction",
-         _m(Metric.FOLLOWUPS, '{satisfaction=~"SATISFIED|BASICALLY_SATISFIED"}'),
-         (_m(Metric.FOLLOWUPS, '{satisfaction!="UNREACHABLE"}'),)),
-    Rate("onsite", "现场处结率 on-site resolution", _m(Metric.CLOSED_ON_SITE), (_m(Metric.CLOSED),)),
-    Rate("arrival_target", "十分钟到场率 ten-minute arrival", _m(Metric.ARRIVED_WITHIN_TARGET),
-         (_m(Metric.ARRIVED),), windows=("1h", "1d", "7d")),
-)  # fmt: skip
-SIX_RATES = ("signoff", "diversion", "feedback", "completion", "flowback", "complaint")
-
-
-def recording_rule_groups() -> list[dict[str, Any]]:
-    """The ``groups`` of deploy/prometheus/rules/rates.yml: per group and overall, per window."""
-    groups = []
-    for rate in RATES:
-        rules = []
-        for window in rate.windows:
-            rules.append({"record": rate.record(window), "expr": rate.expr(window)})
-            rules.append({"record": rate.record(window, overall=True),
-                          "expr": rate.expr(window, overall=True)})  # fmt: skip
-        groups.append({"name": f"fenliu-rate-{rate.name}", "interval": "1m", "rules": rules})
-    return groups

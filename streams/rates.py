@@ -1,14 +1,284 @@
-"""The counters behind the six rates (docs/rates.md); the agent lands in the next commit.
+"""The rates agent: counts behind the six rates, from decisions, orders and lifecycle events.
 
-Kept importable from the start so that ``create_app`` can install every feature.
+One agent reads ``fenliu.decisions``, ``fenliu.orders`` and ``fenliu.lifecycle`` (orders
+and lifecycle share the ``order_id`` key, so one partition holds an order and its steps).
+``processors.rates`` decides what counts; this module keeps the per-order state in the
+Faust table ``rates-orders``, the decision ids in ``rates-decisions``, prunes both by event
+time (``processors.rates_expiry``) and turns effects into prometheus-client metrics that
+the worker serves on its metrics port. docs/rates.md has the definitions and the bounds.
 """
 
 from __future__ import annotations
 
-import faust
+import asyncio
+import logging
+from collections.abc import MutableMapping
+from typing import Any
 
-from fenliu.streams.context import StreamsContext
+import faust
+from faust.exceptions import PartitionsMismatch
+from prometheus_client import Counter, Gauge, Histogram
+
+from fenliu.processors.model import InvalidEvent, RejectReason
+from fenliu.processors.rates import (
+    LABELS,
+    Count,
+    DecisionFacts,
+    Effect,
+    LifecycleFacts,
+    Metric,
+    OrderFacts,
+    OrderState,
+    Step,
+    on_decision,
+    on_expire,
+    on_lifecycle,
+    on_order,
+)
+from fenliu.processors.rates_expiry import ExpiryIndex
+from fenliu.schemas.serde import Codec
+from fenliu.settings import Settings
+from fenliu.streams.context import Clock, StreamsContext
+from fenliu.topics import catalogue as topics
+
+log = logging.getLogger("fenliu.streams.rates")
+
+COUNTERS: dict[Metric, Counter] = {
+    m: Counter(
+        m.prometheus_name.removesuffix("_total"),
+        f"Rates counter {m.value} (docs/rates.md)",
+        list(LABELS[m]),
+    )
+    for m in Metric
+}
+STAGE_SECONDS = Histogram(
+    "fenliu_rates_stage_seconds",
+    "Event time from an order's creation to its first sign/arrive/feedback/close",
+    ["stage", "unit"],
+    buckets=(
+        30,
+        60,
+        120,
+        180,
+        300,
+        480,
+        600,
+        900,
+        1800,
+        3600,
+        7200,
+        21600,
+        86400,
+        3 * 86400,
+        7 * 86400,
+        15 * 86400,
+        30 * 86400,
+    ),
+)
+SKIPPED = Counter(
+    "fenliu_rates_skipped",
+    "Records the rates agent could not read (dead-lettered by their owner)",
+    ["topic", "reason"],
+)
+COPARTITION = Counter(
+    "fenliu_rates_copartition_violations",
+    "Order state written from one partition and read from another: producers disagree on partitioning",
+    ["topic"],
+)
+TABLE_ENTRIES = Gauge(
+    "fenliu_rates_table_entries", "Entries the rates tables keep (this worker)", ["table"]
+)
+
+#: Faust checks a table's changelog against its source topic on the first write; right after
+#: it created the changelog, the consumer's metadata may still list it with 0 partitions and
+#: the check fails. Nothing was written then, so the record is retried for up to this long.
+CHANGELOG_WAIT_S = 30
+ORDERS_TABLE = "rates-orders"
+DECISIONS_TABLE = "rates-decisions"
+
+
+def apply(effects: tuple[Effect, ...] | list[Effect]) -> None:
+    """Effects of ``processors.rates`` onto the process's metrics."""
+    for e in effects:
+        if isinstance(e, Count):
+            child = COUNTERS[e.metric].labels(*e.labels)
+            if e.amount:
+                child.inc(e.amount)
+        else:
+            STAGE_SECONDS.labels(e.stage, e.unit).observe(e.seconds)
+
+
+class RatesProcessor:
+    """Reads one record, updates the tables and the metrics. Tables are plain mappings here."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        codec: Codec,
+        clock: Clock,
+        orders: MutableMapping[str, Any],
+        decisions: MutableMapping[str, Any],
+    ) -> None:
+        self.settings = settings
+        self.codec = codec
+        self.clock = clock
+        self.orders = orders
+        self.decisions = decisions
+        skew_ms = settings.max_future_skew_s * 1000
+        self.order_index = ExpiryIndex(
+            ttl_ms=settings.rates_order_state_s * 1000, max_skew_ms=skew_ms
+        )
+        self.decision_index = ExpiryIndex(
+            ttl_ms=settings.rates_decision_dedupe_s * 1000, max_skew_ms=skew_ms
+        )
+        self.arrival_target_ms = settings.rates_arrival_target_s * 1000
+        self.kinds = {
+            settings.topic(topics.DECISIONS): ("decisions", "Decision"),
+            settings.topic(topics.ORDERS): ("orders", "DispatchOrder"),
+            settings.topic(topics.LIFECYCLE): ("lifecycle", "LifecycleEvent"),
+        }
+
+    def handle(self, topic: str, partition: int, value: bytes | None, record_ms: int) -> None:
+        """Count one record of one of the three topics (at-least-once safe)."""
+        short, schema = self.kinds[topic]
+        try:
+            record = self.codec.decode(value or b"", expect=schema)
+            facts: Any = {
+                "decisions": DecisionFacts,
+                "orders": OrderFacts,
+                "lifecycle": LifecycleFacts,
+            }[short].from_record(record)
+        except InvalidEvent as exc:
+            SKIPPED.labels(short, exc.reason.value).inc()
+            return
+        except (KeyError, TypeError, ValueError, AttributeError):
+            SKIPPED.labels(short, RejectReason.PROCESSING_ERROR.value).inc()
+            log.warning(
+                "rates: unreadable %s record on partition %s", short, partition, exc_info=True
+            )
+            return
+        now_ms = self.clock.now_ms()
+        if isinstance(facts, DecisionFacts):
+            self._decision(partition, facts, now_ms)
+        else:
+            self._order_step(short, partition, facts, record_ms, now_ms)
+
+    def _decision(self, partition: int, d: DecisionFacts, now_ms: int) -> None:
+        seen = self.decisions.get(d.decision_id) is not None
+        if not seen:
+            self.decisions[d.decision_id] = {"t": d.received_at_ms, "p": partition}
+            self.decision_index.touch(partition, d.decision_id, d.received_at_ms)
+        apply(on_decision(d, seen_before=seen))
+        self.decision_index.advance(partition, d.received_at_ms, now_ms=now_ms)
+        self._expire(self.decisions, self.decision_index, partition, DECISIONS_TABLE)
+
+    def _order_step(
+        self,
+        short: str,
+        partition: int,
+        facts: OrderFacts | LifecycleFacts,
+        record_ms: int,
+        now_ms: int,
+    ) -> None:
+        stored = self.orders.get(facts.order_id)
+        if stored is not None and stored.get("p", partition) != partition:
+            COPARTITION.labels(short).inc()
+        state = OrderState.from_json(stored) if stored is not None else None
+        step: Step
+        if isinstance(facts, OrderFacts):
+            step = on_order(
+                state, facts, record_ms=record_ms, arrival_target_ms=self.arrival_target_ms
+            )
+            event_ms = facts.created_at_ms
+        else:
+            step = on_lifecycle(
+                state,
+                facts,
+                arrival_target_ms=self.arrival_target_ms,
+                ids_kept=self.settings.rates_event_ids_kept,
+            )
+            event_ms = facts.at_ms
+        if step.state != state:
+            self.orders[facts.order_id] = {**step.state.to_json(), "p": partition}
+            self.order_index.touch(partition, facts.order_id, step.state.touched_ms)
+        apply(step.effects)
+        self.order_index.advance(partition, max(event_ms, record_ms), now_ms=now_ms)
+        self._expire(self.orders, self.order_index, partition, ORDERS_TABLE)
+
+    def _expire(
+        self, table: MutableMapping[str, Any], index: ExpiryIndex, partition: int, name: str
+    ) -> None:
+        """Delete what outlived its bound on this partition (tombstones go to this partition)."""
+        for key in index.pop_due(partition, self.settings.rates_expire_batch):
+            value = table.pop(key, None)
+            if value and table is self.orders:
+                apply(
+                    on_expire(OrderState.from_json(value), arrival_target_ms=self.arrival_target_ms)
+                )
+        TABLE_ENTRIES.labels(name).set(index.size())
+
+    def rebuild(self) -> None:
+        """After recovery: the expiry indexes from what the tables hold."""
+        self.order_index.rebuild(
+            (int(v.get("p", 0)), k, int(v.get("t", 0))) for k, v in self.orders.items() if v
+        )
+        self.decision_index.rebuild(
+            (int(v.get("p", 0)), k, int(v.get("t", 0))) for k, v in self.decisions.items() if v
+        )
+        TABLE_ENTRIES.labels(ORDERS_TABLE).set(self.order_index.size())
+        TABLE_ENTRIES.labels(DECISIONS_TABLE).set(self.decision_index.size())
+        log.info(
+            "rates tables recovered: %d orders, %d decision ids",
+            self.order_index.size(),
+            self.decision_index.size(),
+        )
+
+
+def _changelog_unknown(app: faust.App, *tables: Any) -> bool:
+    """True while the consumer's metadata does not know a table's changelog partitions yet."""
+    return any(app.consumer.topic_partitions(t.changelog_topic_name) == 0 for t in tables)
 
 
 def install(app: faust.App, ctx: StreamsContext) -> None:
-    """Nothing yet (work in progress): the rates agent comes with processors/rates.py."""
+    """The rates agent and its two tables."""
+    s = ctx.settings
+    table_options: dict[str, Any] = {
+        "default": None,
+        "partitions": s.topic_partitions,
+        "schema": faust.Schema(key_serializer="json", value_serializer="json"),
+    }
+    orders = app.Table(
+        ORDERS_TABLE, help="per-order counted steps (docs/rates.md)", **table_options
+    )
+    decisions = app.Table(DECISIONS_TABLE, help="decision ids seen lately", **table_options)
+    processor = RatesProcessor(s, ctx.codec, ctx.clock, orders, decisions)
+    source = app.topic(
+        ctx.topic(topics.DECISIONS),
+        ctx.topic(topics.ORDERS),
+        ctx.topic(topics.LIFECYCLE),
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+
+    @app.agent(source, name="fenliu-rates")
+    async def rates(stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            message = event.message
+            for attempt in range(CHANGELOG_WAIT_S + 1):
+                try:
+                    processor.handle(
+                        message.topic, message.partition, event.value, int(message.timestamp * 1000)
+                    )
+                    break
+                except PartitionsMismatch:
+                    if attempt == CHANGELOG_WAIT_S or not _changelog_unknown(
+                        app, orders, decisions
+                    ):
+                        raise
+                    log.warning("rates: changelog metadata not known yet, retrying the record")
+                    await asyncio.sleep(1.0)
+
+    async def rebuild_indexes() -> None:
+        processor.rebuild()
+
+    orders.on_recover(rebuild_indexes)

@@ -10,8 +10,6 @@ from hypothesis import strategies as st
 
 from fenliu.processors.rates import (
     LABELS,
-    RATES,
-    SIX_RATES,
     Count,
     DecisionFacts,
     LifecycleFacts,
@@ -20,10 +18,11 @@ from fenliu.processors.rates import (
     OrderFacts,
     OrderState,
     on_decision,
+    on_expire,
     on_lifecycle,
     on_order,
-    recording_rule_groups,
 )
+from fenliu.processors.rate_definitions import RATES, SIX_RATES, recording_rule_groups
 
 T0 = 1_795_000_000_000
 TARGET_MS = 600_000
@@ -35,13 +34,15 @@ def lc(kind: str, at_ms: int, event_id: str | None = None, **kw: object) -> Life
     return LifecycleFacts(event_id or f"{kind}-{at_ms}", "o1", kind, at_ms, "u-med-1", **kw)  # type: ignore[arg-type]
 
 
-def run(records: list[OrderFacts | LifecycleFacts]) -> tuple[OrderState | None, list[Count | Observe]]:
+def run(
+    records: list[OrderFacts | LifecycleFacts],
+) -> tuple[OrderState | None, list[Count | Observe]]:
     """Fold records of one order through the processor, as the agent does."""
     state: OrderState | None = None
     effects: list[Count | Observe] = []
     for r in records:
         if isinstance(r, OrderFacts):
-            step = on_order(state, r)
+            step = on_order(state, r, arrival_target_ms=TARGET_MS)
         else:
             step = on_lifecycle(state, r, arrival_target_ms=TARGET_MS, ids_kept=64)
         state = step.state
@@ -49,7 +50,9 @@ def run(records: list[OrderFacts | LifecycleFacts]) -> tuple[OrderState | None, 
     return state, effects
 
 
-def totals(effects: list[Count | Observe], *, skip: tuple[Metric, ...] = (Metric.DUPLICATES,)) -> Tally:
+def totals(
+    effects: list[Count | Observe], *, skip: tuple[Metric, ...] = (Metric.DUPLICATES,)
+) -> Tally:
     """Sum of amounts per (metric, labels), without the duplicate bookkeeping."""
     out: Tally = Tally()
     for e in effects:
@@ -69,22 +72,29 @@ def test_an_order_is_dispatched_once_and_creates_its_series_at_zero() -> None:
 
 
 def test_the_whole_loop_counts_each_step_with_its_latency() -> None:
-    _, effects = run([
-        ORDER,
-        lc("SIGNED", T0 + 40_000),
-        lc("DEPARTED", T0 + 60_000),
-        lc("ARRIVED", T0 + 540_000),
-        lc("FEEDBACK", T0 + 3_600_000),
-        lc("CLOSED", T0 + 1_800_000, resolved_on_site=True),
-        lc("FOLLOWED_UP", T0 + 86_400_000, satisfaction="BASICALLY_SATISFIED"),
-    ])  # fmt: skip
-    assert totals(effects) == Tally({
-        (Metric.ORDERS, LABELS_O1): 1, (Metric.SIGNED, LABELS_O1): 1,
-        (Metric.ARRIVED, LABELS_O1): 1, (Metric.ARRIVED_WITHIN_TARGET, LABELS_O1): 1,
-        (Metric.FEEDBACK, LABELS_O1): 1, (Metric.CLOSED, LABELS_O1): 1,
-        (Metric.CLOSED_ON_SITE, LABELS_O1): 1,
-        (Metric.FOLLOWUPS, (*LABELS_O1, "BASICALLY_SATISFIED")): 1,
-    })  # fmt: skip
+    _, effects = run(
+        [
+            ORDER,
+            lc("SIGNED", T0 + 40_000),
+            lc("DEPARTED", T0 + 60_000),
+            lc("ARRIVED", T0 + 540_000),
+            lc("FEEDBACK", T0 + 3_600_000),
+            lc("CLOSED", T0 + 1_800_000, resolved_on_site=True),
+            lc("FOLLOWED_UP", T0 + 86_400_000, satisfaction="BASICALLY_SATISFIED"),
+        ]
+    )
+    assert totals(effects) == Tally(
+        {
+            (Metric.ORDERS, LABELS_O1): 1,
+            (Metric.SIGNED, LABELS_O1): 1,
+            (Metric.ARRIVED, LABELS_O1): 1,
+            (Metric.ARRIVED_WITHIN_TARGET, LABELS_O1): 1,
+            (Metric.FEEDBACK, LABELS_O1): 1,
+            (Metric.CLOSED, LABELS_O1): 1,
+            (Metric.CLOSED_ON_SITE, LABELS_O1): 1,
+            (Metric.FOLLOWUPS, (*LABELS_O1, "BASICALLY_SATISFIED")): 1,
+        }
+    )
     latencies = {e.stage: e.seconds for e in effects if isinstance(e, Observe)}
     assert latencies == {"sign": 40.0, "arrive": 540.0, "feedback": 3600.0, "close": 1800.0}
 
@@ -112,27 +122,64 @@ def test_repeat_calls_count_the_growth_of_repeat_count() -> None:
 
 
 def test_satisfaction_counts_the_first_answer_and_the_first_unreachable_attempt() -> None:
-    _, effects = run([
-        ORDER,
-        lc("FOLLOWED_UP", T0 + 1, satisfaction="UNREACHABLE"),
-        lc("FOLLOWED_UP", T0 + 2, satisfaction="UNREACHABLE"),
-        lc("FOLLOWED_UP", T0 + 3, satisfaction="DISSATISFIED"),
-        lc("FOLLOWED_UP", T0 + 4, satisfaction="SATISFIED"),
-        lc("FOLLOWED_UP", T0 + 5, satisfaction=None),
-    ])  # fmt: skip
+    _, effects = run(
+        [
+            ORDER,
+            lc("FOLLOWED_UP", T0 + 1, satisfaction="UNREACHABLE"),
+            lc("FOLLOWED_UP", T0 + 2, satisfaction="UNREACHABLE"),
+            lc("FOLLOWED_UP", T0 + 3, satisfaction="DISSATISFIED"),
+            lc("FOLLOWED_UP", T0 + 4, satisfaction="SATISFIED"),
+            lc("FOLLOWED_UP", T0 + 5, satisfaction=None),
+        ]
+    )
     follow = {k[1][3]: v for k, v in totals(effects).items() if k[0] is Metric.FOLLOWUPS}
     assert follow == {"UNREACHABLE": 1, "DISSATISFIED": 1}
 
 
-def test_a_lifecycle_event_before_its_order_counts_under_unknown_class_untimed() -> None:
-    state, effects = run([lc("SIGNED", T0 + 1), lc("ARRIVED", T0 + 2), ORDER, lc("SIGNED", T0 + 3)])
+def test_steps_read_before_their_order_wait_and_count_with_it() -> None:
+    state, effects = run(
+        [lc("SIGNED", T0 + 1_000), lc("ARRIVED", T0 + 2_000), ORDER, lc("SIGNED", T0 + 3)]
+    )
+    assert totals(effects) == Tally(
+        {
+            (Metric.ORDERS, LABELS_O1): 1,
+            (Metric.SIGNED, LABELS_O1): 1,
+            (Metric.ARRIVED, LABELS_O1): 1,
+            (Metric.ARRIVED_WITHIN_TARGET, LABELS_O1): 1,
+        }
+    )
+    assert sorted(e.seconds for e in effects if isinstance(e, Observe)) == [1.0, 2.0]
+    assert state is not None and state.pending == () and {"signed", "arrived"} <= state.counted
+
+
+def test_steps_of_an_order_that_never_comes_count_as_unknown_when_they_expire() -> None:
+    state, effects = run([lc("CLOSED", T0 + 1, resolved_on_site=True), lc("ARRIVED", T0 + 2)])
+    assert totals(effects) == Tally() and state is not None and len(state.pending) == 2
     unknown = ("u-med-1", "unknown", "unknown")
-    assert totals(effects) == Tally({
-        (Metric.UNKNOWN_ORDERS, ("u-med-1",)): 2, (Metric.SIGNED, unknown): 1,
-        (Metric.ORDERS, LABELS_O1): 1,
-    })  # fmt: skip
-    assert not any(isinstance(e, Observe) for e in effects)
-    assert state is not None and state.labels == LABELS_O1 and "arrived" in state.counted
+    expired = on_expire(OrderState.from_json(state.to_json()), arrival_target_ms=TARGET_MS)
+    assert totals(expired) == Tally(
+        {
+            (Metric.UNKNOWN_ORDERS, ("u-med-1",)): 2,
+            (Metric.CLOSED, unknown): 1,
+            (Metric.CLOSED_ON_SITE, unknown): 1,  # an arrival without its order cannot be timed
+        }
+    )
+    assert on_expire(run([ORDER])[0], arrival_target_ms=TARGET_MS) == []  # type: ignore[arg-type]
+
+
+def test_past_the_pending_bound_a_step_counts_at_once_as_unknown() -> None:
+    state = None
+    effects: list[Count | Observe] = []
+    for i, kind in enumerate(["DEPARTED", "PHONED", "SIGNED"]):
+        step = on_lifecycle(state, lc(kind, T0 + i), arrival_target_ms=TARGET_MS, ids_kept=2)
+        state, effects = step.state, effects + list(step.effects)
+    assert totals(effects) == Tally(
+        {
+            (Metric.UNKNOWN_ORDERS, ("u-med-1",)): 1,
+            (Metric.SIGNED, ("u-med-1", "unknown", "unknown")): 1,
+        }
+    )
+    assert state is not None and len(state.pending) == 2
 
 
 def test_a_repeated_event_id_is_a_duplicate_and_counts_nothing() -> None:
@@ -146,8 +193,9 @@ def test_a_repeated_event_id_is_a_duplicate_and_counts_nothing() -> None:
 def test_only_the_last_event_ids_are_kept() -> None:
     state = None
     for i in range(5):
-        state = on_lifecycle(state, lc("DEPARTED", T0 + i, event_id=f"e{i}"),
-                             arrival_target_ms=TARGET_MS, ids_kept=3).state  # fmt: skip
+        state = on_lifecycle(
+            state, lc("DEPARTED", T0 + i, event_id=f"e{i}"), arrival_target_ms=TARGET_MS, ids_kept=3
+        ).state
     assert state is not None and state.event_ids == ("e2", "e3", "e4")
     assert state.touched_ms == T0 + 4
 
@@ -158,43 +206,78 @@ def test_decisions_count_calls_per_town_once() -> None:
         Count(Metric.CALLS, ("110", "331099001", "POLICE"), 0),
         Count(Metric.CALLS, ("110", "331099001", "NON_POLICE")),
     ]
-    assert on_decision(d, seen_before=True) == [Count(Metric.DUPLICATES, ("decisions", "decision_id"))]
+    assert on_decision(d, seen_before=True) == [
+        Count(Metric.DUPLICATES, ("decisions", "decision_id"))
+    ]
 
 
 def test_records_are_read_from_avro_dicts() -> None:
     at = datetime.fromtimestamp(T0 / 1000, UTC)
-    order = OrderFacts.from_record({
-        "order_id": "o1", "unit_id": "u", "class_code": "NP03", "source": "S12345",
-        "created_at": at, "repeat_count": 2, "flow_back": True,
-    })  # fmt: skip
+    order = OrderFacts.from_record(
+        {
+            "order_id": "o1",
+            "unit_id": "u",
+            "class_code": "NP03",
+            "source": "S12345",
+            "created_at": at,
+            "repeat_count": 2,
+            "flow_back": True,
+        }
+    )
     assert order == OrderFacts("o1", "u", "NP03", "12345", T0, 2, True)
-    event = LifecycleFacts.from_record({
-        "event_id": "e", "order_id": "o1", "kind": "CLOSED", "at": at, "unit_id": "u",
-        "satisfaction": None, "resolved_on_site": True,
-    })  # fmt: skip
+    event = LifecycleFacts.from_record(
+        {
+            "event_id": "e",
+            "order_id": "o1",
+            "kind": "CLOSED",
+            "at": at,
+            "unit_id": "u",
+            "satisfaction": None,
+            "resolved_on_site": True,
+        }
+    )
     assert event.at_ms == T0 and event.resolved_on_site is True
-    decision = DecisionFacts.from_record({
-        "decision_id": "d", "list": "POLICE", "route": {"town_code": "331099002"},
-        "event": {"source": "S110", "received_at": at},
-    })  # fmt: skip
+    decision = DecisionFacts.from_record(
+        {
+            "decision_id": "d",
+            "list": "POLICE",
+            "route": {"town_code": "331099002"},
+            "event": {"source": "S110", "received_at": at},
+        }
+    )
     assert decision == DecisionFacts("d", "110", "331099002", "POLICE", T0)
 
 
 def test_every_count_has_as_many_label_values_as_its_metric_has_names() -> None:
-    _, effects = run([ORDER, lc("RETURNED", T0 + 1), lc("FOLLOWED_UP", T0 + 2, satisfaction="SATISFIED")])
+    _, effects = run(
+        [ORDER, lc("RETURNED", T0 + 1), lc("FOLLOWED_UP", T0 + 2, satisfaction="SATISFIED")]
+    )
     for e in effects:
         if isinstance(e, Count):
             assert len(e.labels) == len(LABELS[e.metric]), e
 
 
 # --- properties ---------------------------------------------------------------------------
-KINDS = ["SIGNED", "DEPARTED", "PHONED", "ARRIVED", "FEEDBACK", "CLOSED", "FOLLOWED_UP",
-         "RETURNED", "COMPLAINED", "ACCEPTED"]  # fmt: skip
+KINDS = [
+    "SIGNED",
+    "DEPARTED",
+    "PHONED",
+    "ARRIVED",
+    "FEEDBACK",
+    "CLOSED",
+    "FOLLOWED_UP",
+    "RETURNED",
+    "COMPLAINED",
+    "ACCEPTED",
+]
 events = st.lists(
     st.builds(
-        lambda i, kind, dt, sat, onsite: lc(kind, T0 + dt, f"e{i}", satisfaction=sat,
-                                            resolved_on_site=onsite),  # fmt: skip
-        st.integers(0, 30), st.sampled_from(KINDS), st.integers(-60_000, 30 * 86_400_000),
+        lambda i, kind, dt, sat, onsite: lc(
+            kind, T0 + dt, f"e{i}", satisfaction=sat, resolved_on_site=onsite
+        ),
+        st.integers(0, 30),
+        st.sampled_from(KINDS),
+        st.integers(-60_000, 30 * 86_400_000),
         st.sampled_from([None, "SATISFIED", "BASICALLY_SATISFIED", "DISSATISFIED", "UNREACHABLE"]),
         st.sampled_from([None, True, False]),
     ),
@@ -204,7 +287,9 @@ events = st.lists(
 
 @settings(max_examples=200, deadline=None)
 @given(events, st.data())
-def test_duplicates_and_redeliveries_never_change_the_totals(evs: list[LifecycleFacts], data: st.DataObject) -> None:
+def test_duplicates_and_redeliveries_never_change_the_totals(
+    evs: list[LifecycleFacts], data: st.DataObject
+) -> None:
     # Events with one id are one event (the reporter's id is unique); keep the first of each.
     unique = list({e.event_id: e for e in reversed(evs)}.values())[::-1]
     redelivered = data.draw(st.lists(st.sampled_from(unique), max_size=10)) if unique else []
@@ -215,10 +300,13 @@ def test_duplicates_and_redeliveries_never_change_the_totals(evs: list[Lifecycle
 
 @settings(max_examples=200, deadline=None)
 @given(events, st.randoms())
-def test_no_step_counts_twice_for_an_order_in_any_order(evs: list[LifecycleFacts], rnd: object) -> None:
+def test_no_step_counts_twice_for_an_order_in_any_order(
+    evs: list[LifecycleFacts], rnd: object
+) -> None:
     shuffled = list(evs)
     rnd.shuffle(shuffled)  # type: ignore[attr-defined]
-    state, effects = run([ORDER, *shuffled])
+    cut = rnd.randint(0, len(shuffled))  # type: ignore[attr-defined]
+    state, effects = run([*shuffled[:cut], ORDER, *shuffled[cut:]])
     per_metric = Tally()
     for (metric, labels), n in totals(effects).items():
         key = metric if metric is not Metric.FOLLOWUPS else (metric, labels[3] == "UNREACHABLE")
@@ -242,7 +330,9 @@ def test_per_group_and_overall_rules_are_the_same_ratio_of_sums() -> None:
         "sum by (unit) (increase(fenliu_rates_signed_total[1h]))\n/\n"
         "(sum by (unit) (increase(fenliu_rates_orders_total[1h])) > 0)"
     )
-    assert signoff.expr("1h", overall=True).replace(" by (unit)", "") == signoff.expr("1h", overall=True)
+    assert signoff.expr("1h", overall=True).replace(" by (unit)", "") == signoff.expr(
+        "1h", overall=True
+    )
     repeat = next(r for r in RATES if r.name == "repeat_call")
     assert "+ sum by (unit) (increase(fenliu_rates_repeat_calls_total[1d]))" in repeat.expr("1d")
     records = [rule["record"] for g in recording_rule_groups() for rule in g["rules"]]

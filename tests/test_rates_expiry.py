@@ -61,7 +61,9 @@ def test_pop_due_respects_its_limit() -> None:
 
 ops = st.lists(
     st.one_of(
-        st.tuples(st.just("touch"), st.integers(0, 2), st.sampled_from("abcdef"), st.integers(0, 5000)),
+        st.tuples(
+            st.just("touch"), st.integers(0, 2), st.sampled_from("abcdef"), st.integers(0, 5000)
+        ),
         st.tuples(st.just("advance"), st.integers(0, 2), st.just(""), st.integers(0, 8000)),
     ),
     max_size=60,
@@ -70,7 +72,9 @@ ops = st.lists(
 
 @settings(max_examples=300, deadline=None)
 @given(ops)
-def test_exactly_the_keys_whose_latest_touch_is_ttl_old_are_due(script: list[tuple[str, int, str, int]]) -> None:
+def test_exactly_the_keys_whose_latest_touch_is_ttl_old_are_due(
+    script: list[tuple[str, int, str, int]],
+) -> None:
     index = ExpiryIndex(ttl_ms=TTL, max_skew_ms=10**9)
     latest: dict[tuple[int, str], int] = {}
     clock: dict[int, int] = {}
@@ -83,14 +87,22 @@ def test_exactly_the_keys_whose_latest_touch_is_ttl_old_are_due(script: list[tup
             clock[p] = max(clock.get(p, NOW + t), NOW + t)
     for p in (0, 1, 2):
         due = set(index.pop_due(p, 1000))
-        expected = {k for (q, k), t in latest.items() if q == p and p in clock and t + TTL <= clock[p]}
+        expected = {
+            k for (q, k), t in latest.items() if q == p and p in clock and t + TTL <= clock[p]
+        }
         assert due == expected
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 2), st.sampled_from("abcdef"), st.integers(0, 5000)), max_size=30),
-       st.integers(0, 8000))
-def test_a_rebuild_from_the_table_gives_the_same_due_keys(touches: list[tuple[int, str, int]], until: int) -> None:
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2), st.sampled_from("abcdef"), st.integers(0, 5000)), max_size=30
+    ),
+    st.integers(0, 8000),
+)
+def test_a_rebuild_from_the_table_gives_the_same_due_keys(
+    touches: list[tuple[int, str, int]], until: int
+) -> None:
     live, rebuilt = ExpiryIndex(ttl_ms=TTL), ExpiryIndex(ttl_ms=TTL)
     table: dict[tuple[int, str], int] = {}
     for p, key, t in touches:
