@@ -279,9 +279,9 @@ class Tally:
     units: Counter[tuple[str, str]] = field(default_factory=Counter)  # (side, unit_id)
     aspects: Counter[str] = field(default_factory=Counter)
     transitions: Counter[tuple[str, str]] = field(default_factory=Counter)  # class before -> after
-    rules: Counter[tuple[str, str]] = field(
-        default_factory=Counter
-    )  # rule before -> after, changed only
+    rules: Counter[tuple[str, str]] = field(default_factory=Counter)  # changed only
+    # the two directions, grouped: (section, class before, rule before, class after, rule after)
+    flips: Counter[tuple[str, str, str, str, str]] = field(default_factory=Counter)
     versions: Counter[tuple[str, str, str, str, str, str]] = field(default_factory=Counter)
     names: dict[str, str] = field(default_factory=dict)  # class code / unit id -> name
     rows: dict[str, list[Comparison]] = field(default_factory=lambda: {s: [] for s in SECTIONS})
@@ -315,6 +315,9 @@ class Tally:
                 self.rules[(b.rule_id, a.rule_id)] += 1
                 self.aspects.update(c.aspects)
         section = section_of(c)
+        if section in ("police_to_diverted", "diverted_to_police") and c.before and c.after:
+            b, a = c.before, c.after
+            self.flips[(section, b.class_code, b.rule_id, a.class_code, a.rule_id)] += 1
         if section is not None:
             if len(self.rows[section]) < self.max_rows:
                 self.rows[section].append(c)
@@ -371,6 +374,24 @@ class Tally:
                 {"before": b, "after": a, "count": n}
                 for (b, a), n in sorted(self.rules.items(), key=lambda kv: (-kv[1], kv[0]))
             ],
+            "flips": {
+                section: [
+                    {
+                        "before": bc,
+                        "before_name": self.names.get(bc, bc),
+                        "before_rule": br,
+                        "after": ac,
+                        "after_name": self.names.get(ac, ac),
+                        "after_rule": ar,
+                        "count": n,
+                    }
+                    for (sec, bc, br, ac, ar), n in sorted(
+                        self.flips.items(), key=lambda kv: (-kv[1], kv[0])
+                    )
+                    if sec == section
+                ]
+                for section in ("police_to_diverted", "diverted_to_police")
+            },
             "versions": [
                 dict(zip(version_keys, k), count=n) for k, n in sorted(self.versions.items())
             ],

@@ -75,6 +75,7 @@ def write_html(report: dict[str, Any], path: Path, *, max_rows: int = 500) -> Pa
         loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html", "j2"])
     )
     env.filters["local"] = lambda ms: local_iso(ms, report["timezone"])
+    env.filters["short"] = lambda ms: local_iso(ms, report["timezone"])[5:19].replace("T", " ")
     page = env.get_template("replay_report.html.j2").render(
         r=report,
         max_rows=max_rows,
@@ -216,24 +217,22 @@ def print_summary(report: dict[str, Any], console: Any) -> None:
         ("police_to_diverted", "police matters the replay would divert", "red"),
         ("diverted_to_police", "diverted matters that would become police", "yellow"),
     ):
-        rows = report["sections"][section]
-        if not rows:
+        groups = report["flips"][section]
+        if not groups:
             continue
-        t = Table(title=title, title_style=f"bold {style}")
-        for col in ("source", "id", "before", "after", "rule before → after", "text"):
-            t.add_column(col)
-        for c in rows[:20]:
-            b, a = c["before"], c["after"]
+        t = Table(title=f"{title}: {report[section]:,}", title_style=f"bold {style}")
+        for col in ("recorded class", "rule", "replayed class", "rule now", "calls"):
+            t.add_column(col, justify="right" if col == "calls" else "left")
+        for g in groups[:15]:
             t.add_row(
-                c["source"],
-                c["source_id"],
-                f"{b['class_code']} {b['class_name']}",
-                f"{a['class_code']} {a['class_name']} → {a['unit_name']}",
-                f"{b['rule_id']} → {a['rule_id']}",
-                c["text"][:30],
+                f"{g['before']} {g['before_name']}",
+                g["before_rule"],
+                f"{g['after']} {g['after_name']}",
+                g["after_rule"],
+                f"{g['count']:,}",
             )
-        if len(rows) > 20:
-            t.caption = f"{len(rows) - 20:,} more in the report"
+        first = report["sections"][section][:5]
+        t.caption = "e.g. " + ", ".join(f"{c['source']}/{c['source_id']}" for c in first)
         console.print(t)
     if report["transitions"]:
         t = Table(title="class changes (recorded → replayed)")

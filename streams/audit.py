@@ -246,7 +246,11 @@ class CaseAudit:
         result = Trail(seed)
         consumer = Consumer(
             s.confluent_config(
-                **{"group.id": f"fenliu-audit-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False}
+                **{
+                    "group.id": f"fenliu-audit-{uuid.uuid4().hex[:8]}",
+                    "enable.auto.commit": False,
+                    "auto.offset.reset": "earliest",  # offsets retention deleted: the log start
+                }
             )
         )
         try:

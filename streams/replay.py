@@ -192,6 +192,9 @@ class Replay:
                 **{
                     "group.id": f"fenliu-replay-{uuid.uuid4().hex[:8]}",  # assign() only: never commits
                     "enable.auto.commit": False,
+                    # a start offset that retention already deleted: begin at the log start,
+                    # never jump to the end (which would skip the range without a word)
+                    "auto.offset.reset": "earliest",
                     "enable.partition.eof": False,
                     "fetch.max.bytes": 52_428_800,
                     "queued.max.messages.kbytes": 262_144,

@@ -148,6 +148,12 @@ def test_tally_counts_both_sides_and_puts_the_dangerous_direction_first():
     assert list(out["sections"]) == list(SECTIONS) and SECTIONS[0] == "police_to_diverted"
     assert [c["source_id"] for c in out["sections"]["police_to_diverted"]] == ["C3"]
     assert [c["source_id"] for c in out["sections"]["diverted_to_police"]] == ["C4"]
+    (flip,) = out["flips"]["police_to_diverted"]
+    assert (flip["before"], flip["before_rule"], flip["count"]) == (
+        police.classification.class_code,
+        police.classification.rule_id,
+        1,
+    )
     assert len(out["sections"]["rejected"]) == 1 and out["omitted"]["rejected"] == 1
     lists = {r["list"]: (r["before"], r["after"]) for r in out["by_list"]}
     assert lists == {"POLICE": (1, 1), "NON_POLICE": (2, 2)}

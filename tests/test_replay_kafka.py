@@ -249,6 +249,11 @@ def test_a_changed_taxonomy_shows_exactly_the_changed_decisions_police_first(rec
 
     report = build_report(result, "Asia/Shanghai")
     assert list(report["sections"])[:2] == ["police_to_diverted", "diverted_to_police"]
+    (group,) = report["flips"]["police_to_diverted"]
+    assert (group["before_rule"], group["count"]) == ("safety:fire", 1) and not group[
+        "after"
+    ].startswith("P")
+    assert sum(g["count"] for g in report["flips"]["diverted_to_police"]) == 2
     page = write_html(report, tmp_path / "report.html").read_text(encoding="utf-8")
     assert page.index("R4") < page.index("R2") and page.index("R4") < page.index("Q2")
     assert "<svg" in page and "<script" not in page
