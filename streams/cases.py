@@ -110,9 +110,12 @@ class CasesFeature:
         self.cases = ExpiringTable(app.Table(
             "cases", default=None, partitions=partitions, schema=JSON,
             help="open and recently closed cases per case key (CaseBucket as a dict)"), "cases")
+        # JSON keys and values: Faust recovers a table with its JSON serializers whatever
+        # schema wrote the changelog, and a record it cannot decode stalls recovery.
         self.callers = ExpiringTable(app.Table(
             "callers", default=None, partitions=partitions, schema=JSON,
             help="history per caller key (CallerHistory as a dict)"), "callers")
+        self.needs_recount = True
         self.decisions = app.topic(self.decisions_name, **RAW)
         self.lifecycle = app.topic(ctx.topic(LIFECYCLE), **RAW)
         self.steps = app.topic(self.steps_name, internal=True, partitions=partitions, **RAW)
@@ -124,6 +127,8 @@ class CasesFeature:
 
     # --- fenliu-cases -------------------------------------------------------------------
     async def on_case_input(self, message: Any) -> None:
+        if self.needs_recount:
+            self.recount()
         stage = "cases"
         try:
             if message.topic == self.decisions_name:
@@ -273,10 +278,11 @@ class CasesFeature:
         return caller_history.CallerHistory.from_dict(stored).to_dict()
 
     def recount(self) -> None:
-        """Gauges from the tables (after recovery); later kept up to date by deltas."""
+        """Gauges from the tables after an assignment (tables recovered); deltas after."""
         TRACKED.set(sum(len(v["cases"]) for _, v in self.cases.table.items() if v))
         REPEAT_CALLERS.set(sum(1 for _, v in self.callers.table.items()
                                if v and v["calls"] >= self.repeat_threshold))
+        self.needs_recount = False
 
 
 def install(app: faust.App, ctx: StreamsContext) -> CasesFeature:
@@ -306,12 +312,15 @@ def install(app: faust.App, ctx: StreamsContext) -> CasesFeature:
     async def assignment_changed(*_args: Any, **_kwargs: Any) -> None:
         feature.cases.stale()
         feature.callers.stale()
+        feature.needs_recount = True
 
     app.on_partitions_assigned.connect(assignment_changed)
     app.on_partitions_revoked.connect(assignment_changed)
 
+    # Routed by the by-caller topic's own key hashing (the table's changelog keys are JSON,
+    # which would hash to another partition than the one that owns the caller).
     @app.page("/cases/callers/{caller_key}/")
-    @app.table_route(table=feature.callers.table, match_info="caller_key")
+    @app.topic_route(topic=feature.by_caller, match_info="caller_key")
     async def caller_view(web: Any, request: Any, caller_key: str) -> Any:
         found = feature.caller(caller_key)
         if found is None:

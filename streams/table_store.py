@@ -48,21 +48,21 @@ class ExpiringTable:
     def clock(self, partition: int) -> int | None:
         return self.index.clock(partition)
 
-    def get(self, key: str) -> dict[str, Any] | None:
+    def get(self, key: Any) -> dict[str, Any] | None:
         self._rebuild_if_needed()
         return self.table.get(key)
 
-    def put(self, partition: int, key: str, value: dict[str, Any], due_ms: int) -> None:
+    def put(self, partition: int, key: Any, value: dict[str, Any], due_ms: int) -> None:
         """Write ``value``; it may go once the partition's event time passes ``due_ms``."""
         self.table[key] = {**value, PARTITION: partition, DUE: due_ms}
         self.index.touch(partition, key, due_ms)
 
-    def delete(self, partition: int, key: str) -> None:
+    def delete(self, partition: int, key: Any) -> None:
         if key in self.table:
             del self.table[key]
         self.index.forget(partition, key)
 
-    def due(self, partition: int, limit: int = 100) -> list[str]:
+    def due(self, partition: int, limit: int = 100) -> list[Any]:
         """Keys of ``partition`` whose due time the partition's event time has passed."""
         self._rebuild_if_needed()
         return self.index.pop_due(partition, limit)

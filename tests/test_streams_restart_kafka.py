@@ -89,6 +89,8 @@ def test_a_killed_worker_restarts_from_its_changelogs_without_new_orders(setting
         status, body = worker.health()
         assert status == 200 and body["recovering"] is False
         assert metric_value(worker.metrics(), "fenliu_streams_recovery_seconds") > 0
+        # Gauges are recounted from the recovered tables, not restarted from zero.
+        assert metric_value(worker.metrics(), "fenliu_cases_tracked") == 2
         # The history agent may still be reading; re-deliveries must not count twice.
         history = wait_for(lambda: (h := worker.caller(a1.event.caller_key)) and h[1].get("calls", 0) >= 3 and h)
         assert history and history[1]["calls"] == 3
