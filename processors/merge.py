@@ -221,6 +221,7 @@ class StepOutcome(StrEnum):
     counted and otherwise ignored."""
 
     APPLIED = "APPLIED"
+    APPLIED_LATE = "APPLIED_LATE"  # applied, but its time is before the case's last call
     UNKNOWN_CASE = "UNKNOWN_CASE"  # no such case (never seen, or expired)
     UNKNOWN_ORDER = "UNKNOWN_ORDER"  # the case has no such order
     STALE_ORDER = "STALE_ORDER"  # an order the case has moved past (it was reopened)
@@ -260,8 +261,9 @@ def apply_step(bucket: CaseBucket, step: Step, keep_events: int = 10
                        escalation_level=case.escalation_level + 1)
     else:
         raise ValueError(f"not a case step: {step.kind}")
+    late = step.at_ms < case.last_call_ms
     case = replace(case, events=(case.events + (step.event_id,))[-keep_events:])
-    return bucket.with_case(case), case, StepOutcome.APPLIED
+    return bucket.with_case(case), case, StepOutcome.APPLIED_LATE if late else StepOutcome.APPLIED
 
 
 def drop_at(case: Case, rules: MergeRules) -> int:

@@ -191,7 +191,7 @@ class CasesFeature:
         bucket = CaseBucket.from_dict(stored) if stored else CaseBucket(key)
         after, case, outcome = apply_step(bucket, step)
         STEPS.labels(step.kind.value, outcome.value).inc()
-        if outcome is not StepOutcome.APPLIED or case is None:
+        if outcome not in (StepOutcome.APPLIED, StepOutcome.APPLIED_LATE) or case is None:
             return
         await self.updates.send(key=key.encode(), value=self.ctx.codec.encode(
             "CaseUpdate", step_update_record(key, case, step)))

@@ -190,6 +190,12 @@ def test_steps_for_unknown_cases_orders_and_repeats_are_named_not_applied():
     assert close(bucket, case_id, T0 + HOUR, "ev-2")[2] is StepOutcome.DUPLICATE
 
 
+def test_a_close_older_than_the_last_call_still_closes_and_is_named_late():
+    bucket, (first, _) = run(call("dc_1", T0), call("dc_2", T0 + 2 * HOUR))
+    bucket, case, outcome = close(bucket, first.case.case_id, T0 + HOUR)
+    assert outcome is StepOutcome.APPLIED_LATE and case is not None and case.closed_at_ms == T0 + HOUR
+
+
 def test_closing_the_order_a_reopened_case_moved_past_is_stale():
     bucket, (first,) = run(call("dc_1", T0))
     bucket, _, _ = close(bucket, first.case.case_id, T0 + HOUR, "ev-1")
