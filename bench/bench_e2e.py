@@ -1,0 +1,263 @@
+"""End-to-end latency: a 110 call produced → its dispatch order received by the grid platform.
+
+    .venv/bin/python -m bench.bench_e2e [--rates 100,1000] [--seconds 20] [--search/--no-search]
+
+Needs the local stack (``./dev up``). Starts router, streams, grid-sink and grid-sim as
+processes on their own topics (grid-sim plays no lives: the latency of getting the order
+there is measured, not the unit's work), sends generated 110 calls at steady rates, each
+stamped with its send time, and reads every order's arrival time from grid-sim's API
+(``received`` − the call's ``received_at``). Per stage: the router's decision and the
+worker's order are read from their topics' record timestamps.
+
+Baseline, measured in the same run at the same rates: the same calls through three
+passthrough processes (consume, produce, commit after delivery: the pipeline's three
+Kafka hops with the work taken out), latency = arrival at the last consumer − send time.
+
+A rate is *sustained* when the backlog does not grow: the p99 of the window's last
+third is within 2× (+0.5 s) of its first third's, and the last order arrives within 10 s
+of the last call. ``--search`` climbs a ladder of rates to find the highest sustained one.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from confluent_kafka import OFFSET_END, Consumer, TopicPartition
+from rich.console import Console
+from rich.table import Table
+
+from bench.harness import bench_settings, calls_110, committed, pipeline, produce_steady, wait_metrics
+from fenliu.schemas.serde import SingleObjectCodec
+from fenliu.settings import Settings
+from fenliu.topics import catalogue as topics
+from fenliu.topics.admin import apply_topics, delete_topics
+
+SERVICES = ["grid-sim", "grid-sink", "streams", "router"]
+LADDER = (200, 400, 600, 800, 1200, 1600, 2400, 3200)
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(q * len(s)))]
+
+
+@dataclass
+class Row:
+    case: str
+    rate: float
+    sent: int
+    measured: int
+    p50: float
+    p99: float
+    p999: float
+    worst: float
+    first_p99: float
+    last_p99: float
+    drain_s: float
+    stages: str = ""
+
+    @property
+    def sustained(self) -> bool:
+        return self.measured > 0 and self.last_p99 <= 2 * self.first_p99 + 0.5 and self.drain_s <= 10
+
+    @classmethod
+    def of(cls, case: str, rate: float, sent: int, window: tuple[float, float],
+           samples: list[tuple[float, float]], drain_s: float, stages: str = "") -> "Row":
+        """``samples``: (send time s, latency s)."""
+        lat = [lat for _, lat in samples]
+        start, end = window
+        third = (end - start) / 3
+        first = [lat for t, lat in samples if t < start + third]
+        last = [lat for t, lat in samples if t >= end - third]
+        return cls(case, rate, sent, len(samples), pct(lat, 0.5), pct(lat, 0.99), pct(lat, 0.999),
+                   max(lat, default=float("nan")), pct(first, 0.99), pct(last, 0.99), drain_s, stages)
+
+
+class StageTail:
+    """Record timestamps of decisions and orders made during a window, by decision id."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.codec = SingleObjectCodec()
+        self.decided: dict[str, tuple[int, int]] = {}  # decision id -> (call ms, decision record ms)
+        self.ordered: dict[str, int] = {}  # decision id -> order record ms
+        self._stop = threading.Event()
+        self._consumer = Consumer(settings.confluent_config(**{"group.id": "bench-stage-tail"}))
+        meta = self._consumer.list_topics(timeout=10)
+        names = [settings.topic(topics.DECISIONS), settings.topic(topics.ORDERS)]
+        self._consumer.assign([TopicPartition(t, p, OFFSET_END) for t in names for p in meta.topics[t].partitions])
+        self._decisions = names[0]
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for m in self._consumer.consume(1000, timeout=0.2):
+                if m.error() is not None:
+                    continue
+                r = self.codec.decode(m.value())
+                if m.topic() == self._decisions:
+                    at = r["event"]["received_at"]
+                    call_ms = int(at.timestamp() * 1000) if isinstance(at, datetime) else int(at)
+                    self.decided[r["decision_id"]] = (call_ms, m.timestamp()[1])
+                else:
+                    self.ordered.setdefault(r["decision_id"], m.timestamp()[1])
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._consumer.close()
+
+    def summary(self) -> str:
+        router = [(d - c) / 1000 for c, d in self.decided.values()]
+        streams = [(self.ordered[k] - d) / 1000 for k, (_, d) in self.decided.items() if k in self.ordered]
+        return (f"router p50 {pct(router, .5) * 1000:.0f} ms p99 {pct(router, .99) * 1000:.0f} ms; "
+                f"streams p50 {pct(streams, .5) * 1000:.0f} ms p99 {pct(streams, .99) * 1000:.0f} ms")
+
+
+def _iso_s(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def grid_orders(settings: Settings, port: int) -> list[dict]:
+    """Every order grid-sim holds, as Open311 service requests (its bearer token)."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/orders", headers={
+        "Authorization": f"Bearer {settings.grid_platform_token.get_secret_value()}"})
+    with urllib.request.urlopen(request, timeout=30) as resp:
+        return json.loads(resp.read())
+
+
+def drain(settings: Settings, groups: dict[str, list[str]], timeout_s: float = 120) -> float:
+    """Seconds until every group has committed everything on its input topics."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout_s:
+        if all(committed(settings, g, t)[0] >= committed(settings, g, t)[1] for g, t in groups.items()):
+            break
+        time.sleep(0.5)
+    return time.monotonic() - began
+
+
+def measure_pipeline(settings: Settings, rates: list[float], seconds: float, search: bool,
+                     log_dir: Path) -> list[Row]:
+    rows: list[Row] = []
+    env = {"FENLIU_GRID_SIM_WEBHOOK_URL": ""}  # store orders, play no lives
+    with pipeline(settings, SERVICES, log_dir, extra_env=env) as (supervisor, offset):
+        wait_metrics(supervisor)
+        grid_port = settings.grid_sim_port + offset
+        produce_steady(settings, calls_110(settings, 60, seed=1), 20)  # warm-up: every member joined
+        deadline = time.monotonic() + 180
+        while not grid_orders(settings, grid_port) and time.monotonic() < deadline:
+            time.sleep(1)
+        groups = {f"{settings.topic_prefix}{settings.router_group}": [settings.topic(topics.RAW_110)],
+                  f"{settings.topic_prefix}{settings.grid_sink_group}": [settings.topic(topics.ORDERS)]}
+        plan = sorted(set(rates) | (set(LADDER) if search else set()))
+        failed_at: float | None = None
+        for rate in plan:
+            if failed_at is not None and rate not in rates:
+                continue  # past the highest sustained rate: only the rates asked for
+            tail = StageTail(settings)
+            events = calls_110(settings, int(rate * seconds), seed=int(rate))
+            window = produce_steady(settings, events, rate)
+            drained = drain(settings, groups)
+            time.sleep(1)
+            tail.close()
+            orders = [o for o in grid_orders(settings, grid_port)
+                      if window[0] - 0.01 <= _iso_s(o["requested_datetime"]) <= window[1] + 0.01]
+            samples = [(_iso_s(o["requested_datetime"]), _iso_s(o["updated_datetime"]) - _iso_s(o["requested_datetime"]))
+                       for o in orders]
+            row = Row.of("pipeline → grid-sim", rate, len(events), window, samples, drained, tail.summary())
+            rows.append(row)
+            Console().print(f"  {rate:>6.0f}/s: {row.measured} orders, p50 {row.p50:.3f} s, p99 {row.p99:.3f} s, "
+                            f"drain {row.drain_s:.1f} s, sustained {row.sustained}; {row.stages}")
+            if not row.sustained and failed_at is None:
+                failed_at = rate
+    return rows
+
+
+def measure_baseline(rates: list[float], seconds: float, log_dir: Path) -> list[Row]:
+    settings = bench_settings("pt")
+    apply_topics(settings)
+    hops = [settings.topic(topics.RAW_110), settings.topic(topics.DECISIONS), settings.topic(topics.ORDERS),
+            settings.topic(topics.LIFECYCLE)]
+    procs = []
+    rows = []
+    try:
+        for i, (a, b) in enumerate(zip(hops, hops[1:])):
+            log = (log_dir / f"passthrough-{i}.log").open("ab")
+            procs.append(subprocess.Popen([sys.executable, "-m", "bench.harness", "passthrough", a, b,
+                                           f"{settings.topic_prefix}pt{i}"], stdout=log, stderr=subprocess.STDOUT))
+        consumer = Consumer(settings.confluent_config(**{"group.id": f"{settings.topic_prefix}end",
+                                                         "auto.offset.reset": "latest"}))
+        consumer.subscribe([hops[-1]])
+        produce_steady(settings, calls_110(settings, 40, seed=1), 20)  # warm-up, joins
+        _consume_for(consumer, 10, until_idle=True)
+        for rate in rates:
+            events = calls_110(settings, int(rate * seconds), seed=int(rate))
+            got: list[tuple[float, float]] = []
+            reader = threading.Thread(target=lambda: got.extend(_consume_for(consumer, seconds + 60, len(events))))
+            reader.start()
+            window = produce_steady(settings, events, rate)
+            reader.join()
+            last = max((t + lat for t, lat in got), default=window[1])
+            rows.append(Row.of("passthrough ×3 hops", rate, len(events), window, got, max(0.0, last - window[1])))
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(30)
+        delete_topics(settings)
+    return rows
+
+
+def _consume_for(consumer: Consumer, seconds: float, expected: int | None = None,
+                 until_idle: bool = False) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    deadline = time.monotonic() + seconds
+    idle = 0
+    while time.monotonic() < deadline and (expected is None or len(out) < expected):
+        msgs = [m for m in consumer.consume(1000, timeout=0.2) if m.error() is None]
+        now = time.time()
+        out += [(m.timestamp()[1] / 1000, now - m.timestamp()[1] / 1000) for m in msgs]
+        idle = 0 if msgs else idle + 1
+        if until_idle and out and idle > 10:
+            break
+    return out
+
+
+def main(rates: str = typer.Option("100,1000", help="steady rates to measure, calls per second"),
+         seconds: float = typer.Option(20, help="length of each rate's window"),
+         search: bool = typer.Option(True, help="also climb a ladder of rates for the highest sustained one")) -> None:
+    wanted = [float(r) for r in rates.split(",")]
+    log_dir = Path(tempfile.mkdtemp(prefix="fenliu-bench-e2e-"))
+    Console().print(f"logs in {log_dir}")
+    rows = measure_pipeline(bench_settings("e2e"), wanted, seconds, search, log_dir)
+    rows += measure_baseline(sorted({r.rate for r in rows}), seconds, log_dir)
+    table = Table(title=f"End-to-end latency, 110 call → dispatch order ({seconds:g} s per rate)")
+    for col in ("case", "rate/s", "sent", "measured", "p50 s", "p99 s", "p99.9 s", "max s",
+                "p99 first⅓", "p99 last⅓", "drain s", "sustained"):
+        table.add_column(col, justify="left" if col == "case" else "right")
+    for r in sorted(rows, key=lambda r: (r.rate, r.case)):
+        table.add_row(r.case, f"{r.rate:,.0f}", f"{r.sent:,}", f"{r.measured:,}", f"{r.p50:.3f}", f"{r.p99:.3f}",
+                      f"{r.p999:.3f}", f"{r.worst:.3f}", f"{r.first_p99:.3f}", f"{r.last_p99:.3f}",
+                      f"{r.drain_s:.1f}", "yes" if r.sustained else "no")
+    Console(width=160).print(table)
+    best = max((r.rate for r in rows if r.case.startswith("pipeline") and r.sustained), default=None)
+    Console().print(f"highest sustained pipeline rate: {best if best is not None else 'none'}/s")
+    for r in rows:
+        if r.stages:
+            Console().print(f"  stages at {r.rate:,.0f}/s: {r.stages}")
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,189 @@
+"""Shared pieces of the end-to-end and scale benchmarks: the pipeline as real processes.
+
+Each benchmark run gets its own topic prefix, consumer groups, Redis keys and ports, so
+it can run beside the demo and the tests; everything it starts it stops, and its topics
+are deleted at the end. The passthrough baseline is a process too
+(``python -m bench.harness passthrough IN OUT GROUP``), so it pays what a service pays.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+from fenliu.demo.run import METRICS_PORTS, Demo, DemoOptions
+from fenliu.demo.scrape import scrape
+from fenliu.demo.supervisor import Supervisor
+from fenliu.processors.model import Source
+from fenliu.processors.traffic import GeneratedEvent, TrafficGenerator
+from fenliu.refdata.routing import load_routing
+from fenliu.settings import Settings
+from fenliu.sinks.team_directory import TeamDirectory, seed_demo_teams
+from fenliu.streams.generator import SCHEMA, KafkaSink, load_traffic_model, restamped
+from fenliu.topics.admin import apply_topics, delete_topics
+
+
+def bench_settings(label: str) -> Settings:
+    return Settings().model_copy(update={"topic_prefix": f"bench-{label}-{uuid.uuid4().hex[:8]}-"})
+
+
+def free_offset(start: int = 500) -> int:
+    """A port offset at which every port of the convention (and the HTTP ports) is free."""
+    for offset in range(start, 5000, 41):
+        ports = [p + offset for p in (*METRICS_PORTS.values(), 8090, 8091, 6066)]
+        if all(_free(p) for p in ports):
+            return offset
+    raise RuntimeError("no free port range")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def calls_110(settings: Settings, n: int, seed: int = 7) -> list[GeneratedEvent]:
+    """``n`` generated 110 calls (every kind: new, repeats, neighbours), flat rhythm."""
+    model = load_traffic_model(settings)
+    gen = TrafficGenerator(model, seed=seed, start_ms=time.time_ns() // 1_000_000, calls_per_day=86_400, flat=True)
+    return list(itertools.islice((e for e in gen if e.source is Source.CALL_110), n))
+
+
+def produce_steady(settings: Settings, events: Iterable[GeneratedEvent], rate: float,
+                   sink: KafkaSink | None = None, topic: str | None = None) -> tuple[float, float]:
+    """Send ``events`` at ``rate``/s, each stamped with its send time; returns (start, end) wall s.
+
+    ``topic`` sends the encoded record to that physical topic instead of its raw topic."""
+    from fenliu.schemas.serde import SingleObjectCodec
+
+    codec = SingleObjectCodec()
+    sink = sink or KafkaSink(settings, codec)
+    started = time.time()
+    t0 = time.monotonic()
+    for i, event in enumerate(events):
+        due = t0 + i / rate
+        while (now := time.monotonic()) < due:
+            time.sleep(min(due - now, 0.002))
+        stamped = restamped(event, time.time_ns() // 1_000_000)
+        if topic is None:
+            sink.send(stamped)
+        else:
+            value = codec.encode(SCHEMA[stamped.source], stamped.record)
+            sink.producer.produce(topic, value, stamped.key.encode(), timestamp=stamped.at_ms)
+            sink.producer.poll(0)
+    ended = time.time()
+    sink.producer.flush(60)
+    return started, ended
+
+
+@contextmanager
+def pipeline(settings: Settings, services: list[str], log_dir: Path, *, extra_env: dict[str, str] | None = None,
+             replicas: dict[str, int] | None = None, keep_topics: bool = False) -> Iterator[tuple[Supervisor, int]]:
+    """Topics, teams and the services as processes; stopped (and the topics deleted) afterwards."""
+    apply_topics(settings)
+    teams = TeamDirectory.from_settings(settings)
+    try:
+        seed_demo_teams(teams, load_routing(settings).jurisdiction, per_grid=2)
+    finally:
+        teams.close()
+    offset = free_offset()
+    demo = Demo(settings, DemoOptions(rate=1, speed=1.0, seed=0, port_offset=offset, services=services,
+                                      log_dir=log_dir))
+    base_env = {"FENLIU_TOPIC_PREFIX": settings.topic_prefix, "FENLIU_REDIS_URL": settings.redis_url,
+                "FENLIU_TEAM_KEY_PREFIX": settings.team_key_prefix, "FENLIU_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+                "FENLIU_STREAMS_DATA_DIR": str(log_dir / "streams-data")}
+    app_id = (extra_env or {}).get("FENLIU_STREAMS_APP_ID", settings.streams_app_id)
+    (log_dir / "streams-data" / f"{settings.topic_prefix}{app_id}").mkdir(parents=True, exist_ok=True)
+    supervisor = Supervisor(log_dir)
+    try:
+        for name in services:
+            for n in range((replicas or {}).get(name, 1)):
+                env = {**base_env, **demo.env_for(name), **(extra_env or {})}
+                if n:  # a second replica: its own metrics and web ports, its own member id
+                    env["FENLIU_METRICS_PORT"] = str(int(env["FENLIU_METRICS_PORT"]) + 1000 * n)
+                    env["FENLIU_STREAMS_WEB_PORT"] = str(int(env.get("FENLIU_STREAMS_WEB_PORT", "6066")) + 1000 * n)
+                supervisor.start(f"{name}-{n}" if n else name, [sys.executable, "-m", "fenliu.cli", "run", name],
+                                 env, int(env["FENLIU_METRICS_PORT"]))
+        yield supervisor, offset
+    finally:
+        supervisor.stop_all()
+        if not keep_topics:
+            delete_topics(settings)
+
+
+def wait_metrics(supervisor: Supervisor, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    ports = {c.name: c.metrics_port for c in supervisor.children if c.metrics_port}
+    while time.monotonic() < deadline:
+        crashed = supervisor.crashed()
+        if crashed:
+            raise RuntimeError(f"{crashed[0].name} died:\n{crashed[0].log_tail()}")
+        if all(scrape(ports).up.values()):
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"services not answering: {ports}")
+
+
+def committed(settings: Settings, group: str, topic_names: list[str]) -> tuple[int, int]:
+    """(committed offsets, high watermarks) of ``group`` summed over the topics' partitions."""
+    c = Consumer(settings.confluent_config(**{"group.id": group}))
+    try:
+        meta = c.list_topics(timeout=10)
+        parts = [TopicPartition(t, p) for t in topic_names for p in meta.topics[t].partitions]
+        done = sum(max(tp.offset, 0) for tp in c.committed(parts, timeout=10))
+        high = sum(c.get_watermark_offsets(tp, timeout=10)[1] for tp in parts)
+        return done, high
+    finally:
+        c.close()
+
+
+def passthrough(settings: Settings, in_topic: str, out_topic: str, group: str, stop: threading.Event) -> None:
+    """Consume, produce the same bytes with the same timestamp, commit after delivery: a
+    service's loop with its work taken out (the router's batching and delivery wait)."""
+    from fenliu.streams.router import next_offsets
+
+    consumer = Consumer(settings.confluent_config(**{
+        "group.id": group, "enable.auto.commit": False, "auto.offset.reset": "earliest"}))
+    producer = Producer(settings.confluent_config(**{
+        "enable.idempotence": True, "acks": "all", "linger.ms": 5, "compression.type": "lz4"}))
+    consumer.subscribe([in_topic])
+    while not stop.is_set():
+        msgs = [m for m in consumer.consume(settings.router_batch_size, timeout=settings.router_poll_timeout_s)
+                if m.error() is None]
+        if msgs:
+            for m in msgs:
+                while True:
+                    try:
+                        producer.produce(out_topic, m.value(), m.key(), timestamp=m.timestamp()[1])
+                        break
+                    except BufferError:
+                        producer.poll(0.05)
+            if producer.flush(60):
+                raise RuntimeError("passthrough: deliveries not acknowledged")
+            consumer.commit(offsets=next_offsets(msgs), asynchronous=False)
+    consumer.close()
+
+
+if __name__ == "__main__":  # python -m bench.harness passthrough IN OUT GROUP
+    import signal
+
+    _, command, in_topic, out_topic, group = sys.argv
+    assert command == "passthrough"
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    passthrough(Settings(), in_topic, out_topic, group, stop)
+    os._exit(0)
