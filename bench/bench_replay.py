@@ -35,7 +35,6 @@ from fenliu.streams.replay_sinks import NullSink, TopicSink
 from fenliu.streams.router import Router
 from fenliu.topics.admin import apply_topics, delete_topics
 
-
 TEXTS = [
     "工地老板拖欠我们三个月工资，十几个工人没拿到钱",
     "楼上邻居家卫生间漏水，水从天花板滴下来，物业不管",

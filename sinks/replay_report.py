@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 BEFORE, AFTER = "#9aa5b1", "#2f6fb3"
 OUTCOME_COLOURS = {

@@ -26,7 +26,6 @@ from fenliu.settings import Settings
 from fenliu.streams.replay_read import Span, read_spans, time_spans
 from fenliu.topics import catalogue as topics
 
-
 CASES = getattr(topics, "CASES", "fenliu.cases")  # the case updates: absent on older stacks
 # The topics of a trail in pipeline order; the rank breaks ties between equal times.
 TRAIL_TOPICS: tuple[str, ...] = (

@@ -32,7 +32,6 @@ from fenliu.streams.replay_read import Recorded, RecordedDecisions, read_spans, 
 from fenliu.streams.replay_sinks import ReplaySink
 from fenliu.topics import catalogue as topics
 
-
 RAW = {
     Source.CALL_110: (topics.RAW_110, "Call110", "call_id"),
     Source.TICKET_12345: (topics.RAW_12345, "Ticket12345", "ticket_id"),

@@ -24,7 +24,6 @@ from fenliu.processors.route import TeamMethod, TeamPick
 from fenliu.schemas.catalog import default_catalog
 from fenliu.schemas.serde import SINGLE_OBJECT_MAGIC, Codec
 
-
 Key = tuple[Source, str]
 
 

@@ -23,7 +23,6 @@ from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
 from tests.factories import BASE_MS, call110
 
-
 pytestmark = pytest.mark.kafka
 
 CODEC = SingleObjectCodec()

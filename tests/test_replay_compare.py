@@ -26,7 +26,6 @@ from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
 from tests.factories import BASE_MS, call110, ticket12345
 
-
 CODEC = SingleObjectCodec()
 TEXTS = [
     "工地老板拖欠我们三个月工资，十几个工人没拿到钱",

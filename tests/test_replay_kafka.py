@@ -37,7 +37,6 @@ from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
 from tests.factories import call110, ticket12345
 
-
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
 
 CODEC = SingleObjectCodec()
