@@ -9,6 +9,7 @@ deterministic, so a re-run after a crash writes the same ids again).
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -146,6 +147,9 @@ class Router:
     def run(self, stop: threading.Event) -> None:
         """Consume, decide, produce, commit after delivery, until ``stop`` is set."""
         s = self.settings
+        # The reference data (automata, polygons, policies) lives as long as the process:
+        # move it out of the collector's generations so full collections stop rescanning it.
+        gc.freeze()
         consumer = Consumer(
             s.confluent_config(
                 **{
