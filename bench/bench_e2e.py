@@ -139,10 +139,10 @@ def grid_orders(settings: Settings, port: int) -> list[dict]:
 
 
 def drain(settings: Settings, groups: dict[str, list[str]], timeout_s: float = 120) -> float:
-    """Seconds until every group has committed everything on its input topics."""
+    """Seconds until every group (router, worker, sink) has committed all of its input."""
     began = time.monotonic()
     while time.monotonic() - began < timeout_s:
-        if all(committed(settings, g, t)[0] >= committed(settings, g, t)[1] for g, t in groups.items()):
+        if all(done >= high for done, high in (committed(settings, g, t) for g, t in groups.items())):
             break
         time.sleep(0.5)
     return time.monotonic() - began
@@ -160,6 +160,7 @@ def measure_pipeline(settings: Settings, rates: list[float], seconds: float, sea
         while not grid_orders(settings, grid_port) and time.monotonic() < deadline:
             time.sleep(1)
         groups = {f"{settings.topic_prefix}{settings.router_group}": [settings.topic(topics.RAW_110)],
+                  f"{settings.topic_prefix}{settings.streams_app_id}": [settings.topic(topics.DECISIONS)],
                   f"{settings.topic_prefix}{settings.grid_sink_group}": [settings.topic(topics.ORDERS)]}
         plan = sorted(set(rates) | (set(LADDER) if search else set()))
         failed_at: float | None = None

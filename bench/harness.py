@@ -34,7 +34,9 @@ from fenliu.topics.admin import apply_topics, delete_topics
 
 
 def bench_settings(label: str) -> Settings:
-    return Settings().model_copy(update={"topic_prefix": f"bench-{label}-{uuid.uuid4().hex[:8]}-"})
+    """Settings of one benchmark case: its own topic prefix and Redis team keys."""
+    prefix = f"bench-{label.replace(' ', '-')}-{uuid.uuid4().hex[:8]}-"
+    return Settings().model_copy(update={"topic_prefix": prefix, "team_key_prefix": f"{prefix}teams"})
 
 
 def free_offset(start: int = 500) -> int:
@@ -122,6 +124,20 @@ def pipeline(settings: Settings, services: list[str], log_dir: Path, *, extra_en
         supervisor.stop_all()
         if not keep_topics:
             delete_topics(settings)
+        if settings.team_key_prefix.startswith("bench-"):
+            _delete_keys(settings)
+
+
+def _delete_keys(settings: Settings) -> None:
+    import redis
+
+    client = redis.Redis.from_url(settings.redis_url, socket_timeout=5)
+    try:
+        keys = list(client.scan_iter(match=f"{settings.team_key_prefix}*", count=500))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 def wait_metrics(supervisor: Supervisor, timeout_s: float = 120) -> None:
