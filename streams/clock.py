@@ -18,16 +18,19 @@ rebalance moves time together with the deadlines.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
-from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient
+from confluent_kafka import KafkaError, KafkaException, Producer
+from confluent_kafka.admin import AdminClient, NewTopic
 from fenliu.streams.context import Clock, WallClock
 
 from fenliu.settings import Settings
 
 __all__ = ["Clock", "ControlClock", "WallClock", "clock_for", "decode_tick", "encode_tick",
-           "send_ticks", "tick_topic"]
+           "ensure_tick_topic", "send_ticks", "tick_topic"]
+
+TICK_RETENTION_MS = 6 * 3_600_000  # a tick is worthless once a later one has been read
 
 
 class ControlClock:
@@ -52,6 +55,36 @@ def clock_for(settings: Settings) -> Clock:
 def tick_topic(settings: Settings) -> str:
     """Physical name of the tick topic: internal to the streams app, like its changelogs."""
     return f"{settings.topic_prefix}{settings.streams_app_id}-sla-ticks"
+
+
+def ensure_tick_topic(settings: Settings, timeout_s: float = 30.0) -> bool:
+    """Create the tick topic when it is missing and wait until the broker lists it.
+
+    The worker calls this before its consumer subscribes: a topic that Faust declares at
+    subscription time is often not yet in the metadata the first assignment is computed
+    from, and then its partitions stay unassigned until the next metadata refresh (5 min).
+    Returns True when the topic was created now.
+    """
+    admin = AdminClient(settings.confluent_config())
+    name = tick_topic(settings)
+    created = False
+    if name not in admin.list_topics(timeout=timeout_s).topics:
+        spec = NewTopic(name, num_partitions=settings.topic_partitions,
+                        replication_factor=settings.topic_replication,
+                        config={"retention.ms": str(TICK_RETENTION_MS), "cleanup.policy": "delete"})
+        try:
+            admin.create_topics([spec])[name].result(timeout=timeout_s)
+            created = True
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = admin.list_topics(name, timeout=timeout_s).topics.get(name)
+        if found is not None and found.error is None and found.partitions:
+            return created
+        time.sleep(0.2)
+    raise RuntimeError(f"tick topic {name} not listed by the broker after {timeout_s:.0f} s")
 
 
 def encode_tick(at_ms: int) -> bytes:

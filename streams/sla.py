@@ -25,11 +25,20 @@ from datetime import timedelta
 from typing import Any
 
 import faust
+import mode
+from confluent_kafka import KafkaException
 from fenliu.processors.model import InvalidEvent
 from fenliu.processors.sla_alerts import EscalationPolicy, SlaAlert, alert_record
 from fenliu.processors.sla_policy import STAGE_ORDER
 from fenliu.processors.sla_timer import BookConfig, OrderInfo, OrderSla, SlaBook, TickResult
-from fenliu.streams.clock import ControlClock, decode_tick, encode_tick, tick_topic
+from fenliu.streams.clock import (
+    TICK_RETENTION_MS,
+    ControlClock,
+    decode_tick,
+    encode_tick,
+    ensure_tick_topic,
+    tick_topic,
+)
 from fenliu.streams.context import StreamsContext
 from fenliu.streams.deadletter import Failure, dead_letter_record
 from fenliu.streams.router import DEAD_LETTERS
@@ -309,6 +318,22 @@ class SlaFeature:
             self.ctx.clock.advance(book.now_ms)
 
 
+class TickTopicFirst(mode.Service):
+    """Creates the tick topic while the agents start, before the consumer subscribes, so
+    the first assignment already has its partitions (``clock.ensure_tick_topic``)."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    async def on_start(self) -> None:
+        try:
+            if await asyncio.to_thread(ensure_tick_topic, self.settings):
+                log.info("sla: created tick topic %s", tick_topic(self.settings))
+        except (KafkaException, RuntimeError) as exc:  # Faust declares it later itself
+            log.warning("sla: could not create the tick topic first: %s", exc)
+
+
 def install(app: faust.App, ctx: StreamsContext) -> SlaFeature:
     """Topics, table, the two agents and (wall clock) the ticker of the SLA feature."""
     settings = ctx.settings
@@ -319,7 +344,7 @@ def install(app: faust.App, ctx: StreamsContext) -> SlaFeature:
     raw = {"key_serializer": "raw", "value_serializer": "raw"}
     inputs = app.topic(ctx.topic(ORDERS), ctx.topic(LIFECYCLE), **raw)
     ticks = app.topic(tick_topic(settings), internal=True, partitions=partitions,
-                      retention=timedelta(hours=6), **raw)
+                      retention=timedelta(milliseconds=TICK_RETENTION_MS), **raw)
     feature = SlaFeature(app, ctx, table, alerts=app.topic(ctx.topic(SLA_ALERTS), **raw),
                          dead=app.topic(ctx.topic(DEAD_LETTER), **raw))
 
@@ -332,6 +357,8 @@ def install(app: faust.App, ctx: StreamsContext) -> SlaFeature:
     async def sla_ticks(stream: faust.StreamT) -> None:
         async for event in stream.events():
             await feature.on_tick(event)
+
+    sla_ticks.add_dependency(TickTopicFirst(settings))
 
     async def assignment_changed(*_args: Any, **_kwargs: Any) -> None:
         feature.on_assignment_changed()

@@ -1,0 +1,343 @@
+"""The SLA feature in a real Faust worker on the real broker, with a clock the test drives.
+
+The worker runs in a subprocess with ``FENLIU_CLOCK=control``: time moves only when the
+test writes tick records (``streams.clock.send_ticks``), so an 8-minute deadline is
+reached at once and every alert can be checked against the tick that fired it. The test
+reads alerts from ``fenliu.alerts.sla`` and progress from the worker's own /metrics.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from fenliu.schemas.serde import SingleObjectCodec
+from fenliu.settings import Settings
+from fenliu.streams.clock import send_ticks, tick_topic
+from fenliu.streams.faust_app import app_id
+from fenliu.topics import catalogue as topics
+from fenliu.topics.admin import apply_topics
+from tests.test_streams_sla import lifecycle_record, order_record
+
+pytestmark = pytest.mark.kafka
+
+ROOT = Path(__file__).resolve().parent.parent
+CODEC = SingleObjectCodec()
+T0 = 1_795_000_000_000
+MIN = 60_000
+PARTITIONS = 2
+
+
+def main() -> None:
+    """A worker with the SLA feature only (env: FENLIU_*, SLA_TEST_METRICS_PORT)."""
+    import faust
+
+    from fenliu.metrics import serve_metrics
+    from fenliu.schemas.serde import codec_for
+    from fenliu.streams import sla
+    from fenliu.streams.clock import clock_for
+    from fenliu.streams.context import StreamsContext
+    from fenliu.streams.faust_app import app_config
+
+    settings = Settings()
+    app = faust.App(app_id(settings), **app_config(settings))
+    sla.install(app, StreamsContext(settings, codec_for(settings.schema_registry_url),
+                                    clock_for(settings)))
+    serve_metrics(int(os.environ["SLA_TEST_METRICS_PORT"]), addr="127.0.0.1")
+    faust.Worker(app, loglevel=os.environ.get("SLA_TEST_LOGLEVEL", "WARNING"),
+                 quiet=True).execute_from_commandline()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Worker:
+    """One ``main()`` worker process; stop() is SIGTERM, kill() a crash."""
+
+    def __init__(self, settings: Settings, data_dir: Path, log: Path) -> None:
+        self.settings, self.log = settings, log
+        self.port = free_port()
+        self.env = os.environ | {
+            "FENLIU_TOPIC_PREFIX": settings.topic_prefix,
+            "FENLIU_TOPIC_PARTITIONS": str(PARTITIONS),
+            "FENLIU_CLOCK": "control",
+            "FENLIU_STREAMS_WEB_PORT": "0",
+            # Dynamic membership and a short session: after a crash the group waits at most
+            # 8 s for the dead member. With static membership (FENLIU_STREAMS_INSTANCE_ID
+            # set) a restart sometimes skipped a record fetched while the table recovered
+            # (docs/sla.md, "Known issues"); SLA_TEST_INSTANCE_ID=x reproduces it.
+            "FENLIU_STREAMS_INSTANCE_ID": os.environ.get("SLA_TEST_INSTANCE_ID", ""),
+            "FENLIU_STREAMS_SESSION_TIMEOUT_S": "8",
+            "FENLIU_STREAMS_DATA_DIR": str(data_dir),
+            "SLA_TEST_METRICS_PORT": str(self.port),
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", "from tests.test_streams_sla_kafka import main; main()"],
+                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+    def metrics(self) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+        try:
+            text = httpx.get(f"http://127.0.0.1:{self.port}/metrics", timeout=2).text
+        except httpx.HTTPError:
+            return {}
+        return {(s.name, frozenset(s.labels.items())): s.value
+                for family in text_string_to_metric_families(text) for s in family.samples}
+
+    def total(self, name: str, **labels: str) -> float:
+        """Sum of a metric's samples whose labels include ``labels``."""
+        want = set(labels.items())
+        return sum(v for (n, ls), v in self.metrics().items() if n == name and want <= ls)
+
+    def wait(self, what: str, ok: Callable[[], bool], timeout_s: float = 120) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            assert self.proc is not None and self.proc.poll() is None, self.tail()
+            if ok():
+                return
+            time.sleep(0.3)
+        sla = {f"{n}{dict(ls)}": v for (n, ls), v in self.metrics().items()
+               if n.startswith("fenliu_sla_") and not n.endswith("_created")}
+        raise AssertionError(f"never: {what}\nmetrics: {sla}\n{self.tail()}")
+
+    def wait_ready(self) -> None:
+        """Tick topic declared, the group down to this one member (a crashed one has
+        expired, so no rebalance comes later), the tick agent reading."""
+        admin = AdminClient(self.settings.confluent_config())
+        name = tick_topic(self.settings)
+        self.wait("tick topic exists", lambda: name in admin.list_topics(timeout=5).topics)
+
+        def one_member() -> bool:
+            group = app_id(self.settings)
+            (description,) = [f.result(timeout=10) for f in
+                              admin.describe_consumer_groups([group]).values()]
+            return len(description.members) == 1 and str(description.state).endswith("STABLE")
+
+        self.wait("group has only this worker", one_member)
+        probe = self.total("fenliu_sla_ticks_total") + PARTITIONS
+        send_ticks(self.settings, 0)  # time 0 moves nothing: a probe that the agent reads
+        self.wait("ticks read", lambda: self.total("fenliu_sla_ticks_total") >= probe)
+
+    def tick(self, at_ms: int) -> None:
+        """Tick every partition at ``at_ms`` and wait until the worker has read them all."""
+        want = self.total("fenliu_sla_ticks_total") + PARTITIONS
+        send_ticks(self.settings, at_ms)
+        self.wait(f"ticks at {at_ms} read", lambda: self.total("fenliu_sla_ticks_total") >= want)
+
+    def wait_committed(self) -> None:
+        """Every input and tick record processed and its offset committed (state flushed)."""
+        names = [tick_topic(self.settings), self.settings.topic(topics.ORDERS),
+                 self.settings.topic(topics.LIFECYCLE)]
+        probe = Consumer(self.settings.confluent_config(**{"group.id": app_id(self.settings)}))
+        try:
+            def done() -> bool:
+                tps = [TopicPartition(n, p) for n in names for p in range(PARTITIONS)]
+                committed = probe.committed(tps, timeout=10)
+                for tp in committed:
+                    _, high = probe.get_watermark_offsets(TopicPartition(tp.topic, tp.partition),
+                                                          timeout=10)
+                    if high and tp.offset < high:
+                        return False
+                return True
+
+            self.wait("offsets committed", done)
+        finally:
+            probe.close()
+
+    def tail(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
+
+
+class Alerts:
+    """Everything on the alert topic, read from the beginning."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.consumer = Consumer(settings.confluent_config(**{
+            "group.id": f"sla-test-{uuid.uuid4().hex}", "auto.offset.reset": "earliest",
+            "enable.auto.commit": False}))
+        self.consumer.subscribe([settings.topic(topics.SLA_ALERTS)])
+        self.seen: list[dict[str, Any]] = []
+
+    def read_until(self, count: int, timeout_s: float = 60) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout_s
+        while len(self.seen) < count and time.monotonic() < deadline:
+            msg = self.consumer.poll(0.5)
+            if msg is not None and not msg.error():
+                alert = CODEC.decode(msg.value(), expect="SlaAlert")
+                assert msg.key() == alert["order_id"].encode()
+                self.seen.append(alert)
+        assert len(self.seen) >= count, f"{len(self.seen)} of {count} alerts: {self.ids()}"
+        return self.seen
+
+    def ids(self) -> list[str]:
+        return [a["alert_id"] for a in self.seen]
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+def produce(settings: Settings, items: list[tuple[str, dict[str, Any]]]) -> None:
+    """Orders and lifecycle events, keyed by order id and partitioned like Kafka's default
+    (murmur2), as the Faust app partitions the orders it writes."""
+    schema = {topics.ORDERS: "DispatchOrder", topics.LIFECYCLE: "LifecycleEvent"}
+    producer = Producer(settings.confluent_config(partitioner="murmur2_random"))
+    for topic, record in items:
+        producer.produce(settings.topic(topic), CODEC.encode(schema[topic], record),
+                         record["order_id"].encode())
+    assert producer.flush(30) == 0
+
+
+def levels(order_id: str, stage: str, due: int, *names: str) -> set[str]:
+    return {f"{order_id}:{stage}:{level}:{due}" for level in names}
+
+
+ALL = ("WARNING", "BREACH", "SUPERVISION", "ESCALATION")
+
+
+@pytest.fixture()
+def sla_settings(isolated_settings: Settings) -> Settings:
+    s = isolated_settings.model_copy(update={"topic_partitions": PARTITIONS, "clock": "control"})
+    apply_topics(s)
+    return s
+
+
+@pytest.fixture()
+def worker(sla_settings: Settings, tmp_path: Path) -> Iterator[Worker]:
+    (tmp_path / "data").mkdir()
+    w = Worker(sla_settings, tmp_path / "data", tmp_path / "worker.log")
+    yield w
+    w.stop()
+
+
+@pytest.fixture()
+def alerts(sla_settings: Settings) -> Iterator[Alerts]:
+    reader = Alerts(sla_settings)
+    yield reader
+    reader.close()
+
+
+def test_every_stage_fires_at_its_driven_time_escalates_and_steps_close_stages(
+        sla_settings: Settings, worker: Worker, alerts: Alerts) -> None:
+    unit = f"u-{uuid.uuid4().hex[:6]}"
+    o1 = order_record("o1", unit, {"SIGN": MIN, "DEPART": 2 * MIN, "PHONE": 3 * MIN,
+                                   "ARRIVE": 8 * MIN, "CLOSE": 30 * MIN})
+    o2 = order_record("o2", unit, {"SIGN": MIN, "ARRIVE": 8 * MIN})
+    worker.start()
+    worker.wait_ready()
+    produce(sla_settings, [
+        (topics.ORDERS, o1), (topics.ORDERS, o2),
+        (topics.LIFECYCLE, lifecycle_record("e1", "o2", "SIGNED", T0 + 30_000)),
+        (topics.LIFECYCLE, lifecycle_record("e1", "o2", "SIGNED", T0 + 30_000)),  # sent twice
+        (topics.LIFECYCLE, lifecycle_record("e2", "o-unknown", "ARRIVED", T0 + 30_000)),
+    ])
+    worker.wait("orders and steps read", lambda: (
+        worker.total("fenliu_sla_orders_total", outcome="new") == 2
+        and worker.total("fenliu_sla_lifecycle_total") == 3))
+    assert worker.total("fenliu_sla_lifecycle_total", kind="SIGNED", outcome="closed") == 1
+    assert worker.total("fenliu_sla_lifecycle_total", kind="SIGNED", outcome="duplicate") == 1
+    assert worker.total("fenliu_sla_lifecycle_total", kind="ARRIVED", outcome="early") == 1
+    assert worker.total("fenliu_sla_open_stages", stage="SIGN") == 1
+
+    worker.tick(T0 + 47_999)  # just before 80 % of the one-minute sign-off window
+    assert worker.total("fenliu_sla_alerts_total") == 0
+    worker.tick(T0 + 48_000)
+    (warning,) = alerts.read_until(1)
+    assert warning["alert_id"] == f"o1:SIGN:WARNING:{T0 + MIN}"
+    assert warning["unit_id"] == unit and warning["elapsed_ratio"] == 0.8
+    assert int(warning["fired_at"].timestamp() * 1000) == T0 + 48_000
+    worker.tick(T0 + MIN)
+    assert alerts.read_until(2)[1]["alert_id"] == f"o1:SIGN:BREACH:{T0 + MIN}"
+
+    # o1's team leaves: sign-off and departure are done, its sign-off stops escalating.
+    produce(sla_settings, [(topics.LIFECYCLE, lifecycle_record("e3", "o1", "DEPARTED",
+                                                               T0 + 70_000))])
+    worker.wait("departure read", lambda: worker.total(
+        "fenliu_sla_lifecycle_total", kind="DEPARTED", outcome="closed") == 1)
+    worker.tick(T0 + 2 * 3_600_000)
+    expected = (levels("o1", "SIGN", T0 + MIN, "WARNING", "BREACH")
+                | levels("o1", "PHONE", T0 + 3 * MIN, *ALL)
+                | levels("o1", "ARRIVE", T0 + 8 * MIN, *ALL)
+                | levels("o1", "CLOSE", T0 + 30 * MIN, *ALL)
+                | levels("o2", "ARRIVE", T0 + 8 * MIN, *ALL))
+    alerts.read_until(len(expected))
+    assert sorted(alerts.ids()) == sorted(expected)
+    worker.wait("metrics caught up",
+                lambda: worker.total("fenliu_sla_alerts_total") == len(expected))
+    assert worker.total("fenliu_sla_alerts_total", unit_id=unit, level="ESCALATION") == 4
+
+
+def test_restart_and_crash_in_the_middle_lose_no_deadline_and_fire_none_twice(
+        sla_settings: Settings, worker: Worker, alerts: Alerts) -> None:
+    orders = {f"o{n}": order_record(f"o{n}", "u-r", {"SIGN": MIN, "ARRIVE": 8 * MIN,
+                                                     "CLOSE": 30 * MIN}) for n in range(1, 6)}
+    worker.start()
+    worker.wait_ready()
+    produce(sla_settings, [(topics.ORDERS, o) for o in orders.values()])
+    worker.wait("orders read", lambda: worker.total("fenliu_sla_orders_total") == 5)
+    worker.tick(T0 + 70_000)
+    alerts.read_until(10)  # sign-off warning and breach of all five
+    worker.wait_committed()
+    worker.stop()  # a graceful restart
+
+    # while it is down: o1 arrives (closes sign-off and arrival), a new order comes in
+    orders["o6"] = order_record("o6", "u-r", {"SIGN": MIN}, created=T0 + 5 * MIN)
+    produce(sla_settings, [
+        (topics.LIFECYCLE, lifecycle_record("a1", "o1", "ARRIVED", T0 + 5 * MIN)),
+        (topics.ORDERS, orders["o6"]),
+    ])
+    worker.start()
+    worker.wait("state recovered and new input read", lambda: (
+        worker.total("fenliu_sla_orders_total", outcome="new") == 1
+        and worker.total("fenliu_sla_lifecycle_total", outcome="closed") == 1))
+    worker.tick(T0 + 70_000)  # the same time again fires nothing again
+    worker.tick(T0 + 9 * MIN)
+    fired_by_now = (
+        set().union(*(levels(o, "SIGN", T0 + MIN, *ALL) for o in orders if o != "o6"))
+        - levels("o1", "SIGN", T0 + MIN, "SUPERVISION", "ESCALATION")
+        | set().union(*(levels(o, "ARRIVE", T0 + 8 * MIN, "WARNING", "BREACH")
+                        for o in ("o2", "o3", "o4", "o5")))
+        | levels("o6", "SIGN", T0 + 6 * MIN, *ALL)
+    )
+    alerts.read_until(len(fired_by_now))
+    worker.wait_committed()
+    worker.stop(signal.SIGKILL)  # a crash, once the state is committed
+
+    worker.start()
+    worker.wait_ready()
+    worker.tick(T0 + 3 * 3_600_000)
+    expected = (fired_by_now
+                | set().union(*(levels(o, "ARRIVE", T0 + 8 * MIN, *ALL)
+                                for o in ("o2", "o3", "o4", "o5")))
+                | set().union(*(levels(o, "CLOSE", T0 + 30 * MIN, *ALL)
+                                for o in ("o1", "o2", "o3", "o4", "o5"))))
+    alerts.read_until(len(expected))
+    assert sorted(alerts.ids()) == sorted(expected), "lost or repeated alerts"
