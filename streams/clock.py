@@ -23,9 +23,9 @@ from collections.abc import Iterable
 
 from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
-from fenliu.streams.context import Clock, WallClock
 
 from fenliu.settings import Settings
+from fenliu.streams.context import Clock, WallClock
 
 __all__ = ["Clock", "ControlClock", "WallClock", "clock_for", "decode_tick", "encode_tick",
            "ensure_tick_topic", "send_ticks", "tick_topic"]

@@ -27,10 +27,13 @@ from typing import Any
 import faust
 import mode
 from confluent_kafka import KafkaException
+from prometheus_client import Counter, Gauge
+
 from fenliu.processors.model import InvalidEvent
 from fenliu.processors.sla_alerts import EscalationPolicy, SlaAlert, alert_record
 from fenliu.processors.sla_policy import STAGE_ORDER
 from fenliu.processors.sla_timer import BookConfig, OrderInfo, OrderSla, SlaBook, TickResult
+from fenliu.settings import Settings
 from fenliu.streams.clock import (
     TICK_RETENTION_MS,
     ControlClock,
@@ -43,9 +46,6 @@ from fenliu.streams.context import StreamsContext
 from fenliu.streams.deadletter import Failure, dead_letter_record
 from fenliu.streams.router import DEAD_LETTERS
 from fenliu.topics.catalogue import DEAD_LETTER, LIFECYCLE, ORDERS, SLA_ALERTS
-from prometheus_client import Counter, Gauge
-
-from fenliu.settings import Settings
 
 log = logging.getLogger(__name__)
 SERVICE = "streams"

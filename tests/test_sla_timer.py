@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from fenliu.processors.sla_alerts import (
     LEVELS,
     LIFECYCLE_CLOSES,
@@ -26,8 +29,6 @@ from fenliu.processors.sla_timer import (
 )
 from fenliu.schemas.catalog import default_catalog
 from fenliu.schemas.serde import SingleObjectCodec
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 MIN = 60_000
 POLICY = EscalationPolicy()

@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
+
 from fenliu.processors.sla_timer import OrderSla
 from fenliu.schemas.serde import SingleObjectCodec
+from fenliu.settings import Settings
 from fenliu.streams.clock import ControlClock, decode_tick, encode_tick, tick_topic
 from fenliu.streams.context import StreamsContext
 from fenliu.streams.sla import SlaFeature, TableStore, book_config, order_input
 from fenliu.topics import catalogue as topics
-from prometheus_client import REGISTRY
-
-from fenliu.settings import Settings
 
 pytestmark = pytest.mark.anyio  # async tests run on asyncio (anyio's pytest plugin)
 CODEC = SingleObjectCodec()
