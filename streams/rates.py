@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import MutableMapping
 from typing import Any
 
 import faust
-from faust.exceptions import PartitionsMismatch
+import mode
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic
 from prometheus_client import Counter, Gauge, Histogram
 
 from fenliu.processors.model import InvalidEvent, RejectReason
@@ -89,10 +92,6 @@ TABLE_ENTRIES = Gauge(
     "fenliu_rates_table_entries", "Entries the rates tables keep (this worker)", ["table"]
 )
 
-#: Faust checks a table's changelog against its source topic on the first write; right after
-#: it created the changelog, the consumer's metadata may still list it with 0 partitions and
-#: the check fails. Nothing was written then, so the record is retried for up to this long.
-CHANGELOG_WAIT_S = 30
 ORDERS_TABLE = "rates-orders"
 DECISIONS_TABLE = "rates-decisions"
 
@@ -234,9 +233,61 @@ class RatesProcessor:
         )
 
 
-def _changelog_unknown(app: faust.App, *tables: Any) -> bool:
-    """True while the consumer's metadata does not know a table's changelog partitions yet."""
-    return any(app.consumer.topic_partitions(t.changelog_topic_name) == 0 for t in tables)
+def ensure_changelog_topics(
+    settings: Settings, names: list[str], timeout_s: float = 30.0
+) -> list[str]:
+    """Create the tables' compacted changelog topics if missing; wait until the broker lists them.
+
+    Faust declares a changelog when the worker starts; the consumer's metadata then often
+    lists it with 0 partitions until its next refresh (5 min), and the first table write
+    fails Faust's source/changelog partition check. Created first, they are known at once.
+    Returns the names created now.
+    """
+    admin = AdminClient(settings.confluent_config())
+    existing = admin.list_topics(timeout=timeout_s).topics
+    specs = [
+        NewTopic(name, num_partitions=settings.topic_partitions,
+                 replication_factor=settings.topic_replication,
+                 config={"cleanup.policy": "compact"})
+        for name in names if name not in existing
+    ]  # fmt: skip
+    created = []
+    for name, future in (admin.create_topics(specs) if specs else {}).items():
+        try:
+            future.result(timeout=timeout_s)
+            created.append(name)
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise
+    deadline = time.monotonic() + timeout_s
+    for name in names:
+        while True:
+            found = admin.list_topics(name, timeout=timeout_s).topics.get(name)
+            if found is not None and found.error is None and found.partitions:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"changelog {name} not listed by the broker after {timeout_s:.0f} s"
+                )
+            time.sleep(0.2)
+    return created
+
+
+class ChangelogTopicsFirst(mode.Service):
+    """Runs ``ensure_changelog_topics`` while the agent starts, before the consumer subscribes."""
+
+    def __init__(self, settings: Settings, names: list[str]) -> None:
+        super().__init__()
+        self.settings = settings
+        self.names = names
+
+    async def on_start(self) -> None:
+        try:
+            created = await asyncio.to_thread(ensure_changelog_topics, self.settings, self.names)
+            if created:
+                log.info("rates: created changelog topics %s", created)
+        except (KafkaException, RuntimeError) as exc:  # Faust declares them itself later
+            log.warning("rates: could not create the changelog topics first: %s", exc)
 
 
 def install(app: faust.App, ctx: StreamsContext) -> None:
@@ -264,19 +315,13 @@ def install(app: faust.App, ctx: StreamsContext) -> None:
     async def rates(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
             message = event.message
-            for attempt in range(CHANGELOG_WAIT_S + 1):
-                try:
-                    processor.handle(
-                        message.topic, message.partition, event.value, int(message.timestamp * 1000)
-                    )
-                    break
-                except PartitionsMismatch:
-                    if attempt == CHANGELOG_WAIT_S or not _changelog_unknown(
-                        app, orders, decisions
-                    ):
-                        raise
-                    log.warning("rates: changelog metadata not known yet, retrying the record")
-                    await asyncio.sleep(1.0)
+            processor.handle(
+                message.topic, message.partition, event.value, int(message.timestamp * 1000)
+            )
+
+    rates.add_dependency(
+        ChangelogTopicsFirst(s, [orders.changelog_topic_name, decisions.changelog_topic_name])
+    )
 
     async def rebuild_indexes() -> None:
         processor.rebuild()
