@@ -20,13 +20,11 @@ of the last call. ``--search`` climbs a ladder of rates to find the highest sust
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +34,7 @@ from confluent_kafka import OFFSET_END, Consumer, TopicPartition
 from rich.console import Console
 from rich.table import Table
 
-from bench.harness import bench_settings, calls_110, committed, pipeline, produce_steady, wait_metrics
+from bench.harness import bench_settings, calls_110, committed, grid_orders, pipeline, produce_steady, wait_metrics
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
 from fenliu.topics import catalogue as topics
@@ -128,14 +126,6 @@ class StageTail:
 
 def _iso_s(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-
-
-def grid_orders(settings: Settings, port: int) -> list[dict]:
-    """Every order grid-sim holds, as Open311 service requests (its bearer token)."""
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/orders", headers={
-        "Authorization": f"Bearer {settings.grid_platform_token.get_secret_value()}"})
-    with urllib.request.urlopen(request, timeout=30) as resp:
-        return json.loads(resp.read())
 
 
 def drain(settings: Settings, groups: dict[str, list[str]], timeout_s: float = 120) -> float:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
 from fenliu.demo.run import METRICS_PORTS, Demo, DemoOptions
 from fenliu.demo.scrape import scrape
@@ -57,11 +57,16 @@ def _free(port: int) -> bool:
     return True
 
 
-def calls_110(settings: Settings, n: int, seed: int = 7) -> list[GeneratedEvent]:
-    """``n`` generated 110 calls (every kind: new, repeats, neighbours), flat rhythm."""
+def generated(settings: Settings, n: int, seed: int = 7, only: Source | None = None) -> list[GeneratedEvent]:
+    """``n`` generated events (every kind: new, repeats, neighbours), flat rhythm; ``only`` one hotline."""
     model = load_traffic_model(settings)
     gen = TrafficGenerator(model, seed=seed, start_ms=time.time_ns() // 1_000_000, calls_per_day=86_400, flat=True)
-    return list(itertools.islice((e for e in gen if e.source is Source.CALL_110), n))
+    return list(itertools.islice((e for e in gen if only is None or e.source is only), n))
+
+
+def calls_110(settings: Settings, n: int, seed: int = 7) -> list[GeneratedEvent]:
+    """``n`` generated 110 calls."""
+    return generated(settings, n, seed, Source.CALL_110)
 
 
 def produce_steady(settings: Settings, events: Iterable[GeneratedEvent], rate: float,
@@ -191,6 +196,58 @@ def passthrough(settings: Settings, in_topic: str, out_topic: str, group: str, s
                 raise RuntimeError("passthrough: deliveries not acknowledged")
             consumer.commit(offsets=next_offsets(msgs), asynchronous=False)
     consumer.close()
+
+
+def read_topic(settings: Settings, name: str, idle_s: float = 3.0, timeout_s: float = 120) -> list:
+    """Every record of a catalogue topic from the beginning, until nothing came for ``idle_s``."""
+    c = Consumer(settings.confluent_config(**{"group.id": f"{settings.topic_prefix}read-{uuid.uuid4().hex[:6]}",
+                                              "fetch.message.max.bytes": 8_000_000}))
+    try:
+        topic = settings.topic(name)
+        meta = c.list_topics(topic, timeout=10)
+        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in meta.topics[topic].partitions])
+        out: list = []
+        deadline = time.monotonic() + timeout_s
+        last = time.monotonic()
+        while time.monotonic() - last < idle_s and time.monotonic() < deadline:
+            msgs = [m for m in c.consume(1000, timeout=0.3) if m.error() is None]
+            if msgs:
+                out += msgs
+                last = time.monotonic()
+        return out
+    finally:
+        c.close()
+
+
+def grid_orders(settings: Settings, port: int) -> list[dict]:
+    """Every order grid-sim holds, as Open311 service requests (asked with its bearer token)."""
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/orders", headers={
+        "Authorization": f"Bearer {settings.grid_platform_token.get_secret_value()}"})
+    with urllib.request.urlopen(request, timeout=30) as resp:
+        return json.loads(resp.read())
+
+
+def kill_and_restart(supervisor: Supervisor, name: str) -> None:
+    """``kill -9`` the child called ``name`` and start it again with the same command and environment."""
+    child = next(c for c in supervisor.children if c.name == name and c.running)
+    child.stopped_by_us = True  # not a crash the checks should report
+    assert child.proc is not None
+    child.proc.kill()
+    child.proc.wait(30)
+    supervisor.start(name, child.argv, child.env, child.metrics_port)
+
+
+def drained(settings: Settings, groups: dict[str, list[str]], timeout_s: float = 180) -> bool:
+    """True once every group has committed everything on its input topics (names physical)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if all(done >= high for done, high in (committed(settings, g, t) for g, t in groups.items())):
+            return True
+        time.sleep(0.5)
+    return False
 
 
 if __name__ == "__main__":  # python -m bench.harness passthrough IN OUT GROUP
