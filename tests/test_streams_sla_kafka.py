@@ -206,10 +206,10 @@ class Alerts:
 
 
 def produce(settings: Settings, items: list[tuple[str, dict[str, Any]]]) -> None:
-    """Orders and lifecycle events, keyed by order id and partitioned like Kafka's default
-    (murmur2), as the Faust app partitions the orders it writes."""
+    """Orders and lifecycle events keyed by order id, with librdkafka's default partitioner,
+    which the Faust app uses too (docs/streams.md, "One partitioner for every producer")."""
     schema = {topics.ORDERS: "DispatchOrder", topics.LIFECYCLE: "LifecycleEvent"}
-    producer = Producer(settings.confluent_config(partitioner="murmur2_random"))
+    producer = Producer(settings.confluent_config())
     for topic, record in items:
         producer.produce(settings.topic(topic), CODEC.encode(schema[topic], record),
                          record["order_id"].encode())
