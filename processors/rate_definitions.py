@@ -58,8 +58,8 @@ RATES: tuple[Rate, ...] = (
     Rate(
         "repeat_call",
         "重复报警率 repeat call",
-        _m(Metric.REPEAT_CALLS),
-        (*_ORDERS, _m(Metric.REPEAT_CALLS)),
+        _m(Metric.CASE_CALLS, '{kind="REPEAT"}'),
+        (_m(Metric.CASE_CALLS),),
         windows=("1h", "1d", "7d"),
     ),
     Rate(

@@ -8,11 +8,11 @@ any replay, duplicate or reordering of the same records add up to the same total
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
-from collections.abc import Mapping
 
 UNKNOWN = "unknown"
 SOURCE_LABEL = {"S110": "110", "S12345": "12345"}
@@ -34,7 +34,7 @@ class Metric(StrEnum):
     FLOW_BACKS = "flow_backs"
     COMPLAINED = "complained"
     FOLLOWUPS = "followups"
-    REPEAT_CALLS = "repeat_calls"
+    CASE_CALLS = "case_calls"
     DUPLICATES = "duplicates"
     UNKNOWN_ORDERS = "unknown_orders"
 
@@ -58,10 +58,10 @@ LABELS: dict[Metric, tuple[str, ...]] = {
             Metric.CLOSED,
             Metric.CLOSED_ON_SITE,
             Metric.COMPLAINED,
-            Metric.REPEAT_CALLS,
         )
     },
     Metric.FLOW_BACKS: (*ORDER_LABELS, "via"),
+    Metric.CASE_CALLS: (*ORDER_LABELS, "kind"),
     Metric.FOLLOWUPS: (*ORDER_LABELS, "satisfaction"),
     Metric.DUPLICATES: ("topic", "reason"),
     Metric.UNKNOWN_ORDERS: ("unit",),
@@ -84,6 +84,8 @@ _METRIC_OF_STEP = {
     "closed": Metric.CLOSED,
     "complained": Metric.COMPLAINED,
 }
+#: CaseUpdate kinds that are calls (the cases agent writes one per decision it merged).
+CALL_KINDS = ("OPENED", "REPEAT", "FLOW_BACK")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +144,6 @@ class OrderFacts:
     class_code: str
     source: str
     created_at_ms: int
-    repeat_count: int = 0
-    flow_back: bool = False
 
     @classmethod
     def from_record(cls, r: Mapping[str, Any]) -> OrderFacts:
@@ -153,8 +153,32 @@ class OrderFacts:
             r["class_code"],
             SOURCE_LABEL.get(r["source"], UNKNOWN),
             epoch_ms(r["created_at"]),
-            int(r.get("repeat_count") or 0),
-            bool(r.get("flow_back")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CaseCallFacts:
+    """A call as the cases agent saw it: it opened a case, repeated one, or came back."""
+
+    update_id: str
+    kind: str  # OPENED, REPEAT, FLOW_BACK
+    unit: str
+    class_code: str
+    source: str
+    at_ms: int
+
+    @classmethod
+    def from_record(cls, r: Mapping[str, Any]) -> CaseCallFacts | None:
+        """None for updates that are not calls (CLOSED, RETURNED: the unit's steps)."""
+        if r["kind"] not in CALL_KINDS:
+            return None
+        return cls(
+            r["update_id"],
+            r["kind"],
+            r.get("unit_id") or UNKNOWN,
+            r["class_code"],
+            SOURCE_LABEL.get(r.get("source") or "", UNKNOWN),
+            epoch_ms(r["at"]),
         )
 
 
@@ -189,7 +213,6 @@ class OrderState:
     labels: tuple[str, str, str] | None = None  # unit, class, source once the order is known
     created_at_ms: int | None = None
     counted: frozenset[str] = field(default_factory=frozenset)
-    repeats: int = 0
     event_ids: tuple[str, ...] = ()
     touched_ms: int = 0  # latest event time of the order: its expiry is measured from here
     pending: tuple[LifecycleFacts, ...] = ()  # steps read before their order, not counted yet
@@ -199,7 +222,6 @@ class OrderState:
             "l": list(self.labels) if self.labels else None,
             "c": self.created_at_ms,
             "k": sorted(self.counted),
-            "r": self.repeats,
             "e": list(self.event_ids),
             "t": self.touched_ms,
             "w": [list(_astuple(e)) for e in self.pending],
@@ -213,7 +235,6 @@ class OrderState:
             tuple(labels) if labels else None,
             d.get("c"),
             frozenset(d.get("k") or ()),  # type: ignore[arg-type]
-            int(d.get("r") or 0),
             tuple(d.get("e") or ()),
             int(d.get("t") or 0),
             pending,
@@ -234,6 +255,7 @@ def order_series(labels: tuple[str, str, str]) -> list[Count]:
     """Every per-order counter of one ``{unit,class,source}`` at 0, so rates show 0, not nothing."""
     zero = [Count(m, labels, 0) for m, names in LABELS.items() if names == ORDER_LABELS]
     zero += [Count(Metric.FLOW_BACKS, (*labels, via), 0) for via in ("returned", "recalled")]
+    zero += [Count(Metric.CASE_CALLS, (*labels, kind), 0) for kind in CALL_KINDS]
     zero += [Count(Metric.FOLLOWUPS, (*labels, s), 0) for s in (*ANSWERED, UNREACHABLE)]
     return zero
 
@@ -249,39 +271,35 @@ def on_decision(d: DecisionFacts, *, seen_before: bool) -> list[Count]:
     ]
 
 
-def on_order(
-    state: OrderState | None, order: OrderFacts, *, arrival_target_ms: int, record_ms: int = 0
-) -> Step:
-    """An order record: dispatched the first time (then its pending steps count), then
-    repeat calls and flow-back as they grow."""
+def on_order(state: OrderState | None, order: OrderFacts, *, arrival_target_ms: int) -> Step:
+    """An order record: dispatched the first time it is seen, then its waiting steps count."""
     s = state or OrderState()
-    effects: list[Effect] = []
-    labels, created, counted = s.labels, s.created_at_ms, s.counted
-    if labels is None:
-        labels, created = (order.unit, order.class_code, order.source), order.created_at_ms
-        effects += order_series(labels)
-        effects.append(Count(Metric.ORDERS, labels))
-        for event in sorted(s.pending, key=lambda e: (e.at_ms, e.event_id)):
-            counted, more = _count_step(counted, created, event, labels, arrival_target_ms)
-            effects += more
-    grown = order.repeat_count - s.repeats
-    if grown > 0:
-        effects.append(Count(Metric.REPEAT_CALLS, labels, grown))
-    if order.flow_back and "flow_back" not in counted:
-        effects.append(Count(Metric.FLOW_BACKS, (*labels, "recalled")))
-        counted = counted | {"flow_back"}
-    if s.labels is not None and not effects:
-        effects.append(Count(Metric.DUPLICATES, ("orders", "order_repeated")))
+    touched = max(s.touched_ms, order.created_at_ms)
+    if s.labels is not None:
+        dup = Count(Metric.DUPLICATES, ("orders", "order_repeated"))
+        return Step(replace(s, touched_ms=touched), (dup,))
+    labels, created, counted = (
+        (order.unit, order.class_code, order.source),
+        order.created_at_ms,
+        s.counted,
+    )
+    effects: list[Effect] = [*order_series(labels), Count(Metric.ORDERS, labels)]
+    for event in sorted(s.pending, key=lambda e: (e.at_ms, e.event_id)):
+        counted, more = _count_step(counted, created, event, labels, arrival_target_ms)
+        effects += more
     new = replace(
-        s,
-        labels=labels,
-        created_at_ms=created,
-        counted=counted,
-        pending=(),
-        repeats=max(s.repeats, order.repeat_count),
-        touched_ms=max(s.touched_ms, order.created_at_ms, record_ms),
+        s, labels=labels, created_at_ms=created, counted=counted, pending=(), touched_ms=touched
     )
     return Step(new, tuple(effects))
+
+
+def on_case_call(call: CaseCallFacts, *, seen_before: bool) -> list[Count]:
+    """A call the cases agent merged: opened a case, repeated one or flowed back; once per id."""
+    if seen_before:
+        return [Count(Metric.DUPLICATES, ("cases", "update_id"))]
+    labels = (call.unit, call.class_code, call.source)
+    out = [Count(Metric.CASE_CALLS, (*labels, kind), int(kind == call.kind)) for kind in CALL_KINDS]
+    return out + [Count(Metric.FLOW_BACKS, (*labels, "recalled"), int(call.kind == "FLOW_BACK"))]
 
 
 def on_lifecycle(

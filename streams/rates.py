@@ -1,11 +1,12 @@
-"""The rates agent: counts behind the six rates, from decisions, orders and lifecycle events.
+"""The rates agent: counts behind the six rates, from decisions, cases, orders and lifecycle.
 
-One agent reads ``fenliu.decisions``, ``fenliu.orders`` and ``fenliu.lifecycle`` (orders
-and lifecycle share the ``order_id`` key, so one partition holds an order and its steps).
-``processors.rates`` decides what counts; this module keeps the per-order state in the
-Faust table ``rates-orders``, the decision ids in ``rates-decisions``, prunes both by event
-time (``processors.rates_expiry``) and turns effects into prometheus-client metrics that
-the worker serves on its metrics port. docs/rates.md has the definitions and the bounds.
+One agent reads ``fenliu.decisions`` and ``fenliu.cases`` (both keyed by case key) and
+``fenliu.orders`` and ``fenliu.lifecycle`` (both keyed by order id, so one partition holds
+an order and its steps). ``processors.rates`` decides what counts; this module keeps the
+per-order state in the Faust table ``rates-orders``, the decision and case-update ids in
+``rates-ids``, prunes both by event time (``processors.rates_expiry``) and turns effects
+into prometheus-client metrics that the worker serves on its metrics port. docs/rates.md
+has the definitions and the bounds.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from fenliu.processors.model import InvalidEvent, RejectReason
 from fenliu.processors.rates import (
     LABELS,
+    CaseCallFacts,
     Count,
     DecisionFacts,
     Effect,
@@ -33,6 +35,7 @@ from fenliu.processors.rates import (
     OrderFacts,
     OrderState,
     Step,
+    on_case_call,
     on_decision,
     on_expire,
     on_lifecycle,
@@ -93,7 +96,13 @@ TABLE_ENTRIES = Gauge(
 )
 
 ORDERS_TABLE = "rates-orders"
-DECISIONS_TABLE = "rates-decisions"
+IDS_TABLE = "rates-ids"
+_FACTS: dict[str, Any] = {
+    "decisions": DecisionFacts,
+    "cases": CaseCallFacts,
+    "orders": OrderFacts,
+    "lifecycle": LifecycleFacts,
+}
 
 
 def apply(effects: tuple[Effect, ...] | list[Effect]) -> None:
@@ -108,7 +117,12 @@ def apply(effects: tuple[Effect, ...] | list[Effect]) -> None:
 
 
 class RatesProcessor:
-    """Reads one record, updates the tables and the metrics. Tables are plain mappings here."""
+    """Reads one record, updates the tables and the metrics. Tables are plain mappings here.
+
+    ``orders``: order id -> ``OrderState`` (orders and lifecycle share the order-id key);
+    ``ids``: ``d:<decision id>`` / ``u:<update id>`` -> when and where it was first seen
+    (decisions and case updates share the case key).
+    """
 
     def __init__(
         self,
@@ -116,37 +130,33 @@ class RatesProcessor:
         codec: Codec,
         clock: Clock,
         orders: MutableMapping[str, Any],
-        decisions: MutableMapping[str, Any],
+        ids: MutableMapping[str, Any],
     ) -> None:
         self.settings = settings
         self.codec = codec
         self.clock = clock
         self.orders = orders
-        self.decisions = decisions
+        self.ids = ids
         skew_ms = settings.max_future_skew_s * 1000
         self.order_index = ExpiryIndex(
             ttl_ms=settings.rates_order_state_s * 1000, max_skew_ms=skew_ms
         )
-        self.decision_index = ExpiryIndex(
+        self.id_index = ExpiryIndex(
             ttl_ms=settings.rates_decision_dedupe_s * 1000, max_skew_ms=skew_ms
         )
         self.arrival_target_ms = settings.rates_arrival_target_s * 1000
         self.kinds = {
             settings.topic(topics.DECISIONS): ("decisions", "Decision"),
+            settings.topic(topics.CASES): ("cases", "CaseUpdate"),
             settings.topic(topics.ORDERS): ("orders", "DispatchOrder"),
             settings.topic(topics.LIFECYCLE): ("lifecycle", "LifecycleEvent"),
         }
 
     def handle(self, topic: str, partition: int, value: bytes | None, record_ms: int) -> None:
-        """Count one record of one of the three topics (at-least-once safe)."""
+        """Count one record of one of the four topics (at-least-once safe)."""
         short, schema = self.kinds[topic]
         try:
-            record = self.codec.decode(value or b"", expect=schema)
-            facts: Any = {
-                "decisions": DecisionFacts,
-                "orders": OrderFacts,
-                "lifecycle": LifecycleFacts,
-            }[short].from_record(record)
+            facts = _FACTS[short].from_record(self.codec.decode(value or b"", expect=schema))
         except InvalidEvent as exc:
             SKIPPED.labels(short, exc.reason.value).inc()
             return
@@ -158,18 +168,23 @@ class RatesProcessor:
             return
         now_ms = self.clock.now_ms()
         if isinstance(facts, DecisionFacts):
-            self._decision(partition, facts, now_ms)
-        else:
+            seen = self._seen(partition, f"d:{facts.decision_id}", facts.received_at_ms, now_ms)
+            apply(on_decision(facts, seen_before=seen))
+        elif isinstance(facts, CaseCallFacts):
+            seen = self._seen(partition, f"u:{facts.update_id}", facts.at_ms, now_ms)
+            apply(on_case_call(facts, seen_before=seen))
+        elif facts is not None:  # None: a case update that is not a call
             self._order_step(short, partition, facts, record_ms, now_ms)
 
-    def _decision(self, partition: int, d: DecisionFacts, now_ms: int) -> None:
-        seen = self.decisions.get(d.decision_id) is not None
+    def _seen(self, partition: int, key: str, event_ms: int, now_ms: int) -> bool:
+        """Whether ``key`` was seen within its bound; remembers it if not."""
+        seen = self.ids.get(key) is not None
         if not seen:
-            self.decisions[d.decision_id] = {"t": d.received_at_ms, "p": partition}
-            self.decision_index.touch(partition, d.decision_id, d.received_at_ms)
-        apply(on_decision(d, seen_before=seen))
-        self.decision_index.advance(partition, d.received_at_ms, now_ms=now_ms)
-        self._expire(self.decisions, self.decision_index, partition, DECISIONS_TABLE)
+            self.ids[key] = {"t": event_ms, "p": partition}
+            self.id_index.touch(partition, key, event_ms)
+        self.id_index.advance(partition, event_ms, now_ms=now_ms)
+        self._expire(self.ids, self.id_index, partition, IDS_TABLE)
+        return seen
 
     def _order_step(
         self,
@@ -185,17 +200,11 @@ class RatesProcessor:
         state = OrderState.from_json(stored) if stored is not None else None
         step: Step
         if isinstance(facts, OrderFacts):
-            step = on_order(
-                state, facts, record_ms=record_ms, arrival_target_ms=self.arrival_target_ms
-            )
+            step = on_order(state, facts, arrival_target_ms=self.arrival_target_ms)
             event_ms = facts.created_at_ms
         else:
-            step = on_lifecycle(
-                state,
-                facts,
-                arrival_target_ms=self.arrival_target_ms,
-                ids_kept=self.settings.rates_event_ids_kept,
-            )
+            step = on_lifecycle(state, facts, arrival_target_ms=self.arrival_target_ms,
+                                ids_kept=self.settings.rates_event_ids_kept)  # fmt: skip
             event_ms = facts.at_ms
         if step.state != state:
             self.orders[facts.order_id] = {**step.state.to_json(), "p": partition}
@@ -218,18 +227,18 @@ class RatesProcessor:
 
     def rebuild(self) -> None:
         """After recovery: the expiry indexes from what the tables hold."""
-        self.order_index.rebuild(
-            (int(v.get("p", 0)), k, int(v.get("t", 0))) for k, v in self.orders.items() if v
-        )
-        self.decision_index.rebuild(
-            (int(v.get("p", 0)), k, int(v.get("t", 0))) for k, v in self.decisions.items() if v
-        )
-        TABLE_ENTRIES.labels(ORDERS_TABLE).set(self.order_index.size())
-        TABLE_ENTRIES.labels(DECISIONS_TABLE).set(self.decision_index.size())
+        for table, index, name in (
+            (self.orders, self.order_index, ORDERS_TABLE),
+            (self.ids, self.id_index, IDS_TABLE),
+        ):
+            index.rebuild(
+                (int(v.get("p", 0)), k, int(v.get("t", 0))) for k, v in table.items() if v
+            )
+            TABLE_ENTRIES.labels(name).set(index.size())
         log.info(
-            "rates tables recovered: %d orders, %d decision ids",
+            "rates tables recovered: %d orders, %d ids",
             self.order_index.size(),
-            self.decision_index.size(),
+            self.id_index.size(),
         )
 
 
@@ -301,10 +310,11 @@ def install(app: faust.App, ctx: StreamsContext) -> None:
     orders = app.Table(
         ORDERS_TABLE, help="per-order counted steps (docs/rates.md)", **table_options
     )
-    decisions = app.Table(DECISIONS_TABLE, help="decision ids seen lately", **table_options)
-    processor = RatesProcessor(s, ctx.codec, ctx.clock, orders, decisions)
+    ids = app.Table(IDS_TABLE, help="decision and case-update ids seen lately", **table_options)
+    processor = RatesProcessor(s, ctx.codec, ctx.clock, orders, ids)
     source = app.topic(
         ctx.topic(topics.DECISIONS),
+        ctx.topic(topics.CASES),
         ctx.topic(topics.ORDERS),
         ctx.topic(topics.LIFECYCLE),
         key_serializer="raw",
@@ -320,7 +330,7 @@ def install(app: faust.App, ctx: StreamsContext) -> None:
             )
 
     rates.add_dependency(
-        ChangelogTopicsFirst(s, [orders.changelog_topic_name, decisions.changelog_topic_name])
+        ChangelogTopicsFirst(s, [orders.changelog_topic_name, ids.changelog_topic_name])
     )
 
     async def rebuild_indexes() -> None:

@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fenliu.processors.rate_definitions import RATES, SIX_RATES, recording_rule_groups
 from fenliu.processors.rates import (
     LABELS,
+    CaseCallFacts,
     Count,
     DecisionFacts,
     LifecycleFacts,
@@ -17,12 +19,12 @@ from fenliu.processors.rates import (
     Observe,
     OrderFacts,
     OrderState,
+    on_case_call,
     on_decision,
     on_expire,
     on_lifecycle,
     on_order,
 )
-from fenliu.processors.rate_definitions import RATES, SIX_RATES, recording_rule_groups
 
 T0 = 1_795_000_000_000
 TARGET_MS = 600_000
@@ -107,18 +109,41 @@ def test_arrival_after_the_target_is_not_on_time_and_a_skewed_clock_counts_zero(
     assert [e.seconds for e in skewed if isinstance(e, Observe)] == [0.0]
 
 
-def test_an_order_flows_back_once_whether_returned_or_recalled() -> None:
-    recalled = OrderFacts("o1", "u-med-1", "NP03", "110", T0, flow_back=True)
-    _, effects = run([ORDER, lc("RETURNED", T0 + 10_000), recalled, lc("RETURNED", T0 + 20_000)])
+def test_a_unit_returns_an_order_once_however_often_it_says_so() -> None:
+    _, effects = run([ORDER, lc("RETURNED", T0 + 10_000), lc("RETURNED", T0 + 20_000)])
     flows = {k: v for k, v in totals(effects).items() if k[0] is Metric.FLOW_BACKS}
     assert flows == {(Metric.FLOW_BACKS, (*LABELS_O1, "returned")): 1}
     assert Count(Metric.DUPLICATES, ("lifecycle", "step_repeated")) in effects
 
 
-def test_repeat_calls_count_the_growth_of_repeat_count() -> None:
-    grown = [OrderFacts("o1", "u-med-1", "NP03", "110", T0, repeat_count=n) for n in (0, 2, 1, 3)]
-    _, effects = run(list(grown))
-    assert totals(effects)[(Metric.REPEAT_CALLS, LABELS_O1)] == 3
+def test_calls_merged_by_the_cases_agent_count_by_kind_and_recalls_flow_back() -> None:
+    def call(kind: str) -> CaseCallFacts:
+        return CaseCallFacts(f"cu_{kind}", kind, "u-med-1", "NP03", "110", T0)
+
+    effects = [
+        e
+        for k in ("OPENED", "REPEAT", "FLOW_BACK")
+        for e in on_case_call(call(k), seen_before=False)
+    ]
+    assert totals(effects) == Tally({
+        (Metric.CASE_CALLS, (*LABELS_O1, "OPENED")): 1,
+        (Metric.CASE_CALLS, (*LABELS_O1, "REPEAT")): 1,
+        (Metric.CASE_CALLS, (*LABELS_O1, "FLOW_BACK")): 1,
+        (Metric.FLOW_BACKS, (*LABELS_O1, "recalled")): 1,
+    })  # fmt: skip
+    assert on_case_call(call("REPEAT"), seen_before=True) == [
+        Count(Metric.DUPLICATES, ("cases", "update_id"))
+    ]
+
+
+def test_case_updates_that_are_not_calls_are_not_read() -> None:
+    update = {"update_id": "cu_1", "kind": "CLOSED", "unit_id": None, "class_code": "NP03",
+              "source": None, "at": T0}  # fmt: skip
+    assert CaseCallFacts.from_record(update) is None
+    repeat = CaseCallFacts.from_record(
+        update | {"kind": "REPEAT", "unit_id": "u", "source": "S110"}
+    )
+    assert repeat == CaseCallFacts("cu_1", "REPEAT", "u", "NP03", "110", T0)
 
 
 def test_satisfaction_counts_the_first_answer_and_the_first_unreachable_attempt() -> None:
@@ -224,7 +249,7 @@ def test_records_are_read_from_avro_dicts() -> None:
             "flow_back": True,
         }
     )
-    assert order == OrderFacts("o1", "u", "NP03", "12345", T0, 2, True)
+    assert order == OrderFacts("o1", "u", "NP03", "12345", T0)
     event = LifecycleFacts.from_record(
         {
             "event_id": "e",
@@ -334,6 +359,9 @@ def test_per_group_and_overall_rules_are_the_same_ratio_of_sums() -> None:
         "1h", overall=True
     )
     repeat = next(r for r in RATES if r.name == "repeat_call")
-    assert "+ sum by (unit) (increase(fenliu_rates_repeat_calls_total[1d]))" in repeat.expr("1d")
+    assert repeat.expr("1d") == (
+        'sum by (unit) (increase(fenliu_rates_case_calls_total{kind="REPEAT"}[1d]))\n/\n'
+        "(sum by (unit) (increase(fenliu_rates_case_calls_total[1d])) > 0)"
+    )
     records = [rule["record"] for g in recording_rule_groups() for rule in g["rules"]]
     assert len(records) == len(set(records)) == 2 * sum(len(r.windows) for r in RATES)

@@ -173,7 +173,7 @@ def test_an_order_read_from_another_partition_is_reported(rates: Any) -> None:
 
 
 def test_decisions_dedupe_within_their_bound_and_rebuild_restores_expiry(rates: Any) -> None:
-    processor, _, decisions, settings = rates
+    processor, _, ids, settings = rates
     record = _decision_record("d-agent-1", T0)
     value = CODEC.encode("Decision", record)
     town = {"source": "110", "town": "331099777"}
@@ -184,7 +184,7 @@ def test_decisions_dedupe_within_their_bound_and_rebuild_restores_expiry(rates: 
     processor.rebuild()  # as after a restart: the index comes back from the table
     newer = CODEC.encode("Decision", _decision_record("d-agent-2", T0 + 61_000))
     processor.handle(settings.topic(topics.DECISIONS), 3, newer, T0)
-    assert "d-agent-1" not in decisions
+    assert "d:d-agent-1" not in ids
     processor.handle(settings.topic(topics.DECISIONS), 3, value, T0)  # replayed after its bound
     assert sample("fenliu_rates_calls_total", **town, list="NON_POLICE") == 3
 
@@ -235,3 +235,28 @@ def _decision_record(decision_id: str, at_ms: int) -> dict[str, Any]:
         "deadlines": [],
         "sla_policy_version": "s",
     }
+
+
+def case_update_record(update_id: str, kind: str, unit: str, at_ms: int) -> dict[str, Any]:
+    return {
+        "update_id": update_id, "case_id": "cs_1@331099001:NP03", "case_key": "331099001:NP03",
+        "kind": kind, "rule": "SAME_CALLER", "at": at_ms, "decision_id": f"d-{update_id}",
+        "lifecycle_event_id": None, "order_id": None, "current_order_id": "o-1", "source": "S110",
+        "caller_key": None, "is_police_matter": False, "town_code": "331099001",
+        "class_code": "NP03", "situation_code": None, "unit_id": unit, "place_key": None,
+        "opened_at": at_ms, "status": "OPEN", "repeat_count": 1, "flow_back_count": 0,
+        "escalation_level": 0, "priority": None, "related_case_id": None,
+    }  # fmt: skip
+
+
+def test_repeat_calls_come_from_the_cases_topic_once_per_update(rates: Any) -> None:
+    processor, _, ids, settings = rates
+    unit = "u-agent-5"
+    labels = {"unit": unit, "class": "NP03", "source": "110"}
+    repeat = CODEC.encode("CaseUpdate", case_update_record("cu_r1", "REPEAT", unit, T0))
+    closed = CODEC.encode("CaseUpdate", case_update_record("cu_c1", "CLOSED", unit, T0))
+    for value in (repeat, repeat, closed):
+        processor.handle(settings.topic(topics.CASES), 4, value, T0)
+    assert sample("fenliu_rates_case_calls_total", **labels, kind="REPEAT") == 1
+    assert sample("fenliu_rates_case_calls_total", **labels, kind="OPENED") == 0
+    assert "u:cu_r1" in ids and "u:cu_c1" not in ids

@@ -170,7 +170,9 @@ def test_a_broken_rule_makes_the_unit_tests_fail(tmp_path: Path) -> None:
     broken_tests = tmp_path / "tests"
     broken_tests.mkdir()
     for name in ("rates_test.yml", "alerts_test.yml"):  # the slow weekly one is not needed here
-        (broken_tests / name).write_text((TESTS / name).read_text(encoding="utf-8"), encoding="utf-8")
+        (broken_tests / name).write_text(
+            (TESTS / name).read_text(encoding="utf-8"), encoding="utf-8"
+        )
     result = promtool("test", "rules", *sorted(broken_tests.glob("*.yml")))
     assert result.returncode != 0
     assert "fenliu_unit:rate_signoff:ratio_1d" in result.stdout + result.stderr
