@@ -66,6 +66,14 @@ LABELS: dict[Metric, tuple[str, ...]] = {
     Metric.DUPLICATES: ("topic", "reason"),
     Metric.UNKNOWN_ORDERS: ("unit",),
 }
+#: Every (topic, reason) of ``fenliu_rates_duplicates_total``, created at 0 when the agent starts.
+DUPLICATE_REASONS = (
+    ("decisions", "decision_id"),
+    ("cases", "update_id"),
+    ("orders", "order_repeated"),
+    ("lifecycle", "event_id"),
+    ("lifecycle", "step_repeated"),
+)
 #: Stages of the latency histogram ``fenliu_rates_stage_seconds{stage,unit}``.
 STAGE_OF_KIND = {"SIGNED": "sign", "ARRIVED": "arrive", "FEEDBACK": "feedback", "CLOSED": "close"}
 #: The step an order counts once, per lifecycle kind.

@@ -25,6 +25,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from fenliu.processors.model import InvalidEvent, RejectReason
 from fenliu.processors.rates import (
+    DUPLICATE_REASONS,
     LABELS,
     CaseCallFacts,
     Count,
@@ -302,6 +303,8 @@ class ChangelogTopicsFirst(mode.Service):
 def install(app: faust.App, ctx: StreamsContext) -> None:
     """The rates agent and its two tables."""
     s = ctx.settings
+    for labels in DUPLICATE_REASONS:  # "no duplicates" is a 0, not a missing series
+        COUNTERS[Metric.DUPLICATES].labels(*labels)
     table_options: dict[str, Any] = {
         "default": None,
         "partitions": s.topic_partitions,

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from fenliu.processors.rate_definitions import RATES, SIX_RATES, recording_rule_groups
 from fenliu.processors.rates import (
+    DUPLICATE_REASONS,
     LABELS,
     CaseCallFacts,
     Count,
@@ -280,6 +281,18 @@ def test_every_count_has_as_many_label_values_as_its_metric_has_names() -> None:
     for e in effects:
         if isinstance(e, Count):
             assert len(e.labels) == len(LABELS[e.metric]), e
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["SIGNED", "RETURNED", "CLOSED"]), max_size=6))
+def test_every_duplicate_reason_is_one_the_agent_creates_at_start(kinds: list[str]) -> None:
+    records = [ORDER, ORDER] + [lc(k, T0 + 1, event_id=f"e{i % 2}") for i, k in enumerate(kinds)]
+    _, effects = run(records)
+    decision = DecisionFacts("d", "110", "t", "POLICE", T0)
+    call = CaseCallFacts("u", "REPEAT", "u", "NP03", "110", T0)
+    effects += on_decision(decision, seen_before=True) + on_case_call(call, seen_before=True)
+    reasons = {e.labels for e in effects if isinstance(e, Count) and e.metric is Metric.DUPLICATES}
+    assert reasons <= set(DUPLICATE_REASONS) and len(reasons) >= 3
 
 
 # --- properties ---------------------------------------------------------------------------
