@@ -23,13 +23,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import fenliu.services
 from fenliu.demo.scrape import Scrape, scrape
 from fenliu.demo.supervisor import Child, Supervisor, fenliu_argv
 from fenliu.demo.tail import TopicTail
-from fenliu.demo.view import Frame
 from fenliu.settings import Settings
+
+if TYPE_CHECKING:
+    from fenliu.demo.view import Frame
 
 log = logging.getLogger("fenliu.demo")
 
@@ -173,6 +176,8 @@ class Demo:
                 log.debug("tick not sent: %s", exc)
 
     def frame(self) -> Frame:
+        from fenliu.demo.view import Frame
+
         ports = {c.name: c.metrics_port for c in self.supervisor.children if c.metrics_port}
         now = scrape(ports)
         self._ready |= {n for n, up in now.up.items() if up}

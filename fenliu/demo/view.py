@@ -21,10 +21,7 @@ from rich.text import Text
 
 from fenliu.demo.scrape import Scrape
 from fenliu.demo.tail import TailSnapshot
-try:
-    from fenliu.processors.rate_definitions import RATES, SIX_RATES
-except ImportError:  # checkouts from before the rate table moved out of processors/rates.py
-    from fenliu.processors.rates import RATES, SIX_RATES  # type: ignore[attr-defined,no-redef]
+SIX_RATES = ("signoff", "diversion", "feedback", "completion", "flowback", "complaint")
 
 _SELECTOR = re.compile(r'^(?P<name>[a-zA-Z_:][\w:]*)(?:\{(?P<labels>.*)\})?$')
 _MATCHER = re.compile(r'(\w+)\s*(=~|!=|=)\s*"([^"]*)"')
@@ -72,8 +69,18 @@ def selector_total(scrape: Scrape, selector: str) -> float:
     return total
 
 
+def _rate_table():  # type: ignore[no-untyped-def]
+    """The one table of rate definitions (docs/rates.md), imported when first needed."""
+    try:
+        from fenliu.processors.rate_definitions import RATES
+    except ImportError:  # checkouts from before the table moved out of processors/rates.py
+        from fenliu.processors.rates import RATES  # type: ignore[attr-defined,no-redef]
+    return RATES
+
+
 def rates_since_start(scrape: Scrape) -> dict[str, tuple[str, float | None]]:
-    """Every rate of ``RATES``: title and Σnumerator / ΣΣdenominators, None without data."""
+    """Every rate of the definition table: title and Σnumerator / ΣΣdenominators, None without data."""
+    RATES = _rate_table()
     out: dict[str, tuple[str, float | None]] = {}
     for rate in RATES:
         den = sum(selector_total(scrape, d) for d in rate.denominators)
