@@ -55,6 +55,10 @@ class Settings(BaseSettings):
         "fenliu:teams", description="prefix of the Redis keys of the team directory"
     )
     metrics_port: int = Field(9108, ge=0, description="port of /metrics (0 = do not serve)")
+    dead_letter_max_value_bytes: int = Field(
+        512 * 1024, ge=1024,
+        description="original bytes a dead letter keeps at most (the rest stays in the source topic)",
+    )
 
     # --- Privacy -----------------------------------------------------------------
     phone_hmac_key: SecretStr = Field(

@@ -64,6 +64,7 @@ class DeadLetters:
             log.error("%s: %s/%s@%s failed", stage, message.topic, message.partition,
                       message.offset, exc_info=exc)
         record = dead_letter_record(FaustRecord(message), failure, service=SERVICE,
-                                    now_ms=self.ctx.clock.now_ms())
+                                    now_ms=self.ctx.clock.now_ms(),
+                                    max_value_bytes=self.ctx.settings.dead_letter_max_value_bytes)
         await self.topic.send(key=message.key, value=self.ctx.codec.encode("DeadLetter", record))
         DEAD_LETTERS.labels(SERVICE, stage, failure.reason).inc()

@@ -6,6 +6,7 @@ a ``DeadLetter`` and the loop goes on; nothing is dropped and nothing stops the 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -40,19 +41,32 @@ class Failure:
         return cls(stage, RejectReason.PROCESSING_ERROR.value, f"{type(exc).__name__}: {exc}")
 
 
-def dead_letter_record(msg: KafkaRecord, failure: Failure, *, service: str, now_ms: int) -> dict[str, Any]:
-    """The ``DeadLetter`` Avro record for a consumed message that failed."""
+def dead_letter_record(
+    msg: KafkaRecord, failure: Failure, *, service: str, now_ms: int, max_value_bytes: int
+) -> dict[str, Any]:
+    """The ``DeadLetter`` Avro record for a consumed message that failed.
+
+    An original larger than ``max_value_bytes`` is cut to that size, with its length and
+    SHA-256 kept: a dead letter must always fit in a Kafka message, or an oversized input
+    would kill the service and come back after every restart (a poison pill). Nothing is
+    lost: the whole original stays in its source topic at the recorded offset.
+    """
     ts_type, ts = msg.timestamp()
+    value = msg.value()
+    truncated = value is not None and len(value) > max_value_bytes
     headers: dict[str, bytes] = {}
-    for name, value in msg.headers() or []:
-        headers[name] = value if isinstance(value, bytes) else (value or "").encode()
+    for name, header in msg.headers() or []:
+        headers[name] = header if isinstance(header, bytes) else (header or "").encode()
     return {
         "topic": msg.topic() or "",
         "partition": msg.partition() if msg.partition() is not None else -1,
         "offset": msg.offset() if msg.offset() is not None else -1,
         "record_timestamp": ts if ts_type and ts >= 0 else None,
         "key": msg.key(),
-        "value": msg.value(),
+        "value": value[:max_value_bytes] if truncated and value is not None else value,
+        "value_size": len(value) if value is not None else -1,
+        "value_sha256": hashlib.sha256(value).hexdigest() if value is not None else None,
+        "value_truncated": truncated,
         "headers": headers,
         "stage": failure.stage,
         "reason": failure.reason,

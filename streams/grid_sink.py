@@ -25,7 +25,7 @@ from fenliu.schemas.serde import Codec
 from fenliu.sinks.base import Ack, Cancelled, Deliverer, OffsetTracker, RetryPolicy, Sink
 from fenliu.sinks.grid_api import OrderRequest
 from fenliu.streams.deadletter import Failure, dead_letter_record
-from fenliu.streams.router import DEAD_LETTERS, DeliveryFailed, Output, _is_error, produce_all
+from fenliu.streams.router import DEAD_LETTERS, DeliveryFailed, Output, is_consumer_error, produce_all
 from fenliu.topics import catalogue as topics
 from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
@@ -184,7 +184,8 @@ class GridSinkService:
         self, msg: Message, failure: Failure, producer: Producer, cancelled: Callable[[], bool]
     ) -> None:
         """Produce the dead letter and wait for the broker; an order is never dropped silently."""
-        record = dead_letter_record(msg, failure, service=SERVICE, now_ms=self.clock_ms())
+        record = dead_letter_record(msg, failure, service=SERVICE, now_ms=self.clock_ms(),
+                                    max_value_bytes=self.settings.dead_letter_max_value_bytes)
         output = Output(self.dead_letter_topic, msg.key(), self.codec.encode("DeadLetter", record))
         while True:
             try:
@@ -235,7 +236,7 @@ class GridSinkService:
                 for msg in consumer.consume(
                     s.grid_sink_batch_size, timeout=s.grid_sink_poll_timeout_s
                 ):
-                    if _is_error(msg):
+                    if is_consumer_error(msg):
                         continue
                     tp = (msg.topic() or "", msg.partition() or 0)
                     self.tracker.add(tp[0], tp[1], msg.offset() or 0)

@@ -140,7 +140,8 @@ class Router:
     def _dead_letter(self, msg: Message, failure: Failure) -> Output:
         DEAD_LETTERS.labels(SERVICE, failure.stage, failure.reason).inc()
         log.info("dead letter %s/%s@%s: %s", msg.topic(), msg.partition(), msg.offset(), failure.reason)
-        record = dead_letter_record(msg, failure, service=SERVICE, now_ms=self.clock_ms())
+        record = dead_letter_record(msg, failure, service=SERVICE, now_ms=self.clock_ms(),
+                                    max_value_bytes=self.settings.dead_letter_max_value_bytes)
         return Output(self.dead_letter_topic, msg.key(), self.codec.encode("DeadLetter", record))
 
     # --- the Kafka loop ----------------------------------------------------------------
@@ -182,7 +183,7 @@ class Router:
         try:
             while not stop.is_set():
                 messages = consumer.consume(s.router_batch_size, timeout=s.router_poll_timeout_s)
-                good = [m for m in messages if not _is_error(m)]
+                good = [m for m in messages if not is_consumer_error(m)]
                 if not good:
                     continue
                 started = time.perf_counter()
@@ -196,7 +197,7 @@ class Router:
             log.info("router stopped")
 
 
-def _is_error(msg: Message) -> bool:
+def is_consumer_error(msg: Message) -> bool:
     err = msg.error()
     if err is None:
         return False

@@ -207,10 +207,6 @@ def test_counts_of_good_events_add_up_after_all_examples(router, good_calls):
         assert all(k in bads for k, _ in bad)
 
 
-@pytest.mark.xfail(strict=True, reason="router bug: the dead letter of a 1 MB text carries the whole original "
-                   "value and exceeds the producer's message.max.bytes (1 MB): KafkaException MSG_SIZE_TOO_LARGE "
-                   "kills the router, and a restart re-reads the same record (a poison pill). Fix in "
-                   "streams/deadletter.py or the router's producer; then remove this mark.")
 def test_a_1mb_text_is_a_dead_letter_and_the_router_lives_on(settings, tmp_path):
     mine = settings.model_copy(update={"topic_prefix": f"{settings.topic_prefix}mb-{uuid.uuid4().hex[:6]}-",
                                        "team_key_prefix": f"{settings.topic_prefix}mb-teams"})
