@@ -11,16 +11,11 @@ has the definitions and the bounds.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections.abc import MutableMapping
 from typing import Any
 
 import faust
-import mode
-from confluent_kafka import KafkaError, KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic
 from prometheus_client import Counter, Gauge, Histogram
 
 from fenliu.processors.model import InvalidEvent, RejectReason
@@ -243,63 +238,6 @@ class RatesProcessor:
         )
 
 
-def ensure_changelog_topics(
-    settings: Settings, names: list[str], timeout_s: float = 30.0
-) -> list[str]:
-    """Create the tables' compacted changelog topics if missing; wait until the broker lists them.
-
-    Faust declares a changelog when the worker starts; the consumer's metadata then often
-    lists it with 0 partitions until its next refresh (5 min), and the first table write
-    fails Faust's source/changelog partition check. Created first, they are known at once.
-    Returns the names created now.
-    """
-    admin = AdminClient(settings.confluent_config())
-    existing = admin.list_topics(timeout=timeout_s).topics
-    specs = [
-        NewTopic(name, num_partitions=settings.topic_partitions,
-                 replication_factor=settings.topic_replication,
-                 config={"cleanup.policy": "compact"})
-        for name in names if name not in existing
-    ]  # fmt: skip
-    created = []
-    for name, future in (admin.create_topics(specs) if specs else {}).items():
-        try:
-            future.result(timeout=timeout_s)
-            created.append(name)
-        except KafkaException as exc:
-            if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
-                raise
-    deadline = time.monotonic() + timeout_s
-    for name in names:
-        while True:
-            found = admin.list_topics(name, timeout=timeout_s).topics.get(name)
-            if found is not None and found.error is None and found.partitions:
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"changelog {name} not listed by the broker after {timeout_s:.0f} s"
-                )
-            time.sleep(0.2)
-    return created
-
-
-class ChangelogTopicsFirst(mode.Service):
-    """Runs ``ensure_changelog_topics`` while the agent starts, before the consumer subscribes."""
-
-    def __init__(self, settings: Settings, names: list[str]) -> None:
-        super().__init__()
-        self.settings = settings
-        self.names = names
-
-    async def on_start(self) -> None:
-        try:
-            created = await asyncio.to_thread(ensure_changelog_topics, self.settings, self.names)
-            if created:
-                log.info("rates: created changelog topics %s", created)
-        except (KafkaException, RuntimeError) as exc:  # Faust declares them itself later
-            log.warning("rates: could not create the changelog topics first: %s", exc)
-
-
 def install(app: faust.App, ctx: StreamsContext) -> None:
     """The rates agent and its two tables."""
     s = ctx.settings
@@ -331,10 +269,6 @@ def install(app: faust.App, ctx: StreamsContext) -> None:
             processor.handle(
                 message.topic, message.partition, event.value, int(message.timestamp * 1000)
             )
-
-    rates.add_dependency(
-        ChangelogTopicsFirst(s, [orders.changelog_topic_name, ids.changelog_topic_name])
-    )
 
     async def rebuild_indexes() -> None:
         processor.rebuild()
