@@ -43,9 +43,8 @@ from fenliu.streams.clock import (
     tick_topic,
 )
 from fenliu.streams.context import StreamsContext
-from fenliu.streams.deadletter import Failure, dead_letter_record
-from fenliu.streams.router import DEAD_LETTERS
-from fenliu.topics.catalogue import DEAD_LETTER, LIFECYCLE, ORDERS, SLA_ALERTS
+from fenliu.streams.dead_letters import DeadLetters
+from fenliu.topics.catalogue import LIFECYCLE, ORDERS, SLA_ALERTS
 
 log = logging.getLogger(__name__)
 SERVICE = "streams"
@@ -149,39 +148,11 @@ class TableStore(MutableMapping[str, OrderSla]):
         return len(held)
 
 
-class _Record:
-    """A Faust message in the shape ``dead_letter_record`` reads (confluent-kafka's)."""
-
-    def __init__(self, message: Any) -> None:
-        self.m = message
-
-    def topic(self) -> str:
-        return self.m.topic
-
-    def partition(self) -> int:
-        return self.m.partition
-
-    def offset(self) -> int:
-        return self.m.offset
-
-    def key(self) -> bytes | None:
-        return self.m.key
-
-    def value(self) -> bytes | None:
-        return self.m.value
-
-    def headers(self) -> list[tuple[str, bytes]]:
-        return list(self.m.headers or [])
-
-    def timestamp(self) -> tuple[int, int]:
-        return (1, int(self.m.timestamp * 1000)) if self.m.timestamp else (0, -1)
-
-
 class SlaFeature:
     """The SLA agents' shared state: books per partition, the table, the lock."""
 
     def __init__(self, app: faust.App, ctx: StreamsContext, table: Any, *, alerts: Any,
-                 dead: Any) -> None:
+                 dead: DeadLetters) -> None:
         self.app, self.ctx, self.settings = app, ctx, ctx.settings
         self.config = book_config(ctx.settings)
         self.store = TableStore(table)
@@ -205,7 +176,8 @@ class SlaFeature:
                     book, event_time = self._step(
                         book, self.ctx.codec.decode(msg.value, "LifecycleEvent"))
             except (InvalidEvent, KeyError, TypeError, ValueError, AttributeError) as exc:
-                await self._dead_letter(msg, Failure.from_exception("sla", exc))
+                await self.dead.send(msg, "sla", exc)
+                self.store.flush()  # nothing should be held; if it is, it belongs here
                 return
             now = max(book.now_ms, event_time) if self.settings.clock == "event" else book.now_ms
             await self._fire(book, book.tick(now))
@@ -265,15 +237,6 @@ class SlaFeature:
     async def _send_alert(self, alert: SlaAlert) -> Any:
         value = self.ctx.codec.encode("SlaAlert", alert_record(alert))
         return await self.alerts.send(key=alert.order_id.encode(), value=value, force=True)
-
-    async def _dead_letter(self, msg: Any, failure: Failure) -> None:
-        record = dead_letter_record(_Record(msg), failure, service=SERVICE,
-                                    now_ms=self.ctx.clock.now_ms())
-        await self.dead.send(key=msg.key, value=self.ctx.codec.encode("DeadLetter", record),
-                             force=True)
-        DEAD_LETTERS.labels(SERVICE, failure.stage, failure.reason).inc()
-        log.warning("sla: dead letter %s/%s@%s: %s", msg.topic, msg.partition, msg.offset,
-                    failure.reason)
 
     def _book(self, partition: int) -> SlaBook:
         if self.needs_rebuild:
@@ -346,7 +309,7 @@ def install(app: faust.App, ctx: StreamsContext) -> SlaFeature:
     ticks = app.topic(tick_topic(settings), internal=True, partitions=partitions,
                       retention=timedelta(milliseconds=TICK_RETENTION_MS), **raw)
     feature = SlaFeature(app, ctx, table, alerts=app.topic(ctx.topic(SLA_ALERTS), **raw),
-                         dead=app.topic(ctx.topic(DEAD_LETTER), **raw))
+                         dead=DeadLetters(app, ctx))
 
     @app.agent(inputs, name="fenliu-sla")
     async def sla(stream: faust.StreamT) -> None:

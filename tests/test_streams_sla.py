@@ -21,6 +21,7 @@ from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
 from fenliu.streams.clock import ControlClock, decode_tick, encode_tick, tick_topic
 from fenliu.streams.context import StreamsContext
+from fenliu.streams.dead_letters import DeadLetters
 from fenliu.streams.sla import SlaFeature, TableStore, book_config, order_input
 from fenliu.topics import catalogue as topics
 
@@ -85,12 +86,13 @@ class FakeTable(dict):
 class FakeTopic:
     """Sends are delivered a moment later, as a broker would acknowledge them."""
 
-    def __init__(self, name: str, journal: Journal) -> None:
-        self.name, self.journal, self.sent = name, journal, []
+    def __init__(self, name: str, journal: Journal, must_force: bool = True) -> None:
+        self.name, self.journal, self.sent, self.must_force = name, journal, [], must_force
 
     async def send(self, *, key: Any = None, value: Any = None, partition: int | None = None,
                    force: bool = False) -> asyncio.Future:
-        assert force, "a send inside an agent must not wait for the commit"
+        # alerts must go now (their delivery is awaited); dead letters may wait for the commit
+        assert force or not self.must_force, "an alert send must not wait for the commit"
         self.sent.append((key, value, partition))
         future = asyncio.get_running_loop().create_future()
 
@@ -111,8 +113,12 @@ class FakeAssignor:
 
 
 class FakeApp:
-    def __init__(self, tps: set[TP]) -> None:
+    def __init__(self, tps: set[TP], journal: Journal) -> None:
         self.assignor = FakeAssignor(tps)
+        self.journal, self.topics = journal, {}
+
+    def topic(self, name: str, **_: Any) -> FakeTopic:
+        return self.topics.setdefault(name, FakeTopic(name, self.journal, must_force=False))
 
 
 @pytest.fixture()
@@ -127,9 +133,10 @@ def feature_for(settings: Settings, table: FakeTable | None = None, partitions=(
     table = table if table is not None else FakeTable(journal)
     tps = {TP(settings.topic(topics.ORDERS), p) for p in partitions}
     alerts = FakeTopic("alerts", journal)
-    dead = FakeTopic("dead", journal)
+    app = FakeApp(tps, journal)
     ctx = StreamsContext(settings, CODEC, clock or ControlClock())
-    return SlaFeature(FakeApp(tps), ctx, table, alerts=alerts, dead=dead), journal, alerts, dead
+    feature = SlaFeature(app, ctx, table, alerts=alerts, dead=DeadLetters(app, ctx))
+    return feature, journal, alerts, app.topic(settings.topic(topics.DEAD_LETTER))
 
 
 def order_event(settings: Settings, record: dict[str, Any], partition: int = 0) -> Event:
@@ -238,6 +245,19 @@ async def test_event_clock_moves_with_the_events_themselves(settings) -> None:
     await feature.on_input(step_event(settings, lifecycle_record("e1", "o9", "SIGNED",
                                                                  T0 + 61_000)))
     assert alert_ids(alerts) == [f"o1:SIGN:WARNING:{T0 + MIN}", f"o1:SIGN:BREACH:{T0 + MIN}"]
+
+
+async def test_the_wall_ticker_ticks_only_the_partitions_this_worker_owns(settings) -> None:
+    class Wall:
+        def now_ms(self) -> int:
+            return T0
+
+    feature, journal, _, _ = feature_for(settings, clock=Wall())
+    feature.app.assignor.tps |= {TP(tick_topic(settings), 1), TP(tick_topic(settings), 3)}
+    ticks = FakeTopic("ticks", journal)
+    await feature.send_wall_ticks(ticks)
+    assert [(value, partition) for _, value, partition in ticks.sent] == [
+        (encode_tick(T0), 1), (encode_tick(T0), 3)]
 
 
 def test_table_store_holds_writes_until_flush() -> None:
