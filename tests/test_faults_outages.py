@@ -61,6 +61,7 @@ def _decisions_of(settings, keys: set[str]) -> dict[str, dict]:
     return out
 
 
+@pytest.mark.timeout(600)
 def test_redis_down_routing_falls_back_and_says_so(isolated_settings, tmp_path):
     port = _free_port()
     log = (tmp_path / "redis.log").open("ab")
@@ -109,6 +110,7 @@ def _fault(settings, port: int, spec: dict) -> None:
     urllib.request.urlopen(request, timeout=10).close()
 
 
+@pytest.mark.timeout(600)
 def test_grid_platform_500s_then_down_orders_wait_and_arrive_once(isolated_settings, tmp_path):
     settings = isolated_settings.model_copy(update={"team_key_prefix": f"{isolated_settings.topic_prefix}teams"})
     env = {"FENLIU_GRID_SIM_WEBHOOK_URL": "", "FENLIU_GRID_SIM_STORE_FILE": str(tmp_path / "store.json")}
