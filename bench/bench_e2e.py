@@ -20,6 +20,7 @@ of the last call. ``--search`` climbs a ladder of rates to find the highest sust
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import tempfile
@@ -34,7 +35,15 @@ from confluent_kafka import OFFSET_END, Consumer, TopicPartition
 from rich.console import Console
 from rich.table import Table
 
-from bench.harness import bench_settings, calls_110, committed, grid_orders, pipeline, produce_steady, wait_metrics
+from bench.harness import (
+    bench_settings,
+    calls_110,
+    committed,
+    grid_orders,
+    pipeline,
+    produce_steady,
+    wait_metrics,
+)
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
 from fenliu.topics import catalogue as topics
@@ -68,19 +77,41 @@ class Row:
 
     @property
     def sustained(self) -> bool:
-        return self.measured > 0 and self.last_p99 <= 2 * self.first_p99 + 0.5 and self.drain_s <= 10
+        return (
+            self.measured > 0 and self.last_p99 <= 2 * self.first_p99 + 0.5 and self.drain_s <= 10
+        )
 
     @classmethod
-    def of(cls, case: str, rate: float, sent: int, window: tuple[float, float],
-           samples: list[tuple[float, float]], drain_s: float, stages: str = "") -> "Row":
+    def of(
+        cls,
+        case: str,
+        rate: float,
+        sent: int,
+        window: tuple[float, float],
+        samples: list[tuple[float, float]],
+        drain_s: float,
+        stages: str = "",
+    ) -> Row:
         """``samples``: (send time s, latency s)."""
         lat = [lat for _, lat in samples]
         start, end = window
         third = (end - start) / 3
         first = [lat for t, lat in samples if t < start + third]
         last = [lat for t, lat in samples if t >= end - third]
-        return cls(case, rate, sent, len(samples), pct(lat, 0.5), pct(lat, 0.99), pct(lat, 0.999),
-                   max(lat, default=float("nan")), pct(first, 0.99), pct(last, 0.99), drain_s, stages)
+        return cls(
+            case,
+            rate,
+            sent,
+            len(samples),
+            pct(lat, 0.5),
+            pct(lat, 0.99),
+            pct(lat, 0.999),
+            max(lat, default=float("nan")),
+            pct(first, 0.99),
+            pct(last, 0.99),
+            drain_s,
+            stages,
+        )
 
 
 class StageTail:
@@ -88,13 +119,17 @@ class StageTail:
 
     def __init__(self, settings: Settings) -> None:
         self.codec = SingleObjectCodec()
-        self.decided: dict[str, tuple[int, int]] = {}  # decision id -> (call ms, decision record ms)
+        self.decided: dict[
+            str, tuple[int, int]
+        ] = {}  # decision id -> (call ms, decision record ms)
         self.ordered: dict[str, int] = {}  # decision id -> order record ms
         self._stop = threading.Event()
         self._consumer = Consumer(settings.confluent_config(**{"group.id": "bench-stage-tail"}))
         meta = self._consumer.list_topics(timeout=10)
         names = [settings.topic(topics.DECISIONS), settings.topic(topics.ORDERS)]
-        self._consumer.assign([TopicPartition(t, p, OFFSET_END) for t in names for p in meta.topics[t].partitions])
+        self._consumer.assign(
+            [TopicPartition(t, p, OFFSET_END) for t in names for p in meta.topics[t].partitions]
+        )
         self._decisions = names[0]
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -119,39 +154,50 @@ class StageTail:
 
     def summary(self) -> str:
         router = [(d - c) / 1000 for c, d in self.decided.values()]
-        streams = [(self.ordered[k] - d) / 1000 for k, (_, d) in self.decided.items() if k in self.ordered]
-        return (f"router p50 {pct(router, .5) * 1000:.0f} ms p99 {pct(router, .99) * 1000:.0f} ms; "
-                f"streams p50 {pct(streams, .5) * 1000:.0f} ms p99 {pct(streams, .99) * 1000:.0f} ms")
+        streams = [
+            (self.ordered[k] - d) / 1000 for k, (_, d) in self.decided.items() if k in self.ordered
+        ]
+        return (
+            f"router p50 {pct(router, 0.5) * 1000:.0f} ms p99 {pct(router, 0.99) * 1000:.0f} ms; "
+            f"streams p50 {pct(streams, 0.5) * 1000:.0f} ms p99 {pct(streams, 0.99) * 1000:.0f} ms"
+        )
 
 
 def _iso_s(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    return datetime.fromisoformat(text).timestamp()  # Python 3.11 reads the trailing Z
 
 
 def drain(settings: Settings, groups: dict[str, list[str]], timeout_s: float = 120) -> float:
     """Seconds until every group (router, worker, sink) has committed all of its input."""
     began = time.monotonic()
     while time.monotonic() - began < timeout_s:
-        if all(done >= high for done, high in (committed(settings, g, t) for g, t in groups.items())):
+        if all(
+            done >= high for done, high in (committed(settings, g, t) for g, t in groups.items())
+        ):
             break
         time.sleep(0.5)
     return time.monotonic() - began
 
 
-def measure_pipeline(settings: Settings, rates: list[float], seconds: float, search: bool,
-                     log_dir: Path) -> list[Row]:
+def measure_pipeline(
+    settings: Settings, rates: list[float], seconds: float, search: bool, log_dir: Path
+) -> list[Row]:
     rows: list[Row] = []
     env = {"FENLIU_GRID_SIM_WEBHOOK_URL": ""}  # store orders, play no lives
     with pipeline(settings, SERVICES, log_dir, extra_env=env) as (supervisor, offset):
         wait_metrics(supervisor)
         grid_port = settings.grid_sim_port + offset
-        produce_steady(settings, calls_110(settings, 60, seed=1), 20)  # warm-up: every member joined
+        produce_steady(
+            settings, calls_110(settings, 60, seed=1), 20
+        )  # warm-up: every member joined
         deadline = time.monotonic() + 180
         while not grid_orders(settings, grid_port) and time.monotonic() < deadline:
             time.sleep(1)
-        groups = {f"{settings.topic_prefix}{settings.router_group}": [settings.topic(topics.RAW_110)],
-                  f"{settings.topic_prefix}{settings.streams_app_id}": [settings.topic(topics.DECISIONS)],
-                  f"{settings.topic_prefix}{settings.grid_sink_group}": [settings.topic(topics.ORDERS)]}
+        groups = {
+            f"{settings.topic_prefix}{settings.router_group}": [settings.topic(topics.RAW_110)],
+            f"{settings.topic_prefix}{settings.streams_app_id}": [settings.topic(topics.DECISIONS)],
+            f"{settings.topic_prefix}{settings.grid_sink_group}": [settings.topic(topics.ORDERS)],
+        }
         plan = sorted(set(rates) | (set(LADDER) if search else set()))
         failed_at: float | None = None
         for rate in plan:
@@ -163,14 +209,26 @@ def measure_pipeline(settings: Settings, rates: list[float], seconds: float, sea
             drained = drain(settings, groups)
             time.sleep(1)
             tail.close()
-            orders = [o for o in grid_orders(settings, grid_port)
-                      if window[0] - 0.01 <= _iso_s(o["requested_datetime"]) <= window[1] + 0.01]
-            samples = [(_iso_s(o["requested_datetime"]), _iso_s(o["updated_datetime"]) - _iso_s(o["requested_datetime"]))
-                       for o in orders]
-            row = Row.of("pipeline → grid-sim", rate, len(events), window, samples, drained, tail.summary())
+            orders = [
+                o
+                for o in grid_orders(settings, grid_port)
+                if window[0] - 0.01 <= _iso_s(o["requested_datetime"]) <= window[1] + 0.01
+            ]
+            samples = [
+                (
+                    _iso_s(o["requested_datetime"]),
+                    _iso_s(o["updated_datetime"]) - _iso_s(o["requested_datetime"]),
+                )
+                for o in orders
+            ]
+            row = Row.of(
+                "pipeline → grid-sim", rate, len(events), window, samples, drained, tail.summary()
+            )
             rows.append(row)
-            Console().print(f"  {rate:>6.0f}/s: {row.measured} orders, p50 {row.p50:.3f} s, p99 {row.p99:.3f} s, "
-                            f"drain {row.drain_s:.1f} s, sustained {row.sustained}; {row.stages}")
+            Console().print(
+                f"  {rate:>6.0f}/s: {row.measured} orders, p50 {row.p50:.3f} s, p99 {row.p99:.3f} s, "
+                f"drain {row.drain_s:.1f} s, sustained {row.sustained}; {row.stages}"
+            )
             if not row.sustained and failed_at is None:
                 failed_at = rate
     return rows
@@ -179,29 +237,60 @@ def measure_pipeline(settings: Settings, rates: list[float], seconds: float, sea
 def measure_baseline(rates: list[float], seconds: float, log_dir: Path) -> list[Row]:
     settings = bench_settings("pt")
     apply_topics(settings)
-    hops = [settings.topic(topics.RAW_110), settings.topic(topics.DECISIONS), settings.topic(topics.ORDERS),
-            settings.topic(topics.LIFECYCLE)]
+    hops = [
+        settings.topic(topics.RAW_110),
+        settings.topic(topics.DECISIONS),
+        settings.topic(topics.ORDERS),
+        settings.topic(topics.LIFECYCLE),
+    ]
     procs = []
     rows = []
     try:
-        for i, (a, b) in enumerate(zip(hops, hops[1:])):
+        for i, (a, b) in enumerate(itertools.pairwise(hops)):
             log = (log_dir / f"passthrough-{i}.log").open("ab")
-            procs.append(subprocess.Popen([sys.executable, "-m", "bench.harness", "passthrough", a, b,
-                                           f"{settings.topic_prefix}pt{i}"], stdout=log, stderr=subprocess.STDOUT))
-        consumer = Consumer(settings.confluent_config(**{"group.id": f"{settings.topic_prefix}end",
-                                                         "auto.offset.reset": "latest"}))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "bench.harness",
+                        "passthrough",
+                        a,
+                        b,
+                        f"{settings.topic_prefix}pt{i}",
+                    ],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        consumer = Consumer(
+            settings.confluent_config(
+                **{"group.id": f"{settings.topic_prefix}end", "auto.offset.reset": "latest"}
+            )
+        )
         consumer.subscribe([hops[-1]])
         produce_steady(settings, calls_110(settings, 40, seed=1), 20)  # warm-up, joins
         _consume_for(consumer, 10, until_idle=True)
         for rate in rates:
             events = calls_110(settings, int(rate * seconds), seed=int(rate))
             got: list[tuple[float, float]] = []
-            reader = threading.Thread(target=lambda: got.extend(_consume_for(consumer, seconds + 60, len(events))))
+            reader = threading.Thread(
+                target=_collect, args=(got, consumer, seconds + 60, len(events))
+            )
             reader.start()
             window = produce_steady(settings, events, rate)
             reader.join()
             last = max((t + lat for t, lat in got), default=window[1])
-            rows.append(Row.of("passthrough ×3 hops", rate, len(events), window, got, max(0.0, last - window[1])))
+            rows.append(
+                Row.of(
+                    "passthrough ×3 hops",
+                    rate,
+                    len(events),
+                    window,
+                    got,
+                    max(0.0, last - window[1]),
+                )
+            )
     finally:
         for p in procs:
             p.terminate()
@@ -211,8 +300,15 @@ def measure_baseline(rates: list[float], seconds: float, log_dir: Path) -> list[
     return rows
 
 
-def _consume_for(consumer: Consumer, seconds: float, expected: int | None = None,
-                 until_idle: bool = False) -> list[tuple[float, float]]:
+def _collect(
+    into: list[tuple[float, float]], consumer: Consumer, seconds: float, expected: int
+) -> None:
+    into.extend(_consume_for(consumer, seconds, expected))
+
+
+def _consume_for(
+    consumer: Consumer, seconds: float, expected: int | None = None, until_idle: bool = False
+) -> list[tuple[float, float]]:
     out: list[tuple[float, float]] = []
     deadline = time.monotonic() + seconds
     idle = 0
@@ -226,24 +322,53 @@ def _consume_for(consumer: Consumer, seconds: float, expected: int | None = None
     return out
 
 
-def main(rates: str = typer.Option("100,1000", help="steady rates to measure, calls per second"),
-         seconds: float = typer.Option(20, help="length of each rate's window"),
-         search: bool = typer.Option(True, help="also climb a ladder of rates for the highest sustained one")) -> None:
+def main(
+    rates: str = typer.Option("100,1000", help="steady rates to measure, calls per second"),
+    seconds: float = typer.Option(20, help="length of each rate's window"),
+    search: bool = typer.Option(
+        True, help="also climb a ladder of rates for the highest sustained one"
+    ),
+) -> None:
     wanted = [float(r) for r in rates.split(",")]
     log_dir = Path(tempfile.mkdtemp(prefix="fenliu-bench-e2e-"))
     Console().print(f"logs in {log_dir}")
     rows = measure_pipeline(bench_settings("e2e"), wanted, seconds, search, log_dir)
     rows += measure_baseline(sorted({r.rate for r in rows}), seconds, log_dir)
     table = Table(title=f"End-to-end latency, 110 call → dispatch order ({seconds:g} s per rate)")
-    for col in ("case", "rate/s", "sent", "measured", "p50 s", "p99 s", "p99.9 s", "max s",
-                "p99 first⅓", "p99 last⅓", "drain s", "sustained"):
+    for col in (
+        "case",
+        "rate/s",
+        "sent",
+        "measured",
+        "p50 s",
+        "p99 s",
+        "p99.9 s",
+        "max s",
+        "p99 first⅓",
+        "p99 last⅓",
+        "drain s",
+        "sustained",
+    ):
         table.add_column(col, justify="left" if col == "case" else "right")
     for r in sorted(rows, key=lambda r: (r.rate, r.case)):
-        table.add_row(r.case, f"{r.rate:,.0f}", f"{r.sent:,}", f"{r.measured:,}", f"{r.p50:.3f}", f"{r.p99:.3f}",
-                      f"{r.p999:.3f}", f"{r.worst:.3f}", f"{r.first_p99:.3f}", f"{r.last_p99:.3f}",
-                      f"{r.drain_s:.1f}", "yes" if r.sustained else "no")
+        table.add_row(
+            r.case,
+            f"{r.rate:,.0f}",
+            f"{r.sent:,}",
+            f"{r.measured:,}",
+            f"{r.p50:.3f}",
+            f"{r.p99:.3f}",
+            f"{r.p999:.3f}",
+            f"{r.worst:.3f}",
+            f"{r.first_p99:.3f}",
+            f"{r.last_p99:.3f}",
+            f"{r.drain_s:.1f}",
+            "yes" if r.sustained else "no",
+        )
     Console(width=160).print(table)
-    best = max((r.rate for r in rows if r.case.startswith("pipeline") and r.sustained), default=None)
+    best = max(
+        (r.rate for r in rows if r.case.startswith("pipeline") and r.sustained), default=None
+    )
     Console().print(f"highest sustained pipeline rate: {best if best is not None else 'none'}/s")
     for r in rows:
         if r.stages:

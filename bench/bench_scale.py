@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from confluent_kafka import ConsumerGroupState, Producer
+from confluent_kafka import ConsumerGroupState, KafkaException, Producer
 from confluent_kafka.admin import AdminClient
 from rich.console import Console
 
@@ -53,28 +53,45 @@ Message = tuple[str, bytes, bytes]  # catalogue topic, key, value
 def raw_calls(settings: Settings, n: int) -> list[Message]:
     """``n`` generated 110 calls, encoded."""
     codec = SingleObjectCodec()
-    gen = TrafficGenerator(load_traffic_model(settings), seed=11, start_ms=time.time_ns() // 1_000_000 - 86_400_000,
-                           calls_per_day=n, flat=True)
-    return [(topics.RAW_110, e.key.encode(), codec.encode(SCHEMA[e.source], e.record))
-            for e in itertools.islice((e for e in gen if e.source is Source.CALL_110), n)]
+    gen = TrafficGenerator(
+        load_traffic_model(settings),
+        seed=11,
+        start_ms=time.time_ns() // 1_000_000 - 86_400_000,
+        calls_per_day=n,
+        flat=True,
+    )
+    return [
+        (topics.RAW_110, e.key.encode(), codec.encode(SCHEMA[e.source], e.record))
+        for e in itertools.islice((e for e in gen if e.source is Source.CALL_110), n)
+    ]
 
 
 def decisions(settings: Settings, n: int) -> list[Message]:
     """``n`` decisions about generated calls, made by the router's decider, keyed by case key."""
     codec = SingleObjectCodec()
     decider = build_decider(settings)
-    gen = TrafficGenerator(load_traffic_model(settings), seed=12, start_ms=time.time_ns() // 1_000_000 - 86_400_000,
-                           calls_per_day=n, flat=True)
+    gen = TrafficGenerator(
+        load_traffic_model(settings),
+        seed=12,
+        start_ms=time.time_ns() // 1_000_000 - 86_400_000,
+        calls_per_day=n,
+        flat=True,
+    )
     out = []
     for e in itertools.islice(gen, n):
         d = decider.decide(e.record, e.source, now_ms=e.at_ms)
-        out.append((topics.DECISIONS, d.case_key.encode(), codec.encode("Decision", decision_record(d))))
+        out.append(
+            (topics.DECISIONS, d.case_key.encode(), codec.encode("Decision", decision_record(d)))
+        )
     return out
 
 
 def send_all(settings: Settings, messages: list[Message]) -> None:
-    producer = Producer(settings.confluent_config(**{"linger.ms": 20, "compression.type": "lz4",
-                                                     "queue.buffering.max.messages": 500_000}))
+    producer = Producer(
+        settings.confluent_config(
+            **{"linger.ms": 20, "compression.type": "lz4", "queue.buffering.max.messages": 500_000}
+        )
+    )
     for topic, key, value in messages:
         while True:
             try:
@@ -92,16 +109,21 @@ def wait_stable(settings: Settings, group: str, members: int, timeout_s: float =
     while time.monotonic() < deadline:
         try:
             desc = admin.describe_consumer_groups([group])[group].result(timeout=10)
-            if desc.state == ConsumerGroupState.STABLE and len(desc.members) == members and all(
-                    m.assignment and m.assignment.topic_partitions for m in desc.members):
+            if (
+                desc.state == ConsumerGroupState.STABLE
+                and len(desc.members) == members
+                and all(m.assignment and m.assignment.topic_partitions for m in desc.members)
+            ):
                 return
-        except Exception:  # the group does not exist yet
+        except KafkaException:  # the group does not exist yet
             pass
         time.sleep(0.5)
     raise TimeoutError(f"group {group} not stable with {members} members")
 
 
-def timed_drain(settings: Settings, group: str, topic: str, messages: list[Message], timeout_s: float = 900) -> float:
+def timed_drain(
+    settings: Settings, group: str, topic: str, messages: list[Message], timeout_s: float = 900
+) -> float:
     """Send ``messages`` and return seconds until ``group`` committed all of them."""
     began = time.monotonic()
     send_all(settings, messages)
@@ -115,10 +137,22 @@ def timed_drain(settings: Settings, group: str, topic: str, messages: list[Messa
 
 @contextmanager
 def passthroughs(settings: Settings, group: str, replicas: int, log_dir: Path) -> Iterator[None]:
-    procs = [subprocess.Popen([sys.executable, "-m", "bench.harness", "passthrough", settings.topic(topics.RAW_110),
-                               settings.topic(topics.LIFECYCLE), group],
-                              stdout=(log_dir / f"{group}-{i}.log").open("ab"), stderr=subprocess.STDOUT)
-             for i in range(replicas)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bench.harness",
+                "passthrough",
+                settings.topic(topics.RAW_110),
+                settings.topic(topics.LIFECYCLE),
+                group,
+            ],
+            stdout=(log_dir / f"{group}-{i}.log").open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        for i in range(replicas)
+    ]
     try:
         yield
     finally:
@@ -128,8 +162,15 @@ def passthroughs(settings: Settings, group: str, replicas: int, log_dir: Path) -
             p.wait(30)
 
 
-def case(label: str, group_of: Callable[[Settings], str], start: Callable[[Settings], object], replicas: int,
-         topic: str, messages: list[Message], note: str) -> Result:
+def case(
+    label: str,
+    group_of: Callable[[Settings], str],
+    start: Callable[[Settings], object],
+    replicas: int,
+    topic: str,
+    messages: list[Message],
+    note: str,
+) -> Result:
     """One row: fresh topics, the processes started and settled, then the timed drain."""
     settings = bench_settings(label)
     apply_topics(settings)
@@ -142,39 +183,79 @@ def case(label: str, group_of: Callable[[Settings], str], start: Callable[[Setti
     return Result(f"{label} ×{replicas}", len(messages), seconds, note, group=label.split()[0])
 
 
-def main(records: int = typer.Option(30_000, help="110 calls per router/passthrough case"),
-         streams_records: int = typer.Option(8_000, help="decisions per streams case (0 = skip)")) -> None:
+def main(
+    records: int = typer.Option(30_000, help="110 calls per router/passthrough case"),
+    streams_records: int = typer.Option(8_000, help="decisions per streams case (0 = skip)"),
+) -> None:
     log_dir = Path(tempfile.mkdtemp(prefix="fenliu-bench-scale-"))
     console = Console()
     base = Settings()
-    console.print(f"logs in {log_dir}; encoding {records:,} calls and {streams_records:,} decisions")
+    console.print(
+        f"logs in {log_dir}; encoding {records:,} calls and {streams_records:,} decisions"
+    )
     calls = raw_calls(base, records)
     made = decisions(base, streams_records) if streams_records else []
     rows: list[Result] = []
     for replicas in (1, 2):
-        rows.append(case("router passthrough", lambda s: f"{s.topic_prefix}pt",
-                         lambda s, n=replicas: passthroughs(s, f"{s.topic_prefix}pt", n, log_dir),
-                         replicas, topics.RAW_110, calls, "consume, produce, commit"))
+        rows.append(
+            case(
+                "router passthrough",
+                lambda s: f"{s.topic_prefix}pt",
+                lambda s, n=replicas: passthroughs(s, f"{s.topic_prefix}pt", n, log_dir),
+                replicas,
+                topics.RAW_110,
+                calls,
+                "consume, produce, commit",
+            )
+        )
         console.print(f"  {rows[-1].name}: {rows[-1].rate:,.0f}/s")
-        rows.append(case("router", lambda s: f"{s.topic_prefix}{s.router_group}",
-                         lambda s, n=replicas: pipeline(s, ["router"], log_dir / f"router-{n}", keep_topics=True,
-                                                        replicas={"router": n}),
-                         replicas, topics.RAW_110, calls, "decide + Redis teams"))
+        rows.append(
+            case(
+                "router",
+                lambda s: f"{s.topic_prefix}{s.router_group}",
+                lambda s, n=replicas: pipeline(
+                    s, ["router"], log_dir / f"router-{n}", keep_topics=True, replicas={"router": n}
+                ),
+                replicas,
+                topics.RAW_110,
+                calls,
+                "decide + Redis teams",
+            )
+        )
         console.print(f"  {rows[-1].name}: {rows[-1].rate:,.0f}/s")
     if made:
         env = {"FENLIU_STREAMS_INSTANCE_ID": ""}  # dynamic membership: two workers on one host
         for workers in (1, 2):
-            rows.append(case("streams", lambda s: f"{s.topic_prefix}{s.streams_app_id}",
-                             lambda s, n=workers: pipeline(s, ["streams"], log_dir / f"streams-{n}", keep_topics=True,
-                                                           extra_env=env, replicas={"streams": n}),
-                             workers, topics.DECISIONS, made, "cases, hotspot, SLA, rates agents"))
+            rows.append(
+                case(
+                    "streams",
+                    lambda s: f"{s.topic_prefix}{s.streams_app_id}",
+                    lambda s, n=workers: pipeline(
+                        s,
+                        ["streams"],
+                        log_dir / f"streams-{n}",
+                        keep_topics=True,
+                        extra_env=env,
+                        replicas={"streams": n},
+                    ),
+                    workers,
+                    topics.DECISIONS,
+                    made,
+                    "cases, hotspot, SLA, rates agents",
+                )
+            )
             console.print(f"  {rows[-1].name}: {rows[-1].rate:,.0f}/s")
-    print_table(f"Scale-out on 2 cores: records ÷ (first sent → all committed), 6 partitions", rows,
-                baseline="router passthrough ×1")
+    print_table(
+        "Scale-out on 2 cores: records ÷ (first sent → all committed), 6 partitions",
+        rows,
+        baseline="router passthrough ×1",
+    )
     by_name = {r.name: r for r in rows}
     for name in ("router passthrough", "router", "streams"):
         if f"{name} ×2" in by_name:
-            console.print(f"{name}: ×2 / ×1 = {by_name[f'{name} ×2'].rate / by_name[f'{name} ×1'].rate:.2f}")
+            console.print(
+                f"{name}: ×2 / ×1 = {by_name[f'{name} ×2'].rate / by_name[f'{name} ×1'].rate:.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -36,7 +36,9 @@ from fenliu.topics.admin import apply_topics, delete_topics
 def bench_settings(label: str) -> Settings:
     """Settings of one benchmark case: its own topic prefix and Redis team keys."""
     prefix = f"bench-{label.replace(' ', '-')}-{uuid.uuid4().hex[:8]}-"
-    return Settings().model_copy(update={"topic_prefix": prefix, "team_key_prefix": f"{prefix}teams"})
+    return Settings().model_copy(
+        update={"topic_prefix": prefix, "team_key_prefix": f"{prefix}teams"}
+    )
 
 
 def free_offset(start: int = 500) -> int:
@@ -57,10 +59,14 @@ def _free(port: int) -> bool:
     return True
 
 
-def generated(settings: Settings, n: int, seed: int = 7, only: Source | None = None) -> list[GeneratedEvent]:
+def generated(
+    settings: Settings, n: int, seed: int = 7, only: Source | None = None
+) -> list[GeneratedEvent]:
     """``n`` generated events (every kind: new, repeats, neighbours), flat rhythm; ``only`` one hotline."""
     model = load_traffic_model(settings)
-    gen = TrafficGenerator(model, seed=seed, start_ms=time.time_ns() // 1_000_000, calls_per_day=86_400, flat=True)
+    gen = TrafficGenerator(
+        model, seed=seed, start_ms=time.time_ns() // 1_000_000, calls_per_day=86_400, flat=True
+    )
     return list(itertools.islice((e for e in gen if only is None or e.source is only), n))
 
 
@@ -69,8 +75,13 @@ def calls_110(settings: Settings, n: int, seed: int = 7) -> list[GeneratedEvent]
     return generated(settings, n, seed, Source.CALL_110)
 
 
-def produce_steady(settings: Settings, events: Iterable[GeneratedEvent], rate: float,
-                   sink: KafkaSink | None = None, topic: str | None = None) -> tuple[float, float]:
+def produce_steady(
+    settings: Settings,
+    events: Iterable[GeneratedEvent],
+    rate: float,
+    sink: KafkaSink | None = None,
+    topic: str | None = None,
+) -> tuple[float, float]:
     """Send ``events`` at ``rate``/s, each stamped with its send time; returns (start, end) wall s.
 
     ``topic`` sends the encoded record to that physical topic instead of its raw topic."""
@@ -97,8 +108,15 @@ def produce_steady(settings: Settings, events: Iterable[GeneratedEvent], rate: f
 
 
 @contextmanager
-def pipeline(settings: Settings, services: list[str], log_dir: Path, *, extra_env: dict[str, str] | None = None,
-             replicas: dict[str, int] | None = None, keep_topics: bool = False) -> Iterator[tuple[Supervisor, int]]:
+def pipeline(
+    settings: Settings,
+    services: list[str],
+    log_dir: Path,
+    *,
+    extra_env: dict[str, str] | None = None,
+    replicas: dict[str, int] | None = None,
+    keep_topics: bool = False,
+) -> Iterator[tuple[Supervisor, int]]:
     """Topics, teams and the services as processes; stopped (and the topics deleted) afterwards."""
     apply_topics(settings)
     teams = TeamDirectory.from_settings(settings)
@@ -107,13 +125,23 @@ def pipeline(settings: Settings, services: list[str], log_dir: Path, *, extra_en
     finally:
         teams.close()
     offset = free_offset()
-    demo = Demo(settings, DemoOptions(rate=1, speed=1.0, seed=0, port_offset=offset, services=services,
-                                      log_dir=log_dir))
-    base_env = {"FENLIU_TOPIC_PREFIX": settings.topic_prefix, "FENLIU_REDIS_URL": settings.redis_url,
-                "FENLIU_TEAM_KEY_PREFIX": settings.team_key_prefix, "FENLIU_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-                "FENLIU_STREAMS_DATA_DIR": str(log_dir / "streams-data")}
+    demo = Demo(
+        settings,
+        DemoOptions(
+            rate=1, speed=1.0, seed=0, port_offset=offset, services=services, log_dir=log_dir
+        ),
+    )
+    base_env = {
+        "FENLIU_TOPIC_PREFIX": settings.topic_prefix,
+        "FENLIU_REDIS_URL": settings.redis_url,
+        "FENLIU_TEAM_KEY_PREFIX": settings.team_key_prefix,
+        "FENLIU_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "FENLIU_STREAMS_DATA_DIR": str(log_dir / "streams-data"),
+    }
     app_id = (extra_env or {}).get("FENLIU_STREAMS_APP_ID", settings.streams_app_id)
-    (log_dir / "streams-data" / f"{settings.topic_prefix}{app_id}").mkdir(parents=True, exist_ok=True)
+    (log_dir / "streams-data" / f"{settings.topic_prefix}{app_id}").mkdir(
+        parents=True, exist_ok=True
+    )
     supervisor = Supervisor(log_dir)
     try:
         for name in services:
@@ -121,9 +149,15 @@ def pipeline(settings: Settings, services: list[str], log_dir: Path, *, extra_en
                 env = {**base_env, **demo.env_for(name), **(extra_env or {})}
                 if n:  # a second replica: its own metrics and web ports, its own member id
                     env["FENLIU_METRICS_PORT"] = str(int(env["FENLIU_METRICS_PORT"]) + 1000 * n)
-                    env["FENLIU_STREAMS_WEB_PORT"] = str(int(env.get("FENLIU_STREAMS_WEB_PORT", "6066")) + 1000 * n)
-                supervisor.start(f"{name}-{n}" if n else name, [sys.executable, "-m", "fenliu.cli", "run", name],
-                                 env, int(env["FENLIU_METRICS_PORT"]))
+                    env["FENLIU_STREAMS_WEB_PORT"] = str(
+                        int(env.get("FENLIU_STREAMS_WEB_PORT", "6066")) + 1000 * n
+                    )
+                supervisor.start(
+                    f"{name}-{n}" if n else name,
+                    [sys.executable, "-m", "fenliu.cli", "run", name],
+                    env,
+                    int(env["FENLIU_METRICS_PORT"]),
+                )
         yield supervisor, offset
     finally:
         supervisor.stop_all()
@@ -171,19 +205,32 @@ def committed(settings: Settings, group: str, topic_names: list[str]) -> tuple[i
         c.close()
 
 
-def passthrough(settings: Settings, in_topic: str, out_topic: str, group: str, stop: threading.Event) -> None:
+def passthrough(
+    settings: Settings, in_topic: str, out_topic: str, group: str, stop: threading.Event
+) -> None:
     """Consume, produce the same bytes with the same timestamp, commit after delivery: a
     service's loop with its work taken out (the router's batching and delivery wait)."""
     from fenliu.streams.router import next_offsets
 
-    consumer = Consumer(settings.confluent_config(**{
-        "group.id": group, "enable.auto.commit": False, "auto.offset.reset": "earliest"}))
-    producer = Producer(settings.confluent_config(**{
-        "enable.idempotence": True, "acks": "all", "linger.ms": 5, "compression.type": "lz4"}))
+    consumer = Consumer(
+        settings.confluent_config(
+            **{"group.id": group, "enable.auto.commit": False, "auto.offset.reset": "earliest"}
+        )
+    )
+    producer = Producer(
+        settings.confluent_config(
+            **{"enable.idempotence": True, "acks": "all", "linger.ms": 5, "compression.type": "lz4"}
+        )
+    )
     consumer.subscribe([in_topic])
     while not stop.is_set():
-        msgs = [m for m in consumer.consume(settings.router_batch_size, timeout=settings.router_poll_timeout_s)
-                if m.error() is None]
+        msgs = [
+            m
+            for m in consumer.consume(
+                settings.router_batch_size, timeout=settings.router_poll_timeout_s
+            )
+            if m.error() is None
+        ]
         if msgs:
             for m in msgs:
                 while True:
@@ -200,12 +247,20 @@ def passthrough(settings: Settings, in_topic: str, out_topic: str, group: str, s
 
 def read_topic(settings: Settings, name: str, idle_s: float = 3.0, timeout_s: float = 120) -> list:
     """Every record of a catalogue topic from the beginning, until nothing came for ``idle_s``."""
-    c = Consumer(settings.confluent_config(**{"group.id": f"{settings.topic_prefix}read-{uuid.uuid4().hex[:6]}",
-                                              "fetch.message.max.bytes": 8_000_000}))
+    c = Consumer(
+        settings.confluent_config(
+            **{
+                "group.id": f"{settings.topic_prefix}read-{uuid.uuid4().hex[:6]}",
+                "fetch.message.max.bytes": 8_000_000,
+            }
+        )
+    )
     try:
         topic = settings.topic(name)
         meta = c.list_topics(topic, timeout=10)
-        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in meta.topics[topic].partitions])
+        c.assign(
+            [TopicPartition(topic, p, OFFSET_BEGINNING) for p in meta.topics[topic].partitions]
+        )
         out: list = []
         deadline = time.monotonic() + timeout_s
         last = time.monotonic()
@@ -224,8 +279,10 @@ def grid_orders(settings: Settings, port: int) -> list[dict]:
     import json
     import urllib.request
 
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/orders", headers={
-        "Authorization": f"Bearer {settings.grid_platform_token.get_secret_value()}"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/orders",
+        headers={"Authorization": f"Bearer {settings.grid_platform_token.get_secret_value()}"},
+    )
     with urllib.request.urlopen(request, timeout=30) as resp:
         return json.loads(resp.read())
 
@@ -244,7 +301,9 @@ def drained(settings: Settings, groups: dict[str, list[str]], timeout_s: float =
     """True once every group has committed everything on its input topics (names physical)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if all(done >= high for done, high in (committed(settings, g, t) for g, t in groups.items())):
+        if all(
+            done >= high for done, high in (committed(settings, g, t) for g, t in groups.items())
+        ):
             return True
         time.sleep(0.5)
     return False

@@ -194,16 +194,28 @@ class TrafficModel:
         repeat = b.repeat.probability * sum(b.repeat.extra_calls) / 2
         multi = b.multi_reporter.probability * sum(b.multi_reporter.extra_callers) / 2
         flow = b.flow_back.probability
-        return sum(i.weight * ((repeat if not _is_fallback(i) else 0) + (multi if i.multi else 0)
-                               + (flow if not i.situation.is_police else 0)) for i in self.items)
+        return sum(
+            i.weight
+            * (
+                (repeat if not _is_fallback(i) else 0)
+                + (multi if i.multi else 0)
+                + (flow if not i.situation.is_police else 0)
+            )
+            for i in self.items
+        )
 
 
 def _is_fallback(item: Item) -> bool:
     return item.situation.code == FALLBACK_CODE
 
 
-def build_traffic_model(mix_doc: object, phrases_doc: object, places_doc: object,
-                        taxonomy: Taxonomy, jurisdiction: Jurisdiction) -> TrafficModel:
+def build_traffic_model(
+    mix_doc: object,
+    phrases_doc: object,
+    places_doc: object,
+    taxonomy: Taxonomy,
+    jurisdiction: Jurisdiction,
+) -> TrafficModel:
     """Compile the three traffic documents; ``TrafficError`` names whatever does not fit."""
     try:
         mix = MixSpec.model_validate(mix_doc)
@@ -218,26 +230,49 @@ def build_traffic_model(mix_doc: object, phrases_doc: object, places_doc: object
     for polygon in polygons.values():
         shapely.prepare(polygon)  # in place: fast contains_xy for every drawn point
     cumulative = tuple(tuple(accumulate(i.weight * i.profile[h] for i in items)) for h in range(24))
-    return TrafficModel(mix, places, phrases, taxonomy, items, towns, tuple(mix.towns.values()), polygons,
-                        f"{mix.version}+{phrases.version}+{places.version}", cumulative)
+    return TrafficModel(
+        mix,
+        places,
+        phrases,
+        taxonomy,
+        items,
+        towns,
+        tuple(mix.towns.values()),
+        polygons,
+        f"{mix.version}+{phrases.version}+{places.version}",
+        cumulative,
+    )
 
 
-def _check(mix: MixSpec, places: PlacesSpec, phrases: Phrases, taxonomy: Taxonomy,
-           juris: Jurisdiction) -> None:
+def _check(
+    mix: MixSpec, places: PlacesSpec, phrases: Phrases, taxonomy: Taxonomy, juris: Jurisdiction
+) -> None:
     problems: list[str] = []
     known = {s.code for s in taxonomy.situations} | {FALLBACK_CODE}
     classes = {c.code for c in taxonomy.classes}
-    problems += [f"phrases: unknown situation {c}" for c in phrases.situation_codes if c not in known]
+    problems += [
+        f"phrases: unknown situation {c}" for c in phrases.situation_codes if c not in known
+    ]
     for code in [*mix.non_police_classes, *mix.police_classes]:
         if code not in classes:
             problems.append(f"mix: unknown class {code}")
-    listed = {c.code for c in taxonomy.classes if c.situations and any(
-        s.code in phrases.situation_codes for s in c.situations)}
-    problems += [f"phrases: class {c} has no situation with texts" for c in
-                 [*mix.non_police_classes, *mix.police_classes] if c in classes and c not in listed]
+    listed = {
+        c.code
+        for c in taxonomy.classes
+        if c.situations and any(s.code in phrases.situation_codes for s in c.situations)
+    }
+    problems += [
+        f"phrases: class {c} has no situation with texts"
+        for c in [*mix.non_police_classes, *mix.police_classes]
+        if c in classes and c not in listed
+    ]
     b = mix.behaviour
-    for code in [*mix.situation_weights, *b.long_standing.situations, *b.multi_reporter.situations,
-                 *(c for codes in mix.rhythm.situations.values() for c in codes)]:
+    for code in [
+        *mix.situation_weights,
+        *b.long_standing.situations,
+        *b.multi_reporter.situations,
+        *(c for codes in mix.rhythm.situations.values() for c in codes),
+    ]:
         if code not in known:
             problems.append(f"mix: unknown situation {code}")
     for code in b.long_standing.situations:
@@ -252,7 +287,8 @@ def _check(mix: MixSpec, places: PlacesSpec, phrases: Phrases, taxonomy: Taxonom
         if len(profile) != 24 or min(profile) < 0 or sum(profile) <= 0:
             problems.append(f"mix: rhythm profile {name} needs 24 non-negative weights")
     if mix.rhythm.default not in mix.rhythm.profiles or any(
-            p not in mix.rhythm.profiles for p in mix.rhythm.situations):
+        p not in mix.rhythm.profiles for p in mix.rhythm.situations
+    ):
         problems.append("mix: rhythm names a profile that is not defined")
     if FALLBACK_CODE not in phrases.situation_codes and any(mix.unclassifiable_share.values()):
         problems.append(f"phrases: {FALLBACK_CODE} needs texts when unclassifiable_share > 0")
@@ -268,24 +304,46 @@ def _items(mix: MixSpec, phrases: Phrases, taxonomy: Taxonomy) -> Iterator[Item]
     for source, source_share in mix.sources.items():
         police = mix.police_share.get(source, 0.0)
         unclassifiable = mix.unclassifiable_share.get(source, 0.0)
-        groups = [(police, {c: w for c, w in mix.police_classes.items()}, False),
-                  (1 - police - unclassifiable, {c: s.weight for c, s in mix.non_police_classes.items()}, True)]
+        groups = [
+            (police, {c: w for c, w in mix.police_classes.items()}, False),
+            (
+                1 - police - unclassifiable,
+                {c: s.weight for c, s in mix.non_police_classes.items()},
+                True,
+            ),
+        ]
         shares: list[tuple[Situation, float, bool]] = []
         for group_share, classes, non_police in groups:
             total = sum(classes.values())
             for class_code, class_weight in classes.items():
-                sits = [s for s in taxonomy.taxonomy_class(class_code).situations
-                        if s.code in phrases.situation_codes]
+                sits = [
+                    s
+                    for s in taxonomy.taxonomy_class(class_code).situations
+                    if s.code in phrases.situation_codes
+                ]
                 sit_total = sum(mix.situation_weights.get(s.code, 1.0) for s in sits)
                 dispute = non_police and mix.non_police_classes[class_code].dispute
                 for s in sits:
-                    share = group_share * class_weight / total * mix.situation_weights.get(s.code, 1.0) / sit_total
+                    share = (
+                        group_share
+                        * class_weight
+                        / total
+                        * mix.situation_weights.get(s.code, 1.0)
+                        / sit_total
+                    )
                     shares.append((s, share, dispute))
         if unclassifiable:
             shares.append((taxonomy.fallback, unclassifiable, False))
         for sit, share, dispute in shares:
             profile = profiles[profile_of.get(sit.code, mix.rhythm.default)]
-            yield Item(source, sit, source_share / source_total * share, profile, dispute, sit.code in multi)
+            yield Item(
+                source,
+                sit,
+                source_share / source_total * share,
+                profile,
+                dispute,
+                sit.code in multi,
+            )
 
 
 def _mean_one(profile: list[float]) -> tuple[float, ...]:
@@ -336,8 +394,16 @@ class Incident:
 class TrafficGenerator:
     """An endless, time-ordered stream of ``GeneratedEvent``; bound it with ``islice``."""
 
-    def __init__(self, model: TrafficModel, *, seed: int, start_ms: int, calls_per_day: float | None = None,
-                 tz_name: str = "Asia/Shanghai", flat: bool = False) -> None:
+    def __init__(
+        self,
+        model: TrafficModel,
+        *,
+        seed: int,
+        start_ms: int,
+        calls_per_day: float | None = None,
+        tz_name: str = "Asia/Shanghai",
+        flat: bool = False,
+    ) -> None:
         self.model = model
         self.rng = random.Random(seed)
         self.start_ms = start_ms
@@ -353,8 +419,10 @@ class TrafficGenerator:
         self._flow_backs = 0
         self._seq = 0
         self._incidents = 0
-        self._long_standing = [self._long_standing_incident(n)
-                               for n in range(model.mix.behaviour.long_standing.callers)]
+        self._long_standing = [
+            self._long_standing_incident(n)
+            for n in range(model.mix.behaviour.long_standing.callers)
+        ]
 
     def __iter__(self) -> Iterator[GeneratedEvent]:
         t = self.start_ms
@@ -381,14 +449,20 @@ class TrafficGenerator:
         """Next first call after ``t``: a Poisson process whose rate follows the hour."""
         while True:
             hour, hour_end = self._local_hour(t)
-            rate = self._rate_per_ms * (1.0 if self.flat else self.model.hourly_cumulative[hour][-1])
+            rate = self._rate_per_ms * (
+                1.0 if self.flat else self.model.hourly_cumulative[hour][-1]
+            )
             gap = self.rng.expovariate(rate) if rate > 0 else math.inf
             if t + gap < hour_end:
                 return int(t + gap) + (1 if gap < 1 else 0)
             t = hour_end  # memoryless: start again at the hour boundary with its own rate
 
     def _draw_item(self, at_ms: int) -> Item:
-        cumulative = self._flat_cumulative if self.flat else self.model.hourly_cumulative[self._local_hour(at_ms)[0]]
+        cumulative = (
+            self._flat_cumulative
+            if self.flat
+            else self.model.hourly_cumulative[self._local_hour(at_ms)[0]]
+        )
         return self.model.items[bisect_right(cumulative, self.rng.random() * cumulative[-1])]
 
     # --- incidents ---------------------------------------------------------------------------
@@ -398,7 +472,9 @@ class TrafficGenerator:
             incident = self.rng.choice(self._long_standing)
             return self._call(at, Kind.LONG_STANDING, incident, incident.caller)
         item = self._draw_item(at)
-        incident = self._incident(item, self.rng.choices(self.model.towns, self.model.town_weights)[0])
+        incident = self._incident(
+            item, self.rng.choices(self.model.towns, self.model.town_weights)[0]
+        )
         self._schedule_followers(at, incident)
         return self._call(at, Kind.NEW, incident, incident.caller)
 
@@ -406,13 +482,23 @@ class TrafficGenerator:
         self._incidents += 1
         lon, lat = self._point(town)
         kind = self.model.phrases.situation(item.situation.code).place
-        return Incident(f"I{self.run}{self._incidents:07d}", item, town, lon, lat,
-                        self._address(town, kind), caller or self.phones.new_caller(self.rng))
+        return Incident(
+            f"I{self.run}{self._incidents:07d}",
+            item,
+            town,
+            lon,
+            lat,
+            self._address(town, kind),
+            caller or self.phones.new_caller(self.rng),
+        )
 
     def _long_standing_incident(self, n: int) -> Incident:
         codes = self.model.mix.behaviour.long_standing.situations
-        item = next(i for i in self.model.items
-                    if i.situation.code == codes[n % len(codes)] and i.source is Source.CALL_110)
+        item = next(
+            i
+            for i in self.model.items
+            if i.situation.code == codes[n % len(codes)] and i.source is Source.CALL_110
+        )
         town = self.model.towns[n % len(self.model.towns)]
         incident = self._incident(item, town, self.phones.new_caller(self.rng, known=True))
         incident.id = f"LS{self.run}{n:02d}"
@@ -424,17 +510,32 @@ class TrafficGenerator:
             return
         if rng.random() < b.repeat.probability:
             for _ in range(rng.randint(*b.repeat.extra_calls)):
-                self._push(at + int(rng.uniform(*b.repeat.after_minutes) * MINUTE_MS), Kind.REPEAT,
-                           incident, incident.caller)
+                self._push(
+                    at + int(rng.uniform(*b.repeat.after_minutes) * MINUTE_MS),
+                    Kind.REPEAT,
+                    incident,
+                    incident.caller,
+                )
         if item.multi and rng.random() < b.multi_reporter.probability:
             for _ in range(rng.randint(*b.multi_reporter.extra_callers)):
-                self._push(at + int(rng.uniform(*b.multi_reporter.after_minutes) * MINUTE_MS), Kind.MULTI,
-                           incident, self.phones.new_caller(rng))
-        if (not item.situation.is_police and rng.random() < b.flow_back.probability
-                and self._flow_backs < b.flow_back.max_pending):
+                self._push(
+                    at + int(rng.uniform(*b.multi_reporter.after_minutes) * MINUTE_MS),
+                    Kind.MULTI,
+                    incident,
+                    self.phones.new_caller(rng),
+                )
+        if (
+            not item.situation.is_police
+            and rng.random() < b.flow_back.probability
+            and self._flow_backs < b.flow_back.max_pending
+        ):
             self._flow_backs += 1
-            self._push(at + int(rng.uniform(*b.flow_back.after_days) * DAY_MS), Kind.FLOW_BACK,
-                       incident, incident.caller)
+            self._push(
+                at + int(rng.uniform(*b.flow_back.after_days) * DAY_MS),
+                Kind.FLOW_BACK,
+                incident,
+                incident.caller,
+            )
 
     def _push(self, at: int, kind: Kind, incident: Incident, caller: Caller) -> None:
         self._seq += 1
@@ -468,12 +569,22 @@ class TrafficGenerator:
         words = spec.towns[town.code]
         pattern = rng.choice(spec.kinds[kind if kind in spec.kinds else rng.choice(kinds)])
         road, road2 = rng.sample(words.roads, 2)
-        table = {"compound": words.compounds, "road": [road], "road2": [road2], "village": words.villages,
-                 "landmark": words.landmarks, "shop": words.shops, "site": words.sites,
-                 "company": words.companies, "park": words.parks,
-                 "building": [str(rng.randint(1, 28))], "unit": [str(rng.randint(1, 4))],
-                 "room": [f"{rng.randint(1, 26)}0{rng.randint(1, 4)}"], "number": [str(rng.randint(1, 388))],
-                 "group": [str(rng.randint(1, 15))]}
+        table = {
+            "compound": words.compounds,
+            "road": [road],
+            "road2": [road2],
+            "village": words.villages,
+            "landmark": words.landmarks,
+            "shop": words.shops,
+            "site": words.sites,
+            "company": words.companies,
+            "park": words.parks,
+            "building": [str(rng.randint(1, 28))],
+            "unit": [str(rng.randint(1, 4))],
+            "room": [f"{rng.randint(1, 26)}0{rng.randint(1, 4)}"],
+            "number": [str(rng.randint(1, 388))],
+            "group": [str(rng.randint(1, 15))],
+        }
         address = fill(pattern, rng, (table,))
         return (town.name + address) if rng.random() < 0.7 else address
 
@@ -493,24 +604,56 @@ class TrafficGenerator:
         point = rng.random() < float(loc["point"])
         admin = incident.town.code if rng.random() < float(loc["admin_code"]) else None
         self._seq += 1
-        truth = Truth(incident.id, kind, item.situation.code, item.situation.class_code, item.situation.is_police,
-                      item.dispute, incident.town.code, caller.id)
-        common = {"caller_phone": phone, "address": address, "longitude": lon if point else None,
-                  "latitude": lat if point else None, "admin_code": admin,
-                  "channel": self._channel(source)}
+        truth = Truth(
+            incident.id,
+            kind,
+            item.situation.code,
+            item.situation.class_code,
+            item.situation.is_police,
+            item.dispute,
+            incident.town.code,
+            caller.id,
+        )
+        common = {
+            "caller_phone": phone,
+            "address": address,
+            "longitude": lon if point else None,
+            "latitude": lat if point else None,
+            "admin_code": admin,
+            "channel": self._channel(source),
+        }
         date = datetime.fromtimestamp(at / 1000, UTC).astimezone(self.tz).strftime("%Y%m%d")
         if source is Source.CALL_110:
             key = f"J{_county(incident.town)}{date}{self.run}{self._seq:07d}"
-            record = {"call_id": key, "centre_code": _county(incident.town), "received_at": at,
-                      "content": self.text.call110(rng, body, prefix=prefix, address=address, phone=phone),
-                      "alarm_type": self._category(source, item.situation), "major": self._major(item),
-                      **common}
+            record = {
+                "call_id": key,
+                "centre_code": _county(incident.town),
+                "received_at": at,
+                "content": self.text.call110(
+                    rng, body, prefix=prefix, address=address, phone=phone
+                ),
+                "alarm_type": self._category(source, item.situation),
+                "major": self._major(item),
+                **common,
+            }
         else:
             key = f"GD{date}{self.run}{self._seq:07d}"
-            title, content = self.text.ticket12345(rng, body, prefix=prefix, situation_name=item.situation.name,
-                                                   address=address, phone=phone)
-            record = {"ticket_id": key, "created_at": at, "title": title, "content": content,
-                      "category": self._category(source, item.situation), **common}
+            title, content = self.text.ticket12345(
+                rng,
+                body,
+                prefix=prefix,
+                situation_name=item.situation.name,
+                address=address,
+                phone=phone,
+            )
+            record = {
+                "ticket_id": key,
+                "created_at": at,
+                "title": title,
+                "content": content,
+                "category": self._category(source, item.situation),
+                **common,
+            }
         return GeneratedEvent(source, RAW_TOPICS[source], key, record, at, truth)
 
     def _draw_source(self) -> Source:
@@ -531,8 +674,11 @@ class TrafficGenerator:
         return self.rng.choice(codes) if codes else None
 
     def _major(self, item: Item) -> bool:
-        return item.situation.priority == 1 and item.situation.is_police and \
-            self.rng.random() < self.model.mix.major_share
+        return (
+            item.situation.priority == 1
+            and item.situation.is_police
+            and self.rng.random() < self.model.mix.major_share
+        )
 
 
 def _county(town: Town) -> str:

@@ -13,9 +13,39 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-MOBILE_PREFIXES = ("130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152",
-                   "155", "156", "157", "158", "159", "166", "176", "177", "178", "180", "181", "182",
-                   "183", "186", "187", "188", "189", "198", "199")
+MOBILE_PREFIXES = (
+    "130",
+    "131",
+    "132",
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "155",
+    "156",
+    "157",
+    "158",
+    "159",
+    "166",
+    "176",
+    "177",
+    "178",
+    "180",
+    "181",
+    "182",
+    "183",
+    "186",
+    "187",
+    "188",
+    "189",
+    "198",
+    "199",
+)
 UNKNOWN_WORDS = ("未知", "匿名")
 
 
@@ -53,7 +83,9 @@ class Caller:
 class PhoneBook:
     """Makes callers and writes their numbers; all randomness from the generator's ``rng``."""
 
-    def __init__(self, weights: Mapping[str, float], area_code: str, same_format_again: float) -> None:
+    def __init__(
+        self, weights: Mapping[str, float], area_code: str, same_format_again: float
+    ) -> None:
         unknown = sorted(set(weights) - set(FORMATS))
         if unknown:
             raise ValueError(f"unknown phone format(s) {unknown}; known: {sorted(FORMATS)}")

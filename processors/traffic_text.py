@@ -57,8 +57,19 @@ class TextRates(_Spec):
     callback_number: float = Field(0.03, ge=0, le=1)
 
 
-REQUIRED_FILLERS = ("openers_110", "summary_110", "closers_110", "summary_closers_110", "openers_12345",
-                    "closers_12345", "clause_fillers", "particles", "address_lead", "address_tail", "callback")
+REQUIRED_FILLERS = (
+    "openers_110",
+    "summary_110",
+    "closers_110",
+    "summary_closers_110",
+    "openers_12345",
+    "closers_12345",
+    "clause_fillers",
+    "particles",
+    "address_lead",
+    "address_tail",
+    "callback",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +90,9 @@ class Phrases:
 def parse_phrases(doc: object) -> Phrases:
     """Validate ``phrases.yaml``; raise ``ValueError`` naming unknown slots or fillers."""
     spec = PhrasesSpec.model_validate(doc)
-    problems = [f"fillers.{name} missing" for name in REQUIRED_FILLERS if not spec.fillers.get(name)]
+    problems = [
+        f"fillers.{name} missing" for name in REQUIRED_FILLERS if not spec.fillers.get(name)
+    ]
     for code, sit in spec.situations.items():
         if sit.place not in PLACE_KINDS:
             problems.append(f"situations.{code}.place: {sit.place!r} not one of {PLACE_KINDS}")
@@ -123,8 +136,9 @@ class TextComposer:
         """The words a caller who calls again puts first (repeat, long_standing, flow_back, multi)."""
         return rng.choice(getattr(self.phrases.spec, f"{kind}_prefixes"))
 
-    def call110(self, rng: random.Random, body: str, *, prefix: str, address: str | None,
-                phone: str | None) -> str:
+    def call110(
+        self, rng: random.Random, body: str, *, prefix: str, address: str | None, phone: str | None
+    ) -> str:
         """The CAD's 报警内容: the caller's words, or the call-taker's summary of them."""
         summary = rng.random() < self.rates.summary_style
         text = prefix + (body if summary else self._spoken(rng, body))
@@ -138,8 +152,16 @@ class TextComposer:
             text = self._pick("openers_110", rng) + text + ("，" + closer if closer else "")
         return self._callback(rng, text, phone)
 
-    def ticket12345(self, rng: random.Random, body: str, *, prefix: str, situation_name: str,
-                    address: str | None, phone: str | None) -> tuple[str, str]:
+    def ticket12345(
+        self,
+        rng: random.Random,
+        body: str,
+        *,
+        prefix: str,
+        situation_name: str,
+        address: str | None,
+        phone: str | None,
+    ) -> tuple[str, str]:
         """A hotline ticket's (title, content), written by the hotline operator."""
         title = rng.choice(self.phrases.spec.titles_12345).replace("{name}", situation_name)
         content = self._typos(rng, prefix + body)
@@ -175,7 +197,9 @@ class TextComposer:
             elif present:
                 word = rng.choice(present)
                 at = _nth_occurrence(text, word, rng.randrange(text.count(word)))
-                text = text[:at] + rng.choice(self.phrases.spec.typos[word]) + text[at + len(word):]
+                text = (
+                    text[:at] + rng.choice(self.phrases.spec.typos[word]) + text[at + len(word) :]
+                )
         return text
 
     def _callback(self, rng: random.Random, text: str, phone: str | None) -> str:

@@ -41,7 +41,9 @@ from fenliu.settings import Settings
 
 log = logging.getLogger("fenliu.generator")
 
-GENERATED = PromCounter("fenliu_generator_events_total", "Generated records sent", ["source", "kind"])
+GENERATED = PromCounter(
+    "fenliu_generator_events_total", "Generated records sent", ["source", "kind"]
+)
 TRAFFIC_FILES = ("mix", "phrases", "places")
 TIME_FIELD = {Source.CALL_110: "received_at", Source.TICKET_12345: "created_at"}
 SCHEMA = {Source.CALL_110: "Call110", Source.TICKET_12345: "Ticket12345"}
@@ -51,7 +53,10 @@ def load_traffic_model(settings: Settings, traffic_dir: Path | None = None) -> T
     """Read ``mix.yaml``, ``phrases.yaml`` and ``places.yaml`` and compile them against the
     taxonomy and jurisdiction the router uses."""
     folder = traffic_dir or settings.traffic_dir
-    docs = [yaml.safe_load((folder / f"{name}.yaml").read_text(encoding="utf-8")) for name in TRAFFIC_FILES]
+    docs = [
+        yaml.safe_load((folder / f"{name}.yaml").read_text(encoding="utf-8"))
+        for name in TRAFFIC_FILES
+    ]
     routing = load_routing(settings)
     return build_traffic_model(*docs, load_taxonomy(settings.taxonomy_file), routing.jurisdiction)
 
@@ -106,9 +111,17 @@ class KafkaSink:
     def __init__(self, settings: Settings, codec: Codec, producer: Producer | None = None) -> None:
         self.settings = settings
         self.codec = codec
-        self.producer = producer or Producer(settings.confluent_config(**{
-            "enable.idempotence": True, "acks": "all", "linger.ms": 5, "compression.type": "lz4",
-            "queue.buffering.max.messages": 200_000}))
+        self.producer = producer or Producer(
+            settings.confluent_config(
+                **{
+                    "enable.idempotence": True,
+                    "acks": "all",
+                    "linger.ms": 5,
+                    "compression.type": "lz4",
+                    "queue.buffering.max.messages": 200_000,
+                }
+            )
+        )
         self.failed = 0
         self.acked = 0
 
@@ -124,8 +137,13 @@ class KafkaSink:
         topic = self.settings.topic(event.topic)
         while True:
             try:
-                self.producer.produce(topic, value, event.key.encode(), timestamp=event.at_ms,
-                                      on_delivery=self._on_delivery)
+                self.producer.produce(
+                    topic,
+                    value,
+                    event.key.encode(),
+                    timestamp=event.at_ms,
+                    on_delivery=self._on_delivery,
+                )
                 break
             except BufferError:  # local queue full: let deliveries drain
                 self.producer.poll(0.05)
@@ -153,10 +171,21 @@ class JsonlSink:
 def event_json(event: GeneratedEvent) -> dict[str, Any]:
     """The JSON form of a generated event: classify's input fields, the raw record, the truth."""
     r = event.record
-    parts = (r.get("content"),) if event.source is Source.CALL_110 else (r.get("title"), r.get("content"))
+    parts = (
+        (r.get("content"),)
+        if event.source is Source.CALL_110
+        else (r.get("title"), r.get("content"))
+    )
     truth = {**asdict(event.truth), "kind": event.truth.kind.value}
-    return {"id": event.key, "source": event.source.value, "text": "\n".join(p for p in parts if p),
-            "topic": event.topic, "key": event.key, "record": r, "truth": truth}
+    return {
+        "id": event.key,
+        "source": event.source.value,
+        "text": "\n".join(p for p in parts if p),
+        "topic": event.topic,
+        "key": event.key,
+        "record": r,
+        "truth": truth,
+    }
 
 
 @dataclass
@@ -172,19 +201,31 @@ class RunStats:
         return self.sent / self.seconds if self.seconds else 0.0
 
 
-def run(events: Iterable[GeneratedEvent], sink: Sink, pacer: Pacer, stop: threading.Event, *,
-        restamp: bool = False, count: int | None = None, duration_s: float | None = None,
-        end_ms: int | None = None, wall_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
-        on_progress: Callable[[RunStats], None] | None = None) -> RunStats:
+def run(
+    events: Iterable[GeneratedEvent],
+    sink: Sink,
+    pacer: Pacer,
+    stop: threading.Event,
+    *,
+    restamp: bool = False,
+    count: int | None = None,
+    duration_s: float | None = None,
+    end_ms: int | None = None,
+    wall_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
+    on_progress: Callable[[RunStats], None] | None = None,
+) -> RunStats:
     """Send events until ``count``, ``duration_s``, ``end_ms`` (event time) or ``stop``."""
     stats = RunStats()
     started = time.monotonic()
     last_report = started
     try:
         for event in events:
-            if stop.is_set() or (count is not None and stats.sent >= count) or \
-                    (end_ms is not None and event.at_ms > end_ms) or \
-                    (duration_s is not None and time.monotonic() - started >= duration_s):
+            if (
+                stop.is_set()
+                or (count is not None and stats.sent >= count)
+                or (end_ms is not None and event.at_ms > end_ms)
+                or (duration_s is not None and time.monotonic() - started >= duration_s)
+            ):
                 break
             pacer.wait(event.at_ms, stop)
             if stop.is_set():

@@ -18,9 +18,8 @@ import psutil
 import pytest
 
 from fenliu.demo.run import METRICS_PORTS, available_services
-from fenliu.demo.scrape import parse
+from fenliu.demo.scrape import Scrape, parse
 from fenliu.demo.view import rates_since_start, selector_total
-from fenliu.demo.scrape import Scrape
 
 pytestmark = pytest.mark.kafka
 
@@ -46,14 +45,36 @@ def _port_offset() -> int:
 
 
 def _start_demo(settings, tmp_path, *args: str) -> subprocess.Popen:
-    env = {**os.environ, "FENLIU_TOPIC_PREFIX": settings.topic_prefix, "FENLIU_REDIS_URL": settings.redis_url,
-           "FENLIU_TEAM_KEY_PREFIX": f"{settings.topic_prefix}teams",
-           "FENLIU_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-           "FENLIU_STREAMS_DATA_DIR": str(tmp_path / "streams")}
+    env = {
+        **os.environ,
+        "FENLIU_TOPIC_PREFIX": settings.topic_prefix,
+        "FENLIU_REDIS_URL": settings.redis_url,
+        "FENLIU_TEAM_KEY_PREFIX": f"{settings.topic_prefix}teams",
+        "FENLIU_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "FENLIU_STREAMS_DATA_DIR": str(tmp_path / "streams"),
+    }
     return subprocess.Popen(
-        [sys.executable, "-m", "fenliu.cli", "demo", "--no-live", "--interval", "2", "--rate", "10",
-         "--port-offset", str(_port_offset()), "--log-dir", str(tmp_path / "logs"), *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "fenliu.cli",
+            "demo",
+            "--no-live",
+            "--interval",
+            "2",
+            "--rate",
+            "10",
+            "--port-offset",
+            str(_port_offset()),
+            "--log-dir",
+            str(tmp_path / "logs"),
+            *args,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _children(output: str) -> list[int]:
@@ -62,8 +83,9 @@ def _children(output: str) -> list[int]:
 
 def _assert_all_gone(pids: list[int]) -> None:
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"
-                                              for p in pids):
+    while time.monotonic() < deadline and any(
+        psutil.pid_exists(p) and psutil.Process(p).status() != "zombie" for p in pids
+    ):
         time.sleep(0.2)
     alive = [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
     assert alive == []
@@ -94,7 +116,8 @@ def test_ctrl_c_stops_every_service_cleanly_and_exits_zero(isolated_settings, tm
     stopped = next(line for line in output.splitlines() if line.startswith("stopped:"))
     assert "generator" in stopped and "router" in stopped
     assert re.findall(r"(\S+) exit (-?\d+)", stopped) and all(
-        code == "0" for _, code in re.findall(r"(\S+) exit (-?\d+)", stopped)), stopped
+        code == "0" for _, code in re.findall(r"(\S+) exit (-?\d+)", stopped)
+    ), stopped
     _assert_all_gone(_children(output))
 
 
@@ -111,25 +134,32 @@ def test_bounded_run_shows_diversions_and_rates(isolated_settings, tmp_path):
 
 
 def test_rates_use_the_one_definition_table():
-    text = "\n".join([
-        '# TYPE fenliu_rates_orders_total counter',
-        'fenliu_rates_orders_total{unit="a",class="NP01",source="110"} 8',
-        'fenliu_rates_orders_total{unit="b",class="NP02",source="12345"} 2',
-        '# TYPE fenliu_rates_signed_total counter',
-        'fenliu_rates_signed_total{unit="a",class="NP01",source="110"} 7',
-        '# TYPE fenliu_rates_calls_total counter',
-        'fenliu_rates_calls_total{source="110",town="t",list="NON_POLICE"} 3',
-        'fenliu_rates_calls_total{source="110",town="t",list="POLICE"} 1',
-        'fenliu_rates_calls_total{source="12345",town="t",list="NON_POLICE"} 9',
-        '# TYPE fenliu_rates_followups_total counter',
-        'fenliu_rates_followups_total{unit="a",class="NP01",source="110",satisfaction="SATISFIED"} 3',
-        'fenliu_rates_followups_total{unit="a",class="NP01",source="110",satisfaction="DISSATISFIED"} 1',
-        'fenliu_rates_followups_total{unit="a",class="NP01",source="110",satisfaction="UNREACHABLE"} 5',
-    ])
+    text = "\n".join(
+        [
+            "# TYPE fenliu_rates_orders_total counter",
+            'fenliu_rates_orders_total{unit="a",class="NP01",source="110"} 8',
+            'fenliu_rates_orders_total{unit="b",class="NP02",source="12345"} 2',
+            "# TYPE fenliu_rates_signed_total counter",
+            'fenliu_rates_signed_total{unit="a",class="NP01",source="110"} 7',
+            "# TYPE fenliu_rates_calls_total counter",
+            'fenliu_rates_calls_total{source="110",town="t",list="NON_POLICE"} 3',
+            'fenliu_rates_calls_total{source="110",town="t",list="POLICE"} 1',
+            'fenliu_rates_calls_total{source="12345",town="t",list="NON_POLICE"} 9',
+            "# TYPE fenliu_rates_followups_total counter",
+            'fenliu_rates_followups_total{unit="a",class="NP01",source="110",satisfaction="SATISFIED"} 3',
+            'fenliu_rates_followups_total{unit="a",class="NP01",source="110",satisfaction="DISSATISFIED"} 1',
+            'fenliu_rates_followups_total{unit="a",class="NP01",source="110",satisfaction="UNREACHABLE"} 5',
+        ]
+    )
     scrape = Scrape(parse(text + "\n"))
     rates = rates_since_start(scrape)
     assert rates["signoff"][1] == pytest.approx(0.7)
     assert rates["diversion"][1] == pytest.approx(0.75)  # 110 calls only
     assert rates["satisfaction"][1] == pytest.approx(0.75)  # unreachable citizens excluded
     assert rates["complaint"][1] == 0.0 and rates["onsite"][1] is None  # no closes: no rate
-    assert selector_total(scrape, 'fenliu_rates_followups_total{satisfaction=~"SATISFIED|DISSATISFIED"}') == 4
+    assert (
+        selector_total(
+            scrape, 'fenliu_rates_followups_total{satisfaction=~"SATISFIED|DISSATISFIED"}'
+        )
+        == 4
+    )

@@ -17,7 +17,9 @@ from collections import Counter, defaultdict
 
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
-from hypothesis import HealthCheck, Phase, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from bench.harness import pipeline, wait_metrics
 from fenliu.processors.model import RejectReason as R
@@ -46,11 +48,20 @@ class Outputs:
         self.decisions: Counter[str] = Counter()  # source id -> decision records
         self.dead: dict[str, list[tuple[str, str]]] = defaultdict(list)  # key -> [(reason, stage)]
         self._stop = threading.Event()
-        self._consumer = Consumer(settings.confluent_config(**{"group.id": "faults-reader",
-                                                               "fetch.message.max.bytes": 8_000_000}))
+        self._consumer = Consumer(
+            settings.confluent_config(
+                **{"group.id": "faults-reader", "fetch.message.max.bytes": 8_000_000}
+            )
+        )
         names = [settings.topic(topics.DECISIONS), settings.topic(topics.DEAD_LETTER)]
         meta = self._consumer.list_topics(timeout=10)
-        self._consumer.assign([TopicPartition(t, p, OFFSET_BEGINNING) for t in names for p in meta.topics[t].partitions])
+        self._consumer.assign(
+            [
+                TopicPartition(t, p, OFFSET_BEGINNING)
+                for t in names
+                for p in meta.topics[t].partitions
+            ]
+        )
         self._decisions = names[0]
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -68,7 +79,8 @@ class Outputs:
                     record = CODEC.decode(m.value(), expect="DeadLetter")
                     with self.lock:
                         self.dead[(m.key() or b"").decode("utf-8", "replace")].append(
-                            (record["reason"], record["stage"]))
+                            (record["reason"], record["stage"])
+                        )
 
     def wait_for(self, good: list[str], bad: list[str], timeout_s: float = 45) -> None:
         deadline = time.monotonic() + timeout_s
@@ -87,13 +99,20 @@ class Outputs:
 @pytest.fixture(scope="module")
 def router(settings, tmp_path_factory):
     """One router process for the whole module on its own topics; yields (settings, outputs, producer)."""
-    mine = settings.model_copy(update={"topic_prefix": f"{settings.topic_prefix}bad-{uuid.uuid4().hex[:6]}-",
-                                       "team_key_prefix": f"{settings.topic_prefix}bad-teams"})
+    mine = settings.model_copy(
+        update={
+            "topic_prefix": f"{settings.topic_prefix}bad-{uuid.uuid4().hex[:6]}-",
+            "team_key_prefix": f"{settings.topic_prefix}bad-teams",
+        }
+    )
     with pipeline(mine, ["router"], tmp_path_factory.mktemp("router-logs")) as (supervisor, _):
         wait_metrics(supervisor)
         outputs = Outputs(mine)
-        producer = Producer(mine.confluent_config(**{"message.max.bytes": 8_000_000, "compression.type": "lz4",
-                                                     "linger.ms": 5}))
+        producer = Producer(
+            mine.confluent_config(
+                **{"message.max.bytes": 8_000_000, "compression.type": "lz4", "linger.ms": 5}
+            )
+        )
         yield mine, outputs, producer
         outputs.close()
         assert not supervisor.crashed(), supervisor.crashed()[0].log_tail(40)
@@ -117,43 +136,93 @@ def _good(tag: str, n: int, gen) -> list[tuple[str, str, bytes]]:
 
 
 def _valid_call(key: str, **fields) -> bytes:
-    return CODEC.encode("Call110", {**call110(key, "楼上装修太吵了", at_ms=_now_ms() - 60_000), **fields})
+    return CODEC.encode(
+        "Call110", {**call110(key, "楼上装修太吵了", at_ms=_now_ms() - 60_000), **fields}
+    )
 
 
 # Each strategy draws (label, value bytes given the record key, expected reasons).
 bad_kinds = st.one_of(
-    st.binary(max_size=400).map(lambda b: ("random bytes", lambda _k, b=b: b, {R.UNDECODABLE, R.UNKNOWN_SCHEMA})),
+    st.binary(max_size=400).map(
+        lambda b: ("random bytes", lambda _k, b=b: b, {R.UNDECODABLE, R.UNKNOWN_SCHEMA})
+    ),
     st.binary(min_size=8, max_size=8).map(
-        lambda fp: ("unknown fingerprint", lambda k, fp=fp: SINGLE_OBJECT_MAGIC + fp + _valid_call(k)[10:],
-                    {R.UNKNOWN_SCHEMA})),
-    st.just(("another contract (a 12345 ticket on the 110 topic)",
-             lambda k: CODEC.encode("Ticket12345", ticket12345(k, "噪音扰民", at_ms=_now_ms())), {R.WRONG_SCHEMA})),
-    st.floats(0.01, 0.99).map(lambda f: ("truncated Avro", lambda k, f=f: (v := _valid_call(k))[:max(1, int(len(v) * f))],
-                                         {R.UNDECODABLE, R.UNKNOWN_SCHEMA})),
-    st.sampled_from(["", "   "]).map(lambda blank: ("missing call id", lambda _k, b=blank: _valid_call(b),
-                                                       {R.MISSING_FIELD})),
-    st.just(("longitude without latitude", lambda k: _valid_call(k, latitude=None), {R.MISSING_FIELD})),
-    st.integers(4_001, 60_000).map(lambda n: ("text over the limit", lambda k, n=n: _valid_call(k, content="漏" * n),
-                                              {R.TEXT_TOO_LONG})),
-    st.tuples(st.floats(allow_nan=True, allow_infinity=True), st.floats(-90, 90)).filter(
-        lambda c: not (73.5 <= c[0] <= 135.1 and 18.1 <= c[1] <= 53.6)).map(
-        lambda c: ("coordinates outside China", lambda k, c=c: _valid_call(k, longitude=c[0], latitude=c[1]),
-                   {R.COORDINATES_OUTSIDE_CHINA})),
+        lambda fp: (
+            "unknown fingerprint",
+            lambda k, fp=fp: SINGLE_OBJECT_MAGIC + fp + _valid_call(k)[10:],
+            {R.UNKNOWN_SCHEMA},
+        )
+    ),
+    st.just(
+        (
+            "another contract (a 12345 ticket on the 110 topic)",
+            lambda k: CODEC.encode("Ticket12345", ticket12345(k, "噪音扰民", at_ms=_now_ms())),
+            {R.WRONG_SCHEMA},
+        )
+    ),
+    st.floats(0.01, 0.99).map(
+        lambda f: (
+            "truncated Avro",
+            lambda k, f=f: (v := _valid_call(k))[: max(1, int(len(v) * f))],
+            {R.UNDECODABLE, R.UNKNOWN_SCHEMA},
+        )
+    ),
+    st.sampled_from(["", "   "]).map(
+        lambda blank: ("missing call id", lambda _k, b=blank: _valid_call(b), {R.MISSING_FIELD})
+    ),
+    st.just(
+        ("longitude without latitude", lambda k: _valid_call(k, latitude=None), {R.MISSING_FIELD})
+    ),
+    st.integers(4_001, 60_000).map(
+        lambda n: (
+            "text over the limit",
+            lambda k, n=n: _valid_call(k, content="漏" * n),
+            {R.TEXT_TOO_LONG},
+        )
+    ),
+    st.tuples(st.floats(allow_nan=True, allow_infinity=True), st.floats(-90, 90))
+    .filter(lambda c: not (73.5 <= c[0] <= 135.1 and 18.1 <= c[1] <= 53.6))
+    .map(
+        lambda c: (
+            "coordinates outside China",
+            lambda k, c=c: _valid_call(k, longitude=c[0], latitude=c[1]),
+            {R.COORDINATES_OUTSIDE_CHINA},
+        )
+    ),
     st.integers(3_600_000, 3650 * DAY_MS).map(
-        lambda ahead: ("future time", lambda k, a=ahead: _valid_call(k, received_at=_now_ms() + a), {R.FUTURE_TIME})),
+        lambda ahead: (
+            "future time",
+            lambda k, a=ahead: _valid_call(k, received_at=_now_ms() + a),
+            {R.FUTURE_TIME},
+        )
+    ),
     st.integers(0, 946_684_799_999).map(
-        lambda t: ("ancient time", lambda k, t=t: _valid_call(k, received_at=t), {R.ANCIENT_TIME})),
-    st.just(("empty call", lambda k: _valid_call(k, content=None, address=None, longitude=None, latitude=None,
-                                                  admin_code=None), {R.EMPTY_CALL})),
+        lambda t: ("ancient time", lambda k, t=t: _valid_call(k, received_at=t), {R.ANCIENT_TIME})
+    ),
+    st.just(
+        (
+            "empty call",
+            lambda k: _valid_call(
+                k, content=None, address=None, longitude=None, latitude=None, admin_code=None
+            ),
+            {R.EMPTY_CALL},
+        )
+    ),
 )
 
 
 # Each example costs a round trip through the router: few examples, and no shrinking (a
 # failure names its bad records in the assertion message instead).
-@hsettings(max_examples=15, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
-           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@hsettings(
+    max_examples=15,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(bad=st.lists(bad_kinds, min_size=1, max_size=6), n_good=st.integers(1, 8))
-def test_every_bad_record_is_a_dead_letter_and_good_ones_are_decided(router, good_calls, bad, n_good):
+def test_every_bad_record_is_a_dead_letter_and_good_ones_are_decided(
+    router, good_calls, bad, n_good
+):
     settings, outputs, producer = router
     tag = uuid.uuid4().hex[:8]
     good = _good(tag, n_good, good_calls)
@@ -174,7 +243,9 @@ def test_every_bad_record_is_a_dead_letter_and_good_ones_are_decided(router, goo
             got = outputs.dead.get(key)
             assert got, f"{label}: no dead letter for {key}"
             assert {reason for reason, _ in got} <= reasons, f"{label}: {got} not in {reasons}"
-        assert all(outputs.decisions[k] == 1 for _, k, _ in good), "a good call was not decided exactly once"
+        assert all(outputs.decisions[k] == 1 for _, k, _ in good), (
+            "a good call was not decided exactly once"
+        )
         assert not any(outputs.dead.get(k) for _, k, _ in good), "a good call became a dead letter"
         assert sum(outputs.decisions[k] for k in expected) == 0  # no bad record was decided
 
@@ -185,11 +256,21 @@ def test_counts_of_good_events_add_up_after_all_examples(router, good_calls):
     settings, outputs, producer = router
     tag = uuid.uuid4().hex[:8]
     good = _good(tag, 5, good_calls)
-    bad = [(f"bad-{tag}-{i}", make(f"bad-{tag}-{i}")) for i, (_label, make, _r) in enumerate([
-        ("random", lambda _k: b"\x00\x01not avro", None), ("ticket", lambda k: CODEC.encode(
-            "Ticket12345", ticket12345(k, "噪音", at_ms=_now_ms())), None),
-        ("future", lambda k: _valid_call(k, received_at=_now_ms() + DAY_MS), None),
-        ("long", lambda k: _valid_call(k, content="漏" * 5000), None)])]
+    bad = [
+        (f"bad-{tag}-{i}", make(f"bad-{tag}-{i}"))
+        for i, (_label, make, _r) in enumerate(
+            [
+                ("random", lambda _k: b"\x00\x01not avro", None),
+                (
+                    "ticket",
+                    lambda k: CODEC.encode("Ticket12345", ticket12345(k, "噪音", at_ms=_now_ms())),
+                    None,
+                ),
+                ("future", lambda k: _valid_call(k, received_at=_now_ms() + DAY_MS), None),
+                ("long", lambda k: _valid_call(k, content="漏" * 5000), None),
+            ]
+        )
+    ]
     for topic, key, value in good:
         producer.produce(settings.topic(topic), value, key.encode())
     for key, value in bad:
@@ -208,13 +289,21 @@ def test_counts_of_good_events_add_up_after_all_examples(router, good_calls):
 
 
 def test_a_1mb_text_is_a_dead_letter_and_the_router_lives_on(settings, tmp_path):
-    mine = settings.model_copy(update={"topic_prefix": f"{settings.topic_prefix}mb-{uuid.uuid4().hex[:6]}-",
-                                       "team_key_prefix": f"{settings.topic_prefix}mb-teams"})
+    mine = settings.model_copy(
+        update={
+            "topic_prefix": f"{settings.topic_prefix}mb-{uuid.uuid4().hex[:6]}-",
+            "team_key_prefix": f"{settings.topic_prefix}mb-teams",
+        }
+    )
     with pipeline(mine, ["router"], tmp_path) as (supervisor, _):
         wait_metrics(supervisor)
         outputs = Outputs(mine)
-        producer = Producer(mine.confluent_config(**{"message.max.bytes": 8_000_000, "compression.type": "lz4"}))
-        producer.produce(mine.topic(topics.RAW_110), _valid_call("mb-huge", content=MB_TEXT), b"mb-huge")
+        producer = Producer(
+            mine.confluent_config(**{"message.max.bytes": 8_000_000, "compression.type": "lz4"})
+        )
+        producer.produce(
+            mine.topic(topics.RAW_110), _valid_call("mb-huge", content=MB_TEXT), b"mb-huge"
+        )
         producer.produce(mine.topic(topics.RAW_110), _valid_call("mb-after"), b"mb-after")
         assert producer.flush(30) == 0
         outputs.wait_for(["mb-after"], ["mb-huge"], timeout_s=30)

@@ -25,7 +25,14 @@ from collections.abc import Callable
 import pytest
 
 from bench.harness import (
-    drained, generated, grid_orders, kill_and_restart, pipeline, produce_steady, read_topic, wait_metrics,
+    drained,
+    generated,
+    grid_orders,
+    kill_and_restart,
+    pipeline,
+    produce_steady,
+    read_topic,
+    wait_metrics,
 )
 from fenliu import stack
 from fenliu.demo.supervisor import Supervisor
@@ -61,8 +68,11 @@ def run_with_faults(settings, tmp_path, faults: list[Fault], *, restart_dead: bo
     ``restart_dead``: a service that died on its own is started again, as a process
     supervisor (systemd, Kubernetes) would, so the data checks still run; the death is
     reported at the end as ``ServiceDied``."""
-    env = {"FENLIU_CLOCK": "control", "FENLIU_GRID_SIM_WEBHOOK_URL": "",
-           "FENLIU_GRID_SIM_STORE_FILE": str(tmp_path / "grid-sim-store.json")}
+    env = {
+        "FENLIU_CLOCK": "control",
+        "FENLIU_GRID_SIM_WEBHOOK_URL": "",
+        "FENLIU_GRID_SIM_STORE_FILE": str(tmp_path / "grid-sim-store.json"),
+    }
     events = generated(settings, int(TRAFFIC_S * RATE), seed=77)
     with pipeline(settings, SERVICES, tmp_path / "logs", extra_env=env) as (supervisor, offset):
         wait_metrics(supervisor)
@@ -75,14 +85,23 @@ def run_with_faults(settings, tmp_path, faults: list[Fault], *, restart_dead: bo
         sender.join()
         died = _restart_the_dead(supervisor) if restart_dead else []
         p = settings.topic_prefix
-        assert drained(settings, {
-            f"{p}{settings.router_group}": [settings.topic(topics.RAW_110), settings.topic(topics.RAW_12345)],
-            f"{p}{settings.streams_app_id}": [settings.topic(topics.DECISIONS)],
-            f"{p}{settings.grid_sink_group}": [settings.topic(topics.ORDERS)],
-        }, timeout_s=240), "the pipeline did not catch up after the faults"
+        assert drained(
+            settings,
+            {
+                f"{p}{settings.router_group}": [
+                    settings.topic(topics.RAW_110),
+                    settings.topic(topics.RAW_12345),
+                ],
+                f"{p}{settings.streams_app_id}": [settings.topic(topics.DECISIONS)],
+                f"{p}{settings.grid_sink_group}": [settings.topic(topics.ORDERS)],
+            },
+            timeout_s=240,
+        ), "the pipeline did not catch up after the faults"
         crashed = supervisor.crashed()
         assert not crashed, f"{crashed[0].name} died: {crashed[0].log_tail(30)}" if crashed else ""
-        latest = check_exactly_once(settings, {e.key for e in events}, settings.grid_sim_port + offset)
+        latest = check_exactly_once(
+            settings, {e.key for e in events}, settings.grid_sim_port + offset
+        )
         check_no_deadline_lost(settings, latest, max(e.at_ms for e in events))
     if died:
         raise ServiceDied("; ".join(died))
@@ -91,8 +110,14 @@ def run_with_faults(settings, tmp_path, faults: list[Fault], *, restart_dead: bo
 def _restart_the_dead(supervisor: Supervisor) -> list[str]:
     died = []
     for child in supervisor.crashed():
-        tail = [line for line in child.log_tail(60).splitlines() if "Error" in line or "Exception" in line]
-        died.append(f"{child.name} exited {child.proc.returncode if child.proc else '?'}: {tail[-1:] or '?'}")
+        tail = [
+            line
+            for line in child.log_tail(60).splitlines()
+            if "Error" in line or "Exception" in line
+        ]
+        died.append(
+            f"{child.name} exited {child.proc.returncode if child.proc else '?'}: {tail[-1:] or '?'}"
+        )
         child.stopped_by_us = True
         supervisor.start(child.name, child.argv, child.env, child.metrics_port)
     return died
@@ -126,8 +151,12 @@ def check_no_deadline_lost(settings, latest: dict[str, dict], last_call_ms: int)
     """Move SLA time two hours past the last call: every stage due by then breaches, once by id."""
     tick_ms = max(last_call_ms, int(time.time() * 1000)) + 2 * HOUR_MS
     send_ticks(settings, tick_ms)
-    expected = {f"{oid}:{d['stage']}:BREACH:{_ms(d['due_at'])}" for oid, o in latest.items()
-                for d in o["deadlines"] if _ms(d["due_at"]) <= tick_ms}
+    expected = {
+        f"{oid}:{d['stage']}:BREACH:{_ms(d['due_at'])}"
+        for oid, o in latest.items()
+        for d in o["deadlines"]
+        if _ms(d["due_at"]) <= tick_ms
+    }
     assert expected
     deadline = time.monotonic() + 120
     seen: set[str] = set()
@@ -137,23 +166,31 @@ def check_no_deadline_lost(settings, latest: dict[str, dict], last_call_ms: int)
         alerts = _decode_all(settings, topics.SLA_ALERTS, "SlaAlert")
         seen = {a["alert_id"] for a in alerts}
     missing = expected - seen
-    assert not missing, f"{len(missing)} of {len(expected)} breaches never fired, e.g. {sorted(missing)[:3]}"
+    assert not missing, (
+        f"{len(missing)} of {len(expected)} breaches never fired, e.g. {sorted(missing)[:3]}"
+    )
     assert [a for a in alerts if _ms(a["due_at"]) > tick_ms and a["level"] == "BREACH"] == []
     assert {a["order_id"] for a in alerts} <= set(latest)
 
 
 @pytest.fixture()
 def run_settings(isolated_settings):
-    return isolated_settings.model_copy(update={"team_key_prefix": f"{isolated_settings.topic_prefix}teams"})
+    return isolated_settings.model_copy(
+        update={"team_key_prefix": f"{isolated_settings.topic_prefix}teams"}
+    )
 
 
 @pytest.mark.timeout(600)
 def test_kill_9_of_router_worker_and_sink_loses_and_duplicates_nothing(run_settings, tmp_path):
-    run_with_faults(run_settings, tmp_path, [
-        (8, lambda sup: kill_and_restart(sup, "router")),
-        (16, lambda sup: kill_and_restart(sup, "streams")),
-        (24, lambda sup: kill_and_restart(sup, "grid-sink")),
-    ])
+    run_with_faults(
+        run_settings,
+        tmp_path,
+        [
+            (8, lambda sup: kill_and_restart(sup, "router")),
+            (16, lambda sup: kill_and_restart(sup, "streams")),
+            (24, lambda sup: kill_and_restart(sup, "grid-sink")),
+        ],
+    )
 
 
 def _restart_broker(settings) -> Callable[[Supervisor], None]:
@@ -169,20 +206,30 @@ def _restart_broker(settings) -> Callable[[Supervisor], None]:
                 except stack.StackError:
                     if attempt == 2:
                         raise
+
     return restart
 
 
 @pytest.mark.timeout(600)
-@pytest.mark.xfail(strict=False, raises=ServiceDied, reason=(
-    "router bug, depending on timing (1 run in 2 here): a synchronous offset commit while the "
-    "broker restarts raises KafkaException NOT_COORDINATOR (retriable) and the router exits; "
-    "restarted, it loses and duplicates nothing. Retry or skip a failed commit in "
-    "streams/router.py, then remove this mark. Any other failure fails the test."))
+@pytest.mark.xfail(
+    strict=False,
+    raises=ServiceDied,
+    reason=(
+        "router bug, depending on timing (1 run in 2 here): a synchronous offset commit while the "
+        "broker restarts raises KafkaException NOT_COORDINATOR (retriable) and the router exits; "
+        "restarted, it loses and duplicates nothing. Retry or skip a failed commit in "
+        "streams/router.py, then remove this mark. Any other failure fails the test."
+    ),
+)
 def test_broker_restart_mid_run_loses_and_duplicates_nothing(run_settings, tmp_path):
     """Restarts the local stack's broker (SIGTERM, 5 s down, start, wait until it answers).
     Only a broker this checkout's stack started can be restarted; others are not touched.
     Every data check must pass; a service that died is restarted and then reported."""
     rows = stack.status(run_settings, only=["kafka"])
     if not rows or rows[0].pid is None:
-        pytest.skip("the broker was not started by this checkout's `fenliu stack`: not ours to restart")
-    run_with_faults(run_settings, tmp_path, [(10, _restart_broker(run_settings))], restart_dead=True)
+        pytest.skip(
+            "the broker was not started by this checkout's `fenliu stack`: not ours to restart"
+        )
+    run_with_faults(
+        run_settings, tmp_path, [(10, _restart_broker(run_settings))], restart_dead=True
+    )

@@ -21,7 +21,14 @@ import pytest
 import redis
 
 from bench.harness import (
-    drained, generated, grid_orders, pipeline, produce_steady, read_topic, wait_metrics, _free,
+    _free,
+    drained,
+    generated,
+    grid_orders,
+    pipeline,
+    produce_steady,
+    read_topic,
+    wait_metrics,
 )
 from fenliu.demo.scrape import scrape
 from fenliu.refdata.routing import load_routing
@@ -38,8 +45,21 @@ def _free_port() -> int:
 
 
 def _start_redis(port: int, log) -> subprocess.Popen:
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     client = redis.Redis(port=port, socket_timeout=1)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -66,8 +86,9 @@ def test_redis_down_routing_falls_back_and_says_so(isolated_settings, tmp_path):
     port = _free_port()
     log = (tmp_path / "redis.log").open("ab")
     server = _start_redis(port, log)
-    settings = isolated_settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0",
-                                                    "team_key_prefix": "teams"})
+    settings = isolated_settings.model_copy(
+        update={"redis_url": f"redis://127.0.0.1:{port}/0", "team_key_prefix": "teams"}
+    )
     try:
         with pipeline(settings, ["router"], tmp_path / "logs") as (supervisor, offset):
             wait_metrics(supervisor)
@@ -94,29 +115,45 @@ def test_redis_down_routing_falls_back_and_says_so(isolated_settings, tmp_path):
 
     for phase, got in zip(phases, (up_before, down, up_after)):
         assert set(got) == {e.key for e in phase}  # every call decided, Redis or not
-    methods = [Counter(d["route"]["team_method"] for d in got.values()) for got in (up_before, down, up_after)]
+    methods = [
+        Counter(d["route"]["team_method"] for d in got.values())
+        for got in (up_before, down, up_after)
+    ]
     assert methods[0]["REDIS_NEAREST"] > 0 and methods[2]["REDIS_NEAREST"] > 0
     assert methods[1]["REDIS_NEAREST"] == 0 and methods[1]["FALLBACK_TIMEOUT"] > 0, methods[1]
     fallbacks = [d for d in down.values() if d["route"]["team_method"] == "FALLBACK_TIMEOUT"]
     assert all(d["route"]["team_id"] is None for d in fallbacks)
-    assert metrics.total("fenliu_router_team_lookups_total", method="FALLBACK_TIMEOUT") == len(fallbacks)
+    assert metrics.total("fenliu_router_team_lookups_total", method="FALLBACK_TIMEOUT") == len(
+        fallbacks
+    )
 
 
 def _fault(settings, port: int, spec: dict) -> None:
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/admin/faults", data=json.dumps(spec).encode(), method="POST",
-        headers={"Authorization": f"Bearer {settings.grid_platform_token.get_secret_value()}",
-                 "Content-Type": "application/json"})
+        f"http://127.0.0.1:{port}/admin/faults",
+        data=json.dumps(spec).encode(),
+        method="POST",
+        headers={
+            "Authorization": f"Bearer {settings.grid_platform_token.get_secret_value()}",
+            "Content-Type": "application/json",
+        },
+    )
     urllib.request.urlopen(request, timeout=10).close()
 
 
 @pytest.mark.timeout(600)
 def test_grid_platform_500s_then_down_orders_wait_and_arrive_once(isolated_settings, tmp_path):
-    settings = isolated_settings.model_copy(update={"team_key_prefix": f"{isolated_settings.topic_prefix}teams"})
-    env = {"FENLIU_GRID_SIM_WEBHOOK_URL": "", "FENLIU_GRID_SIM_STORE_FILE": str(tmp_path / "store.json")}
+    settings = isolated_settings.model_copy(
+        update={"team_key_prefix": f"{isolated_settings.topic_prefix}teams"}
+    )
+    env = {
+        "FENLIU_GRID_SIM_WEBHOOK_URL": "",
+        "FENLIU_GRID_SIM_STORE_FILE": str(tmp_path / "store.json"),
+    }
     events = generated(settings, 800, seed=5)
-    with pipeline(settings, ["grid-sim", "grid-sink", "streams", "router"], tmp_path / "logs",
-                  extra_env=env) as (supervisor, offset):
+    with pipeline(
+        settings, ["grid-sim", "grid-sink", "streams", "router"], tmp_path / "logs", extra_env=env
+    ) as (supervisor, offset):
         wait_metrics(supervisor)
         grid_port = settings.grid_sim_port + offset
         _fault(settings, grid_port, {"status": 500, "seconds": 20, "scope": "orders"})
@@ -133,14 +170,25 @@ def test_grid_platform_500s_then_down_orders_wait_and_arrive_once(isolated_setti
         sender.join()
         assert time.monotonic() - t0 >= 40
         p = settings.topic_prefix
-        assert drained(settings, {f"{p}{settings.streams_app_id}": [settings.topic(topics.DECISIONS)],
-                                  f"{p}{settings.grid_sink_group}": [settings.topic(topics.ORDERS)]},
-                       timeout_s=240), "orders still waiting long after the platform came back"
+        assert drained(
+            settings,
+            {
+                f"{p}{settings.streams_app_id}": [settings.topic(topics.DECISIONS)],
+                f"{p}{settings.grid_sink_group}": [settings.topic(topics.ORDERS)],
+            },
+            timeout_s=240,
+        ), "orders still waiting long after the platform came back"
         sink_metrics = scrape({"grid-sink": 9110 + offset})
         at_platform = grid_orders(settings, grid_port)
         assert not supervisor.crashed()
-        orders = [CODEC.decode(m.value(), expect="DispatchOrder") for m in read_topic(settings, topics.ORDERS)]
-        dead = [CODEC.decode(m.value(), expect="DeadLetter") for m in read_topic(settings, topics.DEAD_LETTER)]
+        orders = [
+            CODEC.decode(m.value(), expect="DispatchOrder")
+            for m in read_topic(settings, topics.ORDERS)
+        ]
+        dead = [
+            CODEC.decode(m.value(), expect="DeadLetter")
+            for m in read_topic(settings, topics.DEAD_LETTER)
+        ]
 
     first = {}
     for o in orders:
@@ -148,6 +196,10 @@ def test_grid_platform_500s_then_down_orders_wait_and_arrive_once(isolated_setti
     ids = [o["service_request_id"] for o in at_platform]
     assert len(ids) == len(set(ids)) and set(ids) == set(first)  # none lost, none twice
     assert all(o["description"] == first[o["service_request_id"]]["summary"] for o in at_platform)
-    assert [d for d in dead if d["service"] == "grid-sink"] == []  # an outage alone dead-letters nothing
+    assert [
+        d for d in dead if d["service"] == "grid-sink"
+    ] == []  # an outage alone dead-letters nothing
     assert sink_metrics.total("fenliu_grid_sink_orders_total", outcome="dead_letter") == 0
-    assert sink_metrics.total("fenliu_sink_requests_total") > len(first)  # it did retry through the outage
+    assert sink_metrics.total("fenliu_sink_requests_total") > len(
+        first
+    )  # it did retry through the outage

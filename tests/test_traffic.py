@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from fenliu.processors.jurisdiction import PlaceMethod, haversine_km
 from fenliu.processors.model import Location, Source
@@ -85,7 +87,11 @@ def test_proportions_follow_the_reports(month):
     disputes = sum(e.truth.dispute for e in non_police) / len(non_police)
     assert 0.40 <= disputes <= 0.60  # Dongcheng: "near half" of diverted matters are disputes
     by_class = Counter(e.truth.class_code for e in non_police)
-    assert {c for c, _ in by_class.most_common(3)} == {"NP01", "NP02", "NP03"}  # wages, neighbours, economic
+    assert {c for c, _ in by_class.most_common(3)} == {
+        "NP01",
+        "NP02",
+        "NP03",
+    }  # wages, neighbours, economic
     calls = [e for e in first if e.source is Source.CALL_110]
     police_110 = sum(e.truth.is_police for e in calls) / len(calls)
     tickets = [e for e in first if e.source is Source.TICKET_12345]
@@ -139,7 +145,10 @@ def test_multi_reporter_incidents_are_other_callers_at_one_place_within_the_hour
         assert 0 < e.at_ms - first.at_ms <= 3_600_000
         r1, r2 = first.record, e.record
         if None not in (r1["longitude"], r2["longitude"]):
-            assert haversine_km(r1["longitude"], r1["latitude"], r2["longitude"], r2["latitude"]) <= 0.03
+            assert (
+                haversine_km(r1["longitude"], r1["latitude"], r2["longitude"], r2["latitude"])
+                <= 0.03
+            )
 
 
 def test_flow_backs_are_diverted_matters_called_again_days_later(month):
@@ -162,8 +171,10 @@ def test_daily_rhythm_has_quiet_nights_and_an_evening_peak(month):
 
 def test_noise_is_a_night_matter(month):
     noise = [e for e in month if e.truth.situation_code in ("NP09-01", "NP02-01")]
-    late = sum(datetime.fromtimestamp(e.at_ms / 1000, UTC).astimezone(TZ).hour in (21, 22, 23, 0, 1)
-               for e in noise)
+    late = sum(
+        datetime.fromtimestamp(e.at_ms / 1000, UTC).astimezone(TZ).hour in (21, 22, 23, 0, 1)
+        for e in noise
+    )
     assert late / len(noise) > 0.3  # five of 24 hours hold far more than 5/24 of them
 
 
@@ -191,8 +202,11 @@ def test_classifier_agrees_with_the_intended_class_on_most_texts(month, decider)
     """The phrase material matches the taxonomy: most texts land in the class they were
     written for (real calls are messier; the rest is what the classifier makes of them)."""
     sample = month[:4000]
-    same = sum(decider.decide(e.record, e.source, now_ms=e.at_ms).classification.class_code == e.truth.class_code
-               for e in sample)
+    same = sum(
+        decider.decide(e.record, e.source, now_ms=e.at_ms).classification.class_code
+        == e.truth.class_code
+        for e in sample
+    )
     assert same / len(sample) >= 0.9
 
 
@@ -206,7 +220,12 @@ def test_texts_vary(month):
 def _eval_texts() -> list[str]:
     files = sorted(EVAL_DIR.glob("*.jsonl"))
     assert files, f"the classifier's evaluation set is missing from {EVAL_DIR}"
-    return [json.loads(line)["text"] for f in files for line in f.read_text("utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line)["text"]
+        for f in files
+        for line in f.read_text("utf-8").splitlines()
+        if line.strip()
+    ]
 
 
 def test_no_generated_text_is_an_evaluation_text(month):
@@ -231,13 +250,18 @@ def test_no_template_shares_a_phrase_with_an_evaluation_text():
     for sit in phrases["situations"].values():
         for template in sit["texts"]:
             plain = re.sub(r"\{\w+\}", "\0", template)
-            runs = {plain[i:i + 10] for i in range(len(plain) - 9) if "\0" not in plain[i:i + 10]}
+            runs = {
+                plain[i : i + 10] for i in range(len(plain) - 9) if "\0" not in plain[i : i + 10]
+            }
             copied += [(template, run) for run in runs if any(run in text for text in evaluation)]
     assert copied == []
 
 
 def test_material_that_does_not_fit_the_taxonomy_is_refused(model, decider):
-    docs = [yaml.safe_load((TRAFFIC_DIR / f"{n}.yaml").read_text("utf-8")) for n in ("mix", "phrases", "places")]
+    docs = [
+        yaml.safe_load((TRAFFIC_DIR / f"{n}.yaml").read_text("utf-8"))
+        for n in ("mix", "phrases", "places")
+    ]
     docs[1]["situations"]["NP99-01"] = {"texts": ["不存在的情形"]}
     docs[0]["towns"]["999999999"] = 0.1
     with pytest.raises(TrafficError) as err:
@@ -246,8 +270,11 @@ def test_material_that_does_not_fit_the_taxonomy_is_refused(model, decider):
 
 
 @hsettings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 2**32), start=st.integers(946_684_800_000, 4_000_000_000_000),
-       per_day=st.floats(10, 1_000_000))
+@given(
+    seed=st.integers(0, 2**32),
+    start=st.integers(946_684_800_000, 4_000_000_000_000),
+    per_day=st.floats(10, 1_000_000),
+)
 def test_any_seed_start_and_volume_give_valid_ordered_records(model, seed, start, per_day):
     events = _first(TrafficGenerator(model, seed=seed, start_ms=start, calls_per_day=per_day), 200)
     assert [e.at_ms for e in events] == sorted(e.at_ms for e in events)

@@ -10,18 +10,36 @@ import typer
 def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo(
-        rate: float = typer.Option(None, "--rate", min=0.01, help="generated events per second (FENLIU_DEMO_RATE)"),
-        speed: float = typer.Option(None, "--speed", min=1.0,
-                                    help="clock acceleration of traffic, grid platform and SLA (FENLIU_DEMO_SPEED)"),
+        rate: float = typer.Option(
+            None, "--rate", min=0.01, help="generated events per second (FENLIU_DEMO_RATE)"
+        ),
+        speed: float = typer.Option(
+            None,
+            "--speed",
+            min=1.0,
+            help="clock acceleration of traffic, grid platform and SLA (FENLIU_DEMO_SPEED)",
+        ),
         seed: int = typer.Option(None, "--seed", help="seed of the traffic (FENLIU_DEMO_SEED)"),
-        duration: float = typer.Option(None, "--duration", min=1, help="stop after this many seconds"),
-        live: bool = typer.Option(None, "--live/--no-live",
-                                  help="the live terminal view (default when stdout is a terminal)"),
-        port_offset: int = typer.Option(0, "--port-offset", min=0,
-                                        help="added to every port of the convention (a second demo, tests)"),
-        interval: float = typer.Option(None, "--interval", min=0.2,
-                                       help="seconds between refreshes (default 1 live, 5 plain)"),
-        log_dir: Path = typer.Option(None, "--log-dir", help="children's logs (default <state dir>/demo)"),
+        duration: float = typer.Option(
+            None, "--duration", min=1, help="stop after this many seconds"
+        ),
+        live: bool = typer.Option(
+            None,
+            "--live/--no-live",
+            help="the live terminal view (default when stdout is a terminal)",
+        ),
+        port_offset: int = typer.Option(
+            0,
+            "--port-offset",
+            min=0,
+            help="added to every port of the convention (a second demo, tests)",
+        ),
+        interval: float = typer.Option(
+            None, "--interval", min=0.2, help="seconds between refreshes (default 1 live, 5 plain)"
+        ),
+        log_dir: Path = typer.Option(
+            None, "--log-dir", help="children's logs (default <state dir>/demo)"
+        ),
     ) -> None:
         """Run the whole pipeline on the local stack, fed by the traffic generator, and show it.
 
@@ -48,10 +66,15 @@ def register(app: typer.Typer) -> None:
         settings = get_settings()
         use_live = sys.stdout.isatty() if live is None else live
         refresh = interval or (1.0 if use_live else 5.0)
-        options = DemoOptions(rate=rate or settings.demo_rate, speed=speed or settings.demo_speed,
-                              seed=settings.demo_seed if seed is None else seed, duration_s=duration,
-                              port_offset=port_offset, refresh_s=refresh,
-                              log_dir=log_dir or settings.state_dir / "demo")
+        options = DemoOptions(
+            rate=rate or settings.demo_rate,
+            speed=speed or settings.demo_speed,
+            seed=settings.demo_seed if seed is None else seed,
+            duration_s=duration,
+            port_offset=port_offset,
+            refresh_s=refresh,
+            log_dir=log_dir or settings.state_dir / "demo",
+        )
         console = Console()
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -78,7 +101,9 @@ def register(app: typer.Typer) -> None:
                         return
 
             if use_live:
-                with Live(render(runner.frame()), console=console, refresh_per_second=4, screen=False) as view:
+                with Live(
+                    render(runner.frame()), console=console, refresh_per_second=4, screen=False
+                ) as view:
                     loop(lambda f: view.update(render(f)))
             else:
                 loop(lambda f: print(plain_line(f), flush=True))
@@ -86,10 +111,18 @@ def register(app: typer.Typer) -> None:
         finally:
             codes = runner.stop()
         print(plain_line(final), flush=True)
-        print("stopped: " + ", ".join(f"{n} {'exit ' + str(c) if c is not None else '-'}" for n, c in codes.items()),
-              flush=True)
+        print(
+            "stopped: "
+            + ", ".join(
+                f"{n} {'exit ' + str(c) if c is not None else '-'}" for n, c in codes.items()
+            ),
+            flush=True,
+        )
         for name in crashed:
             child = next(c for c in runner.supervisor.children if c.name == name)
-            print(f"{name} died on its own; last lines of {child.log_file}:\n{child.log_tail()}", file=sys.stderr)
+            print(
+                f"{name} died on its own; last lines of {child.log_file}:\n{child.log_tail()}",
+                file=sys.stderr,
+            )
         if crashed:
             raise typer.Exit(1)

@@ -20,22 +20,44 @@ DAY_S = 86_400
 def register(app: typer.Typer) -> None:
     @app.command("generate")
     def generate(
-        rate: float = typer.Option(None, "--rate", min=0.001,
-                                   help="events per second (live: the day's average; default FENLIU_DEMO_RATE)"),
+        rate: float = typer.Option(
+            None,
+            "--rate",
+            min=0.001,
+            help="events per second (live: the day's average; default FENLIU_DEMO_RATE)",
+        ),
         as_fast: bool = typer.Option(False, "--max", help="as fast as possible"),
         count: int = typer.Option(None, "--count", min=0, help="stop after this many events"),
-        seed: int = typer.Option(None, "--seed", help="same seed and start, same records (default FENLIU_DEMO_SEED)"),
-        days: float = typer.Option(None, "--days", min=0.001,
-                                   help="history: the last D days of traffic, ending now (default pace --max)"),
-        per_day: float = typer.Option(None, "--per-day", min=1, help="history volume a day (default mix.yaml's)"),
-        speed: float = typer.Option(None, "--speed", min=0.001,
-                                    help="live: event-time seconds per wall second (default 1)"),
-        flat: bool = typer.Option(False, "--flat", help="no daily rhythm: the same rate at every hour"),
-        steady: bool = typer.Option(False, "--steady",
-                                    help="live: one event every 1/rate s, stamped with the send time"),
-        duration: float = typer.Option(None, "--duration", min=0, help="stop after this many seconds"),
-        start_ms: int = typer.Option(None, "--start-ms", help="event time of the start (default: now)"),
-        out: Out = typer.Option(Out.topic, "--out", help="topic: the raw topics; jsonl: JSON lines"),
+        seed: int = typer.Option(
+            None, "--seed", help="same seed and start, same records (default FENLIU_DEMO_SEED)"
+        ),
+        days: float = typer.Option(
+            None,
+            "--days",
+            min=0.001,
+            help="history: the last D days of traffic, ending now (default pace --max)",
+        ),
+        per_day: float = typer.Option(
+            None, "--per-day", min=1, help="history volume a day (default mix.yaml's)"
+        ),
+        speed: float = typer.Option(
+            None, "--speed", min=0.001, help="live: event-time seconds per wall second (default 1)"
+        ),
+        flat: bool = typer.Option(
+            False, "--flat", help="no daily rhythm: the same rate at every hour"
+        ),
+        steady: bool = typer.Option(
+            False, "--steady", help="live: one event every 1/rate s, stamped with the send time"
+        ),
+        duration: float = typer.Option(
+            None, "--duration", min=0, help="stop after this many seconds"
+        ),
+        start_ms: int = typer.Option(
+            None, "--start-ms", help="event time of the start (default: now)"
+        ),
+        out: Out = typer.Option(
+            Out.topic, "--out", help="topic: the raw topics; jsonl: JSON lines"
+        ),
         file: Path = typer.Option(None, "--file", help="jsonl: write here instead of stdout"),
         metrics_port: int = typer.Option(0, help="serve /metrics here (0 = not at all)"),
     ) -> None:
@@ -59,7 +81,14 @@ def register(app: typer.Typer) -> None:
         from fenliu.schemas.serde import codec_for
         from fenliu.services import configure_logging
         from fenliu.settings import get_settings
-        from fenliu.streams.generator import JsonlSink, KafkaSink, Pace, Pacer, load_traffic_model, run
+        from fenliu.streams.generator import (
+            JsonlSink,
+            KafkaSink,
+            Pace,
+            Pacer,
+            load_traffic_model,
+            run,
+        )
 
         configure_logging()
         settings = get_settings()
@@ -73,7 +102,9 @@ def register(app: typer.Typer) -> None:
             start = start_ms if start_ms is not None else now_ms - int(days * DAY_S * 1000)
             end_ms = start + int(days * DAY_S * 1000)
             calls_per_day = per_day or model.mix.calls_per_day
-            pacer = Pacer(Pace.STEADY, rate=chosen_rate) if rate and not as_fast else Pacer(Pace.MAX)
+            pacer = (
+                Pacer(Pace.STEADY, rate=chosen_rate) if rate and not as_fast else Pacer(Pace.MAX)
+            )
         else:  # live
             start = start_ms if start_ms is not None else now_ms
             calls_per_day = chosen_rate * DAY_S / chosen_speed
@@ -82,8 +113,14 @@ def register(app: typer.Typer) -> None:
                 restamp = start_ms is None
             else:
                 pacer = Pacer(Pace.EVENT, speed=chosen_speed)
-        events = TrafficGenerator(model, seed=settings.demo_seed if seed is None else seed, start_ms=start,
-                                  calls_per_day=calls_per_day, tz_name=settings.local_timezone, flat=flat)
+        events = TrafficGenerator(
+            model,
+            seed=settings.demo_seed if seed is None else seed,
+            start_ms=start,
+            calls_per_day=calls_per_day,
+            tz_name=settings.local_timezone,
+            flat=flat,
+        )
         if out is Out.jsonl:
             handle = file.open("w", encoding="utf-8") if file else sys.stdout
             sink = JsonlSink(handle)
@@ -97,12 +134,24 @@ def register(app: typer.Typer) -> None:
         def progress(stats) -> None:  # type: ignore[no-untyped-def]
             typer.echo(f"sent {stats.sent} ({stats.rate:,.1f}/s)", err=True)
 
-        stats = run(iter(events), sink, pacer, stop, restamp=restamp, count=count, duration_s=duration,
-                    end_ms=end_ms, on_progress=progress if out is Out.topic else None)
+        stats = run(
+            iter(events),
+            sink,
+            pacer,
+            stop,
+            restamp=restamp,
+            count=count,
+            duration_s=duration,
+            end_ms=end_ms,
+            on_progress=progress if out is Out.topic else None,
+        )
         if out is Out.jsonl and file:
             handle.close()
-        typer.echo(f"generated {stats.sent} events in {stats.seconds:.1f} s ({stats.rate:,.1f}/s); "
-                   f"by source {dict(stats.by_source)}; by kind {dict(stats.by_kind)}; "
-                   f"material {model.versions}; failed {stats.failed}", err=True)
+        typer.echo(
+            f"generated {stats.sent} events in {stats.seconds:.1f} s ({stats.rate:,.1f}/s); "
+            f"by source {dict(stats.by_source)}; by kind {dict(stats.by_kind)}; "
+            f"material {model.versions}; failed {stats.failed}",
+            err=True,
+        )
         if stats.failed:
             raise typer.Exit(1)

@@ -15,7 +15,6 @@ than the wall clock, so an 8-minute arrival deadline passes in 8 s at S = 60.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import pkgutil
 import threading
@@ -39,7 +38,13 @@ log = logging.getLogger("fenliu.demo")
 #: Start order (sinks first, so they are listening when orders come; the router last).
 SERVICE_ORDER = ("grid-sim", "ingress", "grid-sink", "streams", "router")
 #: Metrics ports by convention (deploy/prometheus/prometheus.yml scrapes these).
-METRICS_PORTS = {"router": 9108, "streams": 9109, "grid-sink": 9110, "ingress": 9111, "grid-sim": 9112}
+METRICS_PORTS = {
+    "router": 9108,
+    "streams": 9109,
+    "grid-sink": 9110,
+    "ingress": 9111,
+    "grid-sim": 9112,
+}
 
 
 def available_services() -> list[str]:
@@ -88,25 +93,36 @@ class Demo:
 
     @property
     def accelerated(self) -> bool:
-        return self.options.speed != 1.0 and "streams" in self.options.services and _has_setting("clock")
+        return (
+            self.options.speed != 1.0
+            and "streams" in self.options.services
+            and _has_setting("clock")
+        )
 
     def env_for(self, service: str) -> dict[str, str]:
         """What the demo sets for a child; everything else comes from the environment."""
         s, o = self.settings, self.options.port_offset
         prefix = s.topic_prefix
-        env = {"FENLIU_METRICS_PORT": str(self.metrics_port(service)),
-               "FENLIU_ROUTER_GROUP": f"{prefix}{s.router_group}" if prefix and not s.router_group.startswith(prefix)
-               else s.router_group}
+        env = {
+            "FENLIU_METRICS_PORT": str(self.metrics_port(service)),
+            "FENLIU_ROUTER_GROUP": f"{prefix}{s.router_group}"
+            if prefix and not s.router_group.startswith(prefix)
+            else s.router_group,
+        }
         if _has_setting("grid_sink_group"):
             group = s.grid_sink_group
-            env["FENLIU_GRID_SINK_GROUP"] = group if not prefix or group.startswith(prefix) else f"{prefix}{group}"
+            env["FENLIU_GRID_SINK_GROUP"] = (
+                group if not prefix or group.startswith(prefix) else f"{prefix}{group}"
+            )
         if "grid-sim" in self.options.services:
             env["FENLIU_GRID_SIM_PORT"] = str(s.grid_sim_port + o)
             env["FENLIU_GRID_PLATFORM_URL"] = f"http://127.0.0.1:{s.grid_sim_port + o}"
             env["FENLIU_GRID_SIM_TIME_SCALE"] = str(self.options.speed)
         if "ingress" in self.options.services:
             env["FENLIU_INGRESS_PORT"] = str(s.ingress_port + o)
-            env["FENLIU_GRID_SIM_WEBHOOK_URL"] = f"http://127.0.0.1:{s.ingress_port + o}/webhook/lifecycle"
+            env["FENLIU_GRID_SIM_WEBHOOK_URL"] = (
+                f"http://127.0.0.1:{s.ingress_port + o}/webhook/lifecycle"
+            )
         if _has_setting("streams_web_port"):
             env["FENLIU_STREAMS_WEB_PORT"] = str(s.streams_web_port + o)
         if self.accelerated:
@@ -121,28 +137,48 @@ class Demo:
         from fenliu.topics.admin import apply_topics
 
         reports = apply_topics(self.settings)
-        report(f"topics: {sum(r.action == 'created' for r in reports)} created, {len(reports)} in the catalogue")
+        report(
+            f"topics: {sum(r.action == 'created' for r in reports)} created, {len(reports)} in the catalogue"
+        )
         directory = TeamDirectory.from_settings(self.settings)
         try:
             teams = seed_demo_teams(directory, load_routing(self.settings).jurisdiction, per_grid=2)
         finally:
             directory.close()
         report(f"teams: {len(teams)} on duty in Redis under {self.settings.team_key_prefix}")
-        if _has_setting("streams_data_dir"):  # the worker's table data dir (Faust does not create it)
-            (self.settings.streams_data_dir / f"{self.settings.topic_prefix}{self.settings.streams_app_id}").mkdir(
-                parents=True, exist_ok=True)
+        if _has_setting(
+            "streams_data_dir"
+        ):  # the worker's table data dir (Faust does not create it)
+            (
+                self.settings.streams_data_dir
+                / f"{self.settings.topic_prefix}{self.settings.streams_app_id}"
+            ).mkdir(parents=True, exist_ok=True)
 
     def start(self, report: Callable[[str], None]) -> None:
         for name in self.options.services:
-            child = self.supervisor.start(name, fenliu_argv("run", name), self.env_for(name),
-                                          self.metrics_port(name))
-            report(f"started {name} (pid {child.proc.pid if child.proc else '?'}, metrics :{child.metrics_port})")
+            child = self.supervisor.start(
+                name, fenliu_argv("run", name), self.env_for(name), self.metrics_port(name)
+            )
+            report(
+                f"started {name} (pid {child.proc.pid if child.proc else '?'}, metrics :{child.metrics_port})"
+            )
         self._wait_ready(("router",), report)
-        argv = fenliu_argv("generate", "--rate", str(self.options.rate), "--speed", str(self.options.speed),
-                           "--seed", str(self.options.seed), "--start-ms", str(self.start_ms))
+        argv = fenliu_argv(
+            "generate",
+            "--rate",
+            str(self.options.rate),
+            "--speed",
+            str(self.options.speed),
+            "--seed",
+            str(self.options.seed),
+            "--start-ms",
+            str(self.start_ms),
+        )
         self._wall0 = time.time()
         self.supervisor.start("generator", argv, {"FENLIU_METRICS_PORT": "0"})
-        report(f"started generator: {self.options.rate:g}/s, clock ×{self.options.speed:g}, seed {self.options.seed}")
+        report(
+            f"started generator: {self.options.rate:g}/s, clock ×{self.options.speed:g}, seed {self.options.seed}"
+        )
         from fenliu.schemas.serde import codec_for
 
         self.tail = TopicTail(self.settings, codec_for(self.settings.schema_registry_url))
@@ -172,7 +208,7 @@ class Demo:
         while not self._stopping.wait(interval):
             try:
                 send_ticks(self.settings, self.event_time_ms())
-            except Exception as exc:  # tick topic not created yet, broker busy: try again
+            except Exception as exc:  # noqa: BLE001 - tick topic not created yet, broker busy: try again
                 log.debug("tick not sent: %s", exc)
 
     def frame(self) -> Frame:
@@ -182,11 +218,18 @@ class Demo:
         now = scrape(ports)
         self._ready |= {n for n, up in now.up.items() if up}
         at = time.monotonic()
-        frame = Frame(elapsed_s=at - self._started, interval_s=at - self._before_at, now=now, before=self._before,
-                      tail=self.tail.snapshot() if self.tail else None,  # type: ignore[arg-type]
-                      services={c.name: self._state(c) for c in self.supervisor.children},
-                      target_rate=self.options.rate, speed=self.options.speed,
-                      event_time_ms=self.event_time_ms(), tz=self.settings.local_timezone)
+        frame = Frame(
+            elapsed_s=at - self._started,
+            interval_s=at - self._before_at,
+            now=now,
+            before=self._before,
+            tail=self.tail.snapshot() if self.tail else None,  # type: ignore[arg-type]
+            services={c.name: self._state(c) for c in self.supervisor.children},
+            target_rate=self.options.rate,
+            speed=self.options.speed,
+            event_time_ms=self.event_time_ms(),
+            tz=self.settings.local_timezone,
+        )
         self._before, self._before_at = now, at
         return frame
 

@@ -50,8 +50,11 @@ class Scrape:
 
 def parse(text: str) -> list[Sample]:
     """Samples of a Prometheus text exposition (counters keep their ``_total`` names)."""
-    return [Sample(s.name, dict(s.labels), float(s.value))
-            for family in text_string_to_metric_families(text) for s in family.samples]
+    return [
+        Sample(s.name, dict(s.labels), float(s.value))
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    ]
 
 
 def scrape(ports: Mapping[str, int], host: str = "127.0.0.1", timeout_s: float = 1.0) -> Scrape:

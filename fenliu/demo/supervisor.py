@@ -70,17 +70,29 @@ class Supervisor:
         self.grace_s = grace_s
         self.children: list[Child] = []
 
-    def start(self, name: str, argv: Sequence[str], env: Mapping[str, str],
-              metrics_port: int | None = None) -> Child:
+    def start(
+        self,
+        name: str,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        metrics_port: int | None = None,
+    ) -> Child:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         child = Child(name, list(argv), dict(env), self.log_dir / f"{name}.log", metrics_port)
         with child.log_file.open("ab") as log:
-            log.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} demo starts {' '.join(argv[2:])}\n".encode())
+            log.write(
+                f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} demo starts {' '.join(argv[2:])}\n".encode()
+            )
             log.flush()
             child.proc = subprocess.Popen(
-                child.argv, env={**os.environ, **child.env}, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True, close_fds=True,
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+                child.argv,
+                env={**os.environ, **child.env},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                close_fds=True,
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
             )
         child.started_at = time.monotonic()
         self.children.append(child)

@@ -21,11 +21,17 @@ from rich.text import Text
 
 from fenliu.demo.scrape import Scrape
 from fenliu.demo.tail import TailSnapshot
+
 SIX_RATES = ("signoff", "diversion", "feedback", "completion", "flowback", "complaint")
 
-_SELECTOR = re.compile(r'^(?P<name>[a-zA-Z_:][\w:]*)(?:\{(?P<labels>.*)\})?$')
+_SELECTOR = re.compile(r"^(?P<name>[a-zA-Z_:][\w:]*)(?:\{(?P<labels>.*)\})?$")
 _MATCHER = re.compile(r'(\w+)\s*(=~|!=|=)\s*"([^"]*)"')
-LEVEL_STYLE = {"WARNING": "yellow", "BREACH": "red", "SUPERVISION": "bold red", "ESCALATION": "bold magenta"}
+LEVEL_STYLE = {
+    "WARNING": "yellow",
+    "BREACH": "red",
+    "SUPERVISION": "bold red",
+    "ESCALATION": "bold magenta",
+}
 
 
 @dataclass
@@ -46,7 +52,10 @@ class Frame:
     def per_second(self, name: str, **match: str) -> float:
         if self.before is None or self.interval_s <= 0:
             return 0.0
-        return max(0.0, self.now.total(name, **match) - self.before.total(name, **match)) / self.interval_s
+        return (
+            max(0.0, self.now.total(name, **match) - self.before.total(name, **match))
+            / self.interval_s
+        )
 
 
 def selector_total(scrape: Scrape, selector: str) -> float:
@@ -62,8 +71,13 @@ def selector_total(scrape: Scrape, selector: str) -> float:
         ok = True
         for label, op, value in matchers:
             have = s.labels.get(label, "")
-            ok &= (have == value) if op == "=" else (have != value) if op == "!=" else \
-                re.fullmatch(value, have) is not None
+            ok &= (
+                (have == value)
+                if op == "="
+                else (have != value)
+                if op == "!="
+                else re.fullmatch(value, have) is not None
+            )
         if ok:
             total += s.value
     return total
@@ -100,7 +114,9 @@ def _clock(frame: Frame) -> str:
     elapsed = int(frame.elapsed_s)
     text = f"{elapsed // 3600:02d}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d}"
     if frame.event_time_ms:
-        local = datetime.fromtimestamp(frame.event_time_ms / 1000, UTC).astimezone(ZoneInfo(frame.tz))
+        local = datetime.fromtimestamp(frame.event_time_ms / 1000, UTC).astimezone(
+            ZoneInfo(frame.tz)
+        )
         text += f"  event time {local:%m-%d %H:%M}"
     return text
 
@@ -122,14 +138,14 @@ def _pipeline(frame: Frame) -> Table:
     figures = {
         "generator": f"target {frame.target_rate:g}/s, clock ×{frame.speed:g}",
         "router": f"in {frame.per_second('fenliu_router_events_in_total'):.1f}/s, "
-                  f"decided {m.total('fenliu_router_decisions_total'):,.0f}, "
-                  f"partitions {m.total('fenliu_router_assigned_partitions'):.0f}",
+        f"decided {m.total('fenliu_router_decisions_total'):,.0f}, "
+        f"partitions {m.total('fenliu_router_assigned_partitions'):.0f}",
         "streams": f"orders {m.total('fenliu_sla_orders_total'):,.0f}, "
-                   f"open {m.total('fenliu_sla_open_orders'):,.0f}",
+        f"open {m.total('fenliu_sla_open_orders'):,.0f}",
         "grid-sink": f"delivered {m.total('fenliu_grid_sink_orders_total'):,.0f}, "
-                     f"pending {m.total('fenliu_grid_sink_pending_orders'):,.0f}",
+        f"pending {m.total('fenliu_grid_sink_pending_orders'):,.0f}",
         "grid-sim": f"received {m.total('fenliu_grid_sim_orders_received_total'):,.0f}, "
-                    f"open {m.total('fenliu_grid_sim_open_orders'):,.0f}",
+        f"open {m.total('fenliu_grid_sim_open_orders'):,.0f}",
         "ingress": f"lifecycle events {m.total('fenliu_ingress_events_total'):,.0f}",
     }
     for name, state in frame.services.items():
@@ -151,19 +167,32 @@ def _rates_table(frame: Frame) -> Table:
 
 def _alerts(frame: Frame) -> Group:
     tail = frame.tail
-    head = Text("  ".join(f"{lvl} {n}" for lvl, n in sorted(tail.alerts_by_level.items())) or "none yet")
-    stages = Text("breaches by stage: " + ", ".join(f"{s} {n}" for s, n in tail.breaches_by_stage.most_common(6)),
-                  style="dim")
-    lines = [Text(f"{datetime.fromtimestamp(a.fired_at_ms / 1000, UTC).astimezone(ZoneInfo(frame.tz)):%H:%M:%S} "
-                  f"{a.level:<11} {a.stage:<8} {a.unit_id:<14} {a.order_id[-10:]}",
-                  style=LEVEL_STYLE.get(a.level, "")) for a in reversed(tail.alerts)]
+    head = Text(
+        "  ".join(f"{lvl} {n}" for lvl, n in sorted(tail.alerts_by_level.items())) or "none yet"
+    )
+    stages = Text(
+        "breaches by stage: "
+        + ", ".join(f"{s} {n}" for s, n in tail.breaches_by_stage.most_common(6)),
+        style="dim",
+    )
+    lines = [
+        Text(
+            f"{datetime.fromtimestamp(a.fired_at_ms / 1000, UTC).astimezone(ZoneInfo(frame.tz)):%H:%M:%S} "
+            f"{a.level:<11} {a.stage:<8} {a.unit_id:<14} {a.order_id[-10:]}",
+            style=LEVEL_STYLE.get(a.level, ""),
+        )
+        for a in reversed(tail.alerts)
+    ]
     return Group(head, stages, *lines)
 
 
 def _dead(frame: Frame) -> Group:
     by_metric = frame.now.by("fenliu_dead_letters_total", "reason")
     head = Text("  ".join(f"{r} {n:.0f}" for r, n in sorted(by_metric.items()) if n) or "none")
-    lines = [Text(f"{d.service}/{d.stage}: {d.reason} ({d.topic})", style="red") for d in reversed(frame.tail.dead_letters)]
+    lines = [
+        Text(f"{d.service}/{d.stage}: {d.reason} ({d.topic})", style="red")
+        for d in reversed(frame.tail.dead_letters)
+    ]
     return Group(head, *lines)
 
 
@@ -171,25 +200,43 @@ def render(frame: Frame) -> Layout:
     """The live view: pipeline, diversions, open orders, rates, SLA alerts, dead letters."""
     tail = frame.tail
     diverted = sum(tail.diverted_by_class.values())
-    header = Text.assemble(("fenliu 分流 demo  ", "bold"), _clock(frame),
-                           f"   events in {frame.per_second('fenliu_router_events_in_total'):.1f}/s"
-                           f"   decisions {tail.decisions:,}  diverted {diverted:,}"
-                           f"  kept by police {tail.police:,}   orders {tail.orders:,}"
-                           f" (flow-backs {tail.flow_back_orders})   Ctrl-C stops")
+    header = Text.assemble(
+        ("fenliu 分流 demo  ", "bold"),
+        _clock(frame),
+        f"   events in {frame.per_second('fenliu_router_events_in_total'):.1f}/s"
+        f"   decisions {tail.decisions:,}  diverted {diverted:,}"
+        f"  kept by police {tail.police:,}   orders {tail.orders:,}"
+        f" (flow-backs {tail.flow_back_orders})   Ctrl-C stops",
+    )
     stages = frame.now.by("fenliu_sla_open_stages", "stage")
     layout = Layout()
     layout.split_column(Layout(Panel(header), size=3), Layout(name="top"), Layout(name="bottom"))
     layout["top"].split_row(
         Layout(Panel(_pipeline(frame), title="pipeline")),
         Layout(Panel(_counts_table("by class", dict(tail.diverted_by_class)), title="diversions")),
-        Layout(Panel(_counts_table("by unit", dict(tail.diverted_by_unit)), title="diversions")))
+        Layout(Panel(_counts_table("by unit", dict(tail.diverted_by_unit)), title="diversions")),
+    )
     layout["bottom"].split_row(
-        Layout(Panel(Group(_counts_table("", stages), Text(
-            f"team picks: {', '.join(f'{k} {v}' for k, v in tail.team_methods.most_common())}", style="dim")),
-            title="open orders by stage")),
+        Layout(
+            Panel(
+                Group(
+                    _counts_table("", stages),
+                    Text(
+                        f"team picks: {', '.join(f'{k} {v}' for k, v in tail.team_methods.most_common())}",
+                        style="dim",
+                    ),
+                ),
+                title="open orders by stage",
+            )
+        ),
         Layout(Panel(_rates_table(frame), title="六率 the six rates")),
-        Layout(Panel(Group(_alerts(frame), Text(""), Text("dead letters", style="bold"), _dead(frame)),
-                     title="SLA warnings and breaches")))
+        Layout(
+            Panel(
+                Group(_alerts(frame), Text(""), Text("dead letters", style="bold"), _dead(frame)),
+                title="SLA warnings and breaches",
+            )
+        ),
+    )
     return layout
 
 
@@ -201,7 +248,9 @@ def plain_line(frame: Frame) -> str:
     states = ",".join(f"{n}:{s}" for n, s in frame.services.items())
     alerts = ",".join(f"{k}={v}" for k, v in sorted(tail.alerts_by_level.items())) or "0"
     dead = frame.now.total("fenliu_dead_letters_total")
-    return (f"[{_clock(frame)}] in={frame.per_second('fenliu_router_events_in_total'):.1f}/s "
-            f"decisions={tail.decisions} diverted={sum(tail.diverted_by_class.values())} "
-            f"orders={tail.orders} open={frame.now.total('fenliu_sla_open_orders'):.0f} "
-            f"sla={alerts} dead_letters={dead:.0f} | {six} | {states}")
+    return (
+        f"[{_clock(frame)}] in={frame.per_second('fenliu_router_events_in_total'):.1f}/s "
+        f"decisions={tail.decisions} diverted={sum(tail.diverted_by_class.values())} "
+        f"orders={tail.orders} open={frame.now.total('fenliu_sla_open_orders'):.0f} "
+        f"sla={alerts} dead_letters={dead:.0f} | {six} | {states}"
+    )
