@@ -101,7 +101,9 @@ class Settings(BaseSettings):
     )
     streams_web_port: int = Field(6066, ge=0, description="port of the worker's /health and web views")
     streams_instance_id: str | None = Field(
-        None, description="static group membership id (group.instance.id); one per replica"
+        "",
+        description="static group membership id (group.instance.id), one per replica; empty = "
+        "dynamic membership (default: docs/sla.md, known issues); unset (None) = host-port",
     )
     streams_session_timeout_s: float = Field(
         45.0, gt=0, description="broker session timeout: how long a silent member stays in the group"
