@@ -151,11 +151,8 @@ def main(records: int = typer.Option(20_000, help="raw records in the workload")
             Result("passthrough (consume, produce, commit)", records, pt, group="broker, end to end"),
             Result("router (decide + Redis teams)", records, rt, group="broker, end to end"),
         ]
-        base_rate = records / pt
         print_table(f"Router throughput, {records:,} records, batch {settings.router_batch_size}",
                     rows, baseline="passthrough")
-        typer.echo(f"pure rows vs passthrough: " + ", ".join(
-            f"{r.name} {r.rate / base_rate:.2f}x" for r in rows if r.group == "pure, 1 core"))
     finally:
         for key in client.scan_iter(match=f"{team_prefix}*"):
             client.delete(key)

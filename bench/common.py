@@ -41,6 +41,8 @@ def print_table(title: str, results: list[Result], baseline: str, unit: str = "r
     ``baseline`` names the baseline row's case prefix (e.g. "avro"); each group has one.
     """
     bases = {r.group: r for r in results if r.name.startswith(baseline)}
+    if len(bases) == 1:  # one baseline for the whole run: every group is compared with it
+        bases = {r.group: next(iter(bases.values())) for r in results}
     table = Table(title=title)
     for col in ("group", "case", unit, f"ratio to {baseline}", "items", "seconds", "note"):
         table.add_column(col, justify="right" if col in (unit, "items", "seconds") or col.startswith("ratio") else "left")
