@@ -62,13 +62,9 @@ def case_event_from_record(r: dict[str, Any]) -> CaseEvent:
     )
 
 
-def decision_record(d: Decision) -> dict[str, Any]:
-    """The ``Decision`` Avro record; field order is the schema's, so bytes are stable."""
-    c, rt = d.classification, d.route
+def classification_record(c: Classification) -> dict[str, Any]:
+    """The classification's fields as the ``Decision`` record and ``fenliu classify`` name them."""
     return {
-        "decision_id": d.decision_id,
-        "case_key": d.case_key,
-        "event": case_event_record(d.event),
         "is_police_matter": c.is_police_matter,
         "list": c.list_name.value,
         "class_code": c.class_code,
@@ -85,6 +81,17 @@ def decision_record(d: Decision) -> dict[str, Any]:
             for e in c.evidence
         ],
         "taxonomy_version": c.taxonomy_version,
+    }
+
+
+def decision_record(d: Decision) -> dict[str, Any]:
+    """The ``Decision`` Avro record; field order is the schema's, so bytes are stable."""
+    rt = d.route
+    return {
+        "decision_id": d.decision_id,
+        "case_key": d.case_key,
+        "event": case_event_record(d.event),
+        **classification_record(d.classification),
         "route": {
             "town_code": rt.town_code,
             "town_name": rt.town_name,

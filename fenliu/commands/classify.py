@@ -74,25 +74,9 @@ def event_from_json(obj: Any, line_no: int = 0) -> CaseEvent:
 
 def decision_json(event_id: str, c: Classification) -> dict[str, Any]:
     """The output line of ``fenliu classify`` for one classification."""
-    return {
-        "id": event_id,
-        "is_police_matter": c.is_police_matter,
-        "list": c.list_name.value,
-        "class_code": c.class_code,
-        "class_name": c.class_name,
-        "situation_code": c.situation_code,
-        "situation_name": c.situation_name,
-        "department": c.department,
-        "priority": c.priority,
-        "sla_class": c.sla_class,
-        "confidence": c.confidence,
-        "rule_id": c.rule_id,
-        "evidence": [
-            {"rule_id": e.rule_id, "term": e.term, "kind": e.kind, "start": e.start, "end": e.end}
-            for e in c.evidence
-        ],
-        "taxonomy_version": c.taxonomy_version,
-    }
+    from fenliu.processors.records import classification_record
+
+    return {"id": event_id, **classification_record(c)}
 
 
 def classify_lines(lines: Iterable[str], taxonomy: Taxonomy, err: TextIO) -> Iterator[str]:
