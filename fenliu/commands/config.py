@@ -11,12 +11,13 @@ def settings_table() -> list[tuple[str, str, str]]:
     """(environment variable, default, description) for every field of ``Settings``."""
     from fenliu.settings import Settings
 
+    repo = Path(__file__).resolve().parents[2]
     rows = []
     for name, field in Settings.model_fields.items():
         default = field.default
+        if isinstance(default, Path) and default.is_absolute() and default.is_relative_to(repo):
+            default = default.relative_to(repo)  # shipped data: the same in every checkout
         shown = "" if default is None else str(default.get_secret_value() if hasattr(default, "get_secret_value") else default)
-        if name.endswith("_file") and shown:
-            shown = "data/" + shown.rsplit("/data/", 1)[-1]
         rows.append((f"FENLIU_{name.upper()}", shown, field.description or ""))
     return rows
 
