@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from confluent_kafka import Consumer, KafkaError, Message, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
 
 from fenliu.processors.decide import Decider, Prepared
@@ -49,6 +49,9 @@ BATCH_SIZE = Histogram(
     "fenliu_router_batch_records", "Records per batch", buckets=(1, 10, 50, 100, 250, 500, 1000, 5000)
 )
 
+COMMITS_SKIPPED = Counter(
+    "fenliu_router_commits_skipped_total", "Batches whose offset commit failed after retries"
+)
 ASSIGNED = Gauge("fenliu_router_assigned_partitions", "Raw-topic partitions this replica owns")
 
 SERVICE = "router"
@@ -188,7 +191,7 @@ class Router:
                     continue
                 started = time.perf_counter()
                 produce_all(producer, self.process_batch(good))
-                consumer.commit(offsets=next_offsets(good), asynchronous=False)
+                commit_offsets(consumer, next_offsets(good))
                 BATCH_SECONDS.observe(time.perf_counter() - started)
                 BATCH_SIZE.observe(len(good))
         finally:
@@ -233,6 +236,36 @@ def next_offsets(messages: Sequence[Message]) -> list[TopicPartition]:
         key = (m.topic(), m.partition())
         highest[key] = max(highest[key], m.offset())
     return [TopicPartition(t, p, o + 1) for (t, p), o in sorted(highest.items())]
+
+
+def commit_offsets(consumer: Consumer, offsets: list[TopicPartition], attempts: int = 5) -> bool:
+    """Commit after delivery; a retriable failure (the coordinator moved, the broker is
+    restarting) is retried, and if it persists the batch stays uncommitted rather than the
+    service dying: the next batch's commit covers it, or a replica re-decides it with the
+    same decision ids (at-least-once)."""
+    for attempt in range(attempts):
+        try:
+            consumer.commit(offsets=offsets, asynchronous=False)
+            return True
+        except KafkaException as exc:
+            err = exc.args[0]
+            if not (err.retriable() or err.code() in _COMMIT_RETRY_CODES):
+                raise
+            log.warning("commit failed (%s), attempt %d of %d", err.name(), attempt + 1, attempts)
+            time.sleep(min(2.0, 0.1 * 2**attempt))
+    COMMITS_SKIPPED.inc()
+    return False
+
+
+_COMMIT_RETRY_CODES = {
+    KafkaError.NOT_COORDINATOR,
+    KafkaError.COORDINATOR_NOT_AVAILABLE,
+    KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+    KafkaError.REBALANCE_IN_PROGRESS,
+    KafkaError._TRANSPORT,
+    KafkaError._TIMED_OUT,
+    KafkaError.REQUEST_TIMED_OUT,
+}
 
 
 def install_signal_handlers(stop: threading.Event) -> None:

@@ -1,0 +1,43 @@
+"""The router's commit survives a moving coordinator instead of killing the service."""
+
+from __future__ import annotations
+
+import pytest
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
+
+from fenliu.streams.router import commit_offsets
+
+
+class FlakyConsumer:
+    """Fails its first ``failures`` commits with ``code``, then succeeds."""
+
+    def __init__(self, failures: int, code: int) -> None:
+        self.failures, self.code, self.calls = failures, code, 0
+
+    def commit(self, offsets, asynchronous):  # noqa: ANN001 - confluent-kafka's signature
+        self.calls += 1
+        assert asynchronous is False
+        if self.calls <= self.failures:
+            raise KafkaException(KafkaError(self.code))
+        return offsets
+
+
+OFFSETS = [TopicPartition("fenliu.raw.110", 0, 10)]
+
+
+def test_a_moved_coordinator_is_retried_until_the_commit_lands():
+    consumer = FlakyConsumer(2, KafkaError.NOT_COORDINATOR)
+    assert commit_offsets(consumer, OFFSETS) is True
+    assert consumer.calls == 3
+
+
+def test_a_persisting_retriable_failure_leaves_the_batch_uncommitted_and_the_loop_alive():
+    consumer = FlakyConsumer(99, KafkaError.COORDINATOR_LOAD_IN_PROGRESS)
+    assert commit_offsets(consumer, OFFSETS, attempts=3) is False
+    assert consumer.calls == 3
+
+
+def test_other_failures_still_stop_the_service():
+    consumer = FlakyConsumer(1, KafkaError.TOPIC_AUTHORIZATION_FAILED)
+    with pytest.raises(KafkaException):
+        commit_offsets(consumer, OFFSETS)
