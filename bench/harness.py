@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
 from fenliu.demo.run import METRICS_PORTS, Demo, DemoOptions
 from fenliu.demo.scrape import scrape
@@ -206,10 +206,18 @@ def committed(settings: Settings, group: str, topic_names: list[str]) -> tuple[i
 
 
 def passthrough(
-    settings: Settings, in_topic: str, out_topic: str, group: str, stop: threading.Event
+    settings: Settings,
+    in_topic: str,
+    out_topic: str,
+    group: str,
+    stop: threading.Event,
+    poll_s: float | None = None,
 ) -> None:
     """Consume, produce the same bytes with the same timestamp, commit after delivery: a
-    service's loop with its work taken out (the router's batching and delivery wait)."""
+    service's loop with its work taken out (the router's batching and delivery wait).
+
+    ``poll_s`` is how long a batch may wait to fill (default: the router's poll timeout,
+    for throughput); a latency baseline passes a short one, so a hop forwards at once."""
     from fenliu.streams.router import next_offsets
 
     consumer = Consumer(
@@ -227,7 +235,8 @@ def passthrough(
         msgs = [
             m
             for m in consumer.consume(
-                settings.router_batch_size, timeout=settings.router_poll_timeout_s
+                settings.router_batch_size,
+                timeout=settings.router_poll_timeout_s if poll_s is None else poll_s,
             )
             if m.error() is None
         ]
@@ -301,21 +310,26 @@ def drained(settings: Settings, groups: dict[str, list[str]], timeout_s: float =
     """True once every group has committed everything on its input topics (names physical)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if all(
-            done >= high for done, high in (committed(settings, g, t) for g, t in groups.items())
-        ):
-            return True
+        try:
+            if all(
+                done >= high
+                for done, high in (committed(settings, g, t) for g, t in groups.items())
+            ):
+                return True
+        except KafkaException as exc:  # the coordinator moved (broker restart): ask again
+            if not exc.args[0].retriable() and exc.args[0].code() != KafkaError.NOT_COORDINATOR:
+                raise
         time.sleep(0.5)
     return False
 
 
-if __name__ == "__main__":  # python -m bench.harness passthrough IN OUT GROUP
+if __name__ == "__main__":  # python -m bench.harness passthrough IN OUT GROUP [POLL_S]
     import signal
 
-    _, command, in_topic, out_topic, group = sys.argv
+    _, command, in_topic, out_topic, group, *poll = sys.argv
     assert command == "passthrough"
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    passthrough(Settings(), in_topic, out_topic, group, stop)
+    passthrough(Settings(), in_topic, out_topic, group, stop, float(poll[0]) if poll else None)
     os._exit(0)
