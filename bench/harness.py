@@ -316,8 +316,9 @@ def drained(settings: Settings, groups: dict[str, list[str]], timeout_s: float =
                 for done, high in (committed(settings, g, t) for g, t in groups.items())
             ):
                 return True
-        except KafkaException as exc:  # the coordinator moved (broker restart): ask again
-            if not exc.args[0].retriable() and exc.args[0].code() != KafkaError.NOT_COORDINATOR:
+        except KafkaException as exc:  # coordinator moved, broker restarting: ask again
+            transient = (KafkaError.NOT_COORDINATOR, KafkaError._TRANSPORT, KafkaError._TIMED_OUT)
+            if not exc.args[0].retriable() and exc.args[0].code() not in transient:
                 raise
         time.sleep(0.5)
     return False
