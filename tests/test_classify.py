@@ -252,3 +252,21 @@ def test_people_counts() -> None:
         c for c, _, _ in people_counts(normalise("门口有两百名业主和30多个工人，还有三个人").text)
     ]
     assert counts == [200, 30, 3]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "一辆面包车把路人撞了以后加速跑了",  # found by the traffic generator: was NP11-03
+        "电动车把一个老人撞倒在路边，人躺着没动",
+        "货车撞了人就开走了，往东边去了",
+    ],
+)
+def test_a_vehicle_hitting_a_person_stays_with_police(text: str) -> None:
+    c = run(text)
+    assert c.is_police_matter and c.class_code == "P05", (c.situation_code, c.rule_id)
+
+
+def test_a_scrape_between_cars_is_still_diverted() -> None:
+    c = run("我的车停路边被人刮了一下，对方愿意赔修车钱")
+    assert not c.is_police_matter and c.situation_code == "NP11-03"
