@@ -47,6 +47,7 @@ from bench.harness import (
 )
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
+from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics, delete_topics
 
@@ -128,7 +129,7 @@ class StageTail:
         ] = {}  # decision id -> (call ms, decision record ms)
         self.ordered: dict[str, int] = {}  # decision id -> order record ms
         self._stop = threading.Event()
-        self._consumer = Consumer(settings.confluent_config(**{"group.id": "bench-stage-tail"}))
+        self._consumer = Consumer(confluent_config(settings, **{"group.id": "bench-stage-tail"}))
         meta = self._consumer.list_topics(timeout=10)
         names = [settings.topic(topics.DECISIONS), settings.topic(topics.ORDERS)]
         self._consumer.assign(
@@ -269,7 +270,7 @@ def measure_baseline(rates: list[float], seconds: float, log_dir: Path) -> list[
                 )
             )
         consumer = Consumer(
-            settings.confluent_config(
+            confluent_config(settings,
                 **{"group.id": f"{settings.topic_prefix}end", "auto.offset.reset": "latest"}
             )
         )

@@ -29,10 +29,11 @@ from fenliu.processors.model import Source
 from fenliu.refdata.decider import build_decider
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
-from fenliu.streams.replay import RAW, Replay, ReplayRequest
-from fenliu.streams.replay_read import read_spans, time_spans
-from fenliu.streams.replay_sinks import NullSink, TopicSink
-from fenliu.streams.router import Router
+from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.replay.run import RAW, Replay, ReplayRequest
+from fenliu.streams.replay.read import read_spans, time_spans
+from fenliu.streams.replay.sinks import NullSink, TopicSink
+from fenliu.streams.router.service import Router
 from fenliu.topics.admin import apply_topics, delete_topics
 
 TEXTS = [
@@ -104,7 +105,7 @@ def workload(n: int, t0: int, seed: int = 11) -> list[tuple[Source, dict[str, An
 
 def produce(settings: Settings, records: list[tuple[Source, dict[str, Any], int]]) -> None:
     codec = SingleObjectCodec()
-    producer = Producer(settings.confluent_config(**{"linger.ms": 20, "compression.type": "lz4"}))
+    producer = Producer(confluent_config(settings, **{"linger.ms": 20, "compression.type": "lz4"}))
     for source, record, ts in records:
         topic, schema, id_field = RAW[source]
         while True:
@@ -125,7 +126,7 @@ def produce(settings: Settings, records: list[tuple[Source, dict[str, Any], int]
 def plain_read(settings: Settings, since: int, until: int, decode: bool) -> int:
     """The baseline: the same offsets, consumed the same way, with nothing decided."""
     consumer = Consumer(
-        settings.confluent_config(
+        confluent_config(settings,
             **{
                 "group.id": f"bench-read-{uuid.uuid4().hex[:6]}",
                 "enable.auto.commit": False,
@@ -223,7 +224,7 @@ def main(
         console.print(f"replay / router: {replay_rate / (records / router_s):.2f}x")
     finally:
         delete_topics(settings)
-        admin = AdminClient(settings.confluent_config())
+        admin = AdminClient(confluent_config(settings))
         own = [
             t for t in admin.list_topics(timeout=30).topics if t.startswith(settings.topic_prefix)
         ]

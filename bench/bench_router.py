@@ -29,8 +29,11 @@ from fenliu.processors.model import Source
 from fenliu.refdata.decider import build_decider
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
-from fenliu.sinks.team_directory import TeamDirectory, seed_demo_teams
-from fenliu.streams.router import Output, Router, next_offsets, produce_all
+from fenliu.refdata.team_directory import TeamDirectory, seed_demo_teams
+from fenliu.streams.kafka.commit import next_offsets
+from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.produce import Output, produce_all
+from fenliu.streams.router.service import Router
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics, delete_topics
 
@@ -86,9 +89,9 @@ def pure_rows(decider: Decider, records: list[tuple[Source, dict[str, Any]]], re
 
 def passthrough(settings: Settings, group: str, out_topic: str, stop: threading.Event) -> None:
     """The baseline: the router's loop with the deciding taken out (bytes in, bytes out)."""
-    consumer = Consumer(settings.confluent_config(**{
+    consumer = Consumer(confluent_config(settings, **{
         "group.id": group, "enable.auto.commit": False, "auto.offset.reset": "earliest"}))
-    producer = Producer(settings.confluent_config(**{
+    producer = Producer(confluent_config(settings, **{
         "enable.idempotence": True, "acks": "all", "linger.ms": 5, "compression.type": "lz4"}))
     consumer.subscribe([settings.topic(topics.RAW_110), settings.topic(topics.RAW_12345)])
     while not stop.is_set():
@@ -101,7 +104,7 @@ def passthrough(settings: Settings, group: str, out_topic: str, stop: threading.
 
 def time_until_committed(settings: Settings, group: str, total: int, start: Callable[[threading.Event], None]) -> float:
     """Seconds from start until ``group`` has committed ``total`` records."""
-    watcher = Consumer(settings.confluent_config(**{"group.id": group}))
+    watcher = Consumer(confluent_config(settings, **{"group.id": group}))
     parts = [TopicPartition(settings.topic(t), p) for t in (topics.RAW_110, topics.RAW_12345)
              for p in range(settings.topic_partitions)]
     stop = threading.Event()
@@ -130,7 +133,7 @@ def main(records: int = typer.Option(20_000, help="raw records in the workload")
     codec = SingleObjectCodec()
     apply_topics(settings)
     out_topic = settings.topic(topics.DEAD_LETTER)  # any catalogue topic works as the sink
-    producer = Producer(settings.confluent_config(**{"linger.ms": 20, "compression.type": "lz4"}))
+    producer = Producer(confluent_config(settings, **{"linger.ms": 20, "compression.type": "lz4"}))
     for source, record in load:
         topic = topics.RAW_110 if source is Source.CALL_110 else topics.RAW_12345
         schema = "Call110" if source is Source.CALL_110 else "Ticket12345"

@@ -44,6 +44,7 @@ from fenliu.refdata.decider import build_decider
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
 from fenliu.streams.generator import SCHEMA, load_traffic_model
+from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics, delete_topics
 
@@ -88,7 +89,7 @@ def decisions(settings: Settings, n: int) -> list[Message]:
 
 def send_all(settings: Settings, messages: list[Message]) -> None:
     producer = Producer(
-        settings.confluent_config(
+        confluent_config(settings,
             **{"linger.ms": 20, "compression.type": "lz4", "queue.buffering.max.messages": 500_000}
         )
     )
@@ -104,7 +105,7 @@ def send_all(settings: Settings, messages: list[Message]) -> None:
 
 def wait_stable(settings: Settings, group: str, members: int, timeout_s: float = 180) -> None:
     """Until ``group`` is STABLE with ``members`` members that all hold partitions."""
-    admin = AdminClient(settings.confluent_config())
+    admin = AdminClient(confluent_config(settings))
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
@@ -126,7 +127,7 @@ def timed_drain(
 ) -> float:
     """Send ``messages`` and return seconds until ``group`` committed all of them (polled every
     20 ms through one watcher, so the measurement adds little to sub-second drains)."""
-    watcher = Consumer(settings.confluent_config(**{"group.id": group}))
+    watcher = Consumer(confluent_config(settings, **{"group.id": group}))
     try:
         physical = settings.topic(topic)
         meta = watcher.list_topics(physical, timeout=10)

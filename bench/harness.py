@@ -28,8 +28,9 @@ from fenliu.processors.model import Source
 from fenliu.processors.traffic import GeneratedEvent, TrafficGenerator
 from fenliu.refdata.routing import load_routing
 from fenliu.settings import Settings
-from fenliu.sinks.team_directory import TeamDirectory, seed_demo_teams
+from fenliu.refdata.team_directory import TeamDirectory, seed_demo_teams
 from fenliu.streams.generator import SCHEMA, KafkaSink, load_traffic_model, restamped
+from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics.admin import apply_topics, delete_topics
 
 
@@ -194,7 +195,7 @@ def wait_metrics(supervisor: Supervisor, timeout_s: float = 120) -> None:
 
 def committed(settings: Settings, group: str, topic_names: list[str]) -> tuple[int, int]:
     """(committed offsets, high watermarks) of ``group`` summed over the topics' partitions."""
-    c = Consumer(settings.confluent_config(**{"group.id": group}))
+    c = Consumer(confluent_config(settings, **{"group.id": group}))
     try:
         meta = c.list_topics(timeout=10)
         parts = [TopicPartition(t, p) for t in topic_names for p in meta.topics[t].partitions]
@@ -218,15 +219,15 @@ def passthrough(
 
     ``poll_s`` is how long a batch may wait to fill (default: the router's poll timeout,
     for throughput); a latency baseline passes a short one, so a hop forwards at once."""
-    from fenliu.streams.router import next_offsets
+    from fenliu.streams.kafka.commit import next_offsets
 
     consumer = Consumer(
-        settings.confluent_config(
+        confluent_config(settings,
             **{"group.id": group, "enable.auto.commit": False, "auto.offset.reset": "earliest"}
         )
     )
     producer = Producer(
-        settings.confluent_config(
+        confluent_config(settings,
             **{"enable.idempotence": True, "acks": "all", "linger.ms": 5, "compression.type": "lz4"}
         )
     )
@@ -257,7 +258,7 @@ def passthrough(
 def read_topic(settings: Settings, name: str, idle_s: float = 3.0, timeout_s: float = 120) -> list:
     """Every record of a catalogue topic from the beginning, until nothing came for ``idle_s``."""
     c = Consumer(
-        settings.confluent_config(
+        confluent_config(settings,
             **{
                 "group.id": f"{settings.topic_prefix}read-{uuid.uuid4().hex[:6]}",
                 "fetch.message.max.bytes": 8_000_000,

@@ -6,10 +6,9 @@ them all. Code receives a ``Settings`` instance; nothing reads the environment i
 
 from __future__ import annotations
 
-import ssl
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -331,65 +330,6 @@ class Settings(BaseSettings):
     def topic(self, name: str) -> str:
         """The physical topic name for a catalogue name."""
         return f"{self.topic_prefix}{name}"
-
-    def confluent_config(self, **extra: Any) -> dict[str, Any]:
-        """librdkafka configuration for confluent-kafka clients, security included."""
-        conf: dict[str, Any] = {
-            "bootstrap.servers": self.kafka_bootstrap,
-            "security.protocol": self.kafka_security_protocol,
-        }
-        if self.kafka_sasl_mechanism:
-            conf["sasl.mechanism"] = self.kafka_sasl_mechanism
-            conf["sasl.username"] = self.kafka_sasl_username or ""
-            conf["sasl.password"] = (
-                self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else ""
-            )
-        if self.kafka_ssl_cafile:
-            conf["ssl.ca.location"] = str(self.kafka_ssl_cafile)
-        if self.kafka_ssl_certfile:
-            conf["ssl.certificate.location"] = str(self.kafka_ssl_certfile)
-        if self.kafka_ssl_keyfile:
-            conf["ssl.key.location"] = str(self.kafka_ssl_keyfile)
-        conf.update(extra)
-        return conf
-
-    def ssl_context(self) -> ssl.SSLContext | None:
-        """TLS context for aiokafka/faust, or None when the broker speaks plaintext."""
-        if "SSL" not in self.kafka_security_protocol:
-            return None
-        ctx = ssl.create_default_context(
-            cafile=str(self.kafka_ssl_cafile) if self.kafka_ssl_cafile else None
-        )
-        if self.kafka_ssl_certfile:
-            ctx.load_cert_chain(
-                str(self.kafka_ssl_certfile),
-                str(self.kafka_ssl_keyfile) if self.kafka_ssl_keyfile else None,
-            )
-        return ctx
-
-    def faust_credentials(self) -> Any:
-        """faust ``broker_credentials`` matching ``confluent_config``'s security settings."""
-        import faust  # imported here: only the Faust worker pays for it
-
-        ctx = self.ssl_context()
-        if self.kafka_sasl_mechanism:
-            password = (
-                self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else ""
-            )
-            username = self.kafka_sasl_username or ""
-            if self.kafka_sasl_mechanism == "PLAIN":
-                return faust.SASLCredentials(
-                    username=username, password=password, ssl_context=ctx
-                )
-            return faust.SASLCredentials(
-                username=username,
-                password=password,
-                ssl_context=ctx,
-                mechanism=self.kafka_sasl_mechanism,
-            )
-        if ctx is not None:
-            return faust.SSLCredentials(ctx)
-        return None
 
 
 @lru_cache(maxsize=1)

@@ -38,6 +38,7 @@ from fenliu.refdata.routing import load_routing
 from fenliu.refdata.taxonomy import load_taxonomy
 from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
+from fenliu.streams.kafka.config import confluent_config
 
 log = logging.getLogger("fenliu.generator")
 
@@ -112,7 +113,7 @@ class KafkaSink:
         self.settings = settings
         self.codec = codec
         self.producer = producer or Producer(
-            settings.confluent_config(
+            confluent_config(settings,
                 **{
                     "enable.idempotence": True,
                     "acks": "all",

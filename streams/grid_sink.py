@@ -24,8 +24,10 @@ from confluent_kafka import Consumer, KafkaException, Message, Producer, TopicPa
 from fenliu.schemas.serde import Codec
 from fenliu.sinks.base import Ack, Cancelled, Deliverer, OffsetTracker, RetryPolicy, Sink
 from fenliu.sinks.grid_api import OrderRequest
-from fenliu.streams.deadletter import Failure, dead_letter_record
-from fenliu.streams.router import DEAD_LETTERS, DeliveryFailed, Output, is_consumer_error, produce_all
+from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.dead_letters import DEAD_LETTERS, Failure, dead_letter_record
+from fenliu.streams.kafka.commit import is_consumer_error
+from fenliu.streams.kafka.produce import DeliveryFailed, Output, produce_all
 from fenliu.topics import catalogue as topics
 from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
@@ -211,7 +213,7 @@ class GridSinkService:
         s = self.settings
         self._stop.clear()
         consumer = Consumer(
-            s.confluent_config(
+            confluent_config(s,
                 **{
                     "group.id": s.grid_sink_group,
                     "enable.auto.commit": False,
@@ -222,7 +224,7 @@ class GridSinkService:
                 }
             )
         )
-        producer = Producer(s.confluent_config(**{"enable.idempotence": True, "acks": "all"}))
+        producer = Producer(confluent_config(s, **{"enable.idempotence": True, "acks": "all"}))
         lanes = KeyedLanes(s.grid_sink_concurrency, name="grid-sink")
         consumer.subscribe(
             [self.orders_topic],

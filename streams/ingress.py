@@ -31,6 +31,7 @@ from fenliu.sinks.grid_api import (
     SignatureError,
     verify_signature,
 )
+from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
 from prometheus_client import Counter, Histogram
 from pydantic import ValidationError
@@ -67,7 +68,7 @@ class AckingProducer:
     def __init__(self, settings: Settings) -> None:
         timeout_ms = int(settings.ingress_produce_timeout_s * 1000)
         self._producer = Producer(
-            settings.confluent_config(
+            confluent_config(settings,
                 **{
                     "enable.idempotence": True,
                     "acks": "all",

@@ -19,6 +19,7 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from fenliu.settings import Settings
+from fenliu.streams.kafka.config import confluent_config
 
 KAFKA_ANSWER_TIMEOUT_S = 10.0
 ADMIN_TIMEOUT_S = 30.0
@@ -66,7 +67,7 @@ def settings() -> Iterator[Settings]:
             "redis_url": _redis_url_with_db(base.redis_url, TEST_REDIS_DB),
         }
     )
-    admin = AdminClient(session_settings.confluent_config())
+    admin = AdminClient(confluent_config(session_settings))
     try:
         metadata = admin.list_topics(timeout=KAFKA_ANSWER_TIMEOUT_S)
     except KafkaException as error:
@@ -92,7 +93,7 @@ def settings() -> Iterator[Settings]:
 @pytest.fixture(scope="session")
 def kafka_admin(settings: Settings) -> AdminClient:
     """An AdminClient on the stack's broker, with the settings' security config."""
-    return AdminClient(settings.confluent_config())
+    return AdminClient(confluent_config(settings))
 
 
 @pytest.fixture()

@@ -21,6 +21,7 @@ from fenliu.sinks.grid_platform import GridPlatform
 from fenliu.sinks.grid_sim import GridSim, LifeKnobs, SimConfig
 from fenliu.sinks.webserver import ThreadedServer
 from fenliu.streams.grid_sink import GridSinkService, run_in_thread
+from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
 from pydantic import SecretStr
 
@@ -162,7 +163,7 @@ def sink_settings(settings: Settings, url: str, **changes: Any) -> Settings:
 
 
 def produce_orders(settings: Settings, records: list[dict[str, Any]]) -> None:
-    producer = Producer(settings.confluent_config())
+    producer = Producer(confluent_config(settings))
     topic = settings.topic(topics.ORDERS)
     for record in records:
         producer.produce(topic, CODEC.encode("DispatchOrder", record), record["order_id"].encode())
@@ -174,7 +175,7 @@ def read_topic(
 ) -> list[Message]:
     """Read at least ``expected`` records from the start of a topic (fresh group each call)."""
     consumer = Consumer(
-        settings.confluent_config(
+        confluent_config(settings,
             **{
                 "group.id": f"reader-{time.monotonic_ns()}",
                 "auto.offset.reset": "earliest",
@@ -195,7 +196,7 @@ def committed(settings: Settings, group: str, topic: str, partitions: int = 1) -
     """The group's committed offsets per partition (-1001 = nothing committed)."""
     from confluent_kafka import TopicPartition
 
-    consumer = Consumer(settings.confluent_config(**{"group.id": group}))
+    consumer = Consumer(confluent_config(settings, **{"group.id": group}))
     try:
         parts = consumer.committed(
             [TopicPartition(topic, p) for p in range(partitions)], timeout=10

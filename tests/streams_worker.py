@@ -26,6 +26,7 @@ from fenliu.processors.model import Source
 from fenliu.processors.records import decision_record
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
+from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
 
 CODEC = SingleObjectCodec()
@@ -150,7 +151,7 @@ class Feed:
     def __init__(self, settings: Settings, decider: Any) -> None:
         self.settings = settings
         self.decider = decider
-        self.producer = Producer(settings.confluent_config(
+        self.producer = Producer(confluent_config(settings,
             **{"enable.idempotence": True, "acks": "all", "linger.ms": 5, "compression.type": "lz4"}))
 
     def decide(self, raw: dict[str, Any], source: Source = Source.CALL_110) -> Any:
@@ -179,7 +180,7 @@ def read_until(settings: Settings, topic: str, done: Callable[[list[Any]], bool]
     """Messages of ``topic`` from the start (those ``keep`` accepts) until ``done`` says so.
 
     Returns ``(message, decoded value)`` pairs; the caller asserts on what came."""
-    consumer = Consumer(settings.confluent_config(**{
+    consumer = Consumer(confluent_config(settings, **{
         "group.id": f"{settings.topic_prefix}reader-{time.monotonic_ns()}",
         "auto.offset.reset": "earliest", "enable.auto.commit": False}))
     consumer.subscribe([settings.topic(topic)])

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fenliu.settings import Settings
-from fenliu.streams.audit import _masked, connected, ids_in
+from fenliu.processors.audit_trail import connected, ids_in, masked
 
 
 def test_ids_are_found_at_any_depth_and_only_case_parts_are_followed():
@@ -48,6 +48,6 @@ def test_masking_replaces_the_number_by_the_caller_key_and_scrubs_free_text_only
         "content": "请回电13812345678",
         "decision_id": "dc_1aebf02468411f49",
     }
-    out = _masked(raw, settings)
+    out = masked(raw, settings.phone_hmac_key.get_secret_value().encode(), settings.phone_default_area_code)
     assert "13812345678" not in str(out) and out["caller_key"].startswith("ck_")
     assert out["decision_id"] == "dc_1aebf02468411f49"  # ids keep their digits

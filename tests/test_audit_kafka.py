@@ -18,7 +18,8 @@ from fenliu.processors.records import decision_record
 from fenliu.refdata.decider import build_decider
 from fenliu.schemas.catalog import default_catalog
 from fenliu.schemas.serde import SingleObjectCodec
-from fenliu.streams.audit import CASES, TRAIL_TOPICS, CaseAudit
+from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.replay.audit import CASES, TRAIL_TOPICS, CaseAudit
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
 from tests.factories import BASE_MS, call110
@@ -144,7 +145,7 @@ def case_topics(isolated_settings):
     and cs2 (call B1, order o2), and a police case cs3 that is only *related* to cs1."""
     s = isolated_settings
     apply_topics(s)
-    admin = AdminClient(s.confluent_config())
+    admin = AdminClient(confluent_config(s))
     if (
         s.topic(CASES) not in admin.list_topics(timeout=10).topics
     ):  # a catalogue from before fenliu.cases
@@ -225,7 +226,7 @@ def case_topics(isolated_settings):
                 T + 3 * M,
             ),
         ]
-    producer = Producer(s.confluent_config())
+    producer = Producer(confluent_config(s))
     for logical, schema, record, ts in out:
         producer.produce(s.topic(logical), CODEC.encode(schema, record), key=b"k", timestamp=ts)
     assert producer.flush(30) == 0

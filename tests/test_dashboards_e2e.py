@@ -37,6 +37,7 @@ from confluent_kafka.admin import AdminClient
 
 from fenliu.demo.run import METRICS_PORTS, available_services
 from fenliu.settings import Settings
+from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
 from tests.test_dashboards import RULES, queries, substitute
 
@@ -149,12 +150,12 @@ def pipeline(isolated_settings: Settings, tmp_path: Path) -> Iterator[tuple[Sett
 def send_one_undecodable_call(settings: Settings, timeout_s: float = 120) -> None:
     """Bytes that are no Avro at all, as a broken source system would send them."""
     topic = settings.topic(topics.RAW_110)
-    admin = AdminClient(settings.confluent_config())
+    admin = AdminClient(confluent_config(settings))
     deadline = time.monotonic() + timeout_s
     while topic not in admin.list_topics(timeout=10).topics:
         assert time.monotonic() < deadline, f"{topic} never created by the demo"
         time.sleep(1)
-    producer = Producer(settings.confluent_config())
+    producer = Producer(confluent_config(settings))
     producer.produce(topic, b"\x00\x01 not a call at all", b"e2e-bad-1")
     assert producer.flush(30) == 0
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 
 from fenliu.processors.model import InvalidEvent, RejectReason
 from fenliu.schemas.serde import SingleObjectCodec
-from fenliu.streams.deadletter import Failure, dead_letter_record
+from fenliu.streams.kafka.dead_letters import Failure, dead_letter_record
 
 CODEC = SingleObjectCodec()
 

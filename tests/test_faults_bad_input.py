@@ -27,6 +27,7 @@ from fenliu.processors.model import Source
 from fenliu.processors.traffic import TrafficGenerator
 from fenliu.schemas.serde import SINGLE_OBJECT_MAGIC, SingleObjectCodec
 from fenliu.streams.generator import load_traffic_model
+from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
 from tests.factories import call110, ticket12345
 
@@ -49,7 +50,7 @@ class Outputs:
         self.dead: dict[str, list[tuple[str, str]]] = defaultdict(list)  # key -> [(reason, stage)]
         self._stop = threading.Event()
         self._consumer = Consumer(
-            settings.confluent_config(
+            confluent_config(settings,
                 **{"group.id": "faults-reader", "fetch.message.max.bytes": 8_000_000}
             )
         )
@@ -109,7 +110,7 @@ def router(settings, tmp_path_factory):
         wait_metrics(supervisor)
         outputs = Outputs(mine)
         producer = Producer(
-            mine.confluent_config(
+            confluent_config(mine,
                 **{"message.max.bytes": 8_000_000, "compression.type": "lz4", "linger.ms": 5}
             )
         )
@@ -299,7 +300,7 @@ def test_a_1mb_text_is_a_dead_letter_and_the_router_lives_on(settings, tmp_path)
         wait_metrics(supervisor)
         outputs = Outputs(mine)
         producer = Producer(
-            mine.confluent_config(**{"message.max.bytes": 8_000_000, "compression.type": "lz4"})
+            confluent_config(mine, **{"message.max.bytes": 8_000_000, "compression.type": "lz4"})
         )
         producer.produce(
             mine.topic(topics.RAW_110), _valid_call("mb-huge", content=MB_TEXT), b"mb-huge"

@@ -37,7 +37,7 @@ from bench.harness import (
 from fenliu import stack
 from fenliu.demo.supervisor import Supervisor
 from fenliu.schemas.serde import SingleObjectCodec
-from fenliu.streams.clock import send_ticks
+from fenliu.streams.worker.clock import send_ticks
 from fenliu.topics import catalogue as topics
 
 pytestmark = pytest.mark.kafka

@@ -33,7 +33,7 @@ from bench.harness import (
 from fenliu.demo.scrape import scrape
 from fenliu.refdata.routing import load_routing
 from fenliu.schemas.serde import SingleObjectCodec
-from fenliu.sinks.team_directory import TeamDirectory, seed_demo_teams
+from fenliu.refdata.team_directory import TeamDirectory, seed_demo_teams
 from fenliu.topics import catalogue as topics
 
 pytestmark = pytest.mark.kafka

@@ -19,6 +19,7 @@ from fenliu.processors.traffic import TrafficGenerator
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
 from fenliu.streams.generator import JsonlSink, Pace, Pacer, load_traffic_model, restamped, run
+from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
 
@@ -202,7 +203,7 @@ def test_generated_records_land_on_the_raw_topics_with_their_times(isolated_sett
     reported = int(proc.stderr.split("generated ")[1].split(" ")[0])
     codec = SingleObjectCodec()
     consumer = Consumer(
-        settings.confluent_config(
+        confluent_config(settings,
             **{"group.id": f"{settings.topic_prefix}check", "auto.offset.reset": "earliest"}
         )
     )

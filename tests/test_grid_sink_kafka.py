@@ -15,6 +15,7 @@ from fenliu.sinks.grid_api import OrderRequest
 from fenliu.sinks.grid_platform import GridPlatform
 from fenliu.sinks.grid_sim.store import body_hash
 from fenliu.sinks.webserver import ThreadedServer, server_tls
+from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
 
 from fenliu.settings import Settings
@@ -146,7 +147,7 @@ def test_failed_and_refused_orders_become_dead_letters_with_every_attempt(
 ) -> None:
     records = [dispatch_order(i) for i in ("good-1", "poison", "refused", "good-2")]
     produce_orders(order_topics, records)
-    producer = Producer(order_topics.confluent_config())
+    producer = Producer(confluent_config(order_topics))
     producer.produce(order_topics.topic(topics.ORDERS), b"\x00garbage", b"garbage")
     assert producer.flush(30) == 0
     s = sink_settings(order_topics, "", grid_sink_max_attempts=3, grid_sink_breaker_failures=5)

@@ -11,6 +11,7 @@ from fastavro.utils import generate_many
 
 from fenliu.schemas.catalog import default_catalog
 from fenliu.schemas.serde import SingleObjectCodec
+from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics.admin import apply_topics, delete_topics
 from fenliu.topics.catalogue import default_catalogue
 
@@ -38,7 +39,7 @@ def test_apply_reports_and_fixes_drift(applied):
     isolated, _ = applied
     from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
 
-    admin = AdminClient(isolated.confluent_config())
+    admin = AdminClient(confluent_config(isolated))
     name = isolated.topic("fenliu.decisions")
     res = ConfigResource(
         ResourceType.TOPIC, name,
@@ -65,7 +66,7 @@ def test_every_schema_round_trips_through_kafka(applied, consumer_group):
     codec = SingleObjectCodec()
     catalogue = default_catalogue()
     sent: dict[str, list[bytes]] = {}
-    producer = Producer(isolated.confluent_config(**{"enable.idempotence": True}))
+    producer = Producer(confluent_config(isolated, **{"enable.idempotence": True}))
     for spec in catalogue.topics:
         records = list(generate_many(default_catalog()[spec.value].parsed, 5))
         sent[isolated.topic(spec.name)] = [codec.encode(spec.value, r) for r in records]
@@ -73,7 +74,7 @@ def test_every_schema_round_trips_through_kafka(applied, consumer_group):
             producer.produce(isolated.topic(spec.name), value, key=b"k")
     assert producer.flush(30) == 0
 
-    consumer = Consumer(isolated.confluent_config(**{"group.id": consumer_group, "auto.offset.reset": "earliest"}))
+    consumer = Consumer(confluent_config(isolated, **{"group.id": consumer_group, "auto.offset.reset": "earliest"}))
     consumer.subscribe(list(sent))
     received: dict[str, list[bytes]] = {t: [] for t in sent}
     total = sum(len(v) for v in sent.values())

@@ -9,7 +9,7 @@ from prometheus_client import REGISTRY
 
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
-from fenliu.streams.rates import RatesProcessor
+from fenliu.streams.worker.rates import RatesProcessor
 from fenliu.topics import catalogue as topics
 
 T0 = 1_795_000_000_000

@@ -25,6 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
+from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
 from tests.test_rates_agent import lifecycle_record, order_record
@@ -42,9 +43,9 @@ def main() -> None:
 
     from fenliu.metrics import serve_metrics
     from fenliu.schemas.serde import codec_for
-    from fenliu.streams import rates
-    from fenliu.streams.context import StreamsContext
-    from fenliu.streams.faust_app import app_config, app_id
+    from fenliu.streams.worker import rates
+    from fenliu.streams.worker.context import StreamsContext
+    from fenliu.streams.worker.app import app_config, app_id
 
     settings = Settings()
     app = faust.App(app_id(settings), **app_config(settings))
@@ -139,7 +140,7 @@ def worker(rates_settings: Settings, tmp_path: Path) -> Iterator[Worker]:
 
 def produce(settings: Settings, items: list[tuple[str, str, dict[str, Any]]]) -> None:
     schema = {topics.ORDERS: "DispatchOrder", topics.LIFECYCLE: "LifecycleEvent"}
-    producer = Producer(settings.confluent_config())
+    producer = Producer(confluent_config(settings))
     for topic, order_id, record in items:
         producer.produce(
             settings.topic(topic), CODEC.encode(schema[topic], record), order_id.encode()

@@ -165,7 +165,7 @@ def test_tally_counts_both_sides_and_puts_the_dangerous_direction_first():
 @hsettings(max_examples=60, deadline=None)
 @given(decisions)
 def test_the_fast_event_key_reads_what_the_full_decode_reads(d):
-    from fenliu.streams.replay_read import event_key
+    from fenliu.streams.replay.read import event_key
 
     data = encoded(d)
     assert event_key(data) == (d.event.source, d.event.source_id)

@@ -29,10 +29,11 @@ from fenliu.schemas.catalog import default_catalog
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
 from fenliu.sinks.replay_report import build_report, write_html
-from fenliu.sinks.team_directory import TeamDirectory, seed_demo_teams
-from fenliu.streams.replay import Replay, ReplayRequest
-from fenliu.streams.replay_sinks import FileSink, NullSink, TopicSink, replay_topic_name
-from fenliu.streams.router import Router
+from fenliu.refdata.team_directory import TeamDirectory, seed_demo_teams
+from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.replay.run import Replay, ReplayRequest
+from fenliu.streams.replay.sinks import FileSink, NullSink, TopicSink, replay_topic_name
+from fenliu.streams.router.service import Router
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
 from tests.factories import call110, ticket12345
@@ -107,7 +108,7 @@ def recorded(settings: Settings) -> Iterator[dict[str, Any]]:
             at(12),
         )
     )  # EMPTY_CALL
-    producer = Producer(s.confluent_config())
+    producer = Producer(confluent_config(s))
     for topic, value, ts in items:
         producer.produce(s.topic(topic), value, key=b"k", timestamp=ts)
     assert producer.flush(30) == 0
@@ -139,7 +140,7 @@ def _run_router_until(s: Settings, teams: TeamDirectory, expected: int) -> dict[
 
 def _read_topic(s: Settings, topic: str, expected: int, timeout_s: float = 60) -> list[bytes]:
     consumer = Consumer(
-        s.confluent_config(
+        confluent_config(s,
             **{"group.id": f"r-{uuid.uuid4().hex[:8]}", "auto.offset.reset": "earliest"}
         )
     )
@@ -153,9 +154,9 @@ def _read_topic(s: Settings, topic: str, expected: int, timeout_s: float = 60) -
 
 
 def _end_offsets(s: Settings) -> dict[tuple[str, int], int]:
-    admin = AdminClient(s.confluent_config())
+    admin = AdminClient(confluent_config(s))
     existing = admin.list_topics(timeout=10).topics
-    consumer = Consumer(s.confluent_config(**{"group.id": f"w-{uuid.uuid4().hex[:8]}"}))
+    consumer = Consumer(confluent_config(s, **{"group.id": f"w-{uuid.uuid4().hex[:8]}"}))
     ends = {}
     for spec in topics.default_catalogue().topics:
         name = s.topic(spec.name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
-from fenliu.streams.router import commit_offsets
+from fenliu.streams.kafka.commit import commit_offsets
 
 
 class FlakyConsumer:

@@ -13,8 +13,9 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from fenliu.processors.records import decision_from_record
 from fenliu.refdata.decider import build_decider
 from fenliu.schemas.serde import SingleObjectCodec
-from fenliu.sinks.team_directory import TeamDirectory
-from fenliu.streams.router import Router
+from fenliu.refdata.team_directory import TeamDirectory
+from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.router.service import Router
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
 from tests.factories import BASE_MS, call110, ticket12345
@@ -46,7 +47,7 @@ def _bad_inputs() -> list[tuple[str, bytes, str]]:
 
 
 def _read_all(settings, group: str, topic: str, expected: int, timeout_s: float = 60) -> list:
-    consumer = Consumer(settings.confluent_config(**{"group.id": group, "auto.offset.reset": "earliest"}))
+    consumer = Consumer(confluent_config(settings, **{"group.id": group, "auto.offset.reset": "earliest"}))
     consumer.subscribe([topic])
     out: list = []
     deadline = time.monotonic() + timeout_s
@@ -65,7 +66,7 @@ def stack_topics(isolated_settings) -> Iterator:
 
 def _produce(settings, items: list[tuple[str, bytes]]) -> None:
     names = {"raw110": settings.topic(topics.RAW_110), "raw12345": settings.topic(topics.RAW_12345)}
-    producer = Producer(settings.confluent_config())
+    producer = Producer(confluent_config(settings))
     for which, value in items:
         producer.produce(names[which], value, key=b"k")
     assert producer.flush(30) == 0
@@ -113,7 +114,7 @@ def test_router_decides_dead_letters_and_commits(stack_topics, redis_client):
     assert all(d["topic"] == settings.topic(topics.RAW_110) and d["error"] for d in dead)
 
     # offsets were committed after delivery: the group's position is the end of each partition
-    consumer = Consumer(settings.confluent_config(**{"group.id": settings.router_group}))
+    consumer = Consumer(confluent_config(settings, **{"group.id": settings.router_group}))
     parts = [TopicPartition(settings.topic(t), p) for t in (topics.RAW_110, topics.RAW_12345)
              for p in range(settings.topic_partitions)]
     committed = consumer.committed(parts, timeout=10)

@@ -16,6 +16,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 
 from fenliu.processors.records import decision_from_record
 from fenliu.schemas.serde import SingleObjectCodec
+from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
 from tests.factories import call110, ticket12345
@@ -47,7 +48,7 @@ def _metric(port: int, name: str) -> float:
 
 def _produce(settings, n: int, *, tickets: bool = False) -> None:
     """``n`` calls on the 110 topic, or alternately calls and tickets on both raw topics."""
-    producer = Producer(settings.confluent_config())
+    producer = Producer(confluent_config(settings))
     for i in range(n):
         text, phone = TEXTS[i % len(TEXTS)], f"1391234{i:04d}"
         if tickets and i % 2:
@@ -59,7 +60,7 @@ def _produce(settings, n: int, *, tickets: bool = False) -> None:
 
 
 def _decisions(settings, expected: int, timeout_s: float = 90) -> list:
-    consumer = Consumer(settings.confluent_config(**{"group.id": f"{settings.topic_prefix}reader",
+    consumer = Consumer(confluent_config(settings, **{"group.id": f"{settings.topic_prefix}reader",
                                                      "auto.offset.reset": "earliest"}))
     consumer.subscribe([settings.topic(topics.DECISIONS)])
     out: list = []
@@ -99,7 +100,7 @@ def test_sigterm_finishes_commits_and_exits_zero(router_settings):
     assert proc.returncode == 0, output
     assert "router stopped" in output
     assert "1391234" not in output  # no raw phone number reaches a log line
-    consumer = Consumer(settings.confluent_config(**{"group.id": settings.router_group}))
+    consumer = Consumer(confluent_config(settings, **{"group.id": settings.router_group}))
     parts = [TopicPartition(settings.topic(topics.RAW_110), p) for p in range(settings.topic_partitions)]
     committed = sum(max(tp.offset, 0) for tp in consumer.committed(parts, timeout=10))
     consumer.close()

@@ -23,6 +23,7 @@ from fenliu.stack.kafka import Kafka
 from fenliu.stack.layout import DEPLOY_DIR, StackLayout
 from fenliu.stack.process import owned_process, spawn, stop
 from fenliu.stack.prometheus_config import localize_target, render_local_config
+from fenliu.streams.kafka.config import confluent_config
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,15 +70,15 @@ def test_status_reports_all_four_up_with_their_ports(settings: Settings) -> None
 def test_kafka_answers_metadata_and_carries_a_message(
     settings: Settings, topic_factory, consumer_group: str
 ) -> None:
-    metadata = AdminClient(settings.confluent_config()).list_topics(timeout=10)
+    metadata = AdminClient(confluent_config(settings)).list_topics(timeout=10)
     assert [broker.port for broker in metadata.brokers.values()] == [settings.kafka_port]
 
     topic = topic_factory(partitions=2)
-    producer = Producer(settings.confluent_config())
+    producer = Producer(confluent_config(settings))
     producer.produce(topic, key=b"caller-1", value="求助：噪音扰民".encode())
     assert producer.flush(30) == 0
     consumer = Consumer(
-        settings.confluent_config(**{"group.id": consumer_group, "auto.offset.reset": "earliest"})
+        confluent_config(settings, **{"group.id": consumer_group, "auto.offset.reset": "earliest"})
     )
     try:
         consumer.subscribe([topic])
@@ -94,7 +95,7 @@ def test_kafka_answers_metadata_and_carries_a_message(
 
 
 def test_kafka_refuses_to_auto_create_topics(settings: Settings) -> None:
-    producer = Producer(settings.confluent_config(**{"message.timeout.ms": 3000}))
+    producer = Producer(confluent_config(settings, **{"message.timeout.ms": 3000}))
     errors: list[str] = []
     producer.produce(
         settings.topic("never-created"), b"x", on_delivery=lambda e, _: errors.append(str(e))

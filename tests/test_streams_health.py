@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fenliu.streams.health import ProgressTracker
+from fenliu.processors.progress import ProgressTracker
 
 P = "fenliu.decisions/0"
 

@@ -23,8 +23,9 @@ from confluent_kafka.admin import AdminClient
 
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
-from fenliu.streams.clock import send_ticks, tick_topic
-from fenliu.streams.faust_app import app_id
+from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.worker.clock import send_ticks, tick_topic
+from fenliu.streams.worker.app import app_id
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
 from tests.streams_worker import Worker, metric_value
@@ -63,7 +64,7 @@ def wait(worker: Worker, what: str, ok: Callable[[], bool], timeout_s: float = 1
 def wait_ready(worker: Worker) -> None:
     """The group down to this one worker (a crashed one has expired, so no rebalance comes
     later), and the tick agent reading."""
-    admin = AdminClient(worker.settings.confluent_config())
+    admin = AdminClient(confluent_config(worker.settings))
 
     def one_member() -> bool:
         (description,) = [f.result(timeout=10) for f in
@@ -87,7 +88,7 @@ def wait_committed(worker: Worker) -> None:
     """Every input and tick record processed and its offset committed (state flushed)."""
     s = worker.settings
     names = [tick_topic(s), s.topic(topics.ORDERS), s.topic(topics.LIFECYCLE)]
-    probe = Consumer(s.confluent_config(**{"group.id": app_id(s)}))
+    probe = Consumer(confluent_config(s, **{"group.id": app_id(s)}))
     try:
         def done() -> bool:
             tps = [TopicPartition(n, p) for n in names for p in range(PARTITIONS)]
@@ -107,7 +108,7 @@ class Alerts:
     """Everything on the alert topic, read from the beginning."""
 
     def __init__(self, settings: Settings) -> None:
-        self.consumer = Consumer(settings.confluent_config(**{
+        self.consumer = Consumer(confluent_config(settings, **{
             "group.id": f"sla-test-{uuid.uuid4().hex}", "auto.offset.reset": "earliest",
             "enable.auto.commit": False}))
         self.consumer.subscribe([settings.topic(topics.SLA_ALERTS)])
@@ -135,7 +136,7 @@ def produce(settings: Settings, items: list[tuple[str, dict[str, Any]]]) -> None
     """Orders and lifecycle events keyed by order id, with librdkafka's default partitioner,
     which the Faust app uses too (docs/streams.md, "One partitioner for every producer")."""
     schema = {topics.ORDERS: "DispatchOrder", topics.LIFECYCLE: "LifecycleEvent"}
-    producer = Producer(settings.confluent_config())
+    producer = Producer(confluent_config(settings))
     for topic, record in items:
         producer.produce(settings.topic(topic), CODEC.encode(schema[topic], record),
                          record["order_id"].encode())

@@ -9,7 +9,7 @@ import pytest
 import redis
 import shapely
 from fenliu.processors.route import TeamPick, TeamQuery
-from fenliu.sinks.team_directory import (
+from fenliu.refdata.team_directory import (
     TeamDirectory,
     TeamLookupTimeout,
     TeamState,

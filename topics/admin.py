@@ -21,6 +21,7 @@ from confluent_kafka.admin import (
 )
 
 from fenliu.settings import Settings
+from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics.catalogue import TopicCatalogue, TopicSpec, default_catalogue
 
 
@@ -46,7 +47,7 @@ def apply_topics(
 ) -> list[TopicReport]:
     """Create or verify every catalogue topic on the broker the settings point at."""
     catalogue = catalogue or default_catalogue()
-    admin = AdminClient(settings.confluent_config())
+    admin = AdminClient(confluent_config(settings))
     existing = admin.list_topics(timeout=timeout_s).topics
     reports: list[TopicReport] = []
     to_create: list[NewTopic] = []
@@ -103,7 +104,7 @@ def _verify(admin, spec, name, metadata, settings, fix, timeout_s) -> TopicRepor
 def delete_topics(settings: Settings, catalogue: TopicCatalogue | None = None, timeout_s: float = 30.0) -> None:
     """Delete the catalogue's topics under the settings' prefix (tests and demos only)."""
     catalogue = catalogue or default_catalogue()
-    admin = AdminClient(settings.confluent_config())
+    admin = AdminClient(confluent_config(settings))
     existing = admin.list_topics(timeout=timeout_s).topics
     names = [settings.topic(s.name) for s in catalogue.topics if settings.topic(s.name) in existing]
     for future in admin.delete_topics(names, request_timeout=timeout_s).values() if names else []:

@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
         from fenliu.schemas.serde import codec_for
         from fenliu.settings import get_settings
         from fenliu.sinks.replay_report import local_iso
-        from fenliu.streams.audit import CaseAudit
+        from fenliu.streams.replay.audit import CaseAudit
 
         settings = get_settings()
         tz = settings.local_timezone

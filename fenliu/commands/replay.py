@@ -103,8 +103,8 @@ def register(app: typer.Typer) -> None:
         from fenliu.schemas.serde import codec_for
         from fenliu.settings import get_settings
         from fenliu.sinks.replay_report import build_report, print_summary, write_html, write_json
-        from fenliu.streams.replay import Replay, ReplayRequest, new_run_id
-        from fenliu.streams.replay_sinks import FileSink, NullSink, TopicSink
+        from fenliu.streams.replay.run import Replay, ReplayRequest, new_run_id
+        from fenliu.streams.replay.sinks import FileSink, NullSink, TopicSink
 
         settings = get_settings()
         tz = settings.local_timezone

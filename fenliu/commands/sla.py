@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write one tick at AT to every partition: the worker fires what is due by then."""
         from fenliu.settings import get_settings
-        from fenliu.streams.clock import send_ticks, tick_topic
+        from fenliu.streams.worker.clock import send_ticks, tick_topic
 
         settings = get_settings()
         sent = send_ticks(settings, _epoch_ms(at), partition or None)
@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
     def prepare() -> None:
         """Create the tick topic now (the worker does it too when it starts)."""
         from fenliu.settings import get_settings
-        from fenliu.streams.clock import ensure_tick_topic, tick_topic
+        from fenliu.streams.worker.clock import ensure_tick_topic, tick_topic
 
         settings = get_settings()
         created = ensure_tick_topic(settings)

@@ -133,7 +133,7 @@ class Demo:
     def prepare(self, report: Callable[[str], None]) -> None:
         """Topics exist, demo teams are on duty in Redis."""
         from fenliu.refdata.routing import load_routing
-        from fenliu.sinks.team_directory import TeamDirectory, seed_demo_teams
+        from fenliu.refdata.team_directory import TeamDirectory, seed_demo_teams
         from fenliu.topics.admin import apply_topics
 
         reports = apply_topics(self.settings)
@@ -202,7 +202,7 @@ class Demo:
         return self.start_ms + int((time.time() - self._wall0) * 1000 * self.options.speed)
 
     def _tick_loop(self) -> None:
-        from fenliu.streams.clock import send_ticks
+        from fenliu.streams.worker.clock import send_ticks
 
         interval = getattr(self.settings, "sla_tick_interval_s", 1.0)
         while not self._stopping.wait(interval):

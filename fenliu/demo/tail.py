@@ -20,6 +20,7 @@ from confluent_kafka import OFFSET_END, Consumer, TopicPartition
 
 from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
+from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
 
 log = logging.getLogger("fenliu.demo")
@@ -96,7 +97,7 @@ class TopicTail:
 
     def _run(self) -> None:
         consumer = Consumer(
-            self.settings.confluent_config(
+            confluent_config(self.settings,
                 **{"group.id": "fenliu-demo-view", "enable.auto.commit": False}
             )
         )

@@ -22,7 +22,7 @@ def register(run: typer.Typer) -> None:
         from fenliu.settings import get_settings
         from fenliu.sinks.grid_platform import GridPlatform
         from fenliu.streams.grid_sink import GridSinkService
-        from fenliu.streams.router import install_signal_handlers
+        from fenliu.streams.kafka.signals import install_signal_handlers
 
         configure_logging()
         logging.getLogger("httpx").setLevel(logging.WARNING)  # not one line per request

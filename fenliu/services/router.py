@@ -18,8 +18,9 @@ def register(run: typer.Typer) -> None:
         from fenliu.schemas.serde import codec_for
         from fenliu.services import configure_logging
         from fenliu.settings import get_settings
-        from fenliu.sinks.team_directory import TeamDirectory
-        from fenliu.streams.router import Router, install_signal_handlers
+        from fenliu.refdata.team_directory import TeamDirectory
+        from fenliu.streams.kafka.signals import install_signal_handlers
+        from fenliu.streams.router.service import Router
 
         configure_logging()
         settings = get_settings()

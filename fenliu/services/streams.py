@@ -23,8 +23,8 @@ def register(run: typer.Typer) -> None:
         from fenliu.metrics import serve_metrics
         from fenliu.services import configure_logging
         from fenliu.settings import get_settings
-        from fenliu.streams.faust_app import create_app
-        from fenliu.streams.faust_topics import changelog_topics, ensure_changelog_topics
+        from fenliu.streams.worker.app import create_app
+        from fenliu.streams.worker.topics import changelog_topics, ensure_changelog_topics
 
         configure_logging()
         settings = get_settings()

@@ -27,9 +27,10 @@ from fenliu.processors.records import decision_record
 from fenliu.processors.replay_compare import Tally, compare, identical, rejected
 from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
-from fenliu.streams.deadletter import Failure
-from fenliu.streams.replay_read import Recorded, RecordedDecisions, read_spans, team_of, time_spans
-from fenliu.streams.replay_sinks import ReplaySink
+from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.dead_letters import Failure
+from fenliu.streams.replay.read import Recorded, RecordedDecisions, read_spans, team_of, time_spans
+from fenliu.streams.replay.sinks import ReplaySink
 from fenliu.topics import catalogue as topics
 
 RAW = {
@@ -187,7 +188,7 @@ class Replay:
 
     def _consumer(self) -> Consumer:
         return Consumer(
-            self.settings.confluent_config(
+            confluent_config(self.settings,
                 **{
                     "group.id": f"fenliu-replay-{uuid.uuid4().hex[:8]}",  # assign() only: never commits
                     "enable.auto.commit": False,

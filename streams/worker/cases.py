@@ -46,9 +46,9 @@ from fenliu.processors.merge import (
 )
 from fenliu.processors.model import InvalidEvent
 from fenliu.settings import Settings
-from fenliu.streams.context import StreamsContext
-from fenliu.streams.dead_letters import DeadLetters
-from fenliu.streams.table_store import ExpiringTable
+from fenliu.streams.worker.context import StreamsContext
+from fenliu.streams.kafka.dead_letters import DeadLetters
+from fenliu.streams.worker.table_store import ExpiringTable
 from fenliu.topics.catalogue import CASES, DECISIONS, LIFECYCLE, ORDERS, default_catalogue
 
 log = logging.getLogger(__name__)

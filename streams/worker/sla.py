@@ -34,7 +34,7 @@ from fenliu.processors.sla_alerts import EscalationPolicy, SlaAlert, alert_recor
 from fenliu.processors.sla_policy import STAGE_ORDER
 from fenliu.processors.sla_timer import BookConfig, OrderInfo, OrderSla, SlaBook, TickResult
 from fenliu.settings import Settings
-from fenliu.streams.clock import (
+from fenliu.streams.worker.clock import (
     TICK_RETENTION_MS,
     ControlClock,
     decode_tick,
@@ -42,8 +42,8 @@ from fenliu.streams.clock import (
     ensure_tick_topic,
     tick_topic,
 )
-from fenliu.streams.context import StreamsContext
-from fenliu.streams.dead_letters import DeadLetters
+from fenliu.streams.worker.context import StreamsContext
+from fenliu.streams.kafka.dead_letters import DeadLetters
 from fenliu.topics.catalogue import LIFECYCLE, ORDERS, SLA_ALERTS
 
 log = logging.getLogger(__name__)

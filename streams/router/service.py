@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import gc
 import logging
-import signal
 import threading
 import time
-from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
+from confluent_kafka import Consumer, Message, Producer, TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
 
 from fenliu.processors.decide import Decider, Prepared
@@ -26,8 +23,11 @@ from fenliu.processors.model import Decision, Source
 from fenliu.processors.records import decision_record
 from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
-from fenliu.sinks.team_directory import TeamDirectory
-from fenliu.streams.deadletter import Failure, dead_letter_record
+from fenliu.refdata.team_directory import TeamDirectory
+from fenliu.streams.kafka.commit import commit_offsets, is_consumer_error, next_offsets
+from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.dead_letters import DEAD_LETTERS, Failure, dead_letter_record
+from fenliu.streams.kafka.produce import Output, produce_all
 from fenliu.topics import catalogue as topics
 
 log = logging.getLogger("fenliu.router")
@@ -35,9 +35,6 @@ log = logging.getLogger("fenliu.router")
 EVENTS_IN = Counter("fenliu_router_events_in_total", "Raw events consumed", ["source"])
 DECISIONS = Counter(
     "fenliu_router_decisions_total", "Decisions produced", ["source", "list", "class_code"]
-)
-DEAD_LETTERS = Counter(
-    "fenliu_dead_letters_total", "Records sent to the dead-letter topic", ["service", "stage", "reason"]
 )
 TEAM_LOOKUPS = Counter("fenliu_router_team_lookups_total", "Team choices by method", ["method"])
 BATCH_SECONDS = Histogram(
@@ -49,26 +46,9 @@ BATCH_SIZE = Histogram(
     "fenliu_router_batch_records", "Records per batch", buckets=(1, 10, 50, 100, 250, 500, 1000, 5000)
 )
 
-COMMITS_SKIPPED = Counter(
-    "fenliu_router_commits_skipped_total", "Batches whose offset commit failed after retries"
-)
 ASSIGNED = Gauge("fenliu_router_assigned_partitions", "Raw-topic partitions this replica owns")
 
 SERVICE = "router"
-
-
-@dataclass(frozen=True)
-class Output:
-    """One record to produce."""
-
-    topic: str
-    key: bytes | None
-    value: bytes
-    headers: list[tuple[str, bytes]] | None = None
-
-
-class DeliveryFailed(RuntimeError):
-    """The broker did not acknowledge every output of a batch: do not commit, restart."""
 
 
 class Router:
@@ -155,7 +135,8 @@ class Router:
         # move it out of the collector's generations so full collections stop rescanning it.
         gc.freeze()
         consumer = Consumer(
-            s.confluent_config(
+            confluent_config(
+                s,
                 **{
                     "group.id": s.router_group,
                     "enable.auto.commit": False,
@@ -167,7 +148,8 @@ class Router:
             )
         )
         producer = Producer(
-            s.confluent_config(
+            confluent_config(
+                s,
                 **{"enable.idempotence": True, "acks": "all", "linger.ms": 5, "compression.type": "lz4"}
             )
         )
@@ -198,77 +180,3 @@ class Router:
             producer.flush(30)
             consumer.close()  # leaves the group at once, so a replica takes over without a wait
             log.info("router stopped")
-
-
-def is_consumer_error(msg: Message) -> bool:
-    err = msg.error()
-    if err is None:
-        return False
-    if err.code() != KafkaError._PARTITION_EOF:
-        log.warning("consumer error: %s", err)
-    return True
-
-
-def produce_all(producer: Producer, outputs: Sequence[Output], timeout_s: float = 60.0) -> None:
-    """Produce every output and wait until the broker acknowledged all of them."""
-    errors: list[str] = []
-
-    def on_delivery(err: KafkaError | None, _msg: Message) -> None:
-        if err is not None:
-            errors.append(str(err))
-
-    for out in outputs:
-        while True:
-            try:
-                producer.produce(out.topic, out.value, out.key, headers=out.headers, on_delivery=on_delivery)
-                break
-            except BufferError:  # local queue full: let deliveries drain, then retry
-                producer.poll(0.1)
-    remaining = producer.flush(timeout_s)
-    if remaining or errors:
-        raise DeliveryFailed(f"{remaining} unacknowledged, errors: {errors[:3]}")
-
-
-def next_offsets(messages: Sequence[Message]) -> list[TopicPartition]:
-    """The offsets to commit after a batch: one past the highest offset per partition."""
-    highest: dict[tuple[str, int], int] = defaultdict(lambda: -1)
-    for m in messages:
-        key = (m.topic(), m.partition())
-        highest[key] = max(highest[key], m.offset())
-    return [TopicPartition(t, p, o + 1) for (t, p), o in sorted(highest.items())]
-
-
-def commit_offsets(consumer: Consumer, offsets: list[TopicPartition], attempts: int = 5) -> bool:
-    """Commit after delivery; a retriable failure (the coordinator moved, the broker is
-    restarting) is retried, and if it persists the batch stays uncommitted rather than the
-    service dying: the next batch's commit covers it, or a replica re-decides it with the
-    same decision ids (at-least-once)."""
-    for attempt in range(attempts):
-        try:
-            consumer.commit(offsets=offsets, asynchronous=False)
-            return True
-        except KafkaException as exc:
-            err = exc.args[0]
-            if not (err.retriable() or err.code() in _COMMIT_RETRY_CODES):
-                raise
-            log.warning("commit failed (%s), attempt %d of %d", err.name(), attempt + 1, attempts)
-            time.sleep(min(2.0, 0.1 * 2**attempt))
-    COMMITS_SKIPPED.inc()
-    return False
-
-
-_COMMIT_RETRY_CODES = {
-    KafkaError.NOT_COORDINATOR,
-    KafkaError.COORDINATOR_NOT_AVAILABLE,
-    KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
-    KafkaError.REBALANCE_IN_PROGRESS,
-    KafkaError._TRANSPORT,
-    KafkaError._TIMED_OUT,
-    KafkaError.REQUEST_TIMED_OUT,
-}
-
-
-def install_signal_handlers(stop: threading.Event) -> None:
-    """SIGTERM and SIGINT finish the current batch, commit, and leave the group."""
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())

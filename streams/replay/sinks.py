@@ -12,7 +12,8 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from fenliu.processors.model import Decision
 from fenliu.processors.records import decision_record
 from fenliu.settings import Settings
-from fenliu.streams.router import Output, produce_all
+from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.produce import Output, produce_all
 from fenliu.topics import catalogue as topics
 
 
@@ -41,7 +42,7 @@ class TopicSink:
         self.topic = replay_topic_name(settings, run_id)
         if self.topic in live_topic_names(settings):  # a run id cannot make it live, but say so
             raise ValueError(f"refusing to write a replay to live topic {self.topic}")
-        admin = AdminClient(settings.confluent_config())
+        admin = AdminClient(confluent_config(settings))
         spec = NewTopic(
             self.topic,
             settings.topic_partitions,
@@ -50,7 +51,7 @@ class TopicSink:
         )
         admin.create_topics([spec])[self.topic].result(settings.replay_kafka_timeout_s)
         self.producer = Producer(
-            settings.confluent_config(
+            confluent_config(settings,
                 **{
                     "enable.idempotence": True,
                     "acks": "all",

@@ -1,42 +1,21 @@
-"""``fenliu audit case ID``: the whole trail of one case across the topics, in time order.
+"""The trail of one case, as pure functions: which ids a record carries, which records
+connect to a seed id, and a one-line, phone-free description of each record.
 
-Given any id of the case (a case id, order id, decision id, or the call/ticket id of one of
-its calls), one scan of the topics builds a small index of which ids each record carries;
-following shared ids from the seed (call → decision → case → order → lifecycle and SLA
-alerts, and back) gives every record of the case, which are then read again by offset.
-A scan suits a dev-size stack; docs/replay.md says what a data centre indexes instead.
-
-Raw calls are shown with the caller key only: the number is never printed.
+``streams/replay/audit.py`` reads the topics and feeds these; nothing here does I/O.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from confluent_kafka import Consumer
-
 from fenliu.processors.phone import caller_key_for, scrub_phone_numbers
-from fenliu.schemas.serde import Codec
-from fenliu.settings import Settings
-from fenliu.streams.replay_read import Span, read_spans, time_spans
 from fenliu.topics import catalogue as topics
 
-CASES = getattr(topics, "CASES", "fenliu.cases")  # the case updates: absent on older stacks
-# The topics of a trail in pipeline order; the rank breaks ties between equal times.
-TRAIL_TOPICS: tuple[str, ...] = (
-    topics.RAW_110,
-    topics.RAW_12345,
-    topics.DECISIONS,
-    CASES,
-    topics.ORDERS,
-    topics.LIFECYCLE,
-    topics.SLA_ALERTS,
-)
+CASES = topics.CASES
 # Fields that name the case or one of its parts; ``*_ids`` lists count too. A related case
 # (``related_case_id``: a police case opened about a diverted one) is shown, not followed.
 _ID_SUFFIXES = ("case_id", "order_id", "decision_id", "source_id", "call_id", "ticket_id")
@@ -136,24 +115,20 @@ def _plain(value: Any) -> Any:
     return _ms(value) if isinstance(value, datetime) else value
 
 
-def _masked(record: Mapping[str, Any], settings: Settings) -> dict[str, Any]:
+def masked(record: Mapping[str, Any], hmac_key: bytes, area_code: str) -> dict[str, Any]:
     """A record without phone numbers: the caller key instead, and digits scrubbed from text."""
     out: dict[str, Any] = {}
     for name, value in record.items():
         if name in _PHONE_FIELDS:
             out["caller_key"] = (
-                caller_key_for(
-                    value,
-                    settings.phone_hmac_key.get_secret_value().encode(),
-                    settings.phone_default_area_code,
-                )
+                caller_key_for(value, hmac_key, area_code)
                 if value
                 else None
             )
         elif isinstance(value, str) and name in _FREE_TEXT:
             out[name] = scrub_phone_numbers(value)
         elif isinstance(value, Mapping):
-            out[name] = _masked(value, settings)
+            out[name] = masked(value, hmac_key, area_code)
         else:
             out[name] = _plain(value)
     return out
@@ -224,106 +199,3 @@ def describe(
             ),
         )
     return kafka_ms, logical, ""
-
-
-class CaseAudit:
-    """Scans the trail topics once and answers for one seed id."""
-
-    def __init__(self, settings: Settings, codec: Codec) -> None:
-        self.settings = settings
-        self.codec = codec
-
-    def trail(
-        self,
-        seed: str,
-        *,
-        topic_names: Iterable[str] = TRAIL_TOPICS,
-        since_ms: int | None = None,
-        until_ms: int | None = None,
-    ) -> Trail:
-        s = self.settings
-        result = Trail(seed)
-        consumer = Consumer(
-            s.confluent_config(
-                **{
-                    "group.id": f"fenliu-audit-{uuid.uuid4().hex[:8]}",
-                    "enable.auto.commit": False,
-                    "auto.offset.reset": "earliest",  # offsets retention deleted: the log start
-                }
-            )
-        )
-        try:
-            spans: list[Span] = []
-            logical_of: dict[str, str] = {}
-            for logical in topic_names:
-                try:
-                    spans += time_spans(
-                        consumer,
-                        s.topic(logical),
-                        since_ms or 0,
-                        until_ms,
-                        s.replay_kafka_timeout_s,
-                    )
-                    logical_of[s.topic(logical)] = logical
-                    result.scanned[s.topic(logical)] = 0
-                except LookupError:
-                    result.missing_topics.append(s.topic(logical))
-            index: list[frozenset[str]] = []
-            refs: list[tuple[str, str, int, int]] = []
-            for msgs in read_spans(consumer, spans, s.replay_batch_size):  # every topic at once
-                for m in msgs:
-                    result.scanned[m.topic()] += 1
-                    record = self._decode(m.value(), result)
-                    if record is not None:
-                        index.append(frozenset(ids_in(record)))
-                        refs.append((logical_of[m.topic()], m.topic(), m.partition(), m.offset()))
-            hits = [refs[i] for i in connected(seed, index)]
-            result.items = sorted(
-                self._fetch(consumer, hits, result),
-                key=lambda i: (i.at_ms, i.rank, i.topic, i.partition, i.offset),
-            )
-        finally:
-            consumer.close()
-        return result
-
-    def _decode(self, value: bytes | None, result: Trail) -> dict[str, Any] | None:
-        try:
-            return self.codec.decode(value or b"")
-        except Exception:  # a schema this build does not know, or bytes that are not ours
-            result.unreadable += 1
-            return None
-
-    def _fetch(
-        self, consumer: Consumer, hits: list[tuple[str, str, int, int]], result: Trail
-    ) -> list[TrailItem]:
-        """Read the records of the trail again, by offset, and describe them."""
-        wanted: dict[tuple[str, int], dict[int, str]] = defaultdict(dict)
-        for logical, topic, partition, offset in hits:
-            wanted[(topic, partition)][offset] = logical
-        spans = [Span(t, p, min(offs), max(offs) + 1) for (t, p), offs in wanted.items()]
-        ranks = {name: rank for rank, name in enumerate(TRAIL_TOPICS)}
-        items: list[TrailItem] = []
-        for msgs in read_spans(consumer, spans, self.settings.replay_batch_size):
-            for m in msgs:
-                logical = wanted[(m.topic(), m.partition())].get(m.offset())
-                record = None if logical is None else self._decode(m.value(), result)
-                if record is None:
-                    continue
-                ts_type, ts = m.timestamp()
-                kafka_ms = ts if ts_type and ts >= 0 else None
-                at, kind, summary = describe(logical, record, kafka_ms)
-                detail = _masked(record, self.settings)
-                items.append(
-                    TrailItem(
-                        at if at is not None else (kafka_ms or 0),
-                        kafka_ms,
-                        ranks.get(logical, len(ranks)),
-                        m.topic(),
-                        m.partition(),
-                        m.offset(),
-                        kind,
-                        scrub_phone_numbers(summary),
-                        detail,
-                    )
-                )
-        return items

@@ -1,16 +1,33 @@
-"""Dead-letter records: the original bytes, where they came from, and why they failed.
+"""Dead letters: the original bytes, where they came from, and why they failed.
 
 Errors are data (bytewax's ``.errs``): a stage that cannot handle a record turns it into
 a ``DeadLetter`` and the loop goes on; nothing is dropped and nothing stops the service.
+One module for every service: the record builder, the shared metric, and the sender
+Faust agents use (confluent-kafka services produce the record as an ``Output``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+from prometheus_client import Counter
 
 from fenliu.processors.model import InvalidEvent, RejectReason
+from fenliu.topics.catalogue import DEAD_LETTER
+
+if TYPE_CHECKING:  # the Faust worker's types; the router must not import faust
+    import faust
+
+    from fenliu.streams.worker.context import StreamsContext
+
+log = logging.getLogger(__name__)
+
+DEAD_LETTERS = Counter(
+    "fenliu_dead_letters_total", "Records sent to the dead-letter topic", ["service", "stage", "reason"]
+)
 
 
 class KafkaRecord(Protocol):
@@ -75,3 +92,56 @@ def dead_letter_record(
         "attempts": list(failure.attempts),
         "failed_at": now_ms,
     }
+
+
+# --- from inside Faust agents ---------------------------------------------------------
+FAUST_SERVICE = "streams"
+
+
+class FaustRecord:
+    """A Faust message in the shape ``dead_letter_record`` reads (confluent-kafka's)."""
+
+    def __init__(self, message: Any) -> None:
+        self.m = message
+
+    def topic(self) -> str:
+        return self.m.topic
+
+    def partition(self) -> int:
+        return self.m.partition
+
+    def offset(self) -> int:
+        return self.m.offset
+
+    def key(self) -> bytes | None:
+        return self.m.key
+
+    def value(self) -> bytes | None:
+        return self.m.value
+
+    def headers(self) -> list[tuple[str, bytes]]:
+        headers = self.m.headers or []
+        return list(headers.items()) if isinstance(headers, dict) else list(headers)
+
+    def timestamp(self) -> tuple[int, int]:
+        return (1, int(self.m.timestamp * 1000)) if self.m.timestamp else (0, -1)
+
+
+class DeadLetters:
+    """Sends failed messages of one feature to ``fenliu.deadletter``, keyed by their key."""
+
+    def __init__(self, app: "faust.App", ctx: "StreamsContext") -> None:
+        self.ctx = ctx
+        self.topic = app.topic(ctx.topic(DEAD_LETTER), key_serializer="raw",
+                               value_serializer="raw")
+
+    async def send(self, message: Any, stage: str, exc: BaseException) -> None:
+        failure = Failure.from_exception(stage, exc)
+        if not isinstance(exc, InvalidEvent):
+            log.error("%s: %s/%s@%s failed", stage, message.topic, message.partition,
+                      message.offset, exc_info=exc)
+        record = dead_letter_record(FaustRecord(message), failure, service=FAUST_SERVICE,
+                                    now_ms=self.ctx.clock.now_ms(),
+                                    max_value_bytes=self.ctx.settings.dead_letter_max_value_bytes)
+        await self.topic.send(key=message.key, value=self.ctx.codec.encode("DeadLetter", record))
+        DEAD_LETTERS.labels(FAUST_SERVICE, stage, failure.reason).inc()

@@ -21,6 +21,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Topic
 from fenliu.processors.model import Decision, Source
 from fenliu.processors.records import decision_from_record
 from fenliu.processors.route import TeamMethod, TeamPick
+from fenliu.processors.spans import Span
 from fenliu.schemas.catalog import default_catalog
 from fenliu.schemas.serde import SINGLE_OBJECT_MAGIC, Codec
 
@@ -34,20 +35,6 @@ _SETTLING = {
     KafkaError.LEADER_NOT_AVAILABLE,
     KafkaError.UNKNOWN_TOPIC_OR_PART,
 }
-
-
-@dataclass(frozen=True)
-class Span:
-    """The offsets ``[start, end)`` of one partition that a time range may occupy."""
-
-    topic: str
-    partition: int
-    start: int
-    end: int
-
-    @property
-    def size(self) -> int:
-        return max(self.end - self.start, 0)
 
 
 def time_spans(

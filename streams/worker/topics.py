@@ -16,6 +16,7 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from fenliu.settings import Settings
+from fenliu.streams.kafka.config import confluent_config
 
 
 def changelog_topics(app: faust.App) -> list[str]:
@@ -33,7 +34,7 @@ def ensure_changelog_topics(
     fails Faust's source/changelog partition check. Created first, they are known at once.
     Returns the names created now.
     """
-    admin = AdminClient(settings.confluent_config())
+    admin = AdminClient(confluent_config(settings))
     existing = admin.list_topics(timeout=timeout_s).topics
     specs = [
         NewTopic(name, num_partitions=settings.topic_partitions,

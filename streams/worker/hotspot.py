@@ -19,9 +19,9 @@ from fenliu.processors.case_records import epoch_ms
 from fenliu.processors.hotspot import HotspotRules, PlaceCounter, expires_at, observe
 from fenliu.processors.model import InvalidEvent
 from fenliu.settings import Settings
-from fenliu.streams.context import StreamsContext
-from fenliu.streams.dead_letters import DeadLetters
-from fenliu.streams.table_store import ExpiringTable
+from fenliu.streams.worker.context import StreamsContext
+from fenliu.streams.kafka.dead_letters import DeadLetters
+from fenliu.streams.worker.table_store import ExpiringTable
 from fenliu.topics.catalogue import CASES, HOTSPOT_ALERTS, default_catalogue
 
 RAW = {"key_serializer": "raw", "value_serializer": "raw"}

@@ -25,7 +25,8 @@ from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from fenliu.settings import Settings
-from fenliu.streams.context import Clock, WallClock
+from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.worker.context import Clock, WallClock
 
 __all__ = ["Clock", "ControlClock", "WallClock", "clock_for", "decode_tick", "encode_tick",
            "ensure_tick_topic", "send_ticks", "tick_topic"]
@@ -65,7 +66,7 @@ def ensure_tick_topic(settings: Settings, timeout_s: float = 30.0) -> bool:
     from, and then its partitions stay unassigned until the next metadata refresh (5 min).
     Returns True when the topic was created now.
     """
-    admin = AdminClient(settings.confluent_config())
+    admin = AdminClient(confluent_config(settings))
     name = tick_topic(settings)
     created = False
     if name not in admin.list_topics(timeout=timeout_s).topics:
@@ -108,12 +109,12 @@ def send_ticks(settings: Settings, at_ms: int, partitions: Iterable[int] | None 
     """
     topic = tick_topic(settings)
     if partitions is None:
-        meta = AdminClient(settings.confluent_config()).list_topics(topic, timeout=timeout_s)
+        meta = AdminClient(confluent_config(settings)).list_topics(topic, timeout=timeout_s)
         found = meta.topics.get(topic)
         if found is None or found.error is not None or not found.partitions:
             raise RuntimeError(f"tick topic {topic} does not exist: start the streams worker")
         partitions = sorted(found.partitions)
-    producer = Producer(settings.confluent_config(**{"enable.idempotence": True}))
+    producer = Producer(confluent_config(settings, **{"enable.idempotence": True}))
     errors: list[str] = []
     sent = 0
     for partition in partitions:

@@ -40,10 +40,10 @@ from fenliu.processors.rates import (
 from fenliu.processors.rates_expiry import ExpiryIndex
 from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
-from fenliu.streams.context import Clock, StreamsContext
+from fenliu.streams.worker.context import Clock, StreamsContext
 from fenliu.topics import catalogue as topics
 
-log = logging.getLogger("fenliu.streams.rates")
+log = logging.getLogger("fenliu.streams.worker.rates")
 
 COUNTERS: dict[Metric, Counter] = {
     m: Counter(

@@ -20,7 +20,8 @@ import faust
 
 from fenliu.schemas.serde import codec_for
 from fenliu.settings import Settings
-from fenliu.streams.context import Clock, StreamsContext
+from fenliu.streams.kafka.config import faust_credentials
+from fenliu.streams.worker.context import Clock, StreamsContext
 
 # Each name is a module ``fenliu.streams.<name>`` exposing ``install(app, ctx)``.
 FEATURES: tuple[str, ...] = ("cases", "hotspot", "sla", "rates")
@@ -74,7 +75,7 @@ def app_config(settings: Settings) -> dict[str, Any]:
     session = settings.streams_session_timeout_s
     return {
         "broker": f"kafka://{settings.kafka_bootstrap.replace(',', ';kafka://')}",
-        "broker_credentials": settings.faust_credentials(),
+        "broker_credentials": faust_credentials(settings),
         "store": store_url(settings),
         "datadir": str(settings.streams_data_dir / app_id(settings)),
         "autodiscover": False,
@@ -108,8 +109,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
     """The worker's app with every feature of ``FEATURES`` installed, and ``/health``.
 
     ``clock`` defaults to what ``FENLIU_CLOCK`` asks for (``streams.clock.clock_for``)."""
-    from fenliu.streams import health
-    from fenliu.streams.clock import clock_for
+    from fenliu.streams.worker import health
+    from fenliu.streams.worker.clock import clock_for
 
     config = app_config(settings)
     Path(config["datadir"]).mkdir(parents=True, exist_ok=True)
@@ -117,6 +118,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
     ctx = StreamsContext(settings=settings, codec=codec_for(settings.schema_registry_url),
                          clock=clock or clock_for(settings))
     for name in FEATURES:
-        importlib.import_module(f"fenliu.streams.{name}").install(app, ctx)
+        importlib.import_module(f"fenliu.streams.worker.{name}").install(app, ctx)
     health.install(app, ctx)
     return app

@@ -1,0 +1,66 @@
+"""Committing consumed offsets after delivery (at-least-once), and skipping poll errors."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from typing import Sequence
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
+from prometheus_client import Counter
+
+log = logging.getLogger("fenliu.kafka")
+
+COMMITS_SKIPPED = Counter(
+    "fenliu_router_commits_skipped_total", "Batches whose offset commit failed after retries"
+)
+
+
+def is_consumer_error(msg: Message) -> bool:
+    """True for a polled error event (logged unless it is only a partition's end)."""
+    err = msg.error()
+    if err is None:
+        return False
+    if err.code() != KafkaError._PARTITION_EOF:
+        log.warning("consumer error: %s", err)
+    return True
+
+
+def next_offsets(messages: Sequence[Message]) -> list[TopicPartition]:
+    """The offsets to commit after a batch: one past the highest offset per partition."""
+    highest: dict[tuple[str, int], int] = defaultdict(lambda: -1)
+    for m in messages:
+        key = (m.topic(), m.partition())
+        highest[key] = max(highest[key], m.offset())
+    return [TopicPartition(t, p, o + 1) for (t, p), o in sorted(highest.items())]
+
+
+def commit_offsets(consumer: Consumer, offsets: list[TopicPartition], attempts: int = 5) -> bool:
+    """Commit after delivery; a retriable failure (the coordinator moved, the broker is
+    restarting) is retried, and if it persists the batch stays uncommitted rather than the
+    service dying: the next batch's commit covers it, or a replica re-decides it with the
+    same decision ids (at-least-once)."""
+    for attempt in range(attempts):
+        try:
+            consumer.commit(offsets=offsets, asynchronous=False)
+            return True
+        except KafkaException as exc:
+            err = exc.args[0]
+            if not (err.retriable() or err.code() in _COMMIT_RETRY_CODES):
+                raise
+            log.warning("commit failed (%s), attempt %d of %d", err.name(), attempt + 1, attempts)
+            time.sleep(min(2.0, 0.1 * 2**attempt))
+    COMMITS_SKIPPED.inc()
+    return False
+
+
+_COMMIT_RETRY_CODES = {
+    KafkaError.NOT_COORDINATOR,
+    KafkaError.COORDINATOR_NOT_AVAILABLE,
+    KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+    KafkaError.REBALANCE_IN_PROGRESS,
+    KafkaError._TRANSPORT,
+    KafkaError._TIMED_OUT,
+    KafkaError.REQUEST_TIMED_OUT,
+}

@@ -1,0 +1,1 @@
+"""Replay (read, re-decide, write) and the case audit: reading the recorded topics back."""
