@@ -74,7 +74,7 @@ def recorded_names() -> set[str]:
 def exported_metric_names() -> set[str]:
     """Metric names the code defines: literal names in the services, plus the rates counters."""
     names: set[str] = set()
-    for folder in ("streams", "sinks", "fenliu"):
+    for folder in ("streams", "sinks", "fenliu", "simulators"):
         for path in (ROOT / folder).rglob("*.py"):
             names |= set(
                 re.findall(r"[\"'](fenliu_[a-z0-9_]+)[\"']", path.read_text(encoding="utf-8"))

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 from fenliu.schemas.catalog import default_catalog
-from fenliu.sinks.grid_api import (
+from fenliu.sinks.grid.contract import (
     LifecycleEventIn,
     OrderRequest,
     SignatureError,
@@ -16,8 +16,8 @@ from fenliu.sinks.grid_api import (
     signed_headers,
     verify_signature,
 )
-from fenliu.sinks.grid_sim.life import plan_life
-from fenliu.sinks.grid_sim.store import StoredOrder, body_hash
+from fenliu_grid_sim.life import plan_life
+from fenliu_grid_sim.store import StoredOrder, body_hash
 from hypothesis import given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator

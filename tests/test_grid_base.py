@@ -18,7 +18,7 @@ from fenliu.sinks.base import (
     TransientError,
 )
 from fenliu.sinks.circuit import CircuitBreaker, State
-from fenliu.streams.grid_sink import KeyedLanes
+from fenliu.sinks.grid.delivery import KeyedLanes
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -11,15 +11,15 @@ from typing import Any
 import httpx
 import pytest
 from aiohttp import web
-from fenliu.sinks.grid_api import (
+from fenliu.sinks.grid.contract import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     LifecycleEventIn,
     OrderRequest,
     verify_signature,
 )
-from fenliu.sinks.grid_sim import LifeKnobs, plan_life
-from fenliu.sinks.webserver import ThreadedServer
+from fenliu_grid_sim import LifeKnobs, plan_life
+from fenliu.sinks.grid.webserver import ThreadedServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -11,10 +11,10 @@ import pytest
 from confluent_kafka import Producer
 from fenliu.sinks.base import TransientError
 from fenliu.sinks.circuit import State
-from fenliu.sinks.grid_api import OrderRequest
-from fenliu.sinks.grid_platform import GridPlatform
-from fenliu.sinks.grid_sim.store import body_hash
-from fenliu.sinks.webserver import ThreadedServer, server_tls
+from fenliu.sinks.grid.contract import OrderRequest
+from fenliu.sinks.grid.client import GridPlatform
+from fenliu_grid_sim.store import body_hash
+from fenliu.sinks.grid.webserver import ThreadedServer, server_tls
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
-from fenliu.sinks.grid_api import signed_headers
-from fenliu.sinks.webserver import ThreadedServer
-from fenliu.streams.ingress import WEBHOOK_PATH, AckingProducer, Ingress
+from fenliu.sinks.grid.contract import signed_headers
+from fenliu.sinks.grid.webserver import ThreadedServer
+from fenliu.sinks.grid.ingress import WEBHOOK_PATH, AckingProducer, Ingress
 from fenliu.topics import catalogue as topics
 from prometheus_client import REGISTRY
 from pydantic import SecretStr

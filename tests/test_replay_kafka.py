@@ -28,7 +28,7 @@ from fenliu.refdata.decider import build_decider
 from fenliu.schemas.catalog import default_catalog
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
-from fenliu.sinks.replay_report import build_report, write_html
+from fenliu.reports.replay_report import build_report, write_html
 from fenliu.refdata.team_directory import TeamDirectory, seed_demo_teams
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.streams.replay.run import Replay, ReplayRequest

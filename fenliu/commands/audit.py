@@ -42,7 +42,7 @@ def register(app: typer.Typer) -> None:
         from fenliu.commands.replay import parse_time
         from fenliu.schemas.serde import codec_for
         from fenliu.settings import get_settings
-        from fenliu.sinks.replay_report import local_iso
+        from fenliu.reports.replay_report import local_iso
         from fenliu.streams.replay.audit import CaseAudit
 
         settings = get_settings()

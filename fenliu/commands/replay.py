@@ -102,7 +102,7 @@ def register(app: typer.Typer) -> None:
         from fenliu.refdata.decider import build_decider
         from fenliu.schemas.serde import codec_for
         from fenliu.settings import get_settings
-        from fenliu.sinks.replay_report import build_report, print_summary, write_html, write_json
+        from fenliu.reports.replay_report import build_report, print_summary, write_html, write_json
         from fenliu.streams.replay.run import Replay, ReplayRequest, new_run_id
         from fenliu.streams.replay.sinks import FileSink, NullSink, TopicSink
 

@@ -22,8 +22,19 @@ def register(run: typer.Typer) -> None:
         from fenliu.metrics import serve_metrics
         from fenliu.services import configure_logging
         from fenliu.settings import get_settings
-        from fenliu.sinks.grid_sim import GridSim, SimConfig
-        from fenliu.sinks.webserver import server_tls
+        from fenliu.sinks.grid.webserver import server_tls
+
+        try:
+            from fenliu_grid_sim import GridSim, SimConfig
+        except ModuleNotFoundError as exc:
+            if exc.name != "fenliu_grid_sim":
+                raise
+            raise SystemExit(
+                "grid-sim is not installed: it is the demo's stand-in for the grid platform and "
+                "ships apart from the product. Install it with "
+                "`pip install -e ./simulators/grid_sim` (in a checkout; `./dev setup` does) "
+                "or `pip install fenliu-grid-sim`."
+            ) from None
 
         configure_logging()
         logging.getLogger("httpx").setLevel(logging.WARNING)  # not one line per request

@@ -20,8 +20,8 @@ def register(run: typer.Typer) -> None:
         from fenliu.schemas.serde import codec_for
         from fenliu.services import configure_logging
         from fenliu.settings import get_settings
-        from fenliu.sinks.grid_platform import GridPlatform
-        from fenliu.streams.grid_sink import GridSinkService
+        from fenliu.sinks.grid.client import GridPlatform
+        from fenliu.sinks.grid.delivery import GridSinkService
         from fenliu.streams.kafka.signals import install_signal_handlers
 
         configure_logging()

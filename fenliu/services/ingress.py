@@ -20,7 +20,7 @@ def register(run: typer.Typer) -> None:
         from fenliu.schemas.serde import codec_for
         from fenliu.services import configure_logging
         from fenliu.settings import get_settings
-        from fenliu.streams.ingress import AckingProducer, Ingress
+        from fenliu.sinks.grid.ingress import AckingProducer, Ingress
 
         configure_logging()
         settings = get_settings()

@@ -24,7 +24,7 @@ from typing import Any
 from aiohttp import web
 from confluent_kafka import KafkaError, Message, Producer
 from fenliu.schemas.serde import Codec
-from fenliu.sinks.grid_api import (
+from fenliu.sinks.grid.contract import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     LifecycleEventIn,

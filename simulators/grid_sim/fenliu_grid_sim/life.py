@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from fenliu.sinks.grid_api import OrderRequest
+from fenliu.sinks.grid.contract import OrderRequest
 
 DAY_S = 86_400
 

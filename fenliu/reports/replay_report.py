@@ -16,9 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+from jinja2 import Environment, PackageLoader, select_autoescape
 BEFORE, AFTER = "#9aa5b1", "#2f6fb3"
 OUTCOME_COLOURS = {
     "SAME": "#3c9d5d",
@@ -71,7 +69,7 @@ def write_json(report: dict[str, Any], path: Path) -> Path:
 def write_html(report: dict[str, Any], path: Path, *, max_rows: int = 500) -> Path:
     """The page; each table shows at most ``max_rows`` rows (the JSON has them all)."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html", "j2"])
+        loader=PackageLoader("fenliu.reports", "templates"), autoescape=select_autoescape(["html", "j2"])
     )
     env.filters["local"] = lambda ms: local_iso(ms, report["timezone"])
     env.filters["short"] = lambda ms: local_iso(ms, report["timezone"])[5:19].replace("T", " ")

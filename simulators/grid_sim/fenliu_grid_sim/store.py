@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fenliu.sinks.grid_api import OrderRequest
+from fenliu.sinks.grid.contract import OrderRequest
 
 CLOSING_KINDS = frozenset({"CLOSED", "RETURNED"})
 

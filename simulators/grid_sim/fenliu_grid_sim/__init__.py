@@ -5,7 +5,7 @@ plays each order's life back through the signed lifecycle webhook, and can be to
 to misbehave (errors, slowness) through ``/admin/faults``.
 """
 
-from fenliu.sinks.grid_sim.app import GridSim, SimConfig
-from fenliu.sinks.grid_sim.life import LifeKnobs, Step, plan_life
+from fenliu_grid_sim.app import GridSim, SimConfig
+from fenliu_grid_sim.life import LifeKnobs, Step, plan_life
 
 __all__ = ["GridSim", "LifeKnobs", "SimConfig", "Step", "plan_life"]

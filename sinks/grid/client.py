@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 from fenliu.sinks.base import Ack, PermanentError, Sink, TransientError
-from fenliu.sinks.grid_api import IDEMPOTENCY_HEADER, OrderRequest
+from fenliu.sinks.grid.contract import IDEMPOTENCY_HEADER, OrderRequest
 
 from fenliu.settings import Settings
 

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from confluent_kafka import Consumer, KafkaException, Message, Producer, TopicPartition
 from fenliu.schemas.serde import Codec
 from fenliu.sinks.base import Ack, Cancelled, Deliverer, OffsetTracker, RetryPolicy, Sink
-from fenliu.sinks.grid_api import OrderRequest
+from fenliu.sinks.grid.contract import OrderRequest
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.streams.kafka.dead_letters import DEAD_LETTERS, Failure, dead_letter_record
 from fenliu.streams.kafka.commit import is_consumer_error

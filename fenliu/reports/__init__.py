@@ -1,0 +1,1 @@
+"""Reports rendered for people: the replay report (JSON, HTML page, terminal summary)."""

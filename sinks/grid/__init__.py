@@ -1,0 +1,1 @@
+"""The grid platform integration: contract, client, delivery of orders, and the lifecycle webhook ingress."""
