@@ -25,11 +25,12 @@ from fenliu.demo.run import METRICS_PORTS, Demo, DemoOptions
 from fenliu.demo.scrape import scrape
 from fenliu.demo.supervisor import Supervisor
 from fenliu.processors.model import Source
-from fenliu.processors.traffic import GeneratedEvent, TrafficGenerator
+from fenliu.traffic.generator import GeneratedEvent, TrafficGenerator
 from fenliu.refdata.routing import load_routing
 from fenliu.settings import Settings
 from fenliu.refdata.team_directory import TeamDirectory, seed_demo_teams
-from fenliu.streams.generator import SCHEMA, KafkaSink, load_traffic_model, restamped
+from fenliu.streams.traffic.sink import KafkaSink
+from fenliu.traffic.feed import SCHEMA, load_traffic_model, restamped
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics.admin import apply_topics, delete_topics
 

@@ -14,8 +14,6 @@ class Out(StrEnum):
     jsonl = "jsonl"
 
 
-DAY_S = 86_400
-
 
 def register(app: typer.Typer) -> None:
     @app.command("generate")
@@ -77,47 +75,33 @@ def register(app: typer.Typer) -> None:
         import time
 
         from fenliu.metrics import serve_metrics
-        from fenliu.processors.traffic import TrafficGenerator
         from fenliu.schemas.serde import codec_for
         from fenliu.services import configure_logging
         from fenliu.settings import get_settings
-        from fenliu.streams.generator import (
-            JsonlSink,
-            KafkaSink,
-            Pace,
-            Pacer,
-            load_traffic_model,
-            run,
-        )
+        from fenliu.streams.traffic.sink import KafkaSink
+        from fenliu.traffic.feed import JsonlSink, load_traffic_model, plan_run, run
+        from fenliu.traffic.generator import TrafficGenerator
 
         configure_logging()
         settings = get_settings()
         model = load_traffic_model(settings)
-        now_ms = time.time_ns() // 1_000_000
-        chosen_rate = rate or settings.demo_rate
-        chosen_speed = speed or 1.0
-        end_ms: int | None = None
-        restamp = False
-        if days is not None:  # history: its own times, the window ending now
-            start = start_ms if start_ms is not None else now_ms - int(days * DAY_S * 1000)
-            end_ms = start + int(days * DAY_S * 1000)
-            calls_per_day = per_day or model.mix.calls_per_day
-            pacer = (
-                Pacer(Pace.STEADY, rate=chosen_rate) if rate and not as_fast else Pacer(Pace.MAX)
-            )
-        else:  # live
-            start = start_ms if start_ms is not None else now_ms
-            calls_per_day = chosen_rate * DAY_S / chosen_speed
-            if as_fast or steady:
-                pacer = Pacer(Pace.MAX) if as_fast else Pacer(Pace.STEADY, rate=chosen_rate)
-                restamp = start_ms is None
-            else:
-                pacer = Pacer(Pace.EVENT, speed=chosen_speed)
+        plan = plan_run(
+            now_ms=time.time_ns() // 1_000_000,
+            rate=rate or settings.demo_rate,
+            speed=speed,
+            days=days,
+            per_day=per_day,
+            model_calls_per_day=model.mix.calls_per_day,
+            start_ms=start_ms,
+            as_fast=as_fast,
+            steady=steady,
+            rate_given=bool(rate),
+        )
         events = TrafficGenerator(
             model,
             seed=settings.demo_seed if seed is None else seed,
-            start_ms=start,
-            calls_per_day=calls_per_day,
+            start_ms=plan.start_ms,
+            calls_per_day=plan.calls_per_day,
             tz_name=settings.local_timezone,
             flat=flat,
         )
@@ -137,12 +121,12 @@ def register(app: typer.Typer) -> None:
         stats = run(
             iter(events),
             sink,
-            pacer,
+            plan.pacer,
             stop,
-            restamp=restamp,
+            restamp=plan.restamp,
             count=count,
             duration_s=duration,
-            end_ms=end_ms,
+            end_ms=plan.end_ms,
             on_progress=progress if out is Out.topic else None,
         )
         if out is Out.jsonl and file:

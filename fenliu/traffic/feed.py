@@ -1,8 +1,9 @@
-"""Producing generated traffic: onto the raw topics at a rate, as fast as possible, or as JSON lines.
+"""Sending generated traffic: onto the raw topics at a rate, as fast as possible, or as JSON lines.
 
-The records come from the pure ``processors.traffic`` generator; this module reads its
-material from ``data/traffic/`` (``FENLIU_TRAFFIC_DIR``), paces the records and writes
-them. Three paces:
+The records come from the pure ``fenliu.traffic.generator``; this module reads its
+material from ``data/traffic/`` (``FENLIU_TRAFFIC_DIR``), paces the records and hands
+them to a sink (``JsonlSink`` here, ``streams.traffic.sink.KafkaSink`` for the topics).
+Three paces:
 
 * ``EVENT`` — each record is sent when a clock running ``speed`` times faster than the
   wall clock reaches its event time (live traffic with the daily rhythm; the demo);
@@ -18,7 +19,6 @@ judges "too far in the future" against it, so an accelerated clock stays consist
 from __future__ import annotations
 
 import json
-import logging
 import threading
 import time
 from collections import Counter
@@ -29,18 +29,13 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 import yaml
-from confluent_kafka import KafkaError, Message, Producer
 from prometheus_client import Counter as PromCounter
 
 from fenliu.processors.model import Source
-from fenliu.processors.traffic import GeneratedEvent, TrafficModel, build_traffic_model
 from fenliu.refdata.routing import load_routing
 from fenliu.refdata.taxonomy import load_taxonomy
-from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
-from fenliu.streams.kafka.config import confluent_config
-
-log = logging.getLogger("fenliu.generator")
+from fenliu.traffic.generator import GeneratedEvent, TrafficModel, build_traffic_model
 
 GENERATED = PromCounter(
     "fenliu_generator_events_total", "Generated records sent", ["source", "kind"]
@@ -104,55 +99,6 @@ def restamped(event: GeneratedEvent, now_ms: int) -> GeneratedEvent:
 class Sink(Protocol):
     def send(self, event: GeneratedEvent) -> None: ...
     def close(self) -> int: ...  # returns the number of records that failed
-
-
-class KafkaSink:
-    """Raw topics through an idempotent producer; ``close`` waits for every acknowledgement."""
-
-    def __init__(self, settings: Settings, codec: Codec, producer: Producer | None = None) -> None:
-        self.settings = settings
-        self.codec = codec
-        self.producer = producer or Producer(
-            confluent_config(settings,
-                **{
-                    "enable.idempotence": True,
-                    "acks": "all",
-                    "linger.ms": 5,
-                    "compression.type": "lz4",
-                    "queue.buffering.max.messages": 200_000,
-                }
-            )
-        )
-        self.failed = 0
-        self.acked = 0
-
-    def _on_delivery(self, err: KafkaError | None, _msg: Message) -> None:
-        if err is None:
-            self.acked += 1
-        else:
-            self.failed += 1
-            log.warning("delivery failed: %s", err)
-
-    def send(self, event: GeneratedEvent) -> None:
-        value = self.codec.encode(SCHEMA[event.source], event.record)
-        topic = self.settings.topic(event.topic)
-        while True:
-            try:
-                self.producer.produce(
-                    topic,
-                    value,
-                    event.key.encode(),
-                    timestamp=event.at_ms,
-                    on_delivery=self._on_delivery,
-                )
-                break
-            except BufferError:  # local queue full: let deliveries drain
-                self.producer.poll(0.05)
-        self.producer.poll(0)
-
-    def close(self) -> int:
-        remaining = self.producer.flush(60)
-        return self.failed + remaining
 
 
 class JsonlSink:
@@ -246,3 +192,52 @@ def run(
         stats.failed = sink.close()
         stats.seconds = time.monotonic() - started
     return stats
+
+
+DAY_S = 86_400
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Where a run starts and ends in event time, how dense it is, and how it is paced."""
+
+    start_ms: int
+    end_ms: int | None
+    calls_per_day: float
+    pacer: Pacer
+    restamp: bool
+
+
+def plan_run(
+    *,
+    now_ms: int,
+    rate: float,
+    speed: float | None,
+    days: float | None,
+    per_day: float | None,
+    model_calls_per_day: float,
+    start_ms: int | None,
+    as_fast: bool,
+    steady: bool,
+    rate_given: bool,
+) -> Plan:
+    """``fenliu generate``'s choice of window and pace.
+
+    History (``days``): the last D days with their own times, sent as fast as possible,
+    or at ``rate`` when one was given. Live: records sent when their event time comes
+    (a clock ``speed`` times faster), or at a fixed pace (``steady``/``as_fast``) stamped
+    with the send time unless an explicit start was given.
+    """
+    if days is not None:
+        start = start_ms if start_ms is not None else now_ms - int(days * DAY_S * 1000)
+        pacer = Pacer(Pace.STEADY, rate=rate) if rate_given and not as_fast else Pacer(Pace.MAX)
+        return Plan(start, start + int(days * DAY_S * 1000), per_day or model_calls_per_day,
+                    pacer, False)
+    chosen_speed = speed or 1.0
+    start = start_ms if start_ms is not None else now_ms
+    calls_per_day = rate * DAY_S / chosen_speed
+    if as_fast or steady:
+        pacer = Pacer(Pace.MAX) if as_fast else Pacer(Pace.STEADY, rate=rate)
+        return Plan(start, None, calls_per_day, pacer, start_ms is None)
+    return Plan(start, None, calls_per_day, Pacer(Pace.EVENT, speed=chosen_speed), False)
+

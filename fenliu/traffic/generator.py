@@ -35,8 +35,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from fenliu.processors.jurisdiction import Jurisdiction, Town
 from fenliu.processors.model import Source
 from fenliu.processors.taxonomy import Situation, Taxonomy
-from fenliu.processors.traffic_phones import Caller, PhoneBook
-from fenliu.processors.traffic_text import Phrases, TextComposer, TextRates, fill, parse_phrases
+from fenliu.traffic.phones import Caller, PhoneBook
+from fenliu.traffic.text import Phrases, TextComposer, TextRates, fill, parse_phrases
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000

@@ -1,0 +1,1 @@
+"""The traffic generator's Kafka feed: generated records onto the raw topics."""
