@@ -71,6 +71,22 @@ class Settings(BaseSettings):
         _DATA_DIR / "jurisdictions.yaml", description="towns, grids, units, departments (属地/属事)"
     )
     sla_policy_file: Path = Field(_DATA_DIR / "sla_policy.yaml", description="time limits per SLA class")
+    categories_file: Path = Field(
+        _DATA_DIR / "categories_12345.yaml", description="12345 categories: three levels, departments, words"
+    )
+    opinion_file: Path | None = Field(
+        None,
+        description="the learned second opinion's artifact (None: the shipped one, data/models/current.yaml)",
+    )
+    opinion_enabled: bool = Field(
+        True, description="false: no learned opinion (no DIVERT/ROUTE; everything the rules clear is SUGGEST/REVIEW)"
+    )
+    opinion_divert_below: float | None = Field(
+        None, ge=0, le=1, description="override the artifact's 110 DIVERT threshold on P(police)"
+    )
+    opinion_route_below: float | None = Field(
+        None, ge=0, le=1, description="override the artifact's 12345 ROUTE threshold on P(police)"
+    )
     local_timezone: str = Field("Asia/Shanghai", description="zone of local times and next-day deadlines")
     max_future_skew_s: int = Field(300, ge=0, description="reject events this far ahead of now")
     max_text_chars: int = Field(
