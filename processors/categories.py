@@ -143,7 +143,7 @@ class CategorySystem:
     def match(
         self,
         text: str,
-        level1_probabilities: Mapping[str, float] | None = None,
+        level1_probabilities: Mapping[str, float] | Callable[[], Mapping[str, float] | None] | None = None,
         policy: CategoryPolicy = CategoryPolicy(),
     ) -> CategoryMatch | None:
         """The best category, or None when neither the words nor the model place it.
@@ -151,22 +151,31 @@ class CategorySystem:
         Level 1 first: the sum of its level-3 word scores (words in the subject line
         count ``subject_weight`` times more) plus ``model_weight`` × the model's
         probability; then the best level-3 inside it. With no word inside the chosen
-        level 1, the answer is that level 1 alone (method "model").
+        level 1, the answer is that level 1 alone (method "model"). The probabilities may
+        be a function: it is called only when the words leave level 1 open (no words, or
+        the two best level-1 scores closer than ``model_weight``), which saves the model's
+        cost on most tickets.
         """
-        body, subject = text, ""
         first, sep, rest = text.partition("\n")
         if sep and len(first) <= policy.subject_max:
-            subject = first
-        scores, words = self.word_scores(text)
-        if subject and scores:
-            for leaf_id, v in self.word_scores(subject)[0].items():
-                if leaf_id in scores:
-                    scores[leaf_id] += policy.subject_weight * v
-        probs = dict(level1_probabilities or {})
+            # The subject line and the rest are scanned apart; subject words count more.
+            scores, words = self.word_scores(rest)
+            s_scores, s_words = self.word_scores(first)
+            for leaf_id, v in s_scores.items():
+                scores[leaf_id] = scores.get(leaf_id, 0.0) + (1.0 + policy.subject_weight) * v
+                words[leaf_id] = list(dict.fromkeys(s_words[leaf_id] + words.get(leaf_id, [])))
+        else:
+            scores, words = self.word_scores(text)
         totals: dict[str, float] = {}
         for leaf_id, v in scores.items():
             l1 = leaf_id.split("-", 1)[0]
             totals[l1] = totals.get(l1, 0.0) + v
+        if callable(level1_probabilities):
+            ranked = sorted(totals.values(), reverse=True) + [0.0, 0.0]
+            open_question = not totals or ranked[0] - ranked[1] < policy.model_weight
+            probs = dict((level1_probabilities() or {}) if open_question else {})
+        else:
+            probs = dict(level1_probabilities or {})
         if not totals:
             top_l1, top_p = max(probs.items(), key=lambda kv: (kv[1], kv[0]), default=(None, 0.0))
             if top_l1 is None or top_p < policy.model_alone or top_l1 not in self.nodes:

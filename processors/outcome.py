@@ -43,10 +43,10 @@ class OutcomePolicy:
     review_department: str = "12345热线"  # who reviews a 12345 ticket nobody could place
 
 
-def _is_police_rule(cls: Classification, policy: OutcomePolicy) -> bool:
+def _is_police_rule(cls: Classification, rules_police: bool, policy: OutcomePolicy) -> bool:
     """A police verdict on a danger or crime rule (not the no-evidence fallback)."""
     return (
-        bool(cls.rules_is_police if cls.rules_is_police is not None else cls.is_police_matter)
+        rules_police
         and not cls.rule_id.startswith(policy.fallback_prefix)
         and cls.situation_code not in policy.service_codes
         and cls.class_code not in policy.service_codes
@@ -72,9 +72,9 @@ def _outcome_110(cls: Classification, rules_police: bool, p: float | None,
     return Outcome.DIVERT, f"rules+model agree ({cls.rule_id}; p={_fmt(p)} < {_fmt(policy.divert_below)})"
 
 
-def _outcome_12345(cls: Classification, p: float | None, category: CategoryMatch | None,
-                   policy: OutcomePolicy) -> tuple[Outcome, str]:  # fmt: skip
-    if _is_police_rule(cls, policy):
+def _outcome_12345(cls: Classification, rules_police: bool, p: float | None,
+                   category: CategoryMatch | None, policy: OutcomePolicy) -> tuple[Outcome, str]:  # fmt: skip
+    if _is_police_rule(cls, rules_police, policy):
         return Outcome.TO_POLICE, f"rules:danger-or-crime ({cls.rule_id})"
     if category is None:
         return Outcome.REVIEW, "category:none (no recogniser and no sure model placed it)"
@@ -98,12 +98,11 @@ def decide_outcome(
 ) -> Classification:
     """The classification with its outcome, the rules' verdict, the model's view and category."""
     rules_police = cls.rules_is_police if cls.rules_is_police is not None else cls.is_police_matter
-    cls = replace(cls, rules_is_police=rules_police)
     if source is Source.CALL_110:
         outcome, why = _outcome_110(cls, rules_police, police_probability, policy)
         extra: dict[str, object] = {"category_path": (), "category_id": None}
     else:
-        outcome, why = _outcome_12345(cls, police_probability, category, policy)
+        outcome, why = _outcome_12345(cls, rules_police, police_probability, category, policy)
         if category is not None:
             extra = {"category_path": category.path, "category_id": category.id}
             if outcome is not Outcome.TO_POLICE:
@@ -114,6 +113,7 @@ def decide_outcome(
                 extra["department"] = policy.review_department
     return replace(
         cls,
+        rules_is_police=rules_police,
         is_police_matter=outcome in POLICE_OUTCOMES,
         outcome=outcome,
         outcome_rule=why,
@@ -134,9 +134,14 @@ def with_outcome(
 ) -> Classification:
     """Score the text with the learned opinion, place a 12345 ticket, decide the outcome."""
     text = event.text or ""
-    p = opinion.police_probability(text) if opinion is not None else None
+    p = None
     category = None
+    if opinion is not None:
+        grams = opinion.grams(text)  # cut once, read by both models
+        p = opinion.police_probability(text, grams)
     if event.source is Source.TICKET_12345 and categories is not None:
-        level1 = opinion.level1_probabilities(text) if opinion is not None else None
-        category = categories.match(text, level1)
+        model = opinion  # bound for the closure: the level-1 model runs only when needed
+        category = categories.match(
+            text, (lambda: model.level1_probabilities(text, grams)) if model is not None else None
+        )
     return decide_outcome(cls, event.source, p, category, policy)
