@@ -2,7 +2,8 @@
 
 ``classify`` is the way to ask the taxonomy about a text without Kafka: a call-taker's
 tool, a replay helper and the thing the end-to-end tests drive. ``evaluate`` runs the
-labelled set in ``tests/eval/`` and prints police recall first; it exits non-zero when
+labelled set (by default the checkout's ``tests/eval/labelled_calls.jsonl``: test data,
+not shipped in the wheel) and prints police recall first; it exits non-zero when
 a single police call would have been diverted.
 """
 
@@ -21,9 +22,12 @@ if TYPE_CHECKING:  # the heavy imports stay inside the commands
     from fenliu.processors.model import CaseEvent, Classification
     from fenliu.processors.taxonomy import Taxonomy
 
+# The labelled set is the classifier's test data: it lives in the checkout, not the wheel.
 DEFAULT_SET = Path(__file__).resolve().parents[2] / "tests" / "eval" / "labelled_calls.jsonl"
 
-SetOption = typer.Option(DEFAULT_SET, "--set", help="labelled calls (JSON lines)")
+SetOption = typer.Option(
+    None, "--set", help="labelled calls (JSON lines; default: the checkout's tests/eval set)"
+)
 JsonOption = typer.Option(False, "--json", help="print the report as JSON")
 TaxonomyOption = typer.Option(
     None, "--taxonomy", help="taxonomy YAML file (default: FENLIU_TAXONOMY_FILE)"
@@ -236,11 +240,21 @@ def register(app: typer.Typer) -> None:
     @app.command("evaluate")
     def evaluate_command(
         taxonomy: Path | None = TaxonomyOption,
-        labelled: Path = SetOption,
+        labelled: Path | None = SetOption,
         as_json: bool = JsonOption,
     ) -> None:
         """Score the taxonomy on the labelled set; exit 1 if police recall is below 100%."""
         from fenliu.processors.taxonomy import TaxonomyError
+
+        if labelled is None:
+            if not DEFAULT_SET.is_file():
+                typer.echo(
+                    "fenliu evaluate: no labelled set here; pass --set FILE (the set is test "
+                    "data kept in a fenliu checkout: tests/eval/labelled_calls.jsonl)",
+                    err=True,
+                )
+                raise typer.Exit(2)
+            labelled = DEFAULT_SET
 
         try:
             tax = _taxonomy(taxonomy)
