@@ -70,7 +70,7 @@ def real_text(msg: dict[str, Any]) -> str:
 
 def level1_label(row: dict[str, Any]) -> str | None:
     """The 12345 level-1 name or id a labelled row carries, if any."""
-    for key in ("expected_level1", "level1", "expected_category_level1"):
+    for key in ("expected_category_l1", "expected_level1", "level1"):
         if row.get(key):
             return str(row[key])
     for key in ("expected_category", "expected_category_id", "category_id"):

@@ -13,7 +13,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+from fenliu.data import shipped
+
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
@@ -66,13 +67,21 @@ class Settings(BaseSettings):
     )
 
     # --- Reference data ----------------------------------------------------------
-    taxonomy_file: Path = Field(_DATA_DIR / "taxonomy.yaml", description="the two lists (a city ships its own)")
-    jurisdiction_file: Path = Field(
-        _DATA_DIR / "jurisdictions.yaml", description="towns, grids, units, departments (属地/属事)"
+    # Defaults are the files shipped in the package (``fenliu.data``), wherever it is installed.
+    taxonomy_file: Path = Field(
+        default_factory=lambda: shipped("taxonomy.yaml"),
+        description="the two lists (a city ships its own)",
     )
-    sla_policy_file: Path = Field(_DATA_DIR / "sla_policy.yaml", description="time limits per SLA class")
+    jurisdiction_file: Path = Field(
+        default_factory=lambda: shipped("jurisdictions.yaml"),
+        description="towns, grids, units, departments (属地/属事)",
+    )
+    sla_policy_file: Path = Field(
+        default_factory=lambda: shipped("sla_policy.yaml"), description="time limits per SLA class"
+    )
     categories_file: Path = Field(
-        _DATA_DIR / "categories_12345.yaml", description="12345 categories: three levels, departments, words"
+        default_factory=lambda: shipped("categories_12345.yaml"),
+        description="12345 categories: three levels, departments, words",
     )
     opinion_file: Path | None = Field(
         None,
@@ -325,7 +334,7 @@ class Settings(BaseSettings):
 
     # --- Generated traffic and the demo (fenliu generate, fenliu demo; docs/demo.md) ---
     traffic_dir: Path = Field(
-        _DATA_DIR / "traffic",
+        default_factory=lambda: shipped("traffic"),
         description="phrase material and proportions of generated traffic (mix, phrases, places .yaml)",
     )
     demo_rate: float = Field(20.0, gt=0, description="fenliu demo: generated events per second (day average)")

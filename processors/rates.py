@@ -1,6 +1,6 @@
 """Which record increments which counter behind the six rates (docs/rates.md).
 
-Pure: the Faust agent in ``streams/rates.py`` decodes records, keeps one ``OrderState`` per
+Pure: the Faust agent in ``streams/worker/rates.py`` decodes records, keeps one ``OrderState`` per
 order in a table, and applies the ``Count``/``Observe`` effects returned here to
 prometheus-client metrics. Every step of an order counts at most once, so the effects of
 any replay, duplicate or reordering of the same records add up to the same totals.

@@ -1,6 +1,6 @@
 """Compare a replayed decision with the one recorded at the time, and count the differences.
 
-Pure: the Kafka reading and writing live in ``streams/replay.py``. An audit asks two
+Pure: the Kafka reading and writing live in ``streams/replay/run.py``. An audit asks two
 questions of every event: did the pipeline decide the same way again, and if not, what
 changed and why (which rule, which data version). A decision's id and its version fields
 change whenever a data file gets a new version even if nothing else does, so outcomes

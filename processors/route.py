@@ -1,6 +1,6 @@
 """Who gets the case: 属地 (town, grid) from the location, 属事 (unit) from the class.
 
-Pure. The nearest on-duty team comes from Redis (``sinks.team_directory``) and is
+Pure. The nearest on-duty team comes from Redis (``fenliu.refdata.team_directory``) and is
 passed in, already looked up in a batch; ``team_query`` says which events want one.
 
 Rules, in order:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,8 @@ import fastavro
 from fastavro.schema import expand_schema, fingerprint, to_parsing_canonical_form
 
 NAMESPACE = "cn.fenliu"
-SCHEMA_DIR = Path(__file__).resolve().parent
+# The .avsc files shipped in this package (importlib.resources: an installed wheel finds them).
+SCHEMA_DIR = Path(str(files("fenliu.schemas")))
 _PRIMITIVES = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
 
 

@@ -217,7 +217,7 @@ def _restart_broker(settings) -> Callable[[Supervisor], None]:
     reason=(
         "a service exiting while the broker restarts (seen: the router's synchronous commit "
         "raising NOT_COORDINATOR, 1 run in 2). The router now retries retriable commit failures "
-        "(streams/router.py: commit_offsets, tests/test_router_commit.py); the mark stays until "
+        "(streams/kafka/commit.py: commit_offsets, tests/test_router_commit.py); the mark stays until "
         "this test is seen passing on CI, because the other services were not checked for the "
         "same. Any failure other than a dead service fails the test."
     ),

@@ -1,4 +1,4 @@
-"""streams/rates.py without a broker: real codec bytes in, real prometheus-client metrics out."""
+"""streams/worker/rates.py without a broker: real codec bytes in, real prometheus-client metrics out."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ the test drives.
 
 The worker (``tests/streams_worker.py``: the whole app, as an operator starts it) runs
 with ``FENLIU_CLOCK=control``: time moves only when the test writes tick records
-(``streams.clock.send_ticks``), so an 8-minute deadline is reached at once and every
+(``streams.worker.clock.send_ticks``), so an 8-minute deadline is reached at once and every
 alert can be checked against the tick that fired it. The test reads alerts from
 ``fenliu.alerts.sla`` and progress from the worker's /metrics.
 """

@@ -1,4 +1,4 @@
-"""The traffic generator (processors/traffic.py): reproducible, in the reports' proportions,
+"""The traffic generator (fenliu/traffic/generator.py): reproducible, in the reports' proportions,
 with repeat callers, multi-reporter incidents, flow-backs, a daily rhythm and valid places,
 and never the classifier's evaluation texts."""
 

@@ -7,6 +7,7 @@ deployment's prefix. Code names topics through the constants below, never by str
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
@@ -14,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from fenliu.schemas.catalog import default_catalog
 
-CATALOGUE_FILE = Path(__file__).resolve().parent / "catalogue.yaml"
+CATALOGUE_FILE = Path(str(files("fenliu.topics").joinpath("catalogue.yaml")))  # package data
 
 RAW_110 = "fenliu.raw.110"
 RAW_12345 = "fenliu.raw.12345"

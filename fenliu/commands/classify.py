@@ -2,7 +2,8 @@
 
 ``classify`` is the way to ask the taxonomy about a text without Kafka: a call-taker's
 tool, a replay helper and the thing the end-to-end tests drive. ``evaluate`` runs the
-labelled set in ``tests/eval/`` and prints police recall first; it exits non-zero when
+labelled set (by default the checkout's ``tests/eval/labelled_calls.jsonl``: test data,
+not shipped in the wheel) and prints police recall first; it exits non-zero when
 a single police call would have been diverted.
 """
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:  # the heavy imports stay inside the commands
     from fenliu.processors.model import CaseEvent, Classification
     from fenliu.processors.taxonomy import Taxonomy
 
+# The labelled set is the classifier's test data: it lives in the checkout, not the wheel.
 DEFAULT_SET = Path(__file__).resolve().parents[2] / "tests" / "eval" / "labelled_calls.jsonl"
 
 SetOption = typer.Option(None, "--set", help="one labelled file (JSON lines) instead of the splits")
@@ -280,6 +282,13 @@ def register(app: typer.Typer) -> None:
         """Outcome figures on the labelled sets (and the real messages); exit 1 if police recall < 100%."""
         from fenliu import evalsets, outcome_eval
 
+        if labelled is None and not (evalsets.EVAL_DIR / "sets").is_dir():
+            typer.echo(
+                "fenliu evaluate: no labelled sets here; pass --set FILE (the sets are test "
+                "data kept in a fenliu checkout: tests/eval/sets/)",
+                err=True,
+            )
+            raise typer.Exit(2)
         try:
             judge = _judge(taxonomy, model)
             if labelled is not None:

@@ -9,14 +9,15 @@ import typer
 
 def settings_table() -> list[tuple[str, str, str]]:
     """(environment variable, default, description) for every field of ``Settings``."""
+    from fenliu.data import shipped
     from fenliu.settings import Settings
 
-    repo = Path(__file__).resolve().parents[2]
+    data_dir = shipped("")
     rows = []
     for name, field in Settings.model_fields.items():
-        default = field.default
-        if isinstance(default, Path) and default.is_absolute() and default.is_relative_to(repo):
-            default = default.relative_to(repo)  # shipped data: the same in every checkout
+        default = field.get_default(call_default_factory=True)
+        if isinstance(default, Path) and default.is_absolute() and default.is_relative_to(data_dir):
+            default = f"(shipped) {default.relative_to(data_dir)}"  # the same in every install
         shown = "" if default is None else str(default.get_secret_value() if hasattr(default, "get_secret_value") else default)
         rows.append((f"FENLIU_{name.upper()}", shown, field.description or ""))
     return rows

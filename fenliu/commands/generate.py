@@ -70,20 +70,16 @@ def register(app: typer.Typer) -> None:
         History (--days D): the last D days' records with their own times, sent --max
         (default) or at --rate.
         """
-        import signal
-        import threading
         import time
 
-        from fenliu.metrics import serve_metrics
         from fenliu.schemas.serde import codec_for
-        from fenliu.services import configure_logging
-        from fenliu.settings import get_settings
+        from fenliu.services import start_service
         from fenliu.streams.traffic.sink import KafkaSink
         from fenliu.traffic.feed import JsonlSink, load_traffic_model, plan_run, run
         from fenliu.traffic.generator import TrafficGenerator
 
-        configure_logging()
-        settings = get_settings()
+        started = start_service(metrics_port, handle_signals=True)
+        settings = started.settings
         model = load_traffic_model(settings)
         plan = plan_run(
             now_ms=time.time_ns() // 1_000_000,
@@ -110,10 +106,6 @@ def register(app: typer.Typer) -> None:
             sink = JsonlSink(handle)
         else:
             sink = KafkaSink(settings, codec_for(settings.schema_registry_url))
-        serve_metrics(metrics_port)
-        stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
 
         def progress(stats) -> None:  # type: ignore[no-untyped-def]
             typer.echo(f"sent {stats.sent} ({stats.rate:,.1f}/s)", err=True)
@@ -122,7 +114,7 @@ def register(app: typer.Typer) -> None:
             iter(events),
             sink,
             plan.pacer,
-            stop,
+            started.stop,
             restamp=plan.restamp,
             count=count,
             duration_s=duration,

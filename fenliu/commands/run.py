@@ -1,22 +1,21 @@
 """``fenliu run <service>``: the long-running services of the pipeline.
 
-Each service is a module in ``fenliu/services/`` exposing ``register(run_app)``; they
-are found by name, so adding a service touches no shared file.
+``SERVICES`` lists them explicitly (each module in ``fenliu/services/`` exposes
+``register(run_app)``); every one starts through ``fenliu.services.start_service``.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 import typer
 
-import fenliu.services
+from fenliu.services import grid_sim, grid_sink, ingress, router, streams
+
+SERVICES = (grid_sim, grid_sink, ingress, router, streams)
 
 
 def register(app: typer.Typer) -> None:
     """Add ``fenliu run`` with one sub-command per service module."""
     run = typer.Typer(help="Run one of the pipeline's services.", no_args_is_help=True)
-    for module in sorted(pkgutil.iter_modules(fenliu.services.__path__), key=lambda m: m.name):
-        importlib.import_module(f"fenliu.services.{module.name}").register(run)
+    for service in SERVICES:
+        service.register(run)
     app.add_typer(run, name="run")

@@ -15,8 +15,8 @@ than the wall clock, so an 8-minute arrival deadline passes in 8 s at S = 60.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
-import pkgutil
 import threading
 import time
 from collections.abc import Callable
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import fenliu.services
+from fenliu.commands.run import SERVICES
 from fenliu.demo.scrape import Scrape, scrape
 from fenliu.demo.supervisor import Child, Supervisor, fenliu_argv
 from fenliu.demo.tail import TopicTail
@@ -48,8 +48,11 @@ METRICS_PORTS = {
 
 
 def available_services() -> list[str]:
-    """The ``fenliu run`` services that exist in this checkout, in start order."""
-    names = {m.name.replace("_", "-") for m in pkgutil.iter_modules(fenliu.services.__path__)}
+    """The ``fenliu run`` services that can start here, in start order (grid-sim only when
+    its distribution, ``fenliu-grid-sim``, is installed)."""
+    names = {m.__name__.rsplit(".", 1)[1].replace("_", "-") for m in SERVICES}
+    if importlib.util.find_spec("fenliu_grid_sim") is None:
+        names.discard("grid-sim")
     return [name for name in SERVICE_ORDER if name in names]
 
 

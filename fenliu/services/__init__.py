@@ -1,10 +1,56 @@
-"""One module per ``fenliu run <service>`` command: wiring settings to a service's loop."""
+"""One module per ``fenliu run <service>`` command: wiring settings to a service's loop.
+
+Every service starts the same way, through ``start_service``: one log format, the
+settings read once, the metrics endpoint, and (for the confluent-kafka loops) SIGTERM
+and SIGINT turned into a stop event. ``fenliu.commands.run.SERVICES`` lists the modules.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from fenliu.settings import Settings
 
 
 def configure_logging() -> None:
     """One log format for every service (the on-call room greps them side by side)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@dataclass(frozen=True)
+class Started:
+    """What a service needs after start-up: its settings and the event that stops it."""
+
+    settings: Settings
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+def start_service(
+    metrics_port: int | None,
+    *,
+    handle_signals: bool = False,
+    quiet: Sequence[str] = (),
+) -> Started:
+    """Logging, settings, ``/metrics`` and (``handle_signals``) SIGTERM/SIGINT → ``stop``.
+
+    ``metrics_port`` None means ``FENLIU_METRICS_PORT``; 0 serves no metrics. ``quiet``
+    names loggers that log one line per request (httpx) and are turned down to warnings.
+    Services whose server loop handles signals itself (aiohttp, Faust) leave them alone.
+    """
+    from fenliu.metrics import serve_metrics
+    from fenliu.settings import get_settings
+
+    configure_logging()
+    for name in quiet:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    settings = get_settings()
+    serve_metrics(settings.metrics_port if metrics_port is None else metrics_port)
+    started = Started(settings)
+    if handle_signals:
+        from fenliu.streams.kafka.signals import install_signal_handlers
+
+        install_signal_handlers(started.stop)
+    return started

@@ -14,14 +14,10 @@ def register(run: typer.Typer) -> None:
         ),
     ) -> None:
         """The reference grid platform: takes orders and plays their lives back via the webhook."""
-        import logging
-
         from aiohttp import web
         from prometheus_client import REGISTRY
 
-        from fenliu.metrics import serve_metrics
-        from fenliu.services import configure_logging
-        from fenliu.settings import get_settings
+        from fenliu.services import start_service
         from fenliu.sinks.grid.webserver import server_tls
 
         try:
@@ -36,10 +32,7 @@ def register(run: typer.Typer) -> None:
                 "or `pip install fenliu-grid-sim`."
             ) from None
 
-        configure_logging()
-        logging.getLogger("httpx").setLevel(logging.WARNING)  # not one line per request
-        settings = get_settings()
-        serve_metrics(settings.metrics_port if metrics_port is None else metrics_port)
+        settings = start_service(metrics_port, quiet=["httpx"]).settings  # aiohttp: signals
         sim = GridSim(SimConfig.from_settings(settings), registry=REGISTRY)
         web.run_app(
             sim.app(),

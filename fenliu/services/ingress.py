@@ -16,15 +16,11 @@ def register(run: typer.Typer) -> None:
         """The lifecycle webhook: signed events in, fenliu.lifecycle out (202 after the broker's ack)."""
         from aiohttp import web
 
-        from fenliu.metrics import serve_metrics
         from fenliu.schemas.serde import codec_for
-        from fenliu.services import configure_logging
-        from fenliu.settings import get_settings
+        from fenliu.services import start_service
         from fenliu.sinks.grid.ingress import AckingProducer, Ingress
 
-        configure_logging()
-        settings = get_settings()
-        serve_metrics(settings.metrics_port if metrics_port is None else metrics_port)
+        settings = start_service(metrics_port).settings  # aiohttp handles the signals
         service = Ingress(
             settings, codec_for(settings.schema_registry_url), AckingProducer(settings)
         )

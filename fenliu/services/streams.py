@@ -20,15 +20,11 @@ def register(run: typer.Typer) -> None:
         tables move between them. /health/ on the web port says whether it keeps up."""
         import faust
 
-        from fenliu.metrics import serve_metrics
-        from fenliu.services import configure_logging
-        from fenliu.settings import get_settings
+        from fenliu.services import start_service
         from fenliu.streams.worker.app import create_app
         from fenliu.streams.worker.topics import changelog_topics, ensure_changelog_topics
 
-        configure_logging()
-        settings = get_settings()
-        serve_metrics(settings.metrics_port if metrics_port is None else metrics_port)
+        settings = start_service(metrics_port).settings  # the Faust worker handles the signals
         app = create_app(settings)
         ensure_changelog_topics(settings, changelog_topics(app))
         worker = faust.Worker(app, loglevel=loglevel)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from fenliu.settings import Settings
 
-# The repository's deploy/ folder; the stack runs from a checkout (editable install).
+# The repository's deploy/ folder. The local stack is a developer tool that runs from a
+# checkout (editable install); an installed wheel does not carry deploy/ and says so.
 DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy"
 
 
@@ -25,6 +26,12 @@ class StackLayout:
     @classmethod
     def from_settings(cls, settings: Settings) -> StackLayout:
         """Resolve ``state_dir`` once so services never depend on the cwd later."""
+        if not DEPLOY_DIR.is_dir():
+            raise StackError(
+                f"the local stack runs from a fenliu checkout: its configuration folder "
+                f"{DEPLOY_DIR} is missing (install with `pip install -e .` in a clone, or use "
+                f"docker-compose.yml in a data centre)"
+            )
         return cls(state_dir=Path(settings.state_dir).expanduser().resolve())
 
     def service_dir(self, name: str) -> Path:

@@ -6,8 +6,8 @@ same ``Decider`` as the router on each, with the record's own timestamp as the c
 the team recorded at the time (so live Redis never changes a replay). It writes only to
 its own output (a topic named for the run, or a file) and never to a catalogue topic.
 
-How recorded decisions are found is in ``streams/replay_read.py``; the outputs are in
-``streams/replay_sinks.py``.
+How recorded decisions are found is in ``streams/replay/read.py``; the outputs are in
+``streams/replay/sinks.py``.
 """
 
 from __future__ import annotations

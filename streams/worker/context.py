@@ -1,6 +1,6 @@
 """What every feature module of the Faust app receives: settings, codec and a clock.
 
-A feature module (``fenliu.streams.<name>`` for each name in ``faust_app.FEATURES``)
+A feature module (each ``install`` listed in ``streams/worker/app.py``'s ``FEATURES``)
 exposes ``install(app: faust.App, ctx: StreamsContext) -> None`` and defines its
 topics, tables, agents and timers there. The context is the only way in: nothing in a
 feature reads the environment or the wall clock directly, so tests can drive time.

@@ -5,7 +5,7 @@ Two agents share one lock, so their steps never interleave:
 * ``sla`` reads ``fenliu.orders`` and ``fenliu.lifecycle`` (keyed by order id, so an
   order and its steps are on one partition): orders start being watched, steps close
   stages;
-* ``sla-ticks`` reads the internal tick topic (``streams.clock``): a tick fires what
+* ``sla-ticks`` reads the internal tick topic (``streams.worker.clock``): a tick fires what
   is due on its partition.
 
 State is the changelogged table ``sla-orders`` (order id -> ``OrderSla`` as a dict); the
