@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     opinion_route_below: float | None = Field(
         None, ge=0, le=1, description="override the artifact's 12345 ROUTE threshold on P(police)"
     )
+    opinion_to_police_veto_below: float | None = Field(
+        None, ge=0, le=1,
+        description="override the artifact's 12345 veto: a danger/crime rule with P(police) below it goes to REVIEW",
+    )
     local_timezone: str = Field("Asia/Shanghai", description="zone of local times and next-day deadlines")
     max_future_skew_s: int = Field(300, ge=0, description="reject events this far ahead of now")
     max_text_chars: int = Field(

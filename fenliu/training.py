@@ -12,7 +12,10 @@ in pure Python (``processors/text_model.py``). Steps, all deterministic for one 
    so every level-1 class has examples;
 3. thresholds on the DEV split: ``divert_below`` is the largest value that leaves no dev
    police call DIVERTed (every police call the rules clear without doubt has a probability
-   at or above it), capped at 0.5; ``route_below`` the same for 12345 ROUTE;
+   at or above it), capped at 0.5; ``route_below`` the same for 12345 ROUTE; ``keep_above``
+   (110: the model alone keeps a call) keeps the most dev police calls while keeping at
+   most 5% of dev non-police calls; ``to_police_veto_below`` (12345: a danger/crime rule
+   the model finds this unlikely goes to REVIEW) sits under every dev police ticket, ≤ 0.1;
 4. the artifact: gzip'd canonical JSON (mtime 0), with the version, the sha256 of the
    training rows, the seed, the thresholds, the figures on train and dev and the weights.
 """
@@ -49,6 +52,7 @@ class TrainConfig:
     max_threshold: float = 0.5
     margin: float = 0.9  # the threshold sits at this fraction of the lowest risky probability
     keep_cost: float = 0.05  # at most this share of dev non-police 110 calls kept by the model
+    veto_cap: float = 0.1  # 12345 TO_POLICE veto: at most this, and under every dev police ticket
 
 
 def _event(row: dict[str, Any]) -> CaseEvent:
@@ -193,10 +197,14 @@ def train(train_rows: list[dict[str, Any]], dev_rows: list[dict[str, Any]], taxo
             if r["source"] == "12345" or keep_above is None or p < keep_above:
                 risky[str(r["source"])].append(p)
     divert = _threshold(risky["110"], cfg)
+    police_12345 = [p for r, p, c in zip(dev_rows, dev_p, dev_rules)
+                    if r["source"] == "12345" and r["expected_list"] == "POLICE" and c.is_police_matter]  # fmt: skip
     thresholds: dict[str, Any] = {
         "divert_below": divert if keep_above is None else min(divert, keep_above),
         "keep_above": keep_above,
         "route_below": _threshold(risky["12345"], cfg),
+        # Below every dev police ticket the rules send to the police, and at most the cap.
+        "to_police_veto_below": round(min([cfg.veto_cap] + [p * cfg.margin for p in police_12345]), 4),
     }
     train_p = [p_police(t) for t in texts]
     train_rules = [classify(_event(r), taxonomy) for r in train_rows]

@@ -34,6 +34,9 @@ class OutcomePolicy:
     # adds recall; chosen on dev with a bounded cost in non-police calls kept.
     keep_above: float | None = None
     route_below: float = 0.5  # 12345: ROUTE only when P(police) is below this
+    # 12345: a danger/crime rule whose ticket the model finds this unlikely to be police
+    # goes to REVIEW (a person) instead of TO_POLICE. None: off (the shipped default).
+    to_police_veto_below: float | None = None
     model_version: str | None = None
     # Rule ids that are fallbacks (no evidence): never a reason for TO_POLICE.
     fallback_prefix: str = "default:"
@@ -75,6 +78,9 @@ def _outcome_110(cls: Classification, rules_police: bool, p: float | None,
 def _outcome_12345(cls: Classification, rules_police: bool, p: float | None,
                    category: CategoryMatch | None, policy: OutcomePolicy) -> tuple[Outcome, str]:  # fmt: skip
     if _is_police_rule(cls, rules_police, policy):
+        veto = policy.to_police_veto_below
+        if veto is not None and p is not None and p < veto:
+            return Outcome.REVIEW, f"rules:danger-or-crime ({cls.rule_id}) but model p={_fmt(p)} < {_fmt(veto)}"
         return Outcome.TO_POLICE, f"rules:danger-or-crime ({cls.rule_id})"
     if category is None:
         return Outcome.REVIEW, "category:none (no recogniser and no sure model placed it)"

@@ -155,7 +155,7 @@ def run_evaluation(rows: list[dict[str, Any]], taxonomy: Taxonomy) -> tuple[Repo
             Outcome(
                 id=str(row["id"]),
                 expected_list=ListName(row["expected_list"]),
-                expected_class=row["expected_class"],
+                expected_class=row.get("expected_class") or "-",  # 12345-w3 labels outcomes, not classes
                 predicted_list=c.list_name,
                 predicted_class=c.class_code,
                 expected_situation=row.get("expected_situation"),
@@ -312,7 +312,8 @@ def register(app: typer.Typer) -> None:
             "model_version": judge.policy.model_version,
             "thresholds": {"divert_below": judge.policy.divert_below,
                            "keep_above": judge.policy.keep_above,
-                           "route_below": judge.policy.route_below},  # fmt: skip
+                           "route_below": judge.policy.route_below,
+                           "to_police_veto_below": judge.policy.to_police_veto_below},  # fmt: skip
             "splits": splits,
             **outcome_eval.outcome_json(total),
             "sets": {r.name: outcome_eval.outcome_json(r.report) for r in results},
@@ -341,7 +342,8 @@ def _print_outcomes(report: dict[str, Any]) -> None:
     th = report["thresholds"]
     console.print(f"taxonomy {report['taxonomy_version']}, model {report['model_version']} "
                   f"(divert below {th['divert_below']}, keep above {th['keep_above']}, "
-                  f"route below {th['route_below']}); splits {', '.join(report['splits'])}")  # fmt: skip
+                  f"route below {th['route_below']}, to-police veto below {th['to_police_veto_below']}); "
+                  f"splits {', '.join(report['splits'])}")  # fmt: skip
     table = Table(title="outcomes (police recall counts KEEP/TO_POLICE only)")
     cols = ("set", "rows", "police recall", "110 non-police", "DIVERT+SUGGEST", "DIVERT",
             "12345", "TO_POLICE", "REVIEW", "level-1 agr.")  # fmt: skip

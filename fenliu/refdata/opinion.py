@@ -83,6 +83,11 @@ def outcome_policy(opinion: TextOpinion | None, settings: Settings,
         divert_below=float(divert if divert is not None else th.get("divert_below", 0.5)),
         keep_above=None if th.get("keep_above") is None else float(th["keep_above"]),
         route_below=float(route if route is not None else th.get("route_below", 0.5)),
+        to_police_veto_below=(
+            settings.opinion_to_police_veto_below
+            if settings.opinion_to_police_veto_below is not None
+            else th.get("to_police_veto_below")
+        ),
         model_version=opinion.version if opinion is not None else None,
         review_department=categories.fallback_department if categories else "12345热线",
     )
