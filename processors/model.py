@@ -121,7 +121,10 @@ class Classification:
     rule_id: str  # the rule that decided
     evidence: tuple[Evidence, ...]
     taxonomy_version: str
-    doubts: tuple[str, ...] = ()  # why a NON_POLICE rules verdict is not clean (modal, low margin..)
+    # Why a NON_POLICE verdict is not clean, by name ("danger_modal:hypothetical:火灾",
+    # "danger_negated:打人", "low_margin", "police_term_outside_class", "no_evidence"):
+    # a verdict with doubts is suggested to a call-taker, never diverted outright.
+    doubts: tuple[str, ...] = ()
     # Filled by processors.outcome.decide_outcome; None/empty when only the rules ran.
     outcome: Outcome | None = None
     outcome_rule: str = ""  # why this outcome

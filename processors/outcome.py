@@ -44,6 +44,9 @@ class OutcomePolicy:
     # on 12345 they are ordinary tickets.
     service_codes: frozenset[str] = frozenset({"P08-01"})
     review_department: str = "12345热线"  # who reviews a 12345 ticket nobody could place
+    # Doubts about the 110 taxonomy's class, not about danger: on 12345 the category file
+    # places the ticket, so these do not stop a ROUTE (a modal or negated danger does).
+    route_ignores_doubts: frozenset[str] = frozenset({"no_evidence", "low_margin"})
 
 
 def _is_police_rule(cls: Classification, rules_police: bool, policy: OutcomePolicy) -> bool:
@@ -86,8 +89,9 @@ def _outcome_12345(cls: Classification, rules_police: bool, p: float | None,
         return Outcome.REVIEW, "category:none (no recogniser and no sure model placed it)"
     if category.police:
         return Outcome.REVIEW, f"category:police-matter {category.id} without a danger or crime rule"
-    if cls.doubts:
-        return Outcome.REVIEW, "rules:doubt (" + ", ".join(cls.doubts) + ")"
+    doubts = [d for d in cls.doubts if d.split(":", 1)[0] not in policy.route_ignores_doubts]
+    if doubts:
+        return Outcome.REVIEW, "rules:doubt (" + ", ".join(doubts) + ")"
     if p is None:
         return Outcome.REVIEW, "model:absent (no second opinion, a dispatcher confirms)"
     if p >= policy.route_below:
