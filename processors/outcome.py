@@ -4,9 +4,10 @@
 (the model alone may keep, never divert). Rules NON_POLICE with nothing left unexplained (no doubts)
 and a police probability below the dev-chosen threshold → DIVERT. Anything else →
 SUGGEST: the call-taker confirms, the police hold the call meanwhile.
-12345: TO_POLICE only when the rules found a present danger or a crime (a police
-verdict on a danger or crime rule, never on a fallback, never on a police-service
-question such as moving a 户口). ROUTE when a category is found, the model agrees
+12345: TO_POLICE only for a present danger or a crime: a police verdict on a danger or
+crime rule (never on a fallback, never on a police-service question such as moving a
+户口; vetoed to REVIEW when the model finds it very unlikely), or a crime category of
+the category file recognised by its words. ROUTE when a category is found, the model agrees
 (probability below the threshold) and nothing is in doubt. Anything else → REVIEW by
 12345's own dispatchers.
 ``is_police_matter`` becomes the system's verdict: true only for KEEP and TO_POLICE.
@@ -87,8 +88,12 @@ def _outcome_12345(cls: Classification, rules_police: bool, p: float | None,
         return Outcome.TO_POLICE, f"rules:danger-or-crime ({cls.rule_id})"
     if category is None:
         return Outcome.REVIEW, "category:none (no recogniser and no sure model placed it)"
+    if category.police and category.words:
+        # A crime named by the category file's own recognisers (赌博, 传销, 卖淫 ... as whole
+        # words, its not_words excluded): the file says such a ticket is police work.
+        return Outcome.TO_POLICE, f"category:crime {category.id} ({', '.join(category.words)})"
     if category.police:
-        return Outcome.REVIEW, f"category:police-matter {category.id} without a danger or crime rule"
+        return Outcome.REVIEW, f"category:police-matter {category.id} by the model alone"
     doubts = [d for d in cls.doubts if d.split(":", 1)[0] not in policy.route_ignores_doubts]
     if doubts:
         return Outcome.REVIEW, "rules:doubt (" + ", ".join(doubts) + ")"

@@ -80,7 +80,9 @@ def test_12345_route_needs_a_category_agreement_and_no_doubt() -> None:
     unplaced = outcome(cls(False, doubts=("no_evidence", "low_margin")), Source.TICKET_12345, 0.1, CATEGORY)
     assert unplaced.outcome is Outcome.ROUTE
     crime_words = outcome(cls(False), Source.TICKET_12345, 0.1, POLICE_CATEGORY)
-    assert crime_words.outcome is Outcome.REVIEW  # a crime category without a crime rule: a person looks
+    assert crime_words.outcome is Outcome.TO_POLICE and "category:crime" in crime_words.outcome_rule
+    by_model = outcome(cls(False), Source.TICKET_12345, 0.1, replace(POLICE_CATEGORY, words=(), method="model"))
+    assert by_model.outcome is Outcome.REVIEW
     nobody = outcome(cls(False), Source.TICKET_12345, 0.1, None)
     assert nobody.department == POLICY.review_department and nobody.category_path == ()
 
@@ -117,7 +119,8 @@ def test_outcome_properties(case: tuple) -> None:  # type: ignore[type-arg]
     else:
         assert out.outcome in (Outcome.ROUTE, Outcome.REVIEW, Outcome.TO_POLICE)
         if out.outcome is Outcome.TO_POLICE:
-            assert c.is_police_matter and not c.rule_id.startswith("default:")
+            crime_words = cat is not None and cat.police and bool(cat.words)
+            assert crime_words or (c.is_police_matter and not c.rule_id.startswith("default:"))
     if out.outcome is Outcome.DIVERT:
         assert not c.doubts
     if out.outcome is Outcome.ROUTE:
