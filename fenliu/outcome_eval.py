@@ -106,11 +106,14 @@ def real_report(judge: Judge, real_dir: Path = REAL_DIR, splits: tuple[str, ...]
     words: Counter[str] = Counter()
     for mid, c in sorted(decided.items()):
         if c.outcome is Outcome.TO_POLICE:
-            terms = list(dict.fromkeys(
-                e.term for e in c.evidence if e.kind in ("safety", "situation") and e.term))
+            if c.outcome_rule.startswith("category:crime"):  # the category file's crime words
+                terms = c.outcome_rule.rsplit("(", 1)[-1].rstrip(")").split(", ")
+            else:
+                terms = list(dict.fromkeys(
+                    e.term for e in c.evidence if e.kind in ("safety", "situation") and e.term))
             words.update(terms)
-            to_police.append({"id": mid, "rule": c.rule_id, "evidence": terms,
-                              "p": c.model_police_probability})  # fmt: skip
+            to_police.append({"id": mid, "rule": c.rule_id, "outcome_rule": c.outcome_rule,
+                              "evidence": terms, "p": c.model_police_probability})  # fmt: skip
     labels = read_jsonl(REAL_LABELS) if REAL_LABELS.exists() else []
     by_split: dict[str, Any] = {}
     for split in splits:

@@ -375,7 +375,7 @@ def _print_outcomes(report: dict[str, Any]) -> None:
     console.print(f"TO_POLICE {real['to_police_share']:.2%} (target ≤ 5%), "
                   f"REVIEW {real['review_share']:.2%} (target ≤ 15%)")  # fmt: skip
     for t in real["to_police"]:
-        console.print(f"  TO_POLICE {t['id']}: {t['rule']} {'/'.join(t['evidence'])} p={t['p']}")
+        console.print(f"  TO_POLICE {t['id']}: {t['outcome_rule']}: {'/'.join(t['evidence'])} p={t['p']}")
     console.print("words that sent real messages to the police: "
                   + ", ".join(f"{w} {k}" for w, k in real["police_words"]))  # fmt: skip
     for split, r in real["labelled"].items():
