@@ -78,7 +78,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dic
 def test_the_package_runs_from_the_wheel_not_the_checkout(installed) -> None:  # type: ignore[no-untyped-def]
     bin_dir, cwd, env = installed
     code = ("import fenliu.settings as s, fenliu.schemas.catalog as c; "
-            "print(s.__file__); print(s.Settings().taxonomy_file); print(c.SCHEMA_DIR)")
+            "print(s.__file__); print(s.Settings().refdata.taxonomy_file); print(c.SCHEMA_DIR)")
     lines = _run([str(bin_dir / "python"), "-c", code], cwd, env).stdout.split()
     venv = bin_dir.parent
     for path in lines:

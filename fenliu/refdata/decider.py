@@ -13,9 +13,9 @@ from fenliu.settings import Settings
 def build_decider(settings: Settings, *, taxonomy_file=None, jurisdiction_file=None) -> Decider:  # type: ignore[no-untyped-def]
     """Load taxonomy, jurisdiction and SLA policy once; overrides serve replay and audits."""
     if jurisdiction_file is not None:
-        settings = settings.model_copy(update={"jurisdiction_file": jurisdiction_file})
+        settings = settings.replace(refdata={"jurisdiction_file": jurisdiction_file})
     routing = load_routing(settings)
-    taxonomy = load_taxonomy(taxonomy_file or settings.taxonomy_file)
+    taxonomy = load_taxonomy(taxonomy_file or settings.refdata.taxonomy_file)
     return Decider(
         taxonomy=taxonomy,
         jurisdiction=routing.jurisdiction,
