@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -145,7 +146,9 @@ def test_classify_command_reads_and_writes_json_lines() -> None:
 def test_classify_command_takes_another_taxonomy(tmp_path: Path) -> None:
     city = tmp_path / "city.yaml"
     text = (ROOT / "data" / "taxonomy.yaml").read_text(encoding="utf-8")
-    city.write_text(text.replace("version: zj-2026.11.2", "version: city-9"), encoding="utf-8")
+    city.write_text(
+        re.sub(r"(?m)^version: .*$", "version: city-9", text, count=1), encoding="utf-8"
+    )
     stdin = json.dumps({"id": "x", "source": "110", "text": "停水了"}) + "\n"
     done = _cli("classify", "--taxonomy", str(city), stdin=stdin)
     assert json.loads(done.stdout)["taxonomy_version"] == "city-9"
