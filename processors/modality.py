@@ -82,6 +82,8 @@ def modality(
 
     ``cues`` are all the text's cues in order of position.
     """
+    # A cue inside the word itself (理赔 in 快递理赔) governs nothing.
+    cues = [c for c in cues if c.end <= start or c.start >= end]
     if not cues:
         return None
     clause = clauses.of(start)

@@ -21,6 +21,8 @@ from typing import Any
 
 # How many characters a blocking word may extend a term by, on either side.
 REACH = 3
+# A term followed only by these is the same word in another aspect (拖走了 is 拖走).
+_PARTICLES = frozenset("了着过的")
 
 
 def blockers(
@@ -55,6 +57,8 @@ def blockers(
             start = end - len(term) + 1
             if start > REACH or len(word) - 1 - end > REACH:
                 continue
+            if start == 0 and set(word[end + 1 :]) <= _PARTICLES:
+                continue  # 拖走了, 打伤的: the term itself
             out.setdefault(word, set()).add(term)
 
     for word in general:
