@@ -92,6 +92,22 @@ def _clause_negation_start(
     return -1
 
 
+def _clause_has(text: str, pos: int, words: tuple[str, ...], reach: int = 2) -> bool:
+    """Does the clause around ``pos``, or one of ``reach`` clauses each side, have a word?"""
+    a = pos
+    for _ in range(reach + 1):
+        a = text.rfind(BOUNDARY, 0, a) if a > 0 else -1
+        if a < 0:
+            break
+    b = pos
+    for _ in range(reach + 1):
+        b = text.find(BOUNDARY, b + 1)
+        if b < 0:
+            break
+    window = text[a + 1 : b if b >= 0 else len(text)]
+    return any(w in window for w in words)
+
+
 def _negated(text: str, start: int, cues: list[tuple[int, int]], taxonomy: Taxonomy) -> bool:
     """Is a term starting at ``start`` governed by a cue before it in the same clause?"""
     return _negation_start(text, start, cues, taxonomy) >= 0
@@ -202,6 +218,8 @@ class _Scan:
             for count, start, end in people_counts(text):
                 if count < taxonomy.crowd_min_people:
                     continue
+                if taxonomy.crowd_with and not _clause_has(text, start, taxonomy.crowd_with):
+                    continue  # "受害者已有1000多人": a count, not a gathering
                 hit = _Hit(start, end, text[start:end])
                 negated = any(a <= start and end <= b for a, b in scopes) or (
                     bool(cues) and _negated(text, start, cues, taxonomy)

@@ -70,8 +70,12 @@ class SafetyGroupSpec(_Spec):
 
 
 class CrowdCountSpec(_Spec):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
     group: str
     min_people: int = Field(ge=2)
+    # A head-count is a crowd only when its clause has one of these (empty: always).
+    with_words: list[str] = Field([], alias="with")
 
 
 class SafetySpec(_Spec):
@@ -263,6 +267,7 @@ class Taxonomy:
     decision: DecisionRules
     crowd_group: int | None  # index of the safety group a large head-count belongs to
     crowd_min_people: int
+    crowd_with: tuple[str, ...]  # a head-count's clause must have one of these (empty: any)
     fallback_12345: Situation | None  # no evidence on a 12345 ticket (None: the police one)
     # word -> police/safety terms it blocks (processors/segment.py)
     blockers: Mapping[str, frozenset[str]]
@@ -603,6 +608,12 @@ def _build(
         decision=rules,
         crowd_group=crowd_group,
         crowd_min_people=crowd_min,
+        crowd_with=_norm_terms(
+            spec.safety.crowd_count.with_words if spec.safety.crowd_count else (),
+            "safety.crowd_count.with",
+            [],
+            simplify,
+        ),
         fallback_12345=fallback_12345,
         blockers=MappingProxyType(blocking),
         matcher=_automaton(matcher_entries),

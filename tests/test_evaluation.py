@@ -139,7 +139,8 @@ def test_classify_command_reads_and_writes_json_lines() -> None:
     for e in leak["evidence"]:
         assert set(e) == {"rule_id", "term", "kind", "start", "end"}
     assert "error" in bad_json and "error" in bad_source and "text" in no_text["error"]
-    assert knife["is_police_matter"] is True and knife["rule_id"] == "safety:weapon"
+    # A knife someone holds: the armed sign (a bare 刀 can be a place name, 捞刀河).
+    assert knife["is_police_matter"] is True and knife["rule_id"] == "safety:armed"
     assert "line 2" in done.stderr and "line 3" in done.stderr
 
 
