@@ -156,6 +156,8 @@ class _Scan:
                 modal_cues.append(Cue(hit.start, hit.end, modal))
         cues = _cues(cue_spans, blocked)
         clauses = Clauses(text, BOUNDARY)
+        chars = taxonomy.modal_chars
+        self.clauses = clauses
         modal_cues.sort(key=lambda c: (c.start, c.end))
         negated_spans: list[tuple[int, int]] = []
         co_hits: dict[tuple[int, int], list[_Hit]] = {}  # (group, slot) -> hits
@@ -183,7 +185,7 @@ class _Scan:
                     else:
                         doubtful_co.setdefault((g, slot), []).append(hit)
                 continue
-            kind = modality(hit.term, hit.start, hit.end, modal_cues, clauses)
+            kind = modality(hit.term, hit.start, hit.end, modal_cues, clauses, chars)
             if kind is not None:
                 for g in sorted({g for g, _ in refs}):
                     self.modal.append((f"safety:{taxonomy.safety_groups[g].id}", hit))
@@ -224,7 +226,7 @@ class _Scan:
                 negated = any(a <= start and end <= b for a, b in scopes) or (
                     bool(cues) and _negated(text, start, cues, taxonomy)
                 )
-                kind = None if negated else modality(hit.term, start, end, modal_cues, clauses)
+                kind = None if negated else modality(hit.term, start, end, modal_cues, clauses, chars)
                 if negated:
                     self.doubts.append(f"danger_negated:{hit.term}")
                 elif kind is not None:
@@ -250,7 +252,7 @@ class _Scan:
                         self.doubts.append(f"police_term_negated:{hit.term}")
                         continue
                     if not checked_kind:
-                        kind = modality(hit.term, hit.start, hit.end, modal_cues, clauses)
+                        kind = modality(hit.term, hit.start, hit.end, modal_cues, clauses, chars)
                         checked_kind = True
                     if kind is not None:
                         self.modal.append((f"situation:{sit.code}", hit))
@@ -267,7 +269,7 @@ class _Scan:
         signs: dict[int, list[_Hit]],
     ) -> None:
         """Signs made of ``all_of`` groups: one term of every group inside a clause window."""
-        bounds = [i for i, ch in enumerate(text) if ch == BOUNDARY]
+        bounds = self.clauses.bounds
         for g in sorted({g for g, _ in co_hits}):
             group = self.taxonomy.safety_groups[g]
             placed = [

@@ -66,22 +66,48 @@ class Cue:
 class Clauses:
     """Clause numbers of positions in a normalised text (boundaries found once)."""
 
-    __slots__ = ("_bounds",)
+    __slots__ = ("bounds", "text")
 
     def __init__(self, text: str, boundary: str) -> None:
-        self._bounds = [i for i, ch in enumerate(text) if ch == boundary]
+        self.text = text
+        self.bounds = [i for i, ch in enumerate(text) if ch == boundary]
 
     def of(self, pos: int) -> int:
-        return bisect_right(self._bounds, pos)
+        return bisect_right(self.bounds, pos)
+
+    def start_of(self, pos: int) -> int:
+        """Where the clause around ``pos`` begins."""
+        k = bisect_right(self.bounds, pos)
+        return self.bounds[k - 1] + 1 if k else 0
+
+
+@dataclass(frozen=True, slots=True)
+class SingleChars:
+    """One-character cues, looked up next to a word instead of matched everywhere.
+
+    A single character such as 跟, 像 or 热 occurs in almost every text; finding each
+    occurrence would cost more than the rest of the scan, and only its neighbours matter.
+    """
+
+    openers: frozenset[str] = frozenset()
+    intensifiers: frozenset[str] = frozenset()
 
 
 def modality(
-    term: str, start: int, end: int, cues: Sequence[Cue], clauses: Clauses
+    term: str,
+    start: int,
+    end: int,
+    cues: Sequence[Cue],
+    clauses: Clauses,
+    chars: SingleChars = SingleChars(),
 ) -> str | None:
     """The kind of modality governing ``term`` at ``[start, end)``, or None if it is present.
 
-    ``cues`` are all the text's cues in order of position.
+    ``cues`` are all the text's cues in order of position; ``chars`` the one-character
+    cues, looked up in ``clauses.text`` around the word.
     """
+    if term[:1] == "死" and start > 0 and clauses.text[start - 1] in chars.intensifiers:
+        return "figurative"  # 热死人了, 吵死了
     # A cue inside the word itself (理赔 in 快递理赔) governs nothing.
     cues = [c for c in cues if c.end <= start or c.start >= end]
     if not cues:
@@ -98,7 +124,9 @@ def modality(
     described = {c.start for c in after if c.role == DESCRIPTIVE}
     closers = [c for c in after if c.role == FIGURATIVE_CLOSE and c.start not in described]
     if closers and (
-        any(c.role == FIGURATIVE_OPEN for c in before) or closers[0].start - end <= 1
+        any(c.role == FIGURATIVE_OPEN for c in before)
+        or closers[0].start - end <= 1
+        or not chars.openers.isdisjoint(clauses.text[clauses.start_of(start) : start])
     ):
         return "figurative"
     if any(c.role == DEGREE and c.start - end <= 1 for c in after):

@@ -271,6 +271,7 @@ class Taxonomy:
     fallback_12345: Situation | None  # no evidence on a 12345 ticket (None: the police one)
     # word -> police/safety terms it blocks (processors/segment.py)
     blockers: Mapping[str, frozenset[str]]
+    modal_chars: mod.SingleChars  # one-character modality cues (跟, 像, 热 ...)
     # One Aho-Corasick automaton over every word, built once and only read afterwards:
     # word -> (word, safety refs, situation refs, negation) where
     #   safety refs: None (not a safety word), () (an exclusion word) or ((group, slot), ...)
@@ -521,8 +522,12 @@ def _build(
         problems.append(f"negation: {word!r} is both a cue and a not_cue")
     tails = _norm_terms(neg.clause_tails, "negation.clause_tails", problems, simplify)
     modal_entries: dict[str, str] = {}
+    single: dict[str, set[str]] = {mod.FIGURATIVE_OPEN: set(), mod.INTENSIFIER: set()}
     for role in mod.ROLES:
         for word in _norm_terms(getattr(spec.modality, role), f"modality.{role}", problems, simplify):
+            if len(word) == 1 and role in single:
+                single[role].add(word)  # looked up beside a word, not matched everywhere
+                continue
             if word in modal_entries and modal_entries[word] != role:
                 problems.append(
                     f"modality.{role}: {word!r} is already a {modal_entries[word]} cue"
@@ -577,13 +582,14 @@ def _build(
         frozenset(guarded),
         _words_automaton,
     )
+    blockable = {t for ts in blocking.values() for t in ts}
     matcher_entries = {
         w: (
             safety_entries.get(w),
             situation_entries.get(w, ()),
             negation_entries.get(w),
             modal_entries.get(w),
-            w in guarded,
+            w in blockable,  # only words some longer word blocks need the check
         )
         for w in words
     }
@@ -616,6 +622,9 @@ def _build(
         ),
         fallback_12345=fallback_12345,
         blockers=MappingProxyType(blocking),
+        modal_chars=mod.SingleChars(
+            frozenset(single[mod.FIGURATIVE_OPEN]), frozenset(single[mod.INTENSIFIER])
+        ),
         matcher=_automaton(matcher_entries),
         to_simplified=simplify,
         _by_code=MappingProxyType(
