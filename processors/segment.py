@@ -23,6 +23,11 @@ from typing import Any
 REACH = 3
 # A term followed only by these is the same word in another aspect (拖走了 is 拖走).
 _PARTICLES = frozenset("了着过的")
+# Function characters usually begin the next word: a longer word that runs on into one
+# (包被 in "包被人拿走", 刀把 in "拿刀把他砍了") is not trusted to block the term.
+_FUNCTION = frozenset("被把给在了的着和跟与对向从让叫就都也还又")
+# Marks a word of the taxonomy's own list in its set of blocked terms: always trusted.
+LISTED = ""
 
 
 def blockers(
@@ -47,6 +52,8 @@ def blockers(
     out: dict[str, set[str]] = {}
 
     def scan(word: str, suffix_keeps: bool) -> None:
+        if not suffix_keeps:
+            out.setdefault(word, set()).add(LISTED)
         if word in never_block:
             return
         for end, term in auto.iter(word):
@@ -65,7 +72,7 @@ def blockers(
         scan(word, suffix_keeps=True)
     for word in listed:
         scan(word, suffix_keeps=False)
-    return {w: frozenset(ts) for w, ts in out.items()}
+    return {w: frozenset(ts) for w, ts in out.items() if ts - {LISTED}}
 
 
 def blocked_by(
@@ -83,5 +90,7 @@ def blocked_by(
                 continue
             terms = words.get(text[a:b])
             if terms is not None and term in terms:
+                if b > end and text[end] in _FUNCTION and LISTED not in terms:
+                    continue  # 包|被人, 刀|把他
                 return text[a:b]
     return None

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import modality as mod
 from .model import ListName
+from .segment import LISTED
 from .segment import blockers as find_blockers
 from .textnorm import NormalisedText, normalise, normalise_term
 
@@ -582,7 +583,7 @@ def _build(
         frozenset(guarded),
         _words_automaton,
     )
-    blockable = {t for ts in blocking.values() for t in ts}
+    blockable = {t for ts in blocking.values() for t in ts} - {LISTED}
     matcher_entries = {
         w: (
             safety_entries.get(w),
