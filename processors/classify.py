@@ -23,9 +23,11 @@ from .textnorm import BOUNDARY, NormalisedText, people_counts
 
 FALLBACK_RULE = "default:unclassified"
 FALLBACK_RULE_12345 = "default:unclassified_12345"
-# A NON_POLICE verdict whose runner-up class scores at least this share of the winner's
-# is not clean: the call-taker confirms which class it is ("low_margin").
-LOW_MARGIN = 0.75
+# A NON_POLICE verdict that beats the best police situation by less than this many
+# decision margins is not clean: the call-taker confirms it ("low_margin"). Which
+# non-police class it is does not make it police, so a close non-police runner-up is
+# no doubt.
+LOW_MARGIN = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,8 +422,8 @@ def classify(event: CaseEvent, taxonomy: Taxonomy) -> Classification:
         doubts = list(scan.doubts)
         if best_p is not None:
             doubts.append("police_term_outside_class")
-        if runner_up >= LOW_MARGIN * best_np.score:
-            doubts.append("low_margin")
+        if best_p is not None and best_np.score - police_score < LOW_MARGIN * rules.margin:
+            doubts.append("low_margin")  # police evidence close behind the winner
         return _result(
             taxonomy, norm, scan, best_np.situation, rule, conf, [], best_np, tuple(doubts)
         )
