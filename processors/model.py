@@ -82,7 +82,7 @@ class Evidence:
 
     rule_id: str
     term: str
-    kind: str  # "safety", "situation", "negated", "source_category", "default"
+    kind: str  # "safety", "situation", "negated", "modal", "source_category", "default"
     start: int = -1  # character offsets in CaseEvent.text, -1 when not from the text
     end: int = -1
 
@@ -104,6 +104,10 @@ class Classification:
     rule_id: str  # the rule that decided
     evidence: tuple[Evidence, ...]
     taxonomy_version: str
+    # Why a NON_POLICE verdict is not clean, by name ("danger_modal:hypothetical:火灾",
+    # "danger_negated:打人", "low_margin", "police_term_outside_class", "no_evidence"):
+    # a verdict with doubts is suggested to a call-taker, never diverted outright.
+    doubts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
