@@ -191,7 +191,7 @@ def measure_pipeline(
     env = {"FENLIU_GRID_SIM_WEBHOOK_URL": ""}  # store orders, play no lives
     with pipeline(settings, SERVICES, log_dir, extra_env=env) as (supervisor, offset):
         wait_metrics(supervisor)
-        grid_port = settings.grid_sim_port + offset
+        grid_port = settings.grid_sim.port + offset
         produce_steady(
             settings, calls_110(settings, 60, seed=1), 20
         )  # warm-up: every member joined
@@ -199,9 +199,9 @@ def measure_pipeline(
         while not grid_orders(settings, grid_port) and time.monotonic() < deadline:
             time.sleep(1)
         groups = {
-            f"{settings.topic_prefix}{settings.router_group}": [settings.topic(topics.RAW_110)],
-            f"{settings.topic_prefix}{settings.streams_app_id}": [settings.topic(topics.DECISIONS)],
-            f"{settings.topic_prefix}{settings.grid_sink_group}": [settings.topic(topics.ORDERS)],
+            f"{settings.topics.prefix}{settings.router.group}": [settings.topic(topics.RAW_110)],
+            f"{settings.topics.prefix}{settings.streams.app_id}": [settings.topic(topics.DECISIONS)],
+            f"{settings.topics.prefix}{settings.grid.sink_group}": [settings.topic(topics.ORDERS)],
         }
         plan = sorted(set(rates) | (set(LADDER) if search else set()))
         failed_at: float | None = None
@@ -262,7 +262,7 @@ def measure_baseline(rates: list[float], seconds: float, log_dir: Path) -> list[
                         "passthrough",
                         a,
                         b,
-                        f"{settings.topic_prefix}pt{i}",
+                        f"{settings.topics.prefix}pt{i}",
                         str(BASELINE_POLL_S),
                     ],
                     stdout=log,
@@ -271,7 +271,7 @@ def measure_baseline(rates: list[float], seconds: float, log_dir: Path) -> list[
             )
         consumer = Consumer(
             confluent_config(settings,
-                **{"group.id": f"{settings.topic_prefix}end", "auto.offset.reset": "latest"}
+                **{"group.id": f"{settings.topics.prefix}end", "auto.offset.reset": "latest"}
             )
         )
         consumer.subscribe([hops[-1]])

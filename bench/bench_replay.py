@@ -142,7 +142,7 @@ def plain_read(settings: Settings, since: int, until: int, decode: bool) -> int:
         for sp in time_spans(consumer, settings.topic(RAW[src][0]), since, until, 30)
     ]
     n = 0
-    for msgs in read_spans(consumer, spans, settings.replay_batch_size):
+    for msgs in read_spans(consumer, spans, settings.replay.batch_size):
         for m in msgs:
             if decode:
                 codec.decode(m.value())
@@ -156,9 +156,7 @@ def main(
     repeats: int = typer.Option(1, help="runs per row; the fastest counts"),
 ) -> None:
     console = Console()
-    settings = Settings().model_copy(
-        update={"topic_prefix": f"bench-replay-{uuid.uuid4().hex[:8]}-"}
-    )
+    settings = Settings().replace(topics={"prefix": f"bench-replay-{uuid.uuid4().hex[:8]}-"})
     decider = build_decider(settings)
     codec = SingleObjectCodec()
     t0 = (int(time.time() * 1000) - 2 * 3_600_000) // 1000 * 1000
@@ -168,8 +166,8 @@ def main(
         started = time.perf_counter()
         produce(settings, workload(records, t0))
         console.print(f"produced {records:,} raw records in {time.perf_counter() - started:.0f} s")
-        group = f"{settings.topic_prefix}router"
-        router = Router(settings.model_copy(update={"router_group": group}), decider, codec, None)
+        group = f"{settings.topics.prefix}router"
+        router = Router(settings.replace(router={"group": group}), decider, codec, None)
         router_s = time_until_committed(settings, group, records, router.run)
         console.print(f"recorded by the router in {router_s:.0f} s")
 
@@ -214,7 +212,7 @@ def main(
             Result("router, end to end (the recording run)", records, router_s, group=group_name),
         ]
         print_table(
-            f"Replay throughput, {records:,} recorded records, chunk {settings.replay_chunk_records:,}",
+            f"Replay throughput, {records:,} recorded records, chunk {settings.replay.chunk_records:,}",
             rows,
             baseline="plain read",
         )
@@ -226,7 +224,7 @@ def main(
         delete_topics(settings)
         admin = AdminClient(confluent_config(settings))
         own = [
-            t for t in admin.list_topics(timeout=30).topics if t.startswith(settings.topic_prefix)
+            t for t in admin.list_topics(timeout=30).topics if t.startswith(settings.topics.prefix)
         ]
         for future in admin.delete_topics(own).values() if own else []:
             future.result()

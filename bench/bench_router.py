@@ -103,7 +103,7 @@ def passthrough(settings: Settings, group: str, out_topic: str, stop: threading.
         "enable.idempotence": True, "acks": "all", "linger.ms": 5, "compression.type": "lz4"}))
     consumer.subscribe([settings.topic(topics.RAW_110), settings.topic(topics.RAW_12345)])
     while not stop.is_set():
-        msgs = [m for m in consumer.consume(settings.router_batch_size, timeout=0.2) if m.error() is None]
+        msgs = [m for m in consumer.consume(settings.router.batch_size, timeout=0.2) if m.error() is None]
         if msgs:
             produce_all(producer, [Output(out_topic, m.key(), m.value()) for m in msgs])
             consumer.commit(offsets=next_offsets(msgs), asynchronous=False)
@@ -114,7 +114,7 @@ def time_until_committed(settings: Settings, group: str, total: int, start: Call
     """Seconds from start until ``group`` has committed ``total`` records."""
     watcher = Consumer(confluent_config(settings, **{"group.id": group}))
     parts = [TopicPartition(settings.topic(t), p) for t in (topics.RAW_110, topics.RAW_12345)
-             for p in range(settings.topic_partitions)]
+             for p in range(settings.topics.partitions)]
     stop = threading.Event()
     thread = threading.Thread(target=start, args=(stop,), daemon=True)
     began = time.perf_counter()
@@ -134,7 +134,7 @@ def time_until_committed(settings: Settings, group: str, total: int, start: Call
 def main(records: int = typer.Option(20_000, help="raw records in the workload"), repeats: int = 3,
          pure_only: bool = typer.Option(False, "--pure-only", help="only the pure rows (no stack needed)")) -> None:
     base = Settings()
-    settings = base.model_copy(update={"topic_prefix": f"bench-{uuid.uuid4().hex[:8]}-"})
+    settings = base.replace(topics={"prefix": f"bench-{uuid.uuid4().hex[:8]}-"})
     decider = build_decider(settings)
     load = workload(records)
     rows = pure_rows(decider, load, repeats)
@@ -153,20 +153,20 @@ def main(records: int = typer.Option(20_000, help="raw records in the workload")
         producer.poll(0)
     producer.flush(60)
 
-    client = redis.Redis.from_url(settings.redis_url, socket_timeout=settings.redis_timeout_ms / 1000)
+    client = redis.Redis.from_url(settings.teams.redis_url, socket_timeout=settings.teams.redis_timeout_ms / 1000)
     team_prefix = f"bench-{uuid.uuid4().hex[:6]}"
-    teams = TeamDirectory(client, timeout_s=settings.redis_timeout_ms / 1000, key_prefix=team_prefix)
+    teams = TeamDirectory(client, timeout_s=settings.teams.redis_timeout_ms / 1000, key_prefix=team_prefix)
     seed_demo_teams(teams, decider.jurisdiction)
     try:
-        pt_group, rt_group = f"{settings.topic_prefix}pt", f"{settings.topic_prefix}rt"
+        pt_group, rt_group = f"{settings.topics.prefix}pt", f"{settings.topics.prefix}rt"
         pt = time_until_committed(settings, pt_group, records, lambda stop: passthrough(settings, pt_group, out_topic, stop))
-        router = Router(settings.model_copy(update={"router_group": rt_group}), decider, codec, teams)
+        router = Router(settings.replace(router={"group": rt_group}), decider, codec, teams)
         rt = time_until_committed(settings, rt_group, records, router.run)
         rows += [
             Result("passthrough (consume, produce, commit)", records, pt, group="broker, end to end"),
             Result("router (decide + Redis teams)", records, rt, group="broker, end to end"),
         ]
-        print_table(f"Router throughput, {records:,} records, batch {settings.router_batch_size}",
+        print_table(f"Router throughput, {records:,} records, batch {settings.router.batch_size}",
                     rows, baseline="passthrough")
     finally:
         for key in client.scan_iter(match=f"{team_prefix}*"):

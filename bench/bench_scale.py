@@ -209,8 +209,8 @@ def main(
         rows.append(
             case(
                 "router passthrough",
-                lambda s: f"{s.topic_prefix}pt",
-                lambda s, n=replicas: passthroughs(s, f"{s.topic_prefix}pt", n, log_dir),
+                lambda s: f"{s.topics.prefix}pt",
+                lambda s, n=replicas: passthroughs(s, f"{s.topics.prefix}pt", n, log_dir),
                 replicas,
                 topics.RAW_110,
                 calls,
@@ -221,7 +221,7 @@ def main(
         rows.append(
             case(
                 "router",
-                lambda s: f"{s.topic_prefix}{s.router_group}",
+                lambda s: f"{s.topics.prefix}{s.router.group}",
                 lambda s, n=replicas: pipeline(
                     s, ["router"], log_dir / f"router-{n}", keep_topics=True, replicas={"router": n}
                 ),
@@ -238,7 +238,7 @@ def main(
             rows.append(
                 case(
                     "streams",
-                    lambda s: f"{s.topic_prefix}{s.streams_app_id}",
+                    lambda s: f"{s.topics.prefix}{s.streams.app_id}",
                     lambda s, n=workers: pipeline(
                         s,
                         ["streams"],

@@ -38,9 +38,7 @@ from fenliu.topics.admin import apply_topics, delete_topics
 def bench_settings(label: str) -> Settings:
     """Settings of one benchmark case: its own topic prefix and Redis team keys."""
     prefix = f"bench-{label.replace(' ', '-')}-{uuid.uuid4().hex[:8]}-"
-    return Settings().model_copy(
-        update={"topic_prefix": prefix, "team_key_prefix": f"{prefix}teams"}
-    )
+    return Settings().replace(topics={"prefix": prefix}, teams={"key_prefix": f"{prefix}teams"})
 
 
 def free_offset(start: int = 500) -> int:
@@ -134,14 +132,14 @@ def pipeline(
         ),
     )
     base_env = {
-        "FENLIU_TOPIC_PREFIX": settings.topic_prefix,
-        "FENLIU_REDIS_URL": settings.redis_url,
-        "FENLIU_TEAM_KEY_PREFIX": settings.team_key_prefix,
-        "FENLIU_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "FENLIU_TOPIC_PREFIX": settings.topics.prefix,
+        "FENLIU_REDIS_URL": settings.teams.redis_url,
+        "FENLIU_TEAM_KEY_PREFIX": settings.teams.key_prefix,
+        "FENLIU_KAFKA_BOOTSTRAP": settings.kafka.bootstrap,
         "FENLIU_STREAMS_DATA_DIR": str(log_dir / "streams-data"),
     }
-    app_id = (extra_env or {}).get("FENLIU_STREAMS_APP_ID", settings.streams_app_id)
-    (log_dir / "streams-data" / f"{settings.topic_prefix}{app_id}").mkdir(
+    app_id = (extra_env or {}).get("FENLIU_STREAMS_APP_ID", settings.streams.app_id)
+    (log_dir / "streams-data" / f"{settings.topics.prefix}{app_id}").mkdir(
         parents=True, exist_ok=True
     )
     supervisor = Supervisor(log_dir)
@@ -165,16 +163,16 @@ def pipeline(
         supervisor.stop_all()
         if not keep_topics:
             delete_topics(settings)
-        if settings.team_key_prefix.startswith("bench-"):
+        if settings.teams.key_prefix.startswith("bench-"):
             _delete_keys(settings)
 
 
 def _delete_keys(settings: Settings) -> None:
     import redis
 
-    client = redis.Redis.from_url(settings.redis_url, socket_timeout=5)
+    client = redis.Redis.from_url(settings.teams.redis_url, socket_timeout=5)
     try:
-        keys = list(client.scan_iter(match=f"{settings.team_key_prefix}*", count=500))
+        keys = list(client.scan_iter(match=f"{settings.teams.key_prefix}*", count=500))
         if keys:
             client.delete(*keys)
     finally:
@@ -237,8 +235,8 @@ def passthrough(
         msgs = [
             m
             for m in consumer.consume(
-                settings.router_batch_size,
-                timeout=settings.router_poll_timeout_s if poll_s is None else poll_s,
+                settings.router.batch_size,
+                timeout=settings.router.poll_timeout_s if poll_s is None else poll_s,
             )
             if m.error() is None
         ]
@@ -261,7 +259,7 @@ def read_topic(settings: Settings, name: str, idle_s: float = 3.0, timeout_s: fl
     c = Consumer(
         confluent_config(settings,
             **{
-                "group.id": f"{settings.topic_prefix}read-{uuid.uuid4().hex[:6]}",
+                "group.id": f"{settings.topics.prefix}read-{uuid.uuid4().hex[:6]}",
                 "fetch.message.max.bytes": 8_000_000,
             }
         )
@@ -292,7 +290,7 @@ def grid_orders(settings: Settings, port: int) -> list[dict]:
 
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/orders",
-        headers={"Authorization": f"Bearer {settings.grid_platform_token.get_secret_value()}"},
+        headers={"Authorization": f"Bearer {settings.grid.platform_token.get_secret_value()}"},
     )
     with urllib.request.urlopen(request, timeout=30) as resp:
         return json.loads(resp.read())

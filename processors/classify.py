@@ -15,11 +15,19 @@ import math
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from .modality import Clauses, Cue, modality
 from .model import CaseEvent, Classification, Evidence, Source
+from .segment import blocked_by
 from .taxonomy import Situation, Taxonomy
 from .textnorm import BOUNDARY, NormalisedText, people_counts
 
 FALLBACK_RULE = "default:unclassified"
+FALLBACK_RULE_12345 = "default:unclassified_12345"
+# A NON_POLICE verdict that beats the best police situation by less than this many
+# decision margins is not clean: the call-taker confirms it ("low_margin"). Which
+# non-police class it is does not make it police, so a close non-police runner-up is
+# no doubt.
+LOW_MARGIN = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +73,43 @@ def _negation_start(text: str, start: int, cues: list[tuple[int, int]], taxonomy
     return -1
 
 
+def _clause_negation_start(
+    text: str, hit: _Hit, cues: list[tuple[int, int]], clauses: Clauses, taxonomy: Taxonomy
+) -> int:
+    """A cue anywhere before ``hit`` in its clause, when the clause is about an absence.
+
+    "没有发生过打人的情况", "未发现有人员被困的迹象": the term is followed by one of
+    ``negation.clause_tails``, so the cue negates the whole kind, however far away it is.
+    """
+    tails = taxonomy.negation.clause_tails
+    if not tails:
+        return -1
+    after = text[hit.end : hit.end + 4]
+    if not any(after.startswith(t) or after.startswith("的" + t) for t in tails):
+        return -1
+    clause = clauses.of(hit.start)
+    for cue_start, cue_end in cues:
+        if cue_end <= hit.start and clauses.of(cue_start) == clause:
+            return cue_start
+    return -1
+
+
+def _clause_has(text: str, pos: int, words: tuple[str, ...], reach: int = 2) -> bool:
+    """Does the clause around ``pos``, or one of ``reach`` clauses each side, have a word?"""
+    a = pos
+    for _ in range(reach + 1):
+        a = text.rfind(BOUNDARY, 0, a) if a > 0 else -1
+        if a < 0:
+            break
+    b = pos
+    for _ in range(reach + 1):
+        b = text.find(BOUNDARY, b + 1)
+        if b < 0:
+            break
+    window = text[a + 1 : b if b >= 0 else len(text)]
+    return any(w in window for w in words)
+
+
 def _negated(text: str, start: int, cues: list[tuple[int, int]], taxonomy: Taxonomy) -> bool:
     """Is a term starting at ``start`` governed by a cue before it in the same clause?"""
     return _negation_start(text, start, cues, taxonomy) >= 0
@@ -75,37 +120,50 @@ def _inside(hit_start: int, hit_end: int, spans: list[tuple[int, int]]) -> bool:
 
 
 class _Scan:
-    """Every match in one normalised text, split into counted and negated evidence."""
+    """Every match in one normalised text, sorted into present, negated and modal evidence."""
 
     def __init__(self, norm: NormalisedText, event: CaseEvent, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
         text = norm.text
         self.signs: dict[int, list[_Hit]] = {}  # safety group index -> hits
         self.negated: list[tuple[str, _Hit]] = []  # (rule id, hit)
+        self.modal: list[tuple[str, _Hit]] = []  # (rule id, hit)
+        self.doubts: list[str] = []  # why a NON_POLICE verdict would not be clean
         # situation order -> (slot, hit, weight)
         self.situation_hits: dict[int, list[tuple[int, _Hit, float]]] = {}
         excluded: list[tuple[int, int]] = []
         raw_signs: list[tuple[_Hit, tuple[tuple[int, int], ...]]] = []
-        word_hits: list[tuple[_Hit, tuple[tuple[int, int, float], ...]]] = []
+        word_hits: list[tuple[_Hit, tuple[tuple[int, int, float], ...], bool]] = []
         cue_spans: list[tuple[int, int]] = []
         blocked: list[tuple[int, int]] = []
+        modal_cues: list[Cue] = []
+        blockers = taxonomy.blockers
         # One pass of the automaton; the words are sorted into their roles afterwards.
-        for end, (term, safety, situation_refs, negation) in (
+        for end, (term, safety, situation_refs, negation, modal, checked) in (
             taxonomy.matcher.iter(text) if text else ()
         ):
             hit = _Hit(end - len(term) + 1, end + 1, term)
-            if safety is not None:
+            # A police or safety word inside a longer word (包 in 包工头) is not that word.
+            part_of_word = checked and blocked_by(text, hit.start, hit.end, blockers) is not None
+            if safety is not None and not part_of_word:
                 if safety:
                     raw_signs.append((hit, safety))
                 else:
                     excluded.append((hit.start, hit.end))
             if situation_refs:
-                word_hits.append((hit, situation_refs))
-            if negation is not None:
+                word_hits.append((hit, situation_refs, part_of_word))
+            if negation is not None and not part_of_word:
                 (cue_spans if negation else blocked).append((hit.start, hit.end))
+            if modal is not None:
+                modal_cues.append(Cue(hit.start, hit.end, modal))
         cues = _cues(cue_spans, blocked)
+        clauses = Clauses(text, BOUNDARY)
+        chars = taxonomy.modal_chars
+        self.clauses = clauses
+        modal_cues.sort(key=lambda c: (c.start, c.end))
         negated_spans: list[tuple[int, int]] = []
         co_hits: dict[tuple[int, int], list[_Hit]] = {}  # (group, slot) -> hits
+        doubtful_co: dict[tuple[int, int], list[_Hit]] = {}  # negated or modal slot hits
         kept = [
             (h, r) for h, r in raw_signs if not (excluded and _inside(h.start, h.end, excluded))
         ]
@@ -113,6 +171,8 @@ class _Scan:
         if cues:
             for h, _ in kept:
                 cue_start = _negation_start(text, h.start, cues, taxonomy)
+                if cue_start < 0:
+                    cue_start = _clause_negation_start(text, h, cues, clauses, taxonomy)
                 if cue_start >= 0:
                     negated_spans.append((h.start, h.end))
                     scopes.append((cue_start, h.end))
@@ -121,6 +181,21 @@ class _Scan:
             if scopes and any(a <= hit.start and hit.end <= b for a, b in scopes):
                 for g in sorted({g for g, _ in refs}):
                     self.negated.append((f"safety:{taxonomy.safety_groups[g].id}", hit))
+                for g, slot in refs:
+                    if slot < 0:
+                        self.doubts.append(f"danger_negated:{hit.term}")
+                    else:
+                        doubtful_co.setdefault((g, slot), []).append(hit)
+                continue
+            kind = modality(hit.term, hit.start, hit.end, modal_cues, clauses, chars)
+            if kind is not None:
+                for g in sorted({g for g, _ in refs}):
+                    self.modal.append((f"safety:{taxonomy.safety_groups[g].id}", hit))
+                for g, slot in refs:
+                    if slot < 0:
+                        self.doubts.append(f"danger_modal:{kind}:{hit.term}")
+                    else:
+                        doubtful_co.setdefault((g, slot), []).append(hit)
                 continue
             for g, slot in refs:
                 if slot < 0:
@@ -128,35 +203,75 @@ class _Scan:
                 else:
                     co_hits.setdefault((g, slot), []).append(hit)
         if co_hits:
-            self._co_occurrences(text, co_hits)
+            self.signs_from_parts(text, co_hits, self.signs)
+        if doubtful_co:
+            # A sign that only its negated or modal words would make is a doubt.
+            merged: dict[tuple[int, int], list[_Hit]] = {}
+            for key in set(co_hits) | set(doubtful_co):
+                merged[key] = co_hits.get(key, []) + doubtful_co.get(key, [])
+            would: dict[int, list[_Hit]] = {}
+            self.signs_from_parts(text, merged, would)
+            for g, hits in sorted(would.items()):
+                if g in self.signs:
+                    continue
+                for hit in hits:
+                    slots = range(len(taxonomy.safety_groups[g].all_of))
+                    if any(hit in doubtful_co.get((g, s), []) for s in slots):
+                        self.doubts.append(f"danger_part:{taxonomy.safety_groups[g].id}:{hit.term}")
         if taxonomy.crowd_group is not None:
             for count, start, end in people_counts(text):
+                if count < taxonomy.crowd_min_people:
+                    continue
+                if taxonomy.crowd_with and not _clause_has(text, start, taxonomy.crowd_with):
+                    continue  # "受害者已有1000多人": a count, not a gathering
+                hit = _Hit(start, end, text[start:end])
                 negated = any(a <= start and end <= b for a, b in scopes) or (
                     bool(cues) and _negated(text, start, cues, taxonomy)
                 )
-                if count >= taxonomy.crowd_min_people and not negated:
-                    hit = _Hit(start, end, text[start:end])
+                kind = None if negated else modality(hit.term, start, end, modal_cues, clauses, chars)
+                if negated:
+                    self.doubts.append(f"danger_negated:{hit.term}")
+                elif kind is not None:
+                    self.doubts.append(f"danger_modal:{kind}:{hit.term}")
+                else:
                     self.signs.setdefault(taxonomy.crowd_group, []).append(hit)
         situations = taxonomy.situations
-        for hit, refs in word_hits:
+        for hit, refs, part_of_word in word_hits:
+            kind: str | None = None
+            checked_kind = False
             for order, slot, weight in refs:
                 sit = situations[order]
                 if sit.is_police:
-                    # Police terms obey negation and exclusions like safety signs do.
+                    if part_of_word:
+                        continue
+                    # Police terms obey negation, exclusions and modality like safety signs do.
                     if excluded and _inside(hit.start, hit.end, excluded):
                         continue
                     if any(a < hit.end and hit.start < b for a, b in negated_spans):
                         continue
                     if cues and _negated(text, hit.start, cues, taxonomy):
                         self.negated.append((f"situation:{sit.code}", hit))
+                        self.doubts.append(f"police_term_negated:{hit.term}")
+                        continue
+                    if not checked_kind:
+                        kind = modality(hit.term, hit.start, hit.end, modal_cues, clauses, chars)
+                        checked_kind = True
+                    if kind is not None:
+                        self.modal.append((f"situation:{sit.code}", hit))
+                        self.doubts.append(f"police_term_modal:{kind}:{hit.term}")
                         continue
                 self.situation_hits.setdefault(order, []).append((slot, hit, weight))
         self.category = event.source_category or ""
         self.source = event.source
 
-    def _co_occurrences(self, text: str, co_hits: dict[tuple[int, int], list[_Hit]]) -> None:
-        """Signs made of ``all_of`` groups: one term of every group inside one clause."""
-        bounds = [i for i, ch in enumerate(text) if ch == BOUNDARY]
+    def signs_from_parts(
+        self,
+        text: str,
+        co_hits: dict[tuple[int, int], list[_Hit]],
+        signs: dict[int, list[_Hit]],
+    ) -> None:
+        """Signs made of ``all_of`` groups: one term of every group inside a clause window."""
+        bounds = self.clauses.bounds
         for g in sorted({g for g, _ in co_hits}):
             group = self.taxonomy.safety_groups[g]
             placed = [
@@ -177,7 +292,7 @@ class _Scan:
                     found.update(hit for _, hit in inside)
             if found:
                 hits_sorted = sorted(found, key=lambda h: (h.start, h.end, h.term))
-                self.signs.setdefault(g, []).extend(hits_sorted)
+                signs.setdefault(g, []).extend(hits_sorted)
 
     def category_supports(self, sit: Situation) -> str | None:
         """The situation's category code that the event's own category starts with."""
@@ -245,6 +360,7 @@ def _result(
     confidence: float,
     extra: list[Evidence],
     chosen: _Score | None,
+    doubts: tuple[str, ...] = (),
 ) -> Classification:
     evidence = list(extra)
     if chosen is not None:
@@ -258,6 +374,9 @@ def _result(
     for rid, hit in scan.negated:
         start, end = norm.original_span(hit.start, hit.end)
         evidence.append(Evidence(rid, hit.term, "negated", start, end))
+    for rid, hit in scan.modal:
+        start, end = norm.original_span(hit.start, hit.end)
+        evidence.append(Evidence(rid, hit.term, "modal", start, end))
     return Classification(
         is_police_matter=sit.is_police,
         list_name=sit.list_name,
@@ -272,6 +391,7 @@ def _result(
         rule_id=rule_id,
         evidence=tuple(sorted(set(evidence), key=_evidence_key)),
         taxonomy_version=taxonomy.version,
+        doubts=() if sit.is_police else tuple(dict.fromkeys(doubts)),
     )
 
 
@@ -296,21 +416,34 @@ def classify(event: CaseEvent, taxonomy: Taxonomy) -> Classification:
     police_score = best_p.score if best_p else 0.0
     if best_np and best_np.score >= rules.min_score and best_np.score > police_score + rules.margin:
         others = [s.score for s in scores if s.situation.class_code != best_np.situation.class_code]
-        conf = _confidence(best_np.score, max(others, default=0.0))
+        runner_up = max(others, default=0.0)
+        conf = _confidence(best_np.score, runner_up)
         rule = f"situation:{best_np.situation.code}"
-        return _result(taxonomy, norm, scan, best_np.situation, rule, conf, [], best_np)
+        doubts = list(scan.doubts)
+        if best_p is not None:
+            doubts.append("police_term_outside_class")
+        if best_p is not None and best_np.score - police_score < LOW_MARGIN * rules.margin:
+            doubts.append("low_margin")  # police evidence close behind the winner
+        return _result(
+            taxonomy, norm, scan, best_np.situation, rule, conf, [], best_np, tuple(doubts)
+        )
     if best_p and best_p.score >= rules.min_score:
         others = [s.score for s in scores if s is not best_p]
         conf = _confidence(best_p.score, max(others, default=0.0))
         rule = f"situation:{best_p.situation.code}"
         return _result(taxonomy, norm, scan, best_p.situation, rule, conf, [], best_p)
-    # No sure answer either way: the police keep it and a call-taker reviews it.
+    # No sure answer either way. On 110 the police keep it and a call-taker reviews it;
+    # a 12345 ticket with no evidence of police work is not police work (12345 reviews it).
     runner = best_np.score if best_np else 0.0
     conf = round(0.1 * (1.0 - min(1.0, runner / rules.min_score) / 2), 4)
-    default = [Evidence(FALLBACK_RULE, "", "default")]
+    fallback, rule = taxonomy.fallback, FALLBACK_RULE
+    if scan.source is Source.TICKET_12345 and taxonomy.fallback_12345 is not None:
+        fallback, rule = taxonomy.fallback_12345, FALLBACK_RULE_12345
+    default = [Evidence(rule, "", "default")]
     if best_np is not None:  # what little there was, so the call-taker sees it
         default += _weak_evidence(norm, best_np)
-    return _result(taxonomy, norm, scan, taxonomy.fallback, FALLBACK_RULE, conf, default, None)
+    doubts = ("no_evidence", *scan.doubts)
+    return _result(taxonomy, norm, scan, fallback, rule, conf, default, None, doubts)
 
 
 def _weak_evidence(norm: NormalisedText, weak: _Score) -> list[Evidence]:

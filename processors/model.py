@@ -99,7 +99,7 @@ class Evidence:
 
     rule_id: str
     term: str
-    kind: str  # "safety", "situation", "negated", "source_category", "default"
+    kind: str  # "safety", "situation", "negated", "modal", "source_category", "default"
     start: int = -1  # character offsets in CaseEvent.text, -1 when not from the text
     end: int = -1
 

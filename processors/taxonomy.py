@@ -16,7 +16,10 @@ from typing import Any
 import ahocorasick
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from . import modality as mod
 from .model import ListName
+from .segment import LISTED
+from .segment import blockers as find_blockers
 from .textnorm import NormalisedText, normalise, normalise_term
 
 # --- The file's structure (validated with pydantic; errors name the path) --------------
@@ -63,12 +66,17 @@ class SafetyGroupSpec(_Spec):
     situation: str
     terms: list[str] = []
     all_of: list[list[str]] = []  # one term of each group within ``within_clauses`` clauses
+    parts: list[str] = []  # names of ``danger.parts``: more all_of groups, shared by signs
     within_clauses: int = Field(1, ge=1, le=5)
 
 
 class CrowdCountSpec(_Spec):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
     group: str
     min_people: int = Field(ge=2)
+    # A head-count is a crowd only when its clause has one of these (empty: always).
+    with_words: list[str] = Field([], alias="with")
 
 
 class SafetySpec(_Spec):
@@ -82,6 +90,34 @@ class NegationSpec(_Spec):
     cues: list[str] = []
     not_cues: list[str] = []
     bridges: list[str] = []
+    # A cue anywhere before a term in its clause negates it when the term is followed by
+    # one of these ("没有发生过打人的情况"): the clause is about the absence of a kind.
+    clause_tails: list[str] = []
+
+
+class ModalitySpec(_Spec):
+    hypothetical: list[str] = []
+    hypothetical_after: list[str] = []
+    figurative_open: list[str] = []
+    figurative_close: list[str] = []
+    descriptive: list[str] = []
+    degree: list[str] = []
+    intensifier: list[str] = []
+    past: list[str] = []
+    continuing: list[str] = []
+    settled: list[str] = []
+    procedure: list[str] = []
+
+
+class LexiconSpec(_Spec):
+    # General-lexicon words rarer than this are not trusted to block a term.
+    min_frequency: int = Field(20, ge=1)
+    # The taxonomy's own words that block every police or safety term inside them.
+    words: list[str] = []
+
+
+class DangerSpec(_Spec):
+    parts: dict[str, list[str]] = {}
 
 
 class DecisionSpec(_Spec):
@@ -114,8 +150,12 @@ class TaxonomySpec(_Spec):
     sla_classes: list[str] = Field(min_length=1)
     decision: DecisionSpec = DecisionSpec()
     negation: NegationSpec = NegationSpec()
+    modality: ModalitySpec = ModalitySpec()
+    lexicon: LexiconSpec = LexiconSpec()
+    danger: DangerSpec = DangerSpec()
     safety: SafetySpec
     fallback: FallbackSpec
+    fallback_12345: FallbackSpec | None = None  # no evidence on a 12345 ticket: not police
     lists: dict[ListName, ListSpec]
 
 
@@ -183,6 +223,7 @@ class NegationRules:
     not_cues: tuple[str, ...]  # words that contain a cue but negate nothing: 无故, 未成年, 没想到
     bridges: frozenset[str]  # words allowed between a cue and the term it governs
     max_bridge: int
+    clause_tails: tuple[str, ...] = ()  # "…的情况": a cue anywhere before in the clause
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,11 +268,18 @@ class Taxonomy:
     decision: DecisionRules
     crowd_group: int | None  # index of the safety group a large head-count belongs to
     crowd_min_people: int
+    crowd_with: tuple[str, ...]  # a head-count's clause must have one of these (empty: any)
+    fallback_12345: Situation | None  # no evidence on a 12345 ticket (None: the police one)
+    # word -> police/safety terms it blocks (processors/segment.py)
+    blockers: Mapping[str, frozenset[str]]
+    modal_chars: mod.SingleChars  # one-character modality cues (跟, 像, 热 ...)
     # One Aho-Corasick automaton over every word, built once and only read afterwards:
     # word -> (word, safety refs, situation refs, negation) where
     #   safety refs: None (not a safety word), () (an exclusion word) or ((group, slot), ...)
     #   situation refs: ((situation index, slot, weight), ...), slot -1 = plain terms
     #   negation: None, True (a cue) or False (a word that only looks like one: 无故)
+    #   modal: None or a modality cue role (processors/modality.py)
+    #   checked: bool, whether a match must be a word of its own (police and safety words)
     matcher: Any
     to_simplified: Callable[[str], str] | None
     _by_code: Mapping[str, Situation]
@@ -288,21 +336,54 @@ def _automaton(entries: Mapping[str, Any]) -> Any:
 
 
 def compile_taxonomy(
-    mapping: Mapping[str, Any], to_simplified: Callable[[str], str] | None = None
+    mapping: Mapping[str, Any],
+    to_simplified: Callable[[str], str] | None = None,
+    lexicon: Mapping[str, int] | None = None,
 ) -> Taxonomy:
     """Validate a taxonomy mapping and build its matchers.
 
     ``to_simplified`` is an optional traditional→simplified converter applied to terms
-    and texts alike. Raises :class:`TaxonomyError` naming the path of each problem.
+    and texts alike; ``lexicon`` a general word list with frequencies (jieba's, from
+    ``fenliu.refdata.lexicon``) used to tell words from substrings. Raises
+    :class:`TaxonomyError` naming the path of each problem.
     """
     try:
         spec = TaxonomySpec.model_validate(mapping)
     except ValidationError as exc:
         raise TaxonomyError(_pydantic_problems(exc)) from None
-    return _build(spec, to_simplified)
+    return _build(spec, to_simplified, lexicon or {})
 
 
-def _build(spec: TaxonomySpec, simplify: Callable[[str], str] | None) -> Taxonomy:
+def _fallback_situation(fb: FallbackSpec, list_name: ListName, order: int) -> Situation:
+    return Situation(
+        code=fb.situation_code,
+        name=fb.situation_name,
+        class_code=fb.class_code,
+        class_name=fb.class_name,
+        list_name=list_name,
+        department=fb.department,
+        priority=fb.priority,
+        sla_class=fb.sla_class,
+        terms=(),
+        all_of=(),
+        alarm_types=(),
+        hotline_categories=(),
+        order=order,
+        is_police=list_name is ListName.POLICE,
+    )
+
+
+def _words_automaton(words: list[str]) -> Any:
+    auto = ahocorasick.Automaton(ahocorasick.STORE_ANY)
+    for w in words:
+        auto.add_word(w, w)
+    auto.make_automaton()
+    return auto
+
+
+def _build(
+    spec: TaxonomySpec, simplify: Callable[[str], str] | None, lexicon: Mapping[str, int]
+) -> Taxonomy:
     problems: list[str] = []
     known_sla = set(spec.sla_classes)
     seen_codes: dict[str, str] = {}
@@ -375,23 +456,23 @@ def _build(spec: TaxonomySpec, simplify: Callable[[str], str] | None) -> Taxonom
     claim(fb.situation_code, "fallback.situation_code")
     if fb.sla_class not in known_sla:
         problems.append(f"fallback.sla_class: unknown SLA class {fb.sla_class!r}")
-    fallback = Situation(
-        code=fb.situation_code,
-        name=fb.situation_name,
-        class_code=fb.class_code,
-        class_name=fb.class_name,
-        list_name=ListName.POLICE,
-        department=fb.department,
-        priority=fb.priority,
-        sla_class=fb.sla_class,
-        terms=(),
-        all_of=(),
-        alarm_types=(),
-        hotline_categories=(),
-        order=len(situations),
-        is_police=True,
-    )
+    fallback = _fallback_situation(fb, ListName.POLICE, len(situations))
+    fallback_12345 = None
+    if spec.fallback_12345 is not None:
+        fb2 = spec.fallback_12345
+        claim(fb2.class_code, "fallback_12345.class_code")
+        claim(fb2.situation_code, "fallback_12345.situation_code")
+        if fb2.sla_class not in known_sla:
+            problems.append(f"fallback_12345.sla_class: unknown SLA class {fb2.sla_class!r}")
+        fallback_12345 = _fallback_situation(fb2, ListName.NON_POLICE, len(situations) + 1)
     by_code = {s.code: s for s in situations}
+    parts = {
+        name: _norm_terms(words, f"danger.parts.{name}", problems, simplify)
+        for name, words in spec.danger.parts.items()
+    }
+    for name, words in parts.items():
+        if not words:
+            problems.append(f"danger.parts.{name}: no words")
 
     groups: list[SafetyGroup] = []
     seen_groups: set[str] = set()
@@ -410,6 +491,11 @@ def _build(spec: TaxonomySpec, simplify: Callable[[str], str] | None) -> Taxonom
             _norm_terms(g, f"{gpath}.all_of[{ci}]", problems, simplify)
             for ci, g in enumerate(grp.all_of)
         )
+        for pi, part in enumerate(grp.parts):
+            if part not in parts:
+                problems.append(f"{gpath}.parts[{pi}]: unknown danger part {part!r}")
+            else:
+                co += (parts[part],)
         if not terms and not co:
             problems.append(f"{gpath}: no terms and no all_of groups")
         if any(not g for g in co):
@@ -435,6 +521,19 @@ def _build(spec: TaxonomySpec, simplify: Callable[[str], str] | None) -> Taxonom
     bridges = _norm_terms(neg.bridges, "negation.bridges", problems, simplify)
     for word in set(cues) & set(not_cues):
         problems.append(f"negation: {word!r} is both a cue and a not_cue")
+    tails = _norm_terms(neg.clause_tails, "negation.clause_tails", problems, simplify)
+    modal_entries: dict[str, str] = {}
+    single: dict[str, set[str]] = {mod.FIGURATIVE_OPEN: set(), mod.INTENSIFIER: set()}
+    for role in mod.ROLES:
+        for word in _norm_terms(getattr(spec.modality, role), f"modality.{role}", problems, simplify):
+            if len(word) == 1 and role in single:
+                single[role].add(word)  # looked up beside a word, not matched everywhere
+                continue
+            if word in modal_entries and modal_entries[word] != role:
+                problems.append(
+                    f"modality.{role}: {word!r} is already a {modal_entries[word]} cue"
+                )
+            modal_entries.setdefault(word, role)
 
     safety_entries: dict[str, tuple[tuple[int, int], ...]] = {}
     for idx, grp_c in enumerate(groups):
@@ -464,9 +563,35 @@ def _build(spec: TaxonomySpec, simplify: Callable[[str], str] | None) -> Taxonom
             situation_entries[term] = situation_entries.get(term, ()) + (ref,)
 
     negation_entries = {w: True for w in cues} | {w: False for w in not_cues}
-    words = set(safety_entries) | set(situation_entries) | set(negation_entries)
+    words = (
+        set(safety_entries) | set(situation_entries) | set(negation_entries) | set(modal_entries)
+    )
+    # Police and safety words must be words of the text, not parts of longer words.
+    police_words = {
+        w for w, refs in situation_entries.items() if any(situations[o].is_police for o, _, _ in refs)
+    }
+    guarded = {w for w, refs in safety_entries.items() if refs} | police_words
+    np_terms = {w for w in situation_entries if w not in police_words}
+    listed = _norm_terms(spec.lexicon.words, "lexicon.words", problems, simplify)
+    if problems:
+        raise TaxonomyError(problems)
+    general = [w for w, f in lexicon.items() if f >= spec.lexicon.min_frequency]
+    blocking = find_blockers(
+        guarded,
+        general + sorted(np_terms),
+        list(listed) + list(excludes),
+        frozenset(guarded),
+        _words_automaton,
+    )
+    blockable = {t for ts in blocking.values() for t in ts} - {LISTED}
     matcher_entries = {
-        w: (safety_entries.get(w), situation_entries.get(w, ()), negation_entries.get(w))
+        w: (
+            safety_entries.get(w),
+            situation_entries.get(w, ()),
+            negation_entries.get(w),
+            modal_entries.get(w),
+            w in blockable,  # only words some longer word blocks need the check
+        )
         for w in words
     }
     crowd_min = spec.safety.crowd_count.min_people if spec.safety.crowd_count else 0
@@ -485,13 +610,29 @@ def _build(spec: TaxonomySpec, simplify: Callable[[str], str] | None) -> Taxonom
             not_cues=not_cues,
             bridges=frozenset(bridges),
             max_bridge=max((len(b) for b in bridges), default=0),
+            clause_tails=tails,
         ),
         decision=rules,
         crowd_group=crowd_group,
         crowd_min_people=crowd_min,
+        crowd_with=_norm_terms(
+            spec.safety.crowd_count.with_words if spec.safety.crowd_count else (),
+            "safety.crowd_count.with",
+            [],
+            simplify,
+        ),
+        fallback_12345=fallback_12345,
+        blockers=MappingProxyType(blocking),
+        modal_chars=mod.SingleChars(
+            frozenset(single[mod.FIGURATIVE_OPEN]), frozenset(single[mod.INTENSIFIER])
+        ),
         matcher=_automaton(matcher_entries),
         to_simplified=simplify,
-        _by_code=MappingProxyType(by_code | {fallback.code: fallback}),
+        _by_code=MappingProxyType(
+            by_code
+            | {fallback.code: fallback}
+            | ({fallback_12345.code: fallback_12345} if fallback_12345 else {})
+        ),
         _class_by_code=MappingProxyType({c.code: c for c in classes}),
     )
 

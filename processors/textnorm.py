@@ -10,7 +10,9 @@ Steps, in order: traditional → simplified (OpenCC ``t2s``, only when the resul
 keeps the length, so offsets stay one-to-one), Unicode NFKC (full-width →
 half-width), lower case, then punctuation and spaces are removed, except that a
 run of clause punctuation (，。！？；：、 and line breaks) becomes one
-:data:`BOUNDARY` so that a negation never reaches across a clause.
+:data:`BOUNDARY` so that a negation never reaches across a clause, and a run of
+other punctuation between two digits ("20-30", "3.6", "1 916") becomes one
+:data:`NUMBER_SEP`, so that two numbers are never read as one.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 BOUNDARY = ","
+# Kept between two digit runs that punctuation or spaces separated: "20-30人" must not
+# become 2030 people. Not a word character, so no term ever contains it.
+NUMBER_SEP = "~"
 
 # After NFKC: ，→,  ！→!  ？→?  ；→;  ：→:  while 。、… stay as they are.
 _CLAUSE_CHARS = frozenset(",.!?;:。、…\n\r\t|")
@@ -50,12 +55,20 @@ _DIGITS = {
 }
 _UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 
+_PERSONS = (
+    r"(?:人(?!民)|工人|村民|业主|员工|家长|学生|农民工|群众|老人|会员|学员|顾客|商户|租户|小伙子"
+    r"|投资人|家属|职工|工友|债主|学员家长|骑手|司机|外卖员|快递员|受害者|受害人)"
+)
 # "<number>(多|来|余|几)?(个|名|位)?<person>" as callers count people; "上百人" too.
+# Digits need a measure word before anything but 人 ("30多名业主", "140人"): digits
+# right before a person are a room or house number ("1702业主", "137号"). A range
+# "20-30人" (normalised "20~30人") is read at its lower bound. 号 counts people only
+# after a Chinese numeral ("几十号人"). 人民币 is not a person.
 _PEOPLE_COUNT = re.compile(
-    r"(上百|上千|[0-9]+|[零〇一二两三四五六七八九十百千万几]+)"
-    r"(?:多|来|余|几)?(?:个|名|位|号)?"
-    r"(?:人|工人|村民|业主|员工|家长|学生|农民工|群众|老人|会员|学员|顾客|商户|租户|小伙子"
-    r"|投资人|家属|职工|工友|债主|学员家长)"
+    r"(?<![0-9~])(?:([0-9]+)(?:~[0-9]+)?(?:(?:多|来|余)?(?:个|名|位)" + _PERSONS
+    + r"|(?:多|余)?人(?!民))"
+    r"|(上百|上千|[零〇一二两三四五六七八九十百千万几]+)(?:多|来|余|几)?(?:个|名|位|号)?"
+    + _PERSONS + r")"
 )
 
 
@@ -152,8 +165,13 @@ def normalise(text: str, to_simplified: Callable[[str], str] | None = None) -> N
         a, b = run.span()
         if a > pos:
             keep(pos, a)
+        mark = ""
         if out and not _CLAUSE_CHARS.isdisjoint(run.group()) and out[-1][-1:] != BOUNDARY:
-            out.append(BOUNDARY)
+            mark = BOUNDARY
+        if out and out[-1][-1:].isdigit() and folded[b : b + 1].isdigit():
+            mark = NUMBER_SEP  # "20-30", "3.6", "1 916": two digit runs stay apart
+        if mark:
+            out.append(mark)
             seg_starts.append(length)
             first, last = (a, b - 1) if spans is None else (spans[a][0], spans[b - 1][0])
             segs.append((first, last + 1, False))
@@ -166,7 +184,7 @@ def normalise(text: str, to_simplified: Callable[[str], str] | None = None) -> N
 
 def normalise_term(term: str, to_simplified: Callable[[str], str] | None = None) -> str:
     """A recogniser term in the form the matchers see (no boundary characters kept)."""
-    return normalise(term, to_simplified).text.replace(BOUNDARY, "")
+    return normalise(term, to_simplified).text.replace(BOUNDARY, "").replace(NUMBER_SEP, "")
 
 
 def chinese_number(token: str) -> int | None:
@@ -208,7 +226,7 @@ def people_counts(normalised: str) -> list[tuple[int, int, int]]:
     """``(count, start, end)`` for every "N people" phrase in a normalised text."""
     found = []
     for m in _PEOPLE_COUNT.finditer(normalised):
-        value = chinese_number(m.group(1))
+        value = chinese_number(m.group(1) or m.group(2))
         if value is not None:
             found.append((value, m.start(), m.end()))
     return found

@@ -61,31 +61,29 @@ def settings() -> Iterator[Settings]:
     session's prefix at the end, including those the code under test created.
     """
     base = Settings()
-    session_settings = base.model_copy(
-        update={
-            "topic_prefix": f"test-{uuid.uuid4().hex[:12]}-",
-            "redis_url": _redis_url_with_db(base.redis_url, TEST_REDIS_DB),
-        }
+    session_settings = base.replace(
+        topics={"prefix": f"test-{uuid.uuid4().hex[:12]}-"},
+        teams={"redis_url": _redis_url_with_db(base.teams.redis_url, TEST_REDIS_DB)},
     )
     admin = AdminClient(confluent_config(session_settings))
     try:
         metadata = admin.list_topics(timeout=KAFKA_ANSWER_TIMEOUT_S)
     except KafkaException as error:
         pytest.fail(
-            f"Kafka at {session_settings.kafka_bootstrap} did not answer within "
+            f"Kafka at {session_settings.kafka.bootstrap} did not answer within "
             f"{KAFKA_ANSWER_TIMEOUT_S:.0f} s ({error}): run ./dev up or ./dev test",
             pytrace=False,
         )
     if not metadata.brokers:
         pytest.fail(
-            f"Kafka at {session_settings.kafka_bootstrap} lists no broker: run ./dev up",
+            f"Kafka at {session_settings.kafka.bootstrap} lists no broker: run ./dev up",
             pytrace=False,
         )
     yield session_settings
     leftovers = [
         name
         for name in admin.list_topics(timeout=ADMIN_TIMEOUT_S).topics
-        if name.startswith(session_settings.topic_prefix)
+        if name.startswith(session_settings.topics.prefix)
     ]
     _delete_topics(admin, leftovers)
 
@@ -99,7 +97,7 @@ def kafka_admin(settings: Settings) -> AdminClient:
 @pytest.fixture()
 def isolated_settings(settings: Settings) -> Settings:
     """The session settings with a prefix of this test's own: catalogue names never clash."""
-    return settings.model_copy(update={"topic_prefix": f"{settings.topic_prefix}{_unique('t')}-"})
+    return settings.replace(topics={"prefix": f"{settings.topics.prefix}{_unique('t')}-"})
 
 
 @pytest.fixture()
@@ -147,12 +145,12 @@ def redis_prefix() -> str:
 @pytest.fixture()
 def redis_client(settings: Settings, redis_prefix: str) -> Iterator[redis.Redis]:
     """A client on the stack's Redis (db 15); keys under ``redis_prefix`` are removed after."""
-    client = redis.Redis.from_url(settings.redis_url, socket_timeout=5.0)
+    client = redis.Redis.from_url(settings.teams.redis_url, socket_timeout=5.0)
     try:
         client.ping()
     except redis.RedisError as error:
         pytest.fail(
-            f"Redis at {settings.redis_url} does not answer ({error}): run ./dev up", pytrace=False
+            f"Redis at {settings.teams.redis_url} does not answer ({error}): run ./dev up", pytrace=False
         )
     yield client
     stale = list(client.scan_iter(match=f"{redis_prefix}*", count=500))

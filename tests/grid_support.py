@@ -145,21 +145,20 @@ def wait_for(condition: Callable[[], Any], timeout_s: float = 60.0, what: str = 
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def sink_settings(settings: Settings, url: str, **changes: Any) -> Settings:
-    """Settings for a grid-sink under test: fast backoff, its own group."""
+def sink_settings(settings: Settings, url: str, **grid: Any) -> Settings:
+    """Settings for a grid-sink under test: fast backoff, its own group; ``grid`` overrides."""
     base: dict[str, Any] = {
-        "grid_platform_url": url,
-        "grid_platform_token": SecretStr(TOKEN),
-        "grid_sink_group": f"{settings.topic_prefix}grid-sink",
-        "grid_sink_backoff_initial_s": 0.01,
-        "grid_sink_backoff_max_s": 0.05,
-        "grid_sink_breaker_reset_s": 0.3,
-        "grid_sink_timeout_s": 5.0,
-        "grid_sink_poll_timeout_s": 0.1,
-        "webhook_hmac_secret": SecretStr(SECRET.decode()),
+        "platform_url": url,
+        "platform_token": SecretStr(TOKEN),
+        "sink_group": f"{settings.topics.prefix}grid-sink",
+        "sink_backoff_initial_s": 0.01,
+        "sink_backoff_max_s": 0.05,
+        "sink_breaker_reset_s": 0.3,
+        "sink_timeout_s": 5.0,
+        "sink_poll_timeout_s": 0.1,
     }
-    base.update(changes)
-    return settings.model_copy(update=base)
+    base.update(grid)
+    return settings.replace(grid=base, ingress={"webhook_hmac_secret": SecretStr(SECRET.decode())})
 
 
 def produce_orders(settings: Settings, records: list[dict[str, Any]]) -> None:

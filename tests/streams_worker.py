@@ -50,11 +50,11 @@ class Worker:
         self.metrics_port = free_port()
         self.env = {
             **os.environ,
-            "FENLIU_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-            "FENLIU_TOPIC_PREFIX": settings.topic_prefix,
-            "FENLIU_TOPIC_PARTITIONS": str(settings.topic_partitions),
+            "FENLIU_KAFKA_BOOTSTRAP": settings.kafka.bootstrap,
+            "FENLIU_TOPIC_PREFIX": settings.topics.prefix,
+            "FENLIU_TOPIC_PARTITIONS": str(settings.topics.partitions),
             "FENLIU_STREAMS_WEB_PORT": str(self.web_port),
-            "FENLIU_STREAMS_INSTANCE_ID": f"{settings.topic_prefix}worker",
+            "FENLIU_STREAMS_INSTANCE_ID": f"{settings.topics.prefix}worker",
             "FENLIU_STREAMS_DATA_DIR": str(workdir / "data"),
             "FENLIU_METRICS_PORT": str(self.metrics_port),
             "FENLIU_CLOCK": "control",
@@ -181,7 +181,7 @@ def read_until(settings: Settings, topic: str, done: Callable[[list[Any]], bool]
 
     Returns ``(message, decoded value)`` pairs; the caller asserts on what came."""
     consumer = Consumer(confluent_config(settings, **{
-        "group.id": f"{settings.topic_prefix}reader-{time.monotonic_ns()}",
+        "group.id": f"{settings.topics.prefix}reader-{time.monotonic_ns()}",
         "auto.offset.reset": "earliest", "enable.auto.commit": False}))
     consumer.subscribe([settings.topic(topic)])
     out: list[Any] = []

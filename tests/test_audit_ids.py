@@ -48,6 +48,6 @@ def test_masking_replaces_the_number_by_the_caller_key_and_scrubs_free_text_only
         "content": "请回电13812345678",
         "decision_id": "dc_1aebf02468411f49",
     }
-    out = masked(raw, settings.phone_hmac_key.get_secret_value().encode(), settings.phone_default_area_code)
+    out = masked(raw, settings.intake.phone_hmac_key.get_secret_value().encode(), settings.intake.phone_default_area_code)
     assert "13812345678" not in str(out) and out["caller_key"].startswith("ck_")
     assert out["decision_id"] == "dc_1aebf02468411f49"  # ids keep their digits

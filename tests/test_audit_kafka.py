@@ -304,8 +304,8 @@ def test_cli_prints_the_trail_and_exits_1_for_an_unknown_id(case_topics):
     s, _ = case_topics
     env = {
         **os.environ,
-        "FENLIU_TOPIC_PREFIX": s.topic_prefix,
-        "FENLIU_KAFKA_BOOTSTRAP": s.kafka_bootstrap,
+        "FENLIU_TOPIC_PREFIX": s.topics.prefix,
+        "FENLIU_KAFKA_BOOTSTRAP": s.kafka.bootstrap,
     }
     fenliu = str(Path(sys.executable).with_name("fenliu"))
     done = subprocess.run(

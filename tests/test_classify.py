@@ -61,9 +61,9 @@ def test_wage_arrears_go_to_labour_inspection() -> None:
 def test_wage_dispute_with_a_knife_stays_with_police() -> None:
     c = run("来要工资的，老板不给，他手下拿了把菜刀出来吓唬我们")
     assert c.is_police_matter
-    assert c.rule_id == "safety:weapon"
+    assert c.rule_id == "safety:armed"  # a knife in someone's hand (拿 + 菜刀)
     assert c.class_code == "P01"
-    assert "刀" in kinds(c, "safety")
+    assert "菜刀" in kinds(c, "safety")
 
 
 def test_wage_dispute_with_a_crowd_is_a_mass_incident() -> None:
@@ -108,7 +108,7 @@ def test_negated_signs_do_not_make_it_police(text: str) -> None:
         ("他没钱还打人", "safety:violence"),  # the cue governs 钱, not 打人
         ("没想到他会动手", "safety:violence"),  # 没想到 negates nothing
         ("未成年人被打了", "safety:violence"),  # 未成年 is not a negation
-        ("没有打人，但是他手里拿着刀", "safety:weapon"),  # a clause boundary stops the cue
+        ("没有打人，但是他手里拿着刀", "safety:armed"),  # a clause boundary stops the cue
         ("不是吵架，是我女儿说要跳楼", "safety:self_harm"),
     ],
 )
@@ -228,7 +228,7 @@ def test_classification_is_deterministic() -> None:
 def test_most_serious_sign_names_the_rule() -> None:
     c = run("楼上漏水，天花板电线起火了，邻居还威胁我")
     assert c.rule_id == "safety:fire"
-    assert {"起火", "威胁"} <= set(kinds(c, "safety"))
+    assert {"起火", "威胁我"} <= set(kinds(c, "safety"))
     assert c.confidence > 0.9  # two kinds of sign
 
 

@@ -13,6 +13,7 @@ from fenliu.processors.taxonomy import Taxonomy
 from fenliu.processors.textnorm import normalise_term
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+import yaml
 
 from fenliu.refdata.taxonomy import load_taxonomy, traditional_to_simplified
 
@@ -27,8 +28,20 @@ def run(text: str, taxonomy: Taxonomy = TAXONOMY) -> Classification:
 
 
 @lru_cache(maxsize=1)
+def _text_scoped_cues() -> tuple[str, ...]:
+    """Modality cues that reach beyond their own clause (procedure, settled)."""
+    with (ROOT / "data" / "taxonomy.yaml").open(encoding="utf-8") as fh:
+        modality = yaml.safe_load(fh).get("modality", {})
+    return tuple(modality.get("procedure", []) + modality.get("settled", []))
+
+
+@lru_cache(maxsize=1)
 def diverted_texts() -> tuple[str, ...]:
-    """Labelled non-police calls that the rules divert and that carry no sign at all."""
+    """Labelled non-police calls that the rules divert and that carry no sign at all.
+
+    Texts that ask about a procedure or say the matter is settled are left out: a
+    danger word put next to them is only talked about (processors/modality.py).
+    """
     out = []
     with (ROOT / "tests" / "eval" / "labelled_calls.jsonl").open(encoding="utf-8") as fh:
         for line in fh:
@@ -36,7 +49,11 @@ def diverted_texts() -> tuple[str, ...]:
             if row["expected_list"] != "NON_POLICE":
                 continue
             c = run(row["text"])
-            if not c.is_police_matter and not any(e.kind == "negated" for e in c.evidence):
+            if any(cue in row["text"] for cue in _text_scoped_cues()):
+                continue
+            if not c.is_police_matter and not any(
+                e.kind in ("negated", "modal") for e in c.evidence
+            ):
                 out.append(row["text"])
     return tuple(out)
 

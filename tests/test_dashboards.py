@@ -156,7 +156,7 @@ def test_every_metric_and_recorded_series_a_panel_reads_exists() -> None:
 @pytest.mark.prometheus
 def test_the_real_prometheus_parses_every_query() -> None:
     """promtool has no parse-only command: ask the stack's Prometheus; bad PromQL is a 400."""
-    url = f"http://127.0.0.1:{Settings().prometheus_port}/api/v1/query"
+    url = f"http://127.0.0.1:{Settings().stack.prometheus_port}/api/v1/query"
     failures = []
     with httpx.Client(timeout=10) as client:
         try:

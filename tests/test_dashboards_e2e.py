@@ -92,7 +92,7 @@ def recording_rules() -> list[tuple[str, str]]:
 @pytest.fixture()
 def prometheus() -> Prometheus:
     settings = Settings()
-    prom = Prometheus(settings.prometheus_port)
+    prom = Prometheus(settings.stack.prometheus_port)
     try:
         prom.client.post(f"{prom.base}/-/reload").raise_for_status()  # the rules as committed
     except httpx.HTTPError as exc:
@@ -119,10 +119,10 @@ def pipeline(isolated_settings: Settings, tmp_path: Path) -> Iterator[tuple[Sett
     s = isolated_settings
     env = {
         **os.environ,
-        "FENLIU_TOPIC_PREFIX": s.topic_prefix,
-        "FENLIU_KAFKA_BOOTSTRAP": s.kafka_bootstrap,
-        "FENLIU_REDIS_URL": s.redis_url,
-        "FENLIU_TEAM_KEY_PREFIX": f"{s.topic_prefix}teams",
+        "FENLIU_TOPIC_PREFIX": s.topics.prefix,
+        "FENLIU_KAFKA_BOOTSTRAP": s.kafka.bootstrap,
+        "FENLIU_REDIS_URL": s.teams.redis_url,
+        "FENLIU_TEAM_KEY_PREFIX": f"{s.topics.prefix}teams",
         "FENLIU_STREAMS_DATA_DIR": str(tmp_path / "streams"),
         "FENLIU_STREAMS_INSTANCE_ID": "",  # no static membership lingering after the run
     }
@@ -192,7 +192,7 @@ def test_every_dashboard_query_and_recording_rule_returns_data(
         time.monotonic() - started, "\n".join(f"{k}: {v}" for k, v in missing.items()), demo_log
     )
 
-    assert_alerts_routed(Settings().alertmanager_port)
+    assert_alerts_routed(Settings().stack.alertmanager_port)
 
 
 def expected_receiver(labels: dict[str, str]) -> str:

@@ -47,10 +47,10 @@ def _port_offset() -> int:
 def _start_demo(settings, tmp_path, *args: str) -> subprocess.Popen:
     env = {
         **os.environ,
-        "FENLIU_TOPIC_PREFIX": settings.topic_prefix,
-        "FENLIU_REDIS_URL": settings.redis_url,
-        "FENLIU_TEAM_KEY_PREFIX": f"{settings.topic_prefix}teams",
-        "FENLIU_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "FENLIU_TOPIC_PREFIX": settings.topics.prefix,
+        "FENLIU_REDIS_URL": settings.teams.redis_url,
+        "FENLIU_TEAM_KEY_PREFIX": f"{settings.topics.prefix}teams",
+        "FENLIU_KAFKA_BOOTSTRAP": settings.kafka.bootstrap,
         "FENLIU_STREAMS_DATA_DIR": str(tmp_path / "streams"),
     }
     return subprocess.Popen(

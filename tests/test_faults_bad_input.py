@@ -100,11 +100,9 @@ class Outputs:
 @pytest.fixture(scope="module")
 def router(settings, tmp_path_factory):
     """One router process for the whole module on its own topics; yields (settings, outputs, producer)."""
-    mine = settings.model_copy(
-        update={
-            "topic_prefix": f"{settings.topic_prefix}bad-{uuid.uuid4().hex[:6]}-",
-            "team_key_prefix": f"{settings.topic_prefix}bad-teams",
-        }
+    mine = settings.replace(
+        topics={"prefix": f"{settings.topics.prefix}bad-{uuid.uuid4().hex[:6]}-"},
+        teams={"key_prefix": f"{settings.topics.prefix}bad-teams"},
     )
     with pipeline(mine, ["router"], tmp_path_factory.mktemp("router-logs")) as (supervisor, _):
         wait_metrics(supervisor)
@@ -290,11 +288,9 @@ def test_counts_of_good_events_add_up_after_all_examples(router, good_calls):
 
 
 def test_a_1mb_text_is_a_dead_letter_and_the_router_lives_on(settings, tmp_path):
-    mine = settings.model_copy(
-        update={
-            "topic_prefix": f"{settings.topic_prefix}mb-{uuid.uuid4().hex[:6]}-",
-            "team_key_prefix": f"{settings.topic_prefix}mb-teams",
-        }
+    mine = settings.replace(
+        topics={"prefix": f"{settings.topics.prefix}mb-{uuid.uuid4().hex[:6]}-"},
+        teams={"key_prefix": f"{settings.topics.prefix}mb-teams"},
     )
     with pipeline(mine, ["router"], tmp_path) as (supervisor, _):
         wait_metrics(supervisor)

@@ -84,23 +84,23 @@ def run_with_faults(settings, tmp_path, faults: list[Fault], *, restart_dead: bo
             fault(supervisor)
         sender.join()
         died = _restart_the_dead(supervisor) if restart_dead else []
-        p = settings.topic_prefix
+        p = settings.topics.prefix
         assert drained(
             settings,
             {
-                f"{p}{settings.router_group}": [
+                f"{p}{settings.router.group}": [
                     settings.topic(topics.RAW_110),
                     settings.topic(topics.RAW_12345),
                 ],
-                f"{p}{settings.streams_app_id}": [settings.topic(topics.DECISIONS)],
-                f"{p}{settings.grid_sink_group}": [settings.topic(topics.ORDERS)],
+                f"{p}{settings.streams.app_id}": [settings.topic(topics.DECISIONS)],
+                f"{p}{settings.grid.sink_group}": [settings.topic(topics.ORDERS)],
             },
             timeout_s=240,
         ), "the pipeline did not catch up after the faults"
         crashed = supervisor.crashed()
         assert not crashed, f"{crashed[0].name} died: {crashed[0].log_tail(30)}" if crashed else ""
         latest = check_exactly_once(
-            settings, {e.key for e in events}, settings.grid_sim_port + offset
+            settings, {e.key for e in events}, settings.grid_sim.port + offset
         )
         check_no_deadline_lost(settings, latest, max(e.at_ms for e in events))
     if died:
@@ -175,9 +175,7 @@ def check_no_deadline_lost(settings, latest: dict[str, dict], last_call_ms: int)
 
 @pytest.fixture()
 def run_settings(isolated_settings):
-    return isolated_settings.model_copy(
-        update={"team_key_prefix": f"{isolated_settings.topic_prefix}teams"}
-    )
+    return isolated_settings.replace(teams={"key_prefix": f"{isolated_settings.topics.prefix}teams"})
 
 
 @pytest.mark.timeout(600)

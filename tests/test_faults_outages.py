@@ -86,8 +86,8 @@ def test_redis_down_routing_falls_back_and_says_so(isolated_settings, tmp_path):
     port = _free_port()
     log = (tmp_path / "redis.log").open("ab")
     server = _start_redis(port, log)
-    settings = isolated_settings.model_copy(
-        update={"redis_url": f"redis://127.0.0.1:{port}/0", "team_key_prefix": "teams"}
+    settings = isolated_settings.replace(
+        teams={"redis_url": f"redis://127.0.0.1:{port}/0", "key_prefix": "teams"}
     )
     try:
         with pipeline(settings, ["router"], tmp_path / "logs") as (supervisor, offset):
@@ -134,7 +134,7 @@ def _fault(settings, port: int, spec: dict) -> None:
         data=json.dumps(spec).encode(),
         method="POST",
         headers={
-            "Authorization": f"Bearer {settings.grid_platform_token.get_secret_value()}",
+            "Authorization": f"Bearer {settings.grid.platform_token.get_secret_value()}",
             "Content-Type": "application/json",
         },
     )
@@ -143,9 +143,7 @@ def _fault(settings, port: int, spec: dict) -> None:
 
 @pytest.mark.timeout(600)
 def test_grid_platform_500s_then_down_orders_wait_and_arrive_once(isolated_settings, tmp_path):
-    settings = isolated_settings.model_copy(
-        update={"team_key_prefix": f"{isolated_settings.topic_prefix}teams"}
-    )
+    settings = isolated_settings.replace(teams={"key_prefix": f"{isolated_settings.topics.prefix}teams"})
     env = {
         "FENLIU_GRID_SIM_WEBHOOK_URL": "",
         "FENLIU_GRID_SIM_STORE_FILE": str(tmp_path / "store.json"),
@@ -155,7 +153,7 @@ def test_grid_platform_500s_then_down_orders_wait_and_arrive_once(isolated_setti
         settings, ["grid-sim", "grid-sink", "streams", "router"], tmp_path / "logs", extra_env=env
     ) as (supervisor, offset):
         wait_metrics(supervisor)
-        grid_port = settings.grid_sim_port + offset
+        grid_port = settings.grid_sim.port + offset
         _fault(settings, grid_port, {"status": 500, "seconds": 20, "scope": "orders"})
         sender = threading.Thread(target=produce_steady, args=(settings, events, 20.0))  # 40 s
         t0 = time.monotonic()
@@ -169,12 +167,12 @@ def test_grid_platform_500s_then_down_orders_wait_and_arrive_once(isolated_setti
         supervisor.start("grid-sim", grid.argv, grid.env, grid.metrics_port)
         sender.join()
         assert time.monotonic() - t0 >= 40
-        p = settings.topic_prefix
+        p = settings.topics.prefix
         assert drained(
             settings,
             {
-                f"{p}{settings.streams_app_id}": [settings.topic(topics.DECISIONS)],
-                f"{p}{settings.grid_sink_group}": [settings.topic(topics.ORDERS)],
+                f"{p}{settings.streams.app_id}": [settings.topic(topics.DECISIONS)],
+                f"{p}{settings.grid.sink_group}": [settings.topic(topics.ORDERS)],
             },
             timeout_s=240,
         ), "orders still waiting long after the platform came back"

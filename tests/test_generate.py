@@ -177,8 +177,8 @@ def test_generated_records_land_on_the_raw_topics_with_their_times(isolated_sett
     apply_topics(settings)
     env = {
         **os.environ,
-        "FENLIU_TOPIC_PREFIX": settings.topic_prefix,
-        "FENLIU_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "FENLIU_TOPIC_PREFIX": settings.topics.prefix,
+        "FENLIU_KAFKA_BOOTSTRAP": settings.kafka.bootstrap,
     }
     proc = subprocess.run(
         [
@@ -204,14 +204,14 @@ def test_generated_records_land_on_the_raw_topics_with_their_times(isolated_sett
     codec = SingleObjectCodec()
     consumer = Consumer(
         confluent_config(settings,
-            **{"group.id": f"{settings.topic_prefix}check", "auto.offset.reset": "earliest"}
+            **{"group.id": f"{settings.topics.prefix}check", "auto.offset.reset": "earliest"}
         )
     )
     names = {
         settings.topic(topics.RAW_110): ("Call110", "received_at", "call_id"),
         settings.topic(topics.RAW_12345): ("Ticket12345", "created_at", "ticket_id"),
     }
-    consumer.assign([TopicPartition(t, p) for t in names for p in range(settings.topic_partitions)])
+    consumer.assign([TopicPartition(t, p) for t in names for p in range(settings.topics.partitions)])
     got = []
     idle = 0
     while idle < 6:

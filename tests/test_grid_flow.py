@@ -49,7 +49,7 @@ def test_grid_sim_plays_each_orders_life_onto_the_lifecycle_topic(
     try:
         config = sim_config(webhook_url=f"{ingress.url}{WEBHOOK_PATH}", knobs=knobs, seed=11)
         with running_sim(config) as (_sim, server):
-            s = settings.model_copy(update={"grid_platform_url": server.url})
+            s = settings.replace(grid={"platform_url": server.url})
             produce_orders(s, records)
             with running_sink(s):
                 events = read_topic(

@@ -49,7 +49,7 @@ def order_topics(isolated_settings: Settings, topic_factory: Any) -> Settings:
 
 def total_committed(settings: Settings, partitions: int = 3) -> int:
     offsets = committed(
-        settings, settings.grid_sink_group, settings.topic(topics.ORDERS), partitions
+        settings, settings.grid.sink_group, settings.topic(topics.ORDERS), partitions
     )
     return sum(max(o, 0) for o in offsets)
 
@@ -81,7 +81,7 @@ def test_each_order_is_delivered_once_and_a_restart_resends_idempotently(
         assert len(posts(server)) == 21
 
         # a group that never committed re-sends everything: the platform keeps one of each
-        fresh = s.model_copy(update={"grid_sink_group": s.grid_sink_group + "-again"})
+        fresh = s.replace(grid={"sink_group": s.grid.sink_group + "-again"})
         with running_sink(fresh):
             wait_for(lambda: total_committed(fresh) == 21, what="re-sent orders committed")
         statuses = [r["status"] for r in posts(server)]
@@ -113,13 +113,13 @@ def test_an_outage_opens_the_breaker_holds_commits_and_delivers_in_order_later(
     s = sink_settings(
         order_topics,
         "",
-        grid_sink_breaker_failures=3,
-        grid_sink_max_attempts=6,
-        grid_sink_concurrency=2,
+        sink_breaker_failures=3,
+        sink_max_attempts=6,
+        sink_concurrency=2,
     )
     with running_sim(sim_config()) as (_sim, server):
         admin(server, "POST", "/admin/faults", {"status": 503})  # down until cleared
-        s = s.model_copy(update={"grid_platform_url": server.url})
+        s = s.replace(grid={"platform_url": server.url})
         with running_sink(s) as sink:
             wait_for(lambda: sink.breaker.state is not State.CLOSED, what="the breaker to open")
             wait_for(
@@ -131,7 +131,7 @@ def test_an_outage_opens_the_breaker_holds_commits_and_delivers_in_order_later(
             )
             # while down: nothing committed, and orders are not hammered at the platform
             assert total_committed(s) == 0
-            assert len(posts(server)) <= s.grid_sink_breaker_failures + s.grid_sink_concurrency - 1
+            assert len(posts(server)) <= s.grid.sink_breaker_failures + s.grid.sink_concurrency - 1
             admin(server, "DELETE", "/admin/faults")
             wait_for(lambda: total_committed(s) == 6, what="all six committed")
             assert sink.breaker.state is State.CLOSED
@@ -150,7 +150,7 @@ def test_failed_and_refused_orders_become_dead_letters_with_every_attempt(
     producer = Producer(confluent_config(order_topics))
     producer.produce(order_topics.topic(topics.ORDERS), b"\x00garbage", b"garbage")
     assert producer.flush(30) == 0
-    s = sink_settings(order_topics, "", grid_sink_max_attempts=3, grid_sink_breaker_failures=5)
+    s = sink_settings(order_topics, "", sink_max_attempts=3, sink_breaker_failures=5)
     with running_sim(sim_config()) as (_sim, server):
         admin(
             server,
@@ -164,7 +164,7 @@ def test_failed_and_refused_orders_become_dead_letters_with_every_attempt(
             "/admin/faults",
             {"status": 422, "order_ids": ["refused"], "scope": "orders"},
         )
-        s = s.model_copy(update={"grid_platform_url": server.url})
+        s = s.replace(grid={"platform_url": server.url})
         with running_sink(s):
             wait_for(lambda: total_committed(s) == 5, what="all five committed")
         assert requests_for(server, "poison") == [500, 500, 500]
@@ -199,7 +199,7 @@ def test_orders_go_over_https_verified_against_a_custom_ca(
         with pytest.raises(TransientError, match="CERTIFICATE_VERIFY_FAILED"):
             untrusting.probe()
         untrusting.close()
-        s = sink_settings(order_topics, server.url, grid_platform_ca_file=ca)
+        s = sink_settings(order_topics, server.url, platform_ca_file=ca)
         with running_sink(s):
             wait_for(lambda: total_committed(s) == 1, what="the order over TLS")
         assert requests_for(server, "tls-1", verify=ssl.create_default_context(cafile=str(ca))) == [
@@ -213,7 +213,7 @@ def test_stopping_while_the_platform_is_down_leaves_orders_uncommitted(
     produce_orders(order_topics, [dispatch_order("wait-1")])
     with running_sim(sim_config()) as (_sim, server):
         admin(server, "POST", "/admin/faults", {"status": 503})
-        s = sink_settings(order_topics, server.url, grid_sink_breaker_failures=1)
+        s = sink_settings(order_topics, server.url, sink_breaker_failures=1)
         with running_sink(s) as sink:
             wait_for(lambda: sink.breaker.state is not State.CLOSED, what="the breaker to open")
         assert total_committed(s) == 0  # a restart will send it again
@@ -230,7 +230,7 @@ def test_a_slow_platform_times_out_and_the_resent_order_is_still_stored_once(
     with running_sim(sim_config()) as (_sim, server):
         slow = {"status": None, "delay_ms": 1500, "requests": 1, "scope": "orders"}
         admin(server, "POST", "/admin/faults", slow)
-        s = sink_settings(order_topics, server.url, grid_sink_timeout_s=0.5)
+        s = sink_settings(order_topics, server.url, sink_timeout_s=0.5)
         with running_sink(s):
             wait_for(lambda: total_committed(s) == 1, what="the order committed")
         # the timed-out first request still arrives late: one 201, one 200, one stored order
@@ -253,7 +253,7 @@ def test_a_second_replica_takes_partitions_over_without_losing_or_doubling_order
     with running_sim(sim_config()) as (_sim, server):
         # slow answers keep orders in flight while the group rebalances
         admin(server, "POST", "/admin/faults", {"status": None, "delay_ms": 300, "scope": "orders"})
-        s = sink_settings(order_topics, server.url, grid_sink_concurrency=2)
+        s = sink_settings(order_topics, server.url, sink_concurrency=2)
         with running_sink(s):
             wait_for(lambda: len(posts(server)) >= 3, what="the first replica under way")
             with running_sink(s):

@@ -41,13 +41,13 @@ def event(event_id: str = "o-1-01-SIGNED", **changes: Any) -> dict[str, Any]:
     return body
 
 
-def ingress_settings(settings: Settings, **changes: Any) -> Settings:
+def ingress_settings(settings: Settings, **groups: dict[str, Any]) -> Settings:
     base = {
         "webhook_hmac_secret": SecretStr(SECRET.decode()),
         "webhook_bearer_token": SecretStr(BEARER),
         "webhook_max_skew_s": 300,
     }
-    return settings.model_copy(update={**base, **changes})
+    return settings.replace(**{**groups, "ingress": {**base, **groups.get("ingress", {})}})
 
 
 @pytest.fixture()
@@ -151,7 +151,7 @@ def test_refused_requests_say_why_and_write_nothing(
 
 def test_an_unreachable_broker_gets_a_503_not_a_202(isolated_settings: Settings) -> None:
     s = ingress_settings(
-        isolated_settings, kafka_bootstrap="127.0.0.1:1", ingress_produce_timeout_s=1.0
+        isolated_settings, kafka={"bootstrap": "127.0.0.1:1"}, ingress={"produce_timeout_s": 1.0}
     )
     server = ThreadedServer(Ingress(s, CODEC, AckingProducer(s)).app()).start()
     try:

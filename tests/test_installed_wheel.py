@@ -78,7 +78,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dic
 def test_the_package_runs_from_the_wheel_not_the_checkout(installed) -> None:  # type: ignore[no-untyped-def]
     bin_dir, cwd, env = installed
     code = ("import fenliu.settings as s, fenliu.schemas.catalog as c; "
-            "print(s.__file__); print(s.Settings().taxonomy_file); print(c.SCHEMA_DIR)")
+            "print(s.__file__); print(s.Settings().refdata.taxonomy_file); print(c.SCHEMA_DIR)")
     lines = _run([str(bin_dir / "python"), "-c", code], cwd, env).stdout.split()
     venv = bin_dir.parent
     for path in lines:
@@ -89,8 +89,8 @@ def test_the_package_runs_from_the_wheel_not_the_checkout(installed) -> None:  #
 def test_config_shows_the_shipped_data(installed) -> None:  # type: ignore[no-untyped-def]
     bin_dir, cwd, env = installed
     out = _run([str(bin_dir / "fenliu"), "config", "--markdown"], cwd, env).stdout
-    assert "| `FENLIU_TAXONOMY_FILE` | `(shipped) taxonomy.yaml` |" in out
-    assert "| `FENLIU_TRAFFIC_DIR` | `(shipped) traffic` |" in out
+    assert "| `FENLIU_TAXONOMY_FILE` | `refdata.taxonomy_file` | `(shipped) taxonomy.yaml` |" in out
+    assert "| `FENLIU_TRAFFIC_DIR` | `traffic.dir` | `(shipped) traffic` |" in out
 
 
 def test_classify_decides_with_the_shipped_taxonomy(installed) -> None:  # type: ignore[no-untyped-def]

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.kafka
 @pytest.fixture()
 def applied(settings):
     """The whole catalogue created under a prefix unique to this test, deleted after."""
-    isolated = settings.model_copy(update={"topic_prefix": f"{settings.topic_prefix}{uuid.uuid4().hex[:8]}-"})
+    isolated = settings.replace(topics={"prefix": f"{settings.topics.prefix}{uuid.uuid4().hex[:8]}-"})
     first = apply_topics(isolated)
     yield isolated, first
     delete_topics(isolated)
@@ -88,7 +88,7 @@ def test_every_schema_round_trips_through_kafka(applied, consumer_group):
             break
     consumer.close()
     for topic, values in sent.items():
-        spec = catalogue[topic.removeprefix(isolated.topic_prefix)]
+        spec = catalogue[topic.removeprefix(isolated.topics.prefix)]
         assert sorted(received[topic]) == sorted(values), topic
         for value in received[topic]:
             decoded = codec.decode(value, expect=spec.value)

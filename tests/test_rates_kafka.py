@@ -49,7 +49,7 @@ def main() -> None:
 
     settings = Settings()
     app = faust.App(app_id(settings), **app_config(settings))
-    rates.install(app, StreamsContext(settings, codec_for(settings.schema_registry_url)))
+    rates.install(app, StreamsContext(settings, codec_for(settings.topics.schema_registry_url)))
     serve_metrics(int(os.environ["RATES_TEST_METRICS_PORT"]), addr="127.0.0.1")
     faust.Worker(app, loglevel="WARNING", quiet=True).execute_from_commandline()
 
@@ -64,8 +64,8 @@ class Worker:
     def __init__(self, settings: Settings, data_dir: Path, log: Path) -> None:
         self.port = free_port()
         self.env = os.environ | {
-            "FENLIU_TOPIC_PREFIX": settings.topic_prefix,
-            "FENLIU_TOPIC_PARTITIONS": str(settings.topic_partitions),
+            "FENLIU_TOPIC_PREFIX": settings.topics.prefix,
+            "FENLIU_TOPIC_PARTITIONS": str(settings.topics.partitions),
             "FENLIU_STREAMS_WEB_PORT": "0",
             "FENLIU_STREAMS_INSTANCE_ID": "",
             "FENLIU_STREAMS_DATA_DIR": str(data_dir),
@@ -125,7 +125,7 @@ def key(name: str, **labels: str) -> tuple[str, frozenset[tuple[str, str]]]:
 
 @pytest.fixture()
 def rates_settings(isolated_settings: Settings) -> Settings:
-    s = isolated_settings.model_copy(update={"topic_partitions": 2})
+    s = isolated_settings.replace(topics={"partitions": 2})
     apply_topics(s)
     return s
 

@@ -24,7 +24,7 @@ def test_readme_settings_table_is_the_codes():
 
 
 def test_every_setting_is_described():
-    assert [var for var, _, doc in settings_table() if not doc.strip()] == []
+    assert [var for var, _, _, doc in settings_table() if not doc.strip()] == []
 
 
 def test_commands_the_readme_names_exist():

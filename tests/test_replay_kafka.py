@@ -67,11 +67,9 @@ def recorded(settings: Settings) -> Iterator[dict[str, Any]]:
     Records just outside the hour (1 ms before, exactly at its end) are recorded too and
     must never show up in a replay of the hour.
     """
-    s = settings.model_copy(
-        update={
-            "topic_prefix": f"{settings.topic_prefix}replay-{uuid.uuid4().hex[:6]}-",
-            "router_group": f"replay-router-{uuid.uuid4().hex[:6]}",
-        }
+    s = settings.replace(
+        topics={"prefix": f"{settings.topics.prefix}replay-{uuid.uuid4().hex[:6]}-"},
+        router={"group": f"replay-router-{uuid.uuid4().hex[:6]}"},
     )
     apply_topics(s)
     start = (int(time.time() * 1000) - 3 * HOUR) // HOUR * HOUR
@@ -113,7 +111,7 @@ def recorded(settings: Settings) -> Iterator[dict[str, Any]]:
         producer.produce(s.topic(topic), value, key=b"k", timestamp=ts)
     assert producer.flush(30) == 0
 
-    client = redis.Redis.from_url(s.redis_url, socket_timeout=2)
+    client = redis.Redis.from_url(s.teams.redis_url, socket_timeout=2)
     team_prefix = f"test-replay-{uuid.uuid4().hex[:6]}"
     teams = TeamDirectory(client, timeout_s=2.0, key_prefix=team_prefix)
     seed_demo_teams(teams, build_decider(s).jurisdiction)
@@ -175,7 +173,7 @@ def _replay(rec: dict[str, Any], sink: Any = None, taxonomy: Path | None = None)
 
 def _changed_taxonomy(tmp_path: Path) -> Path:
     """One recogniser changed each way: restaurant exhaust smoke is no fire; a leak is a danger."""
-    doc = yaml.safe_load(Path(Settings().taxonomy_file).read_text(encoding="utf-8"))
+    doc = yaml.safe_load(Path(Settings().refdata.taxonomy_file).read_text(encoding="utf-8"))
     doc["version"] = f"{doc['version']}-audit-test"
     doc["safety"]["exclude"].append("排风口冒烟")
     next(g for g in doc["safety"]["groups"] if g["id"] == "danger")["terms"].append("漏水")
@@ -272,8 +270,8 @@ def test_cli_replay_reports_and_exits_2_when_police_work_would_be_diverted(recor
     s = recorded["settings"]
     env = {
         **os.environ,
-        "FENLIU_TOPIC_PREFIX": s.topic_prefix,
-        "FENLIU_KAFKA_BOOTSTRAP": s.kafka_bootstrap,
+        "FENLIU_TOPIC_PREFIX": s.topics.prefix,
+        "FENLIU_KAFKA_BOOTSTRAP": s.kafka.bootstrap,
     }
     fenliu = Path(sys.executable).with_name("fenliu")
     args = [

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from fenliu.refdata.routing import load_jurisdiction, parse_jurisdiction
 from fenliu.settings import Settings
 
-JURIS_FILE = Settings().jurisdiction_file
+JURIS_FILE = Settings().refdata.jurisdiction_file
 JURIS = load_jurisdiction(JURIS_FILE)
 RAW = yaml.safe_load(Path(JURIS_FILE).read_text(encoding="utf-8"))
 TOWN_CODES = [town.code for town in JURIS.towns]
@@ -333,7 +333,7 @@ def test_lead_department_of_a_joint_name_gets_the_case() -> None:
 def test_every_non_police_department_of_the_shipped_taxonomy_has_a_unit() -> None:
     from fenliu.refdata.taxonomy import load_taxonomy
 
-    taxonomy = load_taxonomy(Settings().taxonomy_file)
+    taxonomy = load_taxonomy(Settings().refdata.taxonomy_file)
     departments = {s.department for s in taxonomy.situations if not s.is_police}
     assert departments
     missing = {d for d in departments if JURIS.department_unit(DONGCHENG, d) is None}

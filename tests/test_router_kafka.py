@@ -59,7 +59,7 @@ def _read_all(settings, group: str, topic: str, expected: int, timeout_s: float 
 
 @pytest.fixture()
 def stack_topics(isolated_settings) -> Iterator:
-    settings = isolated_settings.model_copy(update={"router_group": f"{isolated_settings.topic_prefix}router"})
+    settings = isolated_settings.replace(router={"group": f"{isolated_settings.topics.prefix}router"})
     apply_topics(settings)
     yield settings
 
@@ -90,12 +90,12 @@ def test_router_decides_dead_letters_and_commits(stack_topics, redis_client):
     bad = _bad_inputs()
     _produce(settings, [(w, CODEC.encode("Call110" if w == "raw110" else "Ticket12345", r)) for w, r in GOOD]
              + [(w, v) for w, v, _ in bad])
-    teams = TeamDirectory(redis.Redis.from_url(settings.redis_url, socket_timeout=0.5), timeout_s=0.5)
+    teams = TeamDirectory(redis.Redis.from_url(settings.teams.redis_url, socket_timeout=0.5), timeout_s=0.5)
     results: dict[str, list] = {}
 
     def until() -> None:
-        results["decisions"] = _read_all(settings, f"{settings.topic_prefix}d", settings.topic(topics.DECISIONS), len(GOOD))
-        results["dead"] = _read_all(settings, f"{settings.topic_prefix}x", settings.topic(topics.DEAD_LETTER), len(bad))
+        results["decisions"] = _read_all(settings, f"{settings.topics.prefix}d", settings.topic(topics.DECISIONS), len(GOOD))
+        results["dead"] = _read_all(settings, f"{settings.topics.prefix}x", settings.topic(topics.DEAD_LETTER), len(bad))
 
     _run_router(settings, teams, until)
     decisions = {d.event.source_id: d for d in (decision_from_record(CODEC.decode(m.value(), "Decision"))
@@ -114,9 +114,9 @@ def test_router_decides_dead_letters_and_commits(stack_topics, redis_client):
     assert all(d["topic"] == settings.topic(topics.RAW_110) and d["error"] for d in dead)
 
     # offsets were committed after delivery: the group's position is the end of each partition
-    consumer = Consumer(confluent_config(settings, **{"group.id": settings.router_group}))
+    consumer = Consumer(confluent_config(settings, **{"group.id": settings.router.group}))
     parts = [TopicPartition(settings.topic(t), p) for t in (topics.RAW_110, topics.RAW_12345)
-             for p in range(settings.topic_partitions)]
+             for p in range(settings.topics.partitions)]
     committed = consumer.committed(parts, timeout=10)
     ends = [consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in parts]
     consumer.close()
@@ -130,10 +130,10 @@ def test_rerun_gives_the_same_decision_ids_and_redis_down_falls_back(stack_topic
                                            socket_connect_timeout=0.05), timeout_s=0.05)
     runs = []
     for n in range(2):
-        group_settings = settings.model_copy(update={"router_group": f"{settings.topic_prefix}g{n}"})
+        group_settings = settings.replace(router={"group": f"{settings.topics.prefix}g{n}"})
         got: list = []
         _run_router(group_settings, dead_redis, lambda: got.extend(_read_all(
-            settings, f"{settings.topic_prefix}r{n}", settings.topic(topics.DECISIONS), len(GOOD) * (n + 1))))
+            settings, f"{settings.topics.prefix}r{n}", settings.topic(topics.DECISIONS), len(GOOD) * (n + 1))))
         runs.append(sorted(decision_from_record(CODEC.decode(m.value(), "Decision")).decision_id for m in got))
     first, both = runs[0], runs[1]
     assert both == sorted(first * 2)  # the second run wrote exactly the same ids again

@@ -33,9 +33,9 @@ def _free_port() -> int:
 
 
 def _start_router(settings, metrics_port: int) -> subprocess.Popen:
-    env = {**os.environ, "FENLIU_TOPIC_PREFIX": settings.topic_prefix, "FENLIU_REDIS_URL": settings.redis_url,
-           "FENLIU_ROUTER_GROUP": settings.router_group, "FENLIU_METRICS_PORT": str(metrics_port),
-           "FENLIU_KAFKA_BOOTSTRAP": settings.kafka_bootstrap}
+    env = {**os.environ, "FENLIU_TOPIC_PREFIX": settings.topics.prefix, "FENLIU_REDIS_URL": settings.teams.redis_url,
+           "FENLIU_ROUTER_GROUP": settings.router.group, "FENLIU_METRICS_PORT": str(metrics_port),
+           "FENLIU_KAFKA_BOOTSTRAP": settings.kafka.bootstrap}
     return subprocess.Popen([sys.executable, "-m", "fenliu.cli", "run", "router"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
@@ -60,7 +60,7 @@ def _produce(settings, n: int, *, tickets: bool = False) -> None:
 
 
 def _decisions(settings, expected: int, timeout_s: float = 90) -> list:
-    consumer = Consumer(confluent_config(settings, **{"group.id": f"{settings.topic_prefix}reader",
+    consumer = Consumer(confluent_config(settings, **{"group.id": f"{settings.topics.prefix}reader",
                                                      "auto.offset.reset": "earliest"}))
     consumer.subscribe([settings.topic(topics.DECISIONS)])
     out: list = []
@@ -80,7 +80,7 @@ def _stop(proc: subprocess.Popen) -> str:
 
 @pytest.fixture()
 def router_settings(isolated_settings):
-    settings = isolated_settings.model_copy(update={"router_group": f"{isolated_settings.topic_prefix}router"})
+    settings = isolated_settings.replace(router={"group": f"{isolated_settings.topics.prefix}router"})
     apply_topics(settings)
     return settings
 
@@ -100,8 +100,8 @@ def test_sigterm_finishes_commits_and_exits_zero(router_settings):
     assert proc.returncode == 0, output
     assert "router stopped" in output
     assert "1391234" not in output  # no raw phone number reaches a log line
-    consumer = Consumer(confluent_config(settings, **{"group.id": settings.router_group}))
-    parts = [TopicPartition(settings.topic(topics.RAW_110), p) for p in range(settings.topic_partitions)]
+    consumer = Consumer(confluent_config(settings, **{"group.id": settings.router.group}))
+    parts = [TopicPartition(settings.topic(topics.RAW_110), p) for p in range(settings.topics.partitions)]
     committed = sum(max(tp.offset, 0) for tp in consumer.committed(parts, timeout=10))
     consumer.close()
     assert committed == 40
@@ -118,7 +118,7 @@ def test_two_replicas_share_partitions_and_decide_each_call(router_settings):
                 owned = [_metric(p, "fenliu_router_assigned_partitions") for p in ports]
             except OSError:  # metrics server not up yet
                 owned = [0, 0]
-            if all(owned) and sum(owned) == 2 * settings.topic_partitions:
+            if all(owned) and sum(owned) == 2 * settings.topics.partitions:
                 break
             time.sleep(0.2)
         _produce(settings, 300, tickets=True)  # both topics: the assignor may split by topic

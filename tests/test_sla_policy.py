@@ -25,9 +25,9 @@ from fenliu.refdata.routing import (
 from fenliu.settings import Settings
 
 SETTINGS = Settings()
-POLICY = load_sla_policy(SETTINGS.sla_policy_file)
-JURIS = load_jurisdiction(SETTINGS.jurisdiction_file)
-RAW = yaml.safe_load(Path(SETTINGS.sla_policy_file).read_text(encoding="utf-8"))
+POLICY = load_sla_policy(SETTINGS.refdata.sla_policy_file)
+JURIS = load_jurisdiction(SETTINGS.refdata.jurisdiction_file)
+RAW = yaml.safe_load(Path(SETTINGS.refdata.sla_policy_file).read_text(encoding="utf-8"))
 TZ = ZoneInfo("Asia/Shanghai")
 MIN, HOUR, DAY = 60_000, 3_600_000, 86_400_000
 # 2026-11-23 11:12 in Shanghai
@@ -86,7 +86,7 @@ def test_shipped_files_agree() -> None:
     check_consistent(JURIS, POLICY)
     data = load_routing(SETTINGS)
     assert data.sla_policy.version == RAW["version"] == POLICY.version
-    assert str(data.tz) == SETTINGS.local_timezone
+    assert str(data.tz) == SETTINGS.refdata.local_timezone
 
 
 def test_simple_dispute_in_donghu_has_the_donghu_limits() -> None:
@@ -310,7 +310,7 @@ def test_town_overrides_never_add_stages() -> None:
 def test_every_sla_class_of_the_shipped_taxonomy_has_its_own_stages() -> None:
     from fenliu.refdata.taxonomy import load_taxonomy
 
-    taxonomy = load_taxonomy(SETTINGS.taxonomy_file)
+    taxonomy = load_taxonomy(SETTINGS.refdata.taxonomy_file)
     assert set(taxonomy.sla_classes) <= set(POLICY.classes)
     used = {s.sla_class for s in taxonomy.situations} | {taxonomy.fallback.sla_class}
     assert used <= set(POLICY.classes)

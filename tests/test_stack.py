@@ -54,10 +54,10 @@ def test_status_reports_all_four_up_with_their_ports(settings: Settings) -> None
     result = fenliu_cli("stack", "status")
     assert result.returncode == 0, result.stdout + result.stderr
     expected_ports = {
-        "kafka": settings.kafka_port,
-        "redis": settings.redis_port,
-        "alertmanager": settings.alertmanager_port,
-        "prometheus": settings.prometheus_port,
+        "kafka": settings.stack.kafka_port,
+        "redis": settings.stack.redis_port,
+        "alertmanager": settings.stack.alertmanager_port,
+        "prometheus": settings.stack.prometheus_port,
     }
     table_rows = [line for line in result.stdout.splitlines() if "│" in line]
     rows = {line.split("│")[1].strip(): line for line in table_rows}
@@ -71,7 +71,7 @@ def test_kafka_answers_metadata_and_carries_a_message(
     settings: Settings, topic_factory, consumer_group: str
 ) -> None:
     metadata = AdminClient(confluent_config(settings)).list_topics(timeout=10)
-    assert [broker.port for broker in metadata.brokers.values()] == [settings.kafka_port]
+    assert [broker.port for broker in metadata.brokers.values()] == [settings.stack.kafka_port]
 
     topic = topic_factory(partitions=2)
     producer = Producer(confluent_config(settings))
@@ -111,18 +111,18 @@ def test_redis_answers(redis_client, redis_prefix: str) -> None:
 
 
 def test_prometheus_is_ready_with_the_rendered_config(settings: Settings) -> None:
-    base = f"http://127.0.0.1:{settings.prometheus_port}"
+    base = f"http://127.0.0.1:{settings.stack.prometheus_port}"
     assert httpx.get(f"{base}/-/ready", timeout=5).status_code == 200
     config = httpx.get(f"{base}/api/v1/status/config", timeout=5).json()["data"]["yaml"]
     assert "127.0.0.1:9108" in config  # the router, localised from router:9108
     assert "router:9108" not in config
     managers = httpx.get(f"{base}/api/v1/alertmanagers", timeout=5).json()["data"]
     urls = [manager["url"] for manager in managers["activeAlertmanagers"]]
-    assert urls == [f"http://127.0.0.1:{settings.alertmanager_port}/api/v2/alerts"]
+    assert urls == [f"http://127.0.0.1:{settings.stack.alertmanager_port}/api/v2/alerts"]
 
 
 def test_alertmanager_is_ready_with_the_deploy_config(settings: Settings) -> None:
-    base = f"http://127.0.0.1:{settings.alertmanager_port}"
+    base = f"http://127.0.0.1:{settings.stack.alertmanager_port}"
     assert httpx.get(f"{base}/-/ready", timeout=5).status_code == 200
     status = httpx.get(f"{base}/api/v2/status", timeout=5).json()
     assert "oncall-room-page" in status["config"]["original"]
@@ -132,7 +132,7 @@ def test_alertmanager_is_ready_with_the_deploy_config(settings: Settings) -> Non
 def test_down_from_another_state_dir_leaves_the_shared_stack_alone(
     settings: Settings, tmp_path: Path
 ) -> None:
-    elsewhere = settings.model_copy(update={"state_dir": tmp_path})
+    elsewhere = settings.replace(stack={"state_dir": tmp_path})
     assert stack.down(elsewhere, report=lambda _: None) == []
     assert all(row.up and row.external for row in stack.status(elsewhere))
     assert all(row.up for row in stack.status(settings))
@@ -211,7 +211,7 @@ def test_target_without_port_is_rejected() -> None:
 
 
 def test_server_properties_follow_the_settings(tmp_path: Path) -> None:
-    custom = Settings(kafka_port=19092, kafka_controller_port=19094, state_dir=tmp_path)
+    custom = Settings(stack={"kafka_port": 19092, "kafka_controller_port": 19094, "state_dir": tmp_path})
     properties = Kafka(custom, StackLayout.from_settings(custom)).write_server_properties()
     lines = set(properties.read_text().splitlines())
     assert "listeners=PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19094" in lines

@@ -34,7 +34,7 @@ _eras = itertools.count()
 
 @pytest.fixture(scope="module")
 def stack(settings: Settings, tmp_path_factory) -> Iterator[tuple[Settings, Worker, Feed]]:
-    s = settings.model_copy(update={"topic_prefix": f"{settings.topic_prefix}cases-{uuid.uuid4().hex[:6]}-"})
+    s = settings.replace(topics={"prefix": f"{settings.topics.prefix}cases-{uuid.uuid4().hex[:6]}-"})
     apply_topics(s)
     worker = Worker(s, tmp_path_factory.mktemp("streams-cases"))
     worker.start()
@@ -184,7 +184,7 @@ def test_orders_are_partitioned_as_librdkafka_would_so_lifecycle_events_meet_the
     case_ids = {case_id_for(d.case_key, d.decision_id) for d in ds}
     orders = orders_for(s, case_ids, 6)
     for message, value in orders:
-        assert message.partition() == zlib.crc32(value["order_id"].encode()) % s.topic_partitions
+        assert message.partition() == zlib.crc32(value["order_id"].encode()) % s.topics.partitions
 
 
 def test_many_cases_of_one_kind_at_one_place_raise_one_hotspot_warning(stack, era):
@@ -232,4 +232,4 @@ def test_health_is_green_and_reports_lag_per_partition(stack):
     assert metric_value(text, "fenliu_streams_healthy") == 1
     assert "fenliu_streams_table_keys{table=\"cases\"}" in text
     assert "process_resident_memory_bytes" in text
-    assert Counter(k.rsplit("/", 1)[0] for k in body["lag"])[s.topic(topics.DECISIONS)] == s.topic_partitions
+    assert Counter(k.rsplit("/", 1)[0] for k in body["lag"])[s.topic(topics.DECISIONS)] == s.topics.partitions

@@ -38,7 +38,7 @@ def _updates(s: Settings, case_ids: set[str], done) -> list[dict]:
 
 
 def test_a_killed_worker_restarts_from_its_changelogs_without_new_orders(settings, tmp_path):
-    s = settings.model_copy(update={"topic_prefix": f"{settings.topic_prefix}restart-{uuid.uuid4().hex[:6]}-"})
+    s = settings.replace(topics={"prefix": f"{settings.topics.prefix}restart-{uuid.uuid4().hex[:6]}-"})
     apply_topics(s)
     worker = Worker(s, tmp_path)
     feed = Feed(s, build_decider(s))

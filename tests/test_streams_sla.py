@@ -123,8 +123,8 @@ class FakeApp:
 
 @pytest.fixture()
 def settings() -> Settings:
-    return Settings(topic_prefix=f"unit-{uuid.uuid4().hex[:6]}-", clock="control",
-                    topic_partitions=2)
+    return Settings(topics={"prefix": f"unit-{uuid.uuid4().hex[:6]}-", "partitions": 2},
+                    sla={"clock": "control"})
 
 
 def feature_for(settings: Settings, table: FakeTable | None = None, partitions=(0, 1),
@@ -238,7 +238,7 @@ async def test_steps_on_the_wrong_partition_are_counted_and_still_close(settings
 
 
 async def test_event_clock_moves_with_the_events_themselves(settings) -> None:
-    settings = settings.model_copy(update={"clock": "event"})
+    settings = settings.replace(sla={"clock": "event"})
     feature, _, alerts, _ = feature_for(settings)
     await feature.on_input(order_event(settings, order_record("o1", "u", {"SIGN": MIN})))
     assert alerts.sent == []
@@ -278,7 +278,7 @@ def test_table_store_holds_writes_until_flush() -> None:
 def test_ticks_and_settings_translate() -> None:
     assert decode_tick(encode_tick(T0)) == T0
     assert decode_tick(b"x") is None and decode_tick(None) is None
-    config = book_config(Settings(sla_warning_share=0.5, sla_supervision_max_late_s=None,
-                                  sla_tick_interval_s=0.25))
+    config = book_config(Settings(sla={"warning_share": 0.5, "supervision_max_late_s": None,
+                                       "tick_interval_s": 0.25}))
     assert config.policy.warning_share == 0.5 and config.policy.supervision_max_late_ms is None
     assert config.bucket_ms == 250

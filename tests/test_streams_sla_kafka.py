@@ -152,7 +152,7 @@ ALL = ("WARNING", "BREACH", "SUPERVISION", "ESCALATION")
 
 @pytest.fixture()
 def sla_settings(isolated_settings: Settings) -> Settings:
-    s = isolated_settings.model_copy(update={"topic_partitions": PARTITIONS, "clock": "control"})
+    s = isolated_settings.replace(topics={"partitions": PARTITIONS}, sla={"clock": "control"})
     apply_topics(s)
     return s
 

@@ -97,7 +97,7 @@ def test_batch_keeps_the_order_of_the_queries(directory: TeamDirectory) -> None:
 
 
 def test_seeded_demo_teams_sit_in_their_towns(directory: TeamDirectory) -> None:
-    juris = load_jurisdiction(Settings().jurisdiction_file)
+    juris = load_jurisdiction(Settings().refdata.jurisdiction_file)
     ids = seed_demo_teams(directory, juris)
     assert len(ids) == sum(len(town.grids) for town in juris.towns)
     for town in juris.towns:
@@ -115,7 +115,7 @@ def test_redis_that_does_not_answer_in_time_raises_team_lookup_timeout(
 ) -> None:
     place(directory, "near", 121.051, 28.861)
     assert directory.nearest(TOWN, *SCENE, radius_km=5).team_id == "near"
-    admin = redis.Redis.from_url(settings.redis_url, socket_timeout=5.0)
+    admin = redis.Redis.from_url(settings.teams.redis_url, socket_timeout=5.0)
     admin.execute_command("CLIENT", "PAUSE", 2000, "ALL")
     try:
         with pytest.raises(TeamLookupTimeout):
@@ -141,9 +141,7 @@ def test_unreachable_redis_raises_team_lookup_timeout() -> None:
 def test_from_settings_uses_the_configured_radius_and_prefix(
     settings: Settings, redis_prefix: str, redis_client: redis.Redis
 ) -> None:
-    configured = settings.model_copy(
-        update={"team_key_prefix": f"{redis_prefix}cfg", "team_search_radius_km": 1.0}
-    )
+    configured = settings.replace(teams={"key_prefix": f"{redis_prefix}cfg", "search_radius_km": 1.0})
     teams = TeamDirectory.from_settings(configured)
     try:
         place(teams, "two-km-away", 121.0705, 28.860)

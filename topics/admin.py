@@ -35,7 +35,7 @@ class TopicReport:
 
 
 def _desired(spec: TopicSpec, settings: Settings) -> tuple[int, int]:
-    return (spec.partitions or settings.topic_partitions, spec.replication or settings.topic_replication)
+    return (spec.partitions or settings.topics.partitions, spec.replication or settings.topics.replication)
 
 
 def apply_topics(

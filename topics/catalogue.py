@@ -37,8 +37,8 @@ class TopicSpec(BaseModel, frozen=True):
     retention_ms: int = Field(ge=-1)
     cleanup_policy: str = "delete"
     purpose: str
-    partitions: int | None = Field(None, ge=1)  # None = Settings.topic_partitions
-    replication: int | None = Field(None, ge=1)  # None = Settings.topic_replication
+    partitions: int | None = Field(None, ge=1)  # None = Settings.topics.partitions
+    replication: int | None = Field(None, ge=1)  # None = Settings.topics.replication
 
     def broker_config(self) -> dict[str, str]:
         """The topic-level configs ``topics apply`` sets and checks for drift."""

@@ -46,10 +46,10 @@ def register(app: typer.Typer) -> None:
         from fenliu.streams.replay.audit import CaseAudit
 
         settings = get_settings()
-        tz = settings.local_timezone
+        tz = settings.refdata.local_timezone
         console = Console(stderr=as_json)
         with console.status(f"scanning the topics for {case_id} …"):
-            trail = CaseAudit(settings, codec_for(settings.schema_registry_url)).trail(
+            trail = CaseAudit(settings, codec_for(settings.topics.schema_registry_url)).trail(
                 case_id,
                 since_ms=parse_time(since, tz) if since else None,
                 until_ms=parse_time(until, tz) if until else None,

@@ -53,7 +53,7 @@ def _taxonomy(path: Path | None) -> Taxonomy:
     from fenliu.refdata.taxonomy import load_taxonomy
     from fenliu.settings import get_settings
 
-    return load_taxonomy(path or get_settings().taxonomy_file)
+    return load_taxonomy(path or get_settings().refdata.taxonomy_file)
 
 
 def event_from_json(obj: Any, line_no: int = 0) -> CaseEvent:

@@ -7,27 +7,28 @@ from pathlib import Path
 import typer
 
 
-def settings_table() -> list[tuple[str, str, str]]:
-    """(environment variable, default, description) for every field of ``Settings``."""
+def settings_table() -> list[tuple[str, str, str, str]]:
+    """(environment variable, setting path, default, description) for every setting, by group."""
     from fenliu.data import shipped
-    from fenliu.settings import Settings
+    from fenliu.settings import fields
 
     data_dir = shipped("")
     rows = []
-    for name, field in Settings.model_fields.items():
+    for group, name, env, field in fields():
         default = field.get_default(call_default_factory=True)
         if isinstance(default, Path) and default.is_absolute() and default.is_relative_to(data_dir):
             default = f"(shipped) {default.relative_to(data_dir)}"  # the same in every install
         shown = "" if default is None else str(default.get_secret_value() if hasattr(default, "get_secret_value") else default)
-        rows.append((f"FENLIU_{name.upper()}", shown, field.description or ""))
+        rows.append((env, f"{group}.{name}", shown, field.description or ""))
     return rows
 
 
 def markdown_table() -> str:
-    """The README's settings table."""
-    lines = ["| variable | default | meaning |", "|---|---|---|"]
-    for var, default, doc in settings_table():
-        lines.append(f"| `{var}` | `{default}` | {doc} |" if default else f"| `{var}` | | {doc} |")
+    """The README's settings table: one row per variable, in groups as ``Settings`` nests them."""
+    lines = ["| variable | setting | default | meaning |", "|---|---|---|---|"]
+    for var, path, default, doc in settings_table():
+        shown = f"`{default}`" if default else ""
+        lines.append(f"| `{var}` | `{path}` | {shown} | {doc} |")
     return "\n".join(lines) + "\n"
 
 
@@ -57,7 +58,11 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table("variable", "default", "meaning")
-        for row in rows:
-            table.add_row(*row)
+        table = Table("variable", "setting", "default", "meaning")
+        group = ""
+        for var, path, default, doc in rows:
+            if path.split(".", 1)[0] != group:
+                group = path.split(".", 1)[0]
+                table.add_section()
+            table.add_row(var, path, default, doc)
         Console().print(table)

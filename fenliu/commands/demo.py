@@ -67,13 +67,13 @@ def register(app: typer.Typer) -> None:
         use_live = sys.stdout.isatty() if live is None else live
         refresh = interval or (1.0 if use_live else 5.0)
         options = DemoOptions(
-            rate=rate or settings.demo_rate,
-            speed=speed or settings.demo_speed,
-            seed=settings.demo_seed if seed is None else seed,
+            rate=rate or settings.demo.rate,
+            speed=speed or settings.demo.speed,
+            seed=settings.demo.seed if seed is None else seed,
             duration_s=duration,
             port_offset=port_offset,
             refresh_s=refresh,
-            log_dir=log_dir or settings.state_dir / "demo",
+            log_dir=log_dir or settings.stack.state_dir / "demo",
         )
         console = Console()
         stop = threading.Event()

@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
         model = load_traffic_model(settings)
         plan = plan_run(
             now_ms=time.time_ns() // 1_000_000,
-            rate=rate or settings.demo_rate,
+            rate=rate or settings.demo.rate,
             speed=speed,
             days=days,
             per_day=per_day,
@@ -95,17 +95,17 @@ def register(app: typer.Typer) -> None:
         )
         events = TrafficGenerator(
             model,
-            seed=settings.demo_seed if seed is None else seed,
+            seed=settings.demo.seed if seed is None else seed,
             start_ms=plan.start_ms,
             calls_per_day=plan.calls_per_day,
-            tz_name=settings.local_timezone,
+            tz_name=settings.refdata.local_timezone,
             flat=flat,
         )
         if out is Out.jsonl:
             handle = file.open("w", encoding="utf-8") if file else sys.stdout
             sink = JsonlSink(handle)
         else:
-            sink = KafkaSink(settings, codec_for(settings.schema_registry_url))
+            sink = KafkaSink(settings, codec_for(settings.topics.schema_registry_url))
 
         def progress(stats) -> None:  # type: ignore[no-untyped-def]
             typer.echo(f"sent {stats.sent} ({stats.rate:,.1f}/s)", err=True)

@@ -107,14 +107,14 @@ def register(app: typer.Typer) -> None:
         from fenliu.streams.replay.sinks import FileSink, NullSink, TopicSink
 
         settings = get_settings()
-        tz = settings.local_timezone
+        tz = settings.refdata.local_timezone
         since_ms, until_ms = parse_time(since, tz), parse_time(until, tz)
         if until_ms <= since_ms:
             raise typer.BadParameter("--until must be after --since")
         rid = run_id or new_run_id(int(time.time() * 1000))
         out_dir = out or Path("replays") / rid
         decider = build_decider(settings, taxonomy_file=taxonomy, jurisdiction_file=routing)
-        codec = codec_for(settings.schema_registry_url)
+        codec = codec_for(settings.topics.schema_registry_url)
         if sink is SinkChoice.topic:
             output: Any = TopicSink(settings, rid)
         elif sink is SinkChoice.file:

@@ -41,8 +41,8 @@ def register(app: typer.Typer) -> None:
         settings = get_settings()
         where = eval_dir or evalsets.EVAL_DIR
         try:
-            tax = load_taxonomy(taxonomy or settings.taxonomy_file)
-            cats = load_categories(settings.categories_file)
+            tax = load_taxonomy(taxonomy or settings.refdata.taxonomy_file)
+            cats = load_categories(settings.refdata.categories_file)
             train_rows = evalsets.load_split("train", where)
             dev_rows = evalsets.load_split("dev", where)
         except (OSError, ValueError) as exc:

@@ -56,10 +56,6 @@ def available_services() -> list[str]:
     return [name for name in SERVICE_ORDER if name in names]
 
 
-def _has_setting(name: str) -> bool:
-    return name in Settings.model_fields
-
-
 @dataclass
 class DemoOptions:
     rate: float
@@ -96,38 +92,32 @@ class Demo:
 
     @property
     def accelerated(self) -> bool:
-        return (
-            self.options.speed != 1.0
-            and "streams" in self.options.services
-            and _has_setting("clock")
-        )
+        return self.options.speed != 1.0 and "streams" in self.options.services
 
     def env_for(self, service: str) -> dict[str, str]:
         """What the demo sets for a child; everything else comes from the environment."""
         s, o = self.settings, self.options.port_offset
-        prefix = s.topic_prefix
+        prefix = s.topics.prefix
         env = {
             "FENLIU_METRICS_PORT": str(self.metrics_port(service)),
-            "FENLIU_ROUTER_GROUP": f"{prefix}{s.router_group}"
-            if prefix and not s.router_group.startswith(prefix)
-            else s.router_group,
+            "FENLIU_ROUTER_GROUP": f"{prefix}{s.router.group}"
+            if prefix and not s.router.group.startswith(prefix)
+            else s.router.group,
         }
-        if _has_setting("grid_sink_group"):
-            group = s.grid_sink_group
-            env["FENLIU_GRID_SINK_GROUP"] = (
-                group if not prefix or group.startswith(prefix) else f"{prefix}{group}"
-            )
+        group = s.grid.sink_group
+        env["FENLIU_GRID_SINK_GROUP"] = (
+            group if not prefix or group.startswith(prefix) else f"{prefix}{group}"
+        )
         if "grid-sim" in self.options.services:
-            env["FENLIU_GRID_SIM_PORT"] = str(s.grid_sim_port + o)
-            env["FENLIU_GRID_PLATFORM_URL"] = f"http://127.0.0.1:{s.grid_sim_port + o}"
+            env["FENLIU_GRID_SIM_PORT"] = str(s.grid_sim.port + o)
+            env["FENLIU_GRID_PLATFORM_URL"] = f"http://127.0.0.1:{s.grid_sim.port + o}"
             env["FENLIU_GRID_SIM_TIME_SCALE"] = str(self.options.speed)
         if "ingress" in self.options.services:
-            env["FENLIU_INGRESS_PORT"] = str(s.ingress_port + o)
+            env["FENLIU_INGRESS_PORT"] = str(s.ingress.port + o)
             env["FENLIU_GRID_SIM_WEBHOOK_URL"] = (
-                f"http://127.0.0.1:{s.ingress_port + o}/webhook/lifecycle"
+                f"http://127.0.0.1:{s.ingress.port + o}/webhook/lifecycle"
             )
-        if _has_setting("streams_web_port"):
-            env["FENLIU_STREAMS_WEB_PORT"] = str(s.streams_web_port + o)
+        env["FENLIU_STREAMS_WEB_PORT"] = str(s.streams.web_port + o)
         if self.accelerated:
             env["FENLIU_CLOCK"] = "event"
         return env
@@ -148,14 +138,12 @@ class Demo:
             teams = seed_demo_teams(directory, load_routing(self.settings).jurisdiction, per_grid=2)
         finally:
             directory.close()
-        report(f"teams: {len(teams)} on duty in Redis under {self.settings.team_key_prefix}")
-        if _has_setting(
-            "streams_data_dir"
-        ):  # the worker's table data dir (Faust does not create it)
-            (
-                self.settings.streams_data_dir
-                / f"{self.settings.topic_prefix}{self.settings.streams_app_id}"
-            ).mkdir(parents=True, exist_ok=True)
+        report(f"teams: {len(teams)} on duty in Redis under {self.settings.teams.key_prefix}")
+        # the worker's table data dir (Faust does not create it)
+        (
+            self.settings.streams.data_dir
+            / f"{self.settings.topics.prefix}{self.settings.streams.app_id}"
+        ).mkdir(parents=True, exist_ok=True)
 
     def start(self, report: Callable[[str], None]) -> None:
         for name in self.options.services:
@@ -184,7 +172,7 @@ class Demo:
         )
         from fenliu.schemas.serde import codec_for
 
-        self.tail = TopicTail(self.settings, codec_for(self.settings.schema_registry_url))
+        self.tail = TopicTail(self.settings, codec_for(self.settings.topics.schema_registry_url))
         self.tail.start()
         if self.accelerated:
             self._ticker = threading.Thread(target=self._tick_loop, name="demo-ticker", daemon=True)
@@ -207,7 +195,7 @@ class Demo:
     def _tick_loop(self) -> None:
         from fenliu.streams.worker.clock import send_ticks
 
-        interval = getattr(self.settings, "sla_tick_interval_s", 1.0)
+        interval = self.settings.sla.tick_interval_s
         while not self._stopping.wait(interval):
             try:
                 send_ticks(self.settings, self.event_time_ms())
@@ -231,7 +219,7 @@ class Demo:
             target_rate=self.options.rate,
             speed=self.options.speed,
             event_time_ms=self.event_time_ms(),
-            tz=self.settings.local_timezone,
+            tz=self.settings.refdata.local_timezone,
         )
         self._before, self._before_at = now, at
         return frame

@@ -14,11 +14,11 @@ from fenliu.settings import Settings
 def build_decider(settings: Settings, *, taxonomy_file=None, jurisdiction_file=None) -> Decider:  # type: ignore[no-untyped-def]
     """Load taxonomy, jurisdiction, SLA policy, opinion and categories once; overrides serve replay and audits."""
     if jurisdiction_file is not None:
-        settings = settings.model_copy(update={"jurisdiction_file": jurisdiction_file})
+        settings = settings.replace(refdata={"jurisdiction_file": jurisdiction_file})
     routing = load_routing(settings)
-    taxonomy = load_taxonomy(taxonomy_file or settings.taxonomy_file)
+    taxonomy = load_taxonomy(taxonomy_file or settings.refdata.taxonomy_file)
     opinion = load_text_opinion(settings)  # OpinionMissing: train one or switch it off
-    categories = load_categories(settings.categories_file)
+    categories = load_categories(settings.refdata.categories_file)
     return Decider(
         taxonomy=taxonomy,
         jurisdiction=routing.jurisdiction,

@@ -68,24 +68,24 @@ def read_artifact(path: Path | None = None) -> dict[str, Any]:
 
 def load_text_opinion(settings: Settings) -> TextOpinion | None:
     """The scorer the settings ask for; None when the opinion is switched off."""
-    if not settings.opinion_enabled:
+    if not settings.refdata.opinion_enabled:
         return None
-    return load_opinion(read_artifact(settings.opinion_file))
+    return load_opinion(read_artifact(settings.refdata.opinion_file))
 
 
 def outcome_policy(opinion: TextOpinion | None, settings: Settings,
                    categories: CategorySystem | None = None) -> OutcomePolicy:  # fmt: skip
     """Thresholds from the artifact, overridden by settings where they are set."""
     th = dict(opinion.thresholds) if opinion is not None else {}
-    divert = settings.opinion_divert_below
-    route = settings.opinion_route_below
+    divert = settings.refdata.opinion_divert_below
+    route = settings.refdata.opinion_route_below
     return OutcomePolicy(
         divert_below=float(divert if divert is not None else th.get("divert_below", 0.5)),
         keep_above=None if th.get("keep_above") is None else float(th["keep_above"]),
         route_below=float(route if route is not None else th.get("route_below", 0.5)),
         to_police_veto_below=(
-            settings.opinion_to_police_veto_below
-            if settings.opinion_to_police_veto_below is not None
+            settings.refdata.opinion_to_police_veto_below
+            if settings.refdata.opinion_to_police_veto_below is not None
             else th.get("to_police_veto_below")
         ),
         model_version=opinion.version if opinion is not None else None,
@@ -139,8 +139,8 @@ def load_judge(settings: Settings, *, taxonomy_file: Path | None = None,
     from fenliu.refdata.taxonomy import load_taxonomy
 
     if opinion_file is not None:
-        settings = settings.model_copy(update={"opinion_file": opinion_file})
-    taxonomy = load_taxonomy(taxonomy_file or settings.taxonomy_file)
+        settings = settings.replace(refdata={"opinion_file": opinion_file})
+    taxonomy = load_taxonomy(taxonomy_file or settings.refdata.taxonomy_file)
     opinion = load_text_opinion(settings)
-    categories = load_categories(settings.categories_file)
+    categories = load_categories(settings.refdata.categories_file)
     return Judge(taxonomy, opinion, categories, outcome_policy(opinion, settings, categories))

@@ -236,19 +236,19 @@ def check_consistent(juris: Jurisdiction, policy: SlaPolicy) -> None:
 
 def load_routing(settings: Settings) -> RoutingData:
     """The jurisdiction and SLA policy the settings point at."""
-    juris = load_jurisdiction(settings.jurisdiction_file)
-    policy = load_sla_policy(settings.sla_policy_file)
+    juris = load_jurisdiction(settings.refdata.jurisdiction_file)
+    policy = load_sla_policy(settings.refdata.sla_policy_file)
     check_consistent(juris, policy)
-    return RoutingData(juris, policy, ZoneInfo(settings.local_timezone))
+    return RoutingData(juris, policy, ZoneInfo(settings.refdata.local_timezone))
 
 
 def normalise_context(settings: Settings, now_ms: int) -> NormaliseContext:
     """The normalisation context for one batch; ``now_ms`` is the caller's clock (or the record's, in replay)."""
     return NormaliseContext(
-        hmac_key=settings.phone_hmac_key.get_secret_value().encode("utf-8"),
+        hmac_key=settings.intake.phone_hmac_key.get_secret_value().encode("utf-8"),
         now_ms=now_ms,
-        tz_name=settings.local_timezone,
-        max_future_skew_ms=settings.max_future_skew_s * 1000,
-        max_text_chars=settings.max_text_chars,
-        default_area_code=settings.phone_default_area_code,
+        tz_name=settings.refdata.local_timezone,
+        max_future_skew_ms=settings.intake.max_future_skew_s * 1000,
+        max_text_chars=settings.intake.max_text_chars,
+        default_area_code=settings.intake.phone_default_area_code,
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from fenliu.processors.taxonomy import Taxonomy, TaxonomyError, compile_taxonomy
+from fenliu.refdata.lexicon import general_lexicon
 
 
 def traditional_to_simplified() -> Callable[[str], str] | None:
@@ -40,6 +41,6 @@ def load_taxonomy(path: Path | str, *, fold_traditional: bool = True) -> Taxonom
         raise TaxonomyError([f"{path}: the top level must be a mapping"])
     simplify = traditional_to_simplified() if fold_traditional else None
     try:
-        return compile_taxonomy(mapping, to_simplified=simplify)
+        return compile_taxonomy(mapping, to_simplified=simplify, lexicon=general_lexicon())
     except TaxonomyError as exc:
         raise TaxonomyError([f"{path}: {p}" for p in exc.problems]) from None

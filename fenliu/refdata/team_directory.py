@@ -87,10 +87,10 @@ class TeamDirectory:
     def from_settings(cls, settings: Settings) -> TeamDirectory:
         """The directory the router uses: ``redis_url``, ``redis_timeout_ms``, ``team_*`` settings."""
         return cls.from_url(
-            settings.redis_url,
-            settings.redis_timeout_ms / 1000,
-            settings.team_key_prefix,
-            settings.team_search_radius_km,
+            settings.teams.redis_url,
+            settings.teams.redis_timeout_ms / 1000,
+            settings.teams.key_prefix,
+            settings.teams.search_radius_km,
         )
 
     def close(self) -> None:

@@ -47,7 +47,7 @@ def start_service(
     for name in quiet:
         logging.getLogger(name).setLevel(logging.WARNING)
     settings = get_settings()
-    serve_metrics(settings.metrics_port if metrics_port is None else metrics_port)
+    serve_metrics(settings.metrics.port if metrics_port is None else metrics_port)
     started = Started(settings)
     if handle_signals:
         from fenliu.streams.kafka.signals import install_signal_handlers

@@ -36,8 +36,8 @@ def register(run: typer.Typer) -> None:
         sim = GridSim(SimConfig.from_settings(settings), registry=REGISTRY)
         web.run_app(
             sim.app(),
-            host=settings.grid_sim_host,
-            port=settings.grid_sim_port if port is None else port,
-            ssl_context=server_tls(settings.grid_sim_tls_cert, settings.grid_sim_tls_key),
+            host=settings.grid_sim.host,
+            port=settings.grid_sim.port if port is None else port,
+            ssl_context=server_tls(settings.grid_sim.tls_cert, settings.grid_sim.tls_key),
             print=None,
         )

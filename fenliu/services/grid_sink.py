@@ -21,6 +21,6 @@ def register(run: typer.Typer) -> None:
         started = start_service(metrics_port, handle_signals=True, quiet=["httpx"])
         settings = started.settings
         service = GridSinkService(
-            settings, GridPlatform.from_settings(settings), codec_for(settings.schema_registry_url)
+            settings, GridPlatform.from_settings(settings), codec_for(settings.topics.schema_registry_url)
         )
         service.run(started.stop)

@@ -22,11 +22,11 @@ def register(run: typer.Typer) -> None:
 
         settings = start_service(metrics_port).settings  # aiohttp handles the signals
         service = Ingress(
-            settings, codec_for(settings.schema_registry_url), AckingProducer(settings)
+            settings, codec_for(settings.topics.schema_registry_url), AckingProducer(settings)
         )
         web.run_app(
             service.app(),
-            host=settings.ingress_host,
-            port=settings.ingress_port if port is None else port,
+            host=settings.ingress.host,
+            port=settings.ingress.port if port is None else port,
             print=None,
         )

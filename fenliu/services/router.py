@@ -19,6 +19,6 @@ def register(run: typer.Typer) -> None:
 
         started = start_service(metrics_port, handle_signals=True)
         settings = started.settings
-        service = Router(settings, build_decider(settings), codec_for(settings.schema_registry_url),
+        service = Router(settings, build_decider(settings), codec_for(settings.topics.schema_registry_url),
                          TeamDirectory.from_settings(settings))
         service.run(started.stop)

@@ -1,7 +1,7 @@
 """The local stack: Kafka, Redis, Prometheus and Alertmanager on 127.0.0.1, no Docker.
 
 Everything a developer or CI needs to run the real pipeline and its tests on one
-machine. Data, logs and PID files live under ``Settings.state_dir``; the
+machine. Data, logs and PID files live under ``Settings.stack.state_dir``; the
 configuration comes from ``deploy/``, the same files docker-compose uses.
 """
 

@@ -25,7 +25,7 @@ class Kafka(Service):
 
     @property
     def port(self) -> int:
-        return self.settings.kafka_port
+        return self.settings.stack.kafka_port
 
     @property
     def _deploy(self) -> Path:
@@ -33,7 +33,7 @@ class Kafka(Service):
 
     @property
     def classpath_file(self) -> Path:
-        return self.workdir / f"classpath-{self.settings.kafka_version}.txt"
+        return self.workdir / f"classpath-{self.settings.stack.kafka_version}.txt"
 
     def resolve_classpath(self) -> str:
         """Let Maven fetch the jars (once) and return the classpath it wrote."""
@@ -43,7 +43,7 @@ class Kafka(Service):
                 [
                     find_binary("mvn"), "-B", "-q", "-Dstyle.color=never",
                     "-f", str(self._deploy / "pom.xml"),
-                    f"-Dkafka.version={self.settings.kafka_version}",
+                    f"-Dkafka.version={self.settings.stack.kafka_version}",
                     "dependency:build-classpath",
                     f"-Dmdep.outputFile={self.classpath_file}",
                 ],
@@ -52,7 +52,7 @@ class Kafka(Service):
             if result.returncode != 0 or not self.classpath_file.exists():
                 self.classpath_file.unlink(missing_ok=True)
                 raise StackError(
-                    f"Maven could not resolve Kafka {self.settings.kafka_version}:\n"
+                    f"Maven could not resolve Kafka {self.settings.stack.kafka_version}:\n"
                     f"{result.stdout[-3000:]}{result.stderr[-3000:]}"
                 )
         return self.classpath_file.read_text().strip()
@@ -82,8 +82,8 @@ class Kafka(Service):
         properties = self.workdir / "server.properties"
         properties.write_text(
             template.substitute(
-                kafka_port=self.settings.kafka_port,
-                controller_port=self.settings.kafka_controller_port,
+                kafka_port=self.settings.stack.kafka_port,
+                controller_port=self.settings.stack.kafka_controller_port,
                 log_dirs=data_dir,
                 metadata_log_dir=data_dir,
             )

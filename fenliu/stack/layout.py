@@ -32,7 +32,7 @@ class StackLayout:
                 f"{DEPLOY_DIR} is missing (install with `pip install -e .` in a clone, or use "
                 f"docker-compose.yml in a data centre)"
             )
-        return cls(state_dir=Path(settings.state_dir).expanduser().resolve())
+        return cls(state_dir=Path(settings.stack.state_dir).expanduser().resolve())
 
     def service_dir(self, name: str) -> Path:
         """The folder holding one service's data, log and PID file."""

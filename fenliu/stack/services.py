@@ -78,7 +78,7 @@ class Redis(Service):
 
     @property
     def port(self) -> int:
-        return self.settings.redis_port
+        return self.settings.stack.redis_port
 
     def command(self) -> list[str]:
         data_dir = self.workdir / "data"
@@ -112,7 +112,7 @@ class Alertmanager(_HttpReadyService):
 
     @property
     def port(self) -> int:
-        return self.settings.alertmanager_port
+        return self.settings.stack.alertmanager_port
 
     def command(self) -> list[str]:
         data_dir = self.workdir / "data"
@@ -133,7 +133,7 @@ class Prometheus(_HttpReadyService):
 
     @property
     def port(self) -> int:
-        return self.settings.prometheus_port
+        return self.settings.stack.prometheus_port
 
     def command(self) -> list[str]:
         data_dir = self.workdir / "data"
@@ -141,8 +141,8 @@ class Prometheus(_HttpReadyService):
         config_file = self.workdir / "prometheus.yml"
         config = render_local_config(
             self.layout.deploy_dir / "prometheus" / "prometheus.yml",
-            prometheus_port=self.settings.prometheus_port,
-            alertmanager_port=self.settings.alertmanager_port,
+            prometheus_port=self.settings.stack.prometheus_port,
+            alertmanager_port=self.settings.stack.alertmanager_port,
         )
         config_file.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
         check = subprocess.run(

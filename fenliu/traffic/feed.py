@@ -48,13 +48,13 @@ SCHEMA = {Source.CALL_110: "Call110", Source.TICKET_12345: "Ticket12345"}
 def load_traffic_model(settings: Settings, traffic_dir: Path | None = None) -> TrafficModel:
     """Read ``mix.yaml``, ``phrases.yaml`` and ``places.yaml`` and compile them against the
     taxonomy and jurisdiction the router uses."""
-    folder = traffic_dir or settings.traffic_dir
+    folder = traffic_dir or settings.traffic.dir
     docs = [
         yaml.safe_load((folder / f"{name}.yaml").read_text(encoding="utf-8"))
         for name in TRAFFIC_FILES
     ]
     routing = load_routing(settings)
-    return build_traffic_model(*docs, load_taxonomy(settings.taxonomy_file), routing.jurisdiction)
+    return build_traffic_model(*docs, load_taxonomy(settings.refdata.taxonomy_file), routing.jurisdiction)
 
 
 class Pace(StrEnum):

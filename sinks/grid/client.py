@@ -56,11 +56,11 @@ class GridPlatform(Sink[OrderRequest]):
     @classmethod
     def from_settings(cls, settings: Settings) -> GridPlatform:
         return cls(
-            settings.grid_platform_url,
-            settings.grid_platform_token.get_secret_value(),
-            ca_file=settings.grid_platform_ca_file,
-            timeout_s=settings.grid_sink_timeout_s,
-            max_connections=settings.grid_sink_concurrency * 2,
+            settings.grid.platform_url,
+            settings.grid.platform_token.get_secret_value(),
+            ca_file=settings.grid.platform_ca_file,
+            timeout_s=settings.grid.sink_timeout_s,
+            max_connections=settings.grid.sink_concurrency * 2,
         )
 
     def send(self, item: OrderRequest) -> Ack:

@@ -102,23 +102,23 @@ class GridSinkService:
         codec: Codec,
         clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
     ) -> None:
-        if settings.grid_sink_max_attempts <= settings.grid_sink_breaker_failures:
+        if settings.grid.sink_max_attempts <= settings.grid.sink_breaker_failures:
             log.warning(
                 "grid_sink_max_attempts (%s) <= grid_sink_breaker_failures (%s): an outage may "
                 "dead-letter orders before the breaker opens",
-                settings.grid_sink_max_attempts,
-                settings.grid_sink_breaker_failures,
+                settings.grid.sink_max_attempts,
+                settings.grid.sink_breaker_failures,
             )
         self.settings = settings
         self.codec = codec
         self.clock_ms = clock_ms
         self.breaker = Deliverer.breaker_for(
-            sink.name, settings.grid_sink_breaker_failures, settings.grid_sink_breaker_reset_s
+            sink.name, settings.grid.sink_breaker_failures, settings.grid.sink_breaker_reset_s
         )
         policy = RetryPolicy(
-            settings.grid_sink_max_attempts,
-            settings.grid_sink_backoff_initial_s,
-            settings.grid_sink_backoff_max_s,
+            settings.grid.sink_max_attempts,
+            settings.grid.sink_backoff_initial_s,
+            settings.grid.sink_backoff_max_s,
         )
         self.deliverer = Deliverer(sink, policy, self.breaker)
         self.orders_topic = settings.topic(topics.ORDERS)
@@ -187,7 +187,7 @@ class GridSinkService:
     ) -> None:
         """Produce the dead letter and wait for the broker; an order is never dropped silently."""
         record = dead_letter_record(msg, failure, service=SERVICE, now_ms=self.clock_ms(),
-                                    max_value_bytes=self.settings.dead_letter_max_value_bytes)
+                                    max_value_bytes=self.settings.kafka.dead_letter_max_value_bytes)
         output = Output(self.dead_letter_topic, msg.key(), self.codec.encode("DeadLetter", record))
         while True:
             try:
@@ -215,7 +215,7 @@ class GridSinkService:
         consumer = Consumer(
             confluent_config(s,
                 **{
-                    "group.id": s.grid_sink_group,
+                    "group.id": s.grid.sink_group,
                     "enable.auto.commit": False,
                     "enable.auto.offset.store": False,
                     "auto.offset.reset": "earliest",
@@ -225,7 +225,7 @@ class GridSinkService:
             )
         )
         producer = Producer(confluent_config(s, **{"enable.idempotence": True, "acks": "all"}))
-        lanes = KeyedLanes(s.grid_sink_concurrency, name="grid-sink")
+        lanes = KeyedLanes(s.grid.sink_concurrency, name="grid-sink")
         consumer.subscribe(
             [self.orders_topic],
             on_revoke=lambda c, parts: self._on_revoke(c, parts, commit=True),
@@ -236,7 +236,7 @@ class GridSinkService:
         try:
             while not stop.is_set():
                 for msg in consumer.consume(
-                    s.grid_sink_batch_size, timeout=s.grid_sink_poll_timeout_s
+                    s.grid.sink_batch_size, timeout=s.grid.sink_poll_timeout_s
                 ):
                     if is_consumer_error(msg):
                         continue
@@ -249,10 +249,10 @@ class GridSinkService:
                 self._commit(consumer)
                 pending = self.tracker.pending()
                 PENDING.set(pending)
-                if pending >= s.grid_sink_max_in_flight:
+                if pending >= s.grid.sink_max_in_flight:
                     consumer.pause(consumer.assignment())  # also covers partitions assigned since
                     paused = True
-                elif paused and pending <= s.grid_sink_max_in_flight // 2:
+                elif paused and pending <= s.grid.sink_max_in_flight // 2:
                     consumer.resume(consumer.assignment())
                     paused = False
         finally:
@@ -282,7 +282,7 @@ class GridSinkService:
         with self._cond:
             for tp in tps:
                 self._generation[tp] += 1
-            deadline = time.monotonic() + self.settings.grid_sink_timeout_s + 5
+            deadline = time.monotonic() + self.settings.grid.sink_timeout_s + 5
             while any(self._running[tp] for tp in tps) and time.monotonic() < deadline:
                 self._cond.wait(0.1)
         if commit:

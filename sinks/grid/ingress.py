@@ -66,7 +66,7 @@ class AckingProducer:
     """
 
     def __init__(self, settings: Settings) -> None:
-        timeout_ms = int(settings.ingress_produce_timeout_s * 1000)
+        timeout_ms = int(settings.ingress.produce_timeout_s * 1000)
         self._producer = Producer(
             confluent_config(settings,
                 **{
@@ -130,12 +130,12 @@ class Ingress:
         self.producer = producer
         self.clock_s = clock_s
         self.topic = settings.topic(topics.LIFECYCLE)
-        self._secret = settings.webhook_hmac_secret.get_secret_value().encode()
-        token = settings.webhook_bearer_token
+        self._secret = settings.ingress.webhook_hmac_secret.get_secret_value().encode()
+        token = settings.ingress.webhook_bearer_token
         self._bearer = f"Bearer {token.get_secret_value()}".encode() if token else None
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=self.settings.ingress_max_body_bytes * 2)
+        app = web.Application(client_max_size=self.settings.ingress.max_body_bytes * 2)
         app.router.add_post(WEBHOOK_PATH, self.lifecycle)
         app.router.add_get("/healthz", self.healthz)
         app.on_startup.append(lambda _app: self._start())
@@ -153,7 +153,7 @@ class Ingress:
 
     async def lifecycle(self, request: web.Request) -> web.Response:
         """Verify, validate, produce, and answer 202 only after the broker's ack."""
-        limit = self.settings.ingress_max_body_bytes
+        limit = self.settings.ingress.max_body_bytes
         if (request.content_length or 0) > limit:
             return _refuse(413, "too_large", f"body over {limit} bytes")
         chunks: list[bytes] = []
@@ -218,7 +218,7 @@ class Ingress:
             request.headers.get(TIMESTAMP_HEADER),
             body,
             now_s=int(self.clock_s()),
-            max_skew_s=self.settings.webhook_max_skew_s,
+            max_skew_s=self.settings.ingress.webhook_max_skew_s,
         )
 
 

@@ -14,36 +14,36 @@ from fenliu.settings import Settings
 
 def confluent_config(settings: Settings, **extra: Any) -> dict[str, Any]:
     """librdkafka configuration for confluent-kafka clients, security included."""
-    s = settings
+    k = settings.kafka
     conf: dict[str, Any] = {
-        "bootstrap.servers": s.kafka_bootstrap,
-        "security.protocol": s.kafka_security_protocol,
+        "bootstrap.servers": k.bootstrap,
+        "security.protocol": k.security_protocol,
     }
-    if s.kafka_sasl_mechanism:
-        conf["sasl.mechanism"] = s.kafka_sasl_mechanism
-        conf["sasl.username"] = s.kafka_sasl_username or ""
+    if k.sasl_mechanism:
+        conf["sasl.mechanism"] = k.sasl_mechanism
+        conf["sasl.username"] = k.sasl_username or ""
         conf["sasl.password"] = (
-            s.kafka_sasl_password.get_secret_value() if s.kafka_sasl_password else ""
+            k.sasl_password.get_secret_value() if k.sasl_password else ""
         )
-    if s.kafka_ssl_cafile:
-        conf["ssl.ca.location"] = str(s.kafka_ssl_cafile)
-    if s.kafka_ssl_certfile:
-        conf["ssl.certificate.location"] = str(s.kafka_ssl_certfile)
-    if s.kafka_ssl_keyfile:
-        conf["ssl.key.location"] = str(s.kafka_ssl_keyfile)
+    if k.ssl_cafile:
+        conf["ssl.ca.location"] = str(k.ssl_cafile)
+    if k.ssl_certfile:
+        conf["ssl.certificate.location"] = str(k.ssl_certfile)
+    if k.ssl_keyfile:
+        conf["ssl.key.location"] = str(k.ssl_keyfile)
     conf.update(extra)
     return conf
 
 
 def ssl_context(settings: Settings) -> ssl.SSLContext | None:
     """TLS context for aiokafka/faust, or None when the broker speaks plaintext."""
-    s = settings
-    if "SSL" not in s.kafka_security_protocol:
+    k = settings.kafka
+    if "SSL" not in k.security_protocol:
         return None
-    ctx = ssl.create_default_context(cafile=str(s.kafka_ssl_cafile) if s.kafka_ssl_cafile else None)
-    if s.kafka_ssl_certfile:
+    ctx = ssl.create_default_context(cafile=str(k.ssl_cafile) if k.ssl_cafile else None)
+    if k.ssl_certfile:
         ctx.load_cert_chain(
-            str(s.kafka_ssl_certfile), str(s.kafka_ssl_keyfile) if s.kafka_ssl_keyfile else None
+            str(k.ssl_certfile), str(k.ssl_keyfile) if k.ssl_keyfile else None
         )
     return ctx
 
@@ -52,15 +52,15 @@ def faust_credentials(settings: Settings) -> Any:
     """faust ``broker_credentials`` matching ``confluent_config``'s security settings."""
     import faust  # imported here: only the Faust worker pays for it
 
-    s = settings
-    ctx = ssl_context(s)
-    if s.kafka_sasl_mechanism:
-        password = s.kafka_sasl_password.get_secret_value() if s.kafka_sasl_password else ""
-        username = s.kafka_sasl_username or ""
-        if s.kafka_sasl_mechanism == "PLAIN":
+    k = settings.kafka
+    ctx = ssl_context(settings)
+    if k.sasl_mechanism:
+        password = k.sasl_password.get_secret_value() if k.sasl_password else ""
+        username = k.sasl_username or ""
+        if k.sasl_mechanism == "PLAIN":
             return faust.SASLCredentials(username=username, password=password, ssl_context=ctx)
         return faust.SASLCredentials(
-            username=username, password=password, ssl_context=ctx, mechanism=s.kafka_sasl_mechanism
+            username=username, password=password, ssl_context=ctx, mechanism=k.sasl_mechanism
         )
     if ctx is not None:
         return faust.SSLCredentials(ctx)

@@ -142,6 +142,6 @@ class DeadLetters:
                       message.offset, exc_info=exc)
         record = dead_letter_record(FaustRecord(message), failure, service=FAUST_SERVICE,
                                     now_ms=self.ctx.clock.now_ms(),
-                                    max_value_bytes=self.ctx.settings.dead_letter_max_value_bytes)
+                                    max_value_bytes=self.ctx.settings.kafka.dead_letter_max_value_bytes)
         await self.topic.send(key=message.key, value=self.ctx.codec.encode("DeadLetter", record))
         DEAD_LETTERS.labels(FAUST_SERVICE, stage, failure.reason).inc()

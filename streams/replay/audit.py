@@ -86,7 +86,7 @@ class CaseAudit:
                         s.topic(logical),
                         since_ms or 0,
                         until_ms,
-                        s.replay_kafka_timeout_s,
+                        s.replay.kafka_timeout_s,
                     )
                     logical_of[s.topic(logical)] = logical
                     result.scanned[s.topic(logical)] = 0
@@ -94,7 +94,7 @@ class CaseAudit:
                     result.missing_topics.append(s.topic(logical))
             index: list[frozenset[str]] = []
             refs: list[tuple[str, str, int, int]] = []
-            for msgs in read_spans(consumer, spans, s.replay_batch_size):  # every topic at once
+            for msgs in read_spans(consumer, spans, s.replay.batch_size):  # every topic at once
                 for m in msgs:
                     result.scanned[m.topic()] += 1
                     record = self._decode(m.value(), result)
@@ -127,7 +127,7 @@ class CaseAudit:
         spans = [Span(t, p, min(offs), max(offs) + 1) for (t, p), offs in wanted.items()]
         ranks = {name: rank for rank, name in enumerate(TRAIL_TOPICS)}
         items: list[TrailItem] = []
-        for msgs in read_spans(consumer, spans, self.settings.replay_batch_size):
+        for msgs in read_spans(consumer, spans, self.settings.replay.batch_size):
             for m in msgs:
                 logical = wanted[(m.topic(), m.partition())].get(m.offset())
                 record = None if logical is None else self._decode(m.value(), result)
@@ -138,8 +138,8 @@ class CaseAudit:
                 at, kind, summary = describe(logical, record, kafka_ms)
                 detail = masked(
                     record,
-                    self.settings.phone_hmac_key.get_secret_value().encode(),
-                    self.settings.phone_default_area_code,
+                    self.settings.intake.phone_hmac_key.get_secret_value().encode(),
+                    self.settings.intake.phone_default_area_code,
                 )
                 items.append(
                     TrailItem(

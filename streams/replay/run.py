@@ -108,7 +108,7 @@ class Replay:
     def run(self, request: ReplayRequest) -> ReplayResult:
         s = self.settings
         began = time.perf_counter()
-        tally = Tally(max_rows=s.replay_report_max_rows)
+        tally = Tally(max_rows=s.replay.report_max_rows)
         stats = {"raw_read": 0, "in_range": 0, "decided": 0}
         raw_consumer = self._consumer()
         rec_consumer = self._consumer()
@@ -117,7 +117,7 @@ class Replay:
         # would walk them again and again (a quarter of the time). It runs once per chunk instead.
         gc.disable()
         try:
-            skew = s.replay_timestamp_skew_ms
+            skew = s.replay.timestamp_skew_ms
             raw_spans = [
                 span
                 for src in request.sources
@@ -126,15 +126,15 @@ class Replay:
                     s.topic(RAW[src][0]),
                     request.since_ms - skew,
                     request.until_ms + skew,
-                    s.replay_kafka_timeout_s,
+                    s.replay.kafka_timeout_s,
                 )
             ]
             rec_spans = time_spans(
                 rec_consumer,
                 s.topic(topics.DECISIONS),
                 request.since_ms - skew,
-                request.until_ms + s.replay_decision_lag_ms,
-                s.replay_kafka_timeout_s,
+                request.until_ms + s.replay.decision_lag_ms,
+                s.replay.kafka_timeout_s,
             )
             self.progress.total("raw", sum(sp.size for sp in raw_spans))
             self.progress.total("recorded", sum(sp.size for sp in rec_spans))
@@ -142,18 +142,18 @@ class Replay:
                 rec_consumer,
                 self.codec,
                 rec_spans,
-                s.replay_batch_size,
+                s.replay.batch_size,
                 on_read=lambda n: self.progress.advance("recorded", n),
             )
             by_topic = {s.topic(RAW[src][0]): src for src in request.sources}
             chunk: list[_Item] = []
-            for msgs in read_spans(raw_consumer, raw_spans, s.replay_batch_size):
+            for msgs in read_spans(raw_consumer, raw_spans, s.replay.batch_size):
                 stats["raw_read"] += len(msgs)
                 for m in msgs:
                     _, ts = m.timestamp()
                     if request.since_ms <= ts < request.until_ms:
                         chunk.append(self._prepare(m, by_topic[m.topic()], ts))
-                if len(chunk) >= s.replay_chunk_records:
+                if len(chunk) >= s.replay.chunk_records:
                     self._finish_chunk(chunk, recorded, tally, stats)
                     chunk = []
                     gc.collect()

@@ -45,11 +45,11 @@ class TopicSink:
         admin = AdminClient(confluent_config(settings))
         spec = NewTopic(
             self.topic,
-            settings.topic_partitions,
-            settings.topic_replication,
-            config={"retention.ms": str(settings.replay_retention_ms)},
+            settings.topics.partitions,
+            settings.topics.replication,
+            config={"retention.ms": str(settings.replay.retention_ms)},
         )
-        admin.create_topics([spec])[self.topic].result(settings.replay_kafka_timeout_s)
+        admin.create_topics([spec])[self.topic].result(settings.replay.kafka_timeout_s)
         self.producer = Producer(
             confluent_config(settings,
                 **{

@@ -124,7 +124,7 @@ class Router:
         DEAD_LETTERS.labels(SERVICE, failure.stage, failure.reason).inc()
         log.info("dead letter %s/%s@%s: %s", msg.topic(), msg.partition(), msg.offset(), failure.reason)
         record = dead_letter_record(msg, failure, service=SERVICE, now_ms=self.clock_ms(),
-                                    max_value_bytes=self.settings.dead_letter_max_value_bytes)
+                                    max_value_bytes=self.settings.kafka.dead_letter_max_value_bytes)
         return Output(self.dead_letter_topic, msg.key(), self.codec.encode("DeadLetter", record))
 
     # --- the Kafka loop ----------------------------------------------------------------
@@ -138,7 +138,7 @@ class Router:
             confluent_config(
                 s,
                 **{
-                    "group.id": s.router_group,
+                    "group.id": s.router.group,
                     "enable.auto.commit": False,
                     "enable.auto.offset.store": False,
                     "auto.offset.reset": "earliest",
@@ -167,7 +167,7 @@ class Router:
         log.info("router consuming %s", list(self.source_by_topic))
         try:
             while not stop.is_set():
-                messages = consumer.consume(s.router_batch_size, timeout=s.router_poll_timeout_s)
+                messages = consumer.consume(s.router.batch_size, timeout=s.router.poll_timeout_s)
                 good = [m for m in messages if not is_consumer_error(m)]
                 if not good:
                     continue

@@ -51,13 +51,13 @@ def librdkafka_partitioner(
 
 def app_id(settings: Settings) -> str:
     """Consumer group and changelog prefix: the deployment's topic prefix + the app id."""
-    return f"{settings.topic_prefix}{settings.streams_app_id}"
+    return f"{settings.topics.prefix}{settings.streams.app_id}"
 
 
 def store_url(settings: Settings) -> str:
     """``rocksdb://`` when asked for and installed; memory otherwise (tables still recover
     from their changelog topics, RocksDB only makes a restart read less of them)."""
-    if settings.streams_store == "rocksdb":
+    if settings.streams.store == "rocksdb":
         try:
             import rocksdb  # noqa: F401  (faust-streaming-rocksdb)
         except ImportError as exc:  # pragma: no cover - depends on the machine
@@ -72,26 +72,26 @@ def instance_id(settings: Settings) -> str | None:
     """Static group membership id: set, or host + web port (unique per replica on a host).
 
     An empty string turns static membership off (dynamic membership)."""
-    if settings.streams_instance_id is not None:
-        return settings.streams_instance_id or None
-    return f"{socket.gethostname()}-{settings.streams_web_port}"
+    if settings.streams.instance_id is not None:
+        return settings.streams.instance_id or None
+    return f"{socket.gethostname()}-{settings.streams.web_port}"
 
 
 def app_config(settings: Settings) -> dict[str, Any]:
     """The ``faust.App`` keywords; separate so tests and docs can read them."""
-    session = settings.streams_session_timeout_s
+    session = settings.streams.session_timeout_s
     return {
-        "broker": f"kafka://{settings.kafka_bootstrap.replace(',', ';kafka://')}",
+        "broker": f"kafka://{settings.kafka.bootstrap.replace(',', ';kafka://')}",
         "broker_credentials": faust_credentials(settings),
         "store": store_url(settings),
-        "datadir": str(settings.streams_data_dir / app_id(settings)),
+        "datadir": str(settings.streams.data_dir / app_id(settings)),
         "autodiscover": False,
         # Our Avro topics are read as bytes and decoded inside the agent, so that bad
         # bytes become dead letters instead of an exception in Faust's consumer.
         "key_serializer": "raw",
         "value_serializer": "raw",
-        "topic_partitions": settings.topic_partitions,
-        "topic_replication_factor": settings.topic_replication,
+        "topic_partitions": settings.topics.partitions,
+        "topic_replication_factor": settings.topics.replication,
         "consumer_auto_offset_reset": "earliest",
         "processing_guarantee": "at_least_once",
         "producer_partitioner": librdkafka_partitioner,
@@ -101,11 +101,11 @@ def app_config(settings: Settings) -> dict[str, Any]:
         # heartbeats come from aiokafka's own task, and the poll interval is generous.
         "broker_session_timeout": session,
         "broker_heartbeat_interval": min(3.0, session / 3),
-        "broker_max_poll_interval": settings.streams_max_poll_interval_s,
+        "broker_max_poll_interval": settings.streams.max_poll_interval_s,
         "broker_request_timeout": max(90.0, session + 10),
         "broker_rebalance_timeout": max(60.0, session),
-        "web_enabled": settings.streams_web_port > 0,
-        "web_port": settings.streams_web_port or 6066,
+        "web_enabled": settings.streams.web_port > 0,
+        "web_port": settings.streams.web_port or 6066,
         "web_bind": "0.0.0.0",
         "web_in_thread": False,
         "topic_disable_leader": True,
@@ -119,7 +119,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
     config = app_config(settings)
     Path(config["datadir"]).mkdir(parents=True, exist_ok=True)
     app = faust.App(app_id(settings), **config)
-    ctx = StreamsContext(settings=settings, codec=codec_for(settings.schema_registry_url),
+    ctx = StreamsContext(settings=settings, codec=codec_for(settings.topics.schema_registry_url),
                          clock=clock or clock_for(settings))
     for install in FEATURES:
         install(app, ctx)

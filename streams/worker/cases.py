@@ -74,24 +74,24 @@ REPEAT_CALLERS = Gauge("fenliu_cases_repeat_callers",
 def merge_rules(s: Settings) -> MergeRules:
     """The merge rules the settings configure."""
     return MergeRules(
-        same_caller_window_ms=s.case_same_caller_window_s * 1000,
-        same_place_window_ms=s.case_same_place_window_s * 1000,
-        flow_back_window_ms=s.case_flowback_days * DAY_MS,
-        same_place_m=s.case_geo_cell_m,
-        open_max_ms=s.case_open_max_days * DAY_MS,
-        max_calls_per_case=s.case_max_calls,
-        max_cases_per_key=s.case_max_per_key,
+        same_caller_window_ms=s.cases.same_caller_window_s * 1000,
+        same_place_window_ms=s.cases.same_place_window_s * 1000,
+        flow_back_window_ms=s.cases.flowback_days * DAY_MS,
+        same_place_m=s.cases.geo_cell_m,
+        open_max_ms=s.cases.open_max_days * DAY_MS,
+        max_calls_per_case=s.cases.max_calls,
+        max_cases_per_key=s.cases.max_per_key,
     )
 
 
 def internal_topic(s: Settings, name: str) -> str:
     """Physical name of one of the worker's own topics (app id in front, like changelogs)."""
-    return f"{s.topic_prefix}{s.streams_app_id}-{name}"
+    return f"{s.topics.prefix}{s.streams.app_id}-{name}"
 
 
 def input_partitions(s: Settings) -> int:
     """Partitions of ``fenliu.decisions``: internal topics and tables co-partition with it."""
-    return default_catalogue()[DECISIONS].partitions or s.topic_partitions
+    return default_catalogue()[DECISIONS].partitions or s.topics.partitions
 
 
 class CasesFeature:
@@ -101,9 +101,9 @@ class CasesFeature:
         s = ctx.settings
         self.ctx = ctx
         self.rules = merge_rules(s)
-        self.cell_m = s.case_geo_cell_m
-        self.caller_retention_ms = s.caller_history_days * DAY_MS
-        self.repeat_threshold = s.caller_repeat_threshold
+        self.cell_m = s.cases.geo_cell_m
+        self.caller_retention_ms = s.cases.caller_history_days * DAY_MS
+        self.repeat_threshold = s.cases.caller_repeat_threshold
         partitions = self.partitions = input_partitions(s)
         self.decisions_name = ctx.topic(DECISIONS)
         self.steps_name = internal_topic(s, "case-steps")

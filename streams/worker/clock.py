@@ -50,12 +50,12 @@ class ControlClock:
 
 def clock_for(settings: Settings) -> Clock:
     """The clock ``FENLIU_CLOCK`` asks for: the wall clock, or one the ticks move."""
-    return WallClock() if settings.clock == "wall" else ControlClock()
+    return WallClock() if settings.sla.clock == "wall" else ControlClock()
 
 
 def tick_topic(settings: Settings) -> str:
     """Physical name of the tick topic: internal to the streams app, like its changelogs."""
-    return f"{settings.topic_prefix}{settings.streams_app_id}-sla-ticks"
+    return f"{settings.topics.prefix}{settings.streams.app_id}-sla-ticks"
 
 
 def ensure_tick_topic(settings: Settings, timeout_s: float = 30.0) -> bool:
@@ -70,8 +70,8 @@ def ensure_tick_topic(settings: Settings, timeout_s: float = 30.0) -> bool:
     name = tick_topic(settings)
     created = False
     if name not in admin.list_topics(timeout=timeout_s).topics:
-        spec = NewTopic(name, num_partitions=settings.topic_partitions,
-                        replication_factor=settings.topic_replication,
+        spec = NewTopic(name, num_partitions=settings.topics.partitions,
+                        replication_factor=settings.topics.replication,
                         config={"retention.ms": str(TICK_RETENTION_MS), "cleanup.policy": "delete"})
         try:
             admin.create_topics([spec])[name].result(timeout=timeout_s)

@@ -67,7 +67,7 @@ def recovery_seconds(app: faust.App) -> float | None:
 
 def install(app: faust.App, ctx: StreamsContext) -> ProgressTracker:
     """The sampling timer, the gauges and the ``/health/`` page."""
-    tracker = ProgressTracker(ctx.settings.streams_health_stall_s)
+    tracker = ProgressTracker(ctx.settings.streams.health_stall_s)
     labelled: set[tuple[str, str]] = set()
 
     @app.timer(SAMPLE_S, name="fenliu-health-sample")

@@ -32,15 +32,15 @@ EXPIRED = Counter("fenliu_hotspot_expired_total", "Place counters dropped by eve
 
 
 def hotspot_rules(s: Settings) -> HotspotRules:
-    return HotspotRules(window_ms=s.hotspot_window_s * 1000, threshold=s.hotspot_threshold,
-                        cell_m=s.case_geo_cell_m)
+    return HotspotRules(window_ms=s.cases.hotspot_window_s * 1000, threshold=s.cases.hotspot_threshold,
+                        cell_m=s.cases.geo_cell_m)
 
 
 class HotspotFeature:
     def __init__(self, app: faust.App, ctx: StreamsContext) -> None:
         self.ctx = ctx
         self.rules = hotspot_rules(ctx.settings)
-        partitions = default_catalogue()[CASES].partitions or ctx.settings.topic_partitions
+        partitions = default_catalogue()[CASES].partitions or ctx.settings.topics.partitions
         self.source = app.topic(ctx.topic(CASES), **RAW)
         self.alerts = app.topic(ctx.topic(HOTSPOT_ALERTS), **RAW)
         self.counters = ExpiringTable(app.Table(

@@ -133,14 +133,14 @@ class RatesProcessor:
         self.clock = clock
         self.orders = orders
         self.ids = ids
-        skew_ms = settings.max_future_skew_s * 1000
+        skew_ms = settings.intake.max_future_skew_s * 1000
         self.order_index = ExpiryIndex(
-            ttl_ms=settings.rates_order_state_s * 1000, max_skew_ms=skew_ms
+            ttl_ms=settings.rates.order_state_s * 1000, max_skew_ms=skew_ms
         )
         self.id_index = ExpiryIndex(
-            ttl_ms=settings.rates_decision_dedupe_s * 1000, max_skew_ms=skew_ms
+            ttl_ms=settings.rates.decision_dedupe_s * 1000, max_skew_ms=skew_ms
         )
-        self.arrival_target_ms = settings.rates_arrival_target_s * 1000
+        self.arrival_target_ms = settings.rates.arrival_target_s * 1000
         self.kinds = {
             settings.topic(topics.DECISIONS): ("decisions", "Decision"),
             settings.topic(topics.CASES): ("cases", "CaseUpdate"),
@@ -200,7 +200,7 @@ class RatesProcessor:
             event_ms = facts.created_at_ms
         else:
             step = on_lifecycle(state, facts, arrival_target_ms=self.arrival_target_ms,
-                                ids_kept=self.settings.rates_event_ids_kept)  # fmt: skip
+                                ids_kept=self.settings.rates.event_ids_kept)  # fmt: skip
             event_ms = facts.at_ms
         if step.state != state:
             self.orders[facts.order_id] = {**step.state.to_json(), "p": partition}
@@ -213,7 +213,7 @@ class RatesProcessor:
         self, table: MutableMapping[str, Any], index: ExpiryIndex, partition: int, name: str
     ) -> None:
         """Delete what outlived its bound on this partition (tombstones go to this partition)."""
-        for key in index.pop_due(partition, self.settings.rates_expire_batch):
+        for key in index.pop_due(partition, self.settings.rates.expire_batch):
             value = table.pop(key, None)
             if value and table is self.orders:
                 apply(
@@ -245,7 +245,7 @@ def install(app: faust.App, ctx: StreamsContext) -> None:
         COUNTERS[Metric.DUPLICATES].labels(*labels)
     table_options: dict[str, Any] = {
         "default": None,
-        "partitions": s.topic_partitions,
+        "partitions": s.topics.partitions,
         "schema": faust.Schema(key_serializer="json", value_serializer="json"),
     }
     orders = app.Table(

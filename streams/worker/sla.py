@@ -73,15 +73,15 @@ def book_config(settings: Settings) -> BookConfig:
 
     return BookConfig(
         policy=EscalationPolicy(
-            warning_share=settings.sla_warning_share,
-            supervision_share=settings.sla_supervision_share,
-            escalation_share=settings.sla_escalation_share,
-            supervision_max_late_ms=ms(settings.sla_supervision_max_late_s),
-            escalation_max_late_ms=ms(settings.sla_escalation_max_late_s),
+            warning_share=settings.sla.warning_share,
+            supervision_share=settings.sla.supervision_share,
+            escalation_share=settings.sla.escalation_share,
+            supervision_max_late_ms=ms(settings.sla.supervision_max_late_s),
+            escalation_max_late_ms=ms(settings.sla.escalation_max_late_s),
         ),
-        bucket_ms=max(1, int(settings.sla_tick_interval_s * 1000)),
-        orphan_ttl_ms=settings.sla_orphan_ttl_s * 1000,
-        done_retention_ms=settings.sla_done_retention_s * 1000,
+        bucket_ms=max(1, int(settings.sla.tick_interval_s * 1000)),
+        orphan_ttl_ms=settings.sla.orphan_ttl_s * 1000,
+        done_retention_ms=settings.sla.done_retention_s * 1000,
     )
 
 
@@ -179,7 +179,7 @@ class SlaFeature:
                 await self.dead.send(msg, "sla", exc)
                 self.store.flush()  # nothing should be held; if it is, it belongs here
                 return
-            now = max(book.now_ms, event_time) if self.settings.clock == "event" else book.now_ms
+            now = max(book.now_ms, event_time) if self.settings.sla.clock == "event" else book.now_ms
             await self._fire(book, book.tick(now))
 
     async def on_tick(self, event: faust.types.EventT) -> None:
@@ -300,7 +300,7 @@ class TickTopicFirst(mode.Service):
 def install(app: faust.App, ctx: StreamsContext) -> SlaFeature:
     """Topics, table, the two agents and (wall clock) the ticker of the SLA feature."""
     settings = ctx.settings
-    partitions = settings.topic_partitions
+    partitions = settings.topics.partitions
     table = app.Table(TABLE, default=None, partitions=partitions,
                       schema=faust.Schema(key_serializer="json", value_serializer="json"),
                       help="SLA state of every watched order (OrderSla as a dict)")
@@ -329,8 +329,8 @@ def install(app: faust.App, ctx: StreamsContext) -> SlaFeature:
     app.on_partitions_assigned.connect(assignment_changed)
     app.on_partitions_revoked.connect(assignment_changed)
 
-    if settings.clock == "wall":
-        @app.timer(settings.sla_tick_interval_s, name="sla-wall-ticker")
+    if settings.sla.clock == "wall":
+        @app.timer(settings.sla.tick_interval_s, name="sla-wall-ticker")
         async def sla_wall_ticker() -> None:
             await feature.send_wall_ticks(ticks)
 

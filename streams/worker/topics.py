@@ -37,8 +37,8 @@ def ensure_changelog_topics(
     admin = AdminClient(confluent_config(settings))
     existing = admin.list_topics(timeout=timeout_s).topics
     specs = [
-        NewTopic(name, num_partitions=settings.topic_partitions,
-                 replication_factor=settings.topic_replication,
+        NewTopic(name, num_partitions=settings.topics.partitions,
+                 replication_factor=settings.topics.replication,
                  config={"cleanup.policy": "compact"})
         for name in names if name not in existing
     ]  # fmt: skip

@@ -57,23 +57,23 @@ class SimConfig:
     @classmethod
     def from_settings(cls, s: Settings) -> SimConfig:
         return cls(
-            token=s.grid_platform_token.get_secret_value(),
-            webhook_url=s.grid_sim_webhook_url,
-            webhook_secret=s.webhook_hmac_secret.get_secret_value().encode(),
-            seed=s.grid_sim_seed,
-            time_scale=s.grid_sim_time_scale,
-            event_clock=s.grid_sim_event_clock,
+            token=s.grid.platform_token.get_secret_value(),
+            webhook_url=s.grid_sim.webhook_url,
+            webhook_secret=s.ingress.webhook_hmac_secret.get_secret_value().encode(),
+            seed=s.grid_sim.seed,
+            time_scale=s.grid_sim.time_scale,
+            event_clock=s.grid_sim.event_clock,
             knobs=LifeKnobs(
-                sign_late_rate=s.grid_sim_sign_late_rate,
-                no_arrival_rate=s.grid_sim_no_arrival_rate,
-                return_rate=s.grid_sim_return_rate,
-                complaint_rate=s.grid_sim_complaint_rate,
-                on_site_rate=s.grid_sim_on_site_rate,
-                satisfaction=dict(s.grid_sim_satisfaction),
+                sign_late_rate=s.grid_sim.sign_late_rate,
+                no_arrival_rate=s.grid_sim.no_arrival_rate,
+                return_rate=s.grid_sim.return_rate,
+                complaint_rate=s.grid_sim.complaint_rate,
+                on_site_rate=s.grid_sim.on_site_rate,
+                satisfaction=dict(s.grid_sim.satisfaction),
             ),
-            error_rate=s.grid_sim_error_rate,
-            webhook_attempts=s.grid_sim_webhook_attempts,
-            store_file=s.grid_sim_store_file,
+            error_rate=s.grid_sim.error_rate,
+            webhook_attempts=s.grid_sim.webhook_attempts,
+            store_file=s.grid_sim.store_file,
         )
 
 

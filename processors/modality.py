@@ -1,0 +1,143 @@
+"""Is a danger word said of something happening now, or only talked about?
+
+"一旦发生火灾", "吵得跟打仗似的", "去年家里被盗", "补办身份证需要什么材料": the danger
+word is there, the danger is not. Each cue is a word of the taxonomy's ``modality``
+section found by the same automaton pass as every other word; this module only
+decides, by clause, which matched danger words a cue governs. A governed word is not
+evidence of a present danger: the classifier records it as a *doubt* instead.
+
+Kinds and their scope (a clause is the text between two boundaries):
+
+- ``hypothetical``: a cue before the word in its clause (如果, 万一, 一旦, 以防, 容易),
+  or an ``hypothetical_after`` cue after it (隐患, 风险: "存在火灾隐患");
+- ``figurative``: the word between an opener (跟, 像, 如同) and a closer (似的, 一样)
+  of its clause, a closer right after it, a degree phrase after it (得要命), or an
+  ``intensifier`` adjective right before a word that starts with 死 (热死了, 吵死人了);
+- ``past``: a past cue before it in its clause (去年, 之前, 曾经) unless the clause
+  also says it goes on (又, 还在, 一直, 现在);
+- ``settled``: a settled cue in its clause or a later one (已经处理, 已解决, 申请补贴);
+- ``procedure``: a question about procedure in its clause or a neighbouring one
+  (怎么办理, 需要什么材料, 在哪里办).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# Cue roles, as stored in the matcher.
+HYPOTHETICAL = "hypothetical"
+HYPOTHETICAL_AFTER = "hypothetical_after"
+FIGURATIVE_OPEN = "figurative_open"
+FIGURATIVE_CLOSE = "figurative_close"
+DESCRIPTIVE = "descriptive"
+DEGREE = "degree"
+INTENSIFIER = "intensifier"
+PAST = "past"
+CONTINUING = "continuing"
+SETTLED = "settled"
+PROCEDURE = "procedure"
+
+ROLES = (
+    HYPOTHETICAL,
+    HYPOTHETICAL_AFTER,
+    FIGURATIVE_OPEN,
+    FIGURATIVE_CLOSE,
+    DESCRIPTIVE,
+    DEGREE,
+    INTENSIFIER,
+    PAST,
+    CONTINUING,
+    SETTLED,
+    PROCEDURE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One modality cue found in a normalised text."""
+
+    start: int
+    end: int
+    role: str
+
+
+class Clauses:
+    """Clause numbers of positions in a normalised text (boundaries found once)."""
+
+    __slots__ = ("bounds", "text")
+
+    def __init__(self, text: str, boundary: str) -> None:
+        self.text = text
+        self.bounds = [i for i, ch in enumerate(text) if ch == boundary]
+
+    def of(self, pos: int) -> int:
+        return bisect_right(self.bounds, pos)
+
+    def start_of(self, pos: int) -> int:
+        """Where the clause around ``pos`` begins."""
+        k = bisect_right(self.bounds, pos)
+        return self.bounds[k - 1] + 1 if k else 0
+
+
+@dataclass(frozen=True, slots=True)
+class SingleChars:
+    """One-character cues, looked up next to a word instead of matched everywhere.
+
+    A single character such as 跟, 像 or 热 occurs in almost every text; finding each
+    occurrence would cost more than the rest of the scan, and only its neighbours matter.
+    """
+
+    openers: frozenset[str] = frozenset()
+    intensifiers: frozenset[str] = frozenset()
+
+
+def modality(
+    term: str,
+    start: int,
+    end: int,
+    cues: Sequence[Cue],
+    clauses: Clauses,
+    chars: SingleChars = SingleChars(),
+) -> str | None:
+    """The kind of modality governing ``term`` at ``[start, end)``, or None if it is present.
+
+    ``cues`` are all the text's cues in order of position; ``chars`` the one-character
+    cues, looked up in ``clauses.text`` around the word.
+    """
+    if term[:1] == "死" and start > 0 and clauses.text[start - 1] in chars.intensifiers:
+        return "figurative"  # 热死人了, 吵死了
+    # A cue inside the word itself (理赔 in 快递理赔) governs nothing.
+    cues = [c for c in cues if c.end <= start or c.start >= end]
+    if not cues:
+        return None
+    clause = clauses.of(start)
+    same = [c for c in cues if clauses.of(c.start) == clause]
+    before = [c for c in same if c.end <= start]
+    after = [c for c in same if c.start >= end]
+    if any(c.role == HYPOTHETICAL for c in before) or any(
+        c.role == HYPOTHETICAL_AFTER for c in after
+    ):
+        return HYPOTHETICAL
+    # "雷管一样的东西" describes a thing; only the other closers make a figure of speech.
+    described = {c.start for c in after if c.role == DESCRIPTIVE}
+    closers = [c for c in after if c.role == FIGURATIVE_CLOSE and c.start not in described]
+    if closers and (
+        any(c.role == FIGURATIVE_OPEN for c in before)
+        or closers[0].start - end <= 1
+        or not chars.openers.isdisjoint(clauses.text[clauses.start_of(start) : start])
+    ):
+        return "figurative"
+    if any(c.role == DEGREE and c.start - end <= 1 for c in after):
+        return "figurative"
+    if term[:1] == "死" and any(c.role == INTENSIFIER and c.end == start for c in before):
+        return "figurative"
+    if any(c.role == PAST for c in before) and not any(c.role == CONTINUING for c in same):
+        return PAST
+    if any(c.role == SETTLED and clauses.of(c.start) >= clause for c in cues):
+        return SETTLED
+    if any(c.role == PROCEDURE and abs(clauses.of(c.start) - clause) <= 1 for c in cues):
+        return PROCEDURE
+    return None
+
