@@ -132,3 +132,46 @@ def test_outcome_properties(case: tuple) -> None:  # type: ignore[type-arg]
         assert cat is not None and not cat.police and out.department == cat.department
     # Deciding again changes nothing: the rules' own verdict is kept, not the system's.
     assert decide_outcome(out, source, p, cat, policy) == out
+
+
+def test_the_decider_without_an_opinion_diverts_nothing() -> None:
+    from fenliu.refdata.decider import build_decider
+    from fenliu.settings import Settings
+    from tests.factories import call110
+
+    settings = Settings().replace(refdata={"opinion_enabled": False})
+    decider = build_decider(settings)
+    assert decider.opinion is None and decider.outcome_policy is not None
+    d = decider.decide(call110("c1", "楼上漏水，天花板都泡坏了"), Source.CALL_110, now_ms=call110("x", "")["received_at"])
+    assert d.classification.outcome is Outcome.SUGGEST and not d.classification.is_police_matter
+    assert d.classification.model_version is None
+
+
+def test_evaluate_reports_outcomes_on_a_small_set(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from fenliu.outcome_eval import real_report
+    from fenliu.refdata.opinion import load_judge
+    from fenliu.settings import Settings
+
+    rows = [
+        {"id": "p1", "source": "110", "text": "有人拿刀在门口砍人", "expected_list": "POLICE"},
+        {"id": "n1", "source": "110", "text": "楼上漏水，天花板都泡坏了", "expected_list": "NON_POLICE"},
+        {"id": "t1", "source": "12345", "text": "小区门口有人违章搭建彩钢棚", "expected_list": "NON_POLICE",
+         "expected_category_l1": "城乡建设"},
+    ]  # fmt: skip
+    path = tmp_path / "small.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    exe = Path(sys.executable).with_name("fenliu")
+    done = subprocess.run([str(exe), "evaluate", "--set", str(path), "--json"], capture_output=True,
+                          text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["police_recall"] == 1.0 and report["police_total"] == 1
+    assert report["non_police_110"] == 1 and report["tickets_12345"] == 1
+    assert report["level1_labelled"] == 1 and report["level1_agreement"] == 1.0
+    assert report["outcomes_12345"] == {"ROUTE": 1}
+    assert real_report(load_judge(Settings()), real_dir=tmp_path / "absent") is None
