@@ -15,6 +15,7 @@ import random
 import threading
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -79,10 +80,17 @@ def pure_rows(decider: Decider, records: list[tuple[Source, dict[str, Any]]], re
         for s, r in records:
             decider.decide(r, s, now_ms=BASE_MS + 10**9)
 
+    rules_only = replace(decider, opinion=None, categories=None, outcome_policy=None)
+
+    def decide_rules_only() -> None:  # today's path before issue 11: no opinion, no category
+        for s, r in records:
+            rules_only.decide(r, s, now_ms=BASE_MS + 10**9)
+
     n = len(records)
     return [
         best_of(repeats, n, classify_only, "classify", group="pure, 1 core"),
         best_of(repeats, n, normalise_classify, "normalise+classify+place", group="pure, 1 core"),
+        best_of(repeats, n, decide_rules_only, "decide, rules only (no opinion, no category)", group="pure, 1 core"),
         best_of(repeats, n, decide_all, "decide (all steps, no Redis)", group="pure, 1 core"),
     ]
 
@@ -123,12 +131,16 @@ def time_until_committed(settings: Settings, group: str, total: int, start: Call
     return elapsed
 
 
-def main(records: int = typer.Option(20_000, help="raw records in the workload"), repeats: int = 3) -> None:
+def main(records: int = typer.Option(20_000, help="raw records in the workload"), repeats: int = 3,
+         pure_only: bool = typer.Option(False, "--pure-only", help="only the pure rows (no stack needed)")) -> None:
     base = Settings()
     settings = base.replace(topics={"prefix": f"bench-{uuid.uuid4().hex[:8]}-"})
     decider = build_decider(settings)
     load = workload(records)
     rows = pure_rows(decider, load, repeats)
+    if pure_only:
+        print_table(f"Router, pure rows, {records:,} records", rows, baseline="decide, rules only")
+        return
 
     codec = SingleObjectCodec()
     apply_topics(settings)

@@ -20,9 +20,10 @@ from fenliu.commands import (
     sla,
     stack,
     topics,
+    train,
 )
 
-COMMANDS = (audit, classify, config, demo, generate, replay, run, sla, stack, topics)
+COMMANDS = (audit, classify, config, demo, generate, replay, run, sla, stack, topics, train)
 
 app = typer.Typer(
     name="fenliu",

@@ -87,6 +87,27 @@ class RefdataSettings(_Group):
     sla_policy_file: Path = Field(
         default_factory=lambda: shipped("sla_policy.yaml"), description="time limits per SLA class"
     )
+    categories_file: Path = Field(
+        default_factory=lambda: shipped("categories_12345.yaml"),
+        description="12345 categories: three levels, departments, words",
+    )
+    opinion_file: Path | None = Field(
+        None,
+        description="the learned second opinion's artifact (None: the shipped one, data/models/current.yaml)",
+    )
+    opinion_enabled: bool = Field(
+        True, description="false: no learned opinion (no DIVERT/ROUTE; everything the rules clear is SUGGEST/REVIEW)"
+    )
+    opinion_divert_below: float | None = Field(
+        None, ge=0, le=1, description="override the artifact's 110 DIVERT threshold on P(police)"
+    )
+    opinion_route_below: float | None = Field(
+        None, ge=0, le=1, description="override the artifact's 12345 ROUTE threshold on P(police)"
+    )
+    opinion_to_police_veto_below: float | None = Field(
+        None, ge=0, le=1,
+        description="override the artifact's 12345 veto: a danger/crime rule with P(police) below it goes to REVIEW",
+    )
     local_timezone: str = Field("Asia/Shanghai", description="zone of local times and next-day deadlines")
 
 

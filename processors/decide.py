@@ -1,4 +1,4 @@
-"""One raw record to one ``Decision``: normalise → classify → place → route → deadlines.
+"""One raw record to one ``Decision``: normalise → classify → outcome → place → route → deadlines.
 
 Split in two so the router can ask Redis for the nearest teams of a whole batch in one
 round trip between the halves: ``prepare`` does everything that needs no team, and
@@ -16,10 +16,13 @@ from zoneinfo import ZoneInfo
 from fenliu.processors.classify import classify
 from fenliu.processors.jurisdiction import Jurisdiction, Place
 from fenliu.processors.model import CaseEvent, Classification, Decision, Source
+from fenliu.processors.outcome import OutcomePolicy, with_outcome
+from fenliu.processors.categories import CategorySystem
 from fenliu.processors.normalise import NormaliseContext, normalise_call110, normalise_ticket12345
 from fenliu.processors.route import TeamPick, TeamQuery, route, team_query
 from fenliu.processors.sla_policy import SlaPolicy, deadlines_for
 from fenliu.processors.taxonomy import Taxonomy
+from fenliu.processors.text_model import TextOpinion
 
 _NORMALISERS: dict[Source, Callable[[Mapping[str, Any], NormaliseContext], CaseEvent]] = {
     Source.CALL_110: normalise_call110,
@@ -65,11 +68,23 @@ class Decider:
     sla_policy: SlaPolicy
     tz: ZoneInfo
     normalise: NormaliseContext  # ``now_ms`` is replaced per record
+    # The learned second opinion and the 12345 categories (issue 11); with no policy the
+    # classification is the rules' alone and carries no outcome.
+    opinion: TextOpinion | None = None
+    categories: CategorySystem | None = None
+    outcome_policy: OutcomePolicy | None = None
+
+    def classify(self, event: CaseEvent) -> Classification:
+        """The rules, then the learned opinion and the category: the outcome of one event."""
+        cls = classify(event, self.taxonomy)
+        if self.outcome_policy is None:
+            return cls
+        return with_outcome(cls, event, self.opinion, self.categories, self.outcome_policy)
 
     def prepare(self, raw: Mapping[str, Any], source: Source, *, now_ms: int) -> Prepared:
         """Normalise and classify; raises ``InvalidEvent`` for what cannot be a call."""
         event = _NORMALISERS[source](raw, replace(self.normalise, now_ms=now_ms))
-        cls = classify(event, self.taxonomy)
+        cls = self.classify(event)
         place = self.jurisdiction.locate(event.location)
         return Prepared(event, cls, place, team_query(event, cls, self.jurisdiction, place))
 

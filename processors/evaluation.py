@@ -131,3 +131,83 @@ def evaluate(outcomes: Iterable[Outcome], top_confusions: int = 10) -> Report:
             sorted(o.id for o in police if o.predicted_list is not ListName.POLICE)
         ),
     )
+
+
+# --- Outcomes (issue 11) -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeRow:
+    """One labelled call or ticket and how the whole decision ended."""
+
+    id: str
+    source: str  # "110" or "12345"
+    expected_police: bool
+    outcome: str  # an Outcome value
+    expected_level1: str | None = None  # level-1 name
+    predicted_level1: str | None = None
+
+
+KEPT = frozenset({"KEEP", "TO_POLICE"})
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeReport:
+    """The issue's targets on one set: police recall first."""
+
+    total: int
+    police_total: int
+    police_kept: int  # ended KEEP or TO_POLICE; a SUGGEST or REVIEW is a miss
+    np110_total: int
+    np110_divert: int
+    np110_suggest: int
+    t12345_total: int
+    t12345_counts: dict[str, int]
+    level1_labelled: int
+    level1_agree: int
+    missed_police: tuple[tuple[str, str], ...]  # (id, outcome)
+    np110_kept: tuple[str, ...]  # non-police 110 calls the police kept
+
+    @property
+    def police_recall(self) -> float:
+        return self.police_kept / self.police_total if self.police_total else 1.0
+
+    @property
+    def divert_or_suggest(self) -> float:
+        n = self.np110_total
+        return (self.np110_divert + self.np110_suggest) / n if n else 0.0
+
+    @property
+    def divert_alone(self) -> float:
+        return self.np110_divert / self.np110_total if self.np110_total else 0.0
+
+    def share_12345(self, outcome: str) -> float:
+        n = self.t12345_total
+        return self.t12345_counts.get(outcome, 0) / n if n else 0.0
+
+    @property
+    def level1_agreement(self) -> float:
+        return self.level1_agree / self.level1_labelled if self.level1_labelled else 0.0
+
+
+def evaluate_outcomes(rows: Iterable[OutcomeRow]) -> OutcomeReport:
+    """Count the outcome figures of a labelled set."""
+    rs = list(rows)
+    police = [r for r in rs if r.expected_police]
+    np110 = [r for r in rs if r.source == "110" and not r.expected_police]
+    t12345 = [r for r in rs if r.source == "12345"]
+    labelled = [r for r in rs if r.expected_level1]
+    return OutcomeReport(
+        total=len(rs),
+        police_total=len(police),
+        police_kept=sum(r.outcome in KEPT for r in police),
+        np110_total=len(np110),
+        np110_divert=sum(r.outcome == "DIVERT" for r in np110),
+        np110_suggest=sum(r.outcome == "SUGGEST" for r in np110),
+        t12345_total=len(t12345),
+        t12345_counts=dict(sorted(Counter(r.outcome for r in t12345).items())),
+        level1_labelled=len(labelled),
+        level1_agree=sum(r.expected_level1 == r.predicted_level1 for r in labelled),
+        missed_police=tuple(sorted((r.id, r.outcome) for r in police if r.outcome not in KEPT)),
+        np110_kept=tuple(sorted(r.id for r in np110 if r.outcome in KEPT)),
+    )

@@ -26,6 +26,23 @@ class ListName(StrEnum):
     NON_POLICE = "NON_POLICE"
 
 
+class Outcome(StrEnum):
+    """How a decision ends (issue 11): three outcomes per line.
+
+    110: KEEP (police), DIVERT (sent on at once: rules and model agree, nothing left
+    unexplained) or SUGGEST (the call-taker confirms; the police hold it meanwhile).
+    12345: ROUTE (category and unit), REVIEW (12345's own dispatchers) or TO_POLICE
+    (a present danger or a crime).
+    """
+
+    KEEP = "KEEP"
+    DIVERT = "DIVERT"
+    SUGGEST = "SUGGEST"
+    ROUTE = "ROUTE"
+    REVIEW = "REVIEW"
+    TO_POLICE = "TO_POLICE"
+
+
 class RejectReason(StrEnum):
     """Named reasons an input cannot be a call; each is a dead-letter reason too."""
 
@@ -108,6 +125,14 @@ class Classification:
     # "danger_negated:打人", "low_margin", "police_term_outside_class", "no_evidence"):
     # a verdict with doubts is suggested to a call-taker, never diverted outright.
     doubts: tuple[str, ...] = ()
+    # Filled by processors.outcome.decide_outcome; None/empty when only the rules ran.
+    outcome: Outcome | None = None
+    outcome_rule: str = ""  # why this outcome
+    rules_is_police: bool | None = None  # the rules' own verdict, before the learned opinion
+    model_police_probability: float | None = None
+    model_version: str | None = None
+    category_path: tuple[str, ...] = ()  # 12345: level-1, level-2, level-3 names
+    category_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,13 +25,28 @@ if TYPE_CHECKING:  # the heavy imports stay inside the commands
 # The labelled set is the classifier's test data: it lives in the checkout, not the wheel.
 DEFAULT_SET = Path(__file__).resolve().parents[2] / "tests" / "eval" / "labelled_calls.jsonl"
 
-SetOption = typer.Option(
-    None, "--set", help="labelled calls (JSON lines; default: the checkout's tests/eval set)"
+SetOption = typer.Option(None, "--set", help="one labelled file (JSON lines) instead of the splits")
+SplitOption = typer.Option(
+    None, "--split", help="train, dev, test or all (default: train and dev; test only when named)"
+)
+RealOption = typer.Option(False, "--real", help="also the real messages in ../shared/realdata")
+RealSplitOption = typer.Option(
+    "dev", "--real-split", help="which half of the hand-labelled real messages: dev, test or all"
 )
 JsonOption = typer.Option(False, "--json", help="print the report as JSON")
 TaxonomyOption = typer.Option(
     None, "--taxonomy", help="taxonomy YAML file (default: FENLIU_TAXONOMY_FILE)"
 )
+ModelOption = typer.Option(
+    None, "--model", help="model artifact (default: FENLIU_OPINION_FILE or the shipped one)"
+)
+
+
+def _judge(taxonomy: Path | None, model: Path | None) -> Any:
+    from fenliu.refdata.opinion import load_judge
+    from fenliu.settings import get_settings
+
+    return load_judge(get_settings(), taxonomy_file=taxonomy, opinion_file=model)
 
 
 def _taxonomy(path: Path | None) -> Taxonomy:
@@ -77,16 +92,35 @@ def event_from_json(obj: Any, line_no: int = 0) -> CaseEvent:
 
 
 def decision_json(event_id: str, c: Classification) -> dict[str, Any]:
-    """The output line of ``fenliu classify`` for one classification."""
+    """The output line of ``fenliu classify`` for one classification.
+
+    ``is_police_matter`` is the system's verdict (true for KEEP and TO_POLICE); the
+    outcome, why, the rules' own verdict, the model's view and the 12345 category follow.
+    """
     from fenliu.processors.records import classification_record
 
-    return {"id": event_id, **classification_record(c)}
+    out = {"id": event_id, **classification_record(c)}
+    if c.outcome is not None:
+        out.update({
+            "outcome": c.outcome.value,
+            "outcome_rule": c.outcome_rule,
+            "rules_is_police": c.rules_is_police,
+            "doubts": list(c.doubts),
+            "model_police_probability": c.model_police_probability,
+            "model_version": c.model_version,
+            "category_path": list(c.category_path),
+            "category_id": c.category_id,
+        })  # fmt: skip
+    return out
 
 
-def classify_lines(lines: Iterable[str], taxonomy: Taxonomy, err: TextIO) -> Iterator[str]:
-    """One output line per non-blank input line; bad lines become error lines."""
-    from fenliu.processors.classify import classify
+def classify_lines(lines: Iterable[str], judge: Any, err: TextIO) -> Iterator[str]:
+    """One output line per non-blank input line; bad lines become error lines.
 
+    ``judge`` has ``classify(event)``: a ``Judge`` (rules + opinion + categories) or,
+    for a rules-only run, anything with that method.
+    """
+    classify = judge.classify
     for no, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
@@ -94,7 +128,7 @@ def classify_lines(lines: Iterable[str], taxonomy: Taxonomy, err: TextIO) -> Ite
         try:
             obj = json.loads(raw)
             event = event_from_json(obj, no)
-            out = decision_json(event.source_id, classify(event, taxonomy))
+            out = decision_json(event.source_id, classify(event))
         except (ValueError, TypeError) as exc:  # JSONDecodeError is a ValueError too
             event_id = obj.get("id") if isinstance(obj, dict) else None
             print(f"fenliu classify: line {no}: {exc}", file=err)
@@ -121,7 +155,7 @@ def run_evaluation(rows: list[dict[str, Any]], taxonomy: Taxonomy) -> tuple[Repo
             Outcome(
                 id=str(row["id"]),
                 expected_list=ListName(row["expected_list"]),
-                expected_class=row["expected_class"],
+                expected_class=row.get("expected_class") or "-",  # 12345-w3 labels outcomes, not classes
                 predicted_list=c.list_name,
                 predicted_class=c.class_code,
                 expected_situation=row.get("expected_situation"),
@@ -223,49 +257,132 @@ def register(app: typer.Typer) -> None:
     """Add ``classify`` and ``evaluate`` to the top-level app."""
 
     @app.command("classify")
-    def classify_command(taxonomy: Path | None = TaxonomyOption) -> None:
+    def classify_command(taxonomy: Path | None = TaxonomyOption, model: Path | None = ModelOption) -> None:
         """Classify JSON lines {"id","source","text"} from stdin; one decision per line on stdout."""
-        from fenliu.processors.taxonomy import TaxonomyError
-
         try:
-            tax = _taxonomy(taxonomy)
-        except (TaxonomyError, OSError) as exc:
+            judge = _judge(taxonomy, model)
+        except (OSError, ValueError) as exc:  # TaxonomyError, ModelError are ValueErrors
             typer.echo(f"fenliu classify: {exc}", err=True)
             raise typer.Exit(2) from None
         out = sys.stdout
-        for line in classify_lines(sys.stdin, tax, sys.stderr):
+        for line in classify_lines(sys.stdin, judge, sys.stderr):
             out.write(line + "\n")
         out.flush()
 
     @app.command("evaluate")
     def evaluate_command(
         taxonomy: Path | None = TaxonomyOption,
+        model: Path | None = ModelOption,
+        split: str | None = SplitOption,
         labelled: Path | None = SetOption,
+        real: bool = RealOption,
+        real_split: str = RealSplitOption,
         as_json: bool = JsonOption,
     ) -> None:
-        """Score the taxonomy on the labelled set; exit 1 if police recall is below 100%."""
-        from fenliu.processors.taxonomy import TaxonomyError
+        """Outcome figures on the labelled sets (and the real messages); exit 1 if police recall < 100%."""
+        from fenliu import evalsets, outcome_eval
 
-        if labelled is None:
-            if not DEFAULT_SET.is_file():
-                typer.echo(
-                    "fenliu evaluate: no labelled set here; pass --set FILE (the set is test "
-                    "data kept in a fenliu checkout: tests/eval/labelled_calls.jsonl)",
-                    err=True,
-                )
-                raise typer.Exit(2)
-            labelled = DEFAULT_SET
-
+        if labelled is None and not (evalsets.EVAL_DIR / "sets").is_dir():
+            typer.echo(
+                "fenliu evaluate: no labelled sets here; pass --set FILE (the sets are test "
+                "data kept in a fenliu checkout: tests/eval/sets/)",
+                err=True,
+            )
+            raise typer.Exit(2)
         try:
-            tax = _taxonomy(taxonomy)
-            rows = load_labelled(labelled)
-            report, _ = run_evaluation(rows, tax)
-        except (TaxonomyError, OSError, ValueError, TypeError, KeyError) as exc:
+            judge = _judge(taxonomy, model)
+            if labelled is not None:
+                rows = [{**r, "set": labelled.stem} for r in load_labelled(labelled)]
+                splits = [labelled.name]
+            else:
+                names = {"all": list(evalsets.SPLITS), None: ["train", "dev"]}.get(split, [split])
+                splits = names  # type: ignore[assignment]
+                rows = [{**r, "set": f"{sp}/{r['set']}"} for sp in splits
+                        for r in evalsets.load_split(sp)]  # fmt: skip
+            rules_report, _ = run_evaluation(rows, judge.taxonomy)
+            results = outcome_eval.by_set(rows, judge)
+            real_splits = ("dev", "test") if real_split == "all" else (real_split,)
+            real_rep = outcome_eval.real_report(judge, splits=real_splits) if real else None
+        except (OSError, ValueError, TypeError, KeyError) as exc:
             typer.echo(f"fenliu evaluate: {exc}", err=True)
             raise typer.Exit(2) from None
+        total = results[-1].report
+        report = {
+            "taxonomy_version": judge.taxonomy.version,
+            "model_version": judge.policy.model_version,
+            "thresholds": {"divert_below": judge.policy.divert_below,
+                           "keep_above": judge.policy.keep_above,
+                           "route_below": judge.policy.route_below,
+                           "to_police_veto_below": judge.policy.to_police_veto_below},  # fmt: skip
+            "splits": splits,
+            **outcome_eval.outcome_json(total),
+            "sets": {r.name: outcome_eval.outcome_json(r.report) for r in results},
+            "rules": report_json(rules_report, judge.taxonomy.version),
+        }
+        if real:
+            report["real"] = real_rep if real_rep is not None else {
+                "skipped": f"{evalsets.REAL_DIR} is absent: the real messages are not shipped"}
         if as_json:
-            typer.echo(json.dumps(report_json(report, tax.version), ensure_ascii=False, indent=2))
+            typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
         else:
-            _print_report(report, tax)
-        if report.police_recall < 1.0:
+            _print_outcomes(report)
+        recalls = [total.police_recall]
+        if real_rep:
+            recalls += [v["police_recall"] for v in real_rep["labelled"].values()]
+        if min(recalls) < 1.0:
             raise typer.Exit(1)
+
+
+def _print_outcomes(report: dict[str, Any]) -> None:
+    """The report as text: the targets first, then per set, the rules, the real messages."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=160)
+    th = report["thresholds"]
+    console.print(f"taxonomy {report['taxonomy_version']}, model {report['model_version']} "
+                  f"(divert below {th['divert_below']}, keep above {th['keep_above']}, "
+                  f"route below {th['route_below']}, to-police veto below {th['to_police_veto_below']}); "
+                  f"splits {', '.join(report['splits'])}")  # fmt: skip
+    table = Table(title="outcomes (police recall counts KEEP/TO_POLICE only)")
+    cols = ("set", "rows", "police recall", "110 non-police", "DIVERT+SUGGEST", "DIVERT",
+            "12345", "TO_POLICE", "REVIEW", "level-1 agr.")  # fmt: skip
+    for col in cols:
+        table.add_column(col, justify="left" if col == "set" else "right")
+    for name, r in report["sets"].items():
+        style = "green" if r["police_recall"] == 1.0 else "red"
+        table.add_row(
+            name, str(r["total"]), f"[{style}]{r['police_recall']:.2%}[/] ({r['police_kept']}/{r['police_total']})",
+            str(r["non_police_110"]), f"{r['divert_or_suggest']:.1%}", f"{r['divert']:.1%}",
+            str(r["tickets_12345"]), f"{r['to_police_share']:.1%}", f"{r['review_share']:.1%}",
+            f"{r['level1_agreement']:.1%} of {r['level1_labelled']}" if r["level1_labelled"] else "-",
+        )  # fmt: skip
+    console.print(table)
+    if report["missed_police"]:
+        missed = ", ".join(f"{m['id']}→{m['outcome']}" for m in report["missed_police"])
+        console.print(f"[bold red]police calls not kept: {missed}[/]")
+    rules = report["rules"]
+    console.print(f"rules alone: police recall {rules['police_recall']:.2%}, "
+                  f"diversion {rules['diversion_rate']:.2%}, class accuracy {rules['class_accuracy']:.2%}")  # fmt: skip
+    real = report.get("real")
+    if real is None:
+        return
+    if "skipped" in real:
+        console.print(f"real messages: skipped ({real['skipped']})")
+        return
+    shares = ", ".join(f"{k} {v} ({v / real['messages']:.1%})" for k, v in real["outcomes"].items())
+    console.print(f"real messages: {real['messages']}: {shares}")
+    console.print(f"TO_POLICE {real['to_police_share']:.2%} (target ≤ 5%), "
+                  f"REVIEW {real['review_share']:.2%} (target ≤ 15%)")  # fmt: skip
+    for t in real["to_police"]:
+        console.print(f"  TO_POLICE {t['id']}: {t['outcome_rule']}: {'/'.join(t['evidence'])} p={t['p']}")
+    console.print("words that sent real messages to the police: "
+                  + ", ".join(f"{w} {k}" for w, k in real["police_words"]))  # fmt: skip
+    for split, r in real["labelled"].items():
+        console.print(
+            f"hand-labelled real ({split}, {r['total']}): level-1 agreement {r['level1_agreement']:.1%}, "
+            f"police recall {r['police_recall']:.0%} ({r['police_kept']}/{r['police_total']}), "
+            f"outcomes {r['outcomes_12345']}"
+        )
+        for cf in r["level1_confusions"]:
+            console.print(f"    {cf['true']} → {cf['predicted']}: {cf['count']}")

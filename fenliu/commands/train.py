@@ -1,0 +1,67 @@
+"""``fenliu train``: fit the learned second opinion on the TRAIN split, thresholds on DEV.
+
+Needs scikit-learn (``pip install 'fenliu[train]'``); the router does not. Writes a
+versioned, deterministic artifact (same data, seed and taxonomy: same bytes) and, with
+``--install``, makes it the shipped one (``data/models/current.yaml``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+MODELS_DIR = Path(__file__).resolve().parents[2] / "data" / "models"
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``train`` to the top-level app."""
+
+    @app.command("train")
+    def train_command(
+        out_dir: Path = typer.Option(MODELS_DIR, "--out", help="directory for the artifact"),
+        seed: int = typer.Option(20261202, "--seed", help="random seed (the fit is deterministic)"),
+        taxonomy: Path | None = typer.Option(None, "--taxonomy", help="taxonomy YAML (rules verdicts for the thresholds)"),
+        eval_dir: Path | None = typer.Option(None, "--eval-dir", help="labelled sets (default tests/eval)"),
+        install: bool = typer.Option(False, "--install", help="make it the shipped artifact (current.yaml)"),
+    ) -> None:
+        """Train the police model and the 12345 level-1 model; print the figures."""
+        try:
+            import sklearn  # noqa: F401
+        except ImportError:
+            typer.echo("fenliu train: needs scikit-learn: pip install 'fenliu[train]'", err=True)
+            raise typer.Exit(2) from None
+        from fenliu import evalsets
+        from fenliu.refdata.opinion import load_categories
+        from fenliu.refdata.taxonomy import load_taxonomy
+        from fenliu.settings import get_settings
+        from fenliu.training import TrainConfig, artifact_bytes, train
+
+        settings = get_settings()
+        where = eval_dir or evalsets.EVAL_DIR
+        try:
+            tax = load_taxonomy(taxonomy or settings.refdata.taxonomy_file)
+            cats = load_categories(settings.refdata.categories_file)
+            train_rows = evalsets.load_split("train", where)
+            dev_rows = evalsets.load_split("dev", where)
+        except (OSError, ValueError) as exc:
+            typer.echo(f"fenliu train: {exc}", err=True)
+            raise typer.Exit(2) from None
+        if not train_rows or not dev_rows:
+            typer.echo(f"fenliu train: no train or dev rows under {where}", err=True)
+            raise typer.Exit(2)
+        artifact = train(train_rows, dev_rows, tax, cats, TrainConfig(seed=seed))
+        data = artifact_bytes(artifact)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        name = f"police-{artifact['version']}.json.gz"
+        (out_dir / name).write_bytes(data)
+        if install:
+            (out_dir / "current.yaml").write_text(
+                "# The artifact the router and fenliu classify load (fenliu train --install).\n"
+                f"artifact: {name}\n", encoding="utf-8")  # fmt: skip
+        summary = {k: artifact[k] for k in ("version", "seed", "thresholds", "figures")}
+        summary["trained_on"] = artifact["trained_on"]
+        summary["file"] = str(out_dir / name)
+        summary["bytes"] = len(data)
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))

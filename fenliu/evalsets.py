@@ -1,0 +1,79 @@
+"""The labelled sets and the real messages, as the trainer and ``fenliu evaluate`` read them.
+
+Split rule (issue 11, applied once by the writers of the sets): ``int(sha256(id), 16) % 10``
+0-5 train, 6-7 dev, 8-9 test. ``tests/eval/sets/<split>/*.jsonl`` are already split; the two
+older files (``labelled_calls.jsonl``, ``heldout_calls.jsonl``) are split here by the same
+rule. The test split is read only when asked for by name. The real messages stay in
+``../shared/realdata``; their hand labels (ids only) are in ``tests/eval/real/labels.jsonl``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+EVAL_DIR = REPO / "tests" / "eval"
+LEGACY_SETS = ("labelled_calls.jsonl", "heldout_calls.jsonl")
+SPLITS = ("train", "dev", "test")
+REAL_DIR = REPO.parent / "shared" / "realdata"
+REAL_MESSAGES = "gov-messages.jsonl"
+REAL_LABELS = EVAL_DIR / "real" / "labels.jsonl"
+
+
+def split_of(row_id: str) -> str:
+    """train / dev / test by the hash of the id."""
+    bucket = int(hashlib.sha256(row_id.encode("utf-8")).hexdigest(), 16) % 10
+    return "train" if bucket < 6 else ("dev" if bucket < 8 else "test")
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def load_split(split: str, eval_dir: Path = EVAL_DIR) -> list[dict[str, Any]]:
+    """Every labelled row of one split; each row gains ``set`` (its file's name)."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
+    rows: list[dict[str, Any]] = []
+    for path in sorted((eval_dir / "sets" / split).glob("*.jsonl")):
+        rows += [{**r, "set": path.stem} for r in read_jsonl(path)]
+    for name in LEGACY_SETS:
+        path = eval_dir / name
+        if path.exists():
+            rows += [
+                {**r, "set": path.stem} for r in read_jsonl(path) if split_of(str(r["id"])) == split
+            ]
+    return rows
+
+
+def data_sha256(rows: list[dict[str, Any]]) -> str:
+    """The hash of the rows a model was trained on (order-independent, canonical JSON)."""
+    lines = sorted(json.dumps(r, ensure_ascii=False, sort_keys=True) for r in rows)
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def real_messages(real_dir: Path = REAL_DIR) -> list[dict[str, Any]] | None:
+    """The real messages, or None when ``../shared/realdata`` is absent."""
+    path = real_dir / REAL_MESSAGES
+    return read_jsonl(path) if path.exists() else None
+
+
+def real_text(msg: dict[str, Any]) -> str:
+    """A message as a 12345 ticket's text: subject, a new line, the detail."""
+    parts = [str(msg.get("subject") or "").strip(), str(msg.get("detail") or "").strip()]
+    return "\n".join(p for p in parts if p)
+
+
+def level1_label(row: dict[str, Any]) -> str | None:
+    """The 12345 level-1 name or id a labelled row carries, if any."""
+    for key in ("expected_category_l1", "expected_level1", "level1"):
+        if row.get(key):
+            return str(row[key])
+    for key in ("expected_category", "expected_category_id", "category_id"):
+        if row.get(key):
+            return str(row[key]).split("-", 1)[0]
+    return None

@@ -1,0 +1,242 @@
+"""``fenliu train``: fit the learned second opinion and choose its thresholds.
+
+scikit-learn is needed here only (the ``train`` extra); the router scores the artifact
+in pure Python (``processors/text_model.py``). Steps, all deterministic for one seed:
+
+1. police model: TF-IDF of character 1-3-grams (binary TF, L2), logistic regression
+   with balanced classes, fitted on the TRAIN split; the vocabulary is pruned to the
+   n-grams with the largest weights and the model refitted on that vocabulary, so the
+   artifact holds exactly the model that was fitted;
+2. 12345 level-1 model (multinomial) on the 12345 rows that carry a level-1 label plus
+   one short pseudo-document per level-3 entry of the category file (its names and words),
+   so every level-1 class has examples;
+3. thresholds on the DEV split: ``divert_below`` is the largest value that leaves no dev
+   police call DIVERTed (every police call the rules clear without doubt has a probability
+   at or above it), capped at 0.5; ``route_below`` the same for 12345 ROUTE; ``keep_above``
+   (110: the model alone keeps a call) keeps the most dev police calls while keeping at
+   most 5% of dev non-police calls; ``to_police_veto_below`` (12345: a danger/crime rule
+   the model finds this unlikely goes to REVIEW) sits under every dev police ticket, ≤ 0.1;
+4. the artifact: gzip'd canonical JSON (mtime 0), with the version, the sha256 of the
+   training rows, the seed, the thresholds, the figures on train and dev and the weights.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from fenliu.evalsets import data_sha256, level1_label
+from fenliu.processors.categories import CategorySystem
+from fenliu.processors.classify import classify
+from fenliu.processors.model import CaseEvent, Location, Source
+from fenliu.processors.taxonomy import Taxonomy
+from fenliu.processors.text_model import ARTIFACT_FORMAT, LinearTextModel, char_ngrams, load_opinion
+
+DIGITS = 6  # weights and IDF are rounded so that the artifact is small and stable
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    seed: int = 20261202
+    features: str = "char-ngram binary tf-idf, l2"  # part of the version: a new form, a new version
+    ngram: tuple[int, int] = (1, 3)
+    police_features: int = 6000  # pruned: as good on dev as all 11k, half the cache misses
+    level1_features: int = 4000
+    c_police: float = 10.0
+    c_level1: float = 10.0
+    max_threshold: float = 0.5
+    margin: float = 0.9  # the threshold sits at this fraction of the lowest risky probability
+    keep_cost: float = 0.05  # at most this share of dev non-police 110 calls kept by the model
+    veto_cap: float = 0.1  # 12345 TO_POLICE veto: at most this, and under every dev police ticket
+
+
+def _event(row: dict[str, Any]) -> CaseEvent:
+    return CaseEvent(
+        source=Source(str(row["source"])), source_id=str(row["id"]), received_at_ms=0,
+        received_local="", caller_key=None, location=Location(), text=str(row["text"]),
+        channel="train", source_category=row.get("category"),
+    )  # fmt: skip
+
+
+def _fit(texts: Sequence[str], labels: Sequence[str], n_features: int, c: float,
+         cfg: TrainConfig) -> LinearTextModel:  # fmt: skip
+    """Fit, prune the vocabulary to the strongest n-grams, refit; return the pure model."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    analyzer = partial(char_ngrams, lo=cfg.ngram[0], hi=cfg.ngram[1])
+
+    def pipeline(vocabulary: list[str] | None) -> tuple[Any, Any]:
+        vec = TfidfVectorizer(analyzer=analyzer, binary=True, min_df=2 if vocabulary is None else 1,
+                              vocabulary=vocabulary, dtype=np.float64)  # fmt: skip
+        x = vec.fit_transform(texts)
+        clf = LogisticRegression(C=c, class_weight="balanced", max_iter=5000,
+                                 random_state=cfg.seed, solver="lbfgs")  # fmt: skip
+        clf.fit(x, labels)
+        return vec, clf
+
+    vec, clf = pipeline(None)
+    names = vec.get_feature_names_out()
+    strength = np.abs(clf.coef_).max(axis=0)
+    order = sorted(range(len(names)), key=lambda i: (-strength[i], names[i]))[:n_features]
+    vec, clf = pipeline(sorted(str(names[i]) for i in order))
+    return pure_model(vec, clf, cfg.ngram)
+
+
+def pure_model(vec: Any, clf: Any, ngram: tuple[int, int]) -> LinearTextModel:
+    """The fitted vectoriser and classifier as the pure-Python scorer's numbers."""
+    grams = [str(g) for g in vec.get_feature_names_out()]
+    coef = clf.coef_
+    return LinearTextModel(
+        classes=tuple(str(c) for c in clf.classes_),
+        ngram=ngram,
+        index={g: i for i, g in enumerate(grams)},
+        idf=tuple(round(float(v), DIGITS) for v in vec.idf_),
+        weights=tuple(
+            tuple(round(float(coef[k, i]), DIGITS) for k in range(coef.shape[0]))
+            for i in range(len(grams))
+        ),
+        intercepts=tuple(round(float(b), DIGITS) for b in clf.intercept_),
+    )
+
+
+def _level1_data(rows: list[dict[str, Any]], categories: CategorySystem) -> tuple[list[str], list[str]]:
+    by_name = {n.name: n.id for n in categories.level1}
+    texts, labels = [], []
+    for r in rows:
+        label = level1_label(r)
+        if r.get("source") == "12345" and label:
+            lid = by_name.get(label, label)
+            if lid in categories.nodes:
+                texts.append(str(r["text"]))
+                labels.append(lid)
+    for leaf in categories.leaves:  # one pseudo-document per level-3 entry
+        parent = categories.nodes[leaf.parent] if leaf.parent else None
+        doc = "，".join([leaf.name, *(parent.name,) * bool(parent), *leaf.words])
+        texts.append(doc)
+        labels.append(leaf.id.split("-", 1)[0])
+    return texts, labels
+
+
+def _threshold(risky: list[float], cfg: TrainConfig) -> float:
+    """Largest threshold under which none of the risky (true police) probabilities falls."""
+    if not risky:
+        return cfg.max_threshold
+    return round(min(cfg.max_threshold, min(risky) * cfg.margin), 4)
+
+
+def _keep_threshold(rows: list[dict[str, Any]], probs: list[float], rules: list[Any],
+                    cfg: TrainConfig) -> float | None:  # fmt: skip
+    """The 110 keep threshold: most dev police calls kept at a bounded non-police cost."""
+    missed = [p for r, p, c in zip(rows, probs, rules)
+              if r["source"] == "110" and r["expected_list"] == "POLICE" and not c.is_police_matter]
+    cleared = [p for r, p, c in zip(rows, probs, rules)
+               if r["source"] == "110" and r["expected_list"] != "POLICE" and not c.is_police_matter]
+    np_total = sum(1 for r in rows if r["source"] == "110" and r["expected_list"] != "POLICE")
+    if not missed or not np_total:
+        return None
+    best: tuple[int, float] | None = None
+    for step in range(30, 100, 5):
+        t = step / 100
+        if sum(p >= t for p in cleared) / np_total > cfg.keep_cost:
+            continue
+        kept = sum(p >= t for p in missed)
+        if kept and (best is None or kept >= best[0]):
+            best = (kept, t)  # ascending: on a tie the higher threshold wins
+    return best[1] if best else None
+
+
+def _figures(rows: list[dict[str, Any]], probs: list[float], rules: list[Any],
+             th: dict[str, float]) -> dict[str, Any]:  # fmt: skip
+    """Model-only and combined figures on one split (what the artifact records)."""
+    out: dict[str, Any] = {"rows": len(rows)}
+    police = [p for r, p in zip(rows, probs) if r["expected_list"] == "POLICE"]
+    other = [p for r, p in zip(rows, probs) if r["expected_list"] != "POLICE"]
+    out["police"] = len(police)
+    out["model_accuracy_at_0.5"] = round(
+        (sum(p >= 0.5 for p in police) + sum(p < 0.5 for p in other)) / max(1, len(rows)), 4)
+    out["min_police_probability"] = round(min(police), 4) if police else None
+    for src, key in (("110", "divert_below"), ("12345", "route_below")):
+        if th.get(key) is None:
+            continue
+        np_rows = [(r, p, c) for r, p, c in zip(rows, probs, rules)
+                   if r["source"] == src and r["expected_list"] != "POLICE"]  # fmt: skip
+        clean = [p < th[key] for r, p, c in np_rows if not c.is_police_matter and not c.doubts]
+        out[f"{src}_non_police"] = len(np_rows)
+        out[f"{src}_non_police_model_agrees"] = sum(clean)
+    return out
+
+
+def train(train_rows: list[dict[str, Any]], dev_rows: list[dict[str, Any]], taxonomy: Taxonomy,
+          categories: CategorySystem | None, cfg: TrainConfig = TrainConfig(),
+          version: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """Fit both models and choose the thresholds; returns the artifact as a JSON-ready mapping."""
+    texts = [str(r["text"]) for r in train_rows]
+    labels = ["POLICE" if r["expected_list"] == "POLICE" else "NON_POLICE" for r in train_rows]
+    police = _fit(texts, labels, cfg.police_features, cfg.c_police, cfg)
+    level1 = None
+    if categories is not None:
+        l1_texts, l1_labels = _level1_data(train_rows, categories)
+        level1 = _fit(l1_texts, l1_labels, cfg.level1_features, cfg.c_level1, cfg)
+
+    def p_police(t: str) -> float:
+        return police.probabilities(t)["POLICE"]
+
+    dev_p = [p_police(str(r["text"])) for r in dev_rows]
+    dev_rules = [classify(_event(r), taxonomy) for r in dev_rows]
+    keep_above = _keep_threshold(dev_rows, dev_p, dev_rules, cfg)
+    risky: dict[str, list[float]] = {"110": [], "12345": []}
+    for r, p, c in zip(dev_rows, dev_p, dev_rules):
+        if r["expected_list"] == "POLICE" and not c.is_police_matter and not c.doubts:
+            if r["source"] == "12345" or keep_above is None or p < keep_above:
+                risky[str(r["source"])].append(p)
+    divert = _threshold(risky["110"], cfg)
+    police_12345 = [p for r, p, c in zip(dev_rows, dev_p, dev_rules)
+                    if r["source"] == "12345" and r["expected_list"] == "POLICE" and c.is_police_matter]  # fmt: skip
+    thresholds: dict[str, Any] = {
+        "divert_below": divert if keep_above is None else min(divert, keep_above),
+        "keep_above": keep_above,
+        "route_below": _threshold(risky["12345"], cfg),
+        # Below every dev police ticket the rules send to the police, and at most the cap.
+        "to_police_veto_below": round(min([cfg.veto_cap] + [p * cfg.margin for p in police_12345]), 4),
+    }
+    train_p = [p_police(t) for t in texts]
+    train_rules = [classify(_event(r), taxonomy) for r in train_rows]
+    sha = data_sha256(train_rows)
+    params = json.dumps({"cfg": cfg.__dict__, "taxonomy": taxonomy.version}, sort_keys=True, default=list)
+    version = version or "tm-" + hashlib.sha256((sha + params).encode()).hexdigest()[:10]
+    artifact: dict[str, Any] = {
+        "format": ARTIFACT_FORMAT,
+        "version": version,
+        "trained_on": {
+            "rows": len(train_rows),
+            "sha256": sha,
+            "sets": sorted({str(r.get("set", "")) for r in train_rows}),
+            "dev_rows": len(dev_rows),
+            "dev_sha256": data_sha256(dev_rows),
+            "taxonomy_version": taxonomy.version,
+            "categories_version": categories.version if categories else None,
+        },
+        "seed": cfg.seed,
+        "config": {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.__dict__.items()},
+        "thresholds": thresholds,
+        "figures": {
+            "train": _figures(train_rows, train_p, train_rules, thresholds),
+            "dev": _figures(dev_rows, dev_p, dev_rules, thresholds),
+        },
+        "models": {"police": police.to_json(), **({"level1": level1.to_json()} if level1 else {})},
+    }
+    load_opinion(artifact)  # the router must be able to read what we write
+    return artifact
+
+
+def artifact_bytes(artifact: dict[str, Any]) -> bytes:
+    """Canonical JSON, gzip'd with no timestamp: same artifact, same bytes."""
+    text = json.dumps(artifact, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)

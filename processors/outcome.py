@@ -1,0 +1,162 @@
+"""How a decision ends: the rules' verdict, the learned opinion and the category, combined.
+
+110: rules POLICE → KEEP; a police probability at or above ``keep_above`` → KEEP too
+(the model alone may keep, never divert). Rules NON_POLICE with nothing left unexplained (no doubts)
+and a police probability below the dev-chosen threshold → DIVERT. Anything else →
+SUGGEST: the call-taker confirms, the police hold the call meanwhile.
+12345: TO_POLICE only for a present danger or a crime: a police verdict on a danger or
+crime rule (never on a fallback, never on a police-service question such as moving a
+户口; vetoed to REVIEW when the model finds it very unlikely), or a crime category of
+the category file recognised by its words. ROUTE when a category is found, the model agrees
+(probability below the threshold) and nothing is in doubt. Anything else → REVIEW by
+12345's own dispatchers.
+``is_police_matter`` becomes the system's verdict: true only for KEEP and TO_POLICE.
+Pure: every input is an argument.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .categories import CategoryMatch, CategorySystem
+from .model import CaseEvent, Classification, Outcome, Source
+from .text_model import TextOpinion
+
+POLICE_OUTCOMES = frozenset({Outcome.KEEP, Outcome.TO_POLICE})
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomePolicy:
+    """Thresholds chosen on the dev split (stored in the model artifact), plus overrides."""
+
+    divert_below: float = 0.5  # 110: DIVERT only when P(police) is below this
+    # 110: the model alone keeps a call the rules cleared when P(police) is at least this
+    # (None: never). A SUGGEST for a police call is a miss, so this is where the opinion
+    # adds recall; chosen on dev with a bounded cost in non-police calls kept.
+    keep_above: float | None = None
+    route_below: float = 0.5  # 12345: ROUTE only when P(police) is below this
+    # 12345: a danger/crime rule whose ticket the model finds this unlikely to be police
+    # goes to REVIEW (a person) instead of TO_POLICE. None: off (the shipped default).
+    to_police_veto_below: float | None = None
+    model_version: str | None = None
+    # Rule ids that are fallbacks (no evidence): never a reason for TO_POLICE.
+    fallback_prefix: str = "default:"
+    # Police situations (or classes) that are services, not emergencies (户口, ID cards):
+    # on 12345 they are ordinary tickets.
+    service_codes: frozenset[str] = frozenset({"P08-01"})
+    review_department: str = "12345热线"  # who reviews a 12345 ticket nobody could place
+    # Doubts about the 110 taxonomy's class, not about danger: on 12345 the category file
+    # places the ticket, so these do not stop a ROUTE (a modal or negated danger does).
+    route_ignores_doubts: frozenset[str] = frozenset({"no_evidence", "low_margin"})
+
+
+def _is_police_rule(cls: Classification, rules_police: bool, policy: OutcomePolicy) -> bool:
+    """A police verdict on a danger or crime rule (not the no-evidence fallback)."""
+    return (
+        rules_police
+        and not cls.rule_id.startswith(policy.fallback_prefix)
+        and cls.situation_code not in policy.service_codes
+        and cls.class_code not in policy.service_codes
+    )
+
+
+def _fmt(p: float) -> str:
+    return f"{p:.3f}"
+
+
+def _outcome_110(cls: Classification, rules_police: bool, p: float | None,
+                 policy: OutcomePolicy) -> tuple[Outcome, str]:  # fmt: skip
+    if rules_police:
+        return Outcome.KEEP, f"rules:police ({cls.rule_id})"
+    if p is not None and policy.keep_above is not None and p >= policy.keep_above:
+        return Outcome.KEEP, f"model:police-probability {_fmt(p)} >= keep {_fmt(policy.keep_above)}"
+    if cls.doubts:
+        return Outcome.SUGGEST, "rules:doubt (" + ", ".join(cls.doubts) + ")"
+    if p is None:
+        return Outcome.SUGGEST, "model:absent (no second opinion, a person confirms)"
+    if p >= policy.divert_below:
+        return Outcome.SUGGEST, f"model:police-probability {_fmt(p)} >= {_fmt(policy.divert_below)}"
+    return Outcome.DIVERT, f"rules+model agree ({cls.rule_id}; p={_fmt(p)} < {_fmt(policy.divert_below)})"
+
+
+def _outcome_12345(cls: Classification, rules_police: bool, p: float | None,
+                   category: CategoryMatch | None, policy: OutcomePolicy) -> tuple[Outcome, str]:  # fmt: skip
+    if _is_police_rule(cls, rules_police, policy):
+        veto = policy.to_police_veto_below
+        if veto is not None and p is not None and p < veto:
+            return Outcome.REVIEW, f"rules:danger-or-crime ({cls.rule_id}) but model p={_fmt(p)} < {_fmt(veto)}"
+        return Outcome.TO_POLICE, f"rules:danger-or-crime ({cls.rule_id})"
+    if category is None:
+        return Outcome.REVIEW, "category:none (no recogniser and no sure model placed it)"
+    if category.police and category.words:
+        # A crime named by the category file's own recognisers (赌博, 传销, 卖淫 ... as whole
+        # words, its not_words excluded): the file says such a ticket is police work.
+        return Outcome.TO_POLICE, f"category:crime {category.id} ({', '.join(category.words)})"
+    if category.police:
+        return Outcome.REVIEW, f"category:police-matter {category.id} by the model alone"
+    doubts = [d for d in cls.doubts if d.split(":", 1)[0] not in policy.route_ignores_doubts]
+    if doubts:
+        return Outcome.REVIEW, "rules:doubt (" + ", ".join(doubts) + ")"
+    if p is None:
+        return Outcome.REVIEW, "model:absent (no second opinion, a dispatcher confirms)"
+    if p >= policy.route_below:
+        return Outcome.REVIEW, f"model:police-probability {_fmt(p)} >= {_fmt(policy.route_below)}"
+    return Outcome.ROUTE, f"category {category.id} ({category.method}); p={_fmt(p)} < {_fmt(policy.route_below)}"
+
+
+def decide_outcome(
+    cls: Classification,
+    source: Source,
+    police_probability: float | None,
+    category: CategoryMatch | None,
+    policy: OutcomePolicy,
+) -> Classification:
+    """The classification with its outcome, the rules' verdict, the model's view and category."""
+    rules_police = cls.rules_is_police if cls.rules_is_police is not None else cls.is_police_matter
+    if source is Source.CALL_110:
+        outcome, why = _outcome_110(cls, rules_police, police_probability, policy)
+        extra: dict[str, object] = {"category_path": (), "category_id": None}
+    else:
+        outcome, why = _outcome_12345(cls, rules_police, police_probability, category, policy)
+        if category is not None:
+            extra = {"category_path": category.path, "category_id": category.id}
+            if outcome is not Outcome.TO_POLICE:
+                extra["department"] = category.department
+        else:
+            extra = {"category_path": (), "category_id": None}
+            if outcome is not Outcome.TO_POLICE:
+                extra["department"] = policy.review_department
+    return replace(
+        cls,
+        rules_is_police=rules_police,
+        is_police_matter=outcome in POLICE_OUTCOMES,
+        outcome=outcome,
+        outcome_rule=why,
+        model_police_probability=(
+            None if police_probability is None else round(police_probability, 4)
+        ),
+        model_version=policy.model_version if police_probability is not None else None,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def with_outcome(
+    cls: Classification,
+    event: CaseEvent,
+    opinion: TextOpinion | None,
+    categories: CategorySystem | None,
+    policy: OutcomePolicy,
+) -> Classification:
+    """Score the text with the learned opinion, place a 12345 ticket, decide the outcome."""
+    text = event.text or ""
+    p = None
+    category = None
+    if opinion is not None:
+        grams = opinion.grams(text)  # cut once, read by both models
+        p = opinion.police_probability(text, grams)
+    if event.source is Source.TICKET_12345 and categories is not None:
+        model = opinion  # bound for the closure: the level-1 model runs only when needed
+        category = categories.match(
+            text, (lambda: model.level1_probabilities(text, grams)) if model is not None else None
+        )
+    return decide_outcome(cls, event.source, p, category, policy)

@@ -1,0 +1,153 @@
+"""The learned opinion: the pure scorer equals scikit-learn, training is deterministic,
+the shipped artifact loads as package data, and the 12345 categories match words."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from functools import partial
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fenliu.evalsets import load_split, split_of
+from fenliu.processors.categories import CategoryError, compile_categories
+from fenliu.processors.text_model import ModelError, char_ngrams, load_opinion, ngram_set
+from fenliu.refdata.opinion import OpinionMissing, load_categories, read_artifact
+from fenliu.refdata.taxonomy import load_taxonomy
+
+ROOT = Path(__file__).resolve().parent.parent
+TEXTS = ["楼上漏水天花板泡坏了", "有人拿刀在门口砍人", "老板拖欠工资三个月", "孩子被几个大孩子打了还要钱",
+         "小区门口违章建筑", "ＡＢＣ  全角  数字１２３", "他扬言要烧我家房子", "停水了什么时候来水"]  # fmt: skip
+
+
+@given(st.text(max_size=40))
+def test_the_fast_ngram_set_is_the_analyzers_set(text: str) -> None:
+    assert ngram_set(text) == set(char_ngrams(text))
+    assert ngram_set(text, 2, 4) == set(char_ngrams(text, 2, 4))
+
+
+def test_the_pure_scorer_equals_scikit_learn() -> None:
+    pytest.importorskip("sklearn")
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from fenliu.training import pure_model
+
+    rows = [r for r in load_split("train")[::4] if r.get("expected_class")]
+    texts = [r["text"] for r in rows]
+    for labels in ([r["expected_list"] for r in rows], [r["expected_class"] for r in rows]):
+        vec = TfidfVectorizer(analyzer=partial(char_ngrams, lo=1, hi=3), binary=True, min_df=2)
+        clf = LogisticRegression(C=10, max_iter=3000).fit(vec.fit_transform(texts), labels)
+        model = pure_model(vec, clf, (1, 3))
+        want = clf.decision_function(vec.transform(TEXTS))
+        probs = clf.predict_proba(vec.transform(TEXTS))
+        for i, text in enumerate(TEXTS):
+            got = model.decision(text)
+            expected = [want[i]] if want.ndim == 1 else list(want[i])
+            assert got == pytest.approx(expected, abs=1e-4)
+            assert list(model.probabilities(text).values()) == pytest.approx(list(probs[i]), abs=1e-4)
+
+
+def test_training_twice_gives_the_same_bytes() -> None:
+    pytest.importorskip("sklearn")
+    from fenliu.training import TrainConfig, artifact_bytes, train
+
+    tax = load_taxonomy(ROOT / "data" / "taxonomy.yaml")
+    cats = load_categories(ROOT / "data" / "categories_12345.yaml")
+    tr, dev = load_split("train")[::8], load_split("dev")[::6]
+    cfg = TrainConfig(police_features=800, level1_features=400)
+    one, two = (artifact_bytes(train(tr, dev, tax, cats, cfg)) for _ in range(2))
+    assert one == two
+    art = json.loads(gzip.decompress(one))
+    assert art["seed"] == cfg.seed and len(art["trained_on"]["sha256"]) == 64
+    assert art["version"].startswith("tm-") and set(art["thresholds"]) >= {"divert_below", "route_below"}
+    assert art["figures"]["dev"]["rows"] == len(dev)
+    other = artifact_bytes(train(tr, dev, tax, cats, TrainConfig(police_features=800, level1_features=400, seed=7)))
+    assert json.loads(gzip.decompress(other))["version"] != art["version"]
+
+
+def test_the_split_rule() -> None:
+    for split in ("train", "dev"):
+        rows = load_split(split)
+        assert rows and all(split_of(str(r["id"])) == split for r in rows)
+
+
+def test_the_shipped_artifact_loads_as_package_data() -> None:
+    opinion = load_opinion(read_artifact())
+    assert opinion.version.startswith("tm-") and opinion.level1 is not None
+    assert 0.0 <= opinion.police_probability("有人拿刀砍人") <= 1.0
+    assert opinion.police_probability("有人拿刀砍人") > opinion.police_probability("停水了什么时候来水")
+    assert opinion.thresholds["divert_below"] <= 0.5
+    size = len((ROOT / "data" / "models" / read_current()).read_bytes())
+    assert size < 3_000_000
+
+
+def read_current() -> str:
+    import yaml
+
+    return yaml.safe_load((ROOT / "data" / "models" / "current.yaml").read_text())["artifact"]
+
+
+def test_a_missing_or_bad_artifact_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(OpinionMissing, match="fenliu train"):
+        read_artifact(tmp_path / "none.json.gz")
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"format": "other"}))
+    with pytest.raises(ModelError, match="not a fenliu-text-model"):
+        load_opinion(read_artifact(bad))
+
+
+SMALL = {
+    "version": "cat-test",
+    "fallback": {"department": "12345热线"},
+    "categories": [
+        {"id": "C01", "name": "城乡建设", "department": "住建局", "children": [
+            {"id": "C01-01", "name": "规划", "children": [
+                {"id": "C01-01-01", "name": "违章建筑", "department": "执法局", "words": ["违建", "违章搭建"]},
+                {"id": "C01-01-02", "name": "规划许可", "department": "规划局", "words": ["规划", "规划许可证"]},
+            ]},
+        ]},
+        {"id": "C08", "name": "政法", "department": "司法局", "children": [
+            {"id": "C08-03", "name": "治安", "department": "公安局", "children": [
+                {"id": "C08-03-01", "name": "黄赌毒", "police": True, "words": ["赌博", "麻将"],
+                 "not_words": ["麻将声"]},
+            ]},
+        ]},
+    ],
+}  # fmt: skip
+
+
+def test_categories_match_words_not_substrings() -> None:
+    cats = compile_categories(SMALL)
+    m = cats.match("我想问一下规划许可证怎么办")
+    assert m is not None and m.id == "C01-01-02" and m.words == ("规划许可证",)
+    assert m.path == ("城乡建设", "规划", "规划许可") and m.department == "规划局"
+    assert m.level1_id == "C01"
+    # 麻将 inside the not_word 麻将声: a noise complaint, not gambling.
+    assert cats.match("楼上每天麻将声吵到半夜") is None
+    gambling = cats.match("楼下有人聚众赌博")
+    assert gambling is not None and gambling.police and gambling.department == "公安局"
+
+
+def test_categories_subject_words_and_the_model() -> None:
+    cats = compile_categories(SMALL)
+    both = cats.match("违建问题\n规划的事情，还有规划")  # the subject's word outweighs the body's
+    assert both is not None and both.id == "C01-01-01"
+    assert cats.match("完全无关的话", {"C08": 0.9, "C01": 0.1}).method == "model"  # type: ignore[union-attr]
+    assert cats.match("完全无关的话", {"C08": 0.06, "C01": 0.05}) is None
+    calls: list[int] = []
+
+    def model() -> dict[str, float]:
+        calls.append(1)
+        return {"C08": 0.9}
+
+    sure = cats.match("违建违章搭建\n违建", model)
+    assert sure is not None and sure.id == "C01-01-01" and not calls  # words decided: no model run
+
+
+def test_a_bad_category_file_names_the_problem() -> None:
+    with pytest.raises(CategoryError, match="needs children"):
+        compile_categories({"version": "x", "categories": [{"id": "C01", "name": "a", "department": "d"}]})
