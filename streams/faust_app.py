@@ -21,6 +21,7 @@ import faust
 from fenliu.schemas.serde import codec_for
 from fenliu.settings import Settings
 from fenliu.streams.context import Clock, StreamsContext
+from fenliu.streams.faust_recovery import OrderedTableManager
 
 # Each name is a module ``fenliu.streams.<name>`` exposing ``install(app, ctx)``.
 FEATURES: tuple[str, ...] = ("cases", "hotspot", "sla", "rates")
@@ -88,11 +89,18 @@ def app_config(settings: Settings) -> dict[str, Any]:
         "processing_guarantee": "at_least_once",
         "producer_partitioner": librdkafka_partitioner,
         "producer_acks": -1,
+        # Stream partitions are handed back only after the seek to the committed offsets
+        # and after the agents' queues are cleared: faust's own order lost records after
+        # a restart and could stop a partition's commits for good (streams/faust_recovery.py).
+        "TableManager": OrderedTableManager,
+        # Static membership: a restarted worker (same id) takes its old place and
+        # partitions at once, without waiting for the dead member's session to expire.
         "consumer_group_instance_id": instance_id(settings),
-        # A slow tick must not cost a rebalance: the session outlives a pause of the loop,
-        # heartbeats come from aiokafka's own task, and the poll interval is generous.
+        # A slow tick must not cost a rebalance: heartbeats come from aiokafka's own task
+        # in the consumer thread (not the busy event loop), every second, so a session of
+        # 10 s (settings) survives several lost heartbeats; the poll interval is generous.
         "broker_session_timeout": session,
-        "broker_heartbeat_interval": min(3.0, session / 3),
+        "broker_heartbeat_interval": min(1.0, session / 3),
         "broker_max_poll_interval": settings.streams_max_poll_interval_s,
         "broker_request_timeout": max(90.0, session + 10),
         "broker_rebalance_timeout": max(60.0, session),
