@@ -21,7 +21,7 @@ import faust
 from fenliu.schemas.serde import codec_for
 from fenliu.settings import Settings
 from fenliu.streams.context import Clock, StreamsContext
-from fenliu.streams.faust_recovery import OrderedTableManager
+from fenliu.streams.faust_recovery import OrderedApp, OrderedTableManager
 
 # Each name is a module ``fenliu.streams.<name>`` exposing ``install(app, ctx)``.
 FEATURES: tuple[str, ...] = ("cases", "hotspot", "sla", "rates")
@@ -121,7 +121,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
 
     config = app_config(settings)
     Path(config["datadir"]).mkdir(parents=True, exist_ok=True)
-    app = faust.App(app_id(settings), **config)
+    app = OrderedApp(app_id(settings), **config)  # see streams/faust_recovery.py
     ctx = StreamsContext(settings=settings, codec=codec_for(settings.schema_registry_url),
                          clock=clock or clock_for(settings))
     for name in FEATURES:

@@ -31,13 +31,16 @@ empties those queues. What happens to the thrown-away records:
   processed but **never committed again**. From outside (lag, ``/health``, the fault test's
   drain check) the worker has gone silent.
 
-A second window loses records of never-committed partitions the same way:
-``Consumer.on_partitions_assigned`` makes every assigned partition active
-(``_set_active_tps``) and ``App._on_partitions_assigned`` (faust/app/base.py line 1886)
-pauses them only after a few awaits. A fetch in between takes records from aiokafka
-(whose position moves past them) that ``Consumer.getmany`` (consumer.py lines 746-766)
-then drops silently as "not active". A partition with a committed offset is rewound by
-the seek at the end of recovery; one without is not.
+A second window loses records of never-committed partitions before recovery even starts.
+faust hands aiokafka its *live* set of active partitions; aiokafka keeps reading that set
+while a fetch waits for data and reads an empty set as "every partition" (aiokafka
+fetcher.py line 1221). ``App._on_partitions_assigned`` pauses every assigned partition
+(faust/app/base.py line 1886) while such a fetch waits: for a moment the set is empty,
+aiokafka returns records of the paused stream partitions and moves its position past them,
+and ``Consumer.getmany`` (consumer.py lines 759-766) drops them as "not active". The seek at
+the end of recovery rewinds a partition with a committed offset; one without stays past
+them. Seen in a failing run: ``orders[0]@2`` and ``lifecycle[1]@0`` fetched while not
+active; ``orders[0]`` (committed 2) was read again after the seek, ``lifecycle[1]`` never.
 
 ``Consumer.on_buffer_drop`` (consumer.py line 554) can also put a *paused* partition back
 among the active ones (a queue under back-pressure before a rebalance drains during it),
@@ -48,13 +51,16 @@ PR #217 (issue #216: "flow_control.resume() is called before perform_seek ... a 
 in the processing") and partly in PR #253; ``on_recovery_completed`` still resumes the
 partitions before the seek and before the clear.
 
-The fix, in ``OrderedRecovery`` (installed with ``App(TableManager=...)``, see
-``streams/faust_app.py: app_config``):
+The fix (installed by ``streams/faust_app.py``: ``OrderedApp`` in ``create_app``,
+``TableManager=OrderedTableManager`` in ``app_config``):
 
+0. ``SnapshotFetchConsumer``: a fetch reads only the partitions active when it began, an
+   empty set fetches nothing, and fetches under way are counted;
 1. at every revocation and assignment, forget the back-pressure bookkeeping
    (``Consumer._buffered_partitions``), so no late pressure-drop callback resumes a paused
    partition (the active set is rebuilt from the assignment anyway);
-2. ``on_recovery_completed`` / ``_resume_streams``: keep the stream partitions paused, seek
+2. ``on_recovery_completed`` / ``_resume_streams``: keep the stream partitions paused, stop
+   the flow and let fetches under way come back, seek
    them to the committed offsets, and those without a commit to their beginning
    (``consumer_auto_offset_reset="earliest"``), clear the agents' queues
    (``flow_control.resume()``), and only then resume the partitions and the flow. Nothing
@@ -69,9 +75,57 @@ import asyncio
 from collections.abc import Set
 from typing import Any, cast
 
+import faust
 from faust.tables import TableManager
 from faust.tables.recovery import Recovery
+from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP
+from faust.types.transports import TransportT
+
+#: How long the hand-over waits for a fetch that was already running to come back (a fetch
+#: waits at most 1 s for data; ``Consumer._drain_messages`` asks with ``timeout=1.0``).
+FETCH_SETTLE_TIMEOUT_S = 5.0
+
+
+class SnapshotFetchConsumer(aiokafka_driver.Consumer):
+    """aiokafka consumer of faust that fetches only what was active when the fetch began.
+
+    Upstream passes its live ``_active_partitions`` set to aiokafka's
+    ``Fetcher.fetched_records`` (faust/transport/drivers/aiokafka.py lines 1070-1108),
+    which keeps reading it while it waits for data, and treats an *empty* set as "every
+    partition" (aiokafka/consumer/fetcher.py line 1221, ``if partitions and tp not in
+    partitions``). ``pause_partitions(assigned)`` at a rebalance empties that set in place
+    during a fetch, so aiokafka returns (and moves its position past) records of paused
+    partitions, which ``Consumer.getmany`` then drops. Here the fetch gets a copy, an
+    empty copy fetches nothing, and the number of fetches under way is known, so the
+    recovery can wait for them before it seeks (``OrderedRecovery``)."""
+
+    fetches_in_flight: int = 0
+
+    async def _getmany(self, active_partitions: set[TP] | None, timeout: float) -> Any:
+        if active_partitions is None:  # client-only apps read every partition
+            return await super()._getmany(active_partitions, timeout)
+        snapshot = set(active_partitions)
+        if not snapshot:
+            return {}
+        self.fetches_in_flight += 1
+        try:
+            return await super()._getmany(snapshot, timeout)
+        finally:
+            self.fetches_in_flight -= 1
+
+
+class SnapshotFetchTransport(aiokafka_driver.Transport):
+    """faust's aiokafka transport with ``SnapshotFetchConsumer``."""
+
+    Consumer = SnapshotFetchConsumer
+
+
+class OrderedApp(faust.App):
+    """``faust.App`` whose consumer is a ``SnapshotFetchConsumer`` (the producer is faust's)."""
+
+    def _new_transport(self) -> TransportT:
+        return SnapshotFetchTransport(self.conf.broker_consumer, self)
 
 
 class OrderedRecovery(Recovery):
@@ -118,12 +172,31 @@ class OrderedRecovery(Recovery):
             self.log.info("Partitions without a commit start at their beginning: %s",
                           ", ".join(f"{tp.topic}[{tp.partition}]@{earliest[tp]}" for tp in fresh))
 
+    async def _settle(self) -> None:
+        """Stop handing records to the agents and let fetches already under way return.
+
+        ``stop_flow`` cancels a delivery waiting in ``_drain_messages`` (and makes the
+        fetcher idle); a fetch under way may still take records from aiokafka, so the seek
+        must come after it."""
+        consumer = self.app.consumer
+        consumer.stop_flow()
+        deadline = asyncio.get_running_loop().time() + FETCH_SETTLE_TIMEOUT_S
+        while True:
+            await asyncio.sleep(0.01)
+            in_flight = getattr(consumer, "fetches_in_flight", 0)
+            if not in_flight or asyncio.get_running_loop().time() > deadline:
+                break
+        if in_flight:
+            self.log.warning("%d fetch(es) still under way after %.0f s; seeking anyway",
+                             in_flight, FETCH_SETTLE_TIMEOUT_S)
+
     async def _hand_over_streams(self) -> None:
-        """Seek, clear the queues, then resume: the one safe order."""
+        """Settle, seek, clear the queues, then resume: the one safe order."""
         app = self.app
         consumer = app.consumer
         streams = self._stream_partitions()
         consumer.pause_partitions(streams)  # they are; make sure (see on_buffer_drop)
+        await self._settle()
         if consumer.assignment():
             self.log.info("Seek stream partitions to committed offsets.")
             await self._wait(consumer.perform_seek(), timeout=app.conf.broker_request_timeout)
