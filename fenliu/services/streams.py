@@ -24,12 +24,17 @@ def register(run: typer.Typer) -> None:
         from fenliu.services import configure_logging
         from fenliu.settings import get_settings
         from fenliu.streams.faust_app import create_app
-        from fenliu.streams.faust_topics import changelog_topics, ensure_changelog_topics
+        from fenliu.streams.faust_topics import (
+            changelog_topics,
+            ensure_changelog_topics,
+            ensure_internal_topics,
+        )
 
         configure_logging()
         settings = get_settings()
         serve_metrics(settings.metrics_port if metrics_port is None else metrics_port)
         app = create_app(settings)
         ensure_changelog_topics(settings, changelog_topics(app))
+        ensure_internal_topics(settings, app)  # in the first assignment too (faust_topics.py)
         worker = faust.Worker(app, loglevel=loglevel)
         worker.execute_from_commandline()
