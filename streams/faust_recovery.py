@@ -26,7 +26,7 @@ empties those queues. What happens to the thrown-away records:
   too (the fetch position has moved past them, and ``_drain_messages`` drops re-fetched
   offsets below ``_read_offset``).
 * when two or more records right after the committed offset are lost this way,
-  ``Consumer._new_offset`` (consumer.py lines 1097-1151) sees a hole of more than one
+  ``Consumer._new_offset`` (consumer.py lines 1138-1141) sees a hole of more than one
   offset after the committed offset and returns ``None`` forever: the partition is
   processed but **never committed again**. From outside (lag, ``/health``, the fault test's
   drain check) the worker has gone silent.
@@ -55,7 +55,7 @@ The fix (installed by ``streams/faust_app.py``: ``OrderedApp`` in ``create_app``
 ``TableManager=OrderedTableManager`` in ``app_config``):
 
 0. ``SnapshotFetchConsumer``: a fetch reads only the partitions active when it began, an
-   empty set fetches nothing, and fetches under way are counted;
+   empty set fetches nothing, and the partitions of fetches under way are known;
 1. at every revocation and assignment, forget the back-pressure bookkeeping
    (``Consumer._buffered_partitions``), so no late pressure-drop callback resumes a paused
    partition (the active set is rebuilt from the assignment anyway);
@@ -100,7 +100,7 @@ class SnapshotFetchConsumer(aiokafka_driver.Consumer):
     empty copy fetches nothing, and the number of fetches under way is known, so the
     recovery can wait for them before it seeks (``OrderedRecovery``)."""
 
-    fetches_in_flight: int = 0
+    _fetching: list[set[TP]] | None = None  # the partition sets of fetches under way
 
     async def _getmany(self, active_partitions: set[TP] | None, timeout: float) -> Any:
         if active_partitions is None:  # client-only apps read every partition
@@ -108,11 +108,17 @@ class SnapshotFetchConsumer(aiokafka_driver.Consumer):
         snapshot = set(active_partitions)
         if not snapshot:
             return {}
-        self.fetches_in_flight += 1
+        if self._fetching is None:
+            self._fetching = []
+        self._fetching.append(snapshot)
         try:
             return await super()._getmany(snapshot, timeout)
         finally:
-            self.fetches_in_flight -= 1
+            self._fetching.remove(snapshot)
+
+    def fetching_any(self, tps: Set[TP]) -> bool:
+        """Whether a fetch under way may still hand over records of ``tps``."""
+        return any(not snapshot.isdisjoint(tps) for snapshot in self._fetching or ())
 
 
 class SnapshotFetchTransport(aiokafka_driver.Transport):
@@ -172,23 +178,24 @@ class OrderedRecovery(Recovery):
             self.log.info("Partitions without a commit start at their beginning: %s",
                           ", ".join(f"{tp.topic}[{tp.partition}]@{earliest[tp]}" for tp in fresh))
 
-    async def _settle(self) -> None:
-        """Stop handing records to the agents and let fetches already under way return.
+    async def _settle(self, streams: set[TP]) -> None:
+        """Stop handing records to the agents and let fetches that may hold records of
+        ``streams`` return (one started before the partitions were paused).
 
         ``stop_flow`` cancels a delivery waiting in ``_drain_messages`` (and makes the
         fetcher idle); a fetch under way may still take records from aiokafka, so the seek
-        must come after it."""
+        must come after it. Fetches of other partitions only (changelogs) need no wait."""
         consumer = self.app.consumer
         consumer.stop_flow()
+        fetching_any = getattr(consumer, "fetching_any", None)
         deadline = asyncio.get_running_loop().time() + FETCH_SETTLE_TIMEOUT_S
-        while True:
-            await asyncio.sleep(0.01)
-            in_flight = getattr(consumer, "fetches_in_flight", 0)
-            if not in_flight or asyncio.get_running_loop().time() > deadline:
+        await asyncio.sleep(0)  # let a cancelled delivery finish its bookkeeping
+        while fetching_any is not None and fetching_any(streams):
+            if asyncio.get_running_loop().time() > deadline:
+                self.log.warning("a fetch of stream partitions still under way after %.0f s; "
+                                 "seeking anyway", FETCH_SETTLE_TIMEOUT_S)
                 break
-        if in_flight:
-            self.log.warning("%d fetch(es) still under way after %.0f s; seeking anyway",
-                             in_flight, FETCH_SETTLE_TIMEOUT_S)
+            await asyncio.sleep(0.01)
 
     async def _hand_over_streams(self) -> None:
         """Settle, seek, clear the queues, then resume: the one safe order."""
@@ -196,7 +203,7 @@ class OrderedRecovery(Recovery):
         consumer = app.consumer
         streams = self._stream_partitions()
         consumer.pause_partitions(streams)  # they are; make sure (see on_buffer_drop)
-        await self._settle()
+        await self._settle(streams)
         if consumer.assignment():
             self.log.info("Seek stream partitions to committed offsets.")
             await self._wait(consumer.perform_seek(), timeout=app.conf.broker_request_timeout)

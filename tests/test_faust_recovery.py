@@ -22,7 +22,10 @@ class FakeConsumer:
     def __init__(self, calls: list[Any], committed: dict[TP, int | None]) -> None:
         self.calls, self.committed = calls, committed
         self._read_offset: dict[TP, int | None] = {}
-        self.fetches_in_flight = 0
+        self.fetching: set[TP] = set()  # partitions of a fetch under way
+
+    def fetching_any(self, tps: set[TP]) -> bool:
+        return not self.fetching.isdisjoint(tps)
 
     def assignment(self) -> set[TP]:
         return {STREAM_A, STREAM_B, CHANGELOG}
@@ -34,7 +37,7 @@ class FakeConsumer:
         self.calls.append(("stop_flow",))
 
     async def perform_seek(self) -> None:
-        self.calls.append(("seek_committed", self.fetches_in_flight))
+        self.calls.append(("seek_committed", frozenset(self.fetching)))
         self._read_offset.update(self.committed)
 
     async def earliest_offsets(self, *tps: TP) -> dict[TP, int]:
@@ -90,36 +93,37 @@ def test_streams_resume_only_after_the_seek_and_the_queue_clear() -> None:
     assert calls[3] == ("seek_beginning", frozenset({STREAM_B}))
 
 
-def test_the_seek_waits_for_a_fetch_under_way() -> None:
+def test_the_seek_waits_for_a_fetch_of_stream_partitions_not_for_changelogs() -> None:
     calls: list[Any] = []
     rec = recovery(calls, {STREAM_A: 2, STREAM_B: 5, CHANGELOG: None})
-    rec.app.consumer.fetches_in_flight = 1
+    rec.app.consumer.fetching = {STREAM_A, CHANGELOG}  # began before STREAM_A was paused
 
     async def run() -> None:
         handing_over = asyncio.ensure_future(rec._hand_over_streams())
         await asyncio.sleep(0.1)
         assert "seek_committed" not in [c[0] for c in calls]
-        rec.app.consumer.fetches_in_flight = 0
+        rec.app.consumer.fetching = {CHANGELOG}  # that fetch came back; a changelog one runs
         await handing_over
 
     asyncio.run(run())
-    assert ("seek_committed", 0) in calls
+    assert ("seek_committed", frozenset({CHANGELOG})) in calls
     assert "seek_beginning" not in [c[0] for c in calls]  # every stream partition has a commit
 
 
 def test_a_fetch_reads_a_copy_of_the_active_set_and_an_empty_one_reads_nothing() -> None:
     consumer = object.__new__(SnapshotFetchConsumer)
-    seen: list[tuple[set[TP], int]] = []
+    seen: list[tuple[set[TP], bool]] = []
     live = {STREAM_A, STREAM_B}
 
     async def getmany(active: set[TP], timeout: float) -> dict[TP, list[int]]:
-        seen.append((active, consumer.fetches_in_flight))
+        seen.append((set(active), consumer.fetching_any({STREAM_B})))
         live.clear()  # faust pauses every partition while the fetch waits for data
         await asyncio.sleep(0)
         return {tp: [0] for tp in active}
 
     consumer._thread = SimpleNamespace(getmany=getmany)
     assert asyncio.run(consumer._getmany(live, 1.0)) == {STREAM_A: [0], STREAM_B: [0]}
-    assert seen == [({STREAM_A, STREAM_B}, 1)] and consumer.fetches_in_flight == 0
+    assert seen == [({STREAM_A, STREAM_B}, True)]
+    assert not consumer.fetching_any({STREAM_A, STREAM_B})  # none under way any more
     assert asyncio.run(consumer._getmany(live, 1.0)) == {}  # empty: no fetch at all
     assert len(seen) == 1
