@@ -181,12 +181,13 @@ class StreamsSettings(_Group):
     )
     web_port: int = Field(6066, ge=0, description="port of the worker's /health and web views")
     instance_id: str | None = Field(
-        "",
-        description="static group membership id (group.instance.id), one per replica; empty = "
-        "dynamic membership (default: docs/sla.md, known issues); unset (None) = host-port",
+        None,
+        description="static group membership id (group.instance.id), one per replica: a restarted "
+        "worker takes its old partitions at once; unset = host-web port; empty = dynamic membership",
     )
     session_timeout_s: float = Field(
-        45.0, gt=0, description="broker session timeout: how long a silent member stays in the group"
+        10.0, gt=0, description="broker session timeout: how long a silent member keeps its "
+        "partitions (heartbeats every second from the consumer thread)"
     )
     max_poll_interval_s: float = Field(
         300.0, gt=0, description="longest gap between polls before the broker evicts the member"
