@@ -139,12 +139,15 @@ class _Scan:
         modal_cues: list[Cue] = []
         blockers = taxonomy.blockers
         # One pass of the automaton; the words are sorted into their roles afterwards.
-        for end, (term, safety, situation_refs, negation, modal, checked) in (
+        for end, (term, safety, situation_refs, negation, modal, around) in (
             taxonomy.matcher.iter(text) if text else ()
         ):
             hit = _Hit(end - len(term) + 1, end + 1, term)
             # A police or safety word inside a longer word (包 in 包工头) is not that word.
-            part_of_word = checked and blocked_by(text, hit.start, hit.end, blockers) is not None
+            part_of_word = (
+                around is not None
+                and blocked_by(text, hit.start, hit.end, blockers, around) is not None
+            )
             if safety is not None and not part_of_word:
                 if safety:
                     raw_signs.append((hit, safety))

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import modality as mod
 from .model import ListName
-from .segment import LISTED
+from .segment import LISTED, shapes
 from .segment import blockers as find_blockers
 from .textnorm import NormalisedText, normalise, normalise_term
 
@@ -279,7 +279,7 @@ class Taxonomy:
     #   situation refs: ((situation index, slot, weight), ...), slot -1 = plain terms
     #   negation: None, True (a cue) or False (a word that only looks like one: 无故)
     #   modal: None or a modality cue role (processors/modality.py)
-    #   checked: bool, whether a match must be a word of its own (police and safety words)
+    #   shapes: None, or where longer words that may block this police/safety word sit
     matcher: Any
     to_simplified: Callable[[str], str] | None
     _by_code: Mapping[str, Situation]
@@ -583,14 +583,14 @@ def _build(
         frozenset(guarded),
         _words_automaton,
     )
-    blockable = {t for ts in blocking.values() for t in ts} - {LISTED}
+    block_shapes = shapes(blocking)
     matcher_entries = {
         w: (
             safety_entries.get(w),
             situation_entries.get(w, ()),
             negation_entries.get(w),
             modal_entries.get(w),
-            w in blockable,  # only words some longer word blocks need the check
+            block_shapes.get(w),  # only words some longer word blocks need the check
         )
         for w in words
     }
