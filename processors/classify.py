@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .modality import Clauses, Cue, modality
@@ -94,8 +95,14 @@ def _clause_negation_start(
     return -1
 
 
-def _clause_has(text: str, pos: int, words: tuple[str, ...], reach: int = 2) -> bool:
-    """Does the clause around ``pos``, or one of ``reach`` clauses each side, have a word?"""
+def _clause_has(
+    text: str,
+    pos: int,
+    words: tuple[str, ...],
+    unnegated: Callable[[int], bool],
+    reach: int = 2,
+) -> bool:
+    """Does the clause around ``pos``, or one of ``reach`` each side, have an unnegated word?"""
     a = pos
     for _ in range(reach + 1):
         a = text.rfind(BOUNDARY, 0, a) if a > 0 else -1
@@ -106,8 +113,14 @@ def _clause_has(text: str, pos: int, words: tuple[str, ...], reach: int = 2) -> 
         b = text.find(BOUNDARY, b + 1)
         if b < 0:
             break
-    window = text[a + 1 : b if b >= 0 else len(text)]
-    return any(w in window for w in words)
+    lo, hi = a + 1, b if b >= 0 else len(text)
+    for w in words:
+        at = text.find(w, lo, hi)
+        while at >= 0:
+            if unnegated(at):
+                return True
+            at = text.find(w, at + 1, hi)
+    return False
 
 
 def _negated(text: str, start: int, cues: list[tuple[int, int]], taxonomy: Taxonomy) -> bool:
@@ -225,7 +238,15 @@ class _Scan:
             for count, start, end in people_counts(text):
                 if count < taxonomy.crowd_min_people:
                     continue
-                if taxonomy.crowd_with and not _clause_has(text, start, taxonomy.crowd_with):
+                if taxonomy.crowd_with and not _clause_has(
+                    text,
+                    start,
+                    taxonomy.crowd_with,
+                    lambda at: not (
+                        any(a <= at < b for a, b in scopes)
+                        or (cues and _negated(text, at, cues, taxonomy))
+                    ),
+                ):
                     continue  # "受害者已有1000多人": a count, not a gathering
                 hit = _Hit(start, end, text[start:end])
                 negated = any(a <= start and end <= b for a, b in scopes) or (
