@@ -86,7 +86,7 @@ def _clause_negation_start(
     if not tails:
         return -1
     after = text[hit.end : hit.end + 4]
-    if not any(after.startswith(t) or after.startswith("的" + t) for t in tails):
+    if not any(after.startswith((t, "的" + t)) for t in tails):
         return -1
     clause = clauses.of(hit.start)
     for cue_start, cue_end in cues:
@@ -242,9 +242,11 @@ class _Scan:
                     text,
                     start,
                     taxonomy.crowd_with,
-                    lambda at: not (
-                        any(a <= at < b for a, b in scopes)
-                        or (cues and _negated(text, at, cues, taxonomy))
+                    lambda at: (
+                        not (
+                            any(a <= at < b for a, b in scopes)
+                            or (cues and _negated(text, at, cues, taxonomy))
+                        )
                     ),
                 ):
                     continue  # "受害者已有1000多人": a count, not a gathering
@@ -252,7 +254,9 @@ class _Scan:
                 negated = any(a <= start and end <= b for a, b in scopes) or (
                     bool(cues) and _negated(text, start, cues, taxonomy)
                 )
-                kind = None if negated else modality(hit.term, start, end, modal_cues, clauses, chars)
+                kind = (
+                    None if negated else modality(hit.term, start, end, modal_cues, clauses, chars)
+                )
                 if negated:
                     self.doubts.append(f"danger_negated:{hit.term}")
                 elif kind is not None:

@@ -142,4 +142,3 @@ def modality(
     if any(c.role == PROCEDURE and abs(clauses.of(c.start) - clause) <= 1 for c in cues):
         return PROCEDURE
     return None
-

@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import modality as mod
 from .model import ListName
-from .segment import LISTED, shapes
 from .segment import blockers as find_blockers
+from .segment import shapes
 from .textnorm import NormalisedText, normalise, normalise_term
 
 # --- The file's structure (validated with pydantic; errors name the path) --------------
@@ -525,14 +525,14 @@ def _build(
     modal_entries: dict[str, str] = {}
     single: dict[str, set[str]] = {mod.FIGURATIVE_OPEN: set(), mod.INTENSIFIER: set()}
     for role in mod.ROLES:
-        for word in _norm_terms(getattr(spec.modality, role), f"modality.{role}", problems, simplify):
+        for word in _norm_terms(
+            getattr(spec.modality, role), f"modality.{role}", problems, simplify
+        ):
             if len(word) == 1 and role in single:
                 single[role].add(word)  # looked up beside a word, not matched everywhere
                 continue
             if word in modal_entries and modal_entries[word] != role:
-                problems.append(
-                    f"modality.{role}: {word!r} is already a {modal_entries[word]} cue"
-                )
+                problems.append(f"modality.{role}: {word!r} is already a {modal_entries[word]} cue")
             modal_entries.setdefault(word, role)
 
     safety_entries: dict[str, tuple[tuple[int, int], ...]] = {}
@@ -568,7 +568,9 @@ def _build(
     )
     # Police and safety words must be words of the text, not parts of longer words.
     police_words = {
-        w for w, refs in situation_entries.items() if any(situations[o].is_police for o, _, _ in refs)
+        w
+        for w, refs in situation_entries.items()
+        if any(situations[o].is_police for o, _, _ in refs)
     }
     guarded = {w for w, refs in safety_entries.items() if refs} | police_words
     np_terms = {w for w in situation_entries if w not in police_words}
