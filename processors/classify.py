@@ -265,7 +265,7 @@ class _Scan:
                     self.signs.setdefault(taxonomy.crowd_group, []).append(hit)
         situations = taxonomy.situations
         for hit, refs, part_of_word in word_hits:
-            kind: str | None = None
+            kind = None
             checked_kind = False
             for order, slot, weight in refs:
                 sit = situations[order]
@@ -470,8 +470,8 @@ def classify(event: CaseEvent, taxonomy: Taxonomy) -> Classification:
     default = [Evidence(rule, "", "default")]
     if best_np is not None:  # what little there was, so the call-taker sees it
         default += _weak_evidence(norm, best_np)
-    doubts = ("no_evidence", *scan.doubts)
-    return _result(taxonomy, norm, scan, fallback, rule, conf, default, None, doubts)
+    fallback_doubts = ("no_evidence", *scan.doubts)
+    return _result(taxonomy, norm, scan, fallback, rule, conf, default, None, fallback_doubts)
 
 
 def _weak_evidence(norm: NormalisedText, weak: _Score) -> list[Evidence]:

@@ -563,7 +563,7 @@ def _build(
             situation_entries[term] = situation_entries.get(term, ()) + (ref,)
 
     negation_entries = {w: True for w in cues} | {w: False for w in not_cues}
-    words = (
+    all_words = (
         set(safety_entries) | set(situation_entries) | set(negation_entries) | set(modal_entries)
     )
     # Police and safety words must be words of the text, not parts of longer words.
@@ -594,7 +594,7 @@ def _build(
             modal_entries.get(w),
             block_shapes.get(w),  # only words some longer word blocks need the check
         )
-        for w in words
+        for w in all_words
     }
     crowd_min = spec.safety.crowd_count.min_people if spec.safety.crowd_count else 0
     return Taxonomy(
