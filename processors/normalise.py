@@ -32,6 +32,7 @@ class NormaliseContext:
 
     hmac_key: bytes
     now_ms: int
+    hmac_key_id: str = "k1"  # written into caller keys; a rotated key has a new id
     tz_name: str = "Asia/Shanghai"
     max_future_skew_ms: int = 300_000
     max_text_chars: int = 4000
@@ -95,7 +96,8 @@ def _build(
         received_at_ms=received_at_ms,
         received_local=local_iso(received_at_ms, ctx.tz_name),
         caller_key=caller_key_for(
-            _optional_str(record.get("caller_phone")), ctx.hmac_key, ctx.default_area_code
+            _optional_str(record.get("caller_phone")), ctx.hmac_key, ctx.default_area_code,
+            ctx.hmac_key_id,
         ),
         location=location,
         text=scrub_phone_numbers(text),

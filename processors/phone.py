@@ -26,6 +26,7 @@ UNKNOWN_MARKERS = frozenset(
 NOT_A_CALLER = frozenset({"110", "119", "120", "122", "12345", "12110", "12315", "12351"})
 
 CALLER_KEY_PREFIX = "ck_"
+DEFAULT_KEY_ID = "k1"
 CALLER_KEY_HEX_CHARS = 32
 
 # A digit, then digits or short runs of separators that are followed by a digit.
@@ -93,16 +94,29 @@ def _parse_or_none(text: str) -> phonenumbers.PhoneNumber | None:
         return None
 
 
-def caller_key(e164: str, key: bytes) -> str:
-    """``ck_`` + the first 32 hex chars of HMAC-SHA256(key, E.164): stable, unlinkable without the key."""
+def caller_key(e164: str, key: bytes, key_id: str = DEFAULT_KEY_ID) -> str:
+    """``ck_<key id>_`` + the first 32 hex chars of HMAC-SHA256(key, E.164).
+
+    Stable, unlinkable without the key. The key id says which key made it: after a key
+    rotation the new keys differ visibly from the old ones, so two histories are never
+    merged, or silently split, by a key change nobody can see (docs/runbook.md).
+    """
     digest = hmac.new(key, e164.encode("ascii"), hashlib.sha256).hexdigest()
-    return CALLER_KEY_PREFIX + digest[:CALLER_KEY_HEX_CHARS]
+    return f"{CALLER_KEY_PREFIX}{key_id}_{digest[:CALLER_KEY_HEX_CHARS]}"
 
 
-def caller_key_for(raw: str | None, key: bytes, default_area_code: str | None = None) -> str | None:
+def caller_key_id(key: str) -> str | None:
+    """The id of the HMAC key that made a caller key (None for keys made before ids)."""
+    parts = key.split("_")
+    return parts[1] if len(parts) == 3 and key.startswith(CALLER_KEY_PREFIX) else None
+
+
+def caller_key_for(
+    raw: str | None, key: bytes, default_area_code: str | None = None, key_id: str = DEFAULT_KEY_ID
+) -> str | None:
     """The caller key of a raw number as delivered, or None when no number is known."""
     e164 = normalise_phone(raw, default_area_code)
-    return None if e164 is None else caller_key(e164, key)
+    return None if e164 is None else caller_key(e164, key, key_id)
 
 
 def scrub_phone_numbers(text: str) -> str:

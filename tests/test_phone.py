@@ -9,6 +9,7 @@ from fenliu.processors.phone import (
     PHONE_PLACEHOLDER,
     caller_key,
     caller_key_for,
+    caller_key_id,
     normalise_phone,
     scrub_phone_numbers,
 )
@@ -71,8 +72,22 @@ def test_local_landline_is_completed_only_with_a_default_area_code() -> None:
 
 def test_caller_key_shape() -> None:
     key = caller_key("+8613800138000", KEY)
-    assert re.fullmatch(r"ck_[0-9a-f]{32}", key)
+    assert re.fullmatch(r"ck_k1_[0-9a-f]{32}", key)
     assert "13800138000" not in key
+    assert caller_key_id(key) == "k1"
+
+
+def test_a_rotated_key_makes_visibly_different_caller_keys() -> None:
+    """After a rotation the key id tells old keys from new: one number, two ids, never equal."""
+    old = caller_key("+8613800138000", KEY, "k1")
+    new = caller_key("+8613800138000", b"another key", "k2")
+    assert old != new
+    assert (caller_key_id(old), caller_key_id(new)) == ("k1", "k2")
+    # The same key under a new id still gives a different caller key: histories never merge
+    # by accident when only the id changes, and the hex part shows it is one number.
+    relabelled = caller_key("+8613800138000", KEY, "k2")
+    assert relabelled != old and relabelled.split("_")[2] == old.split("_")[2]
+    assert caller_key_id("ck_0123456789abcdef0123456789abcdef") is None
 
 
 @given(mobiles)
