@@ -37,9 +37,11 @@ MIN_SCRUB_DIGITS = 7
 PHONE_PLACEHOLDER = "[电话]"
 # The common case, decided without phonenumbers' general parser (5x faster): a mainland
 # mobile, bare or with +86 / 0086, spaces and dashes allowed. Same answer as the slow
-# path (``tests/test_phone.py`` checks both agree).
+# path (``tests/test_phone.py`` checks both agree). Mainland mobiles start 13-19: 10x-12x
+# are service and special numbers (110, 120, 12345 ...), which phonenumbers rejects too.
 _SEPARATORS = str.maketrans("", "", " -\t")
-_PLAIN_MOBILE = re.compile(r"(?:\+86|0086)?(1\d{10})")
+_MOBILE = r"1[3-9]\d{9}"
+_PLAIN_MOBILE = re.compile(rf"(?:\+86|0086)?({_MOBILE})")
 
 
 def normalise_phone(raw: str | None, default_area_code: str | None = None) -> str | None:
@@ -83,8 +85,8 @@ def _normalise_slow(text: str, default_area_code: str | None) -> str | None:
 
 
 def _mobile_shaped(number: phonenumbers.PhoneNumber, national: str) -> bool:
-    """An 11-digit 1xx number: new mobile ranges open before phonenumbers' metadata knows them."""
-    return number.country_code == 86 and len(national) == 11 and national.startswith("1")
+    """An 11-digit 13x-19x number: mobile ranges open before phonenumbers' metadata has them."""
+    return number.country_code == 86 and re.fullmatch(_MOBILE, national) is not None
 
 
 def _parse_or_none(text: str) -> phonenumbers.PhoneNumber | None:

@@ -13,7 +13,7 @@ from fenliu.processors.phone import (
     normalise_phone,
     scrub_phone_numbers,
 )
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 KEY = b"test-key-1"
@@ -139,8 +139,18 @@ def test_short_numbers_and_dates_survive(text: str) -> None:
     st.sampled_from(["", "+86", "0086", "+86 ", "0086-"]),
     st.sampled_from(["{a}{b}{c}", "{a} {b} {c}", "{a}-{b}-{c}"]),
 )
+@example("11000001000", "", "{a}{b}{c}")
+@example("11000001000", "+86", "{a}{b}{c}")
 def test_the_mobile_fast_path_agrees_with_phonenumbers(number: str, prefix: str, shape: str) -> None:
     from fenliu.processors.phone import _normalise_slow
 
     typed = prefix + shape.format(a=number[:3], b=number[3:7], c=number[7:])
     assert normalise_phone(typed) == _normalise_slow(typed, None)
+
+
+@pytest.mark.parametrize(
+    "typed", ["11000001000", "+8612000001000", "0086 120 0000 1000", "10012345678"]
+)
+def test_10x_to_12x_eleven_digit_numbers_are_not_mobiles(typed: str) -> None:
+    """Mainland mobiles start 13-19; 110/120/12345-like runs are not a caller's number."""
+    assert normalise_phone(typed) is None
