@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -135,39 +136,48 @@ class AlertLevel(StrEnum):
 
 
 # --- the generic part: one way to read and write every record --------------------------
+Convert = Callable[[Any], Any]
+
+
 class AvroRecord:
     """Base of the typed records: ``from_avro`` / ``to_avro`` driven by the type hints."""
 
     AVRO_NAME: ClassVar[str]
 
     @classmethod
-    def from_avro(cls, record: typing.Mapping[str, Any]) -> Self:
+    def from_avro(cls, record: Mapping[str, Any]) -> Self:
         """From a decoded (or built) Avro record; absent optional fields take their default."""
-        values = {}
-        for name, hint in _hints(cls):
-            if name in record:
-                values[name] = _read(hint, record[name])
-        return cls(**values)
+        return cls(**{n: read(record[n]) for n, read, _, _ in _plan(cls) if n in record})
 
     def to_avro(self, *, datetimes: bool = False) -> dict[str, Any]:
         """The plain dict fastavro encodes (field order is the schema's, so bytes are stable).
 
         ``datetimes=True`` gives timestamps as aware datetimes, as JSON bodies want them.
         """
-        return {
-            name: _write(hint, getattr(self, name), datetimes) for name, hint in _hints(type(self))
-        }
+        if datetimes:
+            return {n: write(getattr(self, n)) for n, _, _, write in _plan(type(self))}
+        return {n: write(getattr(self, n)) for n, _, write, _ in _plan(type(self))}
 
 
-_HINTS: dict[type, tuple[tuple[str, Any], ...]] = {}
+#: Per class: (field, reader, writer, writer with datetimes), worked out once from the hints.
+_PLANS: dict[type, tuple[tuple[str, Convert, Convert, Convert], ...]] = {}
 
 
-def _hints(cls: type) -> tuple[tuple[str, Any], ...]:
-    """(field name, type hint) in field order, worked out once per class."""
-    if cls not in _HINTS:
+def _plan(cls: type) -> tuple[tuple[str, Convert, Convert, Convert], ...]:
+    plan = _PLANS.get(cls)
+    if plan is None:
         hints = typing.get_type_hints(cls, include_extras=True)
-        _HINTS[cls] = tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
-    return _HINTS[cls]
+        plan = tuple(
+            (
+                f.name,
+                _reader(hints[f.name]),
+                _writer(hints[f.name], False),
+                _writer(hints[f.name], True),
+            )
+            for f in dataclasses.fields(cls)
+        )
+        _PLANS[cls] = plan
+    return plan
 
 
 def is_timestamp(hint: Any) -> bool:
@@ -175,7 +185,7 @@ def is_timestamp(hint: Any) -> bool:
     return typing.get_origin(hint) is Annotated and TIMESTAMP_MILLIS in hint.__metadata__
 
 
-def _optional(hint: Any) -> Any | None:
+def optional_of(hint: Any) -> Any | None:
     """The inner type of ``X | None``, else None."""
     if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
         args = [a for a in typing.get_args(hint) if a is not type(None)]
@@ -184,38 +194,45 @@ def _optional(hint: Any) -> Any | None:
     return None
 
 
-def _read(hint: Any, value: Any) -> Any:
-    inner = _optional(hint)
+def _same(value: Any) -> Any:
+    return value
+
+
+def _reader(hint: Any) -> Convert:
+    inner = optional_of(hint)
     if inner is not None:
-        return None if value is None else _read(inner, value)
+        read = _reader(inner)
+        return lambda v: None if v is None else read(v)
     if is_timestamp(hint):
-        return epoch_ms(value)
+        return epoch_ms
     if isinstance(hint, type) and issubclass(hint, StrEnum):
-        return hint(value)
+        return hint
     if isinstance(hint, type) and issubclass(hint, AvroRecord):
-        return value if isinstance(value, hint) else hint.from_avro(value)
+        record = hint
+        return lambda v: v if isinstance(v, record) else record.from_avro(v)
     if typing.get_origin(hint) is tuple:
-        item = typing.get_args(hint)[0]
-        return tuple(_read(item, v) for v in value)
-    return value
+        item = _reader(typing.get_args(hint)[0])
+        return lambda v: tuple(map(item, v))
+    return _same
 
 
-def _write(hint: Any, value: Any, datetimes: bool) -> Any:
-    inner = _optional(hint)
+def _writer(hint: Any, datetimes: bool) -> Convert:
+    inner = optional_of(hint)
     if inner is not None:
-        return None if value is None else _write(inner, value, datetimes)
+        write = _writer(inner, datetimes)
+        return lambda v: None if v is None else write(v)
     if is_timestamp(hint):
-        return to_datetime(value) if datetimes else value
-    if isinstance(value, StrEnum):
-        return value.value
-    if isinstance(value, AvroRecord):
-        return value.to_avro(datetimes=datetimes)
+        return to_datetime if datetimes else _same
+    if isinstance(hint, type) and issubclass(hint, StrEnum):
+        return lambda v: v.value if isinstance(v, StrEnum) else v
+    if isinstance(hint, type) and issubclass(hint, AvroRecord):
+        return lambda v: v.to_avro(datetimes=datetimes)
     if typing.get_origin(hint) is tuple:
-        item = typing.get_args(hint)[0]
-        return [_write(item, v, datetimes) for v in value]
-    if isinstance(value, dict):
-        return dict(value)
-    return value
+        item = _writer(typing.get_args(hint)[0], datetimes)
+        return lambda v: list(map(item, v))
+    if typing.get_origin(hint) is dict:
+        return dict
+    return _same
 
 
 # --- records (field order and names as in the .avsc) ------------------------------------

@@ -73,7 +73,7 @@ _PRIMITIVE = {str: "string", int: ("int", "long"), float: "double", bool: "boole
 
 
 def _hint_shape(hint: Any) -> tuple[bool, Any]:
-    inner = R._optional(hint)
+    inner = R.optional_of(hint)
     optional = inner is not None
     hint = inner if optional else hint
     if R.is_timestamp(hint):
