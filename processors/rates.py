@@ -17,6 +17,7 @@ from fenliu.schemas.records import (
     CaseUpdateKind,
     DispatchOrder,
     EventSource,
+    LifecycleEvent,
     LifecycleKind,
     Satisfaction,
     epoch_ms,
@@ -212,15 +213,8 @@ class LifecycleFacts:
 
     @classmethod
     def from_record(cls, r: Mapping[str, Any]) -> LifecycleFacts:
-        return cls(
-            r["event_id"],
-            r["order_id"],
-            r["kind"],
-            epoch_ms(r["at"]),
-            r["unit_id"],
-            r.get("satisfaction"),
-            r.get("resolved_on_site"),
-        )
+        e = LifecycleEvent.from_avro(r)
+        return cls(e.event_id, e.order_id, e.kind, e.at, e.unit_id, e.satisfaction, e.resolved_on_site)
 
 
 # --- per-order state --------------------------------------------------------------------

@@ -269,6 +269,7 @@ def test_records_are_read_from_avro_dicts() -> None:
         {
             "event_id": "e",
             "order_id": "o1",
+            "case_id": "c1",
             "kind": "CLOSED",
             "at": at,
             "unit_id": "u",
