@@ -12,7 +12,7 @@ from typing import Any
 
 from fenliu.processors.case_state import Call, Case, Rule, UpdateKind
 from fenliu.processors.merge import IncomingCall, Step, place_from
-from fenliu.schemas.records import CaseStatus, LifecycleKind, epoch_ms
+from fenliu.schemas.records import CaseStatus, LifecycleEvent, LifecycleKind, epoch_ms
 
 
 def incoming_call(decision: Mapping[str, Any]) -> IncomingCall:
@@ -148,12 +148,12 @@ def step_update_record(case_key: str, case: Case, step: Step) -> dict[str, Any]:
 
 def step_from_lifecycle(record: Mapping[str, Any]) -> Step | None:
     """A ``LifecycleEvent`` as a case step, or None for kinds the cases do not follow."""
+    event = LifecycleEvent.from_avro(record)
     kind = {
         LifecycleKind.CLOSED: UpdateKind.CLOSED,
         LifecycleKind.RETURNED: UpdateKind.RETURNED,
-    }.get(record["kind"])
+    }.get(event.kind)
     if kind is None:
         return None
-    return Step(record["event_id"], record["case_id"], record["order_id"], kind,
-                epoch_ms(record["at"]))
+    return Step(event.event_id, event.case_id, event.order_id, kind, event.at)
 
