@@ -437,6 +437,7 @@ class DeadLetter(AvroRecord):
     value_size: int = -1
     value_sha256: str | None = None
     value_truncated: bool = False
+    value_in_source: bool = False
     headers: dict[str, bytes] = dataclasses.field(default_factory=dict)
     stage: str
     reason: str
