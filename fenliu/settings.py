@@ -11,14 +11,20 @@ and a ``validation_alias`` for the few whose historical name does not share it, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import os
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
 
 from fenliu.data import shipped
 
@@ -26,11 +32,84 @@ from fenliu.data import shipped
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 
+# The published development secrets. A service refuses to start with any of them unless
+# FENLIU_ENVIRONMENT=development (``refuse_default_secrets``); anyone can read them here.
+DEV_PHONE_HMAC_KEY = "fenliu-dev-key-change-me"
+DEV_GRID_PLATFORM_TOKEN = "fenliu-dev-grid-token-change-me"
+DEV_WEBHOOK_HMAC_SECRET = "fenliu-dev-webhook-secret-change-me"
+# secret -> (group, field, published value); services name the secrets they use.
+DEV_SECRETS: dict[str, tuple[str, str, str]] = {
+    "phone_hmac_key": ("intake", "phone_hmac_key", DEV_PHONE_HMAC_KEY),
+    "grid_platform_token": ("grid", "platform_token", DEV_GRID_PLATFORM_TOKEN),
+    "webhook_hmac_secret": ("ingress", "webhook_hmac_secret", DEV_WEBHOOK_HMAC_SECRET),
+}
+
 
 class _Group(BaseSettings):
-    """One service's settings, read from its ``FENLIU_*`` variables when constructed."""
+    """One service's settings, read from its ``FENLIU_*`` variables when constructed.
+
+    Each variable may instead be given as ``FENLIU_X_FILE`` (a file holding the value, as
+    Docker and Kubernetes mount secrets) or as a file ``fenliu_x`` in ``FENLIU_SECRETS_DIR``
+    (pydantic-settings' secrets source).
+    """
 
     model_config = SettingsConfigDict(env_file=None, extra="forbid", populate_by_name=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then FENLIU_X, then FENLIU_X_FILE, then files in FENLIU_SECRETS_DIR."""
+        sources: list[PydanticBaseSettingsSource] = [
+            init_settings, env_settings, _FileVariables(settings_cls), dotenv_settings
+        ]
+        secrets_dir = os.environ.get("FENLIU_SECRETS_DIR")
+        if secrets_dir:
+            sources.append(SecretsSettingsSource(settings_cls, secrets_dir=secrets_dir))
+        return tuple(sources)
+
+
+class _FileVariables(PydanticBaseSettingsSource):
+    """``FENLIU_X_FILE=/run/secrets/x``: the value of X is that file's content (trailing
+    newline dropped), the way Docker and Kubernetes hand secrets to a container."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # __call__ does the work
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name in self.settings_cls.model_fields:
+            variable = env_name(self.settings_cls, name)
+            path = os.environ.get(f"{variable}_FILE")
+            if not path:
+                continue
+            if variable in os.environ:
+                raise ValueError(f"set {variable} or {variable}_FILE, not both")
+            try:
+                values[name] = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+            except OSError as error:
+                raise ValueError(f"{variable}_FILE={path}: {error.strerror}") from None
+        return values
+
+
+class SecuritySettings(_Group):
+    """Secure by default (issue 14; docs/runbook.md, deployment checklist)."""
+
+    model_config = SettingsConfigDict(env_prefix="FENLIU_")
+
+    environment: Literal["production", "development"] = Field(
+        "production",
+        description="development allows the published default secrets (./dev, the demo, the "
+        "tests set it); production refuses to start with them",
+    )
+    secrets_dir: Path | None = Field(
+        None, description="folder of secret files named like the variables (fenliu_phone_hmac_key)"
+    )
 
 
 class KafkaSettings(_Group):
@@ -117,8 +196,13 @@ class IntakeSettings(_Group):
     model_config = SettingsConfigDict(env_prefix="FENLIU_")
 
     phone_hmac_key: SecretStr = Field(
-        SecretStr("fenliu-dev-key-change-me"),
-        description="HMAC key that turns phone numbers into caller keys",
+        SecretStr(DEV_PHONE_HMAC_KEY),
+        description="HMAC key that turns phone numbers into caller keys (also *_FILE)",
+    )
+    phone_hmac_key_id: str = Field(
+        "k1", pattern=r"^[a-z0-9]{1,16}$",
+        description="id of phone_hmac_key, written into every caller key (ck_<id>_...); a new key "
+        "gets a new id",
     )
     phone_default_area_code: str | None = Field(
         None,
@@ -181,12 +265,13 @@ class StreamsSettings(_Group):
     )
     web_port: int = Field(6066, ge=0, description="port of the worker's /health and web views")
     instance_id: str | None = Field(
-        "",
-        description="static group membership id (group.instance.id), one per replica; empty = "
-        "dynamic membership (default: docs/sla.md, known issues); unset (None) = host-port",
+        None,
+        description="static group membership id (group.instance.id), one per replica: a restarted "
+        "worker takes its old partitions at once; unset = host-web port; empty = dynamic membership",
     )
     session_timeout_s: float = Field(
-        45.0, gt=0, description="broker session timeout: how long a silent member stays in the group"
+        10.0, gt=0, description="broker session timeout: how long a silent member keeps its "
+        "partitions (heartbeats every second from the consumer thread)"
     )
     max_poll_interval_s: float = Field(
         300.0, gt=0, description="longest gap between polls before the broker evicts the member"
@@ -310,8 +395,8 @@ class GridSettings(_Group):
         "http://127.0.0.1:8090", description="base URL of the grid platform's order API"
     )
     platform_token: SecretStr = Field(
-        SecretStr("fenliu-dev-grid-token-change-me"),
-        description="bearer token for the grid platform (grid-sim accepts the same one)",
+        SecretStr(DEV_GRID_PLATFORM_TOKEN),
+        description="bearer token for the grid platform (grid-sim accepts the same one; also *_FILE)",
     )
     platform_ca_file: Path | None = Field(
         None, description="CA bundle that signs the platform's TLS certificate (unset = system CAs)"
@@ -345,11 +430,13 @@ class IngressSettings(_Group):
 
     model_config = SettingsConfigDict(env_prefix="FENLIU_INGRESS_")
 
-    host: str = Field("0.0.0.0", description="address the webhook ingress listens on")
+    host: str = Field(
+        "127.0.0.1", description="address the webhook ingress listens on (0.0.0.0: every interface)"
+    )
     port: int = Field(8091, ge=0, description="port of POST /webhook/lifecycle")
     webhook_hmac_secret: SecretStr = Field(
-        SecretStr("fenliu-dev-webhook-secret-change-me"),
-        description="shared secret of X-Fenliu-Signature (grid-sim signs with it, ingress checks)",
+        SecretStr(DEV_WEBHOOK_HMAC_SECRET),
+        description="shared secret of X-Fenliu-Signature (grid-sim signs with it, ingress checks; also *_FILE)",
         validation_alias="FENLIU_WEBHOOK_HMAC_SECRET",
     )
     webhook_bearer_token: SecretStr | None = Field(
@@ -371,7 +458,9 @@ class GridSimSettings(_Group):
 
     model_config = SettingsConfigDict(env_prefix="FENLIU_GRID_SIM_")
 
-    host: str = Field("0.0.0.0", description="address grid-sim listens on")
+    host: str = Field(
+        "127.0.0.1", description="address grid-sim listens on (0.0.0.0: every interface)"
+    )
     port: int = Field(8090, ge=0, description="port of grid-sim's order API")
     webhook_url: str = Field(
         "http://127.0.0.1:8091/webhook/lifecycle", description="where grid-sim reports lifecycles"
@@ -466,6 +555,10 @@ class StackSettings(_Group):
 
     state_dir: Path = Field(Path(".fenliu"), description="data and logs of the local stack")
     kafka_version: str = Field("3.9.1", description="Kafka jars the local stack resolves from Maven Central")
+    secure: bool = Field(
+        False, description="local stack: SASL/SCRAM, one user per service, ACLs (stack up --secure)",
+        validation_alias="FENLIU_STACK_SECURE",
+    )
     kafka_port: int = Field(9092, description="local stack: broker port")
     kafka_controller_port: int = Field(9094, description="local stack: KRaft controller port")
     redis_port: int = Field(6379, description="local stack: Redis port")
@@ -478,6 +571,7 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    security: SecuritySettings = Field(default_factory=SecuritySettings, description="Secure by default: environment, secret files")
     kafka: KafkaSettings = Field(default_factory=KafkaSettings, description="Broker connection and security; both clients")
     topics: TopicSettings = Field(default_factory=TopicSettings, description="Topic names and shapes, and how records are encoded on them")
     refdata: RefdataSettings = Field(default_factory=RefdataSettings, description="Reference data files and the local time zone")
@@ -532,6 +626,39 @@ def fields() -> Iterator[tuple[str, str, str, FieldInfo]]:
         assert isinstance(model, type) and issubclass(model, BaseSettings)
         for name, field in model.model_fields.items():
             yield group, name, env_name(model, name), field
+
+
+class DefaultSecretError(RuntimeError):
+    """A service would run outside development with a secret everyone can read."""
+
+
+def default_secrets_in_use(settings: Settings, names: Iterable[str] = DEV_SECRETS) -> list[str]:
+    """The secrets among ``names`` (keys of ``DEV_SECRETS``) still at their published value."""
+    found = []
+    for name in names:
+        group, field, published = DEV_SECRETS[name]
+        if getattr(getattr(settings, group), field).get_secret_value() == published:
+            found.append(name)
+    return found
+
+
+def refuse_default_secrets(settings: Settings, names: Iterable[str] = DEV_SECRETS) -> None:
+    """Raise ``DefaultSecretError`` naming the variables to set, unless this is development.
+
+    The defaults are printed in the README: with the HMAC key anyone can turn caller keys
+    back into numbers, with the webhook secret anyone can forge lifecycle events.
+    """
+    if settings.security.environment == "development":
+        return
+    found = default_secrets_in_use(settings, names)
+    if found:
+        variables = [f"FENLIU_{name.upper()}" for name in found]
+        raise DefaultSecretError(
+            f"refusing to start: {', '.join(variables)} hold(s) the published development "
+            f"default. Set {' and '.join(variables)} (or {' and '.join(v + '_FILE' for v in variables)}"
+            f", naming a file that holds the value) to this deployment's secret; on a development "
+            f"stack set FENLIU_ENVIRONMENT=development instead."
+        )
 
 
 @lru_cache(maxsize=1)

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from fenliu.processors.phone import caller_key_for, scrub_phone_numbers
+from fenliu.schemas.records import epoch_ms
 from fenliu.topics import catalogue as topics
 
 CASES = topics.CASES
@@ -99,9 +100,10 @@ class Trail:
 
 
 def _ms(value: Any) -> int | None:
-    if isinstance(value, datetime):
-        return int(value.timestamp() * 1000)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    try:
+        return epoch_ms(value)
+    except TypeError:
+        return None
 
 
 def _plain(value: Any) -> Any:

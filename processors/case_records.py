@@ -8,18 +8,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from fenliu.processors.case_state import Call, Case, Rule, UpdateKind
 from fenliu.processors.merge import IncomingCall, Step, place_from
-
-
-def epoch_ms(value: Any) -> int:
-    """fastavro reads timestamp-millis as an aware datetime; records we build hold ints."""
-    if isinstance(value, datetime):
-        return int(value.timestamp() * 1000)
-    return int(value)
+from fenliu.schemas.records import CaseStatus, LifecycleEvent, LifecycleKind, epoch_ms
 
 
 def incoming_call(decision: Mapping[str, Any]) -> IncomingCall:
@@ -104,7 +97,7 @@ def call_update_record(decision: Mapping[str, Any], case: Case, call: Call,
         "unit_id": route["unit_id"],
         "place_key": place_key,
         "opened_at": case.opened_at_ms,
-        "status": "CLOSED" if case.closed_at_ms is not None else "OPEN",
+        "status": (CaseStatus.CLOSED if case.closed_at_ms is not None else CaseStatus.OPEN).value,
         "repeat_count": call.repeat_count,
         "flow_back_count": call.flow_back_count,
         "escalation_level": call.escalation_level,
@@ -144,7 +137,7 @@ def step_update_record(case_key: str, case: Case, step: Step) -> dict[str, Any]:
         "unit_id": None,
         "place_key": None,
         "opened_at": case.opened_at_ms,
-        "status": "CLOSED" if case.closed_at_ms is not None else "OPEN",
+        "status": (CaseStatus.CLOSED if case.closed_at_ms is not None else CaseStatus.OPEN).value,
         "repeat_count": case.repeat_count,
         "flow_back_count": case.flow_back_count,
         "escalation_level": case.escalation_level,
@@ -155,9 +148,12 @@ def step_update_record(case_key: str, case: Case, step: Step) -> dict[str, Any]:
 
 def step_from_lifecycle(record: Mapping[str, Any]) -> Step | None:
     """A ``LifecycleEvent`` as a case step, or None for kinds the cases do not follow."""
-    kind = {"CLOSED": UpdateKind.CLOSED, "RETURNED": UpdateKind.RETURNED}.get(record["kind"])
+    event = LifecycleEvent.from_avro(record)
+    kind = {
+        LifecycleKind.CLOSED: UpdateKind.CLOSED,
+        LifecycleKind.RETURNED: UpdateKind.RETURNED,
+    }.get(event.kind)
     if kind is None:
         return None
-    return Step(record["event_id"], record["case_id"], record["order_id"], kind,
-                epoch_ms(record["at"]))
+    return Step(event.event_id, event.case_id, event.order_id, kind, event.at)
 

@@ -14,31 +14,22 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from typing import Any
+
+from fenliu.schemas.records import CaseRule, CaseUpdateKind
 
 CASE_ID_SEPARATOR = "@"
 
 
-class UpdateKind(StrEnum):
-    """What happened to a case (the ``CaseUpdate.kind`` of ``fenliu.cases``)."""
-
-    OPENED = "OPENED"
-    REPEAT = "REPEAT"  # another call about an open case: no new order
-    FLOW_BACK = "FLOW_BACK"  # 回流: the matter came back; reopen (new order) or escalate
-    CLOSED = "CLOSED"  # the unit closed the case's current order (办结)
-    RETURNED = "RETURNED"  # the unit returned the case to the police (回流 by the unit)
+#: What happened to a case (the ``CaseUpdate.kind`` of ``fenliu.cases``): OPENED, REPEAT
+#: (another call about an open case: no new order), FLOW_BACK (回流: the matter came back;
+#: reopen or escalate), CLOSED (the unit closed the current order, 办结), RETURNED (the unit
+#: returned it to the police). OTHER is only the Avro reader's default, never written.
+UpdateKind = CaseUpdateKind
 
 
-class Rule(StrEnum):
-    """Which rule decided (recorded on every call of a case and on every update)."""
-
-    NEW = "NEW"
-    SAME_CALLER = "SAME_CALLER"
-    SAME_PLACE = "SAME_PLACE"
-    FLOW_BACK_SAME_CALLER = "FLOW_BACK_SAME_CALLER"
-    FLOW_BACK_SAME_PLACE = "FLOW_BACK_SAME_PLACE"
-    LIFECYCLE = "LIFECYCLE"
+#: Which rule decided (recorded on every call of a case and on every update).
+Rule = CaseRule
 
 
 def case_id_for(case_key: str, decision_id: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .modality import Clauses, Cue, modality
@@ -85,7 +86,7 @@ def _clause_negation_start(
     if not tails:
         return -1
     after = text[hit.end : hit.end + 4]
-    if not any(after.startswith(t) or after.startswith("的" + t) for t in tails):
+    if not any(after.startswith((t, "的" + t)) for t in tails):
         return -1
     clause = clauses.of(hit.start)
     for cue_start, cue_end in cues:
@@ -94,8 +95,14 @@ def _clause_negation_start(
     return -1
 
 
-def _clause_has(text: str, pos: int, words: tuple[str, ...], reach: int = 2) -> bool:
-    """Does the clause around ``pos``, or one of ``reach`` clauses each side, have a word?"""
+def _clause_has(
+    text: str,
+    pos: int,
+    words: tuple[str, ...],
+    unnegated: Callable[[int], bool],
+    reach: int = 2,
+) -> bool:
+    """Does the clause around ``pos``, or one of ``reach`` each side, have an unnegated word?"""
     a = pos
     for _ in range(reach + 1):
         a = text.rfind(BOUNDARY, 0, a) if a > 0 else -1
@@ -106,8 +113,14 @@ def _clause_has(text: str, pos: int, words: tuple[str, ...], reach: int = 2) -> 
         b = text.find(BOUNDARY, b + 1)
         if b < 0:
             break
-    window = text[a + 1 : b if b >= 0 else len(text)]
-    return any(w in window for w in words)
+    lo, hi = a + 1, b if b >= 0 else len(text)
+    for w in words:
+        at = text.find(w, lo, hi)
+        while at >= 0:
+            if unnegated(at):
+                return True
+            at = text.find(w, at + 1, hi)
+    return False
 
 
 def _negated(text: str, start: int, cues: list[tuple[int, int]], taxonomy: Taxonomy) -> bool:
@@ -139,12 +152,15 @@ class _Scan:
         modal_cues: list[Cue] = []
         blockers = taxonomy.blockers
         # One pass of the automaton; the words are sorted into their roles afterwards.
-        for end, (term, safety, situation_refs, negation, modal, checked) in (
+        for end, (term, safety, situation_refs, negation, modal, around) in (
             taxonomy.matcher.iter(text) if text else ()
         ):
             hit = _Hit(end - len(term) + 1, end + 1, term)
             # A police or safety word inside a longer word (包 in 包工头) is not that word.
-            part_of_word = checked and blocked_by(text, hit.start, hit.end, blockers) is not None
+            part_of_word = (
+                around is not None
+                and blocked_by(text, hit.start, hit.end, blockers, around) is not None
+            )
             if safety is not None and not part_of_word:
                 if safety:
                     raw_signs.append((hit, safety))
@@ -222,13 +238,25 @@ class _Scan:
             for count, start, end in people_counts(text):
                 if count < taxonomy.crowd_min_people:
                     continue
-                if taxonomy.crowd_with and not _clause_has(text, start, taxonomy.crowd_with):
+                if taxonomy.crowd_with and not _clause_has(
+                    text,
+                    start,
+                    taxonomy.crowd_with,
+                    lambda at: (
+                        not (
+                            any(a <= at < b for a, b in scopes)
+                            or (cues and _negated(text, at, cues, taxonomy))
+                        )
+                    ),
+                ):
                     continue  # "受害者已有1000多人": a count, not a gathering
                 hit = _Hit(start, end, text[start:end])
                 negated = any(a <= start and end <= b for a, b in scopes) or (
                     bool(cues) and _negated(text, start, cues, taxonomy)
                 )
-                kind = None if negated else modality(hit.term, start, end, modal_cues, clauses, chars)
+                kind = (
+                    None if negated else modality(hit.term, start, end, modal_cues, clauses, chars)
+                )
                 if negated:
                     self.doubts.append(f"danger_negated:{hit.term}")
                 elif kind is not None:
@@ -237,7 +265,7 @@ class _Scan:
                     self.signs.setdefault(taxonomy.crowd_group, []).append(hit)
         situations = taxonomy.situations
         for hit, refs, part_of_word in word_hits:
-            kind: str | None = None
+            kind = None
             checked_kind = False
             for order, slot, weight in refs:
                 sit = situations[order]
@@ -442,8 +470,8 @@ def classify(event: CaseEvent, taxonomy: Taxonomy) -> Classification:
     default = [Evidence(rule, "", "default")]
     if best_np is not None:  # what little there was, so the call-taker sees it
         default += _weak_evidence(norm, best_np)
-    doubts = ("no_evidence", *scan.doubts)
-    return _result(taxonomy, norm, scan, fallback, rule, conf, default, None, doubts)
+    fallback_doubts = ("no_evidence", *scan.doubts)
+    return _result(taxonomy, norm, scan, fallback, rule, conf, default, None, fallback_doubts)
 
 
 def _weak_evidence(norm: NormalisedText, weak: _Score) -> list[Evidence]:

@@ -108,6 +108,8 @@ def modality(
     """
     if term[:1] == "死" and start > 0 and clauses.text[start - 1] in chars.intensifiers:
         return "figurative"  # 热死人了, 吵死了
+    if not cues:
+        return None
     # A cue inside the word itself (理赔 in 快递理赔) governs nothing.
     cues = [c for c in cues if c.end <= start or c.start >= end]
     if not cues:
@@ -140,4 +142,3 @@ def modality(
     if any(c.role == PROCEDURE and abs(clauses.of(c.start) - clause) <= 1 for c in cues):
         return PROCEDURE
     return None
-

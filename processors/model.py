@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from fenliu.schemas.records import TaxonomyList
+
 
 class Source(StrEnum):
     """Where an event entered: the police 110 CAD or the 12345 government hotline."""
@@ -19,11 +21,8 @@ class Source(StrEnum):
     TICKET_12345 = "12345"
 
 
-class ListName(StrEnum):
-    """The two lists of the taxonomy (Taizhou's 8 police classes and 15 diverted classes)."""
-
-    POLICE = "POLICE"
-    NON_POLICE = "NON_POLICE"
+#: The two lists of the taxonomy (Taizhou's 8 police classes and 15 diverted classes).
+ListName = TaxonomyList
 
 
 class Outcome(StrEnum):

@@ -10,16 +10,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fenliu.processors.model import CaseEvent, InvalidEvent, Location, RejectReason, Source
 from fenliu.processors.phone import caller_key_for, scrub_phone_numbers
+from fenliu.schemas.records import epoch_ms as _epoch_ms
+from fenliu.schemas.records import to_datetime
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ONE_MS = timedelta(milliseconds=1)
 #: Nothing before 2000-01-01T00:00Z is a live call: such a time is a broken clock or a 0.
 EARLIEST_MS = 946_684_800_000
 #: (min lon, min lat, max lon, max lat): a generous box around China, WGS-84.
@@ -32,6 +31,7 @@ class NormaliseContext:
 
     hmac_key: bytes
     now_ms: int
+    hmac_key_id: str = "k1"  # written into caller keys; a rotated key has a new id
     tz_name: str = "Asia/Shanghai"
     max_future_skew_ms: int = 300_000
     max_text_chars: int = 4000
@@ -95,7 +95,8 @@ def _build(
         received_at_ms=received_at_ms,
         received_local=local_iso(received_at_ms, ctx.tz_name),
         caller_key=caller_key_for(
-            _optional_str(record.get("caller_phone")), ctx.hmac_key, ctx.default_area_code
+            _optional_str(record.get("caller_phone")), ctx.hmac_key, ctx.default_area_code,
+            ctx.hmac_key_id,
         ),
         location=location,
         text=scrub_phone_numbers(text),
@@ -106,7 +107,7 @@ def _build(
 
 def local_iso(epoch_ms: int, tz_name: str) -> str:
     """ISO-8601 in the local zone with its offset; milliseconds only when there are some."""
-    local = (_EPOCH + epoch_ms * _ONE_MS).astimezone(_zone(tz_name))
+    local = to_datetime(epoch_ms).astimezone(_zone(tz_name))
     return local.isoformat(timespec="seconds" if epoch_ms % 1000 == 0 else "milliseconds")
 
 
@@ -136,15 +137,13 @@ def _required_time(record: Mapping[str, Any], field: str, ctx: NormaliseContext)
 
 
 def to_epoch_ms(value: Any, field: str = "time") -> int:
-    """Milliseconds since the epoch from fastavro's aware ``datetime`` (naive = UTC) or an int."""
-    if isinstance(value, datetime):
-        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        return (aware - _EPOCH) // _ONE_MS
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise InvalidEvent(
-        RejectReason.MISSING_FIELD, f"{field} is not a timestamp: {type(value).__name__}"
-    )
+    """``schemas.records.epoch_ms``, with a bad value rejected as the event's fault."""
+    try:
+        return _epoch_ms(value)
+    except TypeError:
+        raise InvalidEvent(
+            RejectReason.MISSING_FIELD, f"{field} is not a timestamp: {type(value).__name__}"
+        ) from None
 
 
 def _location(record: Mapping[str, Any], ctx: NormaliseContext) -> Location:

@@ -26,6 +26,7 @@ UNKNOWN_MARKERS = frozenset(
 NOT_A_CALLER = frozenset({"110", "119", "120", "122", "12345", "12110", "12315", "12351"})
 
 CALLER_KEY_PREFIX = "ck_"
+DEFAULT_KEY_ID = "k1"
 CALLER_KEY_HEX_CHARS = 32
 
 # A digit, then digits or short runs of separators that are followed by a digit.
@@ -36,9 +37,11 @@ MIN_SCRUB_DIGITS = 7
 PHONE_PLACEHOLDER = "[电话]"
 # The common case, decided without phonenumbers' general parser (5x faster): a mainland
 # mobile, bare or with +86 / 0086, spaces and dashes allowed. Same answer as the slow
-# path (``tests/test_phone.py`` checks both agree).
+# path (``tests/test_phone.py`` checks both agree). Mainland mobiles start 13-19: 10x-12x
+# are service and special numbers (110, 120, 12345 ...), which phonenumbers rejects too.
 _SEPARATORS = str.maketrans("", "", " -\t")
-_PLAIN_MOBILE = re.compile(r"(?:\+86|0086)?(1\d{10})")
+_MOBILE = r"1[3-9]\d{9}"
+_PLAIN_MOBILE = re.compile(rf"(?:\+86|0086)?({_MOBILE})")
 
 
 def normalise_phone(raw: str | None, default_area_code: str | None = None) -> str | None:
@@ -82,8 +85,8 @@ def _normalise_slow(text: str, default_area_code: str | None) -> str | None:
 
 
 def _mobile_shaped(number: phonenumbers.PhoneNumber, national: str) -> bool:
-    """An 11-digit 1xx number: new mobile ranges open before phonenumbers' metadata knows them."""
-    return number.country_code == 86 and len(national) == 11 and national.startswith("1")
+    """An 11-digit 13x-19x number: mobile ranges open before phonenumbers' metadata has them."""
+    return number.country_code == 86 and re.fullmatch(_MOBILE, national) is not None
 
 
 def _parse_or_none(text: str) -> phonenumbers.PhoneNumber | None:
@@ -93,16 +96,29 @@ def _parse_or_none(text: str) -> phonenumbers.PhoneNumber | None:
         return None
 
 
-def caller_key(e164: str, key: bytes) -> str:
-    """``ck_`` + the first 32 hex chars of HMAC-SHA256(key, E.164): stable, unlinkable without the key."""
+def caller_key(e164: str, key: bytes, key_id: str = DEFAULT_KEY_ID) -> str:
+    """``ck_<key id>_`` + the first 32 hex chars of HMAC-SHA256(key, E.164).
+
+    Stable, unlinkable without the key. The key id says which key made it: after a key
+    rotation the new keys differ visibly from the old ones, so two histories are never
+    merged, or silently split, by a key change nobody can see (docs/runbook.md).
+    """
     digest = hmac.new(key, e164.encode("ascii"), hashlib.sha256).hexdigest()
-    return CALLER_KEY_PREFIX + digest[:CALLER_KEY_HEX_CHARS]
+    return f"{CALLER_KEY_PREFIX}{key_id}_{digest[:CALLER_KEY_HEX_CHARS]}"
 
 
-def caller_key_for(raw: str | None, key: bytes, default_area_code: str | None = None) -> str | None:
+def caller_key_id(key: str) -> str | None:
+    """The id of the HMAC key that made a caller key (None for keys made before ids)."""
+    parts = key.split("_")
+    return parts[1] if len(parts) == 3 and key.startswith(CALLER_KEY_PREFIX) else None
+
+
+def caller_key_for(
+    raw: str | None, key: bytes, default_area_code: str | None = None, key_id: str = DEFAULT_KEY_ID
+) -> str | None:
     """The caller key of a raw number as delivered, or None when no number is known."""
     e164 = normalise_phone(raw, default_area_code)
-    return None if e164 is None else caller_key(e164, key)
+    return None if e164 is None else caller_key(e164, key, key_id)
 
 
 def scrub_phone_numbers(text: str) -> str:

@@ -10,14 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from fenliu.schemas.records import (
+    CaseUpdateKind,
+    DispatchOrder,
+    EventSource,
+    LifecycleEvent,
+    LifecycleKind,
+    Satisfaction,
+    epoch_ms,
+)
+
 UNKNOWN = "unknown"
-SOURCE_LABEL = {"S110": "110", "S12345": "12345"}
-ANSWERED = ("SATISFIED", "BASICALLY_SATISFIED", "DISSATISFIED")
-UNREACHABLE = "UNREACHABLE"
+SOURCE_LABEL: dict[str, str] = {EventSource.S110: "110", EventSource.S12345: "12345"}
+ANSWERED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED, Satisfaction.DISSATISFIED)
+UNREACHABLE = Satisfaction.UNREACHABLE.value
 
 
 class Metric(StrEnum):
@@ -75,15 +84,20 @@ DUPLICATE_REASONS = (
     ("lifecycle", "step_repeated"),
 )
 #: Stages of the latency histogram ``fenliu_rates_stage_seconds{stage,unit}``.
-STAGE_OF_KIND = {"SIGNED": "sign", "ARRIVED": "arrive", "FEEDBACK": "feedback", "CLOSED": "close"}
+STAGE_OF_KIND: dict[str, str] = {
+    LifecycleKind.SIGNED: "sign",
+    LifecycleKind.ARRIVED: "arrive",
+    LifecycleKind.FEEDBACK: "feedback",
+    LifecycleKind.CLOSED: "close",
+}
 #: The step an order counts once, per lifecycle kind.
-_STEP_OF_KIND = {
-    "SIGNED": "signed",
-    "ARRIVED": "arrived",
-    "FEEDBACK": "feedback",
-    "CLOSED": "closed",
-    "RETURNED": "flow_back",
-    "COMPLAINED": "complained",
+_STEP_OF_KIND: dict[str, str] = {
+    LifecycleKind.SIGNED: "signed",
+    LifecycleKind.ARRIVED: "arrived",
+    LifecycleKind.FEEDBACK: "feedback",
+    LifecycleKind.CLOSED: "closed",
+    LifecycleKind.RETURNED: "flow_back",
+    LifecycleKind.COMPLAINED: "complained",
 }
 _METRIC_OF_STEP = {
     "signed": Metric.SIGNED,
@@ -93,7 +107,7 @@ _METRIC_OF_STEP = {
     "complained": Metric.COMPLAINED,
 }
 #: CaseUpdate kinds that are calls (the cases agent writes one per decision it merged).
-CALL_KINDS = ("OPENED", "REPEAT", "FLOW_BACK")
+CALL_KINDS = (CaseUpdateKind.OPENED, CaseUpdateKind.REPEAT, CaseUpdateKind.FLOW_BACK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,13 +132,6 @@ Effect = Count | Observe
 
 
 # --- records in ------------------------------------------------------------------------
-def epoch_ms(value: Any) -> int:
-    """fastavro gives timestamp-millis as aware datetimes; tests may pass ints."""
-    if isinstance(value, datetime):
-        return int(value.timestamp() * 1000)
-    return int(value)
-
-
 @dataclass(frozen=True, slots=True)
 class DecisionFacts:
     decision_id: str
@@ -155,12 +162,16 @@ class OrderFacts:
 
     @classmethod
     def from_record(cls, r: Mapping[str, Any]) -> OrderFacts:
+        return cls.from_order(DispatchOrder.from_avro(r))
+
+    @classmethod
+    def from_order(cls, order: DispatchOrder) -> OrderFacts:
         return cls(
-            r["order_id"],
-            r["unit_id"],
-            r["class_code"],
-            SOURCE_LABEL.get(r["source"], UNKNOWN),
-            epoch_ms(r["created_at"]),
+            order.order_id,
+            order.unit_id,
+            order.class_code,
+            SOURCE_LABEL[order.source],
+            order.created_at,
         )
 
 
@@ -202,15 +213,8 @@ class LifecycleFacts:
 
     @classmethod
     def from_record(cls, r: Mapping[str, Any]) -> LifecycleFacts:
-        return cls(
-            r["event_id"],
-            r["order_id"],
-            r["kind"],
-            epoch_ms(r["at"]),
-            r["unit_id"],
-            r.get("satisfaction"),
-            r.get("resolved_on_site"),
-        )
+        e = LifecycleEvent.from_avro(r)
+        return cls(e.event_id, e.order_id, e.kind, e.at, e.unit_id, e.satisfaction, e.resolved_on_site)
 
 
 # --- per-order state --------------------------------------------------------------------
@@ -307,7 +311,8 @@ def on_case_call(call: CaseCallFacts, *, seen_before: bool) -> list[Count]:
         return [Count(Metric.DUPLICATES, ("cases", "update_id"))]
     labels = (call.unit, call.class_code, call.source)
     out = [Count(Metric.CASE_CALLS, (*labels, kind), int(kind == call.kind)) for kind in CALL_KINDS]
-    return out + [Count(Metric.FLOW_BACKS, (*labels, "recalled"), int(call.kind == "FLOW_BACK"))]
+    recalled = int(call.kind == CaseUpdateKind.FLOW_BACK)
+    return out + [Count(Metric.FLOW_BACKS, (*labels, "recalled"), recalled)]
 
 
 def on_lifecycle(
@@ -382,7 +387,7 @@ def _step_counts(
 ) -> tuple[str | None, list[Effect]]:
     """The step an event completes (None: it completes none) and what that step counts."""
     kind = event.kind
-    if kind == "FOLLOWED_UP":
+    if kind == LifecycleKind.FOLLOWED_UP:
         if event.satisfaction in ANSWERED:
             return "followup_answered", [Count(Metric.FOLLOWUPS, (*labels, event.satisfaction))]
         if event.satisfaction == UNREACHABLE:

@@ -15,20 +15,21 @@ from fenliu.processors.model import (
     Route,
     Source,
 )
+from fenliu.schemas.records import EventSource, epoch_ms
 
-_SOURCE_SYMBOL = {Source.CALL_110: "S110", Source.TICKET_12345: "S12345"}
+_SOURCE_SYMBOL = {Source.CALL_110: EventSource.S110, Source.TICKET_12345: EventSource.S12345}
 _SYMBOL_SOURCE = {v: k for k, v in _SOURCE_SYMBOL.items()}
 
 
 def source_symbol(source: Source) -> str:
     """The Avro enum symbol of a source (Avro symbols cannot start with a digit)."""
-    return _SOURCE_SYMBOL[source]
+    return _SOURCE_SYMBOL[source].value
 
 
 def case_event_record(e: CaseEvent) -> dict[str, Any]:
     loc = e.location
     return {
-        "source": _SOURCE_SYMBOL[e.source],
+        "source": _SOURCE_SYMBOL[e.source].value,
         "source_id": e.source_id,
         "received_at": e.received_at_ms,
         "received_local": e.received_local,
@@ -40,19 +41,12 @@ def case_event_record(e: CaseEvent) -> dict[str, Any]:
     }
 
 
-def _ms(value: Any) -> int:
-    """fastavro returns timestamp-millis as aware datetimes; the model keeps integers."""
-    if isinstance(value, int):
-        return value
-    return int(value.timestamp() * 1000)
-
-
 def case_event_from_record(r: dict[str, Any]) -> CaseEvent:
     loc = r["location"]
     return CaseEvent(
         source=_SYMBOL_SOURCE[r["source"]],
         source_id=r["source_id"],
-        received_at_ms=_ms(r["received_at"]),
+        received_at_ms=epoch_ms(r["received_at"]),
         received_local=r["received_local"],
         caller_key=r["caller_key"],
         location=Location(loc["text"], loc["lon"], loc["lat"], loc["admin_code"]),
@@ -133,6 +127,6 @@ def decision_from_record(r: dict[str, Any]) -> Decision:
             taxonomy_version=r["taxonomy_version"],
         ),
         route=Route(**rt),
-        deadlines=tuple(Deadline(x["stage"], _ms(x["due_at"])) for x in r["deadlines"]),
+        deadlines=tuple(Deadline(x["stage"], epoch_ms(x["due_at"])) for x in r["deadlines"]),
         sla_policy_version=r["sla_policy_version"],
     )

@@ -75,19 +75,49 @@ def blockers(
     return {w: frozenset(ts) for w, ts in out.items() if ts - {LISTED}}
 
 
+def shapes(words: Mapping[str, frozenset[str]]) -> dict[str, tuple[tuple[int, int], ...]]:
+    """term -> the (characters before, characters after) of the words that may block it.
+
+    Computed once, so that a match looks up only the few slices that can be a blocking
+    word instead of every slice around it.
+    """
+    out: dict[str, set[tuple[int, int]]] = {}
+    for word, terms in words.items():
+        for term in terms - {LISTED}:
+            at = word.find(term)
+            while at >= 0:
+                out.setdefault(term, set()).add((at, len(word) - at - len(term)))
+                at = word.find(term, at + 1)
+    return {t: tuple(sorted(s)) for t, s in out.items()}
+
+
 def blocked_by(
-    text: str, start: int, end: int, words: Mapping[str, frozenset[str]]
+    text: str,
+    start: int,
+    end: int,
+    words: Mapping[str, frozenset[str]],
+    around: tuple[tuple[int, int], ...] | None = None,
 ) -> str | None:
-    """The longer word of ``text`` around ``text[start:end]`` that blocks that term, if any."""
+    """The longer word of ``text`` around ``text[start:end]`` that blocks that term, if any.
+
+    ``around`` is the term's entry of :func:`shapes` (all slices within reach if None).
+    """
     if not words:
         return None
     term = text[start:end]
-    lo = max(0, start - REACH)
-    hi = min(len(text), end + REACH)
-    for a in range(start, lo - 1, -1):
-        for b in range(end, hi + 1):
-            if (a, b) == (start, end):
-                continue
+    if around is None:
+        lo = max(0, start - REACH)
+        hi = min(len(text), end + REACH)
+        around = tuple(
+            (start - a, b - end)
+            for a in range(start, lo - 1, -1)
+            for b in range(end, hi + 1)
+            if (a, b) != (start, end)
+        )
+    n = len(text)
+    for left, right in around:
+        a, b = start - left, end + right
+        if a >= 0 and b <= n:
             terms = words.get(text[a:b])
             if terms is not None and term in terms:
                 if b > end and text[end] in _FUNCTION and LISTED not in terms:

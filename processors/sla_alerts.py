@@ -9,37 +9,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
 from fenliu.processors.sla_policy import STAGE_ORDER
+from fenliu.schemas.records import AlertLevel, LifecycleKind, SlaAlert
 
-
-class Level(StrEnum):
-    """How late a stage is; the order is the order in which they fire (``SlaAlert.level``)."""
-
-    WARNING = "WARNING"  # the window is mostly used up (default 80 %)
-    BREACH = "BREACH"  # the deadline has passed: 预警单
-    SUPERVISION = "SUPERVISION"  # still not done well after it: 督办单
-    ESCALATION = "ESCALATION"  # a higher level takes over watching it: 提级盯办
-
-
+#: How late a stage is; the order is the order in which they fire: WARNING when the window
+#: is mostly used up (default 80 %), BREACH at the deadline (预警单), SUPERVISION well after
+#: it (督办单), ESCALATION a higher level takes over watching it (提级盯办).
+Level = AlertLevel
 LEVELS: tuple[Level, ...] = tuple(Level)
 
 #: Which stages a lifecycle step closes directly. The one place this mapping lives.
 LIFECYCLE_CLOSES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        "SIGNED": ("SIGN",),
-        "ACCEPTED": ("ACCEPT",),
-        "DEPARTED": ("RESPOND", "DEPART"),
-        "PHONED": ("PHONE",),
-        "ARRIVED": ("ARRIVE",),
-        "FEEDBACK": ("FEEDBACK",),
-        "CLOSED": ("CLOSE",),
-        "FOLLOWED_UP": ("FOLLOW_UP",),
-        "RETURNED": (),
-        "COMPLAINED": (),
+        LifecycleKind.SIGNED: ("SIGN",),
+        LifecycleKind.ACCEPTED: ("ACCEPT",),
+        LifecycleKind.DEPARTED: ("RESPOND", "DEPART"),
+        LifecycleKind.PHONED: ("PHONE",),
+        LifecycleKind.ARRIVED: ("ARRIVE",),
+        LifecycleKind.FEEDBACK: ("FEEDBACK",),
+        LifecycleKind.CLOSED: ("CLOSE",),
+        LifecycleKind.FOLLOWED_UP: ("FOLLOW_UP",),
+        LifecycleKind.RETURNED: (),
+        LifecycleKind.COMPLAINED: (),
     }
 )
 
@@ -48,11 +42,11 @@ LIFECYCLE_CLOSES: Mapping[str, tuple[str, ...]] = MappingProxyType(
 #: an ARRIVED that overtakes its SIGNED would raise a false sign-off breach.
 LIFECYCLE_IMPLIES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        "ACCEPTED": ("SIGN",),
-        "DEPARTED": ("SIGN",),
-        "ARRIVED": ("SIGN", "RESPOND", "DEPART"),
-        "FEEDBACK": ("SIGN", "RESPOND", "DEPART", "ARRIVE"),
-        "CLOSED": tuple(s for s in STAGE_ORDER if s not in ("CLOSE", "FOLLOW_UP")),
+        LifecycleKind.ACCEPTED: ("SIGN",),
+        LifecycleKind.DEPARTED: ("SIGN",),
+        LifecycleKind.ARRIVED: ("SIGN", "RESPOND", "DEPART"),
+        LifecycleKind.FEEDBACK: ("SIGN", "RESPOND", "DEPART", "ARRIVE"),
+        LifecycleKind.CLOSED: tuple(s for s in STAGE_ORDER if s not in ("CLOSE", "FOLLOW_UP")),
     }
 )
 
@@ -120,35 +114,6 @@ def alert_id(order_id: str, stage: str, level: Level | str, due_at_ms: int) -> s
     return f"{order_id}:{stage}:{level}:{due_at_ms}"
 
 
-@dataclass(frozen=True, slots=True)
-class SlaAlert:
-    """One alert of ``schemas/SlaAlert.avsc``."""
-
-    alert_id: str
-    order_id: str
-    case_id: str
-    unit_id: str
-    town_code: str
-    class_code: str
-    stage: str
-    level: Level
-    due_at_ms: int
-    fired_at_ms: int
-    elapsed_ratio: float
-
-
 def alert_record(alert: SlaAlert) -> dict[str, Any]:
     """The ``SlaAlert`` Avro record (field order is the schema's)."""
-    return {
-        "alert_id": alert.alert_id,
-        "order_id": alert.order_id,
-        "case_id": alert.case_id,
-        "unit_id": alert.unit_id,
-        "town_code": alert.town_code,
-        "class_code": alert.class_code,
-        "stage": alert.stage,
-        "level": alert.level.value,
-        "due_at": alert.due_at_ms,
-        "fired_at": alert.fired_at_ms,
-        "elapsed_ratio": alert.elapsed_ratio,
-    }
+    return alert.to_avro()

@@ -29,6 +29,7 @@ from fenliu.processors.sla_alerts import (
     elapsed_ratio,
 )
 from fenliu.processors.sla_policy import STAGE_ORDER
+from fenliu.schemas.records import LifecycleKind
 
 K = TypeVar("K", bound=Hashable)
 
@@ -384,7 +385,7 @@ def _apply_step(state: OrderSla, kind: str, at_ms: int, event_id: str,
     if kind not in LIFECYCLE_CLOSES:
         return LifecycleOutcome.UNKNOWN_KIND
     if kind in RECORDED_ONLY:
-        if kind == "RETURNED":
+        if kind == LifecycleKind.RETURNED:
             state.returned += 1
         else:
             state.complained += 1
@@ -429,7 +430,7 @@ def _fire_due(state: OrderSla, now_ms: int, policy: EscalationPolicy) -> list[Sl
             alert_id=alert_id(state.order_id, stage, LEVELS[n], state.stages[stage].due_at_ms),
             order_id=state.order_id, case_id=info.case_id, unit_id=info.unit_id,
             town_code=info.town_code, class_code=info.class_code, stage=stage, level=LEVELS[n],
-            due_at_ms=state.stages[stage].due_at_ms, fired_at_ms=now_ms,
+            due_at=state.stages[stage].due_at_ms, fired_at=now_ms,
             elapsed_ratio=elapsed_ratio(info.created_at_ms, state.stages[stage].due_at_ms, now_ms),
         )
         for _, _, n, stage in due

@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import modality as mod
 from .model import ListName
-from .segment import LISTED
 from .segment import blockers as find_blockers
+from .segment import shapes
 from .textnorm import NormalisedText, normalise, normalise_term
 
 # --- The file's structure (validated with pydantic; errors name the path) --------------
@@ -279,7 +279,7 @@ class Taxonomy:
     #   situation refs: ((situation index, slot, weight), ...), slot -1 = plain terms
     #   negation: None, True (a cue) or False (a word that only looks like one: 无故)
     #   modal: None or a modality cue role (processors/modality.py)
-    #   checked: bool, whether a match must be a word of its own (police and safety words)
+    #   shapes: None, or where longer words that may block this police/safety word sit
     matcher: Any
     to_simplified: Callable[[str], str] | None
     _by_code: Mapping[str, Situation]
@@ -525,14 +525,14 @@ def _build(
     modal_entries: dict[str, str] = {}
     single: dict[str, set[str]] = {mod.FIGURATIVE_OPEN: set(), mod.INTENSIFIER: set()}
     for role in mod.ROLES:
-        for word in _norm_terms(getattr(spec.modality, role), f"modality.{role}", problems, simplify):
+        for word in _norm_terms(
+            getattr(spec.modality, role), f"modality.{role}", problems, simplify
+        ):
             if len(word) == 1 and role in single:
                 single[role].add(word)  # looked up beside a word, not matched everywhere
                 continue
             if word in modal_entries and modal_entries[word] != role:
-                problems.append(
-                    f"modality.{role}: {word!r} is already a {modal_entries[word]} cue"
-                )
+                problems.append(f"modality.{role}: {word!r} is already a {modal_entries[word]} cue")
             modal_entries.setdefault(word, role)
 
     safety_entries: dict[str, tuple[tuple[int, int], ...]] = {}
@@ -563,12 +563,14 @@ def _build(
             situation_entries[term] = situation_entries.get(term, ()) + (ref,)
 
     negation_entries = {w: True for w in cues} | {w: False for w in not_cues}
-    words = (
+    all_words = (
         set(safety_entries) | set(situation_entries) | set(negation_entries) | set(modal_entries)
     )
     # Police and safety words must be words of the text, not parts of longer words.
     police_words = {
-        w for w, refs in situation_entries.items() if any(situations[o].is_police for o, _, _ in refs)
+        w
+        for w, refs in situation_entries.items()
+        if any(situations[o].is_police for o, _, _ in refs)
     }
     guarded = {w for w, refs in safety_entries.items() if refs} | police_words
     np_terms = {w for w in situation_entries if w not in police_words}
@@ -583,16 +585,16 @@ def _build(
         frozenset(guarded),
         _words_automaton,
     )
-    blockable = {t for ts in blocking.values() for t in ts} - {LISTED}
+    block_shapes = shapes(blocking)
     matcher_entries = {
         w: (
             safety_entries.get(w),
             situation_entries.get(w, ()),
             negation_entries.get(w),
             modal_entries.get(w),
-            w in blockable,  # only words some longer word blocks need the check
+            block_shapes.get(w),  # only words some longer word blocks need the check
         )
-        for w in words
+        for w in all_words
     }
     crowd_min = spec.safety.crowd_count.min_people if spec.safety.crowd_count else 0
     return Taxonomy(

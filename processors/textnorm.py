@@ -65,10 +65,12 @@ _PERSONS = (
 # "20-30人" (normalised "20~30人") is read at its lower bound. 号 counts people only
 # after a Chinese numeral ("几十号人"). 人民币 is not a person.
 _PEOPLE_COUNT = re.compile(
-    r"(?<![0-9~])(?:([0-9]+)(?:~[0-9]+)?(?:(?:多|来|余)?(?:个|名|位)" + _PERSONS
+    r"(?<![0-9~])(?:([0-9]+)(?:~[0-9]+)?(?:(?:多|来|余)?(?:个|名|位)"
+    + _PERSONS
     + r"|(?:多|余)?人(?!民))"
     r"|(上百|上千|[零〇一二两三四五六七八九十百千万几]+)(?:多|来|余|几)?(?:个|名|位|号)?"
-    + _PERSONS + r")"
+    + _PERSONS
+    + r")"
 )
 
 

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
 from fenliu.processors.classify import FALLBACK_RULE, FALLBACK_RULE_12345, classify
 from fenliu.processors.model import CaseEvent, Classification, ListName, Location, Source
 from fenliu.processors.segment import blocked_by
 from fenliu.processors.taxonomy import Taxonomy
 from fenliu.processors.textnorm import normalise, people_counts
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
-
 from fenliu.refdata.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,8 +164,8 @@ def test_danger_only_talked_about_is_a_doubt(text: str, kind: str, source: str) 
     assert not [e for e in c.evidence if e.kind == "safety"], c.evidence
     assert [e for e in c.evidence if e.kind == "modal"], c.evidence
     if not c.is_police_matter:  # a NON_POLICE verdict says why it is not clean
-        assert any(d.startswith(f"danger_modal:{kind}:") or d.startswith(f"police_term_modal:{kind}:")
-                   for d in c.doubts), c.doubts  # fmt: skip
+        wanted = (f"danger_modal:{kind}:", f"police_term_modal:{kind}:")
+        assert any(d.startswith(wanted) for d in c.doubts), c.doubts
         assert c.list_name is ListName.NON_POLICE
 
 
@@ -226,7 +226,11 @@ def test_a_modal_danger_on_a_diverted_text_is_a_doubt(prefix: str, term: str) ->
 
 @pytest.mark.parametrize(
     "text",
-    ["我想把户口迁移到我老公那边，需要什么材料", "身份证丢了，补办身份证去哪里办", "开无犯罪记录证明要带什么"],
+    [
+        "我想把户口迁移到我老公那边，需要什么材料",
+        "身份证丢了，补办身份证去哪里办",
+        "开无犯罪记录证明要带什么",
+    ],
 )
 def test_police_service_questions_are_consultations(text: str) -> None:
     c = run(text)

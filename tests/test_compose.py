@@ -19,7 +19,7 @@ import jsonschema
 import pytest
 import yaml
 
-from fenliu.settings import fields
+from fenliu.settings import Settings, fields
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
@@ -130,7 +130,9 @@ def test_fenliu_env_vars_name_real_settings(compose: dict[str, Any]) -> None:
     for name, service in compose["services"].items():
         for key in _env(service):
             if key.startswith("FENLIU_"):
-                assert key in names, f"{name}: unknown {key}"
+                assert key in names or (
+                    key.endswith("_FILE") and key.removesuffix("_FILE") in names
+                ), f"{name}: unknown {key}"
         if "build" in service:
             assert _env(service)["FENLIU_KAFKA_BOOTSTRAP"] == "kafka:9092"
             assert _env(service)["FENLIU_REDIS_URL"].startswith("redis://redis:6379/")
@@ -173,3 +175,23 @@ def test_grafana_provisioning_points_at_compose_services(compose: dict[str, Any]
         assert any(
             m.split(":")[1] == path and m.startswith("./deploy/grafana/dashboards") for m in mounts
         )
+
+
+def test_compose_runs_production_with_secret_files_and_public_listeners_named(
+    compose: dict[str, Any],
+) -> None:
+    """No secret in the environment, none defaulted; the two HTTP servers bind all
+    interfaces only because compose says so (their default is 127.0.0.1)."""
+    secrets = set(compose["secrets"])
+    for name, service in compose["services"].items():
+        if "build" not in service:
+            continue
+        env = _env(service)
+        assert env["FENLIU_ENVIRONMENT"].endswith("production}") or env["FENLIU_ENVIRONMENT"] == "production"
+        for setting in ("PHONE_HMAC_KEY", "GRID_PLATFORM_TOKEN", "WEBHOOK_HMAC_SECRET"):
+            assert f"FENLIU_{setting}" not in env, name
+            path = env[f"FENLIU_{setting}_FILE"]
+            assert path.removeprefix("/run/secrets/") in set(service["secrets"]) <= secrets, name
+    assert _env(compose["services"]["ingress"])["FENLIU_INGRESS_HOST"] == "0.0.0.0"
+    assert _env(compose["services"]["grid-sim"])["FENLIU_GRID_SIM_HOST"] == "0.0.0.0"
+    assert Settings().ingress.host == "127.0.0.1" and Settings().grid_sim.host == "127.0.0.1"

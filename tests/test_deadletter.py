@@ -14,10 +14,11 @@ CODEC = SingleObjectCodec()
 
 
 class Msg:
-    def __init__(self, value: bytes | None) -> None:
+    def __init__(self, value: bytes | None, topic: str = "fenliu.orders") -> None:
         self._value = value
+        self._topic = topic
 
-    def topic(self): return "fenliu.raw.110"
+    def topic(self): return self._topic
     def partition(self): return 3
     def offset(self): return 42
     def key(self): return b"C1"
@@ -40,6 +41,25 @@ def test_small_originals_are_kept_whole_and_large_ones_cut_with_their_hash(value
     assert record["value"] == value[:limit]
     decoded = CODEC.decode(CODEC.encode("DeadLetter", record), expect="DeadLetter")
     assert decoded["value"] == value[:limit] and decoded["offset"] == 42
+    assert decoded["value_in_source"] is False
+
+
+@hsettings(max_examples=30, deadline=None)
+@given(st.binary(max_size=5000), st.sampled_from(["", "test-abc-", "tenant1."]),
+       st.sampled_from(["fenliu.raw.110", "fenliu.raw.12345"]))
+def test_a_raw_topic_dead_letter_points_to_the_original_and_copies_no_byte(tail, prefix, raw):
+    """Raw calls hold phone numbers: the dead letter keeps topic, partition, offset, size and
+    SHA-256, never the bytes, so the number stays under the raw topic's access control."""
+    value = b'{"caller_phone": "13800138000"}' + tail
+    record = dead_letter_record(Msg(value, prefix + raw), _failure(), service="router", now_ms=1,
+                                max_value_bytes=1024)
+    assert record["value"] is None and record["value_in_source"] is True
+    assert record["value_truncated"] is False
+    assert (record["topic"], record["partition"], record["offset"]) == (prefix + raw, 3, 42)
+    assert (record["value_size"], record["value_sha256"]) == (len(value), hashlib.sha256(value).hexdigest())
+    encoded = CODEC.encode("DeadLetter", record)
+    assert b"13800138000" not in encoded
+    assert CODEC.decode(encoded, expect="DeadLetter")["value_in_source"] is True
 
 
 def test_a_failure_names_its_reason_and_a_bug_is_a_processing_error():

@@ -9,10 +9,11 @@ from fenliu.processors.phone import (
     PHONE_PLACEHOLDER,
     caller_key,
     caller_key_for,
+    caller_key_id,
     normalise_phone,
     scrub_phone_numbers,
 )
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 KEY = b"test-key-1"
@@ -71,8 +72,22 @@ def test_local_landline_is_completed_only_with_a_default_area_code() -> None:
 
 def test_caller_key_shape() -> None:
     key = caller_key("+8613800138000", KEY)
-    assert re.fullmatch(r"ck_[0-9a-f]{32}", key)
+    assert re.fullmatch(r"ck_k1_[0-9a-f]{32}", key)
     assert "13800138000" not in key
+    assert caller_key_id(key) == "k1"
+
+
+def test_a_rotated_key_makes_visibly_different_caller_keys() -> None:
+    """After a rotation the key id tells old keys from new: one number, two ids, never equal."""
+    old = caller_key("+8613800138000", KEY, "k1")
+    new = caller_key("+8613800138000", b"another key", "k2")
+    assert old != new
+    assert (caller_key_id(old), caller_key_id(new)) == ("k1", "k2")
+    # The same key under a new id still gives a different caller key: histories never merge
+    # by accident when only the id changes, and the hex part shows it is one number.
+    relabelled = caller_key("+8613800138000", KEY, "k2")
+    assert relabelled != old and relabelled.split("_")[2] == old.split("_")[2]
+    assert caller_key_id("ck_0123456789abcdef0123456789abcdef") is None
 
 
 @given(mobiles)
@@ -124,8 +139,18 @@ def test_short_numbers_and_dates_survive(text: str) -> None:
     st.sampled_from(["", "+86", "0086", "+86 ", "0086-"]),
     st.sampled_from(["{a}{b}{c}", "{a} {b} {c}", "{a}-{b}-{c}"]),
 )
+@example("11000001000", "", "{a}{b}{c}")
+@example("11000001000", "+86", "{a}{b}{c}")
 def test_the_mobile_fast_path_agrees_with_phonenumbers(number: str, prefix: str, shape: str) -> None:
     from fenliu.processors.phone import _normalise_slow
 
     typed = prefix + shape.format(a=number[:3], b=number[3:7], c=number[7:])
     assert normalise_phone(typed) == _normalise_slow(typed, None)
+
+
+@pytest.mark.parametrize(
+    "typed", ["11000001000", "+8612000001000", "0086 120 0000 1000", "10012345678"]
+)
+def test_10x_to_12x_eleven_digit_numbers_are_not_mobiles(typed: str) -> None:
+    """Mainland mobiles start 13-19; 110/120/12345-like runs are not a caller's number."""
+    assert normalise_phone(typed) is None

@@ -242,12 +242,26 @@ def test_records_are_read_from_avro_dicts() -> None:
     order = OrderFacts.from_record(
         {
             "order_id": "o1",
-            "unit_id": "u",
-            "class_code": "NP03",
-            "source": "S12345",
+            "case_id": "c1",
+            "decision_id": "d1",
             "created_at": at,
+            "source": "S12345",
+            "is_police_matter": False,
+            "class_code": "NP03",
+            "situation_code": "NP03-01",
+            "situation_name": "s",
+            "priority": 3,
+            "unit_id": "u",
+            "unit_name": "n",
+            "unit_kind": "mediation",
+            "town_code": "331099001",
+            "location": {"text": None, "lon": None, "lat": None, "admin_code": None},
+            "summary": "x",
+            "deadlines": [],
             "repeat_count": 2,
             "flow_back": True,
+            "taxonomy_version": "t",
+            "routing_version": "r",
         }
     )
     assert order == OrderFacts("o1", "u", "NP03", "12345", T0)
@@ -255,6 +269,7 @@ def test_records_are_read_from_avro_dicts() -> None:
         {
             "event_id": "e",
             "order_id": "o1",
+            "case_id": "c1",
             "kind": "CLOSED",
             "at": at,
             "unit_id": "u",

@@ -282,7 +282,7 @@ def test_no_alert_after_a_stage_is_closed(orders, ticks, close_at) -> None:
     assert book.tick(10**12).alerts == []
     for alert in fired:
         created = orders[int(alert.order_id[1:])][0]
-        assert POLICY.fire_at(alert.level, created, alert.due_at_ms) <= max(early)
+        assert POLICY.fire_at(alert.level, created, alert.due_at) <= max(early)
     assert sum(book.open_stages.values()) == 0
 
 

@@ -211,13 +211,41 @@ def test_target_without_port_is_rejected() -> None:
 
 
 def test_server_properties_follow_the_settings(tmp_path: Path) -> None:
-    custom = Settings(stack={"kafka_port": 19092, "kafka_controller_port": 19094, "state_dir": tmp_path})
+    custom = Settings(stack={"kafka_port": 19092, "kafka_controller_port": 19094, "state_dir": tmp_path,
+                             "secure": False})
     properties = Kafka(custom, StackLayout.from_settings(custom)).write_server_properties()
     lines = set(properties.read_text().splitlines())
     assert "listeners=PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19094" in lines
     assert "controller.quorum.voters=1@127.0.0.1:19094" in lines
     assert f"log.dirs={tmp_path / 'kafka' / 'data'}" in lines
     assert "auto.create.topics.enable=false" in lines
+
+
+def test_secure_server_properties_authenticate_and_authorize(tmp_path: Path) -> None:
+    """--secure: SCRAM on the client listener, the standard authorizer denying by default,
+    admin the only super user, its own data folder, passwords made once and kept private."""
+    secure = Settings(stack={"kafka_port": 19092, "kafka_controller_port": 19094,
+                             "state_dir": tmp_path, "secure": True})
+    kafka = Kafka(secure, StackLayout.from_settings(secure))
+    properties = kafka.write_server_properties()
+    text = properties.read_text()
+    settings: dict[str, str] = {}
+    for line in text.splitlines():  # a later key wins, as in java.util.Properties
+        if "=" in line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            settings[key] = value
+    assert settings["listeners"] == "SASL_PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19094"
+    assert settings["sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
+    assert settings["authorizer.class.name"].endswith("StandardAuthorizer")
+    assert settings["allow.everyone.if.no.acl.found"] == "false"
+    assert settings["super.users"] == "User:admin"
+    assert settings["log.dirs"] == str(tmp_path / "kafka" / "data-secure")
+    assert kafka.password("admin") in text and oct(properties.stat().st_mode & 0o777) == "0o600"
+    users = kafka.scram_users()
+    for principal in ("router", "streams", "grid-sink", "ingress", "replay", "feed", "admin"):
+        assert f"SCRAM-SHA-512=[name={principal},password={kafka.password(principal)}]" in users
+        assert oct(kafka.password_file(principal).stat().st_mode & 0o777) == "0o600"
+    assert len({kafka.password(p) for p in ("router", "streams", "admin")}) == 3
 
 
 def test_install_asks_apt_only_for_what_is_missing(
@@ -236,3 +264,17 @@ def test_install_asks_apt_only_for_what_is_missing(
         "prometheus-alertmanager",  # for amtool
         "redis-server",
     ]
+
+
+def test_a_running_plaintext_broker_is_not_taken_for_a_secure_one(tmp_path: Path) -> None:
+    plain = Settings(stack={"state_dir": tmp_path, "secure": False})
+    kafka = Kafka(plain, StackLayout.from_settings(plain))
+    kafka.workdir.mkdir(parents=True)
+    kafka.mode_file.write_text("plain\n")
+    secure = Kafka(plain.replace(stack={"secure": True}), kafka.layout)
+    secure.check_running()  # nothing of ours runs: the mode file is history
+    me = psutil.Process()
+    kafka.layout.pid_file("kafka").write_text(f"{me.pid} {me.create_time()}\n")  # "ours" runs
+    kafka.check_running()  # what was asked for
+    with pytest.raises(stack.StackError, match="running broker is plaintext, secure was asked for"):
+        secure.check_running()

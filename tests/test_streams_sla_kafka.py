@@ -159,13 +159,11 @@ def sla_settings(isolated_settings: Settings) -> Settings:
 
 @pytest.fixture()
 def worker(sla_settings: Settings, tmp_path: Path) -> Iterator[Worker]:
-    # Dynamic membership and a short session: after a crash the group waits at most 8 s
-    # for the dead member. With static membership a restart sometimes skipped a record
-    # fetched while the table recovered (docs/sla.md, "Known issues");
-    # SLA_TEST_INSTANCE_ID=x runs this file with static membership.
-    w = Worker(sla_settings, tmp_path,
-               FENLIU_STREAMS_INSTANCE_ID=os.environ.get("SLA_TEST_INSTANCE_ID", ""),
-               FENLIU_STREAMS_SESSION_TIMEOUT_S="8")
+    # Static membership (the default): the restarted worker takes its old place at once.
+    # SLA_TEST_INSTANCE_ID="" runs this file with dynamic membership (after a crash the
+    # group then waits for the dead member's session, FENLIU_STREAMS_SESSION_TIMEOUT_S).
+    w = Worker(sla_settings, tmp_path, FENLIU_STREAMS_INSTANCE_ID=os.environ.get(
+        "SLA_TEST_INSTANCE_ID", f"{sla_settings.topics.prefix}worker"))
     yield w
     w.stop()
 

@@ -37,6 +37,11 @@ class TopicSpec(BaseModel, frozen=True):
     retention_ms: int = Field(ge=-1)
     cleanup_policy: str = "delete"
     purpose: str
+    # Access (issue 14): the raw topics hold phone numbers; who reads and writes each topic
+    # is the source of the broker's ACLs (``fenliu.topics.acls``, docs/runbook.md).
+    personal_data: bool = False
+    readers: tuple[str, ...] = ()  # principals that consume it
+    writers: tuple[str, ...] = ()  # principals that produce to it
     partitions: int | None = Field(None, ge=1)  # None = Settings.topics.partitions
     replication: int | None = Field(None, ge=1)  # None = Settings.topics.replication
 

@@ -34,13 +34,23 @@ def install() -> None:
 
 
 @stack_app.command()
-def up(only: str | None = typer.Option(None, "--only", help=_ONLY_HELP)) -> None:
+def up(
+    only: str | None = typer.Option(None, "--only", help=_ONLY_HELP),
+    secure: bool = typer.Option(
+        False, "--secure",
+        help="Kafka with SASL/SCRAM (one user per service, passwords in <state>/kafka/secrets) "
+        "and ACLs from the topic catalogue (FENLIU_STACK_SECURE)",
+    ),
+) -> None:
     """Start what is not running and wait until every service answers (a no-op when up)."""
     from fenliu import stack
     from fenliu.settings import get_settings
 
+    settings = get_settings()
+    if secure:
+        settings = settings.replace(stack={"secure": True})
     try:
-        stack.up(get_settings(), only=_only(only), report=typer.echo)
+        stack.up(settings, only=_only(only), report=typer.echo)
     except stack.StackError as error:
         raise _fail(error) from error
 

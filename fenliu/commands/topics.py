@@ -6,7 +6,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``fenliu topics list|apply``."""
+    """Add ``fenliu topics list|apply|acls``."""
     topics = typer.Typer(help="The topic catalogue: list it, apply it to the broker.", no_args_is_help=True)
 
     @topics.command("list")
@@ -43,5 +43,25 @@ def register(app: typer.Typer) -> None:
         Console().print(table)
         if any(r.action == "drift" for r in reports):
             raise typer.Exit(1)
+
+    @topics.command("acls")
+    def acls(
+        apply_: bool = typer.Option(False, "--apply", help="create them on the broker (as a super user)"),
+    ) -> None:
+        """The ACLs each service principal needs (from the catalogue's readers and writers)."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from fenliu.settings import get_settings
+        from fenliu.topics.acls import apply_grants, grants
+
+        settings = get_settings()
+        wanted = grants(settings)
+        table = Table("principal", "resource", "name", "pattern", "operation")
+        for g in wanted:
+            table.add_row(f"User:{g.principal}", g.resource, g.name, g.pattern, g.operation)
+        Console().print(table)
+        if apply_:
+            typer.echo(f"{apply_grants(settings, wanted)} ACLs in place")
 
     app.add_typer(topics, name="topics")

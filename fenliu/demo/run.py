@@ -99,6 +99,8 @@ class Demo:
         s, o = self.settings, self.options.port_offset
         prefix = s.topics.prefix
         env = {
+            # The demo is a development stack: its services may use the published secrets.
+            "FENLIU_ENVIRONMENT": "development",
             "FENLIU_METRICS_PORT": str(self.metrics_port(service)),
             "FENLIU_ROUTER_GROUP": f"{prefix}{s.router.group}"
             if prefix and not s.router.group.startswith(prefix)

@@ -13,11 +13,10 @@ import logging
 import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
 
 from confluent_kafka import OFFSET_END, Consumer, TopicPartition
 
+from fenliu.schemas.records import AlertLevel, epoch_ms
 from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
@@ -60,12 +59,6 @@ class TailSnapshot:
     dead_by_reason: Counter[str] = field(default_factory=Counter)
     dead_letters: deque[DeadLetterLine] = field(default_factory=lambda: deque(maxlen=5))
     undecodable: int = 0
-
-
-def _ms(value: Any) -> int:
-    if isinstance(value, datetime):
-        return int(value.astimezone(UTC).timestamp() * 1000)
-    return int(value or 0)
 
 
 class TopicTail:
@@ -145,11 +138,11 @@ class TopicTail:
                     s.flow_back_orders += bool(record.get("flow_back"))
             elif topic == topics.SLA_ALERTS:
                 s.alerts_by_level[record["level"]] += 1
-                if record["level"] == "BREACH":
+                if record["level"] == AlertLevel.BREACH:
                     s.breaches_by_stage[record["stage"]] += 1
                 s.alerts.append(
                     AlertLine(
-                        _ms(record["fired_at"]),
+                        epoch_ms(record["fired_at"]),
                         record["level"],
                         record["stage"],
                         record["unit_id"],
@@ -160,7 +153,7 @@ class TopicTail:
                 s.dead_by_reason[f"{record['service']}/{record['reason']}"] += 1
                 s.dead_letters.append(
                     DeadLetterLine(
-                        _ms(record["failed_at"]),
+                        epoch_ms(record["failed_at"]),
                         record["service"],
                         record["stage"],
                         record["reason"],

@@ -21,16 +21,17 @@ from rich.text import Text
 
 from fenliu.demo.scrape import Scrape
 from fenliu.demo.tail import TailSnapshot
+from fenliu.schemas.records import AlertLevel
 
 SIX_RATES = ("signoff", "diversion", "feedback", "completion", "flowback", "complaint")
 
 _SELECTOR = re.compile(r"^(?P<name>[a-zA-Z_:][\w:]*)(?:\{(?P<labels>.*)\})?$")
 _MATCHER = re.compile(r'(\w+)\s*(=~|!=|=)\s*"([^"]*)"')
-LEVEL_STYLE = {
-    "WARNING": "yellow",
-    "BREACH": "red",
-    "SUPERVISION": "bold red",
-    "ESCALATION": "bold magenta",
+LEVEL_STYLE: dict[str, str] = {
+    AlertLevel.WARNING: "yellow",
+    AlertLevel.BREACH: "red",
+    AlertLevel.SUPERVISION: "bold red",
+    AlertLevel.ESCALATION: "bold magenta",
 }
 
 

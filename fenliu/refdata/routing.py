@@ -246,6 +246,7 @@ def normalise_context(settings: Settings, now_ms: int) -> NormaliseContext:
     """The normalisation context for one batch; ``now_ms`` is the caller's clock (or the record's, in replay)."""
     return NormaliseContext(
         hmac_key=settings.intake.phone_hmac_key.get_secret_value().encode("utf-8"),
+        hmac_key_id=settings.intake.phone_hmac_key_id,
         now_ms=now_ms,
         tz_name=settings.refdata.local_timezone,
         max_future_skew_ms=settings.intake.max_future_skew_s * 1000,

@@ -33,20 +33,28 @@ def start_service(
     *,
     handle_signals: bool = False,
     quiet: Sequence[str] = (),
+    secrets: Sequence[str] = (),
 ) -> Started:
     """Logging, settings, ``/metrics`` and (``handle_signals``) SIGTERM/SIGINT → ``stop``.
+
+    ``secrets`` names the settings the service uses as secrets: outside development it
+    exits, naming the variables to set, when one still holds its published default.
 
     ``metrics_port`` None means ``FENLIU_METRICS_PORT``; 0 serves no metrics. ``quiet``
     names loggers that log one line per request (httpx) and are turned down to warnings.
     Services whose server loop handles signals itself (aiohttp, Faust) leave them alone.
     """
     from fenliu.metrics import serve_metrics
-    from fenliu.settings import get_settings
+    from fenliu.settings import DefaultSecretError, get_settings, refuse_default_secrets
 
     configure_logging()
     for name in quiet:
         logging.getLogger(name).setLevel(logging.WARNING)
     settings = get_settings()
+    try:
+        refuse_default_secrets(settings, secrets)
+    except DefaultSecretError as error:
+        raise SystemExit(str(error)) from None
     serve_metrics(settings.metrics.port if metrics_port is None else metrics_port)
     started = Started(settings)
     if handle_signals:

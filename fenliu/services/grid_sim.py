@@ -32,7 +32,9 @@ def register(run: typer.Typer) -> None:
                 "or `pip install fenliu-grid-sim`."
             ) from None
 
-        settings = start_service(metrics_port, quiet=["httpx"]).settings  # aiohttp: signals
+        settings = start_service(
+            metrics_port, quiet=["httpx"], secrets=["grid_platform_token", "webhook_hmac_secret"]
+        ).settings  # aiohttp: signals
         sim = GridSim(SimConfig.from_settings(settings), registry=REGISTRY)
         web.run_app(
             sim.app(),

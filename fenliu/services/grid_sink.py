@@ -18,7 +18,9 @@ def register(run: typer.Typer) -> None:
         from fenliu.sinks.grid.client import GridPlatform
         from fenliu.sinks.grid.delivery import GridSinkService
 
-        started = start_service(metrics_port, handle_signals=True, quiet=["httpx"])
+        started = start_service(
+            metrics_port, handle_signals=True, quiet=["httpx"], secrets=["grid_platform_token"]
+        )
         settings = started.settings
         service = GridSinkService(
             settings, GridPlatform.from_settings(settings), codec_for(settings.topics.schema_registry_url)

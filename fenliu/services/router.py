@@ -17,7 +17,7 @@ def register(run: typer.Typer) -> None:
         from fenliu.services import start_service
         from fenliu.streams.router.service import Router
 
-        started = start_service(metrics_port, handle_signals=True)
+        started = start_service(metrics_port, handle_signals=True, secrets=["phone_hmac_key"])
         settings = started.settings
         service = Router(settings, build_decider(settings), codec_for(settings.topics.schema_registry_url),
                          TeamDirectory.from_settings(settings))

@@ -22,10 +22,15 @@ def register(run: typer.Typer) -> None:
 
         from fenliu.services import start_service
         from fenliu.streams.worker.app import create_app
-        from fenliu.streams.worker.topics import changelog_topics, ensure_changelog_topics
+        from fenliu.streams.worker.topics import (
+            changelog_topics,
+            ensure_changelog_topics,
+            ensure_internal_topics,
+        )
 
         settings = start_service(metrics_port).settings  # the Faust worker handles the signals
         app = create_app(settings)
         ensure_changelog_topics(settings, changelog_topics(app))
+        ensure_internal_topics(settings, app)  # in the first assignment too (streams/worker/topics.py)
         worker = faust.Worker(app, loglevel=loglevel)
         worker.execute_from_commandline()

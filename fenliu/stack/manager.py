@@ -104,6 +104,7 @@ def up(settings: Settings, only: Sequence[str] | None = None, report: Report = p
             where = f"127.0.0.1:{service.port}"
             proc = owned_process(layout.pid_file(service.name))
             if proc is not None:
+                service.check_running()
                 if service.is_ready():
                     report(f"{service.name}: already running (pid {proc.pid}, {where})")
                 else:
@@ -127,6 +128,7 @@ def up(settings: Settings, only: Sequence[str] | None = None, report: Report = p
             started.append(service.name)
         for service, popen in pending:
             _await_ready(service, popen)
+            service.after_ready()
             report(f"{service.name}: ready on 127.0.0.1:{service.port}")
     if not started and not pending:
         report("stack: already up, nothing to do")

@@ -55,6 +55,12 @@ class Service(ABC):
     def is_ready(self) -> bool:
         """True once the service answers a real request, not just a TCP connect."""
 
+    def check_running(self) -> None:
+        """Raise ``StackError`` when the running process is not what the settings ask for."""
+
+    def after_ready(self) -> None:
+        """Once it answers: anything the service needs set up inside it (Kafka: ACLs)."""
+
     def log_files(self) -> list[Path]:
         """Logs worth showing when the service fails to start, most telling last."""
         return [self.layout.log_file(self.name)]

@@ -10,29 +10,24 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from datetime import datetime
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from fenliu.schemas.records import (
+    DispatchOrder,
+    EventSource,
+    LifecycleEvent,
+    LifecycleKind,
+    Satisfaction,
+)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 SIGNATURE_HEADER = "X-Fenliu-Signature"
 TIMESTAMP_HEADER = "X-Fenliu-Timestamp"
 SIGNATURE_SCHEME = "sha256="
 
-LifecycleKind = Literal[
-    "SIGNED",
-    "DEPARTED",
-    "PHONED",
-    "ARRIVED",
-    "FEEDBACK",
-    "CLOSED",
-    "FOLLOWED_UP",
-    "RETURNED",
-    "COMPLAINED",
-    "ACCEPTED",
-]
-Satisfaction = Literal["SATISFIED", "BASICALLY_SATISFIED", "DISSATISFIED", "UNREACHABLE"]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
@@ -59,7 +54,7 @@ class OrderRequest(_Strict):
     case_id: Id
     decision_id: Id
     created_at: AwareDatetime
-    source: Literal["S110", "S12345"]
+    source: EventSource
     is_police_matter: bool
     class_code: str
     situation_code: str
@@ -83,12 +78,7 @@ class OrderRequest(_Strict):
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> OrderRequest:
         """From a decoded Avro ``DispatchOrder`` (timestamps as datetimes or epoch ms)."""
-        data = dict(record)
-        data["created_at"] = _as_datetime(data["created_at"])
-        data["deadlines"] = [
-            {"stage": d["stage"], "due_at": _as_datetime(d["due_at"])} for d in data["deadlines"]
-        ]
-        return cls.model_validate(data)
+        return cls.model_validate(DispatchOrder.from_avro(record).to_avro(datetimes=True))
 
     def due(self, stage: str) -> datetime | None:
         """Due time of one stage, if the order has it."""
@@ -111,15 +101,7 @@ class LifecycleEventIn(_Strict):
 
     def to_record(self) -> dict[str, Any]:
         """The Avro ``LifecycleEvent`` record (``at`` in epoch milliseconds)."""
-        record = self.model_dump()
-        record["at"] = int(self.at.timestamp() * 1000)
-        return record
-
-
-def _as_datetime(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+        return LifecycleEvent.from_avro(self.model_dump()).to_avro()
 
 
 # --- webhook signatures ----------------------------------------------------------------

@@ -17,11 +17,41 @@ COMMITS_SKIPPED = Counter(
 )
 
 
+# The broker refused this principal (ACLs, docs/runbook.md): waiting will not help.
+AUTHORIZATION_ERRORS = frozenset({
+    KafkaError.TOPIC_AUTHORIZATION_FAILED,
+    KafkaError.GROUP_AUTHORIZATION_FAILED,
+    KafkaError.CLUSTER_AUTHORIZATION_FAILED,
+    KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+    KafkaError.SASL_AUTHENTICATION_FAILED,
+    KafkaError._AUTHENTICATION,
+})  # fmt: skip
+
+
+class NotAuthorized(RuntimeError):
+    """The broker refused the service's principal a topic or group: stop, say which."""
+
+
+def raise_if_not_authorized(err: KafkaError | None, what: str) -> None:
+    """Turn an authentication or authorization error into ``NotAuthorized`` naming the fix."""
+    if err is not None and err.code() in AUTHORIZATION_ERRORS:
+        raise NotAuthorized(
+            f"Kafka refused {what}: {err.str()}. Each service may use only the topics and "
+            f"group that topics/catalogue.yaml grants its principal (FENLIU_KAFKA_SASL_USERNAME;"
+            f" docs/runbook.md, deployment checklist)"
+        )
+
+
 def is_consumer_error(msg: Message) -> bool:
-    """True for a polled error event (logged unless it is only a partition's end)."""
+    """True for a polled error event (logged unless it is only a partition's end).
+
+    An authorization error raises ``NotAuthorized``: a service that may not read its input
+    stops with the reason instead of polling errors for ever.
+    """
     err = msg.error()
     if err is None:
         return False
+    raise_if_not_authorized(err, f"reading {msg.topic() or 'a topic or the group'}")
     if err.code() != KafkaError._PARTITION_EOF:
         log.warning("consumer error: %s", err)
     return True

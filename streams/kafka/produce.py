@@ -7,6 +7,8 @@ from typing import Sequence
 
 from confluent_kafka import KafkaError, Message, Producer
 
+from fenliu.streams.kafka.commit import AUTHORIZATION_ERRORS, raise_if_not_authorized
+
 
 @dataclass(frozen=True)
 class Output:
@@ -25,10 +27,13 @@ class DeliveryFailed(RuntimeError):
 def produce_all(producer: Producer, outputs: Sequence[Output], timeout_s: float = 60.0) -> None:
     """Produce every output and wait until the broker acknowledged all of them."""
     errors: list[str] = []
+    refused: list[tuple[KafkaError, str]] = []
 
-    def on_delivery(err: KafkaError | None, _msg: Message) -> None:
+    def on_delivery(err: KafkaError | None, msg: Message) -> None:
         if err is not None:
             errors.append(str(err))
+            if err.code() in AUTHORIZATION_ERRORS:
+                refused.append((err, msg.topic() or "?"))
 
     for out in outputs:
         while True:
@@ -38,5 +43,7 @@ def produce_all(producer: Producer, outputs: Sequence[Output], timeout_s: float 
             except BufferError:  # local queue full: let deliveries drain, then retry
                 producer.poll(0.1)
     remaining = producer.flush(timeout_s)
+    for err, topic in refused[:1]:
+        raise_if_not_authorized(err, f"writing to {topic}")
     if remaining or errors:
         raise DeliveryFailed(f"{remaining} unacknowledged, errors: {errors[:3]}")

@@ -24,6 +24,7 @@ from fenliu.streams.kafka.config import faust_credentials
 from fenliu.streams.worker import cases, health, hotspot, rates, sla
 from fenliu.streams.worker.clock import clock_for
 from fenliu.streams.worker.context import Clock, StreamsContext
+from fenliu.streams.worker.recovery import OrderedApp, OrderedTableManager
 
 # The worker's features, installed in this order: each adds its topics, tables and agents.
 FEATURES: tuple[Callable[[faust.App, StreamsContext], object], ...] = (
@@ -96,11 +97,18 @@ def app_config(settings: Settings) -> dict[str, Any]:
         "processing_guarantee": "at_least_once",
         "producer_partitioner": librdkafka_partitioner,
         "producer_acks": -1,
+        # Stream partitions are handed back only after the seek to the committed offsets
+        # and after the agents' queues are cleared: faust's own order lost records after
+        # a restart and could stop a partition's commits for good (streams/worker/recovery.py).
+        "TableManager": OrderedTableManager,
+        # Static membership: a restarted worker (same id) takes its old place and
+        # partitions at once, without waiting for the dead member's session to expire.
         "consumer_group_instance_id": instance_id(settings),
-        # A slow tick must not cost a rebalance: the session outlives a pause of the loop,
-        # heartbeats come from aiokafka's own task, and the poll interval is generous.
+        # A slow tick must not cost a rebalance: heartbeats come from aiokafka's own task
+        # in the consumer thread (not the busy event loop), every second, so a session of
+        # 10 s (settings) survives several lost heartbeats; the poll interval is generous.
         "broker_session_timeout": session,
-        "broker_heartbeat_interval": min(3.0, session / 3),
+        "broker_heartbeat_interval": min(1.0, session / 3),
         "broker_max_poll_interval": settings.streams.max_poll_interval_s,
         "broker_request_timeout": max(90.0, session + 10),
         "broker_rebalance_timeout": max(60.0, session),
@@ -118,7 +126,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
     ``clock`` defaults to what ``FENLIU_CLOCK`` asks for (``streams.worker.clock.clock_for``)."""
     config = app_config(settings)
     Path(config["datadir"]).mkdir(parents=True, exist_ok=True)
-    app = faust.App(app_id(settings), **config)
+    app = OrderedApp(app_id(settings), **config)  # see streams/worker/recovery.py
     ctx = StreamsContext(settings=settings, codec=codec_for(settings.topics.schema_registry_url),
                          clock=clock or clock_for(settings))
     for install in FEATURES:

@@ -27,7 +27,6 @@ from prometheus_client import Counter, Gauge
 from fenliu.processors import caller_history
 from fenliu.processors.case_records import (
     call_update_record,
-    epoch_ms,
     incoming_call,
     order_record,
     step_from_lifecycle,
@@ -45,6 +44,7 @@ from fenliu.processors.merge import (
     prune,
 )
 from fenliu.processors.model import InvalidEvent
+from fenliu.schemas.records import CLOSING_KINDS, epoch_ms
 from fenliu.settings import Settings
 from fenliu.streams.worker.context import StreamsContext
 from fenliu.streams.kafka.dead_letters import DeadLetters
@@ -228,7 +228,7 @@ class CasesFeature:
         except InvalidEvent:
             SKIPPED.labels("lifecycle_undecodable").inc()
             return
-        if record["kind"] not in ("CLOSED", "RETURNED"):
+        if record["kind"] not in CLOSING_KINDS:
             return
         key = case_key_of(record["case_id"])
         if key is None:

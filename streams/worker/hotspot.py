@@ -15,9 +15,9 @@ from typing import Any
 import faust
 from prometheus_client import Counter
 
-from fenliu.processors.case_records import epoch_ms
 from fenliu.processors.hotspot import HotspotRules, PlaceCounter, expires_at, observe
 from fenliu.processors.model import InvalidEvent
+from fenliu.schemas.records import CaseUpdateKind, epoch_ms
 from fenliu.settings import Settings
 from fenliu.streams.worker.context import StreamsContext
 from fenliu.streams.kafka.dead_letters import DeadLetters
@@ -64,7 +64,7 @@ class HotspotFeature:
     async def _count(self, partition: int, update: dict[str, Any]) -> None:
         at = epoch_ms(update["at"])
         self.counters.advance(partition, at)
-        if update["kind"] == "OPENED":
+        if update["kind"] == CaseUpdateKind.OPENED:
             place = update["place_key"]
             COUNTED.labels("yes" if place else "no").inc()
             if place:

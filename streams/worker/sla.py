@@ -33,6 +33,7 @@ from fenliu.processors.model import InvalidEvent
 from fenliu.processors.sla_alerts import EscalationPolicy, SlaAlert, alert_record
 from fenliu.processors.sla_policy import STAGE_ORDER
 from fenliu.processors.sla_timer import BookConfig, OrderInfo, OrderSla, SlaBook, TickResult
+from fenliu.schemas.records import DispatchOrder, LifecycleEvent
 from fenliu.settings import Settings
 from fenliu.streams.worker.clock import (
     TICK_RETENTION_MS,
@@ -85,16 +86,12 @@ def book_config(settings: Settings) -> BookConfig:
     )
 
 
-def _ms(value: Any) -> int:
-    """fastavro gives timestamp-millis as aware datetimes."""
-    return value if isinstance(value, int) else int(value.timestamp() * 1000)
-
-
 def order_input(record: dict[str, Any]) -> tuple[str, OrderInfo, list[tuple[str, int]]]:
     """What the timer needs from a ``DispatchOrder`` record."""
-    info = OrderInfo(record["case_id"], record["unit_id"], record["town_code"],
-                     record["class_code"], _ms(record["created_at"]))
-    return record["order_id"], info, [(d["stage"], _ms(d["due_at"])) for d in record["deadlines"]]
+    order = DispatchOrder.from_avro(record)
+    info = OrderInfo(order.case_id, order.unit_id, order.town_code, order.class_code,
+                     order.created_at)
+    return order.order_id, info, [(d.stage, d.due_at) for d in order.deadlines]
 
 
 class TableStore(MutableMapping[str, OrderSla]):
@@ -211,12 +208,13 @@ class SlaFeature:
     def _step(self, book: SlaBook, record: dict[str, Any]) -> tuple[SlaBook, int]:
         """Close stages; a step that came on another partition than its order is counted and
         handled by the order's book (it only works while one worker owns both partitions)."""
-        order_id, kind, at = record["order_id"], record["kind"], _ms(record["at"])
+        step = LifecycleEvent.from_avro(record)
+        order_id, kind, at = step.order_id, step.kind, step.at
         state = self.store.get(order_id)
         if state is not None and state.partition != book.partition:
             MISPLACED.inc()
             book = self.books.get(state.partition, book)
-        outcome = book.lifecycle(order_id, kind, at, record["event_id"])
+        outcome = book.lifecycle(order_id, kind, at, step.event_id)
         LIFECYCLE_STEPS.labels(kind, outcome.value).inc()
         return book, at
 

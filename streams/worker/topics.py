@@ -4,7 +4,7 @@ Faust declares a table's changelog when the worker starts; the consumer's metada
 often lists it with 0 partitions until its next refresh (5 min), and the first table
 write fails Faust's source/changelog partition check, crashing the agent on a fresh
 deployment. ``fenliu run streams`` creates every table's changelog first, so they are
-known at once.
+known at once, and the agents' internal topics too, so the first assignment has them.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import time
 import faust
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
+from mode.utils.times import want_seconds
 
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
@@ -22,6 +23,42 @@ from fenliu.streams.kafka.config import confluent_config
 def changelog_topics(app: faust.App) -> list[str]:
     """The changelog topic of every table the features installed."""
     return sorted(table.changelog_topic_name for table in app.tables.values())
+
+
+def internal_topics(app: faust.App) -> dict[str, dict[str, str]]:
+    """Faust-internal topics the agents read (case steps, cases by caller, SLA ticks):
+    physical name -> topic config, as Faust's ``Topic.declare`` would create them.
+
+    They must exist before the worker joins its group for the same reason as the
+    changelogs: a topic missing from the consumer's metadata at the join gets no
+    partitions in the assignment, and with static membership a restarted worker takes
+    that assignment back as it was (the broker does not rebalance a static re-join), so
+    the agent reading it would never get a partition. Seen: ``cases-by-caller`` created
+    during the first join, "not found in cluster metadata", and a restarted worker that
+    never read it (tests/test_streams_restart_kafka.py, 1 run of 3)."""
+    out: dict[str, dict[str, str]] = {}
+    for agent in app.agents.values():
+        topic = agent.channel
+        if not getattr(topic, "internal", False):
+            continue
+        config = {str(k): str(v) for k, v in (topic.config or {}).items()}
+        policy = [p for p, on in (("compact", topic.compacting), ("delete", topic.deleting)) if on]
+        if policy:
+            config["cleanup.policy"] = ",".join(policy)
+        if topic.retention:
+            config["retention.ms"] = str(int(want_seconds(topic.retention) * 1000))
+        for name in topic.topics:
+            out[name] = config
+    return out
+
+
+def ensure_internal_topics(settings: Settings, app: faust.App, timeout_s: float = 30.0) -> list[str]:
+    """Create the agents' internal topics if missing (see ``internal_topics``); wait until
+    the broker lists them. Returns the names created now."""
+    topics = internal_topics(app)
+    partitions = {name: topic.partitions for agent in app.agents.values()
+                  if getattr(topic := agent.channel, "internal", False) for name in topic.topics}
+    return _ensure_topics(settings, topics, partitions, timeout_s)
 
 
 def ensure_changelog_topics(
@@ -34,12 +71,18 @@ def ensure_changelog_topics(
     fails Faust's source/changelog partition check. Created first, they are known at once.
     Returns the names created now.
     """
+    return _ensure_topics(settings, dict.fromkeys(names, {"cleanup.policy": "compact"}), {},
+                          timeout_s)
+
+
+def _ensure_topics(settings: Settings, topics: dict[str, dict[str, str]],
+                   partitions: dict[str, int | None], timeout_s: float) -> list[str]:
+    names = sorted(topics)
     admin = AdminClient(confluent_config(settings))
     existing = admin.list_topics(timeout=timeout_s).topics
     specs = [
-        NewTopic(name, num_partitions=settings.topics.partitions,
-                 replication_factor=settings.topics.replication,
-                 config={"cleanup.policy": "compact"})
+        NewTopic(name, num_partitions=partitions.get(name) or settings.topics.partitions,
+                 replication_factor=settings.topics.replication, config=topics[name])
         for name in names if name not in existing
     ]  # fmt: skip
     created = []
@@ -57,8 +100,6 @@ def ensure_changelog_topics(
             if found is not None and found.error is None and found.partitions:
                 break
             if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"changelog {name} not listed by the broker after {timeout_s:.0f} s"
-                )
+                raise RuntimeError(f"topic {name} not listed by the broker after {timeout_s:.0f} s")
             time.sleep(0.2)
     return created

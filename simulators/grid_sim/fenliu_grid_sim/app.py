@@ -28,11 +28,12 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from pydantic import ValidationError
 
+from fenliu.schemas.records import CLOSING_KINDS
 from fenliu.settings import Settings
 from fenliu.sinks.grid.contract import IDEMPOTENCY_HEADER, LifecycleEventIn, OrderRequest, signed_headers
 from fenliu_grid_sim.faults import FaultBoard, FaultSpec
 from fenliu_grid_sim.life import LifeKnobs, Step, plan_life
-from fenliu_grid_sim.store import CLOSING_KINDS, OrderStore, StoredOrder, body_hash
+from fenliu_grid_sim.store import OrderStore, StoredOrder, body_hash
 
 log = logging.getLogger("fenliu.grid_sim")
 BODY_HASH = web.RequestKey("body_hash", str)  # which version of an order a request carried

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from fenliu.schemas.records import LifecycleKind, Satisfaction
 from fenliu.sinks.grid.contract import OrderRequest
 
 DAY_S = 86_400
@@ -29,10 +30,10 @@ class LifeKnobs:
     on_site_rate: float = 0.756
     satisfaction: dict[str, float] = field(
         default_factory=lambda: {
-            "SATISFIED": 0.9,
-            "BASICALLY_SATISFIED": 0.07,
-            "DISSATISFIED": 0.02,
-            "UNREACHABLE": 0.01,
+            Satisfaction.SATISFIED: 0.9,
+            Satisfaction.BASICALLY_SATISFIED: 0.07,
+            Satisfaction.DISSATISFIED: 0.02,
+            Satisfaction.UNREACHABLE: 0.01,
         }
     )
 
@@ -43,7 +44,7 @@ class Step:
 
     seq: int
     offset_s: float
-    kind: str
+    kind: LifecycleKind
     actor: str
     note: str | None = None
     satisfaction: str | None = None
@@ -55,15 +56,15 @@ class Step:
 
 
 NOTES = {
-    "SIGNED": "已签收",
-    "ACCEPTED": "公安机关已受理移交事项",
-    "PHONED": "已电话联系报警人",
-    "DEPARTED": "处置人员已出动",
-    "ARRIVED": "处置人员已到达现场",
-    "FEEDBACK": "已开展调解，双方达成一致",
-    "CLOSED": "事项已办结",
-    "RETURNED": "经核实不属于本单位职责，退回110",
-    "COMPLAINED": "群众对处置结果不满意，提出投诉",
+    LifecycleKind.SIGNED: "已签收",
+    LifecycleKind.ACCEPTED: "公安机关已受理移交事项",
+    LifecycleKind.PHONED: "已电话联系报警人",
+    LifecycleKind.DEPARTED: "处置人员已出动",
+    LifecycleKind.ARRIVED: "处置人员已到达现场",
+    LifecycleKind.FEEDBACK: "已开展调解，双方达成一致",
+    LifecycleKind.CLOSED: "事项已办结",
+    LifecycleKind.RETURNED: "经核实不属于本单位职责，退回110",
+    LifecycleKind.COMPLAINED: "群众对处置结果不满意，提出投诉",
 }
 
 
@@ -74,36 +75,36 @@ def plan_life(order: OrderRequest, knobs: LifeKnobs, seed: int) -> list[Step]:
     steps: list[Step] = []
     t = 0.0
 
-    def add(kind: str, after_s: tuple[float, float], **extra: object) -> None:
+    def add(kind: LifecycleKind, after_s: tuple[float, float], **extra: object) -> None:
         nonlocal t
         t += rng.uniform(*after_s)
         note = extra.pop("note", NOTES.get(kind))
         steps.append(Step(len(steps) + 1, round(t, 3), kind, actor, note, **extra))  # type: ignore[arg-type]
 
     late = rng.random() < knobs.sign_late_rate
-    add("SIGNED", (90, 600) if late else (10, 55))
+    add(LifecycleKind.SIGNED, (90, 600) if late else (10, 55))
     if order.is_police_matter:
-        add("ACCEPTED", (30, 600))
+        add(LifecycleKind.ACCEPTED, (30, 600))
     elif rng.random() < knobs.return_rate:
-        add("RETURNED", (60, 900))
+        add(LifecycleKind.RETURNED, (60, 900))
         return steps
-    add("PHONED", (20, 120))
-    add("DEPARTED", (10, 60))
+    add(LifecycleKind.PHONED, (20, 120))
+    add(LifecycleKind.DEPARTED, (10, 60))
     if rng.random() < knobs.no_arrival_rate:
         return steps  # the team never gets there: the SLA watch has to notice
-    add("ARRIVED", (180, 480))
-    add("FEEDBACK", (300, 1200))
+    add(LifecycleKind.ARRIVED, (180, 480))
+    add(LifecycleKind.FEEDBACK, (300, 1200))
     on_site = rng.random() < knobs.on_site_rate
-    add("CLOSED", (30, 300), resolved_on_site=on_site)
+    add(LifecycleKind.CLOSED, (30, 300), resolved_on_site=on_site)
     answers, weights = zip(*sorted(knobs.satisfaction.items()))
     answer = rng.choices(answers, weights=weights)[0]
     add(
-        "FOLLOWED_UP",
+        LifecycleKind.FOLLOWED_UP,
         (DAY_S - 4 * 3600, DAY_S + 4 * 3600),
         satisfaction=answer,
         note=f"回访：{answer}",
     )
-    complaint_rate = max(knobs.complaint_rate, 0.5 if answer == "DISSATISFIED" else 0.0)
+    complaint_rate = max(knobs.complaint_rate, 0.5 if answer == Satisfaction.DISSATISFIED else 0.0)
     if rng.random() < complaint_rate:
-        add("COMPLAINED", (600, 6 * 3600))
+        add(LifecycleKind.COMPLAINED, (600, 6 * 3600))
     return steps

@@ -16,9 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from fenliu.schemas.records import CLOSING_KINDS
 from fenliu.sinks.grid.contract import OrderRequest
-
-CLOSING_KINDS = frozenset({"CLOSED", "RETURNED"})
 
 
 def body_hash(order: OrderRequest) -> str:

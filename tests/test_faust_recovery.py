@@ -1,0 +1,129 @@
+"""The order in which the worker hands stream partitions back after a rebalance
+(streams/worker/recovery.py), checked with stand-ins for faust's consumer and app.
+
+The real-broker tests (test_streams_sla_kafka.py, test_faults_kill.py) show the effect;
+these pin the order that makes it: nothing is resumed before the seek and the queue clear,
+and the seek waits for a fetch that is still under way."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+from typing import Any
+
+from faust.types import TP
+
+from fenliu.streams.worker.recovery import OrderedRecovery, SnapshotFetchConsumer
+
+STREAM_A, STREAM_B, CHANGELOG = TP("orders", 0), TP("lifecycle", 1), TP("app-sla-changelog", 0)
+
+
+class FakeConsumer:
+    def __init__(self, calls: list[Any], committed: dict[TP, int | None]) -> None:
+        self.calls, self.committed = calls, committed
+        self._read_offset: dict[TP, int | None] = {}
+        self.fetching: set[TP] = set()  # partitions of a fetch under way
+
+    def fetching_any(self, tps: set[TP]) -> bool:
+        return not self.fetching.isdisjoint(tps)
+
+    def assignment(self) -> set[TP]:
+        return {STREAM_A, STREAM_B, CHANGELOG}
+
+    def pause_partitions(self, tps: set[TP]) -> None:
+        self.calls.append(("pause", frozenset(tps)))
+
+    def stop_flow(self) -> None:
+        self.calls.append(("stop_flow",))
+
+    async def perform_seek(self) -> None:
+        self.calls.append(("seek_committed", frozenset(self.fetching)))
+        self._read_offset.update(self.committed)
+
+    async def earliest_offsets(self, *tps: TP) -> dict[TP, int]:
+        return dict.fromkeys(tps, 0)
+
+    async def seek_wait(self, offsets: dict[TP, int]) -> None:
+        self.calls.append(("seek_beginning", frozenset(offsets)))
+
+    def resume_partitions(self, tps: set[TP]) -> None:
+        self.calls.append(("resume", frozenset(tps)))
+
+    def resume_flow(self) -> None:
+        self.calls.append(("resume_flow",))
+
+
+def recovery(calls: list[Any], committed: dict[TP, int | None]) -> Any:
+    consumer = FakeConsumer(calls, committed)
+
+    async def maybe_start() -> None:
+        return None
+
+    async def wait(coro: Any, timeout: float | None = None) -> None:
+        await coro
+
+    app = SimpleNamespace(
+        consumer=consumer,
+        conf=SimpleNamespace(broker_request_timeout=5.0, consumer_auto_offset_reset="earliest"),
+        flow_control=SimpleNamespace(resume=lambda: calls.append(("clear_queues",))),
+        _fetcher=SimpleNamespace(maybe_start=maybe_start),
+    )
+    self = SimpleNamespace(
+        app=app,
+        log=SimpleNamespace(info=lambda *a: None, warning=lambda *a: None),
+        completed=SimpleNamespace(set=lambda: calls.append(("completed",))),
+        _wait=wait,
+        _is_changelog_tp=lambda tp: tp.topic.endswith("changelog"),
+    )
+    for name in ("_stream_partitions", "_seek_uncommitted", "_settle", "_hand_over_streams"):
+        setattr(self, name, getattr(OrderedRecovery, name).__get__(self))
+    return self
+
+
+def test_streams_resume_only_after_the_seek_and_the_queue_clear() -> None:
+    calls: list[Any] = []
+    rec = recovery(calls, {STREAM_A: 2, STREAM_B: None, CHANGELOG: None})
+    asyncio.run(rec._hand_over_streams())
+    names = [c[0] for c in calls]
+    assert names == ["pause", "stop_flow", "seek_committed", "seek_beginning", "completed",
+                     "clear_queues", "resume", "resume_flow"]
+    streams = frozenset({STREAM_A, STREAM_B})
+    assert calls[0] == ("pause", streams) and calls[6] == ("resume", streams)
+    # the partition without a commit is read from its beginning, the committed one is not
+    assert calls[3] == ("seek_beginning", frozenset({STREAM_B}))
+
+
+def test_the_seek_waits_for_a_fetch_of_stream_partitions_not_for_changelogs() -> None:
+    calls: list[Any] = []
+    rec = recovery(calls, {STREAM_A: 2, STREAM_B: 5, CHANGELOG: None})
+    rec.app.consumer.fetching = {STREAM_A, CHANGELOG}  # began before STREAM_A was paused
+
+    async def run() -> None:
+        handing_over = asyncio.ensure_future(rec._hand_over_streams())
+        await asyncio.sleep(0.1)
+        assert "seek_committed" not in [c[0] for c in calls]
+        rec.app.consumer.fetching = {CHANGELOG}  # that fetch came back; a changelog one runs
+        await handing_over
+
+    asyncio.run(run())
+    assert ("seek_committed", frozenset({CHANGELOG})) in calls
+    assert "seek_beginning" not in [c[0] for c in calls]  # every stream partition has a commit
+
+
+def test_a_fetch_reads_a_copy_of_the_active_set_and_an_empty_one_reads_nothing() -> None:
+    consumer = object.__new__(SnapshotFetchConsumer)
+    seen: list[tuple[set[TP], bool]] = []
+    live = {STREAM_A, STREAM_B}
+
+    async def getmany(active: set[TP], timeout: float) -> dict[TP, list[int]]:
+        seen.append((set(active), consumer.fetching_any({STREAM_B})))
+        live.clear()  # faust pauses every partition while the fetch waits for data
+        await asyncio.sleep(0)
+        return {tp: [0] for tp in active}
+
+    consumer._thread = SimpleNamespace(getmany=getmany)
+    assert asyncio.run(consumer._getmany(live, 1.0)) == {STREAM_A: [0], STREAM_B: [0]}
+    assert seen == [({STREAM_A, STREAM_B}, True)]
+    assert not consumer.fetching_any({STREAM_A, STREAM_B})  # none under way any more
+    assert asyncio.run(consumer._getmany(live, 1.0)) == {}  # empty: no fetch at all
+    assert len(seen) == 1
