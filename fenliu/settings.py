@@ -236,6 +236,10 @@ class MetricsSettings(_Group):
     model_config = SettingsConfigDict(env_prefix="FENLIU_METRICS_")
 
     port: int = Field(9108, ge=0, description="port of /metrics (0 = do not serve)")
+    consumer_lag_interval_s: float = Field(
+        5.0, gt=0, description="how often the router and grid-sink measure their group's lag",
+        validation_alias="FENLIU_CONSUMER_LAG_INTERVAL_S",
+    )
 
 
 class RouterSettings(_Group):

@@ -17,6 +17,7 @@ def register(run: typer.Typer) -> None:
         from fenliu.services import start_service
         from fenliu.sinks.grid.client import GridPlatform
         from fenliu.sinks.grid.delivery import GridSinkService
+        from fenliu.streams.kafka.lag import LagReporter
 
         started = start_service(
             metrics_port, handle_signals=True, quiet=["httpx"], secrets=["grid_platform_token"]
@@ -25,4 +26,9 @@ def register(run: typer.Typer) -> None:
         service = GridSinkService(
             settings, GridPlatform.from_settings(settings), codec_for(settings.topics.schema_registry_url)
         )
-        service.run(started.stop)
+        lag = LagReporter(settings, settings.grid.sink_group, [service.orders_topic],
+                          settings.metrics.consumer_lag_interval_s).start()
+        try:
+            service.run(started.stop)
+        finally:
+            lag.stop()

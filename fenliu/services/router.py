@@ -15,10 +15,16 @@ def register(run: typer.Typer) -> None:
         from fenliu.refdata.team_directory import TeamDirectory
         from fenliu.schemas.serde import codec_for
         from fenliu.services import start_service
+        from fenliu.streams.kafka.lag import LagReporter
         from fenliu.streams.router.service import Router
 
         started = start_service(metrics_port, handle_signals=True, secrets=["phone_hmac_key"])
         settings = started.settings
         service = Router(settings, build_decider(settings), codec_for(settings.topics.schema_registry_url),
                          TeamDirectory.from_settings(settings))
-        service.run(started.stop)
+        lag = LagReporter(settings, settings.router.group, service.source_by_topic,
+                          settings.metrics.consumer_lag_interval_s).start()
+        try:
+            service.run(started.stop)
+        finally:
+            lag.stop()
