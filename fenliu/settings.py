@@ -527,6 +527,12 @@ class ReplaySettings(_Group):
         5000, ge=1, description="rows kept per section of the replay report (the counts stay complete)"
     )
     kafka_timeout_s: float = Field(30.0, gt=0, description="replay/audit wait for broker metadata and offsets")
+    audit_index_file: Path | None = Field(
+        None,
+        description="SQLite file of the audit index (`fenliu audit index` keeps it); set = "
+        "`fenliu audit case` looks ids up there instead of scanning the topics",
+        validation_alias="FENLIU_AUDIT_INDEX_FILE",
+    )
 
 
 class TrafficSettings(_Group):

@@ -17,6 +17,7 @@ from fenliu.schemas.records import epoch_ms
 from fenliu.topics import catalogue as topics
 
 CASES = topics.CASES
+DEAD_LETTER = topics.DEAD_LETTER
 # Fields that name the case or one of its parts; ``*_ids`` lists count too. A related case
 # (``related_case_id``: a police case opened about a diverted one) is shown, not followed.
 _ID_SUFFIXES = ("case_id", "order_id", "decision_id", "source_id", "call_id", "ticket_id")
@@ -46,6 +47,42 @@ def ids_in(record: Mapping[str, Any]) -> set[str]:
             elif isinstance(value, list):
                 found.update(v for v in value if isinstance(v, str) and v)
     return found
+
+
+def position_id(topic: str, partition: int, offset: int) -> str:
+    """The id of a record by where it is: how a dead letter names the original it kept."""
+    return f"{topic}/{partition}@{offset}"
+
+
+def dead_letter_ids(
+    dead: Mapping[str, Any], original: Mapping[str, Any] | None, caller_key: str | None, seed: str
+) -> set[str]:
+    """What links a dead letter into a trail: the original's position and (if it decodes) its ids.
+
+    The caller key of a dead-lettered call counts only as the seed itself: an auditor may ask
+    for "every call of this caller that died", but a caller key must never join two cases.
+    """
+    found = {position_id(dead["topic"], dead["partition"], dead["offset"])}
+    if original is not None:
+        found |= ids_in(original)
+    if caller_key is not None and caller_key == seed:
+        found.add(caller_key)
+    return found
+
+
+def dead_letter_detail(
+    dead: Mapping[str, Any], original: Mapping[str, Any] | None, hmac_key: bytes, area_code: str | None
+) -> dict[str, Any]:
+    """A dead letter for people: why, where and the original's hash; never the raw bytes
+    (they hold the caller's number), the original decoded and masked instead when it decodes."""
+    detail = {
+        name: _plain(dead.get(name))
+        for name in ("stage", "reason", "service", "error", "attempts", "failed_at", "topic",
+                     "partition", "offset", "value_sha256", "value_size", "value_truncated")
+    }
+    detail["error"] = scrub_phone_numbers(str(dead.get("error") or ""))
+    detail["original"] = masked(original, hmac_key, area_code) if original is not None else None
+    return detail
 
 
 def connected(seed: str, index: Sequence[frozenset[str]]) -> list[int]:
@@ -88,10 +125,12 @@ class Trail:
     scanned: dict[str, int] = field(default_factory=dict)  # records read per topic
     missing_topics: list[str] = field(default_factory=list)
     unreadable: int = 0
+    via: str = "scan"  # or "index": found through the audit index (streams/replay/audit_index.py)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "seed": self.seed,
+            "via": self.via,
             "items": [vars(i) for i in self.items],
             "scanned": self.scanned,
             "missing_topics": self.missing_topics,
@@ -117,7 +156,7 @@ def _plain(value: Any) -> Any:
     return _ms(value) if isinstance(value, datetime) else value
 
 
-def masked(record: Mapping[str, Any], hmac_key: bytes, area_code: str) -> dict[str, Any]:
+def masked(record: Mapping[str, Any], hmac_key: bytes, area_code: str | None) -> dict[str, Any]:
     """A record without phone numbers: the caller key instead, and digits scrubbed from text."""
     out: dict[str, Any] = {}
     for name, value in record.items():
@@ -198,6 +237,17 @@ def describe(
             f"SLA {r['level']}",
             (
                 f"{r['stage']} due {_ms(r['due_at'])} · {r['unit_id']} · {r['elapsed_ratio']:.0%} of the window"
+            ),
+        )
+    if logical == DEAD_LETTER:
+        sha = str(r.get("value_sha256") or "")
+        return (
+            _ms(r.get("failed_at")) or kafka_ms,
+            "dead letter",
+            (
+                f"{r['service']} · stage {r['stage']} · {r['reason']} · original "
+                f"{position_id(r['topic'], r['partition'], r['offset'])}"
+                + (f" · sha256 {sha[:16]}…" if sha else "")
             ),
         )
     return kafka_ms, logical, ""

@@ -319,10 +319,29 @@ class Tally:
             b, a = c.before, c.after
             self.flips[(section, b.class_code, b.rule_id, a.class_code, a.rule_id)] += 1
         if section is not None:
-            if len(self.rows[section]) < self.max_rows:
-                self.rows[section].append(c)
-            else:
-                self.omitted[section] += 1
+            rows = self.rows[section]
+            rows.append(c)
+            if len(rows) >= 2 * self.max_rows:
+                self._trim(section)
+
+    def _trim(self, section: str) -> None:
+        """Keep the first ``max_rows`` rows in report order, whatever order they came in: so a
+        replay split over processes keeps the very rows a single process keeps."""
+        rows = sorted(self.rows[section], key=_row_order)
+        self.omitted[section] += max(0, len(rows) - self.max_rows)
+        self.rows[section] = rows[: self.max_rows]
+
+    def merge(self, other: Tally) -> None:
+        """Add another part of the same replay (another process's partitions)."""
+        for name in ("outcomes", "lists", "classes", "units", "aspects", "transitions", "rules",
+                     "flips", "versions", "omitted"):
+            getattr(self, name).update(getattr(other, name))
+        self.byte_identical += other.byte_identical
+        for key, name in other.names.items():
+            self.names.setdefault(key, name)
+        for section, rows in other.rows.items():
+            self.rows.setdefault(section, []).extend(rows)
+            self._trim(section)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-able summary: counts, tables and the sections, each sorted the same way always."""
@@ -396,9 +415,12 @@ class Tally:
                 dict(zip(version_keys, k), count=n) for k, n in sorted(self.versions.items())
             ],
             "sections": {
-                s: [c.to_dict() for c in sorted(self.rows[s], key=_row_order)] for s in SECTIONS
+                s: [c.to_dict() for c in sorted(self.rows[s], key=_row_order)[: self.max_rows]]
+                for s in SECTIONS
             },
-            "omitted": {s: self.omitted[s] for s in SECTIONS},
+            "omitted": {
+                s: self.omitted[s] + max(0, len(self.rows[s]) - self.max_rows) for s in SECTIONS
+            },
         }
 
 

@@ -80,12 +80,16 @@ def register(app: typer.Typer) -> None:
             None, help="name of the run (default: UTC time and a random suffix)"
         ),
         as_json: bool = typer.Option(False, "--json", help="print the JSON report on stdout"),
+        workers: int = typer.Option(
+            None, min=1, help="processes sharing the raw partitions (default: the core count)"
+        ),
     ) -> None:
         """Re-run the processors on [since, until) of the raw topics, never touching live topics.
 
         Writes report.json and report.html; exits 2 when a police matter would be diverted.
         """
         import json
+        import os
         import sys
         import time
 
@@ -99,12 +103,10 @@ def register(app: typer.Typer) -> None:
         )
 
         from fenliu.processors.model import Source
-        from fenliu.refdata.decider import build_decider
-        from fenliu.schemas.serde import codec_for
-        from fenliu.settings import get_settings
         from fenliu.reports.replay_report import build_report, print_summary, write_html, write_json
-        from fenliu.streams.replay.run import Replay, ReplayRequest, new_run_id
-        from fenliu.streams.replay.sinks import FileSink, NullSink, TopicSink
+        from fenliu.settings import get_settings
+        from fenliu.streams.replay.parallel import run_parallel
+        from fenliu.streams.replay.run import ReplayRequest, new_run_id
 
         settings = get_settings()
         tz = settings.refdata.local_timezone
@@ -113,16 +115,7 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("--until must be after --since")
         rid = run_id or new_run_id(int(time.time() * 1000))
         out_dir = out or Path("replays") / rid
-        decider = build_decider(settings, taxonomy_file=taxonomy, jurisdiction_file=routing)
-        codec = codec_for(settings.topics.schema_registry_url)
-        if sink is SinkChoice.topic:
-            output: Any = TopicSink(settings, rid)
-        elif sink is SinkChoice.file:
-            from fenliu.schemas.catalog import default_catalog
-
-            output = FileSink(out_dir / "decisions.avro", default_catalog()["Decision"].parsed)
-        else:
-            output = NullSink()
+        n_workers = workers or os.cpu_count() or 1
         sources = tuple(Source(s.value) for s in source) if source else tuple(Source)
         console = Console(stderr=as_json)
         columns = (
@@ -134,8 +127,15 @@ def register(app: typer.Typer) -> None:
         with Progress(*columns, console=console, transient=as_json) as bars:
             progress = RichProgress(bars)
             try:
-                result = Replay(settings, decider, codec, output, progress).run(
-                    ReplayRequest(since_ms, until_ms, sources, rid)
+                result = run_parallel(
+                    settings,
+                    ReplayRequest(since_ms, until_ms, sources, rid),
+                    n_workers,
+                    sink=sink.value,
+                    out_dir=out_dir,
+                    taxonomy_file=taxonomy,
+                    routing_file=routing,
+                    progress=progress,
                 )
             except LookupError as exc:  # a raw or decisions topic that does not exist
                 console.print(f"[red]{exc}[/]")

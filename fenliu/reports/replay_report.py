@@ -45,6 +45,24 @@ def build_report(result: Any, tz_name: str) -> dict[str, Any]:
         "stats": result.stats,
         "timezone": tz_name,
         **result.tally.to_dict(),
+        "dead_letters": dead_letter_section(result.dead_letters, result.tally.max_rows),
+    }
+
+
+def dead_letter_section(rows: list[dict[str, Any]], max_rows: int) -> dict[str, Any]:
+    """The range's dead-lettered raw records: counts by service, stage and reason, and the rows."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for d in rows:
+        key = (d["service"], d["stage"], d["reason"])
+        counts[key] = counts.get(key, 0) + 1
+    return {
+        "count": len(rows),
+        "by_reason": [
+            {"service": a, "stage": b, "reason": c, "count": n}
+            for (a, b, c), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        ],
+        "rows": rows[:max_rows],
+        "omitted": max(0, len(rows) - max_rows),
     }
 
 
@@ -210,6 +228,12 @@ def print_summary(report: dict[str, Any], console: Any) -> None:
         f"{o['UNDECODABLE']:,}",
     )
     console.print(head)
+    dead = report.get("dead_letters") or {}
+    if dead.get("count"):
+        reasons = ", ".join(
+            f"{x['service']}/{x['stage']}/{x['reason']} {x['count']:,}" for x in dead["by_reason"][:5]
+        )
+        console.print(f"dead letters of the range: {dead['count']:,} ({reasons})")
     for section, title, style in (
         ("police_to_diverted", "police matters the replay would divert", "red"),
         ("diverted_to_police", "diverted matters that would become police", "yellow"),

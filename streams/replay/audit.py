@@ -20,14 +20,18 @@ from confluent_kafka import Consumer
 
 from fenliu.processors.audit_trail import (
     CASES,
+    DEAD_LETTER,
     Trail,
     TrailItem,
     connected,
+    dead_letter_detail,
+    dead_letter_ids,
     describe,
     ids_in,
     masked,
+    position_id,
 )
-from fenliu.processors.phone import scrub_phone_numbers
+from fenliu.processors.phone import caller_key_for, scrub_phone_numbers
 from fenliu.processors.spans import Span
 from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
@@ -46,6 +50,7 @@ TRAIL_TOPICS: tuple[str, ...] = (
     topics.ORDERS,
     topics.LIFECYCLE,
     topics.SLA_ALERTS,
+    DEAD_LETTER,
 )
 
 
@@ -63,9 +68,13 @@ class CaseAudit:
         topic_names: Iterable[str] = TRAIL_TOPICS,
         since_ms: int | None = None,
         until_ms: int | None = None,
+        index: Any = None,
     ) -> Trail:
+        """The trail of ``seed``: from ``index`` (an ``AuditIndex``) if given, else by a scan."""
         s = self.settings
         result = Trail(seed)
+        if index is not None:
+            return self._from_index(seed, index, topic_names, result)
         consumer = Consumer(
             confluent_config(
                 s,
@@ -99,8 +108,11 @@ class CaseAudit:
                     result.scanned[m.topic()] += 1
                     record = self._decode(m.value(), result)
                     if record is not None:
-                        index.append(frozenset(ids_in(record)))
-                        refs.append((logical_of[m.topic()], m.topic(), m.partition(), m.offset()))
+                        logical = logical_of[m.topic()]
+                        ids = self.record_ids(logical, record, seed)
+                        ids.add(position_id(m.topic(), m.partition(), m.offset()))
+                        index.append(frozenset(ids))
+                        refs.append((logical, m.topic(), m.partition(), m.offset()))
             hits = [refs[i] for i in connected(seed, index)]
             result.items = sorted(
                 self._fetch(consumer, hits, result),
@@ -109,6 +121,60 @@ class CaseAudit:
         finally:
             consumer.close()
         return result
+
+    def _from_index(
+        self, seed: str, index: Any, topic_names: Iterable[str], result: Trail
+    ) -> Trail:
+        """Look the case's records up in the index, then read just those by offset."""
+        result.via = "index"
+        logical_of = {self.settings.topic(t): t for t in topic_names}
+        hits = [
+            (logical_of[t], t, p, o) for t, p, o in index.connected(seed) if t in logical_of
+        ]
+        consumer = Consumer(
+            confluent_config(
+                self.settings,
+                **{
+                    "group.id": f"fenliu-audit-{uuid.uuid4().hex[:8]}",
+                    "enable.auto.commit": False,
+                    "auto.offset.reset": "earliest",
+                }
+            )
+        )
+        try:
+            result.items = sorted(
+                self._fetch(consumer, hits, result),
+                key=lambda i: (i.at_ms, i.rank, i.topic, i.partition, i.offset),
+            )
+        finally:
+            consumer.close()
+        return result
+
+    def record_ids(self, logical: str, record: dict[str, Any], seed: str) -> set[str]:
+        """The ids linking ``record`` into trails; a dead letter links through its original."""
+        if logical != DEAD_LETTER:
+            return ids_in(record)
+        original = self.original_of(record)
+        return dead_letter_ids(record, original, self.caller_key(original), seed)
+
+    def original_of(self, dead: dict[str, Any]) -> dict[str, Any] | None:
+        """The record a dead letter kept, decoded; None when it does not decode or was cut."""
+        if not dead.get("value") or dead.get("value_truncated"):
+            return None
+        try:
+            return self.codec.decode(dead["value"])
+        except Exception:  # the very reason it died, often
+            return None
+
+    def caller_key(self, original: dict[str, Any] | None) -> str | None:
+        if original is None:
+            return None
+        if original.get("caller_key"):
+            return str(original["caller_key"])
+        s = self.settings
+        phone = original.get("caller_phone")
+        return caller_key_for(phone, s.intake.phone_hmac_key.get_secret_value().encode(),
+                              s.intake.phone_default_area_code) if phone else None
 
     def _decode(self, value: bytes | None, result: Trail) -> dict[str, Any] | None:
         try:
@@ -124,10 +190,15 @@ class CaseAudit:
         wanted: dict[tuple[str, int], dict[int, str]] = defaultdict(dict)
         for logical, topic, partition, offset in hits:
             wanted[(topic, partition)][offset] = logical
-        spans = [Span(t, p, min(offs), max(offs) + 1) for (t, p), offs in wanted.items()]
+        runs = {tp: _runs(sorted(offs)) for tp, offs in wanted.items()}
+        rounds = [  # one span per partition at a time: read_spans reads a partition once
+            [Span(t, p, *r[k]) for (t, p), r in runs.items() if k < len(r)]
+            for k in range(max((len(r) for r in runs.values()), default=0))
+        ]
         ranks = {name: rank for rank, name in enumerate(TRAIL_TOPICS)}
         items: list[TrailItem] = []
-        for msgs in read_spans(consumer, spans, self.settings.replay.batch_size):
+        batches = (b for spans in rounds for b in read_spans(consumer, spans, 500))
+        for msgs in batches:
             for m in msgs:
                 logical = wanted[(m.topic(), m.partition())].get(m.offset())
                 record = None if logical is None else self._decode(m.value(), result)
@@ -136,11 +207,12 @@ class CaseAudit:
                 ts_type, ts = m.timestamp()
                 kafka_ms = ts if ts_type and ts >= 0 else None
                 at, kind, summary = describe(logical, record, kafka_ms)
-                detail = masked(
-                    record,
-                    self.settings.intake.phone_hmac_key.get_secret_value().encode(),
-                    self.settings.intake.phone_default_area_code,
-                )
+                hmac_key = self.settings.intake.phone_hmac_key.get_secret_value().encode()
+                area = self.settings.intake.phone_default_area_code
+                if logical == DEAD_LETTER:
+                    detail = dead_letter_detail(record, self.original_of(record), hmac_key, area)
+                else:
+                    detail = masked(record, hmac_key, area)
                 items.append(
                     TrailItem(
                         at if at is not None else (kafka_ms or 0),
@@ -155,3 +227,15 @@ class CaseAudit:
                     )
                 )
         return items
+
+
+def _runs(offsets: list[int], gap: int = 256) -> list[tuple[int, int]]:
+    """Sorted offsets as ``[start, end)`` ranges, split where more than ``gap`` records lie
+    between: reading a case's two records a month apart must not read the month between."""
+    runs: list[tuple[int, int]] = []
+    for o in offsets:
+        if runs and o - runs[-1][1] < gap:
+            runs[-1] = (runs[-1][0], o + 1)
+        else:
+            runs.append((o, o + 1))
+    return runs

@@ -231,6 +231,7 @@ class RecordedDecisions:
     duplicates: int = 0  # the same event recorded again (at-least-once, or a re-run)
     differing_duplicates: int = 0  # ... with another decision id (different data versions)
     unreadable: int = 0
+    mine: set[Key] | None = None  # a worker's events: other decisions are dropped, not buffered
     _reader: Iterator[list[Message]] | None = None
 
     def claim(self, wanted: set[Key], optional: set[Key]) -> dict[Key, Recorded]:
@@ -253,6 +254,8 @@ class RecordedDecisions:
                 except Exception:  # a decisions topic should only hold decisions; count what is not
                     self.unreadable += 1
                     continue
+                if self.mine is not None and k not in self.mine:
+                    continue  # another worker's event
                 first = found.get(k) or self.buffer.get(k)
                 if first is not None or k in self.claimed:
                     self._duplicate(first, rec)

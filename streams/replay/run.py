@@ -16,7 +16,7 @@ import gc
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from confluent_kafka import Consumer, Message
@@ -29,6 +29,7 @@ from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.streams.kafka.dead_letters import Failure
+from fenliu.streams.replay.dead_letters import dead_letters_of
 from fenliu.streams.replay.read import Recorded, RecordedDecisions, read_spans, team_of, time_spans
 from fenliu.streams.replay.sinks import ReplaySink
 from fenliu.topics import catalogue as topics
@@ -37,6 +38,8 @@ RAW = {
     Source.CALL_110: (topics.RAW_110, "Call110", "call_id"),
     Source.TICKET_12345: (topics.RAW_12345, "Ticket12345", "ticket_id"),
 }
+
+RAW_ID_FIELDS = {topic: (src.value, id_field) for src, (topic, _, id_field) in RAW.items()}
 
 
 # --- the replay -----------------------------------------------------------------------
@@ -79,6 +82,7 @@ class ReplayResult:
     versions: dict[str, str]
     output: dict[str, str]
     seconds: float
+    dead_letters: list[dict[str, Any]] = field(default_factory=list)  # of the range's raw records
 
 
 def new_run_id(now_ms: int) -> str:
@@ -105,7 +109,11 @@ class Replay:
         self.progress = progress or NoProgress()
         self.unreadable = 0  # recorded decisions whose bytes did not decode
 
-    def run(self, request: ReplayRequest) -> ReplayResult:
+    def run(
+        self, request: ReplayRequest, partitions: set[tuple[str, int]] | None = None
+    ) -> ReplayResult:
+        """Replay ``request``; ``partitions`` limits it to some raw partitions (one worker's share
+        of a replay split over processes, streams/replay/parallel.py)."""
         s = self.settings
         began = time.perf_counter()
         tally = Tally(max_rows=s.replay.report_max_rows)
@@ -128,7 +136,9 @@ class Replay:
                     request.until_ms + skew,
                     s.replay.kafka_timeout_s,
                 )
+                if partitions is None or (span.topic, span.partition) in partitions
             ]
+            mine = None if partitions is None else self._event_keys(raw_consumer, raw_spans, request)
             rec_spans = time_spans(
                 rec_consumer,
                 s.topic(topics.DECISIONS),
@@ -144,6 +154,7 @@ class Replay:
                 rec_spans,
                 s.replay.batch_size,
                 on_read=lambda n: self.progress.advance("recorded", n),
+                mine=mine,
             )
             by_topic = {s.topic(RAW[src][0]): src for src in request.sources}
             chunk: list[_Item] = []
@@ -160,6 +171,9 @@ class Replay:
                 self.progress.advance("raw", len(msgs))
             self._finish_chunk(chunk, recorded, tally, stats)
             self.sink.close()
+            dead = dead_letters_of(
+                raw_consumer, self.codec, s, raw_spans, request, RAW_ID_FIELDS
+            )
             stats.update(
                 recorded_duplicates=recorded.duplicates,
                 recorded_differing_duplicates=recorded.differing_duplicates,
@@ -184,7 +198,27 @@ class Replay:
             versions,
             self.sink.describe(),
             time.perf_counter() - began,
+            dead,
         )
+
+    def _event_keys(
+        self, consumer: Consumer, spans: list[Any], request: ReplayRequest
+    ) -> set[tuple[Source, str]]:
+        """The events of this worker's partitions: only their recorded decisions are kept (the
+        other workers' are dropped as read, instead of waiting in the buffer for ever)."""
+        keys: set[tuple[Source, str]] = set()
+        by_topic = {self.settings.topic(RAW[src][0]): src for src in request.sources}
+        for msgs in read_spans(consumer, spans, self.settings.replay.batch_size):
+            for m in msgs:
+                source = by_topic[m.topic()]
+                try:
+                    raw = self.codec.decode(m.value() or b"", expect=RAW[source][1])
+                except Exception:
+                    continue
+                source_id = _source_id(raw, source)
+                if source_id:
+                    keys.add((source, source_id))
+        return keys
 
     def _consumer(self) -> Consumer:
         return Consumer(
@@ -256,7 +290,7 @@ class Replay:
                     it.failure = Failure.from_exception("route", exc)
                 else:
                     data = self.codec.encode("Decision", decision_record(decision))
-                    self.sink.write(decision, data)
+                    self.sink.write(decision, data, it.position)
                     stats["decided"] += 1
                     if (
                         rec is not None and rec.data == data
