@@ -64,7 +64,17 @@ def order_record(decision: Mapping[str, Any], case: Case, call: Call) -> dict[st
         "flow_back": call.kind is UpdateKind.FLOW_BACK,
         "taxonomy_version": decision["taxonomy_version"],
         "routing_version": route["routing_version"],
+        **_platform_version(case, call.order_id),
     }
+
+
+def _platform_version(case: Case, order_id: str) -> dict[str, Any]:
+    """A reopening is version n of the case's first order at the grid platform (an update),
+    not a second order there; its own id names the new round of work in lifecycle events."""
+    orders = case.order_ids
+    if not orders or order_id == orders[0] or order_id not in orders:
+        return {"reopens_order_id": None, "version": 1}
+    return {"reopens_order_id": orders[0], "version": orders.index(order_id) + 1}
 
 
 def _town_class(case_key: str) -> tuple[str, str]:

@@ -17,12 +17,15 @@ from typing import Any
 
 import httpx
 from fenliu.sinks.base import Ack, PermanentError, Sink, TransientError
-from fenliu.sinks.grid.contract import IDEMPOTENCY_HEADER, OrderRequest
+from fenliu.sinks.grid.contract import IDEMPOTENCY_HEADER, OrderRequest, OrderUpdate
 
 from fenliu.settings import Settings
 
 TRANSIENT_4XX = frozenset({401, 403, 408, 425, 429})
 ACK_OUTCOME = {201: "created", 200: "replayed", 409: "duplicate"}
+# An update: 425 (the platform lacks the order or the version before) is transient, so
+# versions reach the platform in order even when the previous one is still being retried.
+UPDATE_OUTCOME = {201: "updated", 200: "replayed", 409: "duplicate"}
 
 
 def tls_verify(ca_file: Path | None) -> ssl.SSLContext | bool:
@@ -64,16 +67,28 @@ class GridPlatform(Sink[OrderRequest]):
         )
 
     def send(self, item: OrderRequest) -> Ack:
-        """``POST /orders`` once; sorts the answer into an ack or a typed failure."""
+        """``POST /orders`` once (or, for a reopening, ``POST /orders/{id}/updates``); sorts the
+        answer into an ack or a typed failure."""
+        if item.reopens_order_id is not None:
+            update = OrderUpdate.from_order(item)
+            path, key, body = (
+                f"/orders/{update.order_id}/updates",
+                update.idempotency_key,
+                update.model_dump_json(),
+            )
+            outcomes = UPDATE_OUTCOME
+        else:
+            path, key, body = "/orders", item.order_id, item.model_dump_json()
+            outcomes = ACK_OUTCOME
         response = self._request(
             "POST",
-            "/orders",
-            content=item.model_dump_json().encode(),
-            headers={IDEMPOTENCY_HEADER: item.order_id, "Content-Type": "application/json"},
+            path,
+            content=body.encode(),
+            headers={IDEMPOTENCY_HEADER: key, "Content-Type": "application/json"},
         )
         status = response.status_code
-        if status in ACK_OUTCOME:
-            return Ack(status, ACK_OUTCOME[status])
+        if status in outcomes:
+            return Ack(status, outcomes[status])
         detail = f"HTTP {status}: {_snippet(response)}"
         if status >= 500 or status in TRANSIENT_4XX:
             raise TransientError(detail, retry_after_s=_retry_after(response))

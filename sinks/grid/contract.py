@@ -74,6 +74,8 @@ class OrderRequest(_Strict):
     flow_back: bool = False
     taxonomy_version: str
     routing_version: str
+    reopens_order_id: Id | None = None
+    version: int = Field(1, ge=1)
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> OrderRequest:
@@ -83,6 +85,52 @@ class OrderRequest(_Strict):
     def due(self, stage: str) -> datetime | None:
         """Due time of one stage, if the order has it."""
         return next((d.due_at for d in self.deadlines if d.stage == stage), None)
+
+
+class OrderUpdate(_Strict):
+    """``POST /orders/{order_id}/updates`` body: version n of a known order.
+
+    A flow-back (回流) reopened the closed case: the platform keeps one service request per
+    case and records the reopening as its next version (status open again, a note, the new
+    deadlines and priority), as Open311's notes history and Signalen's status history do.
+    The round of work it starts has fenliu's own order id (``dispatch_order_id``); lifecycle
+    events of that round carry it, so fenliu's SLA watch tracks them against these deadlines.
+    """
+
+    order_id: Id
+    version: int = Field(ge=2)
+    status: Literal["open"] = "open"
+    reason: Literal["FLOW_BACK"] = "FLOW_BACK"
+    at: AwareDatetime
+    note: str = Field(max_length=8000)
+    dispatch_order_id: Id
+    decision_id: Id
+    priority: int = Field(ge=1)
+    unit_id: Id
+    deadlines: list[OrderDeadline]
+    repeat_count: int = Field(0, ge=0)
+
+    @classmethod
+    def from_order(cls, order: OrderRequest) -> OrderUpdate:
+        """The update a reopening ``DispatchOrder`` stands for."""
+        assert order.reopens_order_id is not None
+        return cls(
+            order_id=order.reopens_order_id,
+            version=order.version,
+            at=order.created_at,
+            note=f"回流重新派单 (flow-back, reopened): {order.summary}",
+            dispatch_order_id=order.order_id,
+            decision_id=order.decision_id,
+            priority=order.priority,
+            unit_id=order.unit_id,
+            deadlines=list(order.deadlines),
+            repeat_count=order.repeat_count,
+        )
+
+    @property
+    def idempotency_key(self) -> str:
+        """One key per (order, version): the same version sent again is recognised."""
+        return f"{self.order_id}:v{self.version}"
 
 
 class LifecycleEventIn(_Strict):

@@ -11,6 +11,7 @@ and ``/admin/*`` (faults, request log) are for people and tests.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import json
 import logging
@@ -30,7 +31,13 @@ from pydantic import ValidationError
 
 from fenliu.schemas.records import CLOSING_KINDS
 from fenliu.settings import Settings
-from fenliu.sinks.grid.contract import IDEMPOTENCY_HEADER, LifecycleEventIn, OrderRequest, signed_headers
+from fenliu.sinks.grid.contract import (
+    IDEMPOTENCY_HEADER,
+    LifecycleEventIn,
+    OrderRequest,
+    OrderUpdate,
+    signed_headers,
+)
 from fenliu_grid_sim.faults import FaultBoard, FaultSpec
 from fenliu_grid_sim.life import LifeKnobs, Step, plan_life
 from fenliu_grid_sim.store import OrderStore, StoredOrder, body_hash
@@ -110,6 +117,11 @@ class _Metrics:
             ["kind", "result"],
             registry=registry,
         )
+        self.updates = Counter(
+            "fenliu_grid_sim_order_updates_total",
+            "Order versions applied (a reopening starts a new round of work)",
+            registry=registry,
+        )
         self.open = Gauge(
             "fenliu_grid_sim_open_orders", "Orders not yet closed or returned", registry=registry
         )
@@ -136,6 +148,7 @@ class GridSim:
         app.router.add_post("/orders", self.create_order)
         app.router.add_get("/orders", self.list_orders)
         app.router.add_get("/orders/{order_id}", self.get_order)
+        app.router.add_post("/orders/{order_id}/updates", self.update_order)
         app.router.add_get("/metrics", self.metrics_page)
         app.router.add_get("/admin/faults", self.get_faults)
         app.router.add_post("/admin/faults", self.add_fault)
@@ -170,7 +183,7 @@ class GridSim:
     @web.middleware
     async def _log_middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         route = _route_name(request)
-        order_id = request.headers.get(IDEMPOTENCY_HEADER) or request.match_info.get("order_id")
+        order_id = request.match_info.get("order_id") or request.headers.get(IDEMPOTENCY_HEADER)
         if route != "metrics" and not self._authorized(request):
             response: web.StreamResponse = _error(
                 401, "unauthorized", "bearer token missing or wrong"
@@ -246,15 +259,65 @@ class GridSim:
             stored.service_request(), status=201, headers={"Location": f"/orders/{order.order_id}"}
         )
 
+    async def update_order(self, request: web.Request) -> web.Response:
+        """Version n of a known order (a reopening): idempotent by (order id, version), applied
+        in version order; 425 asks the sender to come back when the version before is here."""
+        order_id = request.match_info["order_id"]
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        try:
+            update = OrderUpdate.model_validate_json(await request.read())
+        except ValidationError as exc:
+            return _error(422, "invalid_update", "body is not an OrderUpdate", _errors(exc))
+        if update.order_id != order_id:
+            return _error(422, "order_id_mismatch", "the body names another order than the path")
+        if key != update.idempotency_key:
+            return _error(422, "idempotency_key_mismatch",
+                          "Idempotency-Key must be <order_id>:v<version>")
+        digest = hashlib.sha256(update.model_dump_json().encode()).hexdigest()
+        request[BODY_HASH] = digest
+        stored = self.store.get(order_id)
+        if stored is None or stored.parent is not None:
+            return _too_early("order_unknown", "no order with this id (yet)")
+        if update.version <= stored.version:
+            known = stored.updates[update.version - 2]
+            if known["body_hash"] == digest:
+                self.metrics.duplicates.labels("update_replayed").inc()
+                return web.json_response(self.store.service_request(stored), status=200,
+                                         headers={"Idempotent-Replayed": "true"})
+            self.metrics.duplicates.labels("update_conflict").inc()
+            return _error(409, "version_exists", "another body was stored for this version",
+                          {"service_request_id": order_id, "version": update.version})
+        if update.version > stored.version + 1:
+            return _too_early("version_gap", f"version {stored.version + 1} must come first")
+        base = self.store.rounds(stored)[-1].order
+        round_order = base.model_copy(update={
+            "order_id": update.dispatch_order_id, "decision_id": update.decision_id,
+            "created_at": update.at, "priority": update.priority, "unit_id": update.unit_id,
+            "deadlines": list(update.deadlines), "repeat_count": update.repeat_count,
+            "flow_back": True, "reopens_order_id": order_id, "version": update.version,
+        })
+        record = {"version": update.version, "body_hash": digest, "at": update.at.isoformat(),
+                  "note": update.note, "dispatch_order_id": update.dispatch_order_id}
+        round_ = self.store.add_update(order_id, record, round_order, datetime.now(UTC))
+        self.metrics.updates.inc()
+        self._start_player(round_)
+        self._update_open()
+        return web.json_response(self.store.service_request(stored), status=201,
+                                 headers={"Location": f"/orders/{order_id}"})
+
     async def get_order(self, request: web.Request) -> web.Response:
         stored = self.store.get(request.match_info["order_id"])
         if stored is None:
             return _error(404, "not_found", "no order with this id")
-        return web.json_response(stored.service_request())
+        return web.json_response(self.store.service_request(stored))
 
     async def list_orders(self, request: web.Request) -> web.Response:
         status = request.query.get("status")
-        items = [s.service_request() for s in self.store if status is None or s.status == status]
+        items = [
+            self.store.service_request(s)
+            for s in self.store
+            if s.parent is None and (status is None or self.store.status(s) == status)
+        ]
         return web.json_response(items)
 
     async def metrics_page(self, _request: web.Request) -> web.Response:
@@ -355,7 +418,9 @@ class GridSim:
         return "failed"
 
     def _update_open(self) -> None:
-        self.metrics.open.set(sum(1 for s in self.store if s.status == "open"))
+        self.metrics.open.set(
+            sum(1 for s in self.store if s.parent is None and self.store.status(s) == "open")
+        )
 
 
 def _route_name(request: web.Request) -> str:
@@ -365,6 +430,12 @@ def _route_name(request: web.Request) -> str:
     if path.startswith("/orders"):
         return "orders"
     return path.strip("/") or "root"
+
+
+def _too_early(code: str, message: str) -> web.Response:
+    response = _error(425, code, message)
+    response.headers["Retry-After"] = "1"
+    return response
 
 
 def _error(status: int, code: str, message: str, detail: Any = None) -> web.Response:

@@ -31,6 +31,12 @@ class StoredOrder:
     body_hash: str
     received_at: datetime
     events: list[dict[str, Any]] = field(default_factory=list)  # reported, webhook JSON form
+    parent: str | None = None  # a round of work started by an update of order ``parent``
+    updates: list[dict[str, Any]] = field(default_factory=list)  # versions 2, 3, ... in order
+
+    @property
+    def version(self) -> int:
+        return 1 + len(self.updates)
 
     @property
     def status(self) -> str:
@@ -97,6 +103,54 @@ class OrderStore:
         self.dirty = True
         return stored
 
+    def add_update(
+        self, order_id: str, update: dict[str, Any], round_order: OrderRequest, now: datetime
+    ) -> StoredOrder:
+        """Apply the next version of ``order_id``; its round of work is stored under its own id."""
+        self._orders[order_id].updates.append(update)
+        round_ = StoredOrder(round_order, update["body_hash"], now, parent=order_id)
+        self._orders[round_order.order_id] = round_
+        self.dirty = True
+        return round_
+
+    def rounds(self, stored: StoredOrder) -> list[StoredOrder]:
+        """The rounds of work of an order: itself, then one per update, in version order."""
+        out = [stored]
+        for u in stored.updates:
+            r = self._orders.get(u["dispatch_order_id"])
+            if r is not None:
+                out.append(r)
+        return out
+
+    def status(self, stored: StoredOrder) -> str:
+        """An order is as open as its latest round."""
+        return self.rounds(stored)[-1].status
+
+    def service_request(self, stored: StoredOrder) -> dict[str, Any]:
+        """The order with its versions: status of the latest round, every round's notes."""
+        rounds = self.rounds(stored)
+        out = stored.service_request()
+        latest = rounds[-1]
+        notes = list(out["notes"])
+        for update, r in zip(stored.updates, rounds[1:]):
+            notes.append({"type": "REOPENED", "datetime": update["at"], "summary": update["note"],
+                          "actor": None, "version": update["version"]})
+            notes += r.service_request()["notes"]
+        expected = latest.order.due("CLOSE") or (
+            latest.order.deadlines[-1].due_at if latest.order.deadlines else None
+        )
+        out.update(
+            status=latest.status,
+            version=stored.version,
+            notes=notes,
+            status_notes=notes[-1]["summary"] if notes else None,
+            updated_datetime=notes[-1]["datetime"] if notes else out["updated_datetime"],
+            expected_datetime=_iso(expected) if expected else None,
+            priority=latest.order.priority,
+            current_order_id=latest.order.order_id,
+        )
+        return out
+
     def record_event(self, order_id: str, event: dict[str, Any]) -> None:
         self._orders[order_id].events.append(event)
         self.dirty = True
@@ -111,6 +165,8 @@ class OrderStore:
                 "body_hash": s.body_hash,
                 "received_at": _iso(s.received_at),
                 "events": s.events,
+                "parent": s.parent,
+                "updates": s.updates,
             }
             for oid, s in self._orders.items()
         }
@@ -130,6 +186,8 @@ class OrderStore:
                 item["body_hash"],
                 datetime.fromisoformat(item["received_at"]),
                 list(item.get("events", [])),
+                item.get("parent"),
+                list(item.get("updates", [])),
             )
 
 
