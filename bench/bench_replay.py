@@ -2,7 +2,9 @@
 
     .venv/bin/python -m bench.bench_replay [--records 1000000] [--repeats 1]
 
-Needs the local stack (``./dev up``). Generates ``--records`` raw calls and tickets, produces
+``--workers 1,2`` adds a row per worker count of the split replay (``fenliu replay
+--workers N``), all in the same run, and checks their reports agree. Needs the local stack
+(``./dev up``). Generates ``--records`` raw calls and tickets, produces
 them with their event time as Kafka timestamp, records them with the real ``Router``
 (no Redis teams, so every diverted call records ``FALLBACK_TIMEOUT``; the replay must
 reproduce that from the recorded decision), then replays the whole range. Every row is
@@ -13,6 +15,7 @@ is that a replay keeps the router's pace.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 import uuid
@@ -30,6 +33,8 @@ from fenliu.refdata.decider import build_decider
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
+from fenliu.reports.replay_report import build_report
+from fenliu.streams.replay.parallel import DETERMINISTIC_EXCEPT, run_parallel
 from fenliu.streams.replay.run import RAW, Replay, ReplayRequest
 from fenliu.streams.replay.read import read_spans, time_spans
 from fenliu.streams.replay.sinks import NullSink, TopicSink
@@ -154,8 +159,13 @@ def plain_read(settings: Settings, since: int, until: int, decode: bool) -> int:
 def main(
     records: int = typer.Option(1_000_000, help="raw records to generate, record and replay"),
     repeats: int = typer.Option(1, help="runs per row; the fastest counts"),
+    workers: str = typer.Option("1,2", help="worker counts of the split replay rows"),
+    single: bool = typer.Option(
+        False, help="also the single-process rows of the first benchmark (compare only, own topic)"
+    ),
 ) -> None:
     console = Console()
+    worker_counts = [int(w) for w in workers.split(",") if w]
     settings = Settings().replace(topics={"prefix": f"bench-replay-{uuid.uuid4().hex[:8]}-"})
     decider = build_decider(settings)
     codec = SingleObjectCodec()
@@ -173,6 +183,7 @@ def main(
 
         request = ReplayRequest(since, until, run_id="bench")
         outcomes: dict[str, Any] = {}
+        reports: dict[int, str] = {}
 
         def replay(sink_name: str) -> None:
             sink = (
@@ -182,6 +193,15 @@ def main(
             )
             result = Replay(settings, decider, codec, sink).run(request)
             outcomes[sink_name] = (dict(result.tally.outcomes), result.tally.byte_identical)
+
+        def replay_workers(n: int) -> None:
+            """``fenliu replay --workers n --sink none``: the range split by raw partition."""
+            result = run_parallel(settings, request, n, sink="none", out_dir=None)
+            outcomes[f"{n} worker(s)"] = (dict(result.tally.outcomes), result.tally.byte_identical)
+            report = build_report(result, settings.refdata.local_timezone)
+            reports[n] = json.dumps(
+                {k: v for k, v in report.items() if k not in DETERMINISTIC_EXCEPT}, sort_keys=True
+            )
 
         group_name = "broker, same raw offsets"
         rows = [
@@ -199,15 +219,32 @@ def main(
                 "read + decode",
                 group=group_name,
             ),
-            best_of(
-                repeats, records, lambda: replay("none"), "replay, compare only", group=group_name
+            *(
+                [
+                    best_of(
+                        repeats, records, lambda: replay("none"), "replay, compare only",
+                        group=group_name,
+                    ),
+                    best_of(
+                        repeats,
+                        records,
+                        lambda: replay("topic"),
+                        "replay, to its own topic",
+                        group=group_name,
+                    ),
+                ]
+                if single
+                else []
             ),
-            best_of(
-                repeats,
-                records,
-                lambda: replay("topic"),
-                "replay, to its own topic",
-                group=group_name,
+            *(
+                best_of(
+                    repeats,
+                    records,
+                    lambda n=n: replay_workers(n),
+                    f"replay --workers {n} (compare only)",
+                    group=group_name,
+                )
+                for n in worker_counts
             ),
             Result("router, end to end (the recording run)", records, router_s, group=group_name),
         ]
@@ -220,6 +257,9 @@ def main(
             console.print(f"replay ({name}): {counts}, byte-identical {identical:,}")
         replay_rate = min(r.rate for r in rows if r.name.startswith("replay"))
         console.print(f"replay / router: {replay_rate / (records / router_s):.2f}x")
+        if len(reports) > 1:
+            same = len(set(reports.values())) == 1
+            console.print(f"reports of {sorted(reports)} workers identical (run facts aside): {same}")
     finally:
         delete_topics(settings)
         admin = AdminClient(confluent_config(settings))
