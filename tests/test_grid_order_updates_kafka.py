@@ -48,9 +48,7 @@ KNOBS = LifeKnobs(sign_late_rate=0, no_arrival_rate=0.5, return_rate=0, complain
 
 @pytest.fixture(scope="module")
 def worker(settings: Settings, tmp_path_factory) -> Iterator[Worker]:
-    s = settings.model_copy(
-        update={"topic_prefix": f"{settings.topic_prefix}upd-{uuid.uuid4().hex[:6]}-"}
-    )
+    s = settings.replace(topics={"prefix": f"{settings.topics.prefix}upd-{uuid.uuid4().hex[:6]}-"})
     apply_topics(s)
     w = Worker(s, tmp_path_factory.mktemp("streams-updates"))
     w.start()
@@ -93,7 +91,7 @@ def test_a_flow_back_updates_the_platforms_order_and_the_new_round_is_tracked(wo
     try:
         config = sim_config(webhook_url=f"{ingress.url}{WEBHOOK_PATH}", knobs=KNOBS, seed=seed)
         with running_sim(config) as (_sim, server):
-            sink = settings.model_copy(update={"grid_platform_url": server.url})
+            sink = settings.replace(grid={"platform_url": server.url})
             with running_sink(sink):
                 feed.decisions(first)
                 closed = read_until(s, topics.CASES, lambda out: any(
