@@ -343,6 +343,8 @@ class DispatchOrder(AvroRecord):
     flow_back: bool = False
     taxonomy_version: str
     routing_version: str
+    reopens_order_id: str | None = None
+    version: int = 1
 
     def due(self, stage: str) -> int | None:
         """Due time (epoch ms) of one stage, if the order has it."""

@@ -158,11 +158,21 @@ class CaseAudit:
         return dead_letter_ids(record, original, self.caller_key(original), seed)
 
     def original_of(self, dead: dict[str, Any]) -> dict[str, Any] | None:
-        """The record a dead letter kept, decoded; None when it does not decode or was cut."""
-        if not dead.get("value") or dead.get("value_truncated"):
-            return None
+        """The record a dead letter stands for, decoded; None when it does not decode or cannot
+        be read. A dead letter of a raw topic keeps only a pointer (``value_in_source``): the
+        original is then read from its topic (dead letters are few; the principal must be
+        allowed to read the raw topics, as replay and audit are)."""
+        value = dead.get("value")
+        if dead.get("value_in_source") or dead.get("value_truncated") or not value:
+            if not dead.get("value_in_source") and not dead.get("value_truncated"):
+                return None
+            from fenliu.streams.kafka.dead_letters import read_original
+
+            value = read_original(self.settings, dead).value
+            if not value:
+                return None
         try:
-            return self.codec.decode(dead["value"])
+            return self.codec.decode(value)
         except Exception:  # the very reason it died, often
             return None
 

@@ -62,7 +62,7 @@ def dead_letters_of(
             row = {
                 "where": f"{d['topic']}/{d['partition']}@{d['offset']}",
                 "source": source,
-                "source_id": _source_id(codec, d, id_field),
+                "source_id": _source_id(codec, settings, d, id_field),
                 "stage": d["stage"],
                 "reason": d["reason"],
                 "service": d["service"],
@@ -76,11 +76,18 @@ def dead_letters_of(
     return [rows[k] for k in sorted(rows)]
 
 
-def _source_id(codec: Codec, dead: dict[str, Any], id_field: str) -> str | None:
-    if not dead.get("value") or dead.get("value_truncated"):
+def _source_id(codec: Codec, settings: Settings, dead: dict[str, Any], id_field: str) -> str | None:
+    """The call/ticket id of the original: from the kept copy, or read where a raw topic's dead
+    letter points (it keeps no copy: phone numbers)."""
+    data = dead.get("value")
+    if dead.get("value_in_source") or dead.get("value_truncated"):
+        from fenliu.streams.kafka.dead_letters import read_original
+
+        data = read_original(settings, dead).value
+    if not data:
         return None
     try:
-        value = codec.decode(dead["value"]).get(id_field)
+        value = codec.decode(data).get(id_field)
     except Exception:
         return None
     return value if isinstance(value, str) else None
