@@ -97,6 +97,15 @@ def app_config(settings: Settings) -> dict[str, Any]:
         "broker_max_poll_interval": settings.streams_max_poll_interval_s,
         "broker_request_timeout": max(90.0, session + 10),
         "broker_rebalance_timeout": max(60.0, session),
+        # Producer and commits (docs/streams.md): batches that fill for a few ms and are
+        # compressed, so ~6 records per decision do not each cost a request.
+        "producer_linger_ms": settings.streams_producer_linger_ms,
+        "producer_compression_type": (None if settings.streams_producer_compression == "none"
+                                      else settings.streams_producer_compression),
+        "producer_max_batch_size": settings.streams_producer_batch_bytes,
+        "producer_max_request_size": max(1_048_576, 4 * settings.streams_producer_batch_bytes),
+        "stream_buffer_maxsize": settings.streams_stream_buffer_maxsize,
+        "broker_commit_interval": settings.streams_commit_interval_s,
         "web_enabled": settings.streams_web_port > 0,
         "web_port": settings.streams_web_port or 6066,
         "web_bind": "0.0.0.0",
@@ -120,4 +129,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
     for name in FEATURES:
         importlib.import_module(f"fenliu.streams.worker.{name}").install(app, ctx)
     health.install(app, ctx)
+    tune_producer_buffer(app, settings)
     return app
+
+
+def tune_producer_buffer(app: faust.App, settings: Settings) -> None:
+    """How many records a stream may leave unsent before it waits for the producer.
+
+    Faust's ``ProducerBuffer.max_messages`` is a class constant (100) with no setting:
+    every table write goes through that buffer, so at ~6 records a decision a stream
+    stopped to flush after every ~16 decisions. Sized for the load instead."""
+    app.producer.buffer.max_messages = settings.streams_producer_buffer_messages
