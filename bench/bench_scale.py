@@ -174,6 +174,28 @@ def _all_committed(watcher: Consumer, parts: list[TopicPartition]) -> bool:
     return True
 
 
+def _pids(started: object) -> list[int]:
+    """The service processes a case started (``pipeline`` yields its supervisor)."""
+    supervisor = started[0] if isinstance(started, tuple) else None
+    return [c.proc.pid for c in getattr(supervisor, "children", []) if c.proc is not None]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes used so far (Linux /proc): what a decision
+    costs the worker whatever else the machine runs, unlike the wall-clock rate."""
+    import os
+
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 def high_watermarks(settings: Settings, topic: str) -> int:
     """Records written to ``topic`` (all partitions)."""
     c = Consumer(confluent_config(settings, **{"group.id": f"{settings.topic_prefix}hw"}))
@@ -227,16 +249,22 @@ def case(
     settings = bench_settings(label)
     apply_topics(settings)
     try:
-        with start(settings):  # type: ignore[attr-defined]
+        with start(settings) as started:  # type: ignore[attr-defined]
             wait_stable(settings, group_of(settings), replicas)
             if callable(messages):  # made now, so their event time starts now
                 messages = messages(settings)
             also = tuple(f(settings) for f in also_topics)
+            pids = _pids(started)
+            cpu0 = cpu_seconds(pids)
             first, seconds = timed_drain(settings, group_of(settings), topic, messages, also=also)
+            cpu = cpu_seconds(pids) - cpu0
             if also:
                 alerts = high_watermarks(settings, topics.SLA_ALERTS)
                 note = (f"{note}; decisions committed after {first:.1f} s, every agent after "
-                        f"{seconds:.1f} s; {alerts:,} SLA alerts")
+                        f"{seconds:.1f} s; worker CPU {cpu:.1f} s = "
+                        f"{cpu / len(messages) * 1e6:,.0f} µs/decision "
+                        f"({len(messages) / cpu if cpu else 0:,.0f} decisions per CPU second); "
+                        f"{alerts:,} SLA alerts")
     finally:
         delete_topics(settings)
     return Result(f"{label} ×{replicas}", len(messages), seconds, note, group=label.split()[0])
