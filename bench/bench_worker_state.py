@@ -367,6 +367,13 @@ def main(
                       f"{1e6 / r['cpu_us']:,.0f}", f"{r['records']:.2f}", f"{r['changelog']:.2f}",
                       f"{r['changelog_kb']:.2f}", f"{r['decodes']:.2f}")
     console.print(table)
+    print("| worker | open cases | CPU µs/decision | decisions/s (1 core) | records/decision |"
+          " changelog writes | changelog KB | Avro decodes |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['kind']} | {r['open']:,} | {r['cpu_us']:,.0f} | {1e6 / r['cpu_us']:,.0f} | "
+              f"{r['records']:.2f} | {r['changelog']:.2f} | {r['changelog_kb']:.2f} | "
+              f"{r['decodes']:.2f} |")
     for r in rows:
         console.print(f"{r['kind']} @ {r['open']:,}: topics {r['by_topic']} tables {r['by_table']}")
     if json_out:

@@ -105,7 +105,7 @@ class Settings(BaseSettings):
         262_144, ge=16_384, description="worker producer: largest batch per partition (bytes)"
     )
     streams_producer_buffer_messages: int = Field(
-        5_000, ge=100, description="records (outputs + changelog) a stream may leave unsent "
+        2_000, ge=100, description="changelog records a stream may leave unsent "
         "before it waits for the producer (faust's default: 100)"
     )
     streams_stream_buffer_maxsize: int = Field(

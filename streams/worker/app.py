@@ -134,9 +134,21 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
 
 
 def tune_producer_buffer(app: faust.App, settings: Settings) -> None:
-    """How many records a stream may leave unsent before it waits for the producer.
+    """Size faust's producer buffer for the load, and bound the flush a commit waits for.
 
-    Faust's ``ProducerBuffer.max_messages`` is a class constant (100) with no setting:
-    every table write goes through that buffer, so at ~6 records a decision a stream
-    stopped to flush after every ~16 decisions. Sized for the load instead."""
-    app.producer.buffer.max_messages = settings.streams_producer_buffer_messages
+    Every table write goes through ``ProducerBuffer``; a stream waits once it holds more
+    than ``max_messages``, a class constant of 100 with no setting, so at ~4 changelog
+    writes a decision a stream stopped after every ~25 decisions. Raised, it starved the
+    commits instead: before committing, faust flushes the buffer *until it is empty*
+    (``flush_atmost(None)`` loops while messages keep arriving), and streams that keep
+    writing never let it be empty — a commit was seen to take 89 s. The offsets a commit
+    stores are chosen before that flush, and only writes made before them need to be
+    out, so the flush here sends the messages present when it starts (the buffer is FIFO;
+    each wake-up of ``flush_atmost`` is at least one message sent) and returns."""
+    buffer = app.producer.buffer
+    buffer.max_messages = settings.streams_producer_buffer_messages
+
+    async def bounded_flush() -> None:
+        await buffer.flush_atmost(buffer.size)
+
+    buffer.flush = bounded_flush
