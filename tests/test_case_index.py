@@ -130,3 +130,16 @@ def test_a_point_within_the_radius_is_in_a_neighbouring_cell(lat, lon, bearing, 
     assert d is not None
     if d <= 100.0:
         assert cells.of(b.lon, b.lat) in set(cells.around(a.lon, a.lat))
+
+
+def test_a_callers_parts_combine_into_one_history():
+    from fenliu.processors.caller_history import combine, observe
+
+    a, _ = observe(None, "ck", "u1", "OPENED", "case-1", "NP01", T0)
+    a, _ = observe(a, "ck", "u2", "REPEAT", "case-1", "NP01", T0 + 10)
+    b, _ = observe(None, "ck", "u3", "FLOW_BACK", "case-2", "NP09", T0 + 5)
+    both = combine([a, b])
+    assert (both.calls, both.cases, both.repeats, both.flow_backs) == (3, 2, 1, 1)
+    assert (both.first_seen_ms, both.last_seen_ms) == (T0, T0 + 10)
+    assert both.classes == {"NP01": 2, "NP09": 1}
+    assert set(both.recent_updates) == {"u1", "u2", "u3"}
