@@ -32,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 
 import typer
-from confluent_kafka import OFFSET_END, Consumer, TopicPartition
+from confluent_kafka import OFFSET_END, Consumer, KafkaException, TopicPartition
 from rich.console import Console
 from rich.table import Table
 
@@ -48,6 +48,7 @@ from bench.harness import (
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.worker.cases import internal_topic
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics, delete_topics
 
@@ -79,6 +80,8 @@ class Row:
     last_p99: float
     drain_s: float
     stages: str = ""
+    lag_max: int = -1  # the worker's backlog (records not yet committed, every input), -1: n/a
+    lag_end: int = -1  # ... when the last call was sent
 
     @property
     def sustained(self) -> bool:
@@ -96,6 +99,7 @@ class Row:
         samples: list[tuple[float, float]],
         drain_s: float,
         stages: str = "",
+        lag: tuple[int, int] = (-1, -1),
     ) -> Row:
         """``samples``: (send time s, latency s)."""
         lat = [lat for _, lat in samples]
@@ -116,6 +120,7 @@ class Row:
             pct(last, 0.99),
             drain_s,
             stages,
+            *lag,
         )
 
 
@@ -168,6 +173,37 @@ class StageTail:
         )
 
 
+class LagSampler:
+    """The worker's lag, sampled every 0.5 s: records on its input topics (every agent's)
+    that its group has not committed. Latency says how late the orders came; this says
+    whether the worker was keeping up while they did."""
+
+    def __init__(self, settings: Settings, group: str, topic_names: list[str]) -> None:
+        self.settings, self.group, self.topic_names = settings, group, topic_names
+        self.samples: list[tuple[float, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                done, high = committed(self.settings, self.group, self.topic_names)
+                self.samples.append((time.time(), max(0, high - done)))
+            except KafkaException:
+                pass
+            self._stop.wait(0.5)
+
+    def close(self, window_end: float) -> tuple[int, int]:
+        """(largest lag, lag at ``window_end``)."""
+        self._stop.set()
+        self._thread.join(15)
+        if not self.samples:
+            return -1, -1
+        at_end = min(self.samples, key=lambda s: abs(s[0] - window_end))[1]
+        return max(lag for _, lag in self.samples), at_end
+
+
 def _iso_s(text: str) -> float:
     return datetime.fromisoformat(text).timestamp()  # Python 3.11 reads the trailing Z
 
@@ -198,9 +234,12 @@ def measure_pipeline(
         deadline = time.monotonic() + 180
         while not grid_orders(settings, grid_port) and time.monotonic() < deadline:
             time.sleep(1)
+        worker_group = f"{settings.topics.prefix}{settings.streams.app_id}"
+        worker_inputs = [settings.topic(topics.DECISIONS), internal_topic(settings, "case-steps"),
+                         settings.topic(topics.ORDERS), settings.topic(topics.LIFECYCLE)]
         groups = {
             f"{settings.topics.prefix}{settings.router.group}": [settings.topic(topics.RAW_110)],
-            f"{settings.topics.prefix}{settings.streams.app_id}": [settings.topic(topics.DECISIONS)],
+            worker_group: worker_inputs,  # every agent's input, not only the decisions
             f"{settings.topics.prefix}{settings.grid.sink_group}": [settings.topic(topics.ORDERS)],
         }
         plan = sorted(set(rates) | (set(LADDER) if search else set()))
@@ -210,8 +249,10 @@ def measure_pipeline(
                 continue  # past the highest sustained rate: only the rates asked for
             tail = StageTail(settings)
             events = calls_110(settings, int(rate * seconds), seed=int(rate))
+            lag = LagSampler(settings, worker_group, worker_inputs)
             window = produce_steady(settings, events, rate)
             drained = drain(settings, groups)
+            lags = lag.close(window[1])
             time.sleep(1)
             tail.close()
             orders = [
@@ -227,12 +268,14 @@ def measure_pipeline(
                 for o in orders
             ]
             row = Row.of(
-                "pipeline → grid-sim", rate, len(events), window, samples, drained, tail.summary()
+                "pipeline → grid-sim", rate, len(events), window, samples, drained, tail.summary(),
+                lags,
             )
             rows.append(row)
             Console().print(
                 f"  {rate:>6.0f}/s: {row.measured} orders, p50 {row.p50:.3f} s, p99 {row.p99:.3f} s, "
-                f"drain {row.drain_s:.1f} s, sustained {row.sustained}; {row.stages}"
+                f"drain {row.drain_s:.1f} s, worker lag max {row.lag_max:,} / at the last call "
+                f"{row.lag_end:,} records, sustained {row.sustained}; {row.stages}"
             )
             if not row.sustained and failed_at is None:
                 failed_at = rate
@@ -355,6 +398,7 @@ def main(
         "p99 first⅓",
         "p99 last⅓",
         "drain s",
+        "worker lag max / end",
         "sustained",
     ):
         table.add_column(col, justify="left" if col == "case" else "right")
@@ -371,6 +415,7 @@ def main(
             f"{r.first_p99:.3f}",
             f"{r.last_p99:.3f}",
             f"{r.drain_s:.1f}",
+            f"{r.lag_max:,} / {r.lag_end:,}" if r.lag_max >= 0 else "—",
             "yes" if r.sustained else "no",
         )
     Console(width=160).print(table)

@@ -12,7 +12,16 @@ records ÷ (first record sent → last offset committed).
   number of passthrough processes (consume, produce the same bytes, commit: the router's
   loop with the deciding taken out);
 * streams: decisions, made in-process by the router's own decider from generated calls,
-  on the decisions topic; one Faust worker against two of one app id.
+  on the decisions topic; one Faust worker against two of one app id. The clock stops
+  only when the worker's group has committed **every** input of every agent (decisions,
+  the case steps, the orders it made itself, lifecycle) on every partition, not just the
+  decisions; the decisions are stamped from the moment they are sent (a minute of event
+  time from then), and SLA time is the control clock, not ticked during the run, so no
+  order is overdue at birth however long the backlog takes (the SLA alerts sent are
+  reported beside the rate: none expected). The worker's CPU seconds per decision are
+  reported too: on a shared machine they say more than the wall-clock rate.
+  ``--baseline-ref`` runs the worker of another git ref (e.g. ``main``) in the same run,
+  from a temporary ``git worktree``.
 
 On a 2-core machine the broker, the producer and every replica share two cores: a second
 replica can only win what one replica leaves idle (waits on the broker, on Redis, on
@@ -21,6 +30,8 @@ delivery reports). The table says how much that is here; it is not a cluster fig
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import subprocess
 import sys
@@ -67,15 +78,16 @@ def raw_calls(settings: Settings, n: int) -> list[Message]:
     ]
 
 
-def decisions(settings: Settings, n: int) -> list[Message]:
-    """``n`` decisions about generated calls, made by the router's decider, keyed by case key."""
+def decisions(settings: Settings, n: int, span_s: float = 60.0) -> list[Message]:
+    """``n`` decisions about generated calls, made by the router's decider, keyed by case key,
+    received over ``span_s`` seconds from now (so no deadline is past when they are sent)."""
     codec = SingleObjectCodec()
     decider = build_decider(settings)
     gen = TrafficGenerator(
         load_traffic_model(settings),
         seed=12,
-        start_ms=time.time_ns() // 1_000_000 - 86_400_000,
-        calls_per_day=n,
+        start_ms=time.time_ns() // 1_000_000,
+        calls_per_day=max(1, int(n * 86_400 / span_s)),
         flat=True,
     )
     out = []
@@ -123,25 +135,79 @@ def wait_stable(settings: Settings, group: str, members: int, timeout_s: float =
 
 
 def timed_drain(
-    settings: Settings, group: str, topic: str, messages: list[Message], timeout_s: float = 900
-) -> float:
-    """Send ``messages`` and return seconds until ``group`` committed all of them (polled every
-    20 ms through one watcher, so the measurement adds little to sub-second drains)."""
+    settings: Settings, group: str, topic: str, messages: list[Message], timeout_s: float = 900,
+    also: tuple[str, ...] = (),
+) -> tuple[float, float]:
+    """Send ``messages``; seconds until ``group`` committed all of them, and until it had also
+    committed everything on the ``also`` topics (physical names: the inputs of its other
+    agents, which grow while it works) on every partition. Polled every 20 ms through one
+    watcher, so the measurement adds little to sub-second drains."""
     watcher = Consumer(confluent_config(settings, **{"group.id": group}))
     try:
         physical = settings.topic(topic)
-        meta = watcher.list_topics(physical, timeout=10)
+        meta = watcher.list_topics(timeout=10)
         parts = [TopicPartition(physical, p) for p in meta.topics[physical].partitions]
+        others = [TopicPartition(t, p) for t in also for p in meta.topics[t].partitions]
         began = time.monotonic()
         send_all(settings, messages)
+        first: float | None = None
         while time.monotonic() - began < timeout_s:
             done = sum(max(tp.offset, 0) for tp in watcher.committed(parts, timeout=10))
             if done >= len(messages):
-                return time.monotonic() - began
+                first = first or time.monotonic() - began
+                if _all_committed(watcher, others):
+                    return first, time.monotonic() - began
             time.sleep(0.02)
     finally:
         watcher.close()
     raise TimeoutError(f"{group} did not commit {len(messages)} records in {timeout_s} s")
+
+
+def _all_committed(watcher: Consumer, parts: list[TopicPartition]) -> bool:
+    """Every partition's committed offset is at its high watermark (empty ones count as done)."""
+    if not parts:
+        return True
+    committed = {(tp.topic, tp.partition): max(tp.offset, 0)
+                 for tp in watcher.committed(parts, timeout=10)}
+    for tp in parts:
+        low, high = watcher.get_watermark_offsets(tp, timeout=10, cached=False)
+        if high > low and committed[(tp.topic, tp.partition)] < high:
+            return False
+    return True
+
+
+def _pids(started: object) -> list[int]:
+    """The service processes a case started (``pipeline`` yields its supervisor)."""
+    supervisor = started[0] if isinstance(started, tuple) else None
+    return [c.proc.pid for c in getattr(supervisor, "children", []) if c.proc is not None]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes used so far (Linux /proc): what a decision
+    costs the worker whatever else the machine runs, unlike the wall-clock rate."""
+    import os
+
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def high_watermarks(settings: Settings, topic: str) -> int:
+    """Records written to ``topic`` (all partitions)."""
+    c = Consumer(confluent_config(settings, **{"group.id": f"{settings.topics.prefix}hw"}))
+    try:
+        physical = settings.topic(topic)
+        meta = c.list_topics(physical, timeout=10)
+        return sum(c.get_watermark_offsets(TopicPartition(physical, p), timeout=10)[1]
+                   for p in meta.topics[physical].partitions)
+    finally:
+        c.close()
 
 
 @contextmanager
@@ -177,24 +243,65 @@ def case(
     start: Callable[[Settings], object],
     replicas: int,
     topic: str,
-    messages: list[Message],
+    messages: list[Message] | Callable[[Settings], list[Message]],
     note: str,
+    also_topics: tuple[Callable[[Settings], str], ...] = (),
 ) -> Result:
     """One row: fresh topics, the processes started and settled, then the timed drain."""
     settings = bench_settings(label)
     apply_topics(settings)
     try:
-        with start(settings):  # type: ignore[attr-defined]
+        with start(settings) as started:  # type: ignore[attr-defined]
             wait_stable(settings, group_of(settings), replicas)
-            seconds = timed_drain(settings, group_of(settings), topic, messages)
+            if callable(messages):  # made now, so their event time starts now
+                messages = messages(settings)
+            also = tuple(f(settings) for f in also_topics)
+            pids = _pids(started)
+            cpu0 = cpu_seconds(pids)
+            first, seconds = timed_drain(settings, group_of(settings), topic, messages, also=also)
+            cpu = cpu_seconds(pids) - cpu0
+            if also:
+                alerts = high_watermarks(settings, topics.SLA_ALERTS)
+                note = (f"{note}; decisions committed after {first:.1f} s, every agent after "
+                        f"{seconds:.1f} s; worker CPU {cpu:.1f} s = "
+                        f"{cpu / len(messages) * 1e6:,.0f} µs/decision "
+                        f"({len(messages) / cpu if cpu else 0:,.0f} decisions per CPU second); "
+                        f"{alerts:,} SLA alerts")
     finally:
         delete_topics(settings)
     return Result(f"{label} ×{replicas}", len(messages), seconds, note, group=label.split()[0])
 
 
+def worker_inputs() -> tuple[Callable[[Settings], str], ...]:
+    """The inputs of the worker's agents besides the decisions (its group commits them all)."""
+    from fenliu.streams.worker.cases import internal_topic
+
+    return (
+        lambda s: internal_topic(s, "case-steps"),
+        lambda s: s.topic(topics.ORDERS),
+        lambda s: s.topic(topics.LIFECYCLE),
+    )
+
+
+@contextmanager
+def baseline_checkout(ref: str) -> Iterator[Path]:
+    """A temporary ``git worktree`` of ``ref`` (the old worker runs from there)."""
+    root = Path(__file__).resolve().parent.parent
+    path = Path(tempfile.mkdtemp(prefix="fenliu-bench-ref-"))
+    subprocess.run(["git", "-C", str(root), "worktree", "add", "--detach", str(path), ref],
+                   check=True, capture_output=True)
+    try:
+        yield path
+    finally:
+        subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(path)],
+                       check=False, capture_output=True)
+
+
 def main(
-    records: int = typer.Option(30_000, help="110 calls per router/passthrough case"),
+    records: int = typer.Option(30_000, help="110 calls per router/passthrough case (0 = skip)"),
     streams_records: int = typer.Option(8_000, help="decisions per streams case (0 = skip)"),
+    workers: str = typer.Option("1,2", help="streams cases: numbers of workers"),
+    baseline_ref: str = typer.Option("", help="git ref whose worker runs too, e.g. main"),
 ) -> None:
     log_dir = Path(tempfile.mkdtemp(prefix="fenliu-bench-scale-"))
     console = Console()
@@ -202,10 +309,9 @@ def main(
     console.print(
         f"logs in {log_dir}; encoding {records:,} calls and {streams_records:,} decisions"
     )
-    calls = raw_calls(base, records)
-    made = decisions(base, streams_records) if streams_records else []
+    calls = raw_calls(base, records) if records else []
     rows: list[Result] = []
-    for replicas in (1, 2):
+    for replicas in (1, 2) if records else ():
         rows.append(
             case(
                 "router passthrough",
@@ -232,39 +338,88 @@ def main(
             )
         )
         console.print(f"  {rows[-1].name}: {rows[-1].rate:,.0f}/s")
-    if made:
-        env = {"FENLIU_STREAMS_INSTANCE_ID": ""}  # dynamic membership: two workers on one host
-        for workers in (1, 2):
-            rows.append(
-                case(
-                    "streams",
-                    lambda s: f"{s.topics.prefix}{s.streams.app_id}",
-                    lambda s, n=workers: pipeline(
-                        s,
-                        ["streams"],
-                        log_dir / f"streams-{n}",
-                        keep_topics=True,
-                        extra_env=env,
-                        replicas={"streams": n},
-                    ),
-                    workers,
-                    topics.DECISIONS,
-                    made,
-                    "cases, hotspot, SLA, rates agents",
-                )
-            )
-            console.print(f"  {rows[-1].name}: {rows[-1].rate:,.0f}/s")
+    if streams_records:
+        # Dynamic membership (two workers on one host). SLA time on the control clock, and no
+        # ticks: it stands at the start of the run, so an order is not overdue because the
+        # drain of a backlog took long (on the wall clock every order was, and each fired
+        # every level: 51,920 alerts for 6,000 decisions, each awaited before its state).
+        env = {"FENLIU_STREAMS_INSTANCE_ID": "", "FENLIU_CLOCK": "control"}
+        made = functools.partial(_made, n=streams_records)
+        with contextlib.ExitStack() as stack:
+            trees = {"streams": None}
+            if baseline_ref:
+                trees = {f"streams@{baseline_ref}": stack.enter_context(
+                    baseline_checkout(baseline_ref)), **trees}
+            for n in (int(w) for w in workers.split(",")):
+                for label, tree in trees.items():
+                    extra = dict(env)
+                    if tree is not None:  # the old tree's packages first on the path
+                        extra["PYTHONPATH"] = _pythonpath(tree)
+                    rows.append(
+                        case(
+                            label,
+                            lambda s: f"{s.topics.prefix}{s.streams.app_id}",
+                            lambda s, n=n, extra=extra, label=label: pipeline(
+                                s,
+                                ["streams"],
+                                log_dir / f"{label.replace('@', '-')}-{n}",
+                                keep_topics=True,
+                                extra_env=extra,
+                                replicas={"streams": n},
+                            ),
+                            n,
+                            topics.DECISIONS,
+                            made,
+                            "cases, hotspot, SLA, rates agents",
+                            also_topics=worker_inputs(),
+                        )
+                    )
+                    console.print(f"  {rows[-1].name}: {rows[-1].rate:,.0f}/s ({rows[-1].note})")
     print_table(
         "Scale-out on 2 cores: records ÷ (first sent → all committed), 6 partitions",
         rows,
         baseline="router passthrough ×1",
     )
     by_name = {r.name: r for r in rows}
-    for name in ("router passthrough", "router", "streams"):
+    for name in ("router passthrough", "router", "streams", f"streams@{baseline_ref}"):
         if f"{name} ×2" in by_name:
             console.print(
                 f"{name}: ×2 / ×1 = {by_name[f'{name} ×2'].rate / by_name[f'{name} ×1'].rate:.2f}"
             )
+
+
+def _made(settings: Settings, n: int) -> list[Message]:
+    return decisions(settings, n)
+
+
+def _pythonpath(tree: Path) -> str:
+    """Import ``fenliu`` from ``tree``: a directory of links in the wheel's layout."""
+    import json as _json
+
+    shim = Path(tempfile.mkdtemp(prefix="fenliu-bench-shim-"))
+    # The editable install's finder answers before sys.path: take it out at start-up.
+    (shim / "sitecustomize.py").write_text(
+        "import sys\n"
+        "sys.meta_path[:] = [f for f in sys.meta_path\n"
+        "                    if '__editable__' not in getattr(f, '__module__', '')]\n"
+        "import fenliu  # before the working directory joins sys.path (python -m)\n")
+    pkg = shim / "fenliu"
+    pkg.mkdir()
+    mapping = _json.loads(subprocess.run(
+        [sys.executable, "-c", "import tomllib,json,sys;"
+         "print(json.dumps(tomllib.load(open(sys.argv[1],'rb'))['tool']['setuptools']['package-dir']))",
+         str(tree / "pyproject.toml")], capture_output=True, text=True, check=True).stdout)
+    for name, where in mapping.items():
+        if name == "fenliu":
+            for item in (tree / where).iterdir():
+                (pkg / item.name).symlink_to(item)
+    for name, where in mapping.items():
+        if name.count(".") == 1:
+            target = pkg / name.split(".", 1)[1]
+            if target.is_symlink():
+                target.unlink()
+            target.symlink_to(tree / where)
+    return str(shim)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import socket
 import sys
 import threading
@@ -37,7 +38,7 @@ from fenliu.topics.admin import apply_topics, delete_topics
 
 def bench_settings(label: str) -> Settings:
     """Settings of one benchmark case: its own topic prefix and Redis team keys."""
-    prefix = f"bench-{label.replace(' ', '-')}-{uuid.uuid4().hex[:8]}-"
+    prefix = f"bench-{re.sub(r'[^A-Za-z0-9._-]', '-', label)}-{uuid.uuid4().hex[:8]}-"
     return Settings().replace(topics={"prefix": prefix}, teams={"key_prefix": f"{prefix}teams"})
 
 

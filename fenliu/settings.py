@@ -261,6 +261,28 @@ class StreamsSettings(_Group):
         "fenliu-streams",
         description="Faust app id = consumer group and changelog prefix (topic prefix in front)",
     )
+    # The worker's producer and commits (docs/streams.md, "Producer and commits"): every
+    # decision makes ~2 records and ~4 changelog writes; faust's defaults (no linger, no
+    # compression, 16 KB batches, a 100-message buffer) made each stream wait on flushes.
+    producer_linger_ms: int = Field(
+        10, ge=0, description="worker producer: how long a batch may wait to fill (ms)"
+    )
+    producer_compression: Literal["lz4", "gzip", "snappy", "zstd", "none"] = Field(
+        "lz4", description="worker producer: batch compression"
+    )
+    producer_batch_bytes: int = Field(
+        262_144, ge=16_384, description="worker producer: largest batch per partition (bytes)"
+    )
+    producer_buffer_messages: int = Field(
+        2_000, ge=100, description="changelog records a stream may leave unsent "
+        "before it waits for the producer (faust's default: 100)"
+    )
+    stream_buffer_maxsize: int = Field(
+        4_096, ge=16, description="records an agent may prefetch per stream (back pressure)"
+    )
+    commit_interval_s: float = Field(
+        1.0, gt=0, description="how often processed offsets are committed (faust's default 2.8 s)"
+    )
     store: Literal["memory", "rocksdb"] = Field(
         "memory", description="table store; rocksdb needs faust-streaming-rocksdb installed"
     )

@@ -69,3 +69,27 @@ def observe(history: CallerHistory | None, caller_key: str, update_id: str, kind
         recent_cases=(tuple(c for c in h.recent_cases if c != case_id) + (case_id,))[-KEEP_CASES:],
         recent_updates=(h.recent_updates + (update_id,))[-KEEP_UPDATES:],
     ), True
+
+
+def combine(parts: list[CallerHistory]) -> CallerHistory:
+    """One caller's history from its parts (one per partition that saw the caller's calls:
+    calls about different towns and classes are counted where their cases live)."""
+    first = parts[0]
+    classes: dict[str, int] = {}
+    for p in parts:
+        for code, n in p.classes.items():
+            classes[code] = classes.get(code, 0) + n
+    classes = dict(sorted(classes.items(), key=lambda kv: (-kv[1], kv[0]))[:KEEP_CLASSES])
+    ordered = sorted(parts, key=lambda p: p.last_seen_ms)
+    return CallerHistory(
+        first.caller_key,
+        calls=sum(p.calls for p in parts),
+        cases=sum(p.cases for p in parts),
+        repeats=sum(p.repeats for p in parts),
+        flow_backs=sum(p.flow_backs for p in parts),
+        first_seen_ms=min(p.first_seen_ms for p in parts),
+        last_seen_ms=max(p.last_seen_ms for p in parts),
+        classes=classes,
+        recent_cases=tuple(c for p in ordered for c in p.recent_cases)[-KEEP_CASES:],
+        recent_updates=tuple(u for p in ordered for u in p.recent_updates)[-KEEP_UPDATES:],
+    )

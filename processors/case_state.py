@@ -172,3 +172,13 @@ def _case_from(d: dict[str, Any]) -> Case:
     return Case(d["id"], d["police"], d["opened"], tuple(d["orders"]),
                 tuple(_call_from(x) for x in d["calls"]), d["repeats"], d["flow_backs"],
                 d["escalation"], d["closed"], d["returned"], tuple(d["events"]))
+
+
+def case_dict(case: Case) -> dict[str, Any]:
+    """One case as the JSON dict the per-case table stores (``processors.case_index``)."""
+    return _case_dict(case)
+
+
+def case_from(data: dict[str, Any]) -> Case:
+    """A case back from ``case_dict`` (extra keys, such as the entry's own, are ignored)."""
+    return _case_from(data)

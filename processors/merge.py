@@ -21,6 +21,7 @@ then flow-back), then the case with the latest call, then the smaller id.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -152,9 +153,17 @@ def _verdict(case: Case, call: IncomingCall, rules: MergeRules) -> tuple[int, Ma
 
 def match_call(bucket: CaseBucket, call: IncomingCall, rules: MergeRules) -> Match:
     """Which case ``call`` belongs to, by which rule (pure; the bucket is not changed)."""
+    return match_among(bucket.cases, call, rules)
+
+
+def match_among(cases: Iterable[Case], call: IncomingCall, rules: MergeRules) -> Match:
+    """``match_call`` over any cases of the call's case key, oldest first.
+
+    Cases that share neither caller nor place with the call never match, so an index may
+    hand over only the cases that do (``processors.case_index``) and get the same verdict."""
     best: tuple[int, int, str, Match] | None = None
     related: tuple[int, str] | None = None
-    for case in bucket.cases:
+    for case in cases:
         verdict = _verdict(case, call, rules)
         if verdict is None:
             continue
@@ -184,15 +193,23 @@ def apply_call(bucket: CaseBucket, call: IncomingCall, rules: MergeRules) -> Out
             return Outcome(bucket, case, seen, duplicate=True)
     bucket = prune(bucket, call.at_ms, rules)
     match = match_call(bucket, call, rules)
+    case, recorded = resolve(match, bucket.find(match.case_id or ""), call, rules)
+    if match.kind is UpdateKind.OPENED:
+        return Outcome(_capped(bucket.with_case(case), rules), case, recorded,
+                       related_case_id=match.related_case_id)
+    return Outcome(bucket.with_case(case), case, recorded)
+
+
+def resolve(match: Match, matched: Case | None, call: IncomingCall, rules: MergeRules
+            ) -> tuple[Case, Call]:
+    """The case after ``call`` (a new one, or ``matched`` changed) and the call as recorded."""
     if match.kind is UpdateKind.OPENED:
         order_id = order_id_for(call.decision_id)
         recorded = Call(call.decision_id, call.at_ms, call.caller_key, call.place,
                         UpdateKind.OPENED, Rule.NEW, order_id, priority=call.priority)
-        case = Case(case_id_for(call.case_key, call.decision_id), call.police, call.at_ms,
-                    (order_id,), (recorded,))
-        return Outcome(_capped(bucket.with_case(case), rules), case, recorded,
-                       related_case_id=match.related_case_id)
-    case = bucket.find(match.case_id or "")
+        return Case(case_id_for(call.case_key, call.decision_id), call.police, call.at_ms,
+                    (order_id,), (recorded,)), recorded
+    case = matched
     assert case is not None
     if match.kind is UpdateKind.REPEAT:
         case = replace(case, repeat_count=case.repeat_count + 1)
@@ -205,8 +222,7 @@ def apply_call(bucket: CaseBucket, call: IncomingCall, rules: MergeRules) -> Out
         if order_id is not None:
             case = replace(case, order_ids=case.order_ids + (order_id,), closed_at_ms=None)
         recorded = _record(call, match, case, order_id, priority)
-    case = replace(case, calls=_bounded(case.calls, recorded, rules.max_calls_per_case))
-    return Outcome(bucket.with_case(case), case, recorded)
+    return replace(case, calls=_bounded(case.calls, recorded, rules.max_calls_per_case)), recorded
 
 
 def _record(call: IncomingCall, match: Match, case: Case, order_id: str | None,
@@ -242,18 +258,27 @@ class Step:
 def apply_step(bucket: CaseBucket, step: Step, keep_events: int = 10
                ) -> tuple[CaseBucket, Case | None, StepOutcome]:
     """Close a case (its current order was closed) or count a return by the unit."""
-    case = bucket.find(step.case_id)
+    case, outcome = step_case(bucket.find(step.case_id), step, keep_events)
+    if outcome in (StepOutcome.APPLIED, StepOutcome.APPLIED_LATE):
+        assert case is not None
+        return bucket.with_case(case), case, outcome
+    return bucket, case, outcome
+
+
+def step_case(case: Case | None, step: Step, keep_events: int = 10
+              ) -> tuple[Case | None, StepOutcome]:
+    """``apply_step`` on the one case the step names (None: not held)."""
     if case is None:
-        return bucket, None, StepOutcome.UNKNOWN_CASE
+        return None, StepOutcome.UNKNOWN_CASE
     if step.order_id not in case.order_ids:
-        return bucket, case, StepOutcome.UNKNOWN_ORDER
+        return case, StepOutcome.UNKNOWN_ORDER
     if step.event_id in case.events:
-        return bucket, case, StepOutcome.DUPLICATE
+        return case, StepOutcome.DUPLICATE
     if step.order_id != case.current_order_id:
-        return bucket, case, StepOutcome.STALE_ORDER
+        return case, StepOutcome.STALE_ORDER
     if step.kind is UpdateKind.CLOSED:
         if case.closed_at_ms is not None:
-            return bucket, case, StepOutcome.DUPLICATE
+            return case, StepOutcome.DUPLICATE
         case = replace(case, closed_at_ms=step.at_ms)
     elif step.kind is UpdateKind.RETURNED:
         case = replace(case, returned_count=case.returned_count + 1,
@@ -263,7 +288,7 @@ def apply_step(bucket: CaseBucket, step: Step, keep_events: int = 10
         raise ValueError(f"not a case step: {step.kind}")
     late = step.at_ms < case.last_call_ms
     case = replace(case, events=(case.events + (step.event_id,))[-keep_events:])
-    return bucket.with_case(case), case, StepOutcome.APPLIED_LATE if late else StepOutcome.APPLIED
+    return case, StepOutcome.APPLIED_LATE if late else StepOutcome.APPLIED
 
 
 def drop_at(case: Case, rules: MergeRules) -> int:

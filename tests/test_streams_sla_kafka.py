@@ -194,7 +194,10 @@ def test_every_stage_fires_at_its_driven_time_escalates_and_steps_close_stages(
     assert total(worker, "fenliu_sla_lifecycle_total", kind="SIGNED", outcome="closed") == 1
     assert total(worker, "fenliu_sla_lifecycle_total", kind="SIGNED", outcome="duplicate") == 1
     assert total(worker, "fenliu_sla_lifecycle_total", kind="ARRIVED", outcome="early") == 1
-    assert total(worker, "fenliu_sla_open_stages", stage="SIGN") == 1
+    # The gauges are set at most every 0.25 s and once after a burst (sla.GAUGE_INTERVAL_S),
+    # so they may trail the counters: wait for them rather than read them at once.
+    wait(worker, "open SIGN stages published",
+         lambda: total(worker, "fenliu_sla_open_stages", stage="SIGN") == 1)
 
     tick(worker, T0 + 47_999)  # just before 80 % of the one-minute sign-off window
     assert total(worker, "fenliu_sla_alerts_total") == 0

@@ -1,16 +1,21 @@
 """Cases and repeat callers in the Faust worker (docs/streams.md).
 
-Three agents:
+One agent, ``fenliu-cases``, reads ``fenliu.decisions`` and the internal
+``<app>-case-steps`` (both keyed by case key, so co-partitioned), decoding each record once:
 
-* ``fenliu-cases`` reads ``fenliu.decisions`` and the internal ``<app>-case-steps``
-  (both keyed by case key, so co-partitioned): each decision becomes a new case (one
-  ``DispatchOrder`` on ``fenliu.orders``), a repeat or a flow-back (``processors.merge``);
-  each step closes or returns a case. Every change is a ``CaseUpdate`` on ``fenliu.cases``.
-* ``fenliu-case-steps`` reads ``fenliu.lifecycle`` (keyed by order id) and forwards
-  CLOSED and RETURNED to ``<app>-case-steps`` keyed by the case key inside the case id.
-* ``fenliu-callers`` reads ``<app>-cases-by-caller`` (the CaseUpdates of calls, keyed by
-  caller key) and keeps a history per caller key.
+* each decision becomes a new case (one ``DispatchOrder`` on ``fenliu.orders``), a repeat
+  or a flow-back (``processors.merge``, over the cases ``processors.case_index`` finds);
+  each step closes or returns a case. Every change is a ``CaseUpdate`` on ``fenliu.cases``;
+* the caller's history is counted right there (table ``callers``, one part per caller and
+  partition), and the update is handed in-process to the hotspot and rates features
+  (``streams.worker.inputs``), which no longer read ``fenliu.cases`` back.
 
+CLOSED and RETURNED reach the case-steps topic from the shared ``fenliu-orders`` agent
+(``fenliu.orders`` + ``fenliu.lifecycle``), which forwards them keyed by the case key
+inside the case id.
+
+State is one table entry per case (``cases``: case id -> the case), so a decision reads
+the few cases sharing its caller or place and writes one entry, whatever is open.
 Event time is the decision's ``event.received_at`` (and a step's ``at``); nothing reads
 the wall clock. Outputs carry deterministic ids and are re-sent when a decision is
 delivered again, so a crash between sending and committing duplicates, never loses.
@@ -25,6 +30,7 @@ import faust
 from prometheus_client import Counter, Gauge
 
 from fenliu.processors import caller_history
+from fenliu.processors.case_index import CallResult, CaseBook, Write
 from fenliu.processors.case_records import (
     call_update_record,
     incoming_call,
@@ -32,22 +38,15 @@ from fenliu.processors.case_records import (
     step_from_lifecycle,
     step_update_record,
 )
-from fenliu.processors.case_state import CaseBucket, UpdateKind, case_key_of
+from fenliu.processors.case_state import UpdateKind, case_key_of
 from fenliu.processors.hotspot import place_key
-from fenliu.processors.merge import (
-    MergeRules,
-    Outcome,
-    StepOutcome,
-    apply_call,
-    apply_step,
-    expires_at,
-    prune,
-)
+from fenliu.processors.merge import MergeRules, StepOutcome
 from fenliu.processors.model import InvalidEvent
 from fenliu.schemas.records import CLOSING_KINDS, epoch_ms
 from fenliu.settings import Settings
-from fenliu.streams.worker.context import StreamsContext
 from fenliu.streams.kafka.dead_letters import DeadLetters
+from fenliu.streams.worker.context import StreamsContext
+from fenliu.streams.worker.inputs import CASE_CALLS, CASE_UPDATES, ORDERS_AND_LIFECYCLE, hub
 from fenliu.streams.worker.table_store import ExpiringTable
 from fenliu.topics.catalogue import CASES, DECISIONS, LIFECYCLE, ORDERS, default_catalogue
 
@@ -68,7 +67,8 @@ SKIPPED = Counter("fenliu_cases_skipped_total",
 EXPIRED = Counter("fenliu_cases_expired_total", "Entries dropped by event-time expiry", ["table"])
 TRACKED = Gauge("fenliu_cases_tracked", "Cases (open and recently closed) this worker holds")
 REPEAT_CALLERS = Gauge("fenliu_cases_repeat_callers",
-                       "Callers this worker holds with at least FENLIU_CALLER_REPEAT_THRESHOLD calls")
+                       "Caller histories (per caller and partition) this worker holds with at"
+                       " least FENLIU_CALLER_REPEAT_THRESHOLD calls")
 
 
 def merge_rules(s: Settings) -> MergeRules:
@@ -94,8 +94,14 @@ def input_partitions(s: Settings) -> int:
     return default_catalogue()[DECISIONS].partitions or s.topics.partitions
 
 
+def caller_part(caller_key: str, partition: int) -> str:
+    """Table key of one caller's history on one partition (a caller's calls about several
+    towns and classes land on several partitions; each partition writes only its part)."""
+    return f"{caller_key}|{partition}"
+
+
 class CasesFeature:
-    """The state and the handlers behind the three agents."""
+    """The state and the handlers behind the cases agent."""
 
     def __init__(self, app: faust.App, ctx: StreamsContext) -> None:
         s = ctx.settings
@@ -107,38 +113,39 @@ class CasesFeature:
         partitions = self.partitions = input_partitions(s)
         self.decisions_name = ctx.topic(DECISIONS)
         self.steps_name = internal_topic(s, "case-steps")
-        self.cases = ExpiringTable(app.Table(
-            "cases", default=None, partitions=partitions, schema=JSON,
-            help="open and recently closed cases per case key (CaseBucket as a dict)"), "cases")
         # JSON keys and values: Faust recovers a table with its JSON serializers whatever
         # schema wrote the changelog, and a record it cannot decode stalls recovery.
+        self.cases = ExpiringTable(app.Table(
+            "cases", default=None, partitions=partitions, schema=JSON,
+            help="open and recently closed cases, one entry per case id"), "cases")
+        self.book = CaseBook(self.rules, self.cases.table.get)
+        self.book_stale = True
         self.callers = ExpiringTable(app.Table(
             "callers", default=None, partitions=partitions, schema=JSON,
-            help="history per caller key (CallerHistory as a dict)"), "callers")
+            help="history per caller key and partition (CallerHistory as a dict)"), "callers")
         self.needs_recount = True
-        self.decisions = app.topic(self.decisions_name, **RAW)
-        self.lifecycle = app.topic(ctx.topic(LIFECYCLE), **RAW)
         self.steps = app.topic(self.steps_name, internal=True, partitions=partitions, **RAW)
-        self.by_caller = app.topic(internal_topic(s, "cases-by-caller"), internal=True,
-                                   partitions=partitions, **RAW)
         self.orders = app.topic(ctx.topic(ORDERS), **RAW)
         self.updates = app.topic(ctx.topic(CASES), **RAW)
         self.dead = DeadLetters(app, ctx)
+        self.calls_feed = hub(app).feed(CASE_CALLS)
+        self.updates_feed = hub(app).feed(CASE_UPDATES)
 
     # --- fenliu-cases -------------------------------------------------------------------
-    async def on_case_input(self, message: Any) -> None:
-        if self.needs_recount:
-            self.recount()
-        stage = "cases"
+    async def on_case_input(self, event: Any, record: dict[str, Any] | None,
+                            error: InvalidEvent | None) -> None:
+        message = event.message
+        if self.needs_recount or self.book_stale:
+            self.refresh()
+        stage = "decode"
         try:
+            if error is not None:
+                raise error
+            assert record is not None
             if message.topic == self.decisions_name:
-                stage = "decode"
-                record = self.ctx.codec.decode(message.value or b"", expect="Decision")
                 stage = "cases"
                 await self._decision(message, record)
             else:
-                stage = "decode"
-                record = self.ctx.codec.decode(message.value or b"", expect="LifecycleEvent")
                 stage = "case-steps"
                 await self._step(message, record)
             self._expire_cases(message.partition)
@@ -151,18 +158,19 @@ class CasesFeature:
             SKIPPED.labels("decision_key_mismatch").inc()  # still handled, by its own case key
         partition = message.partition
         self.cases.advance(partition, call.at_ms)
-        stored = self.cases.get(call.case_key)
-        bucket = CaseBucket.from_dict(stored) if stored else CaseBucket(call.case_key)
-        outcome = apply_call(bucket, call, self.rules)
-        await self._emit(record, outcome)
-        if outcome.duplicate:
+        result = self.book.apply_call(call)
+        update = await self._emit(record, result)
+        if result.duplicate:
             REDELIVERED.inc()
-            return
-        self._store(partition, bucket, outcome.bucket)
+        else:
+            self._store(partition, result.writes)
+            self._count_caller(partition, update)
+        await self.calls_feed.publish(partition, record, update, result.duplicate)
+        await self.updates_feed.publish(partition, update)
 
-    async def _emit(self, record: dict[str, Any], outcome: Outcome) -> None:
+    async def _emit(self, record: dict[str, Any], result: CallResult) -> dict[str, Any]:
         """The order (new case, reopening) and the CaseUpdate of one call."""
-        case, call = outcome.case, outcome.call
+        case, call = result.case, result.call
         if call.order_id is not None:
             order = order_record(record, case, call)
             await self.orders.send(key=call.order_id.encode(),
@@ -170,15 +178,14 @@ class CasesFeature:
         loc = record["event"]["location"]
         place = place_key(record["route"]["grid_code"], loc["lon"], loc["lat"],
                           call.place.address_key, self.cell_m)
-        update = call_update_record(record, case, call, place, outcome.related_case_id)
-        value = self.ctx.codec.encode("CaseUpdate", update)
-        await self.updates.send(key=record["case_key"].encode(), value=value)
-        if call.caller_key:
-            await self.by_caller.send(key=call.caller_key.encode(), value=value)
-        if not outcome.duplicate:
+        update = call_update_record(record, case, call, place, result.related_case_id)
+        await self.updates.send(key=record["case_key"].encode(),
+                                value=self.ctx.codec.encode("CaseUpdate", update))
+        if not result.duplicate:
             CALLS.labels(call.kind.value, call.rule.value).inc()
             if call.order_id is not None:
                 ORDERS_MADE.labels("opened" if call.kind is UpdateKind.OPENED else "reopened").inc()
+        return update
 
     async def _step(self, message: Any, record: dict[str, Any]) -> None:
         step = step_from_lifecycle(record)
@@ -187,78 +194,60 @@ class CasesFeature:
             SKIPPED.labels("step_not_for_cases").inc()
             return
         self.cases.advance(message.partition, step.at_ms)
-        stored = self.cases.get(key)
-        bucket = CaseBucket.from_dict(stored) if stored else CaseBucket(key)
-        after, case, outcome = apply_step(bucket, step)
+        case, outcome, writes = self.book.apply_step(step)
         STEPS.labels(step.kind.value, outcome.value).inc()
         if outcome not in (StepOutcome.APPLIED, StepOutcome.APPLIED_LATE) or case is None:
             return
-        await self.updates.send(key=key.encode(), value=self.ctx.codec.encode(
-            "CaseUpdate", step_update_record(key, case, step)))
-        self._store(message.partition, bucket, after)
+        update = step_update_record(key, case, step)
+        await self.updates.send(key=key.encode(), value=self.ctx.codec.encode("CaseUpdate", update))
+        self._store(message.partition, writes)
+        await self.updates_feed.publish(message.partition, update)
 
-    def _store(self, partition: int, before: CaseBucket, after: CaseBucket) -> None:
-        TRACKED.inc(len(after.cases) - len(before.cases))
-        due = expires_at(after, self.rules)
-        if due is None:
-            self.cases.delete(partition, after.case_key)
-        else:
-            self.cases.put(partition, after.case_key, after.to_dict(), due)
+    def _store(self, partition: int, writes: tuple[Write, ...] | list[Write]) -> None:
+        for w in writes:
+            if w.entry is None:
+                if w.case_id in self.cases.table:
+                    TRACKED.dec()
+                self.cases.delete(partition, w.case_id)
+            else:
+                if w.case_id not in self.cases.table:
+                    TRACKED.inc()
+                self.cases.put(partition, w.case_id, w.entry, w.due_ms)
 
     def _expire_cases(self, partition: int) -> None:
         """Drop what the partition's event time has made useless (a few per message)."""
         now = self.cases.clock(partition)
-        for key in self.cases.due(partition):
-            stored = self.cases.get(key)
-            if not stored or now is None:
-                continue
-            before = CaseBucket.from_dict(stored)
-            after = prune(before, now, self.rules)
-            EXPIRED.labels("cases").inc(len(before.cases) - len(after.cases))
-            self._store(partition, before, after)
-
-    # --- fenliu-case-steps --------------------------------------------------------------
-    async def forward_step(self, message: Any) -> None:
-        """Send CLOSED/RETURNED to the partition of the case they belong to.
-
-        Bad bytes are the SLA agent's to dead-letter (it reads the same topic); here
-        they are only counted."""
-        try:
-            record = self.ctx.codec.decode(message.value or b"", expect="LifecycleEvent")
-        except InvalidEvent:
-            SKIPPED.labels("lifecycle_undecodable").inc()
+        if now is None:
             return
-        if record["kind"] not in CLOSING_KINDS:
-            return
-        key = case_key_of(record["case_id"])
-        if key is None:
-            SKIPPED.labels("lifecycle_unknown_case_id").inc()
-            return
-        await self.steps.send(key=key.encode(), value=message.value)
+        gone = []
+        for case_id in self.cases.due(partition):
+            if self.book.due(case_id, now):
+                gone.append(self.book.drop(case_id))
+            else:  # changed since it was scheduled: keep it scheduled at its new time
+                self.cases.index.touch(partition, case_id, self.book.meta[case_id].drop_at_ms)
+        if gone:
+            EXPIRED.labels("cases").inc(len(gone))
+            self._store(partition, gone)
 
-    # --- fenliu-callers -----------------------------------------------------------------
-    async def on_caller_update(self, message: Any) -> None:
-        try:
-            update = self.ctx.codec.decode(message.value or b"", expect="CaseUpdate")
-            caller = update["caller_key"]
-            if not caller:
-                return
-            at = epoch_ms(update["at"])
-            partition = message.partition
-            self.callers.advance(partition, at)
-            stored = self.callers.get(caller)
-            before = caller_history.CallerHistory.from_dict(stored) if stored else None
-            after, changed = caller_history.observe(
-                before, caller, update["update_id"], update["kind"], update["case_id"],
-                update["class_code"], at)
-            if changed:
-                self.callers.put(partition, caller, after.to_dict(),
-                                 after.last_seen_ms + self.caller_retention_ms)
-                if after.calls == self.repeat_threshold:
-                    REPEAT_CALLERS.inc()
-            self._expire_callers(partition)
-        except Exception as exc:  # noqa: BLE001 - errors are data: dead letter, go on
-            await self.dead.send(message, "callers", exc)
+    # --- caller history, counted where the call is --------------------------------------
+    def _count_caller(self, partition: int, update: dict[str, Any]) -> None:
+        caller = update["caller_key"]
+        if not caller:
+            return
+        at = epoch_ms(update["at"])
+        key = caller_part(caller, partition)
+        self.callers.advance(partition, at)
+        stored = self.callers.get(key)
+        before = caller_history.CallerHistory.from_dict(stored) if stored else None
+        after, changed = caller_history.observe(
+            before, caller, update["update_id"], update["kind"], update["case_id"],
+            update["class_code"], at)
+        if changed:
+            self.callers.put(partition, key, after.to_dict(),
+                             after.last_seen_ms + self.caller_retention_ms)
+            if after.calls == self.repeat_threshold:
+                REPEAT_CALLERS.inc()
+        self._expire_callers(partition)
 
     def _expire_callers(self, partition: int) -> None:
         for key in self.callers.due(partition):
@@ -271,56 +260,70 @@ class CasesFeature:
             EXPIRED.labels("callers").inc()
 
     def caller(self, caller_key: str) -> dict[str, Any] | None:
-        """A caller's history as this worker holds it (the web view)."""
-        stored = self.callers.get(caller_key)
-        if stored is None:
+        """A caller's history over the partitions this worker holds (the web view)."""
+        parts = [caller_history.CallerHistory.from_dict(v) for p in range(self.partitions)
+                 if (v := self.callers.get(caller_part(caller_key, p))) is not None]
+        if not parts:
             return None
-        return caller_history.CallerHistory.from_dict(stored).to_dict()
+        return {**caller_history.combine(parts).to_dict(),
+                "partitions": sorted(p for p in range(self.partitions)
+                                     if self.callers.get(caller_part(caller_key, p)) is not None)}
 
-    def recount(self) -> None:
-        """Gauges from the tables after an assignment (tables recovered); deltas after."""
-        TRACKED.set(sum(len(v["cases"]) for _, v in self.cases.table.items() if v))
+    def refresh(self) -> None:
+        """After an assignment (tables recovered): the case index and the gauges again."""
+        if self.book_stale:
+            self.book.rebuild((k, v) for k, v in self.cases.table.items() if v)
+            self.book_stale = False
+        TRACKED.set(len(self.book))
         REPEAT_CALLERS.set(sum(1 for _, v in self.callers.table.items()
                                if v and v["calls"] >= self.repeat_threshold))
         self.needs_recount = False
 
+    # --- steps for the cases, from the shared orders + lifecycle agent -----------------
+    async def forward_step(self, event: Any, record: dict[str, Any] | None,
+                           error: InvalidEvent | None) -> None:
+        """Send CLOSED/RETURNED to the partition of the case they belong to.
+
+        Bad bytes are the SLA feature's to dead-letter; here they are only counted."""
+        message = event.message
+        if message.topic != self.lifecycle_name:
+            return
+        if record is None:
+            SKIPPED.labels("lifecycle_undecodable").inc()
+            return
+        if record["kind"] not in CLOSING_KINDS:
+            return
+        key = case_key_of(record["case_id"])
+        if key is None:
+            SKIPPED.labels("lifecycle_unknown_case_id").inc()
+            return
+        await self.steps.send(key=key.encode(), value=message.value)
+
 
 def install(app: faust.App, ctx: StreamsContext) -> CasesFeature:
-    """Tables, topics, agents and the caller web view of the cases feature."""
+    """Tables, topics, the cases agent and the caller web view of the cases feature."""
     feature = CasesFeature(app, ctx)
-
+    feature.lifecycle_name = ctx.topic(LIFECYCLE)
+    shared = hub(app)
     # internal=True makes Faust create the steps topic before subscribing; for
     # fenliu.decisions (made by `fenliu topics apply`) that declaration is a no-op.
-    source = app.topic(feature.decisions_name, feature.steps_name, internal=True,
-                       partitions=feature.partitions, **RAW)
-
-    @app.agent(source, name="fenliu-cases")
-    async def cases(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            await feature.on_case_input(event.message)
-
-    @app.agent(feature.lifecycle, name="fenliu-case-steps")
-    async def case_steps(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            await feature.forward_step(event.message)
-
-    @app.agent(feature.by_caller, name="fenliu-callers")
-    async def callers(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            await feature.on_caller_update(event.message)
+    shared.input(app, ctx, "fenliu-cases",
+                 {feature.decisions_name: "Decision", feature.steps_name: "LifecycleEvent"},
+                 internal=True, partitions=feature.partitions).subscribe(feature.on_case_input)
+    shared.input(app, ctx, ORDERS_AND_LIFECYCLE,
+                 {ctx.topic(ORDERS): "DispatchOrder", ctx.topic(LIFECYCLE): "LifecycleEvent"}
+                 ).subscribe(feature.forward_step)
 
     async def assignment_changed(*_args: Any, **_kwargs: Any) -> None:
         feature.cases.stale()
         feature.callers.stale()
+        feature.book_stale = True
         feature.needs_recount = True
 
     app.on_partitions_assigned.connect(assignment_changed)
     app.on_partitions_revoked.connect(assignment_changed)
 
-    # Routed by the by-caller topic's own key hashing (the table's changelog keys are JSON,
-    # which would hash to another partition than the one that owns the caller).
     @app.page("/cases/callers/{caller_key}/")
-    @app.topic_route(topic=feature.by_caller, match_info="caller_key")
     async def caller_view(web: Any, request: Any, caller_key: str) -> Any:
         found = feature.caller(caller_key)
         if found is None:

@@ -1,7 +1,9 @@
 """一类事预警 in the Faust worker: counts of one class at one place, warnings when many.
 
-The agent ``fenliu-hotspot`` reads ``fenliu.cases`` (keyed by case key, so one town's
-cases of one class meet on one partition) and counts every OPENED case at its place
+The cases agent hands every ``CaseUpdate`` it sends on ``fenliu.cases`` to this feature
+in-process (``streams.worker.inputs``: the record is not read back and decoded again); it is
+processed on the partition of its case key, so one town's cases of one class meet on one
+partition. Every OPENED case is counted at its place
 (``CaseUpdate.place_key``: grid, geo cell or address) in a sliding event-time window
 (``processors.hotspot``). Crossing ``FENLIU_HOTSPOT_THRESHOLD`` sends one
 ``HotspotWarning`` on ``fenliu.alerts.hotspot``, keyed by place, with the cases behind it.
@@ -10,24 +12,27 @@ Repeats and flow-backs are not new cases and do not count.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import faust
 from prometheus_client import Counter
 
 from fenliu.processors.hotspot import HotspotRules, PlaceCounter, expires_at, observe
-from fenliu.processors.model import InvalidEvent
 from fenliu.schemas.records import CaseUpdateKind, epoch_ms
 from fenliu.settings import Settings
 from fenliu.streams.worker.context import StreamsContext
-from fenliu.streams.kafka.dead_letters import DeadLetters
+from fenliu.streams.worker.inputs import CASE_UPDATES, hub
 from fenliu.streams.worker.table_store import ExpiringTable
 from fenliu.topics.catalogue import CASES, HOTSPOT_ALERTS, default_catalogue
 
 RAW = {"key_serializer": "raw", "value_serializer": "raw"}
+log = logging.getLogger(__name__)
 
 WARNINGS = Counter("fenliu_hotspot_warnings_total", "Hotspot warnings sent", ["class_code"])
 COUNTED = Counter("fenliu_hotspot_cases_total", "Opened cases counted at a place", ["placed"])
+FAILED = Counter("fenliu_hotspot_failed_total",
+                 "Case updates the hotspot count failed on (logged; the case itself is kept)")
 EXPIRED = Counter("fenliu_hotspot_expired_total", "Place counters dropped by event-time expiry")
 
 
@@ -41,25 +46,20 @@ class HotspotFeature:
         self.ctx = ctx
         self.rules = hotspot_rules(ctx.settings)
         partitions = default_catalogue()[CASES].partitions or ctx.settings.topics.partitions
-        self.source = app.topic(ctx.topic(CASES), **RAW)
         self.alerts = app.topic(ctx.topic(HOTSPOT_ALERTS), **RAW)
         self.counters = ExpiringTable(app.Table(
             "hotspots", default=None, partitions=partitions,
             schema=faust.Schema(key_serializer="json", value_serializer="json"),
             help="recent opened cases per town, class and place (PlaceCounter as a dict)"),
             "hotspots")
-        self.dead = DeadLetters(app, ctx)
 
-    async def on_update(self, message: Any) -> None:
+    async def on_update(self, partition: int, update: dict[str, Any]) -> None:
+        """A ``CaseUpdate`` the cases agent sent, on the partition of its case key."""
         try:
-            update = self.ctx.codec.decode(message.value or b"", expect="CaseUpdate")
-        except InvalidEvent as exc:
-            await self.dead.send(message, "decode", exc)
-            return
-        try:
-            await self._count(message.partition, update)
-        except Exception as exc:  # noqa: BLE001 - errors are data: dead letter, go on
-            await self.dead.send(message, "hotspot", exc)
+            await self._count(partition, update)
+        except Exception:  # noqa: BLE001 - the update is on fenliu.cases; count, go on
+            FAILED.inc()
+            log.exception("hotspot: could not count update %s", update.get("update_id"))
 
     async def _count(self, partition: int, update: dict[str, Any]) -> None:
         at = epoch_ms(update["at"])
@@ -104,10 +104,7 @@ class HotspotFeature:
 def install(app: faust.App, ctx: StreamsContext) -> HotspotFeature:
     feature = HotspotFeature(app, ctx)
 
-    @app.agent(feature.source, name="fenliu-hotspot")
-    async def hotspot(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            await feature.on_update(event.message)
+    hub(app).feed(CASE_UPDATES).subscribe(feature.on_update)
 
     async def assignment_changed(*_args: Any, **_kwargs: Any) -> None:
         feature.counters.stale()

@@ -1,12 +1,16 @@
-"""The rates agent: counts behind the six rates, from decisions, cases, orders and lifecycle.
+"""The rates feature: counts behind the six rates, from decisions, cases, orders and lifecycle.
 
-One agent reads ``fenliu.decisions`` and ``fenliu.cases`` (both keyed by case key) and
-``fenliu.orders`` and ``fenliu.lifecycle`` (both keyed by order id, so one partition holds
-an order and its steps). ``processors.rates`` decides what counts; this module keeps the
-per-order state in the Faust table ``rates-orders``, the decision and case-update ids in
-``rates-ids``, prunes both by event time (``processors.rates_expiry``) and turns effects
-into prometheus-client metrics that the worker serves on its metrics port. docs/rates.md
-has the definitions and the bounds.
+Calls and their case updates are counted where they are made: the cases agent hands each
+decision with its ``CaseUpdate`` and whether it was a re-delivery (the case state knows)
+in-process (``streams.worker.inputs``), so neither is read back, decoded again or
+remembered in an id table. Orders and lifecycle events (keyed by order id, so one
+partition holds an order and its steps) come from the shared ``fenliu-orders`` agent,
+decoded once for the SLA, the cases and this feature. ``processors.rates`` decides what
+counts; this module keeps the per-order state in the Faust table ``rates-orders``, prunes
+it by event time (``processors.rates_expiry``) and turns effects into prometheus-client
+metrics that the worker serves on its metrics port. docs/rates.md has the definitions and
+the bounds. ``RatesProcessor.handle`` still reads any of the four topics from bytes (with
+an id table of its own for decisions and updates) for callers that have only bytes.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from fenliu.processors.rates_expiry import ExpiryIndex
 from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
 from fenliu.streams.worker.context import Clock, StreamsContext
+from fenliu.streams.worker.inputs import CASE_CALLS, ORDERS_AND_LIFECYCLE, hub
 from fenliu.topics import catalogue as topics
 
 log = logging.getLogger("fenliu.streams.worker.rates")
@@ -101,15 +106,28 @@ _FACTS: dict[str, Any] = {
 }
 
 
+_CHILDREN: dict[tuple[Any, ...], Any] = {}
+
+
+def _child(metric: Any, labels: tuple[str, ...]) -> Any:
+    """``metric.labels(*labels)``, remembered: prometheus-client's lookup (validation, a
+    lock) cost more than the counting itself, several times per call (bounded labels)."""
+    key = (metric, labels)
+    found = _CHILDREN.get(key)
+    if found is None:
+        found = _CHILDREN[key] = metric.labels(*labels)
+    return found
+
+
 def apply(effects: tuple[Effect, ...] | list[Effect]) -> None:
     """Effects of ``processors.rates`` onto the process's metrics."""
     for e in effects:
         if isinstance(e, Count):
-            child = COUNTERS[e.metric].labels(*e.labels)
+            child = _child(COUNTERS[e.metric], e.labels)
             if e.amount:
                 child.inc(e.amount)
         else:
-            STAGE_SECONDS.labels(e.stage, e.unit).observe(e.seconds)
+            _child(STAGE_SECONDS, (e.stage, e.unit)).observe(e.seconds)
 
 
 class RatesProcessor:
@@ -152,7 +170,18 @@ class RatesProcessor:
         """Count one record of one of the four topics (at-least-once safe)."""
         short, schema = self.kinds[topic]
         try:
-            facts = _FACTS[short].from_record(self.codec.decode(value or b"", expect=schema))
+            record = self.codec.decode(value or b"", expect=schema)
+        except InvalidEvent as exc:
+            SKIPPED.labels(short, exc.reason.value).inc()
+            return
+        self.handle_record(topic, partition, record, record_ms)
+
+    def handle_record(self, topic: str, partition: int, record: dict[str, Any],
+                      record_ms: int) -> None:
+        """``handle`` for a record decoded already (the shared input decodes once)."""
+        short, _ = self.kinds[topic]
+        try:
+            facts = _FACTS[short].from_record(record)
         except InvalidEvent as exc:
             SKIPPED.labels(short, exc.reason.value).inc()
             return
@@ -171,6 +200,21 @@ class RatesProcessor:
             apply(on_case_call(facts, seen_before=seen))
         elif facts is not None:  # None: a case update that is not a call
             self._order_step(short, partition, facts, record_ms, now_ms)
+
+    def count_call(self, decision: dict[str, Any], update: dict[str, Any],
+                   duplicate: bool) -> None:
+        """A decision and the case update the cases agent made of it; ``duplicate``: the
+        case state already held the decision (a re-delivery), so neither counts again."""
+        try:
+            apply(on_decision(DecisionFacts.from_record(decision), seen_before=duplicate))
+            call = CaseCallFacts.from_record(update)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            SKIPPED.labels("decisions", RejectReason.PROCESSING_ERROR.value).inc()
+            log.warning("rates: unreadable decision %s", decision.get("decision_id"),
+                        exc_info=True)
+            return
+        if call is not None:
+            apply(on_case_call(call, seen_before=duplicate))
 
     def _seen(self, partition: int, key: str, event_ms: int, now_ms: int) -> bool:
         """Whether ``key`` was seen within its bound; remembers it if not."""
@@ -238,39 +282,43 @@ class RatesProcessor:
         )
 
 
-def install(app: faust.App, ctx: StreamsContext) -> None:
-    """The rates agent and its two tables."""
+def install(app: faust.App, ctx: StreamsContext) -> RatesProcessor:
+    """The rates feature: its order table, its handler on the shared orders + lifecycle
+    agent, and its count of the calls the cases agent makes."""
     s = ctx.settings
     for labels in DUPLICATE_REASONS:  # "no duplicates" is a 0, not a missing series
         COUNTERS[Metric.DUPLICATES].labels(*labels)
-    table_options: dict[str, Any] = {
-        "default": None,
-        "partitions": s.topics.partitions,
-        "schema": faust.Schema(key_serializer="json", value_serializer="json"),
-    }
     orders = app.Table(
-        ORDERS_TABLE, help="per-order counted steps (docs/rates.md)", **table_options
+        ORDERS_TABLE, help="per-order counted steps (docs/rates.md)", default=None,
+        partitions=s.topics.partitions,
+        schema=faust.Schema(key_serializer="json", value_serializer="json"),
     )
-    ids = app.Table(IDS_TABLE, help="decision and case-update ids seen lately", **table_options)
-    processor = RatesProcessor(s, ctx.codec, ctx.clock, orders, ids)
-    source = app.topic(
-        ctx.topic(topics.DECISIONS),
-        ctx.topic(topics.CASES),
-        ctx.topic(topics.ORDERS),
-        ctx.topic(topics.LIFECYCLE),
-        key_serializer="raw",
-        value_serializer="raw",
-    )
+    processor = RatesProcessor(s, ctx.codec, ctx.clock, orders, {})
+    shared = hub(app)
+    source = shared.input(app, ctx, ORDERS_AND_LIFECYCLE, {
+        ctx.topic(topics.ORDERS): "DispatchOrder",
+        ctx.topic(topics.LIFECYCLE): "LifecycleEvent",
+    })
 
-    @app.agent(source, name="fenliu-rates")
-    async def rates(stream: faust.StreamT[bytes]) -> None:
-        async for event in stream.events():
-            message = event.message
-            processor.handle(
-                message.topic, message.partition, event.value, int(message.timestamp * 1000)
-            )
+    async def on_order_or_step(event: Any, record: dict[str, Any] | None,
+                               error: InvalidEvent | None) -> None:
+        message = event.message
+        if record is None:
+            assert error is not None
+            SKIPPED.labels(processor.kinds[message.topic][0], error.reason.value).inc()
+            return
+        processor.handle_record(message.topic, message.partition, record,
+                                int(message.timestamp * 1000))
+
+    async def on_call(_partition: int, decision: dict[str, Any], update: dict[str, Any],
+                      duplicate: bool) -> None:
+        processor.count_call(decision, update, duplicate)
+
+    source.subscribe(on_order_or_step)
+    shared.feed(CASE_CALLS).subscribe(on_call)
 
     async def rebuild_indexes() -> None:
         processor.rebuild()
 
     orders.on_recover(rebuild_indexes)
+    return processor

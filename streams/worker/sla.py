@@ -2,9 +2,10 @@
 
 Two agents share one lock, so their steps never interleave:
 
-* ``sla`` reads ``fenliu.orders`` and ``fenliu.lifecycle`` (keyed by order id, so an
-  order and its steps are on one partition): orders start being watched, steps close
-  stages;
+* ``fenliu-orders`` reads ``fenliu.orders`` and ``fenliu.lifecycle`` (keyed by order id,
+  so an order and its steps are on one partition), decoding each record once for this,
+  the rates and the cases features (``streams.worker.inputs``): here orders start being
+  watched, steps close stages;
 * ``sla-ticks`` reads the internal tick topic (``streams.worker.clock``): a tick fires what
   is due on its partition.
 
@@ -44,6 +45,7 @@ from fenliu.streams.worker.clock import (
     tick_topic,
 )
 from fenliu.streams.worker.context import StreamsContext
+from fenliu.streams.worker.inputs import ORDERS_AND_LIFECYCLE, hub
 from fenliu.streams.kafka.dead_letters import DeadLetters
 from fenliu.topics.catalogue import LIFECYCLE, ORDERS, SLA_ALERTS
 
@@ -64,6 +66,7 @@ REBUILDS = Counter("fenliu_sla_index_rebuilds_total", "Index rebuilds from the t
 REBUILD_SECONDS = Gauge("fenliu_sla_index_rebuild_seconds", "Duration of the last index rebuild")
 MISPLACED = Counter("fenliu_sla_partition_mismatch_total", "Lifecycle events on another partition"
                     " than their order: the producer does not partition like Kafka's default")
+GAUGE_INTERVAL_S = 0.25
 SLA_TIME = Gauge("fenliu_sla_clock_ms", "Latest SLA time (tick) this worker has reached")
 
 
@@ -160,18 +163,27 @@ class SlaFeature:
         self.books: dict[int, SlaBook] = {}
         self.lock = asyncio.Lock()
         self.needs_rebuild = True
+        self._gauges_at = 0.0
+        self._gauges_pending = False
 
     # --- the agents' steps -------------------------------------------------------------
-    async def on_input(self, event: faust.types.EventT) -> None:
+    async def on_input(self, event: faust.types.EventT, record: dict[str, Any] | None = None,
+                       error: InvalidEvent | None = None) -> None:
+        """An order or a lifecycle event; ``record`` when the shared input decoded it
+        already (``error`` when it could not), else decoded here."""
         msg = event.message
         async with self.lock:
             book = self._book(msg.partition)
             try:
+                if error is not None:
+                    raise error
+                if record is None:
+                    schema = "DispatchOrder" if msg.topic == self.orders_topic else "LifecycleEvent"
+                    record = self.ctx.codec.decode(msg.value, schema)
                 if msg.topic == self.orders_topic:
-                    event_time = self._open(book, self.ctx.codec.decode(msg.value, "DispatchOrder"))
+                    event_time = self._open(book, record)
                 else:
-                    book, event_time = self._step(
-                        book, self.ctx.codec.decode(msg.value, "LifecycleEvent"))
+                    book, event_time = self._step(book, record)
             except (InvalidEvent, KeyError, TypeError, ValueError, AttributeError) as exc:
                 await self.dead.send(msg, "sla", exc)
                 self.store.flush()  # nothing should be held; if it is, it belongs here
@@ -268,6 +280,20 @@ class SlaFeature:
                  sum(len(s) for s in by_partition.values()))
 
     def _publish_gauges(self, book: SlaBook) -> None:
+        """Advance a control clock now; set the gauges at most every ``GAUGE_INTERVAL_S``
+        (summing every book per event cost more than the event), and once more after the
+        last event of a burst, so a scrape never sees them older than that."""
+        if isinstance(self.ctx.clock, ControlClock):
+            self.ctx.clock.advance(book.now_ms)
+        if time.monotonic() - self._gauges_at >= GAUGE_INTERVAL_S:
+            self._set_gauges()
+        elif not self._gauges_pending:
+            self._gauges_pending = True
+            asyncio.get_running_loop().call_later(GAUGE_INTERVAL_S, self._set_gauges)
+
+    def _set_gauges(self) -> None:
+        self._gauges_pending = False
+        self._gauges_at = time.monotonic()
         totals: Tally[str] = Tally()
         for b in self.books.values():
             totals.update(b.open_stages)
@@ -275,8 +301,6 @@ class SlaFeature:
             OPEN_STAGES.labels(stage).set(totals[stage])
         OPEN_ORDERS.set(sum(b.open_orders for b in self.books.values()))
         SLA_TIME.set(max((b.now_ms for b in self.books.values()), default=0))
-        if isinstance(self.ctx.clock, ControlClock):
-            self.ctx.clock.advance(book.now_ms)
 
 
 class TickTopicFirst(mode.Service):
@@ -303,16 +327,15 @@ def install(app: faust.App, ctx: StreamsContext) -> SlaFeature:
                       schema=faust.Schema(key_serializer="json", value_serializer="json"),
                       help="SLA state of every watched order (OrderSla as a dict)")
     raw = {"key_serializer": "raw", "value_serializer": "raw"}
-    inputs = app.topic(ctx.topic(ORDERS), ctx.topic(LIFECYCLE), **raw)
     ticks = app.topic(tick_topic(settings), internal=True, partitions=partitions,
                       retention=timedelta(milliseconds=TICK_RETENTION_MS), **raw)
     feature = SlaFeature(app, ctx, table, alerts=app.topic(ctx.topic(SLA_ALERTS), **raw),
                          dead=DeadLetters(app, ctx))
 
-    @app.agent(inputs, name="fenliu-sla")
-    async def sla(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            await feature.on_input(event)
+    # Orders and lifecycle events are read once for the SLA, rates and cases features.
+    hub(app).input(app, ctx, ORDERS_AND_LIFECYCLE, {
+        ctx.topic(ORDERS): "DispatchOrder", ctx.topic(LIFECYCLE): "LifecycleEvent",
+    }).subscribe(feature.on_input)
 
     @app.agent(ticks, name="fenliu-sla-ticks")
     async def sla_ticks(stream: faust.StreamT) -> None:

@@ -1,0 +1,109 @@
+"""Each input record decoded once per worker and handed to every feature that needs it.
+
+Features used to run one agent each over the topics they read, so a decision or an order
+was fetched, decoded and turned into a stream event by several agents (about six Avro
+decodes per decision). Now one agent reads a group of co-partitioned topics
+(``SharedInput``), decodes each record once and calls the handlers the features
+subscribed, in the order they subscribed; and what the cases agent derives (a call's
+``CaseUpdate``) reaches the features that count it in-process (``LocalFeed``), instead of
+through a topic they would read and decode again.
+
+A handler gets the event and the decoded record, or ``None`` and the ``InvalidEvent``
+when the bytes are bad (the feature that owns the topic dead-letters them; the others
+count them). A handler's own failure is its own: it dead-letters or counts, and the next
+handler still runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fenliu.processors.model import InvalidEvent
+from fenliu.streams.worker.context import StreamsContext
+
+RAW = {"key_serializer": "raw", "value_serializer": "raw"}
+
+Handler = Callable[[Any, "dict[str, Any] | None", "InvalidEvent | None"], Awaitable[None]]
+
+
+class SharedInput:
+    """One agent over ``topics`` (physical name -> Avro schema), fanning out each record."""
+
+    def __init__(self, app: Any, ctx: StreamsContext, name: str, topics: dict[str, str],
+                 **topic_options: Any) -> None:
+        self.ctx = ctx
+        self.schemas = dict(topics)
+        self.handlers: list[Handler] = []
+        self.source = app.topic(*topics, **{**RAW, **topic_options})
+
+        @app.agent(self.source, name=name)
+        async def agent(stream: Any) -> None:
+            async for event in stream.events():
+                await self.dispatch(event)
+
+        self.agent = agent
+
+    def subscribe(self, handler: Handler) -> None:
+        self.handlers.append(handler)
+
+    async def dispatch(self, event: Any) -> None:
+        msg = event.message
+        record: dict[str, Any] | None = None
+        error: InvalidEvent | None = None
+        try:
+            record = self.ctx.codec.decode(msg.value or b"", expect=self.schemas[msg.topic])
+        except InvalidEvent as exc:
+            error = exc
+        for handler in self.handlers:
+            await handler(event, record, error)
+
+
+class LocalFeed:
+    """In-process fan-out of values one feature derives and others count."""
+
+    def __init__(self) -> None:
+        self.handlers: list[Callable[..., Awaitable[None]]] = []
+
+    def subscribe(self, handler: Callable[..., Awaitable[None]]) -> None:
+        self.handlers.append(handler)
+
+    async def publish(self, *args: Any) -> None:
+        for handler in self.handlers:
+            await handler(*args)
+
+
+class Hub:
+    """The shared inputs and feeds of one app (features find each other's through it)."""
+
+    def __init__(self) -> None:
+        self.inputs: dict[str, SharedInput] = {}
+        self.feeds: dict[str, LocalFeed] = {}
+
+    def input(self, app: Any, ctx: StreamsContext, name: str, topics: dict[str, str],
+              **topic_options: Any) -> SharedInput:
+        """The agent ``name`` over ``topics``, created by the first feature that asks."""
+        found = self.inputs.get(name)
+        if found is None:
+            found = self.inputs[name] = SharedInput(app, ctx, name, topics, **topic_options)
+        elif found.schemas != topics:
+            raise ValueError(f"shared input {name} asked for {topics}, has {found.schemas}")
+        return found
+
+    def feed(self, name: str) -> LocalFeed:
+        return self.feeds.setdefault(name, LocalFeed())
+
+
+def hub(app: Any) -> Hub:
+    """The app's hub (kept on the app object: one per app, whatever installs first)."""
+    found = getattr(app, "_fenliu_hub", None)
+    if found is None:
+        found = Hub()
+        app._fenliu_hub = found
+    return found
+
+
+# Names every feature agrees on.
+ORDERS_AND_LIFECYCLE = "fenliu-orders"  # fenliu.orders + fenliu.lifecycle (keyed by order id)
+CASE_CALLS = "case-calls"  # LocalFeed: (partition, decision record, update record, duplicate)
+CASE_UPDATES = "case-updates"  # LocalFeed: (partition, update record) for every CaseUpdate sent
