@@ -161,6 +161,8 @@ ORDER = {
     "flow_back": False,
     "taxonomy_version": "t1",
     "routing_version": "r1",
+    "reopens_order_id": None,
+    "version": 1,
 }
 
 
