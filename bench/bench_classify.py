@@ -14,7 +14,6 @@ from pathlib import Path
 
 from fenliu.processors.classify import classify
 from fenliu.processors.model import CaseEvent, Location, Source
-
 from fenliu.refdata.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent

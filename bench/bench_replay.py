@@ -30,13 +30,13 @@ from bench.bench_router import time_until_committed
 from bench.common import Result, best_of, print_table
 from fenliu.processors.model import Source
 from fenliu.refdata.decider import build_decider
+from fenliu.reports.replay_report import build_report
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
-from fenliu.reports.replay_report import build_report
 from fenliu.streams.replay.parallel import DETERMINISTIC_EXCEPT, run_parallel
-from fenliu.streams.replay.run import RAW, Replay, ReplayRequest
 from fenliu.streams.replay.read import read_spans, time_spans
+from fenliu.streams.replay.run import RAW, Replay, ReplayRequest
 from fenliu.streams.replay.sinks import NullSink, TopicSink
 from fenliu.streams.router.service import Router
 from fenliu.topics.admin import apply_topics, delete_topics

@@ -15,9 +15,10 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import redis
 import typer
@@ -28,9 +29,9 @@ from fenliu.processors.classify import classify
 from fenliu.processors.decide import Decider
 from fenliu.processors.model import Source
 from fenliu.refdata.decider import build_decider
+from fenliu.refdata.team_directory import TeamDirectory, seed_demo_teams
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
-from fenliu.refdata.team_directory import TeamDirectory, seed_demo_teams
 from fenliu.streams.kafka.commit import next_offsets
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.streams.kafka.produce import Output, produce_all

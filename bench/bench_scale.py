@@ -50,14 +50,14 @@ from bench.common import Result, print_table
 from bench.harness import bench_settings, pipeline
 from fenliu.processors.model import Source
 from fenliu.processors.records import decision_record
-from fenliu.traffic.generator import TrafficGenerator
 from fenliu.refdata.decider import build_decider
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
-from fenliu.traffic.feed import SCHEMA, load_traffic_model
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics, delete_topics
+from fenliu.traffic.feed import SCHEMA, load_traffic_model
+from fenliu.traffic.generator import TrafficGenerator
 
 Message = tuple[str, bytes, bytes]  # catalogue topic, key, value
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import avro.io
@@ -21,7 +21,7 @@ from fastavro.utils import generate_many
 from bench.common import Result, best_of, print_table
 from fenliu.schemas.catalog import default_catalog
 
-_EPOCH_2026 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+_EPOCH_2026 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def with_real_times(value: Any, schema: Any) -> Any:

@@ -20,20 +20,27 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Producer,
+    TopicPartition,
+)
 
 from fenliu.demo.run import METRICS_PORTS, Demo, DemoOptions
 from fenliu.demo.scrape import scrape
 from fenliu.demo.supervisor import Supervisor
 from fenliu.processors.model import Source
-from fenliu.traffic.generator import GeneratedEvent, TrafficGenerator
 from fenliu.refdata.routing import load_routing
-from fenliu.settings import Settings
 from fenliu.refdata.team_directory import TeamDirectory, seed_demo_teams
-from fenliu.streams.traffic.sink import KafkaSink
-from fenliu.traffic.feed import SCHEMA, load_traffic_model, restamped
+from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.traffic.sink import KafkaSink
 from fenliu.topics.admin import apply_topics, delete_topics
+from fenliu.traffic.feed import SCHEMA, load_traffic_model, restamped
+from fenliu.traffic.generator import GeneratedEvent, TrafficGenerator
 
 
 def bench_settings(label: str) -> Settings:

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fenliu.evalsets import REAL_DIR, REAL_LABELS, level1_label, read_jsonl, real_messages, real_text
+from fenliu.evalsets import (
+    REAL_DIR,
+    REAL_LABELS,
+    level1_label,
+    read_jsonl,
+    real_messages,
+    real_text,
+)
 from fenliu.processors.evaluation import OutcomeReport, OutcomeRow, evaluate_outcomes
 from fenliu.processors.model import CaseEvent, Classification, Location, Outcome, Source
 from fenliu.refdata.opinion import Judge

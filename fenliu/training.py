@@ -193,9 +193,9 @@ def train(train_rows: list[dict[str, Any]], dev_rows: list[dict[str, Any]], taxo
     keep_above = _keep_threshold(dev_rows, dev_p, dev_rules, cfg)
     risky: dict[str, list[float]] = {"110": [], "12345": []}
     for r, p, c in zip(dev_rows, dev_p, dev_rules):
-        if r["expected_list"] == "POLICE" and not c.is_police_matter and not c.doubts:
-            if r["source"] == "12345" or keep_above is None or p < keep_above:
-                risky[str(r["source"])].append(p)
+        if (r["expected_list"] == "POLICE" and not c.is_police_matter and not c.doubts
+                and (r["source"] == "12345" or keep_above is None or p < keep_above)):
+            risky[str(r["source"])].append(p)
     divert = _threshold(risky["110"], cfg)
     police_12345 = [p for r, p, c in zip(dev_rows, dev_p, dev_rules)
                     if r["source"] == "12345" and r["expected_list"] == "POLICE" and c.is_police_matter]  # fmt: skip

@@ -9,16 +9,17 @@ Pure: every input is an argument, including the clock (``now_ms``, the record's 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from fenliu.processors.categories import CategorySystem
 from fenliu.processors.classify import classify
 from fenliu.processors.jurisdiction import Jurisdiction, Place
 from fenliu.processors.model import CaseEvent, Classification, Decision, Source
-from fenliu.processors.outcome import OutcomePolicy, with_outcome
-from fenliu.processors.categories import CategorySystem
 from fenliu.processors.normalise import NormaliseContext, normalise_call110, normalise_ticket12345
+from fenliu.processors.outcome import OutcomePolicy, with_outcome
 from fenliu.processors.route import TeamPick, TeamQuery, route, team_query
 from fenliu.processors.sla_policy import SlaPolicy, deadlines_for
 from fenliu.processors.taxonomy import Taxonomy

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 import shapely
-from fenliu.processors.model import Location
 from shapely import STRtree
+
+from fenliu.processors.model import Location
 
 EARTH_RADIUS_KM = 6371.0088
 DEPARTMENT_SEPARATOR = "/"  # "lead/partner" in the taxonomy's department names

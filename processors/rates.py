@@ -56,19 +56,7 @@ ORDER_LABELS = ("unit", "class", "source")
 #: Label names of every counter, in order.
 LABELS: dict[Metric, tuple[str, ...]] = {
     Metric.CALLS: ("source", "town", "list"),
-    **{
-        m: ORDER_LABELS
-        for m in (
-            Metric.ORDERS,
-            Metric.SIGNED,
-            Metric.ARRIVED,
-            Metric.ARRIVED_WITHIN_TARGET,
-            Metric.FEEDBACK,
-            Metric.CLOSED,
-            Metric.CLOSED_ON_SITE,
-            Metric.COMPLAINED,
-        )
-    },
+    **dict.fromkeys((Metric.ORDERS, Metric.SIGNED, Metric.ARRIVED, Metric.ARRIVED_WITHIN_TARGET, Metric.FEEDBACK, Metric.CLOSED, Metric.CLOSED_ON_SITE, Metric.COMPLAINED), ORDER_LABELS),
     Metric.FLOW_BACKS: (*ORDER_LABELS, "via"),
     Metric.CASE_CALLS: (*ORDER_LABELS, "kind"),
     Metric.FOLLOWUPS: (*ORDER_LABELS, "satisfaction"),

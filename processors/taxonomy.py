@@ -562,7 +562,7 @@ def _build(
             ref = (sit_c.order, slot, rules.term_weight(term, slot >= 0) * factor)
             situation_entries[term] = situation_entries.get(term, ()) + (ref,)
 
-    negation_entries = {w: True for w in cues} | {w: False for w in not_cues}
+    negation_entries = dict.fromkeys(cues, True) | dict.fromkeys(not_cues, False)
     all_words = (
         set(safety_entries) | set(situation_entries) | set(negation_entries) | set(modal_entries)
     )

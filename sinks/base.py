@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from confluent_kafka import TopicPartition
-from fenliu.sinks.circuit import CircuitBreaker, State
 from prometheus_client import Counter, Gauge, Histogram
 from tenacity import (
     RetryCallState,
@@ -32,6 +31,8 @@ from tenacity import (
     stop_after_attempt,
     wait_random_exponential,
 )
+
+from fenliu.sinks.circuit import CircuitBreaker, State
 
 T = TypeVar("T")
 

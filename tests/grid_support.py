@@ -16,16 +16,16 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from fenliu.schemas.serde import SingleObjectCodec
-from fenliu.sinks.grid.client import GridPlatform
 from fenliu_grid_sim import GridSim, LifeKnobs, SimConfig
-from fenliu.sinks.grid.webserver import ThreadedServer
-from fenliu.sinks.grid.delivery import GridSinkService, run_in_thread
-from fenliu.streams.kafka.config import confluent_config
-from fenliu.topics import catalogue as topics
 from pydantic import SecretStr
 
+from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
+from fenliu.sinks.grid.client import GridPlatform
+from fenliu.sinks.grid.delivery import GridSinkService, run_in_thread
+from fenliu.sinks.grid.webserver import ThreadedServer
+from fenliu.streams.kafka.config import confluent_config
+from fenliu.topics import catalogue as topics
 
 CODEC = SingleObjectCodec()
 TOKEN = "test-grid-token"

@@ -7,8 +7,8 @@ from itertools import pairwise
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fenliu.settings import Settings
 from fenliu.processors.audit_trail import connected, ids_in, masked
+from fenliu.settings import Settings
 
 
 def test_ids_are_found_at_any_depth_and_only_case_parts_are_followed():

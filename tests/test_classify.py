@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 import yaml
+
 from fenliu.processors.classify import FALLBACK_RULE, classify
 from fenliu.processors.model import CaseEvent, Classification, ListName, Location, Source
 from fenliu.processors.taxonomy import Taxonomy, compile_taxonomy
 from fenliu.processors.textnorm import chinese_number, normalise, normalise_term, people_counts
-
 from fenliu.refdata.taxonomy import load_taxonomy, traditional_to_simplified
 
 TAXONOMY_FILE = Path(__file__).resolve().parent.parent / "data" / "taxonomy.yaml"

@@ -7,14 +7,14 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
 from fenliu.processors.classify import classify
 from fenliu.processors.model import CaseEvent, Classification, Location, Source
 from fenliu.processors.taxonomy import Taxonomy
 from fenliu.processors.textnorm import normalise_term
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
-import yaml
-
 from fenliu.refdata.taxonomy import load_taxonomy, traditional_to_simplified
 
 ROOT = Path(__file__).resolve().parent.parent

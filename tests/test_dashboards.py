@@ -120,7 +120,7 @@ def test_panels_stay_on_the_grid_without_overlapping() -> None:
         taken: set[tuple[int, int]] = set()
         for panel in board["panels"]:
             pos = panel["gridPos"]
-            assert 0 <= pos["x"] and pos["x"] + pos["w"] <= 24, (name, panel["title"])
+            assert pos["x"] >= 0 and pos["x"] + pos["w"] <= 24, (name, panel["title"])
             cells = {(x, y) for x in range(pos["x"], pos["x"] + pos["w"])
                      for y in range(pos["y"], pos["y"] + pos["h"])}  # fmt: skip
             assert not cells & taken, (name, panel["title"])

@@ -10,10 +10,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from fenliu.processors.evaluation import Outcome, evaluate
-from fenliu.processors.model import ListName
 
 from fenliu.commands.classify import load_labelled, run_evaluation
+from fenliu.processors.evaluation import Outcome, evaluate
+from fenliu.processors.model import ListName
 from fenliu.refdata.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent

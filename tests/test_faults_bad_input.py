@@ -24,11 +24,11 @@ from hypothesis import strategies as st
 from bench.harness import pipeline, wait_metrics
 from fenliu.processors.model import RejectReason as R
 from fenliu.processors.model import Source
-from fenliu.traffic.generator import TrafficGenerator
 from fenliu.schemas.serde import SINGLE_OBJECT_MAGIC, SingleObjectCodec
-from fenliu.traffic.feed import load_traffic_model
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
+from fenliu.traffic.feed import load_traffic_model
+from fenliu.traffic.generator import TrafficGenerator
 from tests.factories import call110, ticket12345
 
 pytestmark = pytest.mark.kafka

@@ -32,8 +32,8 @@ from bench.harness import (
 )
 from fenliu.demo.scrape import scrape
 from fenliu.refdata.routing import load_routing
-from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.refdata.team_directory import TeamDirectory, seed_demo_teams
+from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.topics import catalogue as topics
 
 pytestmark = pytest.mark.kafka

@@ -15,13 +15,13 @@ from typer.testing import CliRunner
 
 from fenliu.cli import app
 from fenliu.processors.model import Source
-from fenliu.traffic.generator import TrafficGenerator
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
-from fenliu.traffic.feed import JsonlSink, Pace, Pacer, load_traffic_model, restamped, run
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
+from fenliu.traffic.feed import JsonlSink, Pace, Pacer, load_traffic_model, restamped, run
+from fenliu.traffic.generator import TrafficGenerator
 
 START_MS = 1_795_000_000_000
 

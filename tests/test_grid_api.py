@@ -7,15 +7,6 @@ from typing import Any
 
 import pytest
 import yaml
-from fenliu.schemas.catalog import default_catalog
-from fenliu.sinks.grid.contract import (
-    LifecycleEventIn,
-    OrderRequest,
-    SignatureError,
-    signature,
-    signed_headers,
-    verify_signature,
-)
 from fenliu_grid_sim.life import plan_life
 from fenliu_grid_sim.store import StoredOrder, body_hash
 from hypothesis import given
@@ -26,6 +17,15 @@ from pydantic import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from fenliu.schemas.catalog import default_catalog
+from fenliu.sinks.grid.contract import (
+    LifecycleEventIn,
+    OrderRequest,
+    SignatureError,
+    signature,
+    signed_headers,
+    verify_signature,
+)
 from tests.grid_support import CODEC, dispatch_order, sim_config
 
 API_FILE = Path(__file__).resolve().parent.parent / "api" / "grid-platform.openapi.yaml"

@@ -7,6 +7,9 @@ from collections import defaultdict
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from fenliu.sinks.base import (
     Ack,
     Cancelled,
@@ -19,8 +22,6 @@ from fenliu.sinks.base import (
 )
 from fenliu.sinks.circuit import CircuitBreaker, State
 from fenliu.sinks.grid.delivery import KeyedLanes
-from hypothesis import given
-from hypothesis import strategies as st
 
 FAST = RetryPolicy(max_attempts=4, backoff_initial_s=0.001, backoff_max_s=0.005)
 

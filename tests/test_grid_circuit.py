@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from fenliu.sinks.circuit import CircuitBreaker, State
 from hypothesis import given
 from hypothesis import strategies as st
+
+from fenliu.sinks.circuit import CircuitBreaker, State
 
 
 class FakeClock:

@@ -6,13 +6,13 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
-from fenliu.sinks.grid.contract import OrderRequest
 from fenliu_grid_sim import LifeKnobs, plan_life
-from fenliu.sinks.grid.webserver import ThreadedServer
-from fenliu.sinks.grid.ingress import WEBHOOK_PATH, AckingProducer, Ingress
-from fenliu.topics import catalogue as topics
 
 from fenliu.settings import Settings
+from fenliu.sinks.grid.contract import OrderRequest
+from fenliu.sinks.grid.ingress import WEBHOOK_PATH, AckingProducer, Ingress
+from fenliu.sinks.grid.webserver import ThreadedServer
+from fenliu.topics import catalogue as topics
 from tests.grid_support import (
     CODEC,
     dispatch_order,

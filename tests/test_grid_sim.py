@@ -11,6 +11,10 @@ from typing import Any
 import httpx
 import pytest
 from aiohttp import web
+from fenliu_grid_sim import LifeKnobs, plan_life
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from fenliu.sinks.grid.contract import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -18,11 +22,7 @@ from fenliu.sinks.grid.contract import (
     OrderRequest,
     verify_signature,
 )
-from fenliu_grid_sim import LifeKnobs, plan_life
 from fenliu.sinks.grid.webserver import ThreadedServer
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from tests.grid_support import (
     SECRET,
     TOKEN,

@@ -9,16 +9,16 @@ from typing import Any
 import httpx
 import pytest
 from confluent_kafka import Producer
+from fenliu_grid_sim.store import body_hash
+
+from fenliu.settings import Settings
 from fenliu.sinks.base import TransientError
 from fenliu.sinks.circuit import State
-from fenliu.sinks.grid.contract import OrderRequest
 from fenliu.sinks.grid.client import GridPlatform
-from fenliu_grid_sim.store import body_hash
+from fenliu.sinks.grid.contract import OrderRequest
 from fenliu.sinks.grid.webserver import ThreadedServer, server_tls
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
-
-from fenliu.settings import Settings
 from tests.grid_support import (
     CODEC,
     TOKEN,

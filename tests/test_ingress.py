@@ -10,14 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
-from fenliu.sinks.grid.contract import signed_headers
-from fenliu.sinks.grid.webserver import ThreadedServer
-from fenliu.sinks.grid.ingress import WEBHOOK_PATH, AckingProducer, Ingress
-from fenliu.topics import catalogue as topics
 from prometheus_client import REGISTRY
 from pydantic import SecretStr
 
 from fenliu.settings import Settings
+from fenliu.sinks.grid.contract import signed_headers
+from fenliu.sinks.grid.ingress import WEBHOOK_PATH, AckingProducer, Ingress
+from fenliu.sinks.grid.webserver import ThreadedServer
+from fenliu.topics import catalogue as topics
 from tests.grid_support import CODEC, SECRET, read_topic
 
 pytestmark = pytest.mark.kafka

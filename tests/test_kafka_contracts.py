@@ -37,7 +37,13 @@ def test_apply_creates_then_is_a_no_op(applied):
 
 def test_apply_reports_and_fixes_drift(applied):
     isolated, _ = applied
-    from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
+    from confluent_kafka.admin import (
+        AdminClient,
+        AlterConfigOpType,
+        ConfigEntry,
+        ConfigResource,
+        ResourceType,
+    )
 
     admin = AdminClient(confluent_config(isolated))
     name = isolated.topic("fenliu.decisions")

@@ -9,6 +9,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from fenliu.processors.model import InvalidEvent, RejectReason, Source
 from fenliu.processors.normalise import (
     NormaliseContext,
@@ -17,8 +20,6 @@ from fenliu.processors.normalise import (
     normalise_ticket12345,
 )
 from fenliu.processors.phone import caller_key_for
-from hypothesis import given
-from hypothesis import strategies as st
 
 KEY = b"normalise-test-key"
 NOW = datetime(2026, 11, 23, 3, 12, tzinfo=UTC)  # 11:12 in Shanghai

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
 from fenliu.processors.phone import (
     PHONE_PLACEHOLDER,
     caller_key,
@@ -13,8 +16,6 @@ from fenliu.processors.phone import (
     normalise_phone,
     scrub_phone_numbers,
 )
-from hypothesis import example, given
-from hypothesis import strategies as st
 
 KEY = b"test-key-1"
 OTHER_KEY = b"test-key-2"

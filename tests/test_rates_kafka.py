@@ -44,8 +44,8 @@ def main() -> None:
     from fenliu.metrics import serve_metrics
     from fenliu.schemas.serde import codec_for
     from fenliu.streams.worker import rates
-    from fenliu.streams.worker.context import StreamsContext
     from fenliu.streams.worker.app import app_config, app_id
+    from fenliu.streams.worker.context import StreamsContext
 
     settings = Settings()
     app = faust.App(app_id(settings), **app_config(settings))

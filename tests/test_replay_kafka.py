@@ -25,11 +25,11 @@ from fenliu.processors.model import Source
 from fenliu.processors.records import decision_from_record
 from fenliu.processors.replay_compare import Direction, Outcome
 from fenliu.refdata.decider import build_decider
+from fenliu.refdata.team_directory import TeamDirectory, seed_demo_teams
+from fenliu.reports.replay_report import build_report, write_html
 from fenliu.schemas.catalog import default_catalog
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
-from fenliu.reports.replay_report import build_report, write_html
-from fenliu.refdata.team_directory import TeamDirectory, seed_demo_teams
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.streams.replay.run import Replay, ReplayRequest
 from fenliu.streams.replay.sinks import FileSink, NullSink, TopicSink, replay_topic_name
@@ -73,7 +73,10 @@ def recorded(settings: Settings) -> Iterator[dict[str, Any]]:
     )
     apply_topics(s)
     start = (int(time.time() * 1000) - 3 * HOUR) // HOUR * HOUR
-    at = lambda minute: start + minute * 60_000 + (1 if minute else 0)
+
+    def at(minute: int) -> int:
+        return start + minute * 60_000 + (1 if minute else 0)
+
     items: list[tuple[str, bytes, int]] = []
     for cid, text, minute in CALLS:
         items.append(

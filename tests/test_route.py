@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 import shapely
 import yaml
-from fenliu.processors.jurisdiction import Jurisdiction, PlaceMethod, haversine_km
-from fenliu.processors.model import CaseEvent, Classification, ListName, Location, Source
-from fenliu.processors.route import TeamPick, TeamQuery, route, team_query
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from fenliu.processors.jurisdiction import Jurisdiction, PlaceMethod, haversine_km
+from fenliu.processors.model import CaseEvent, Classification, ListName, Location, Source
+from fenliu.processors.route import TeamPick, TeamQuery, route, team_query
 from fenliu.refdata.routing import load_jurisdiction, parse_jurisdiction
 from fenliu.settings import Settings
 

@@ -14,7 +14,7 @@ class FlakyConsumer:
     def __init__(self, failures: int, code: int) -> None:
         self.failures, self.code, self.calls = failures, code, 0
 
-    def commit(self, offsets, asynchronous):  # noqa: ANN001 - confluent-kafka's signature
+    def commit(self, offsets, asynchronous):
         self.calls += 1
         assert asynchronous is False
         if self.calls <= self.failures:

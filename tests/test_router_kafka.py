@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 import redis
@@ -13,14 +13,14 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 
 from fenliu.processors.records import decision_from_record
 from fenliu.refdata.decider import build_decider
-from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.refdata.team_directory import TeamDirectory
+from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.streams.kafka.dead_letters import read_original
 from fenliu.streams.router.service import Router
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
-from tests.factories import BASE_MS, call110, ticket12345
+from tests.factories import call110, ticket12345
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
 

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from fenliu.processors.model import Classification, ListName, Route
-from fenliu.processors.sla_policy import STAGE_ORDER, deadlines_for, parse_limit
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from fenliu.processors.model import Classification, ListName, Route
+from fenliu.processors.sla_policy import STAGE_ORDER, deadlines_for, parse_limit
 from fenliu.refdata.routing import (
     check_consistent,
     load_jurisdiction,

@@ -19,9 +19,9 @@ from prometheus_client import REGISTRY
 from fenliu.processors.sla_timer import OrderSla
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
+from fenliu.streams.kafka.dead_letters import DeadLetters
 from fenliu.streams.worker.clock import ControlClock, decode_tick, encode_tick, tick_topic
 from fenliu.streams.worker.context import StreamsContext
-from fenliu.streams.kafka.dead_letters import DeadLetters
 from fenliu.streams.worker.sla import SlaFeature, TableStore, book_config, order_input
 from fenliu.topics import catalogue as topics
 

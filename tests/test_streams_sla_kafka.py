@@ -24,8 +24,8 @@ from confluent_kafka.admin import AdminClient
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
-from fenliu.streams.worker.clock import send_ticks, tick_topic
 from fenliu.streams.worker.app import app_id
+from fenliu.streams.worker.clock import send_ticks, tick_topic
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
 from tests.streams_worker import Worker, metric_value
@@ -212,7 +212,7 @@ def test_every_stage_fires_at_its_driven_time_escalates_and_steps_close_stages(
     # o1's team leaves: sign-off and departure are done, its sign-off stops escalating.
     produce(sla_settings, [(topics.LIFECYCLE, lifecycle_record("e3", "o1", "DEPARTED",
                                                                T0 + 70_000))])
-    wait(worker, "departure read", lambda: total(worker, 
+    wait(worker, "departure read", lambda: total(worker,
         "fenliu_sla_lifecycle_total", kind="DEPARTED", outcome="closed") == 1)
     tick(worker, T0 + 2 * 3_600_000)
     expected = (levels("o1", "SIGN", T0 + MIN, "WARNING", "BREACH")

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 import yaml
+
 from fenliu.processors.model import ListName
 from fenliu.processors.taxonomy import Taxonomy, TaxonomyError, compile_taxonomy
-
 from fenliu.refdata.taxonomy import load_taxonomy
 
 TAXONOMY_FILE = Path(__file__).resolve().parent.parent / "data" / "taxonomy.yaml"

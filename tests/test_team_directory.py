@@ -8,7 +8,9 @@ from collections.abc import Iterator
 import pytest
 import redis
 import shapely
+
 from fenliu.processors.route import TeamPick, TeamQuery
+from fenliu.refdata.routing import load_jurisdiction
 from fenliu.refdata.team_directory import (
     TeamDirectory,
     TeamLookupTimeout,
@@ -16,8 +18,6 @@ from fenliu.refdata.team_directory import (
     UnknownTeam,
     seed_demo_teams,
 )
-
-from fenliu.refdata.routing import load_jurisdiction
 from fenliu.settings import Settings
 
 pytestmark = pytest.mark.redis

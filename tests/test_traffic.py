@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 from fenliu.processors.jurisdiction import PlaceMethod, haversine_km
 from fenliu.processors.model import Location, Source
 from fenliu.processors.phone import normalise_phone
-from fenliu.traffic.generator import Kind, TrafficError, TrafficGenerator, build_traffic_model
 from fenliu.refdata.decider import build_decider
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
 from fenliu.traffic.feed import SCHEMA, load_traffic_model
+from fenliu.traffic.generator import Kind, TrafficError, TrafficGenerator, build_traffic_model
 
 START_MS = 1_795_000_000_000  # 2026-11-19
 EVAL_DIR = Path(__file__).resolve().parent / "eval"

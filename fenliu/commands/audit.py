@@ -43,9 +43,9 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from fenliu.commands.replay import parse_time
+        from fenliu.reports.replay_report import local_iso
         from fenliu.schemas.serde import codec_for
         from fenliu.settings import get_settings
-        from fenliu.reports.replay_report import local_iso
         from fenliu.streams.replay.audit import CaseAudit
 
         settings = get_settings()

@@ -19,11 +19,11 @@ from enum import StrEnum
 from typing import Any
 
 import redis
-from fenliu.processors.jurisdiction import Jurisdiction
-from fenliu.processors.route import TeamPick, TeamQuery
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from fenliu.processors.jurisdiction import Jurisdiction
+from fenliu.processors.route import TeamPick, TeamQuery
 from fenliu.settings import Settings
 
 DEFAULT_PREFIX = "fenliu:teams"

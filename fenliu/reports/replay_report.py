@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+
 BEFORE, AFTER = "#9aa5b1", "#2f6fb3"
 OUTCOME_COLOURS = {
     "SAME": "#3c9d5d",

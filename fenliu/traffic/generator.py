@@ -305,7 +305,7 @@ def _items(mix: MixSpec, phrases: Phrases, taxonomy: Taxonomy) -> Iterator[Item]
         police = mix.police_share.get(source, 0.0)
         unclassifiable = mix.unclassifiable_share.get(source, 0.0)
         groups = [
-            (police, {c: w for c, w in mix.police_classes.items()}, False),
+            (police, dict(mix.police_classes), False),
             (
                 1 - police - unclassifiable,
                 {c: s.weight for c, s in mix.non_police_classes.items()},

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from fenliu.sinks.base import Ack, PermanentError, Sink, TransientError
-from fenliu.sinks.grid.contract import IDEMPOTENCY_HEADER, OrderRequest, OrderUpdate
 
 from fenliu.settings import Settings
+from fenliu.sinks.base import Ack, PermanentError, Sink, TransientError
+from fenliu.sinks.grid.contract import IDEMPOTENCY_HEADER, OrderRequest, OrderUpdate
 
 TRANSIENT_4XX = frozenset({401, 403, 408, 425, 429})
 ACK_OUTCOME = {201: "created", 200: "replayed", 409: "duplicate"}

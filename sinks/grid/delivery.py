@@ -21,18 +21,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from confluent_kafka import Consumer, KafkaException, Message, Producer, TopicPartition
-from fenliu.schemas.serde import Codec
-from fenliu.sinks.base import Ack, Cancelled, Deliverer, OffsetTracker, RetryPolicy, Sink
-from fenliu.sinks.grid.contract import OrderRequest
-from fenliu.streams.kafka.config import confluent_config
-from fenliu.streams.kafka.dead_letters import DEAD_LETTERS, Failure, dead_letter_record
-from fenliu.streams.kafka.commit import is_consumer_error
-from fenliu.streams.kafka.produce import DeliveryFailed, Output, produce_all
-from fenliu.topics import catalogue as topics
 from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
 
+from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
+from fenliu.sinks.base import Ack, Cancelled, Deliverer, OffsetTracker, RetryPolicy, Sink
+from fenliu.sinks.grid.contract import OrderRequest
+from fenliu.streams.kafka.commit import is_consumer_error
+from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.dead_letters import DEAD_LETTERS, Failure, dead_letter_record
+from fenliu.streams.kafka.produce import DeliveryFailed, Output, produce_all
+from fenliu.topics import catalogue as topics
 
 log = logging.getLogger("fenliu.grid_sink")
 

@@ -23,7 +23,11 @@ from typing import Any
 
 from aiohttp import web
 from confluent_kafka import KafkaError, Message, Producer
+from prometheus_client import Counter, Histogram
+from pydantic import ValidationError
+
 from fenliu.schemas.serde import Codec
+from fenliu.settings import Settings
 from fenliu.sinks.grid.contract import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -33,10 +37,6 @@ from fenliu.sinks.grid.contract import (
 )
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
-from prometheus_client import Counter, Histogram
-from pydantic import ValidationError
-
-from fenliu.settings import Settings
 
 log = logging.getLogger("fenliu.ingress")
 

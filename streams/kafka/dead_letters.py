@@ -59,7 +59,7 @@ class Failure:
     attempts: tuple[str, ...] = field(default_factory=tuple)
 
     @classmethod
-    def from_exception(cls, stage: str, exc: BaseException) -> "Failure":
+    def from_exception(cls, stage: str, exc: BaseException) -> Failure:
         if isinstance(exc, InvalidEvent):
             return cls(stage, exc.reason.value, str(exc))
         return cls(stage, RejectReason.PROCESSING_ERROR.value, f"{type(exc).__name__}: {exc}")
@@ -151,7 +151,7 @@ class FaustRecord:
 class DeadLetters:
     """Sends failed messages of one feature to ``fenliu.deadletter``, keyed by their key."""
 
-    def __init__(self, app: "faust.App", ctx: "StreamsContext") -> None:
+    def __init__(self, app: faust.App, ctx: StreamsContext) -> None:
         self.ctx = ctx
         self.topic = app.topic(ctx.topic(DEAD_LETTER), key_serializer="raw",
                                value_serializer="raw")

@@ -13,7 +13,8 @@ import gc
 import logging
 import threading
 import time
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from confluent_kafka import Consumer, Message, Producer, TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
@@ -21,9 +22,9 @@ from prometheus_client import Counter, Gauge, Histogram
 from fenliu.processors.decide import Decider, Prepared
 from fenliu.processors.model import Decision, Source
 from fenliu.processors.records import decision_record
+from fenliu.refdata.team_directory import TeamDirectory
 from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
-from fenliu.refdata.team_directory import TeamDirectory
 from fenliu.streams.kafka.commit import commit_offsets, is_consumer_error, next_offsets
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.streams.kafka.dead_letters import DEAD_LETTERS, Failure, dead_letter_record

@@ -36,6 +36,7 @@ from fenliu.processors.sla_policy import STAGE_ORDER
 from fenliu.processors.sla_timer import BookConfig, OrderInfo, OrderSla, SlaBook, TickResult
 from fenliu.schemas.records import DispatchOrder, LifecycleEvent
 from fenliu.settings import Settings
+from fenliu.streams.kafka.dead_letters import DeadLetters
 from fenliu.streams.worker.clock import (
     TICK_RETENTION_MS,
     ControlClock,
@@ -46,7 +47,6 @@ from fenliu.streams.worker.clock import (
 )
 from fenliu.streams.worker.context import StreamsContext
 from fenliu.streams.worker.inputs import ORDERS_AND_LIFECYCLE, hub
-from fenliu.streams.kafka.dead_letters import DeadLetters
 from fenliu.topics.catalogue import LIFECYCLE, ORDERS, SLA_ALERTS
 
 log = logging.getLogger(__name__)
