@@ -264,10 +264,10 @@ class _Scan:
                 else:
                     self.signs.setdefault(taxonomy.crowd_group, []).append(hit)
         situations = taxonomy.situations
-        for hit, refs, part_of_word in word_hits:
+        for hit, sit_refs, part_of_word in word_hits:
             kind = None
             checked_kind = False
-            for order, slot, weight in refs:
+            for order, slot, weight in sit_refs:
                 sit = situations[order]
                 if sit.is_police:
                     if part_of_word:
@@ -467,7 +467,7 @@ def classify(event: CaseEvent, taxonomy: Taxonomy) -> Classification:
     fallback, rule = taxonomy.fallback, FALLBACK_RULE
     if scan.source is Source.TICKET_12345 and taxonomy.fallback_12345 is not None:
         fallback, rule = taxonomy.fallback_12345, FALLBACK_RULE_12345
-    default = [Evidence(rule, "", "default")]
+    default: list[Evidence] = [Evidence(rule, "", "default")]
     if best_np is not None:  # what little there was, so the call-taker sees it
         default += _weak_evidence(norm, best_np)
     fallback_doubts = ("no_evidence", *scan.doubts)

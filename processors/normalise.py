@@ -153,7 +153,7 @@ def _location(record: Mapping[str, Any], ctx: NormaliseContext) -> Location:
         raise InvalidEvent(
             RejectReason.MISSING_FIELD, f"{given} given without the other coordinate"
         )
-    if lon is not None:
+    if lon is not None and lat is not None:
         try:
             lon, lat = float(lon), float(lat)
         except (TypeError, ValueError):

@@ -140,4 +140,4 @@ def _scrub_match(match: re.Match[str]) -> str:
 
 def _is_date(found: str) -> bool:
     date = _DATE_LIKE.fullmatch(found)
-    return bool(date) and 1 <= int(date.group(1)) <= 12 and 1 <= int(date.group(2)) <= 31
+    return date is not None and 1 <= int(date.group(1)) <= 12 and 1 <= int(date.group(2)) <= 31

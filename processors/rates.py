@@ -234,7 +234,7 @@ class OrderState:
         return cls(
             tuple(labels) if labels else None,
             d.get("c"),
-            frozenset(d.get("k") or ()),  # type: ignore[arg-type]
+            frozenset(d.get("k") or ()),
             tuple(d.get("e") or ()),
             int(d.get("t") or 0),
             pending,

@@ -181,7 +181,7 @@ def compare(
         "after": Side.of(replayed),
     }
     if recorded is None:
-        return Comparison(outcome=Outcome.NOT_RECORDED, **common)  # type: ignore[arg-type]
+        return Comparison(outcome=Outcome.NOT_RECORDED, **common)
     aspects = _aspects(recorded, replayed)
     if aspects:
         outcome = Outcome.CHANGED
@@ -195,7 +195,7 @@ def compare(
         aspects=aspects,
         before=Side.of(recorded),
         byte_identical=recorded_bytes == replayed_bytes,
-        **common,  # type: ignore[arg-type]
+        **common,
     )
 
 

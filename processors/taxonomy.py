@@ -420,13 +420,13 @@ def _build(
                     problems.append(f"{spath}.priority: missing (no class default either)")
                 rec = sit.recognisers
                 terms = _norm_terms(rec.terms, f"{spath}.recognisers.terms", problems, simplify)
-                groups = tuple(
+                all_of = tuple(
                     _norm_terms(g, f"{spath}.recognisers.all_of[{gi}]", problems, simplify)
                     for gi, g in enumerate(rec.all_of)
                 )
-                if any(not g for g in groups):
+                if any(not g for g in all_of):
                     problems.append(f"{spath}.recognisers.all_of: a group has no term")
-                if not terms and not groups:
+                if not terms and not all_of:
                     problems.append(f"{spath}.recognisers: no terms and no all_of groups")
                 members.append(
                     Situation(
@@ -439,7 +439,7 @@ def _build(
                         priority=priority or 4,
                         sla_class=sla or "",
                         terms=terms,
-                        all_of=groups,
+                        all_of=all_of,
                         alarm_types=tuple(rec.alarm_types),
                         hotline_categories=tuple(rec.hotline_categories),
                         order=len(situations) + len(members),
@@ -470,8 +470,8 @@ def _build(
         name: _norm_terms(words, f"danger.parts.{name}", problems, simplify)
         for name, words in spec.danger.parts.items()
     }
-    for name, words in parts.items():
-        if not words:
+    for name, part_words in parts.items():
+        if not part_words:
             problems.append(f"danger.parts.{name}: no words")
 
     groups: list[SafetyGroup] = []

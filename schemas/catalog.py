@@ -110,7 +110,7 @@ class SchemaCatalog:
     def __getitem__(self, name: str) -> Contract:
         return self._contracts[name]
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self):
         return iter(self._contracts.values())
 
     def names(self) -> list[str]:

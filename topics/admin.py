@@ -74,7 +74,7 @@ def apply_topics(
     return sorted(reports, key=lambda r: order[r.topic])
 
 
-def _verify(admin, spec, name, metadata, settings, fix, timeout_s) -> TopicReport:  # type: ignore[no-untyped-def]
+def _verify(admin, spec, name, metadata, settings, fix, timeout_s) -> TopicReport:
     partitions, _ = _desired(spec, settings)
     problems: list[str] = []
     have = len(metadata.partitions)

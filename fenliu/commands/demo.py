@@ -90,7 +90,7 @@ def register(app: typer.Typer) -> None:
             runner.start(say)
             say(f"services: {', '.join(options.services)}; logs in {options.log_dir}")
 
-            def loop(show) -> None:  # type: ignore[no-untyped-def]
+            def loop(show) -> None:
                 started = time.monotonic()
                 while not stop.wait(refresh):
                     show(runner.frame())

@@ -107,7 +107,7 @@ def register(app: typer.Typer) -> None:
         else:
             sink = KafkaSink(settings, codec_for(settings.topics.schema_registry_url))
 
-        def progress(stats) -> None:  # type: ignore[no-untyped-def]
+        def progress(stats) -> None:
             typer.echo(f"sent {stats.sent} ({stats.rate:,.1f}/s)", err=True)
 
         stats = run(

@@ -20,6 +20,7 @@ from fenliu.schemas.records import AlertLevel, epoch_ms
 from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.position import position
 from fenliu.topics import catalogue as topics
 
 log = logging.getLogger("fenliu.demo")
@@ -106,7 +107,7 @@ class TopicTail:
             while not self._stop.is_set():
                 for msg in consumer.consume(500, timeout=0.5):
                     if msg.error() is None:
-                        self._fold(self._names[msg.topic()], msg.value() or b"")
+                        self._fold(self._names[position(msg)[0]], msg.value() or b"")
         except Exception:  # the view must never take the demo down (log.exception keeps the trace)
             log.exception("topic tail stopped")
         finally:

@@ -84,7 +84,7 @@ def selector_total(scrape: Scrape, selector: str) -> float:
     return total
 
 
-def _rate_table():  # type: ignore[no-untyped-def]
+def _rate_table():
     """The one table of rate definitions (docs/rates.md), imported when first needed."""
     try:
         from fenliu.processors.rate_definitions import RATES

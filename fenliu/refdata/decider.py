@@ -11,7 +11,7 @@ from fenliu.refdata.taxonomy import load_taxonomy
 from fenliu.settings import Settings
 
 
-def build_decider(settings: Settings, *, taxonomy_file=None, jurisdiction_file=None) -> Decider:  # type: ignore[no-untyped-def]
+def build_decider(settings: Settings, *, taxonomy_file=None, jurisdiction_file=None) -> Decider:
     """Load taxonomy, jurisdiction, SLA policy, opinion and categories once; overrides serve replay and audits."""
     if jurisdiction_file is not None:
         settings = settings.replace(refdata={"jurisdiction_file": jurisdiction_file})

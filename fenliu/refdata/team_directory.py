@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 import redis
 from redis.backoff import NoBackoff
@@ -118,7 +118,9 @@ class TeamDirectory:
         state: TeamState = TeamState.AVAILABLE,
     ) -> None:
         """Register or replace a team, atomically with its place in the available set."""
-        previous_town = self._client.hget(self.team_key(team_id), "town_code")
+        # redis-py types every reply as ``Awaitable[T] | T`` (sync and async clients share the
+        # signatures); this client is synchronous and does not decode, so replies are bytes.
+        previous_town = cast(bytes | None, self._client.hget(self.team_key(team_id), "town_code"))
         pipe = self._client.pipeline(transaction=True)
         if previous_town is not None and previous_town.decode() != town_code:
             pipe.zrem(self.available_key(previous_town.decode()), team_id)
@@ -139,12 +141,14 @@ class TeamDirectory:
         self, team_id: str, state: TeamState, *, lon: float | None = None, lat: float | None = None
     ) -> None:
         """Change a team's duty state (and position, if given); only AVAILABLE teams stay searchable."""
-        fields = self._client.hmget(self.team_key(team_id), ["town_code", "lon", "lat"])
-        if fields[0] is None:
+        fields = cast(list[bytes | None],
+                      self._client.hmget(self.team_key(team_id), ["town_code", "lon", "lat"]))
+        stored_town, stored_lon, stored_lat = fields
+        if stored_town is None or stored_lon is None or stored_lat is None:  # register sets all three
             raise UnknownTeam(team_id)
-        town_code = fields[0].decode()
-        lon = float(fields[1]) if lon is None else lon
-        lat = float(fields[2]) if lat is None else lat
+        town_code = stored_town.decode()
+        lon = float(stored_lon) if lon is None else lon
+        lat = float(stored_lat) if lat is None else lat
         pipe = self._client.pipeline(transaction=True)
         pipe.hset(
             self.team_key(team_id),
@@ -163,7 +167,7 @@ class TeamDirectory:
 
     def team(self, team_id: str) -> dict[str, str] | None:
         """The stored hash of a team (name, town_code, state, lon, lat), or None."""
-        raw = self._client.hgetall(self.team_key(team_id))
+        raw = cast(dict[bytes, bytes], self._client.hgetall(self.team_key(team_id)))
         return {k.decode(): v.decode() for k, v in raw.items()} or None
 
     # --- lookups ----------------------------------------------------------------------

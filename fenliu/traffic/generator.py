@@ -225,7 +225,10 @@ def build_traffic_model(
         raise TrafficError(str(exc)) from exc
     _check(mix, places, phrases, taxonomy, jurisdiction)
     items = tuple(_items(mix, phrases, taxonomy))
-    towns = tuple(jurisdiction.town(code) for code in mix.towns)  # type: ignore[misc]
+    found = [jurisdiction.town(code) for code in mix.towns]
+    towns = tuple(t for t in found if t is not None)
+    if len(towns) != len(found):  # _check has reported unknown towns already
+        raise TrafficError(f"unknown towns in the mix: {sorted(mix.towns)}")
     polygons = {t.code: shapely.Polygon(t.polygon) for t in towns}
     for polygon in polygons.values():
         shapely.prepare(polygon)  # in place: fast contains_xy for every drawn point

@@ -62,7 +62,7 @@ class ThreadedServer:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout_s)
 
-    def call(self, coro, timeout_s: float = 15.0):  # type: ignore[no-untyped-def]
+    def call(self, coro, timeout_s: float = 15.0):
         """Run a coroutine on the server's loop and return its result (test helpers)."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout_s)
 

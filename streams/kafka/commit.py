@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 from prometheus_client import Counter
 
+from fenliu.streams.kafka.position import position
+
 log = logging.getLogger("fenliu.kafka")
 
 COMMITS_SKIPPED = Counter(
@@ -61,8 +63,8 @@ def next_offsets(messages: Sequence[Message]) -> list[TopicPartition]:
     """The offsets to commit after a batch: one past the highest offset per partition."""
     highest: dict[tuple[str, int], int] = defaultdict(lambda: -1)
     for m in messages:
-        key = (m.topic(), m.partition())
-        highest[key] = max(highest[key], m.offset())
+        topic, partition, offset = position(m)
+        highest[topic, partition] = max(highest[topic, partition], offset)
     return [TopicPartition(t, p, o + 1) for (t, p), o in sorted(highest.items())]
 
 

@@ -37,6 +37,10 @@ DEAD_LETTERS = Counter(
 )
 
 
+# confluent-kafka's header shapes (its HeadersType): a list of pairs, or a dict when produced so.
+Headers = dict[str, str | bytes | None] | list[tuple[str, str | bytes | None]]
+
+
 class KafkaRecord(Protocol):
     """The parts of a consumed record a dead letter keeps (confluent-kafka ``Message``)."""
 
@@ -45,7 +49,7 @@ class KafkaRecord(Protocol):
     def offset(self) -> int | None: ...
     def key(self) -> bytes | None: ...
     def value(self) -> bytes | None: ...
-    def headers(self) -> list[tuple[str, bytes]] | None: ...
+    def headers(self) -> Headers | None: ...
     def timestamp(self) -> tuple[int, int]: ...
 
 
@@ -92,7 +96,8 @@ def dead_letter_record(
     in_source = value is not None and value_stays_in_source(msg.topic() or "")
     truncated = value is not None and not in_source and len(value) > max_value_bytes
     headers: dict[str, bytes] = {}
-    for name, header in msg.headers() or []:
+    given = msg.headers() or []
+    for name, header in given.items() if isinstance(given, dict) else given:
         headers[name] = header if isinstance(header, bytes) else (header or "").encode()
     return {
         "topic": msg.topic() or "",
@@ -140,7 +145,7 @@ class FaustRecord:
     def value(self) -> bytes | None:
         return self.m.value
 
-    def headers(self) -> list[tuple[str, bytes]]:
+    def headers(self) -> list[tuple[str, str | bytes | None]]:
         headers = self.m.headers or []
         return list(headers.items()) if isinstance(headers, dict) else list(headers)
 

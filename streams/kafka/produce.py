@@ -17,7 +17,7 @@ class Output:
     topic: str
     key: bytes | None
     value: bytes
-    headers: list[tuple[str, bytes]] | None = None
+    headers: list[tuple[str, str | bytes | None]] | None = None  # confluent-kafka's pairs
 
 
 class DeliveryFailed(RuntimeError):

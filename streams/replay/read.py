@@ -24,6 +24,7 @@ from fenliu.processors.route import TeamMethod, TeamPick
 from fenliu.processors.spans import Span
 from fenliu.schemas.catalog import default_catalog
 from fenliu.schemas.serde import SINGLE_OBJECT_MAGIC, Codec
+from fenliu.streams.kafka.position import position
 
 Key = tuple[Source, str]
 
@@ -99,13 +100,14 @@ def read_spans(consumer: Consumer, spans: list[Span], batch: int) -> Iterator[li
         for m in msgs:
             if m.error() is not None:
                 continue
-            key = (m.topic(), m.partition())
+            topic, partition, offset = position(m)
+            key = (topic, partition)
             end = live.get(key)
             if end is None:
                 continue
-            if m.offset() < end:
+            if offset < end:
                 out.append(m)
-            if m.offset() >= end - 1:
+            if offset >= end - 1:
                 del live[key]
                 consumer.incremental_unassign([TopicPartition(*key)])
         if out:

@@ -28,6 +28,7 @@ from fenliu.settings import Settings
 from fenliu.streams.kafka.commit import commit_offsets, is_consumer_error, next_offsets
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.streams.kafka.dead_letters import DEAD_LETTERS, Failure, dead_letter_record
+from fenliu.streams.kafka.position import position
 from fenliu.streams.kafka.produce import Output, produce_all
 from fenliu.topics import catalogue as topics
 
@@ -81,7 +82,7 @@ class Router:
         outputs: list[Output] = []
         prepared: list[tuple[Message, Prepared]] = []
         for msg in messages:
-            source, schema = self.source_by_topic[msg.topic()]
+            source, schema = self.source_by_topic[position(msg)[0]]
             EVENTS_IN.labels(source.value).inc()
             stage = "decode"
             try:
