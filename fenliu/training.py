@@ -118,7 +118,7 @@ def _level1_data(rows: list[dict[str, Any]], categories: CategorySystem) -> tupl
                 labels.append(lid)
     for leaf in categories.leaves:  # one pseudo-document per level-3 entry
         parent = categories.nodes[leaf.parent] if leaf.parent else None
-        doc = "，".join([leaf.name, *(parent.name,) * bool(parent), *leaf.words])
+        doc = "，".join([leaf.name, *([parent.name] if parent else []), *leaf.words])
         texts.append(doc)
         labels.append(leaf.id.split("-", 1)[0])
     return texts, labels

@@ -102,6 +102,8 @@ class SchemaCatalog:
         raw = raws[stem]
         parsed = fastavro.parse_schema(raw, named_schemas=named)
         expanded = expand_schema(parsed)
+        if not isinstance(expanded, dict):  # every .avsc here is a record schema
+            raise ValueError(f"{stem}.avsc: not a record schema")
         canonical = to_parsing_canonical_form(expanded)
         fp = bytes.fromhex(fingerprint(canonical, "CRC-64-AVRO"))
         fullname = f"{raw.get('namespace', NAMESPACE)}.{raw['name']}"

@@ -75,7 +75,7 @@ def register(app: typer.Typer) -> None:
         from fenliu.schemas.serde import codec_for
         from fenliu.services import start_service
         from fenliu.streams.traffic.sink import KafkaSink
-        from fenliu.traffic.feed import JsonlSink, load_traffic_model, plan_run, run
+        from fenliu.traffic.feed import JsonlSink, Sink, load_traffic_model, plan_run, run
         from fenliu.traffic.generator import TrafficGenerator
 
         started = start_service(metrics_port, handle_signals=True)
@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
         )
         if out is Out.jsonl:
             handle = file.open("w", encoding="utf-8") if file else sys.stdout
-            sink = JsonlSink(handle)
+            sink: Sink = JsonlSink(handle)
         else:
             sink = KafkaSink(settings, codec_for(settings.topics.schema_registry_url))
 

@@ -49,12 +49,13 @@ def load_traffic_model(settings: Settings, traffic_dir: Path | None = None) -> T
     """Read ``mix.yaml``, ``phrases.yaml`` and ``places.yaml`` and compile them against the
     taxonomy and jurisdiction the router uses."""
     folder = traffic_dir or settings.traffic.dir
-    docs = [
+    mix, phrases, places = (
         yaml.safe_load((folder / f"{name}.yaml").read_text(encoding="utf-8"))
         for name in TRAFFIC_FILES
-    ]
+    )
     routing = load_routing(settings)
-    return build_traffic_model(*docs, load_taxonomy(settings.refdata.taxonomy_file), routing.jurisdiction)
+    taxonomy = load_taxonomy(settings.refdata.taxonomy_file)
+    return build_traffic_model(mix, phrases, places, taxonomy, routing.jurisdiction)
 
 
 class Pace(StrEnum):

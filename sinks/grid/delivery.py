@@ -19,6 +19,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from confluent_kafka import Consumer, KafkaException, Message, Producer, TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
@@ -244,7 +245,7 @@ class GridSinkService:
                     self.tracker.add(tp[0], tp[1], msg.offset() or 0)
                     generation = self._generation[tp]
                     lanes.submit(
-                        msg.key() or b"", lambda m=msg, g=generation: self.handle(m, producer, g)
+                        msg.key() or b"", partial(self.handle, msg, producer, generation)
                     )
                 self._commit(consumer)
                 pending = self.tracker.pending()

@@ -25,6 +25,7 @@ from aiohttp import web
 from confluent_kafka import KafkaError, Message, Producer
 from prometheus_client import Counter, Histogram
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
@@ -173,7 +174,7 @@ class Ingress:
         try:
             event = LifecycleEventIn.model_validate_json(body)
         except ValidationError as exc:
-            errors: list[dict[str, Any]] = exc.errors(include_url=False, include_input=False)
+            errors = exc.errors(include_url=False, include_input=False)
             if any(e["type"] == "json_invalid" for e in errors):
                 return _refuse(400, "invalid_json", "body is not JSON")
             return _refuse(422, "invalid_event", "body is not a LifecycleEvent", _jsonable(errors))
@@ -230,5 +231,5 @@ def _refuse(status: int, code: str, message: str, detail: Any = None) -> web.Res
     return web.json_response(body, status=status)
 
 
-def _jsonable(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _jsonable(errors: list[ErrorDetails]) -> list[dict[str, Any]]:
     return [{"loc": list(e["loc"]), "type": e["type"], "msg": e["msg"]} for e in errors]

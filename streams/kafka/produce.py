@@ -17,7 +17,7 @@ class Output:
     topic: str
     key: bytes | None
     value: bytes
-    headers: list[tuple[str, str | bytes | None]] | None = None  # confluent-kafka's pairs
+    headers: list[tuple[str, bytes]] | None = None
 
 
 class DeliveryFailed(RuntimeError):
@@ -38,7 +38,10 @@ def produce_all(producer: Producer, outputs: Sequence[Output], timeout_s: float 
     for out in outputs:
         while True:
             try:
-                producer.produce(out.topic, out.value, out.key, headers=out.headers, on_delivery=on_delivery)
+                # A copy typed as the stub's list, which is invariant in its wider value type.
+                headers: list[tuple[str, str | bytes | None]] | None = (
+                    list(out.headers) if out.headers is not None else None)
+                producer.produce(out.topic, out.value, out.key, headers=headers, on_delivery=on_delivery)
                 break
             except BufferError:  # local queue full: let deliveries drain, then retry
                 producer.poll(0.1)

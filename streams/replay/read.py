@@ -193,9 +193,12 @@ class Recorded:
     def team(self) -> tuple[str | None, str]:
         """(team id, team method) of the recorded route; reads only those two fields when it can."""
         if self._decision is None and self.data.startswith(_DECISION_HEADER):
-            route = fastavro.schemaless_reader(
+            decoded = fastavro.schemaless_reader(
                 io.BytesIO(self.data[len(_DECISION_HEADER) :]), _DECISION_WRITER, _TEAM_READER
-            )["route"]
+            )
+            if not isinstance(decoded, dict):  # the reader schema is a record
+                raise ValueError("a Decision that does not decode to a record")
+            route = decoded["route"]
             return route["team_id"], route["team_method"]
         r = self.decision.route
         return r.team_id, r.team_method

@@ -107,7 +107,7 @@ class Router:
         if not wanted or self.teams is None:
             return [None] * len(prepared), self.teams is None and bool(wanted)
         try:
-            found = self.teams.nearest_many([p.team_query for p in wanted])
+            found = self.teams.nearest_many([p.team_query for p in wanted if p.team_query is not None])
         except Exception as exc:  # TeamLookupTimeout, connection refused: fall back, say so
             log.warning("team lookup failed, falling back to command rooms: %s", exc)
             return [None] * len(prepared), True

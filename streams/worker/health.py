@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 import faust
+from faust.tables import TableManager
 from prometheus_client import Gauge
 
 from fenliu.processors.progress import ProgressTracker, Verdict
@@ -57,7 +58,10 @@ def sample(app: faust.App) -> dict[str, tuple[int | None, int | None]]:
 
 
 def recovery_seconds(app: faust.App) -> float | None:
-    recovery = app.tables.recovery
+    tables = app.tables
+    if not isinstance(tables, TableManager):  # the abstract TableManagerT has no recovery
+        return None
+    recovery = tables.recovery
     started = getattr(recovery, "_recovery_started_at", None)
     ended = getattr(recovery, "_recovery_ended_at", None)
     if started is None or ended is None or ended < started:

@@ -143,13 +143,13 @@ class OrderedRecovery(Recovery):
         if buffered is not None:
             buffered.clear()
 
-    def on_partitions_revoked(self, revoked: Set[TP]) -> None:
+    def on_partitions_revoked(self, revoked: set[TP]) -> None:
         """First thing faust does on a rebalance (before it stops the flow)."""
         self._forget_back_pressure()
         super().on_partitions_revoked(revoked)
 
-    async def on_rebalance(self, assigned: Set[TP], revoked: Set[TP],
-                           newly_assigned: Set[TP], generation_id: int = 0) -> None:
+    async def on_rebalance(self, assigned: set[TP], revoked: set[TP],
+                           newly_assigned: set[TP], generation_id: int = 0) -> None:
         """After ``pause_partitions(assigned)``: no pressure-drop may resume one of them."""
         self._forget_back_pressure()
         await super().on_rebalance(assigned, revoked, newly_assigned, generation_id)
