@@ -24,12 +24,11 @@ from fenliu.processors.sla_alerts import (
     LIFECYCLE_IMPLIES,
     RECORDED_ONLY,
     EscalationPolicy,
-    SlaAlert,
     alert_id,
     elapsed_ratio,
 )
 from fenliu.processors.sla_policy import STAGE_ORDER
-from fenliu.schemas.records import LifecycleKind
+from fenliu.schemas.records import LifecycleKind, SlaAlert
 
 K = TypeVar("K", bound=Hashable)
 

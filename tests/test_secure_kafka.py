@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, Producer
 from pydantic import SecretStr
 
 from fenliu.refdata.decider import build_decider

@@ -105,8 +105,10 @@ def apply_grants(settings: Settings, wanted: list[Grant], timeout_s: float = 30.
     admin = AdminClient(confluent_config(settings))
     for future in admin.create_acls(bindings, request_timeout=timeout_s).values():
         future.result(timeout=timeout_s)
+    # None matches any name, principal and host (librdkafka's filters); the confluent-kafka
+    # stub types those arguments as str, so mypy is told to trust the documented filter.
     everything = AclBindingFilter(
-        ResourceType.ANY, None, ResourcePatternType.ANY, None, None,
+        ResourceType.ANY, None, ResourcePatternType.ANY, None, None,  # type: ignore[arg-type]
         AclOperation.ANY, AclPermissionType.ANY,
     )  # fmt: skip
     deadline = time.monotonic() + timeout_s

@@ -19,7 +19,6 @@ from fenliu.stack.layout import StackError
 from fenliu.stack.process import owned_process, port_answers
 from fenliu.stack.services import LOCALHOST, Service, find_binary
 
-
 SCRAM_MECHANISM = "SCRAM-SHA-512"
 
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from confluent_kafka import KafkaError
-
 from prometheus_client import Counter
 
 from fenliu.processors.model import InvalidEvent, RejectReason
@@ -105,7 +104,7 @@ def dead_letter_record(
         "offset": msg.offset() if msg.offset() is not None else -1,
         "record_timestamp": ts if ts_type and ts >= 0 else None,
         "key": msg.key(),
-        "value": None if in_source else value[:max_value_bytes] if truncated else value,
+        "value": None if in_source or value is None else value[:max_value_bytes],
         "value_in_source": in_source,
         "value_size": len(value) if value is not None else -1,
         "value_sha256": hashlib.sha256(value).hexdigest() if value is not None else None,

@@ -31,10 +31,10 @@ from confluent_kafka import KafkaException
 from prometheus_client import Counter, Gauge
 
 from fenliu.processors.model import InvalidEvent
-from fenliu.processors.sla_alerts import EscalationPolicy, SlaAlert, alert_record
+from fenliu.processors.sla_alerts import EscalationPolicy, alert_record
 from fenliu.processors.sla_policy import STAGE_ORDER
 from fenliu.processors.sla_timer import BookConfig, OrderInfo, OrderSla, SlaBook, TickResult
-from fenliu.schemas.records import DispatchOrder, LifecycleEvent
+from fenliu.schemas.records import DispatchOrder, LifecycleEvent, SlaAlert
 from fenliu.settings import Settings
 from fenliu.streams.kafka.dead_letters import DeadLetters
 from fenliu.streams.worker.clock import (
