@@ -41,9 +41,8 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from fenliu.processors.case_records import incoming_call
-from fenliu.processors.case_state import Case, CaseBucket
+from fenliu.processors.case_state import Case, CaseBucket, Rule, UpdateKind
 from fenliu.processors.merge import Match, resolve
-from fenliu.processors.case_state import Rule, UpdateKind
 from fenliu.processors.records import decision_record
 from fenliu.refdata.decider import build_decider
 from fenliu.schemas.serde import SingleObjectCodec

@@ -132,7 +132,7 @@ class CaseBook:
         self.per_key.clear()
         self.by_decision.clear()
         self.next_seq = 0
-        for case_id, entry in entries:
+        for _case_id, entry in entries:
             if entry and "seq" in entry:
                 self._index(entry["key"], entry["seq"], case_from(entry))
                 self.next_seq = max(self.next_seq, entry["seq"] + 1)

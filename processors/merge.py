@@ -204,11 +204,11 @@ def resolve(match: Match, matched: Case | None, call: IncomingCall, rules: Merge
             ) -> tuple[Case, Call]:
     """The case after ``call`` (a new one, or ``matched`` changed) and the call as recorded."""
     if match.kind is UpdateKind.OPENED:
-        order_id = order_id_for(call.decision_id)
+        new_order = order_id_for(call.decision_id)
         recorded = Call(call.decision_id, call.at_ms, call.caller_key, call.place,
-                        UpdateKind.OPENED, Rule.NEW, order_id, priority=call.priority)
+                        UpdateKind.OPENED, Rule.NEW, new_order, priority=call.priority)
         return Case(case_id_for(call.case_key, call.decision_id), call.police, call.at_ms,
-                    (order_id,), (recorded,)), recorded
+                    (new_order,), (recorded,)), recorded
     case = matched
     assert case is not None
     if match.kind is UpdateKind.REPEAT:

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
@@ -97,7 +98,10 @@ def test_the_index_gives_the_scans_trails_and_the_cli_uses_it(with_dead_letter, 
     for seed in ("cs1", "o1", d["A2"].decision_id, "A1", "D1", key, "no-such-id"):
         scanned, looked_up = audit.trail(seed), audit.trail(seed, index=index)
         assert looked_up.via == "index"
-        where = lambda t: [(i.kind, i.topic, i.partition, i.offset) for i in t.items]
+
+        def where(t: Any) -> list[tuple[str, str, int, int]]:
+            return [(i.kind, i.topic, i.partition, i.offset) for i in t.items]
+
         assert where(looked_up) == where(scanned), seed
     assert [i.kind for i in audit.trail("cs1", index=index).items] == EXPECTED
     index.close()

@@ -9,7 +9,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from fenliu.processors.case_index import CaseBook, Cells
-from fenliu.processors.case_state import CaseBucket, UpdateKind
+from fenliu.processors.case_state import CaseBucket, Place, UpdateKind
 from fenliu.processors.merge import (
     IncomingCall,
     MergeRules,
@@ -19,7 +19,6 @@ from fenliu.processors.merge import (
     distance_m,
     place_from,
 )
-from fenliu.processors.case_state import Place
 
 KEYS = ["331099001:NP01", "331099002:NP01"]
 T0 = 1_795_000_000_000

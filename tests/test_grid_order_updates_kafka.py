@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fenliu_grid_sim import LifeKnobs, plan_life
 
 from fenliu.processors.case_state import case_id_for, order_id_for
 from fenliu.refdata.decider import build_decider
@@ -26,7 +27,6 @@ from fenliu.sinks.grid.webserver import ThreadedServer
 from fenliu.streams.worker.clock import send_ticks
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
-from fenliu_grid_sim import LifeKnobs, plan_life
 from tests.factories import call110
 from tests.grid_support import (
     CODEC,

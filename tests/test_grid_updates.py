@@ -4,10 +4,10 @@ platform client sorts its answers (425 waits, 409 is "already have it")."""
 from __future__ import annotations
 
 import pytest
+
 from fenliu.sinks.base import TransientError
 from fenliu.sinks.grid.client import GridPlatform
 from fenliu.sinks.grid.contract import OrderRequest, OrderUpdate
-
 from tests.grid_support import TOKEN, admin, dispatch_order, running_sim, sim_config
 
 

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from fenliu.processors.model import Source
 from fenliu.refdata.decider import build_decider
 from fenliu.reports.replay_report import build_report
 from fenliu.schemas.serde import SingleObjectCodec
@@ -138,7 +137,10 @@ def test_two_workers_give_the_bytes_and_report_of_one(recorded, tmp_path):
     two = _run(recorded, 2, tmp_path / "two", progress)
     assert one["stats"]["workers"] == 1 and two["stats"]["workers"] == 2
     assert one["file"] == two["file"] and len(one["file"]) > 10_000  # byte-identical decisions
-    strip = lambda r: {k: v for k, v in r.items() if k not in (*DETERMINISTIC_EXCEPT, "file")}
+
+    def strip(r: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in r.items() if k not in (*DETERMINISTIC_EXCEPT, "file")}
+
     assert json.dumps(strip(one), sort_keys=True) == json.dumps(strip(two), sort_keys=True)
     assert one["total"] == N + 3 and one["outcomes"]["SAME"] == N
     # three rejections, two rows kept in report order and one counted as omitted, in both runs

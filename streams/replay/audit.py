@@ -36,6 +36,7 @@ from fenliu.processors.spans import Span
 from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.position import position
 from fenliu.streams.replay.read import read_spans, time_spans
 from fenliu.topics import catalogue as topics
 
@@ -101,19 +102,20 @@ class CaseAudit:
                     result.scanned[s.topic(logical)] = 0
                 except LookupError:
                     result.missing_topics.append(s.topic(logical))
-            index: list[frozenset[str]] = []
+            id_sets: list[frozenset[str]] = []
             refs: list[tuple[str, str, int, int]] = []
             for msgs in read_spans(consumer, spans, s.replay.batch_size):  # every topic at once
                 for m in msgs:
-                    result.scanned[m.topic()] += 1
+                    topic, partition, offset = position(m)
+                    result.scanned[topic] += 1
                     record = self._decode(m.value(), result)
                     if record is not None:
-                        logical = logical_of[m.topic()]
+                        logical = logical_of[topic]
                         ids = self.record_ids(logical, record, seed)
-                        ids.add(position_id(m.topic(), m.partition(), m.offset()))
-                        index.append(frozenset(ids))
-                        refs.append((logical, m.topic(), m.partition(), m.offset()))
-            hits = [refs[i] for i in connected(seed, index)]
+                        ids.add(position_id(topic, partition, offset))
+                        id_sets.append(frozenset(ids))
+                        refs.append((logical, topic, partition, offset))
+            hits = [refs[i] for i in connected(seed, id_sets)]
             result.items = sorted(
                 self._fetch(consumer, hits, result),
                 key=lambda i: (i.at_ms, i.rank, i.topic, i.partition, i.offset),
@@ -210,10 +212,12 @@ class CaseAudit:
         batches = (b for spans in rounds for b in read_spans(consumer, spans, 500))
         for msgs in batches:
             for m in msgs:
-                logical = wanted[(m.topic(), m.partition())].get(m.offset())
-                record = None if logical is None else self._decode(m.value(), result)
-                if record is None:
+                topic, partition, offset = position(m)
+                found = wanted[(topic, partition)].get(offset)
+                record = None if found is None else self._decode(m.value(), result)
+                if found is None or record is None:
                     continue
+                logical = found
                 ts_type, ts = m.timestamp()
                 kafka_ms = ts if ts_type and ts >= 0 else None
                 at, kind, summary = describe(logical, record, kafka_ms)
@@ -228,9 +232,9 @@ class CaseAudit:
                         at if at is not None else (kafka_ms or 0),
                         kafka_ms,
                         ranks.get(logical, len(ranks)),
-                        m.topic(),
-                        m.partition(),
-                        m.offset(),
+                        topic,
+                        partition,
+                        offset,
                         kind,
                         scrub_phone_numbers(summary),
                         detail,

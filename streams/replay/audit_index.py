@@ -34,6 +34,7 @@ from fenliu.processors.spans import Span
 from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.position import position
 from fenliu.streams.replay.audit import TRAIL_TOPICS, CaseAudit
 from fenliu.streams.replay.read import event_key, read_spans, time_spans
 
@@ -163,7 +164,7 @@ class AuditIndexer:
                 rows: list[tuple[str, str, int, int, int]] = []
                 progress: dict[tuple[str, int], int] = {}
                 for m in msgs:
-                    t, p, o = m.topic(), m.partition(), m.offset()
+                    t, p, o = position(m)
                     rows += [(i, t, p, o, f) for i, f in self.ids_of(logical_of[t], m.value())]
                     rows.append((position_id(t, p, o), t, p, o, 1))
                     progress[(t, p)] = o + 1

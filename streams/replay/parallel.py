@@ -155,15 +155,13 @@ def run_parallel(
                 tmp / f"w{n}" if sink == "file" else None)
             for n, part in enumerate(shares)
         ]
-        if len(jobs) == 1:
-            results = [run_job(jobs[0], progress)]
-        else:
-            results = _spawn(jobs, progress)
+        results = [run_job(jobs[0], progress)] if len(jobs) == 1 else _spawn(jobs, progress)
         result = merge(results, request)
         if sink == "file":
             assert out_dir is not None
-            from fenliu.schemas.catalog import default_catalog
             import json
+
+            from fenliu.schemas.catalog import default_catalog
 
             path = out_dir / "decisions.avro"
             schema = json.dumps(default_catalog()["Decision"].expanded, sort_keys=True)
@@ -197,7 +195,7 @@ def _spawn(jobs: list[Job], progress: Progress | None) -> list[ReplayResult]:
             except queue_mod.Empty:
                 dead = [n for n, p in enumerate(procs) if not p.is_alive() and n not in results]
                 if dead and q.empty():
-                    raise RuntimeError(f"replay worker(s) {dead} died without a result")
+                    raise RuntimeError(f"replay worker(s) {dead} died without a result") from None
                 continue
             if kind == "total":
                 totals[a] += b

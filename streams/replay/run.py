@@ -29,6 +29,7 @@ from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.streams.kafka.dead_letters import Failure
+from fenliu.streams.kafka.position import position
 from fenliu.streams.replay.dead_letters import dead_letters_of
 from fenliu.streams.replay.read import Recorded, RecordedDecisions, read_spans, team_of, time_spans
 from fenliu.streams.replay.sinks import ReplaySink
@@ -163,7 +164,7 @@ class Replay:
                 for m in msgs:
                     _, ts = m.timestamp()
                     if request.since_ms <= ts < request.until_ms:
-                        chunk.append(self._prepare(m, by_topic[m.topic()], ts))
+                        chunk.append(self._prepare(m, by_topic[position(m)[0]], ts))
                 if len(chunk) >= s.replay.chunk_records:
                     self._finish_chunk(chunk, recorded, tally, stats)
                     chunk = []
@@ -210,7 +211,7 @@ class Replay:
         by_topic = {self.settings.topic(RAW[src][0]): src for src in request.sources}
         for msgs in read_spans(consumer, spans, self.settings.replay.batch_size):
             for m in msgs:
-                source = by_topic[m.topic()]
+                source = by_topic[position(m)[0]]
                 try:
                     raw = self.codec.decode(m.value() or b"", expect=RAW[source][1])
                 except Exception:

@@ -52,8 +52,8 @@ from fenliu.topics.catalogue import CASES, DECISIONS, LIFECYCLE, ORDERS, default
 
 log = logging.getLogger(__name__)
 DAY_MS = 86_400_000
-RAW = {"key_serializer": "raw", "value_serializer": "raw"}
-JSON = faust.Schema(key_serializer="json", value_serializer="json")
+RAW: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
+JSON: faust.Schema = faust.Schema(key_serializer="json", value_serializer="json")
 
 CALLS = Counter("fenliu_cases_calls_total", "Decisions by what they did to the cases",
                 ["kind", "rule"])
@@ -106,6 +106,7 @@ class CasesFeature:
     def __init__(self, app: faust.App, ctx: StreamsContext) -> None:
         s = ctx.settings
         self.ctx = ctx
+        self.lifecycle_name = ctx.topic(LIFECYCLE)
         self.rules = merge_rules(s)
         self.cell_m = s.cases.geo_cell_m
         self.caller_retention_ms = s.cases.caller_history_days * DAY_MS
@@ -303,7 +304,6 @@ class CasesFeature:
 def install(app: faust.App, ctx: StreamsContext) -> CasesFeature:
     """Tables, topics, the cases agent and the caller web view of the cases feature."""
     feature = CasesFeature(app, ctx)
-    feature.lifecycle_name = ctx.topic(LIFECYCLE)
     shared = hub(app)
     # internal=True makes Faust create the steps topic before subscribing; for
     # fenliu.decisions (made by `fenliu topics apply`) that declaration is a no-op.

@@ -26,7 +26,7 @@ from fenliu.streams.worker.inputs import CASE_UPDATES, hub
 from fenliu.streams.worker.table_store import ExpiringTable
 from fenliu.topics.catalogue import CASES, HOTSPOT_ALERTS, default_catalogue
 
-RAW = {"key_serializer": "raw", "value_serializer": "raw"}
+RAW: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
 log = logging.getLogger(__name__)
 
 WARNINGS = Counter("fenliu_hotspot_warnings_total", "Hotspot warnings sent", ["class_code"])

@@ -22,7 +22,7 @@ from typing import Any
 from fenliu.processors.model import InvalidEvent
 from fenliu.streams.worker.context import StreamsContext
 
-RAW = {"key_serializer": "raw", "value_serializer": "raw"}
+RAW: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
 
 Handler = Callable[[Any, "dict[str, Any] | None", "InvalidEvent | None"], Awaitable[None]]
 

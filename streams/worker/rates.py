@@ -16,7 +16,7 @@ an id table of its own for decisions and updates) for callers that have only byt
 from __future__ import annotations
 
 import logging
-from collections.abc import MutableMapping
+from collections.abc import MutableMapping, Sequence
 from typing import Any
 
 import faust
@@ -119,7 +119,7 @@ def _child(metric: Any, labels: tuple[str, ...]) -> Any:
     return found
 
 
-def apply(effects: tuple[Effect, ...] | list[Effect]) -> None:
+def apply(effects: Sequence[Effect]) -> None:
     """Effects of ``processors.rates`` onto the process's metrics."""
     for e in effects:
         if isinstance(e, Count):

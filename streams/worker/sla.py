@@ -179,7 +179,7 @@ class SlaFeature:
                     raise error
                 if record is None:
                     schema = "DispatchOrder" if msg.topic == self.orders_topic else "LifecycleEvent"
-                    record = self.ctx.codec.decode(msg.value, schema)
+                    record = self.ctx.codec.decode(msg.value or b"", schema)
                 if msg.topic == self.orders_topic:
                     event_time = self._open(book, record)
                 else:
@@ -326,7 +326,7 @@ def install(app: faust.App, ctx: StreamsContext) -> SlaFeature:
     table = app.Table(TABLE, default=None, partitions=partitions,
                       schema=faust.Schema(key_serializer="json", value_serializer="json"),
                       help="SLA state of every watched order (OrderSla as a dict)")
-    raw = {"key_serializer": "raw", "value_serializer": "raw"}
+    raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
     ticks = app.topic(tick_topic(settings), internal=True, partitions=partitions,
                       retention=timedelta(milliseconds=TICK_RETENTION_MS), **raw)
     feature = SlaFeature(app, ctx, table, alerts=app.topic(ctx.topic(SLA_ALERTS), **raw),
