@@ -348,6 +348,10 @@ class CaseSettings(_Group):
         3, ge=2, description="calls from which a caller counts as a repeat caller (metric, view)",
         validation_alias="FENLIU_CALLER_REPEAT_THRESHOLD",
     )
+    suggest_timeout_s: int = Field(
+        120, ge=1, description="a SUGGEST call's order waits this long for the call-taker's"
+        " confirmation (fenliu.verdicts); unconfirmed, it stays with the police",
+    )
 
 
 class SlaSettings(_Group):
@@ -577,6 +581,10 @@ class DemoSettings(_Group):
         60.0, ge=1, description="fenliu demo: clock acceleration (traffic event time, grid-sim lives, SLA ticks)"
     )
     seed: int = Field(110, description="fenliu demo: seed of the generated traffic")
+    confirm_share: float = Field(
+        0.7, ge=0, le=1, description="fenliu demo: share of SUGGEST calls the simulated call-takers"
+        " confirm (the rest are rejected or left to time out, half each)",
+    )
 
 
 class StackSettings(_Group):

@@ -46,7 +46,7 @@ RATES: tuple[Rate, ...] = (
     Rate(
         "diversion",
         "分流率 diversion",
-        _m(Metric.CALLS, '{source="110",list="NON_POLICE"}'),
+        _m(Metric.DIVERTED, '{source="110"}'),  # DIVERT + confirmed SUGGEST
         (_m(Metric.CALLS, '{source="110"}'),),
         group="town",
         windows=("1h", "1d", "7d"),

@@ -33,6 +33,7 @@ class Metric(StrEnum):
     """Counter names; the Prometheus name is ``fenliu_rates_<value>_total``."""
 
     CALLS = "calls"
+    DIVERTED = "diverted"  # 110 calls sent on: DIVERT at once, or SUGGEST confirmed
     ORDERS = "orders"
     SIGNED = "signed"
     ARRIVED = "arrived"
@@ -56,6 +57,7 @@ ORDER_LABELS = ("unit", "class", "source")
 #: Label names of every counter, in order.
 LABELS: dict[Metric, tuple[str, ...]] = {
     Metric.CALLS: ("source", "town", "list"),
+    Metric.DIVERTED: ("source", "town", "how"),
     **dict.fromkeys((Metric.ORDERS, Metric.SIGNED, Metric.ARRIVED, Metric.ARRIVED_WITHIN_TARGET, Metric.FEEDBACK, Metric.CLOSED, Metric.CLOSED_ON_SITE, Metric.COMPLAINED), ORDER_LABELS),
     Metric.FLOW_BACKS: (*ORDER_LABELS, "via"),
     Metric.CASE_CALLS: (*ORDER_LABELS, "kind"),
@@ -127,6 +129,7 @@ class DecisionFacts:
     town: str
     list_name: str
     received_at_ms: int
+    outcome: str | None = None  # None: written before outcomes existed
 
     @classmethod
     def from_record(cls, r: Mapping[str, Any]) -> DecisionFacts:
@@ -137,6 +140,7 @@ class DecisionFacts:
             r["route"]["town_code"],
             r["list"],
             epoch_ms(event["received_at"]),
+            r.get("outcome"),
         )
 
 
@@ -265,9 +269,15 @@ def on_decision(d: DecisionFacts, *, seen_before: bool) -> list[Count]:
     if seen_before:
         return [Count(Metric.DUPLICATES, ("decisions", "decision_id"))]
     other = "POLICE" if d.list_name == "NON_POLICE" else "NON_POLICE"
+    # 分流率 counts a diversion when it happens: DIVERT here, a confirmed SUGGEST when the
+    # call-taker confirms (streams/worker/suggestions.py); a decision from before
+    # outcomes existed counts as before, by its list.
+    diverted = d.outcome == "DIVERT" or (d.outcome is None and d.list_name == "NON_POLICE")
     return [
         Count(Metric.CALLS, (d.source, d.town, other), 0),
         Count(Metric.CALLS, (d.source, d.town, d.list_name)),
+        Count(Metric.DIVERTED, (d.source, d.town, "confirmed"), 0),
+        Count(Metric.DIVERTED, (d.source, d.town, "divert"), int(diverted)),
     ]
 
 

@@ -12,6 +12,7 @@ from fenliu.processors.model import (
     Evidence,
     ListName,
     Location,
+    Outcome,
     Route,
     Source,
 )
@@ -78,6 +79,20 @@ def classification_record(c: Classification) -> dict[str, Any]:
     }
 
 
+def outcome_record(c: Classification) -> dict[str, Any]:
+    """The outcome fields of the ``Decision`` record (issue 11); they follow the route."""
+    return {
+        "outcome": c.outcome.value if c.outcome is not None else None,
+        "outcome_rule": c.outcome_rule,
+        "rules_is_police": c.rules_is_police,
+        "model_police_probability": c.model_police_probability,
+        "model_version": c.model_version,
+        "category_path": list(c.category_path),
+        "category_id": c.category_id,
+        "doubts": list(c.doubts),
+    }
+
+
 def decision_record(d: Decision) -> dict[str, Any]:
     """The ``Decision`` Avro record; field order is the schema's, so bytes are stable."""
     rt = d.route
@@ -101,6 +116,7 @@ def decision_record(d: Decision) -> dict[str, Any]:
         },
         "deadlines": [{"stage": dl.stage, "due_at": dl.due_at_ms} for dl in d.deadlines],
         "sla_policy_version": d.sla_policy_version,
+        **outcome_record(d.classification),
     }
 
 
@@ -125,6 +141,14 @@ def decision_from_record(r: dict[str, Any]) -> Decision:
             rule_id=r["rule_id"],
             evidence=tuple(Evidence(**e) for e in r["evidence"]),
             taxonomy_version=r["taxonomy_version"],
+            doubts=tuple(r.get("doubts") or ()),
+            outcome=Outcome(r["outcome"]) if r.get("outcome") else None,
+            outcome_rule=r.get("outcome_rule") or "",
+            rules_is_police=r.get("rules_is_police"),
+            model_police_probability=r.get("model_police_probability"),
+            model_version=r.get("model_version"),
+            category_path=tuple(r.get("category_path") or ()),
+            category_id=r.get("category_id"),
         ),
         route=Route(**rt),
         deadlines=tuple(Deadline(x["stage"], epoch_ms(x["due_at"])) for x in r["deadlines"]),

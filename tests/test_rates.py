@@ -231,10 +231,20 @@ def test_decisions_count_calls_per_town_once() -> None:
     assert on_decision(d, seen_before=False) == [
         Count(Metric.CALLS, ("110", "331099001", "POLICE"), 0),
         Count(Metric.CALLS, ("110", "331099001", "NON_POLICE")),
+        Count(Metric.DIVERTED, ("110", "331099001", "confirmed"), 0),
+        Count(Metric.DIVERTED, ("110", "331099001", "divert"), 1),  # no outcome: by its list
     ]
     assert on_decision(d, seen_before=True) == [
         Count(Metric.DUPLICATES, ("decisions", "decision_id"))
     ]
+
+
+def test_only_divert_counts_as_diverted_at_decision_time() -> None:
+    """SUGGEST is counted when confirmed (streams/worker/suggestions.py), KEEP never."""
+    for outcome, expected in (("DIVERT", 1), ("SUGGEST", 0), ("KEEP", 0)):
+        d = DecisionFacts("d1", "110", "t", "NON_POLICE", T0, outcome)
+        diverted = [c for c in on_decision(d, seen_before=False) if c.metric is Metric.DIVERTED]
+        assert sum(c.amount for c in diverted) == expected
 
 
 def test_records_are_read_from_avro_dicts() -> None:

@@ -26,6 +26,7 @@ SLA_ALERTS = "fenliu.alerts.sla"
 HOTSPOT_ALERTS = "fenliu.alerts.hotspot"
 DEAD_LETTER = "fenliu.deadletter"
 CASES = "fenliu.cases"
+VERDICTS = "fenliu.verdicts"
 
 
 class TopicSpec(BaseModel, frozen=True):

@@ -21,7 +21,7 @@ import faust
 from fenliu.schemas.serde import codec_for
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import faust_credentials
-from fenliu.streams.worker import cases, health, hotspot, rates, sla
+from fenliu.streams.worker import cases, health, hotspot, rates, sla, suggestions
 from fenliu.streams.worker.clock import clock_for
 from fenliu.streams.worker.context import Clock, StreamsContext
 from fenliu.streams.worker.recovery import OrderedApp, OrderedTableManager
@@ -32,6 +32,7 @@ FEATURES: tuple[Callable[[faust.App, StreamsContext], object], ...] = (
     hotspot.install,
     sla.install,
     rates.install,
+    suggestions.install,
 )
 
 

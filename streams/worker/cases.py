@@ -44,6 +44,7 @@ from fenliu.processors.merge import MergeRules, StepOutcome
 from fenliu.processors.model import InvalidEvent
 from fenliu.schemas.records import CLOSING_KINDS, epoch_ms
 from fenliu.settings import Settings
+from fenliu.streams.worker import suggestions
 from fenliu.streams.kafka.dead_letters import DeadLetters
 from fenliu.streams.worker.context import StreamsContext
 from fenliu.streams.worker.inputs import CASE_CALLS, CASE_UPDATES, ORDERS_AND_LIFECYCLE, hub
@@ -127,6 +128,7 @@ class CasesFeature:
         self.needs_recount = True
         self.steps = app.topic(self.steps_name, internal=True, partitions=partitions, **RAW)
         self.orders = app.topic(ctx.topic(ORDERS), **RAW)
+        self.held = app.topic(suggestions.held_topic_name(ctx), **RAW)  # SUGGEST orders wait
         self.updates = app.topic(ctx.topic(CASES), **RAW)
         self.dead = DeadLetters(app, ctx)
         self.calls_feed = hub(app).feed(CASE_CALLS)
@@ -173,9 +175,12 @@ class CasesFeature:
         """The order (new case, reopening) and the CaseUpdate of one call."""
         case, call = result.case, result.call
         if call.order_id is not None:
-            order = order_record(record, case, call)
-            await self.orders.send(key=call.order_id.encode(),
-                                   value=self.ctx.codec.encode("DispatchOrder", order))
+            order = self.ctx.codec.encode("DispatchOrder", order_record(record, case, call))
+            if suggestions.is_held(record):
+                await self.held.send(key=record["decision_id"].encode(),
+                                     value=suggestions.held_message(record, call.order_id, order))
+            else:
+                await self.orders.send(key=call.order_id.encode(), value=order)
         loc = record["event"]["location"]
         place = place_key(record["route"]["grid_code"], loc["lon"], loc["lat"],
                           call.place.address_key, self.cell_m)

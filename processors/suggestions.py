@@ -1,0 +1,97 @@
+"""Held SUGGEST orders and the call-taker's answer (issue 11), as pure state transitions.
+
+A 110 call that ends SUGGEST gets its dispatch order made like any other, but the order
+is *held*: the police keep the call until a call-taker confirms the diversion with one
+key (a ``CallTakerVerdict`` CONFIRMED on ``fenliu.verdicts``). CONFIRMED releases the
+order to the unit; REJECTED, or no answer by ``due_ms`` (``FENLIU_CASE_SUGGEST_TIMEOUT_S``
+after the call), leaves it with the police. Either may arrive first: a verdict read
+before its order waits for it until the same time limit. The worker
+(``streams/worker/suggestions.py``) keeps one ``Held`` per decision id in a table; an
+answered one stays (with its verdict) until its time limit, so a re-delivered order or a
+second answer changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+CONFIRMED = "CONFIRMED"
+REJECTED = "REJECTED"
+EXPIRED = "EXPIRED"
+VERDICTS = (CONFIRMED, REJECTED, EXPIRED)
+
+
+class Action(StrEnum):
+    """What the worker does after one input."""
+
+    WAIT = "WAIT"  # keep the state, send nothing
+    RELEASE = "RELEASE"  # send the held order to fenliu.orders (a confirmed diversion)
+    KEEP = "KEEP"  # the police keep the call: drop the order (rejected)
+    EXPIRE = "EXPIRE"  # the police keep the call: drop the order and write an EXPIRED verdict
+    DROP = "DROP"  # forget a verdict whose order never came
+    IGNORE = "IGNORE"  # a duplicate or a late answer: nothing changes
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """One SUGGEST decision's order waiting for its answer (or an answer waiting for it)."""
+
+    decision_id: str
+    partition: int  # of the topics it came on: ticks of this partition expire it
+    due_ms: int
+    order_id: str | None = None
+    order: str | None = None  # the held DispatchOrder bytes, base64 (None: not read yet)
+    town: str = ""
+    verdict: str | None = None  # an answer read before the order
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"d": self.decision_id, "p": self.partition, "t": self.due_ms, "i": self.order_id,
+                "o": self.order, "w": self.town, "v": self.verdict}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Held:
+        return cls(d["d"], int(d["p"]), int(d["t"]), d.get("i"), d.get("o"), d.get("w") or "",
+                   d.get("v"))
+
+
+def on_order(held: Held | None, decision_id: str, partition: int, at_ms: int, timeout_ms: int,
+             order_id: str, order: str, town: str) -> tuple[Held | None, Action]:
+    """A held order arrives (the cases agent made it for a SUGGEST decision)."""
+    if held is not None and held.order is not None:
+        return held, Action.IGNORE  # re-delivered
+    if held is not None and held.verdict is not None:
+        done = Held(decision_id, partition, held.due_ms, order_id, order, town, held.verdict)
+        return done, (Action.RELEASE if held.verdict == CONFIRMED else Action.KEEP)
+    return Held(decision_id, partition, at_ms + timeout_ms, order_id, order, town), Action.WAIT
+
+
+def on_verdict(held: Held | None, decision_id: str, partition: int, verdict: str, at_ms: int,
+               timeout_ms: int) -> tuple[Held | None, Action]:
+    """A verdict arrives. The first answer wins; later ones change nothing."""
+    if verdict not in VERDICTS:
+        raise ValueError(f"unknown verdict {verdict!r}")
+    if held is None:
+        if verdict == EXPIRED:
+            return None, Action.IGNORE  # our own note, read back
+        return Held(decision_id, partition, at_ms + timeout_ms, verdict=verdict), Action.WAIT
+    if held.order is None or held.verdict is not None:
+        return held, Action.IGNORE
+    done = replace(held, verdict=verdict)
+    return done, (Action.RELEASE if verdict == CONFIRMED else Action.KEEP)
+
+
+def on_tick(entries: Iterable[Held], partition: int, now_ms: int) -> list[tuple[Held, Action]]:
+    """What the partition's time has made due: unanswered orders expire (the police keep
+    them); answered entries and answers whose order never came are dropped. Sorted by due time, then id."""
+    due = sorted((h for h in entries if h.partition == partition and h.due_ms <= now_ms),
+                 key=lambda h: (h.due_ms, h.decision_id))
+    return [(h, Action.EXPIRE if h.order is not None and h.verdict is None else Action.DROP)
+            for h in due]
+
+
+def verdict_id(decision_id: str, verdict: str) -> str:
+    """Deterministic: one answer of each kind per decision, re-sends share the id."""
+    return f"v_{decision_id}_{verdict.lower()}"

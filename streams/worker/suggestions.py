@@ -1,0 +1,146 @@
+"""SUGGEST orders held until the call-taker answers (issue 11; processors/suggestions.py).
+
+The cases agent sends the order of a SUGGEST decision to the internal
+``<app>-held-orders`` topic (keyed by decision id) instead of ``fenliu.orders``. The
+``fenliu-suggestions`` agent reads it with ``fenliu.verdicts`` (same key, same
+partitions) and the SLA tick topic: CONFIRMED sends the order on to ``fenliu.orders``
+(the unit gets it, the SLA starts, 分流率 counts it); REJECTED, or no answer within
+``FENLIU_CASE_SUGGEST_TIMEOUT_S`` of the call, leaves the call with the police, and the
+timeout is written back to ``fenliu.verdicts`` as EXPIRED so the audit shows it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import faust
+from prometheus_client import Counter, Gauge
+
+from fenliu.processors import suggestions as pure
+from fenliu.processors.rates import Metric
+from fenliu.processors.suggestions import Action, Held
+from fenliu.streams.kafka.dead_letters import DeadLetters
+from fenliu.streams.worker.clock import decode_tick, tick_topic
+from fenliu.streams.worker.context import StreamsContext
+from fenliu.topics.catalogue import ORDERS, VERDICTS
+
+RAW = {"key_serializer": "raw", "value_serializer": "raw"}
+JSON = faust.Schema(key_serializer="json", value_serializer="json")
+
+SUGGESTIONS = Counter("fenliu_suggestions_total",
+                      "SUGGEST orders by how they ended (released, kept, expired)", ["action"])
+HELD = Gauge("fenliu_suggestions_held", "SUGGEST orders this worker holds for an answer")
+
+
+def held_topic_name(ctx: StreamsContext) -> str:
+    s = ctx.settings
+    return f"{s.topics.prefix}{s.streams.app_id}-held-orders"
+
+
+def is_held(decision: dict[str, Any]) -> bool:
+    """Orders of a SUGGEST decision wait for the call-taker."""
+    return decision.get("outcome") == "SUGGEST"
+
+
+def held_message(decision: dict[str, Any], order_id: str, order: bytes) -> bytes:
+    """The internal held-orders value: the encoded order and what the timer needs."""
+    return json.dumps({
+        "decision_id": decision["decision_id"], "order_id": order_id,
+        "town": decision["route"]["town_code"], "at": _ms(decision["event"]["received_at"]),
+        "order": base64.b64encode(order).decode("ascii"),
+    }).encode()
+
+
+def _ms(value: Any) -> int:
+    return value if isinstance(value, int) else int(value.timestamp() * 1000)
+
+
+class SuggestionsFeature:
+    def __init__(self, app: faust.App, ctx: StreamsContext) -> None:
+        s = ctx.settings
+        self.ctx = ctx
+        self.timeout_ms = s.cases.suggest_timeout_s * 1000
+        self.held_name = held_topic_name(ctx)
+        self.verdicts_name = ctx.topic(VERDICTS)
+        self.tick_name = tick_topic(s)
+        self.table = app.Table("held-suggestions", default=None, partitions=s.topics.partitions,
+                               schema=JSON, help="SUGGEST orders waiting for an answer (Held)")
+        self.orders = app.topic(ctx.topic(ORDERS), **RAW)
+        self.verdicts = app.topic(self.verdicts_name, **RAW)
+        self.dead = DeadLetters(app, ctx)
+        from fenliu.streams.worker.rates import COUNTERS  # the 分流率 numerator lives there
+        self.diverted = COUNTERS[Metric.DIVERTED]
+
+    def _get(self, key: str) -> Held | None:
+        stored = self.table.get(key)
+        return Held.from_dict(stored) if stored else None
+
+    async def on_message(self, message: Any) -> None:
+        try:
+            if message.topic == self.tick_name:
+                at = decode_tick(message.value)
+                if at is not None:
+                    await self._tick(message.partition, at)
+                return
+            if message.topic == self.held_name:
+                m = json.loads(message.value)
+                key = m["decision_id"]
+                after, action = pure.on_order(self._get(key), key, message.partition, m["at"],
+                                              self.timeout_ms, m["order_id"], m["order"], m["town"])
+            else:
+                v = self.ctx.codec.decode(message.value or b"", expect="CallTakerVerdict")
+                key = v["decision_id"]
+                after, action = pure.on_verdict(self._get(key), key, message.partition,
+                                                v["verdict"], _ms(v["at"]), self.timeout_ms)
+            await self._act(after, action)
+            if after is not None and action is not Action.IGNORE:
+                self.table[key] = after.to_dict()
+        except Exception as exc:  # noqa: BLE001 - errors are data: dead letter, go on
+            await self.dead.send(message, "suggestions", exc)
+
+    async def _act(self, held: Held | None, action: Action) -> None:
+        if action is Action.WAIT and held is not None and held.order is not None:
+            HELD.inc()
+        if held is None or action in (Action.WAIT, Action.IGNORE, Action.DROP):
+            return
+        SUGGESTIONS.labels(action.value).inc()
+        if held.order is not None:
+            HELD.dec()
+        if action is Action.RELEASE and held.order_id and held.order:
+            await self.orders.send(key=held.order_id.encode(), value=base64.b64decode(held.order))
+            self.diverted.labels("110", held.town, "confirmed").inc()
+
+    async def _tick(self, partition: int, now_ms: int) -> None:
+        entries = [Held.from_dict(v) for _, v in list(self.table.items()) if v]
+        for held, action in pure.on_tick(entries, partition, now_ms):
+            if action is Action.EXPIRE:
+                await self._expire(held, now_ms)
+            del self.table[held.decision_id]
+
+    async def _expire(self, held: Held, now_ms: int) -> None:
+        """The police keep it; the EXPIRED note goes on the verdicts topic for the audit."""
+        await self._act(held, Action.EXPIRE)
+        record = {
+            "verdict_id": pure.verdict_id(held.decision_id, pure.EXPIRED),
+            "decision_id": held.decision_id, "case_key": "", "source": "S110",
+            "source_id": "", "verdict": pure.EXPIRED, "by": "fenliu-worker", "at": now_ms,
+            "text": None,
+        }
+        await self.verdicts.send(key=held.decision_id.encode(),
+                                 value=self.ctx.codec.encode("CallTakerVerdict", record))
+
+
+def install(app: faust.App, ctx: StreamsContext) -> SuggestionsFeature:
+    """The table and the agent of held suggestions."""
+    feature = SuggestionsFeature(app, ctx)
+    source = app.topic(feature.held_name, feature.verdicts_name, feature.tick_name,
+                       internal=True, partitions=ctx.settings.topics.partitions, **RAW)
+
+    @app.agent(source, name="fenliu-suggestions")
+    async def suggestions(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            await feature.on_message(event.message)
+
+    return feature

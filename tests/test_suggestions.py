@@ -1,0 +1,85 @@
+"""Held SUGGEST orders (processors/suggestions.py): whatever order the inputs come in, an
+order is released only on a confirmation read before its time limit, at most once."""
+
+from __future__ import annotations
+
+from hypothesis import given, strategies as st
+
+from fenliu.processors.suggestions import (
+    CONFIRMED,
+    EXPIRED,
+    REJECTED,
+    Action,
+    Held,
+    on_order,
+    on_tick,
+    on_verdict,
+)
+
+T = 120_000
+
+
+def run(steps):
+    """Apply ('order', at) / ('verdict', kind, at) / ('tick', now) steps to one decision."""
+    held, actions = None, []
+    for step in steps:
+        if step[0] == "order":
+            held, a = on_order(held, "d1", 0, step[1], T, "o1", "b64", "town")
+        elif step[0] == "verdict":
+            held, a = on_verdict(held, "d1", 0, step[1], step[2], T)
+        else:
+            fired = on_tick([held] if held else [], 0, step[1])
+            a = fired[0][1] if fired else Action.WAIT
+            if fired:
+                held = None
+        actions.append(a)
+        if held is not None:
+            assert Held.from_dict(held.to_dict()) == held
+    return actions
+
+
+def test_confirmation_releases_the_order():
+    assert run([("order", 0), ("verdict", CONFIRMED, 5_000)])[-1] is Action.RELEASE
+
+
+def test_confirmation_before_the_order_releases_it_when_it_comes():
+    assert run([("verdict", CONFIRMED, 0), ("order", 1_000)]) == [Action.WAIT, Action.RELEASE]
+
+
+def test_rejection_and_timeout_keep_it_with_the_police():
+    assert run([("order", 0), ("verdict", REJECTED, 1)])[-1] is Action.KEEP
+    assert run([("order", 0), ("tick", T - 1), ("tick", T)]) == [
+        Action.WAIT, Action.WAIT, Action.EXPIRE]
+
+
+def test_a_late_confirmation_does_not_release():
+    acts = run([("order", 0), ("tick", T), ("verdict", CONFIRMED, T + 1), ("tick", 3 * T)])
+    assert Action.RELEASE not in acts and acts[1] is Action.EXPIRE
+
+
+def test_our_own_expired_note_read_back_is_ignored():
+    assert on_verdict(None, "d1", 0, EXPIRED, 0, T) == (None, Action.IGNORE)
+
+
+def test_ticks_of_another_partition_fire_nothing():
+    held, _ = on_order(None, "d1", 3, 0, T, "o1", "b", "t")
+    assert on_tick([held], 2, 10 * T) == []
+
+
+_step = st.one_of(
+    st.tuples(st.just("order"), st.integers(0, 3 * T)),
+    st.tuples(st.just("verdict"), st.sampled_from([CONFIRMED, REJECTED, EXPIRED]),
+              st.integers(0, 3 * T)),
+    st.tuples(st.just("tick"), st.integers(0, 4 * T)),
+)
+
+
+@given(st.lists(_step, max_size=12))
+def test_released_at_most_once_and_only_after_a_confirmation(steps):
+    actions = run(steps)
+    assert actions.count(Action.RELEASE) + actions.count(Action.KEEP) + actions.count(
+        Action.EXPIRE) <= len([s for s in steps if s[0] == "order"])
+    for i, a in enumerate(actions):
+        if a is Action.RELEASE:
+            assert any(s[0] == "verdict" and s[1] == CONFIRMED for s in steps[: i + 1])
+            assert any(s[0] == "order" for s in steps[: i + 1])
