@@ -1,0 +1,102 @@
+"""SUGGEST on the real stack: a real ``fenliu run streams`` worker (control clock) holds a
+SUGGEST decision's order until a ``CallTakerVerdict`` CONFIRMED on ``fenliu.verdicts``
+releases it to ``fenliu.orders`` (the topic the grid sink forwards); an unanswered one
+stays with the police once the test's ticks pass ``FENLIU_CASE_SUGGEST_TIMEOUT_S``, and
+the worker writes that down as EXPIRED on the verdicts topic."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from confluent_kafka import Producer
+
+from fenliu.processors.case_state import order_id_for
+from fenliu.processors.model import Outcome
+from fenliu.processors.records import source_symbol
+from fenliu.refdata.decider import build_decider
+from fenliu.settings import Settings
+from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.worker.clock import send_ticks
+from fenliu.topics import catalogue as topics
+from fenliu.topics.admin import apply_topics
+from tests.factories import BASE_MS, call110
+from tests.streams_worker import CODEC, Feed, Worker, metric_value, read_until, wait_for
+
+pytestmark = [pytest.mark.kafka]
+
+TIMEOUT_S = 300
+T = BASE_MS  # the module has its own topic prefix: no other test shares its topics
+
+
+@pytest.fixture(scope="module")
+def stack(settings: Settings, tmp_path_factory) -> Iterator[tuple[Settings, Worker, Feed]]:
+    s = settings.replace(topics={"prefix": f"{settings.topics.prefix}suggest-{uuid.uuid4().hex[:6]}-"})
+    apply_topics(s)
+    worker = Worker(s, tmp_path_factory.mktemp("streams-suggest"),
+                    FENLIU_CASE_SUGGEST_TIMEOUT_S=str(TIMEOUT_S))
+    worker.start()
+    try:
+        yield s, worker, Feed(s, build_decider(s))
+    finally:
+        worker.stop()
+
+
+def suggested(feed: Feed, call_id: str, text: str, at_ms: int):
+    """A real decision, made SUGGEST (what the Decider does when the model or a doubt says
+    a person should look): the worker must act on the outcome field alone."""
+    d = feed.decide(call110(call_id, text, at_ms=at_ms, phone=f"139{uuid.uuid4().int % 10**8:08d}"))
+    c = dataclasses.replace(d.classification, outcome=Outcome.SUGGEST, outcome_rule="test:suggest")
+    return dataclasses.replace(d, classification=c)
+
+
+def verdict(s: Settings, d, kind: str, by: str, at_ms: int) -> None:
+    record = {"verdict_id": f"v_{d.decision_id}_{kind.lower()}", "decision_id": d.decision_id,
+              "case_key": d.case_key, "source": source_symbol(d.event.source),
+              "source_id": d.event.source_id, "verdict": kind, "by": by, "at": at_ms,
+              "text": d.event.text}
+    producer = Producer(confluent_config(s))
+    producer.produce(s.topic(topics.VERDICTS), key=d.decision_id.encode(),
+                     value=CODEC.encode("CallTakerVerdict", record))
+    assert producer.flush(30) == 0
+
+
+def metric(worker: Worker, name: str, **labels: str) -> float:
+    try:
+        return metric_value(worker.metrics(), name, **labels)
+    except OSError:
+        return 0.0
+
+
+def test_confirmed_suggestion_reaches_the_unit_and_an_unanswered_one_stays_with_the_police(stack):
+    s, worker, feed = stack
+    confirmed = suggested(feed, "SG-1", "工地老板拖欠我们三个月工资，十几个工人没拿到钱", T)
+    unanswered = suggested(feed, "SG-2", "小区门口夜宵摊每天晚上吵到凌晨两点，油烟也大", T + 60_000)
+    feed.decisions(confirmed, unanswered)
+    assert wait_for(lambda: metric(worker, "fenliu_suggestions_held") >= 2), worker.log_tail()
+
+    ok_order, held_order = order_id_for(confirmed.decision_id), order_id_for(unanswered.decision_id)
+    verdict(s, confirmed, "CONFIRMED", "ct-07", T + 30_000)
+    orders = read_until(s, topics.ORDERS, lambda out: any(v["order_id"] == ok_order for _, v in out))
+    assert [v["order_id"] for _, v in orders] == [ok_order]  # the other one is still held
+    assert orders[0][1]["decision_id"] == confirmed.decision_id
+    assert metric(worker, "fenliu_rates_diverted_total", how="confirmed") == 1
+
+    # Time passes the unanswered one's limit (and not before it: one tick short first).
+    send_ticks(s, T + 60_000 + TIMEOUT_S * 1000 - 1)
+    send_ticks(s, T + 60_000 + TIMEOUT_S * 1000)
+    notes = read_until(s, topics.VERDICTS, lambda out: any(v["verdict"] == "EXPIRED" for _, v in out))
+    expired = [v for _, v in notes if v["verdict"] == "EXPIRED"]
+    assert [v["decision_id"] for v in expired] == [unanswered.decision_id]
+    assert metric(worker, "fenliu_suggestions_total", action="EXPIRE") == 1
+
+    # A confirmation after the limit releases nothing: the police kept the call.
+    verdict(s, unanswered, "CONFIRMED", "ct-07", T + 60_000 + TIMEOUT_S * 1000 + 5)
+    send_ticks(s, T + 10 * TIMEOUT_S * 1000)  # read after the late verdict (same partition)
+    assert wait_for(lambda: metric(worker, "fenliu_sla_ticks_total") >= 3 * s.topics.partitions)
+    later = read_until(s, topics.ORDERS, lambda out: False, timeout_s=8)
+    assert held_order not in {v["order_id"] for _, v in later}
+    assert metric(worker, "fenliu_rates_diverted_total", how="confirmed") == 1
+    assert metric(worker, "fenliu_suggestions_held") == 0
