@@ -199,9 +199,18 @@ def describe(
             kafka_ms,
             "decision",
             (
-                f"{r['list']} {r['class_code']} {r['class_name']} / {r['situation_name']} "
+                (f"{r['outcome']} ({r.get('outcome_rule') or '-'}) " if r.get("outcome") else "")
+                + f"{r['list']} {r['class_code']} {r['class_name']} / {r['situation_name']} "
                 f"→ {rt['unit_name']} ({r['rule_id']}, {r['taxonomy_version']})"
             ),
+        )
+    if logical == topics.VERDICTS:
+        return (
+            _ms(r["at"]),
+            f"call-taker {r['verdict']}",
+            f"{r['decision_id']} by {r['by']}"
+            + (" · the order goes to the unit" if r["verdict"] == "CONFIRMED"
+               else " · the police keep the call"),
         )
     if logical == CASES:
         rule = r.get("rule")

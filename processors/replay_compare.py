@@ -37,6 +37,7 @@ class Direction(StrEnum):
 # Aspects in the order a reader cares about them: the list first, timings last.
 ASPECTS = (
     "list",
+    "outcome",
     "class",
     "situation",
     "rule",
@@ -74,6 +75,7 @@ class Side:
     taxonomy_version: str
     routing_version: str
     sla_policy_version: str
+    decision_outcome: str = ""  # KEEP, DIVERT, SUGGEST, ROUTE, REVIEW, TO_POLICE ("" before outcomes)
 
     @classmethod
     def of(cls, d: Decision) -> Side:
@@ -95,6 +97,7 @@ class Side:
             c.taxonomy_version,
             r.routing_version,
             d.sla_policy_version,
+            c.outcome.value if c.outcome is not None else "",
         )
 
 
@@ -124,6 +127,7 @@ def _aspects(a: Decision, b: Decision) -> tuple[str, ...]:
     ca, cb, ra, rb = a.classification, b.classification, a.route, b.route
     differs = {
         "list": ca.is_police_matter != cb.is_police_matter or ca.list_name != cb.list_name,
+        "outcome": ca.outcome != cb.outcome,
         "class": ca.class_code != cb.class_code,
         "situation": ca.situation_code != cb.situation_code,
         "rule": ca.rule_id != cb.rule_id,
@@ -275,6 +279,7 @@ class Tally:
     outcomes: Counter[str] = field(default_factory=Counter)
     byte_identical: int = 0
     lists: Counter[tuple[str, str]] = field(default_factory=Counter)  # (side, list)
+    decision_outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (side, outcome)
     classes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (side, class_code)
     units: Counter[tuple[str, str]] = field(default_factory=Counter)  # (side, unit_id)
     aspects: Counter[str] = field(default_factory=Counter)
@@ -294,6 +299,7 @@ class Tally:
             if s is None:
                 continue
             self.lists[(side, s.list_name)] += 1
+            self.decision_outcomes[(side, s.decision_outcome or "none")] += 1
             self.classes[(side, s.class_code)] += 1
             self.units[(side, s.unit_id)] += 1
             self.names.setdefault(s.class_code, s.class_name)
@@ -376,6 +382,7 @@ class Tally:
             "diverted_to_police": len(self.rows["diverted_to_police"])
             + self.omitted["diverted_to_police"],
             "by_list": by(self.lists, "list"),
+            "by_outcome": by(self.decision_outcomes, "outcome"),
             "by_class": by(self.classes, "class_code"),
             "by_unit": by(self.units, "unit_id"),
             "aspects": dict(sorted(self.aspects.items(), key=lambda kv: (-kv[1], kv[0]))),

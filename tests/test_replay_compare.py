@@ -171,3 +171,18 @@ def test_the_fast_event_key_reads_what_the_full_decode_reads(d):
     assert event_key(data) == (d.event.source, d.event.source_id)
     assert event_key(data[:12]) is None  # cut short: decode it fully (and fail there)
     assert event_key(b"\x00" + data[1:]) is None  # not single-object framing
+
+
+def test_the_decision_outcome_is_an_aspect_and_counted_per_side():
+    """A replay that would hold for the call-taker what was diverted at once says so."""
+    from fenliu.processors.model import Outcome as DecisionOutcome
+
+    d = decide(5, TEXTS[0])
+    assert d.classification.outcome is not None
+    held = replace(d, classification=replace(d.classification, outcome=DecisionOutcome.SUGGEST))
+    c = compare(d, None, held, b"")
+    assert "outcome" in c.aspects and c.after is not None and c.after.decision_outcome == "SUGGEST"
+    tally = Tally()
+    tally.add(c)
+    rows = {r["outcome"]: (r["before"], r["after"]) for r in tally.to_dict()["by_outcome"]}
+    assert rows[d.classification.outcome.value] == (1, 0) and rows["SUGGEST"] == (0, 1)

@@ -105,6 +105,10 @@ def write_html(report: dict[str, Any], path: Path, *, max_rows: int = 500) -> Pa
             "lists": bar_chart(
                 _pairs(report["by_list"], "list"), ["recorded", "replayed"], [BEFORE, AFTER]
             ),
+            "decision_outcomes": bar_chart(
+                _pairs(report.get("by_outcome", []), "outcome"), ["recorded", "replayed"],
+                [BEFORE, AFTER],
+            ),
             "classes": bar_chart(
                 _pairs(report["by_class"], "class_code", named=True),
                 ["recorded", "replayed"],
@@ -235,6 +239,13 @@ def print_summary(report: dict[str, Any], console: Any) -> None:
             f"{x['service']}/{x['stage']}/{x['reason']} {x['count']:,}" for x in dead["by_reason"][:5]
         )
         console.print(f"dead letters of the range: {dead['count']:,} ({reasons})")
+    if report.get("by_outcome"):
+        t = Table(title="decision outcomes (KEEP/DIVERT/SUGGEST on 110, ROUTE/REVIEW/TO_POLICE on 12345)")
+        for col in ("outcome", "recorded", "replayed"):
+            t.add_column(col, justify="left" if col == "outcome" else "right")
+        for row in report["by_outcome"]:
+            t.add_row(row["outcome"], f"{row['before']:,}", f"{row['after']:,}")
+        console.print(t)
     for section, title, style in (
         ("police_to_diverted", "police matters the replay would divert", "red"),
         ("diverted_to_police", "diverted matters that would become police", "yellow"),

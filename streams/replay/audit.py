@@ -48,6 +48,7 @@ TRAIL_TOPICS: tuple[str, ...] = (
     topics.RAW_12345,
     topics.DECISIONS,
     CASES,
+    topics.VERDICTS,  # a SUGGEST's answer comes before its released order
     topics.ORDERS,
     topics.LIFECYCLE,
     topics.SLA_ALERTS,
