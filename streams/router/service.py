@@ -38,6 +38,8 @@ EVENTS_IN = Counter("fenliu_router_events_in_total", "Raw events consumed", ["so
 DECISIONS = Counter(
     "fenliu_router_decisions_total", "Decisions produced", ["source", "list", "class_code"]
 )
+OUTCOMES = Counter("fenliu_router_outcomes_total", "Decisions by outcome (issue 11)",
+                   ["source", "outcome"])
 TEAM_LOOKUPS = Counter("fenliu_router_team_lookups_total", "Team choices by method", ["method"])
 BATCH_SECONDS = Histogram(
     "fenliu_router_batch_seconds",
@@ -117,6 +119,7 @@ class Router:
     def _decision_output(self, decision: Decision) -> Output:
         c = decision.classification
         DECISIONS.labels(decision.event.source.value, c.list_name.value, c.class_code).inc()
+        OUTCOMES.labels(decision.event.source.value, c.outcome.value if c.outcome else "none").inc()
         TEAM_LOOKUPS.labels(decision.route.team_method).inc()
         value = self.codec.encode("Decision", decision_record(decision))
         headers = [("decision_id", decision.decision_id.encode())]
