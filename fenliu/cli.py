@@ -21,9 +21,11 @@ from fenliu.commands import (
     stack,
     topics,
     train,
+    verdicts,
 )
 
-COMMANDS = (audit, classify, config, demo, generate, replay, run, sla, stack, topics, train)
+COMMANDS = (audit, classify, config, demo, generate, replay, run, sla, stack, topics, train,
+            verdicts)
 
 app = typer.Typer(
     name="fenliu",

@@ -95,3 +95,22 @@ def on_tick(entries: Iterable[Held], partition: int, now_ms: int) -> list[tuple[
 def verdict_id(decision_id: str, verdict: str) -> str:
     """Deterministic: one answer of each kind per decision, re-sends share the id."""
     return f"v_{decision_id}_{verdict.lower()}"
+
+
+def label_rows(verdicts: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Call-takers' answers as labelled rows ``fenliu train --verdicts`` reads.
+
+    CONFIRMED says the call was not police work (NON_POLICE), REJECTED that it was
+    (POLICE); EXPIRED says nothing and answers without text cannot be trained on. One row
+    per decision: its first answer, as the worker acted on it. Sorted by id."""
+    first: dict[str, Mapping[str, Any]] = {}
+    for v in sorted(verdicts, key=lambda v: (int(v["at"]), str(v["verdict_id"]))):
+        if v["verdict"] != EXPIRED:
+            first.setdefault(str(v["decision_id"]), v)
+    rows = [
+        {"id": f"verdict:{d}", "source": "110", "text": v["text"],
+         "expected_list": "NON_POLICE" if v["verdict"] == CONFIRMED else "POLICE",
+         "labelled_by": str(v["by"])}
+        for d, v in first.items() if v.get("text")
+    ]
+    return sorted(rows, key=lambda r: r["id"])

@@ -83,3 +83,24 @@ def test_released_at_most_once_and_only_after_a_confirmation(steps):
         if a is Action.RELEASE:
             assert any(s[0] == "verdict" and s[1] == CONFIRMED for s in steps[: i + 1])
             assert any(s[0] == "order" for s in steps[: i + 1])
+
+
+_verdict = st.fixed_dictionaries({
+    "verdict_id": st.text(min_size=1, max_size=4), "decision_id": st.sampled_from(["a", "b", "c"]),
+    "verdict": st.sampled_from([CONFIRMED, REJECTED, EXPIRED]), "by": st.just("ct"),
+    "at": st.integers(0, 100), "text": st.one_of(st.none(), st.text(min_size=1, max_size=5)),
+})
+
+
+@given(st.lists(_verdict, max_size=10))
+def test_labels_are_the_first_answer_per_decision_and_never_an_expiry(verdicts):
+    from fenliu.processors.suggestions import label_rows
+
+    rows = label_rows(verdicts)
+    assert len({r["id"] for r in rows}) == len(rows)
+    for r in rows:
+        d = r["id"].removeprefix("verdict:")
+        answers = sorted((v for v in verdicts if v["decision_id"] == d and v["verdict"] != EXPIRED),
+                         key=lambda v: (v["at"], v["verdict_id"]))
+        assert r["expected_list"] == ("NON_POLICE" if answers[0]["verdict"] == CONFIRMED else "POLICE")
+        assert r["text"] == answers[0]["text"]

@@ -7,6 +7,8 @@ the worker writes that down as EXPIRED on the verdicts topic."""
 from __future__ import annotations
 
 import dataclasses
+import json
+import subprocess
 import uuid
 from collections.abc import Iterator
 
@@ -23,7 +25,7 @@ from fenliu.streams.worker.clock import send_ticks
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
 from tests.factories import BASE_MS, call110
-from tests.streams_worker import CODEC, Feed, Worker, metric_value, read_until, wait_for
+from tests.streams_worker import CODEC, FENLIU, Feed, Worker, metric_value, read_until, wait_for
 
 pytestmark = [pytest.mark.kafka]
 
@@ -100,3 +102,14 @@ def test_confirmed_suggestion_reaches_the_unit_and_an_unanswered_one_stays_with_
     assert held_order not in {v["order_id"] for _, v in later}
     assert metric(worker, "fenliu_rates_diverted_total", how="confirmed") == 1
     assert metric(worker, "fenliu_suggestions_held") == 0
+
+    # The answers read back as labels: the confirmation says "not police"; the expiry and
+    # the late confirmation (first answer of SG-2 is that confirmation) are not both kept.
+    out = worker.workdir / "labels.jsonl"
+    env = {**worker.env, "FENLIU_METRICS_PORT": "0"}
+    done = subprocess.run([str(FENLIU), "verdicts", "export", "--out", str(out)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    labels = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert labels[f"verdict:{confirmed.decision_id}"]["expected_list"] == "NON_POLICE"
+    assert labels[f"verdict:{confirmed.decision_id}"]["text"] == confirmed.event.text

@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
         taxonomy: Path | None = typer.Option(None, "--taxonomy", help="taxonomy YAML (rules verdicts for the thresholds)"),
         eval_dir: Path | None = typer.Option(None, "--eval-dir", help="labelled sets (default tests/eval)"),
         install: bool = typer.Option(False, "--install", help="make it the shipped artifact (current.yaml)"),
+        verdicts: Path | None = typer.Option(None, "--verdicts", help="call-takers' answers as labels (JSON lines of `fenliu verdicts export`), added to TRAIN only"),
     ) -> None:
         """Train the police model and the 12345 level-1 model; print the figures."""
         try:
@@ -45,6 +46,8 @@ def register(app: typer.Typer) -> None:
             cats = load_categories(settings.refdata.categories_file)
             train_rows = evalsets.load_split("train", where)
             dev_rows = evalsets.load_split("dev", where)
+            if verdicts is not None:  # production labels train; dev stays hand-labelled
+                train_rows += [{**r, "set": "verdicts"} for r in evalsets.read_jsonl(verdicts)]
         except (OSError, ValueError) as exc:
             typer.echo(f"fenliu train: {exc}", err=True)
             raise typer.Exit(2) from None
