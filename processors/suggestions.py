@@ -114,3 +114,14 @@ def label_rows(verdicts: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         for d, v in first.items() if v.get("text")
     ]
     return sorted(rows, key=lambda r: r["id"])
+
+
+def simulated_answer(decision_id: str, seed: int, confirm_share: float) -> str | None:
+    """The demo's call-taker: CONFIRMED for ``confirm_share`` of the suggestions, the rest
+    half REJECTED, half never answered (they expire); deterministic per id and seed."""
+    import hashlib
+
+    u = int(hashlib.sha256(f"{seed}:{decision_id}".encode()).hexdigest()[:12], 16) / 16**12
+    if u < confirm_share:
+        return CONFIRMED
+    return REJECTED if u < confirm_share + (1 - confirm_share) / 2 else None

@@ -104,3 +104,12 @@ def test_labels_are_the_first_answer_per_decision_and_never_an_expiry(verdicts):
                          key=lambda v: (v["at"], v["verdict_id"]))
         assert r["expected_list"] == ("NON_POLICE" if answers[0]["verdict"] == CONFIRMED else "POLICE")
         assert r["text"] == answers[0]["text"]
+
+
+def test_the_demo_call_taker_confirms_about_its_share():
+    from fenliu.processors.suggestions import simulated_answer
+
+    answers = [simulated_answer(f"dc_{i}", 110, 0.7) for i in range(2000)]
+    assert 0.65 < answers.count(CONFIRMED) / 2000 < 0.75
+    assert answers.count(REJECTED) > 200 and answers.count(None) > 200
+    assert answers == [simulated_answer(f"dc_{i}", 110, 0.7) for i in range(2000)]
