@@ -145,6 +145,10 @@ def test_rates_use_the_one_definition_table():
             'fenliu_rates_calls_total{source="110",town="t",list="NON_POLICE"} 3',
             'fenliu_rates_calls_total{source="110",town="t",list="POLICE"} 1',
             'fenliu_rates_calls_total{source="12345",town="t",list="NON_POLICE"} 9',
+            "# TYPE fenliu_rates_diverted_total counter",
+            'fenliu_rates_diverted_total{source="110",town="t",how="divert"} 2',
+            'fenliu_rates_diverted_total{source="110",town="t",how="confirmed"} 1',
+            'fenliu_rates_diverted_total{source="12345",town="t",how="divert"} 9',
             "# TYPE fenliu_rates_followups_total counter",
             'fenliu_rates_followups_total{unit="a",class="NP01",source="110",satisfaction="SATISFIED"} 3',
             'fenliu_rates_followups_total{unit="a",class="NP01",source="110",satisfaction="DISSATISFIED"} 1',
@@ -154,7 +158,7 @@ def test_rates_use_the_one_definition_table():
     scrape = Scrape(parse(text + "\n"))
     rates = rates_since_start(scrape)
     assert rates["signoff"][1] == pytest.approx(0.7)
-    assert rates["diversion"][1] == pytest.approx(0.75)  # 110 calls only
+    assert rates["diversion"][1] == pytest.approx(0.75)  # 110 only: DIVERT + confirmed SUGGEST
     assert rates["satisfaction"][1] == pytest.approx(0.75)  # unreachable citizens excluded
     assert rates["complaint"][1] == 0.0 and rates["onsite"][1] is None  # no closes: no rate
     assert (

@@ -100,9 +100,9 @@ def rates_since_start(scrape: Scrape) -> dict[str, tuple[str, float | None]]:
     for rate in RATES:
         den = sum(selector_total(scrape, d) for d in rate.denominators)
         out[rate.name] = (rate.title, selector_total(scrape, rate.numerator) / den if den else None)
-    if out["diversion"][1] is None:  # no streams worker: the router's own decisions say it too
+    if out["diversion"][1] is None:  # no streams worker: the router's DIVERTs (no confirmations)
         calls = scrape.total("fenliu_router_decisions_total", source="110")
-        diverted = scrape.total("fenliu_router_decisions_total", source="110", list="NON_POLICE")
+        diverted = scrape.total("fenliu_router_outcomes_total", source="110", outcome="DIVERT")
         out["diversion"] = (out["diversion"][0], diverted / calls if calls else None)
     return out
 
