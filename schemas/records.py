@@ -78,6 +78,21 @@ class TaxonomyList(StrEnum):
     NON_POLICE = "NON_POLICE"
 
 
+class DecisionOutcome(StrEnum):
+    KEEP = "KEEP"
+    DIVERT = "DIVERT"
+    SUGGEST = "SUGGEST"
+    ROUTE = "ROUTE"
+    REVIEW = "REVIEW"
+    TO_POLICE = "TO_POLICE"
+
+
+class VerdictKind(StrEnum):
+    CONFIRMED = "CONFIRMED"
+    REJECTED = "REJECTED"
+    EXPIRED = "EXPIRED"
+
+
 class CaseUpdateKind(StrEnum):
     OPENED = "OPENED"
     REPEAT = "REPEAT"
@@ -314,6 +329,28 @@ class Decision(AvroRecord):
     route: Route
     deadlines: tuple[Deadline, ...]
     sla_policy_version: str
+    outcome: DecisionOutcome | None = None
+    outcome_rule: str = ""
+    rules_is_police: bool | None = None
+    model_police_probability: float | None = None
+    model_version: str | None = None
+    category_path: tuple[str, ...] = ()
+    category_id: str | None = None
+    doubts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CallTakerVerdict(AvroRecord):
+    AVRO_NAME = "CallTakerVerdict"
+    verdict_id: str
+    decision_id: str
+    case_key: str
+    source: EventSource
+    source_id: str
+    verdict: VerdictKind
+    by: str
+    at: EpochMs
+    text: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -492,6 +529,7 @@ RECORDS: dict[str, type[AvroRecord]] = {
         Route,
         Deadline,
         Decision,
+        CallTakerVerdict,
         DispatchOrder,
         CaseUpdate,
         LifecycleEvent,
@@ -508,6 +546,8 @@ ENUMS: dict[str, type[StrEnum]] = {
     "CallChannel": CallChannel,
     "TicketChannel": TicketChannel,
     "TaxonomyList": TaxonomyList,
+    "DecisionOutcome": DecisionOutcome,
+    "VerdictKind": VerdictKind,
     "CaseUpdateKind": CaseUpdateKind,
     "CaseRule": CaseRule,
     "CaseStatus": CaseStatus,

@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
         s = get_settings()
         codec = codec_for(s.topics.schema_registry_url)
         consumer = Consumer(confluent_config(s, **{
-            "group.id": f"fenliu-verdicts-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False}))
+            "group.id": f"fenliu-audit-verdicts-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False}))
         seen, unreadable = [], 0
         try:
             spans = time_spans(consumer, s.topic(VERDICTS), 0, None, s.replay.kafka_timeout_s)
