@@ -54,43 +54,108 @@ def trail_records(n: int, t0: int, template: dict[str, Any]) -> Any:
         case = i // 3
         case_id, order_id = f"cs_{case}", f"od_{case}"
         decision_id = f"dc_{i}"
-        raw = {"call_id": f"C{i}", "centre_code": "331099", "received_at": at,
-               "caller_phone": f"13{i:09d}", "content": TEXT, "address": None,
-               "longitude": 121.0, "latitude": 28.86, "admin_code": None, "alarm_type": None,
-               "channel": "PHONE", "major": False}
+        raw = {
+            "call_id": f"C{i}",
+            "centre_code": "331099",
+            "received_at": at,
+            "caller_phone": f"13{i:09d}",
+            "content": TEXT,
+            "address": None,
+            "longitude": 121.0,
+            "latitude": 28.86,
+            "admin_code": None,
+            "alarm_type": None,
+            "channel": "PHONE",
+            "major": False,
+        }
         yield topics.RAW_110, "Call110", f"C{i}", raw, at
         d = dict(template, decision_id=decision_id)
         d["event"] = dict(template["event"], source_id=f"C{i}", received_at=at)
         yield topics.DECISIONS, "Decision", d["case_key"], d, at + 100
         first = i % 3 == 0
-        yield topics.CASES, "CaseUpdate", d["case_key"], {
-            "update_id": f"cu_{i}", "case_id": case_id, "case_key": d["case_key"],
-            "kind": "OPENED" if first else "REPEAT", "rule": "NEW" if first else "SAME_PLACE",
-            "at": at, "decision_id": decision_id, "lifecycle_event_id": None,
-            "order_id": order_id if first else None, "current_order_id": order_id,
-            "source": "S110", "caller_key": None, "is_police_matter": False,
-            "town_code": "331099001", "class_code": d["class_code"], "situation_code": None,
-            "unit_id": None, "place_key": None, "opened_at": at, "status": "OPEN",
-            "repeat_count": 0 if first else i % 3, "flow_back_count": 0, "escalation_level": 0,
-            "priority": None, "related_case_id": None}, at + 200
+        yield (
+            topics.CASES,
+            "CaseUpdate",
+            d["case_key"],
+            {
+                "update_id": f"cu_{i}",
+                "case_id": case_id,
+                "case_key": d["case_key"],
+                "kind": "OPENED" if first else "REPEAT",
+                "rule": "NEW" if first else "SAME_PLACE",
+                "at": at,
+                "decision_id": decision_id,
+                "lifecycle_event_id": None,
+                "order_id": order_id if first else None,
+                "current_order_id": order_id,
+                "source": "S110",
+                "caller_key": None,
+                "is_police_matter": False,
+                "town_code": "331099001",
+                "class_code": d["class_code"],
+                "situation_code": None,
+                "unit_id": None,
+                "place_key": None,
+                "opened_at": at,
+                "status": "OPEN",
+                "repeat_count": 0 if first else i % 3,
+                "flow_back_count": 0,
+                "escalation_level": 0,
+                "priority": None,
+                "related_case_id": None,
+            },
+            at + 200,
+        )
         if first:
-            yield topics.ORDERS, "DispatchOrder", order_id, {
-                "order_id": order_id, "case_id": case_id, "decision_id": decision_id,
-                "created_at": at, "source": "S110", "is_police_matter": False,
-                "class_code": d["class_code"], "situation_code": d["situation_code"],
-                "situation_name": d["situation_name"], "priority": 3,
-                "unit_id": d["route"]["unit_id"], "unit_name": d["route"]["unit_name"],
-                "unit_kind": d["route"]["unit_kind"], "town_code": d["route"]["town_code"],
-                "grid_code": None, "team_id": None, "location": d["event"]["location"],
-                "summary": TEXT, "caller_key": None, "deadlines": d["deadlines"],
-                "taxonomy_version": d["taxonomy_version"],
-                "routing_version": d["route"]["routing_version"]}, at + 300
+            yield (
+                topics.ORDERS,
+                "DispatchOrder",
+                order_id,
+                {
+                    "order_id": order_id,
+                    "case_id": case_id,
+                    "decision_id": decision_id,
+                    "created_at": at,
+                    "source": "S110",
+                    "is_police_matter": False,
+                    "class_code": d["class_code"],
+                    "situation_code": d["situation_code"],
+                    "situation_name": d["situation_name"],
+                    "priority": 3,
+                    "unit_id": d["route"]["unit_id"],
+                    "unit_name": d["route"]["unit_name"],
+                    "unit_kind": d["route"]["unit_kind"],
+                    "town_code": d["route"]["town_code"],
+                    "grid_code": None,
+                    "team_id": None,
+                    "location": d["event"]["location"],
+                    "summary": TEXT,
+                    "caller_key": None,
+                    "deadlines": d["deadlines"],
+                    "taxonomy_version": d["taxonomy_version"],
+                    "routing_version": d["route"]["routing_version"],
+                },
+                at + 300,
+            )
             for k, kind in enumerate(("SIGNED", "ARRIVED", "CLOSED")):
-                yield topics.LIFECYCLE, "LifecycleEvent", order_id, {
-                    "event_id": f"{order_id}-{k}", "order_id": order_id, "case_id": case_id,
-                    "kind": kind, "at": at + (k + 1) * 600_000, "unit_id": "u1", "actor": None,
-                    "note": None, "satisfaction": None, "resolved_on_site": None,
-                }, at + (k + 1) * 600_000
+                yield (
+                    topics.LIFECYCLE,
+                    "LifecycleEvent",
+                    order_id,
+                    {
+                        "event_id": f"{order_id}-{k}",
+                        "order_id": order_id,
+                        "case_id": case_id,
+                        "kind": kind,
+                        "at": at + (k + 1) * 600_000,
+                        "unit_id": "u1",
+                        "actor": None,
+                        "note": None,
+                        "satisfaction": None,
+                        "resolved_on_site": None,
+                    },
+                    at + (k + 1) * 600_000,
+                )
 
 
 def produce(settings: Settings, records: Any) -> int:
@@ -118,10 +183,20 @@ def main(
     console = Console()
     settings = Settings().replace(topics={"prefix": f"bench-audit-{uuid.uuid4().hex[:8]}-"})
     decider = build_decider(settings)
-    raw = {"call_id": "T", "centre_code": "331099", "received_at": 1_795_000_000_000,
-           "caller_phone": "13800000000", "content": TEXT, "address": None, "longitude": 121.0,
-           "latitude": 28.86, "admin_code": None, "alarm_type": None, "channel": "PHONE",
-           "major": False}
+    raw = {
+        "call_id": "T",
+        "centre_code": "331099",
+        "received_at": 1_795_000_000_000,
+        "caller_phone": "13800000000",
+        "content": TEXT,
+        "address": None,
+        "longitude": 121.0,
+        "latitude": 28.86,
+        "admin_code": None,
+        "alarm_type": None,
+        "channel": "PHONE",
+        "major": False,
+    }
     template = decision_record(decider.decide(raw, Source.CALL_110, now_ms=raw["received_at"]))
     t0 = (int(time.time() * 1000) - 31 * DAY) // 1000 * 1000
     apply_topics(settings)
@@ -129,8 +204,10 @@ def main(
     try:
         started = time.perf_counter()
         records = produce(settings, trail_records(calls, t0, template))
-        console.print(f"produced {records:,} trail records for {calls:,} calls in "
-                      f"{time.perf_counter() - started:.0f} s")
+        console.print(
+            f"produced {records:,} trail records for {calls:,} calls in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
         codec = SingleObjectCodec()
         audit = CaseAudit(settings, codec)
         rng = random.Random(7)
@@ -146,8 +223,10 @@ def main(
         indexed = AuditIndexer(settings, codec, index).catch_up()
         build_s = time.perf_counter() - began
         rows, size = index.count(), (workdir / "audit.sqlite").stat().st_size
-        console.print(f"index: {indexed:,} records in {build_s:.0f} s, {rows:,} rows, "
-                      f"{size / 1e6:,.0f} MB ({size / max(calls, 1):,.0f} B per call)")
+        console.print(
+            f"index: {indexed:,} records in {build_s:.0f} s, {rows:,} rows, "
+            f"{size / 1e6:,.0f} MB ({size / max(calls, 1):,.0f} B per call)"
+        )
 
         seeds = []
         for q in range(queries):
@@ -163,19 +242,35 @@ def main(
         index.close()
         rows_out = [
             Result("scan of every trail topic (no index)", 1, scan_s, group="one question"),
-            Result(f"index: lookup + fetch by offset, p50 of {queries}", 1,
-                   statistics.median(times), group="one question"),
-            Result(f"index: lookup + fetch by offset, slowest of {queries}", 1, max(times),
-                   group="one question"),
+            Result(
+                f"index: lookup + fetch by offset, p50 of {queries}",
+                1,
+                statistics.median(times),
+                group="one question",
+            ),
+            Result(
+                f"index: lookup + fetch by offset, slowest of {queries}",
+                1,
+                max(times),
+                group="one question",
+            ),
         ]
-        print_table(f"audit case on {calls:,} calls ({records:,} trail records, 30 days)",
-                    rows_out, baseline="scan", unit="questions/s")
-        console.print(f"index build: {indexed / build_s:,.0f} records/s; records per trail: "
-                      f"{statistics.median(sizes):.0f} (median)")
+        print_table(
+            f"audit case on {calls:,} calls ({records:,} trail records, 30 days)",
+            rows_out,
+            baseline="scan",
+            unit="questions/s",
+        )
+        console.print(
+            f"index build: {indexed / build_s:,.0f} records/s; records per trail: "
+            f"{statistics.median(sizes):.0f} (median)"
+        )
     finally:
         delete_topics(settings)
         admin = AdminClient(confluent_config(settings))
-        own = [t for t in admin.list_topics(timeout=30).topics if t.startswith(settings.topics.prefix)]
+        own = [
+            t for t in admin.list_topics(timeout=30).topics if t.startswith(settings.topics.prefix)
+        ]
         for future in admin.delete_topics(own).values() if own else []:
             future.result()
         for p in workdir.glob("*"):

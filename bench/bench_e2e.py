@@ -235,8 +235,12 @@ def measure_pipeline(
         while not grid_orders(settings, grid_port) and time.monotonic() < deadline:
             time.sleep(1)
         worker_group = f"{settings.topics.prefix}{settings.streams.app_id}"
-        worker_inputs = [settings.topic(topics.DECISIONS), internal_topic(settings, "case-steps"),
-                         settings.topic(topics.ORDERS), settings.topic(topics.LIFECYCLE)]
+        worker_inputs = [
+            settings.topic(topics.DECISIONS),
+            internal_topic(settings, "case-steps"),
+            settings.topic(topics.ORDERS),
+            settings.topic(topics.LIFECYCLE),
+        ]
         groups = {
             f"{settings.topics.prefix}{settings.router.group}": [settings.topic(topics.RAW_110)],
             worker_group: worker_inputs,  # every agent's input, not only the decisions
@@ -268,7 +272,13 @@ def measure_pipeline(
                 for o in orders
             ]
             row = Row.of(
-                "pipeline → grid-sim", rate, len(events), window, samples, drained, tail.summary(),
+                "pipeline → grid-sim",
+                rate,
+                len(events),
+                window,
+                samples,
+                drained,
+                tail.summary(),
                 lags,
             )
             rows.append(row)
@@ -313,8 +323,9 @@ def measure_baseline(rates: list[float], seconds: float, log_dir: Path) -> list[
                 )
             )
         consumer = Consumer(
-            confluent_config(settings,
-                **{"group.id": f"{settings.topics.prefix}end", "auto.offset.reset": "latest"}
+            confluent_config(
+                settings,
+                **{"group.id": f"{settings.topics.prefix}end", "auto.offset.reset": "latest"},
             )
         )
         consumer.subscribe([hops[-1]])

@@ -131,13 +131,14 @@ def produce(settings: Settings, records: list[tuple[Source, dict[str, Any], int]
 def plain_read(settings: Settings, since: int, until: int, decode: bool) -> int:
     """The baseline: the same offsets, consumed the same way, with nothing decided."""
     consumer = Consumer(
-        confluent_config(settings,
+        confluent_config(
+            settings,
             **{
                 "group.id": f"bench-read-{uuid.uuid4().hex[:6]}",
                 "enable.auto.commit": False,
                 "fetch.max.bytes": 52_428_800,
                 "queued.max.messages.kbytes": 262_144,
-            }
+            },
         )
     )
     codec = SingleObjectCodec()
@@ -222,7 +223,10 @@ def main(
             *(
                 [
                     best_of(
-                        repeats, records, lambda: replay("none"), "replay, compare only",
+                        repeats,
+                        records,
+                        lambda: replay("none"),
+                        "replay, compare only",
                         group=group_name,
                     ),
                     best_of(
@@ -259,7 +263,9 @@ def main(
         console.print(f"replay / router: {replay_rate / (records / router_s):.2f}x")
         if len(reports) > 1:
             same = len(set(reports.values())) == 1
-            console.print(f"reports of {sorted(reports)} workers identical (run facts aside): {same}")
+            console.print(
+                f"reports of {sorted(reports)} workers identical (run facts aside): {same}"
+            )
     finally:
         delete_topics(settings)
         admin = AdminClient(confluent_config(settings))

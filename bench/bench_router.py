@@ -45,7 +45,11 @@ BASE_MS = 1_795_000_000_000
 
 def workload(n: int, seed: int = 7) -> list[tuple[Source, dict[str, Any]]]:
     """``n`` raw records: the hand-written evaluation texts, spread over the demo county."""
-    texts = [json.loads(line)["text"] for line in EVAL_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts = [
+        json.loads(line)["text"]
+        for line in EVAL_SET.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     rng = random.Random(seed)
     out: list[tuple[Source, dict[str, Any]]] = []
     for i in range(n):
@@ -53,19 +57,50 @@ def workload(n: int, seed: int = 7) -> list[tuple[Source, dict[str, Any]]]:
         phone = f"13{rng.randrange(10**9):09d}"
         at = BASE_MS + i * 1000
         if rng.random() < 0.7:
-            out.append((Source.CALL_110, {
-                "call_id": f"C{i}", "centre_code": "331099", "received_at": at, "caller_phone": phone,
-                "content": rng.choice(texts), "address": None, "longitude": lon, "latitude": lat,
-                "admin_code": None, "alarm_type": None, "channel": "PHONE", "major": False}))
+            out.append(
+                (
+                    Source.CALL_110,
+                    {
+                        "call_id": f"C{i}",
+                        "centre_code": "331099",
+                        "received_at": at,
+                        "caller_phone": phone,
+                        "content": rng.choice(texts),
+                        "address": None,
+                        "longitude": lon,
+                        "latitude": lat,
+                        "admin_code": None,
+                        "alarm_type": None,
+                        "channel": "PHONE",
+                        "major": False,
+                    },
+                )
+            )
         else:
-            out.append((Source.TICKET_12345, {
-                "ticket_id": f"T{i}", "created_at": at, "caller_phone": phone, "title": None,
-                "content": rng.choice(texts), "address": None, "longitude": lon, "latitude": lat,
-                "admin_code": None, "category": None, "channel": "PHONE"}))
+            out.append(
+                (
+                    Source.TICKET_12345,
+                    {
+                        "ticket_id": f"T{i}",
+                        "created_at": at,
+                        "caller_phone": phone,
+                        "title": None,
+                        "content": rng.choice(texts),
+                        "address": None,
+                        "longitude": lon,
+                        "latitude": lat,
+                        "admin_code": None,
+                        "category": None,
+                        "channel": "PHONE",
+                    },
+                )
+            )
     return out
 
 
-def pure_rows(decider: Decider, records: list[tuple[Source, dict[str, Any]]], repeats: int) -> list[Result]:
+def pure_rows(
+    decider: Decider, records: list[tuple[Source, dict[str, Any]]], repeats: int
+) -> list[Result]:
     prepared = [decider.prepare(r, s, now_ms=BASE_MS + 10**9) for s, r in records]
     events = [p.event for p in prepared]
 
@@ -91,31 +126,59 @@ def pure_rows(decider: Decider, records: list[tuple[Source, dict[str, Any]]], re
     return [
         best_of(repeats, n, classify_only, "classify", group="pure, 1 core"),
         best_of(repeats, n, normalise_classify, "normalise+classify+place", group="pure, 1 core"),
-        best_of(repeats, n, decide_rules_only, "decide, rules only (no opinion, no category)", group="pure, 1 core"),
+        best_of(
+            repeats,
+            n,
+            decide_rules_only,
+            "decide, rules only (no opinion, no category)",
+            group="pure, 1 core",
+        ),
         best_of(repeats, n, decide_all, "decide (all steps, no Redis)", group="pure, 1 core"),
     ]
 
 
 def passthrough(settings: Settings, group: str, out_topic: str, stop: threading.Event) -> None:
     """The baseline: the router's loop with the deciding taken out (bytes in, bytes out)."""
-    consumer = Consumer(confluent_config(settings, **{
-        "group.id": group, "enable.auto.commit": False, "auto.offset.reset": "earliest"}))
-    producer = Producer(confluent_config(settings, **{
-        "enable.idempotence": True, "acks": "all", "linger.ms": 5, "compression.type": "lz4"}))
+    consumer = Consumer(
+        confluent_config(
+            settings,
+            **{"group.id": group, "enable.auto.commit": False, "auto.offset.reset": "earliest"},
+        )
+    )
+    producer = Producer(
+        confluent_config(
+            settings,
+            **{
+                "enable.idempotence": True,
+                "acks": "all",
+                "linger.ms": 5,
+                "compression.type": "lz4",
+            },
+        )
+    )
     consumer.subscribe([settings.topic(topics.RAW_110), settings.topic(topics.RAW_12345)])
     while not stop.is_set():
-        msgs = [m for m in consumer.consume(settings.router.batch_size, timeout=0.2) if m.error() is None]
+        msgs = [
+            m
+            for m in consumer.consume(settings.router.batch_size, timeout=0.2)
+            if m.error() is None
+        ]
         if msgs:
             produce_all(producer, [Output(out_topic, m.key(), m.value()) for m in msgs])
             consumer.commit(offsets=next_offsets(msgs), asynchronous=False)
     consumer.close()
 
 
-def time_until_committed(settings: Settings, group: str, total: int, start: Callable[[threading.Event], None]) -> float:
+def time_until_committed(
+    settings: Settings, group: str, total: int, start: Callable[[threading.Event], None]
+) -> float:
     """Seconds from start until ``group`` has committed ``total`` records."""
     watcher = Consumer(confluent_config(settings, **{"group.id": group}))
-    parts = [TopicPartition(settings.topic(t), p) for t in (topics.RAW_110, topics.RAW_12345)
-             for p in range(settings.topics.partitions)]
+    parts = [
+        TopicPartition(settings.topic(t), p)
+        for t in (topics.RAW_110, topics.RAW_12345)
+        for p in range(settings.topics.partitions)
+    ]
     stop = threading.Event()
     thread = threading.Thread(target=start, args=(stop,), daemon=True)
     began = time.perf_counter()
@@ -132,8 +195,13 @@ def time_until_committed(settings: Settings, group: str, total: int, start: Call
     return elapsed
 
 
-def main(records: int = typer.Option(20_000, help="raw records in the workload"), repeats: int = 3,
-         pure_only: bool = typer.Option(False, "--pure-only", help="only the pure rows (no stack needed)")) -> None:
+def main(
+    records: int = typer.Option(20_000, help="raw records in the workload"),
+    repeats: int = 3,
+    pure_only: bool = typer.Option(
+        False, "--pure-only", help="only the pure rows (no stack needed)"
+    ),
+) -> None:
     base = Settings()
     settings = base.replace(topics={"prefix": f"bench-{uuid.uuid4().hex[:8]}-"})
     decider = build_decider(settings)
@@ -150,25 +218,43 @@ def main(records: int = typer.Option(20_000, help="raw records in the workload")
     for source, record in load:
         topic = topics.RAW_110 if source is Source.CALL_110 else topics.RAW_12345
         schema = "Call110" if source is Source.CALL_110 else "Ticket12345"
-        producer.produce(settings.topic(topic), codec.encode(schema, record), key=str(record.get("call_id") or record.get("ticket_id")).encode())
+        producer.produce(
+            settings.topic(topic),
+            codec.encode(schema, record),
+            key=str(record.get("call_id") or record.get("ticket_id")).encode(),
+        )
         producer.poll(0)
     producer.flush(60)
 
-    client = redis.Redis.from_url(settings.teams.redis_url, socket_timeout=settings.teams.redis_timeout_ms / 1000)
+    client = redis.Redis.from_url(
+        settings.teams.redis_url, socket_timeout=settings.teams.redis_timeout_ms / 1000
+    )
     team_prefix = f"bench-{uuid.uuid4().hex[:6]}"
-    teams = TeamDirectory(client, timeout_s=settings.teams.redis_timeout_ms / 1000, key_prefix=team_prefix)
+    teams = TeamDirectory(
+        client, timeout_s=settings.teams.redis_timeout_ms / 1000, key_prefix=team_prefix
+    )
     seed_demo_teams(teams, decider.jurisdiction)
     try:
         pt_group, rt_group = f"{settings.topics.prefix}pt", f"{settings.topics.prefix}rt"
-        pt = time_until_committed(settings, pt_group, records, lambda stop: passthrough(settings, pt_group, out_topic, stop))
+        pt = time_until_committed(
+            settings,
+            pt_group,
+            records,
+            lambda stop: passthrough(settings, pt_group, out_topic, stop),
+        )
         router = Router(settings.replace(router={"group": rt_group}), decider, codec, teams)
         rt = time_until_committed(settings, rt_group, records, router.run)
         rows += [
-            Result("passthrough (consume, produce, commit)", records, pt, group="broker, end to end"),
+            Result(
+                "passthrough (consume, produce, commit)", records, pt, group="broker, end to end"
+            ),
             Result("router (decide + Redis teams)", records, rt, group="broker, end to end"),
         ]
-        print_table(f"Router throughput, {records:,} records, batch {settings.router.batch_size}",
-                    rows, baseline="passthrough")
+        print_table(
+            f"Router throughput, {records:,} records, batch {settings.router.batch_size}",
+            rows,
+            baseline="passthrough",
+        )
     finally:
         for key in client.scan_iter(match=f"{team_prefix}*"):
             client.delete(key)

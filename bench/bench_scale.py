@@ -101,8 +101,9 @@ def decisions(settings: Settings, n: int, span_s: float = 60.0) -> list[Message]
 
 def send_all(settings: Settings, messages: list[Message]) -> None:
     producer = Producer(
-        confluent_config(settings,
-            **{"linger.ms": 20, "compression.type": "lz4", "queue.buffering.max.messages": 500_000}
+        confluent_config(
+            settings,
+            **{"linger.ms": 20, "compression.type": "lz4", "queue.buffering.max.messages": 500_000},
         )
     )
     for topic, key, value in messages:
@@ -135,7 +136,11 @@ def wait_stable(settings: Settings, group: str, members: int, timeout_s: float =
 
 
 def timed_drain(
-    settings: Settings, group: str, topic: str, messages: list[Message], timeout_s: float = 900,
+    settings: Settings,
+    group: str,
+    topic: str,
+    messages: list[Message],
+    timeout_s: float = 900,
     also: tuple[str, ...] = (),
 ) -> tuple[float, float]:
     """Send ``messages``; seconds until ``group`` committed all of them, and until it had also
@@ -167,8 +172,9 @@ def _all_committed(watcher: Consumer, parts: list[TopicPartition]) -> bool:
     """Every partition's committed offset is at its high watermark (empty ones count as done)."""
     if not parts:
         return True
-    committed = {(tp.topic, tp.partition): max(tp.offset, 0)
-                 for tp in watcher.committed(parts, timeout=10)}
+    committed = {
+        (tp.topic, tp.partition): max(tp.offset, 0) for tp in watcher.committed(parts, timeout=10)
+    }
     for tp in parts:
         low, high = watcher.get_watermark_offsets(tp, timeout=10, cached=False)
         if high > low and committed[(tp.topic, tp.partition)] < high:
@@ -204,8 +210,10 @@ def high_watermarks(settings: Settings, topic: str) -> int:
     try:
         physical = settings.topic(topic)
         meta = c.list_topics(physical, timeout=10)
-        return sum(c.get_watermark_offsets(TopicPartition(physical, p), timeout=10)[1]
-                   for p in meta.topics[physical].partitions)
+        return sum(
+            c.get_watermark_offsets(TopicPartition(physical, p), timeout=10)[1]
+            for p in meta.topics[physical].partitions
+        )
     finally:
         c.close()
 
@@ -262,11 +270,13 @@ def case(
             cpu = cpu_seconds(pids) - cpu0
             if also:
                 alerts = high_watermarks(settings, topics.SLA_ALERTS)
-                note = (f"{note}; decisions committed after {first:.1f} s, every agent after "
-                        f"{seconds:.1f} s; worker CPU {cpu:.1f} s = "
-                        f"{cpu / len(messages) * 1e6:,.0f} µs/decision "
-                        f"({len(messages) / cpu if cpu else 0:,.0f} decisions per CPU second); "
-                        f"{alerts:,} SLA alerts")
+                note = (
+                    f"{note}; decisions committed after {first:.1f} s, every agent after "
+                    f"{seconds:.1f} s; worker CPU {cpu:.1f} s = "
+                    f"{cpu / len(messages) * 1e6:,.0f} µs/decision "
+                    f"({len(messages) / cpu if cpu else 0:,.0f} decisions per CPU second); "
+                    f"{alerts:,} SLA alerts"
+                )
     finally:
         delete_topics(settings)
     return Result(f"{label} ×{replicas}", len(messages), seconds, note, group=label.split()[0])
@@ -288,13 +298,19 @@ def baseline_checkout(ref: str) -> Iterator[Path]:
     """A temporary ``git worktree`` of ``ref`` (the old worker runs from there)."""
     root = Path(__file__).resolve().parent.parent
     path = Path(tempfile.mkdtemp(prefix="fenliu-bench-ref-"))
-    subprocess.run(["git", "-C", str(root), "worktree", "add", "--detach", str(path), ref],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-C", str(root), "worktree", "add", "--detach", str(path), ref],
+        check=True,
+        capture_output=True,
+    )
     try:
         yield path
     finally:
-        subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(path)],
-                       check=False, capture_output=True)
+        subprocess.run(
+            ["git", "-C", str(root), "worktree", "remove", "--force", str(path)],
+            check=False,
+            capture_output=True,
+        )
 
 
 def main(
@@ -348,8 +364,10 @@ def main(
         with contextlib.ExitStack() as stack:
             trees = {"streams": None}
             if baseline_ref:
-                trees = {f"streams@{baseline_ref}": stack.enter_context(
-                    baseline_checkout(baseline_ref)), **trees}
+                trees = {
+                    f"streams@{baseline_ref}": stack.enter_context(baseline_checkout(baseline_ref)),
+                    **trees,
+                }
             for n in (int(w) for w in workers.split(",")):
                 for label, tree in trees.items():
                     extra = dict(env)
@@ -402,13 +420,24 @@ def _pythonpath(tree: Path) -> str:
         "import sys\n"
         "sys.meta_path[:] = [f for f in sys.meta_path\n"
         "                    if '__editable__' not in getattr(f, '__module__', '')]\n"
-        "import fenliu  # before the working directory joins sys.path (python -m)\n")
+        "import fenliu  # before the working directory joins sys.path (python -m)\n"
+    )
     pkg = shim / "fenliu"
     pkg.mkdir()
-    mapping = _json.loads(subprocess.run(
-        [sys.executable, "-c", "import tomllib,json,sys;"
-         "print(json.dumps(tomllib.load(open(sys.argv[1],'rb'))['tool']['setuptools']['package-dir']))",
-         str(tree / "pyproject.toml")], capture_output=True, text=True, check=True).stdout)
+    mapping = _json.loads(
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import tomllib,json,sys;"
+                "print(json.dumps(tomllib.load(open(sys.argv[1],'rb'))['tool']['setuptools']['package-dir']))",
+                str(tree / "pyproject.toml"),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     for name, where in mapping.items():
         if name == "fenliu":
             for item in (tree / where).iterdir():

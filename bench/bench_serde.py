@@ -30,7 +30,9 @@ def with_real_times(value: Any, schema: Any) -> Any:
         if schema.get("logicalType") == "timestamp-millis":
             return _EPOCH_2026 + timedelta(milliseconds=abs(value) % 31_536_000_000)
         if schema.get("type") == "record":
-            return {f["name"]: with_real_times(value[f["name"]], f["type"]) for f in schema["fields"]}
+            return {
+                f["name"]: with_real_times(value[f["name"]], f["type"]) for f in schema["fields"]
+            }
         if schema.get("type") == "array":
             return [with_real_times(v, schema["items"]) for v in value]
     if isinstance(schema, list) and value is not None:
@@ -47,7 +49,9 @@ def main(records: int = typer.Option(20_000, help="records per case"), repeats: 
     results: list[Result] = []
     for name in ("Call110", "Decision"):
         contract = default_catalog()[name]
-        sample = [with_real_times(r, contract.expanded) for r in generate_many(contract.parsed, records)]
+        sample = [
+            with_real_times(r, contract.expanded) for r in generate_many(contract.parsed, records)
+        ]
         ref_schema = avro.schema.parse(json.dumps(contract.expanded))
         ref_writer = avro.io.DatumWriter(ref_schema)
         ref_reader = avro.io.DatumReader(ref_schema)

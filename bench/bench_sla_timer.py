@@ -34,8 +34,18 @@ MIN = 60_000
 TICK_MS = 1000
 #: (share of orders, stages and windows): 110 dispatches, 12345 work orders, mediation.
 MIX = [
-    (0.5, {"SIGN": MIN, "RESPOND": MIN, "DEPART": 2 * MIN, "PHONE": 3 * MIN, "ARRIVE": 8 * MIN,
-           "CLOSE": 30 * MIN, "FOLLOW_UP": 36 * 3_600_000}),
+    (
+        0.5,
+        {
+            "SIGN": MIN,
+            "RESPOND": MIN,
+            "DEPART": 2 * MIN,
+            "PHONE": 3 * MIN,
+            "ARRIVE": 8 * MIN,
+            "CLOSE": 30 * MIN,
+            "FOLLOW_UP": 36 * 3_600_000,
+        },
+    ),
     (0.3, {"SIGN": MIN, "FEEDBACK": 7 * DAY, "FOLLOW_UP": 8 * DAY}),
     (0.2, {"SIGN": MIN, "FEEDBACK": 30 * DAY, "FOLLOW_UP": 31 * DAY}),
 ]
@@ -47,7 +57,7 @@ def workload(n: int, seed: int = 11) -> list[tuple[str, OrderInfo, list[tuple[st
     out = []
     for i in range(n):
         created = NOW - rng.randrange(30 * DAY)
-        (_, stages), = rng.choices(MIX, weights)
+        ((_, stages),) = rng.choices(MIX, weights)
         info = OrderInfo(f"case-{i}", f"unit-{i % 300}", "331099001", "NP01", created)
         out.append((f"order-{i:07d}", info, [(s, created + w) for s, w in stages.items()]))
     return out
@@ -110,34 +120,62 @@ def run_size(n: int, ticks: int, repeats: int) -> list[Result]:
             for _ in range(count):
                 clock[name] += TICK_MS
                 fired[name] = fired.get(name, 0) + step(clock[name])
+
         return run
 
     naive_ticks = max(1, min(ticks, 2_000_000 // n))
     results = [
-        best_of(repeats, naive_ticks, ticking("naive", naive_ticks, lambda t: naive_due(book, t)),
-                "naive scan", f"states {states_bytes / 2**20:,.0f} MB, "
-                f"{states_bytes / n:,.0f} B/order", group),
-        best_of(repeats, ticks, ticking("index", ticks, lambda t: len(index.pop_due(t))),
-                "index pop_due", f"index {index_bytes / 2**20:,.0f} MB, "
-                f"{index_bytes / n:,.0f} B/order", group),
-        best_of(repeats, ticks, ticking("book", ticks, lambda t: len(book.tick(t).alerts)),
-                "book tick", "index + firing + state", group),
+        best_of(
+            repeats,
+            naive_ticks,
+            ticking("naive", naive_ticks, lambda t: naive_due(book, t)),
+            "naive scan",
+            f"states {states_bytes / 2**20:,.0f} MB, {states_bytes / n:,.0f} B/order",
+            group,
+        ),
+        best_of(
+            repeats,
+            ticks,
+            ticking("index", ticks, lambda t: len(index.pop_due(t))),
+            "index pop_due",
+            f"index {index_bytes / 2**20:,.0f} MB, {index_bytes / n:,.0f} B/order",
+            group,
+        ),
+        best_of(
+            repeats,
+            ticks,
+            ticking("book", ticks, lambda t: len(book.tick(t).alerts)),
+            "book tick",
+            "index + firing + state",
+            group,
+        ),
     ]
     per_tick = fired["book"] / (ticks * repeats)
-    results[-1] = Result(results[-1].name, results[-1].items, results[-1].seconds,
-                         f"{results[-1].note}; {per_tick:.1f} alerts/tick", group)
+    results[-1] = Result(
+        results[-1].name,
+        results[-1].items,
+        results[-1].seconds,
+        f"{results[-1].note}; {per_tick:.1f} alerts/tick",
+        group,
+    )
     return results
 
 
-def main(sizes: str = typer.Option("10000,100000,1000000", help="open orders, comma-separated"),
-         ticks: int = typer.Option(20, help="one-second ticks per measured run"),
-         repeats: int = typer.Option(3, help="runs per row; the fastest is kept")) -> None:
+def main(
+    sizes: str = typer.Option("10000,100000,1000000", help="open orders, comma-separated"),
+    ticks: int = typer.Option(20, help="one-second ticks per measured run"),
+    repeats: int = typer.Option(3, help="runs per row; the fastest is kept"),
+) -> None:
     results: list[Result] = []
     for n in (int(s) for s in sizes.split(",")):
         results += run_size(n, ticks, repeats)
         gc.collect()
-    print_table(f"SLA timer tick, one core ({len(LEVELS)} levels per stage)", results,
-                baseline="naive", unit="ticks/s")
+    print_table(
+        f"SLA timer tick, one core ({len(LEVELS)} levels per stage)",
+        results,
+        baseline="naive",
+        unit="ticks/s",
+    )
 
 
 if __name__ == "__main__":

@@ -134,8 +134,14 @@ class FakeTopic:
     def get_topic_name(self) -> str:
         return self.names[0]
 
-    async def send(self, key: bytes | None = None, value: bytes | None = None,
-                   partition: int | None = None, force: bool = False, **_: Any) -> Any:
+    async def send(
+        self,
+        key: bytes | None = None,
+        value: bytes | None = None,
+        partition: int | None = None,
+        force: bool = False,
+        **_: Any,
+    ) -> Any:
         name = self.names[0]
         self.app.tally.records[name] += 1
         if partition is None:
@@ -184,6 +190,7 @@ class FakeApp:
             for topic in source.names:
                 self.subscribers.setdefault(topic, []).append(fn)
             return FakeAgent()
+
         return register
 
     def page(self, *_: Any, **__: Any) -> Callable[..., Any]:
@@ -215,8 +222,12 @@ def load_modules(ref: str | None) -> dict[str, types.ModuleType]:
     prometheus_client.REGISTRY.register = lambda *_: None  # type: ignore[method-assign]
     try:
         for m in MODULES:
-            source = subprocess.run(["git", "show", f"{ref}:streams/worker/{m}.py"],
-                                    capture_output=True, text=True, check=True).stdout
+            source = subprocess.run(
+                ["git", "show", f"{ref}:streams/worker/{m}.py"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
             path = tmp / f"old_{m}.py"
             path.write_text(source)
             spec = importlib.util.spec_from_file_location(f"bench_old_{m}", path)
@@ -246,10 +257,13 @@ class CountingCodec:
 def decisions(settings: Settings, n: int, per_day: int, start_ms: int) -> list[dict[str, Any]]:
     """``n`` decoded decisions about generated traffic (both hotlines, all kinds of calls)."""
     decider = build_decider(settings)
-    gen = TrafficGenerator(load_traffic_model(settings), seed=5, start_ms=start_ms,
-                           calls_per_day=per_day, flat=True)
-    return [decision_record(decider.decide(e.record, e.source, now_ms=e.at_ms))
-            for e in itertools.islice(gen, n)]
+    gen = TrafficGenerator(
+        load_traffic_model(settings), seed=5, start_ms=start_ms, calls_per_day=per_day, flat=True
+    )
+    return [
+        decision_record(decider.decide(e.record, e.source, now_ms=e.at_ms))
+        for e in itertools.islice(gen, n)
+    ]
 
 
 def open_cases(records: list[dict[str, Any]], settings: Settings) -> list[tuple[str, Case]]:
@@ -265,8 +279,13 @@ def open_cases(records: list[dict[str, Any]], settings: Settings) -> list[tuple[
     return out
 
 
-def preload(feature: Any, table: FakeTable, cases: list[tuple[str, Case]],
-            rules: Any, partition_of: Callable[[str], int]) -> None:
+def preload(
+    feature: Any,
+    table: FakeTable,
+    cases: list[tuple[str, Case]],
+    rules: Any,
+    partition_of: Callable[[str], int],
+) -> None:
     """Put the open cases in the cases table as the old (bucket) or new (entry) shape stores them."""
     from fenliu.processors.case_index import entry_of
     from fenliu.processors.merge import drop_at
@@ -278,18 +297,33 @@ def preload(feature: Any, table: FakeTable, cases: list[tuple[str, Case]],
             buckets.setdefault(key, []).append(case)
         for key, cs in buckets.items():
             due = max(drop_at(c, rules) for c in cs)
-            dict.__setitem__(table, key, {**CaseBucket(key, tuple(cs)).to_dict(),
-                                          PARTITION: partition_of(key), DUE: due})
+            dict.__setitem__(
+                table,
+                key,
+                {**CaseBucket(key, tuple(cs)).to_dict(), PARTITION: partition_of(key), DUE: due},
+            )
     else:
         for seq, (key, case) in enumerate(cases):
-            dict.__setitem__(table, case.case_id, {**entry_of(key, seq, case),
-                                                   PARTITION: partition_of(key),
-                                                   DUE: drop_at(case, rules)})
+            dict.__setitem__(
+                table,
+                case.case_id,
+                {
+                    **entry_of(key, seq, case),
+                    PARTITION: partition_of(key),
+                    DUE: drop_at(case, rules),
+                },
+            )
     feature.cases.stale()
 
 
-def run_case(kind: str, modules: dict[str, types.ModuleType], settings: Settings,
-             fill: list[tuple[str, Case]], work: list[bytes], keys: list[bytes]) -> dict[str, Any]:
+def run_case(
+    kind: str,
+    modules: dict[str, types.ModuleType],
+    settings: Settings,
+    fill: list[tuple[str, Case]],
+    work: list[bytes],
+    keys: list[bytes],
+) -> dict[str, Any]:
     app = FakeApp(settings.topics.partitions)
     ctx = StreamsContext(settings=settings, codec=CountingCodec(SingleObjectCodec(), app.tally))
     features = {m: modules[m].install(app, ctx) for m in MODULES}
@@ -305,8 +339,16 @@ def run_case(kind: str, modules: dict[str, types.ModuleType], settings: Settings
 
     async def feed(values: list[bytes], ks: list[bytes]) -> None:
         for i, (value, key) in enumerate(zip(values, ks)):
-            await app.deliver(Msg(decisions_topic, zlib.crc32(key) % settings.topics.partitions,
-                                  key, value, time.time(), offset=i))
+            await app.deliver(
+                Msg(
+                    decisions_topic,
+                    zlib.crc32(key) % settings.topics.partitions,
+                    key,
+                    value,
+                    time.time(),
+                    offset=i,
+                )
+            )
 
     warm = max(1, len(work) // 10)
     loop.run_until_complete(feed(work[:warm], keys[:warm]))  # index rebuilds, caches
@@ -318,7 +360,10 @@ def run_case(kind: str, modules: dict[str, types.ModuleType], settings: Settings
     n = len(work) - warm
     t = app.tally
     return {
-        "kind": kind, "open": len(fill), "n": n, "cpu_us": cpu / n * 1e6,
+        "kind": kind,
+        "open": len(fill),
+        "n": n,
+        "cpu_us": cpu / n * 1e6,
         "records": sum(t.records.values()) / n,
         "changelog": sum(t.changelog.values()) / n,
         "changelog_kb": t.changelog_bytes / n / 1024,
@@ -329,7 +374,9 @@ def run_case(kind: str, modules: dict[str, types.ModuleType], settings: Settings
 
 
 def main(
-    open_: str = typer.Option("1000,10000,100000", "--open", help="open cases before the timed decisions"),
+    open_: str = typer.Option(
+        "1000,10000,100000", "--open", help="open cases before the timed decisions"
+    ),
     n_decisions: int = typer.Option(2000, "--decisions", help="timed decisions per case"),
     baseline: str = typer.Option("main", help="git ref of the old worker ('' = skip)"),
     json_out: Path | None = typer.Option(None, help="write the rows as JSON here"),
@@ -347,32 +394,53 @@ def main(
         kinds = {"old": load_modules(baseline), **kinds}
     rows = []
     for size in sizes:
-        fill = open_cases(made[max(sizes) - size: max(sizes)], settings)
-        work_records = made[max(sizes): max(sizes) + n_decisions]
+        fill = open_cases(made[max(sizes) - size : max(sizes)], settings)
+        work_records = made[max(sizes) : max(sizes) + n_decisions]
         work = [codec.encode("Decision", r) for r in work_records]
         keys = [r["case_key"].encode() for r in work_records]
         for kind, modules in kinds.items():
             row = run_case(kind, modules, settings, fill, work, keys)
             rows.append(row)
-            console.print(f"  {kind} @ {size:,} open: {row['cpu_us']:,.0f} µs CPU, "
-                          f"{row['records']:.2f} records + {row['changelog']:.2f} changelog "
-                          f"({row['changelog_kb']:.1f} KB), {row['decodes']:.2f} decodes / decision")
+            console.print(
+                f"  {kind} @ {size:,} open: {row['cpu_us']:,.0f} µs CPU, "
+                f"{row['records']:.2f} records + {row['changelog']:.2f} changelog "
+                f"({row['changelog_kb']:.1f} KB), {row['decodes']:.2f} decodes / decision"
+            )
     table = RichTable(title="Worker cost per decision without Kafka (CPU of one process)")
-    for col in ("worker", "open cases", "CPU µs/decision", "decisions/s (1 core)",
-                "records/decision", "changelog writes", "changelog KB", "Avro decodes"):
+    for col in (
+        "worker",
+        "open cases",
+        "CPU µs/decision",
+        "decisions/s (1 core)",
+        "records/decision",
+        "changelog writes",
+        "changelog KB",
+        "Avro decodes",
+    ):
         table.add_column(col, justify="right")
     for r in rows:
-        table.add_row(r["kind"], f"{r['open']:,}", f"{r['cpu_us']:,.0f}",
-                      f"{1e6 / r['cpu_us']:,.0f}", f"{r['records']:.2f}", f"{r['changelog']:.2f}",
-                      f"{r['changelog_kb']:.2f}", f"{r['decodes']:.2f}")
+        table.add_row(
+            r["kind"],
+            f"{r['open']:,}",
+            f"{r['cpu_us']:,.0f}",
+            f"{1e6 / r['cpu_us']:,.0f}",
+            f"{r['records']:.2f}",
+            f"{r['changelog']:.2f}",
+            f"{r['changelog_kb']:.2f}",
+            f"{r['decodes']:.2f}",
+        )
     console.print(table)
-    print("| worker | open cases | CPU µs/decision | decisions/s (1 core) | records/decision |"
-          " changelog writes | changelog KB | Avro decodes |")
+    print(
+        "| worker | open cases | CPU µs/decision | decisions/s (1 core) | records/decision |"
+        " changelog writes | changelog KB | Avro decodes |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['kind']} | {r['open']:,} | {r['cpu_us']:,.0f} | {1e6 / r['cpu_us']:,.0f} | "
-              f"{r['records']:.2f} | {r['changelog']:.2f} | {r['changelog_kb']:.2f} | "
-              f"{r['decodes']:.2f} |")
+        print(
+            f"| {r['kind']} | {r['open']:,} | {r['cpu_us']:,.0f} | {1e6 / r['cpu_us']:,.0f} | "
+            f"{r['records']:.2f} | {r['changelog']:.2f} | {r['changelog_kb']:.2f} | "
+            f"{r['decodes']:.2f} |"
+        )
     for r in rows:
         console.print(f"{r['kind']} @ {r['open']:,}: topics {r['by_topic']} tables {r['by_table']}")
     if json_out:

@@ -45,8 +45,21 @@ def print_table(title: str, results: list[Result], baseline: str, unit: str = "r
         bases = {r.group: next(iter(bases.values())) for r in results}
     table = Table(title=title)
     for col in ("group", "case", unit, f"ratio to {baseline}", "items", "seconds", "note"):
-        table.add_column(col, justify="right" if col in (unit, "items", "seconds") or col.startswith("ratio") else "left")
+        table.add_column(
+            col,
+            justify="right"
+            if col in (unit, "items", "seconds") or col.startswith("ratio")
+            else "left",
+        )
     for r in results:
         ratio = r.rate / bases[r.group].rate if r.group in bases else float("nan")
-        table.add_row(r.group, r.name, f"{r.rate:,.0f}", f"{ratio:.2f}x", f"{r.items:,}", f"{r.seconds:.3f}", r.note)
+        table.add_row(
+            r.group,
+            r.name,
+            f"{r.rate:,.0f}",
+            f"{ratio:.2f}x",
+            f"{r.items:,}",
+            f"{r.seconds:.3f}",
+            r.note,
+        )
     Console(width=140).print(table)

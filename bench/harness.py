@@ -229,13 +229,20 @@ def passthrough(
     from fenliu.streams.kafka.commit import next_offsets
 
     consumer = Consumer(
-        confluent_config(settings,
-            **{"group.id": group, "enable.auto.commit": False, "auto.offset.reset": "earliest"}
+        confluent_config(
+            settings,
+            **{"group.id": group, "enable.auto.commit": False, "auto.offset.reset": "earliest"},
         )
     )
     producer = Producer(
-        confluent_config(settings,
-            **{"enable.idempotence": True, "acks": "all", "linger.ms": 5, "compression.type": "lz4"}
+        confluent_config(
+            settings,
+            **{
+                "enable.idempotence": True,
+                "acks": "all",
+                "linger.ms": 5,
+                "compression.type": "lz4",
+            },
         )
     )
     consumer.subscribe([in_topic])
@@ -265,11 +272,12 @@ def passthrough(
 def read_topic(settings: Settings, name: str, idle_s: float = 3.0, timeout_s: float = 120) -> list:
     """Every record of a catalogue topic from the beginning, until nothing came for ``idle_s``."""
     c = Consumer(
-        confluent_config(settings,
+        confluent_config(
+            settings,
             **{
                 "group.id": f"{settings.topics.prefix}read-{uuid.uuid4().hex[:6]}",
                 "fetch.message.max.bytes": 8_000_000,
-            }
+            },
         )
     )
     try:

@@ -24,8 +24,20 @@ from fenliu.commands import (
     verdicts,
 )
 
-COMMANDS = (audit, classify, config, demo, generate, replay, run, sla, stack, topics, train,
-            verdicts)
+COMMANDS = (
+    audit,
+    classify,
+    config,
+    demo,
+    generate,
+    replay,
+    run,
+    sla,
+    stack,
+    topics,
+    train,
+    verdicts,
+)
 
 app = typer.Typer(
     name="fenliu",

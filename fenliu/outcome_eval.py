@@ -51,11 +51,15 @@ class SetResult:
     report: OutcomeReport
 
 
-def evaluate_rows(rows: list[dict[str, Any]], judge: Judge) -> tuple[OutcomeReport, list[OutcomeRow]]:
+def evaluate_rows(
+    rows: list[dict[str, Any]], judge: Judge
+) -> tuple[OutcomeReport, list[OutcomeRow]]:
     """Decide every labelled row and count the outcome figures."""
     out = []
     for r in rows:
-        c = judge.classify(event_of(str(r["id"]), str(r["source"]), str(r["text"]), r.get("category")))
+        c = judge.classify(
+            event_of(str(r["id"]), str(r["source"]), str(r["text"]), r.get("category"))
+        )
         out.append(OutcomeRow(
             id=str(r["id"]), source=str(r["source"]), expected_police=r["expected_list"] == "POLICE",
             outcome=c.outcome.value if c.outcome else ("KEEP" if c.is_police_matter else "DIVERT"),
@@ -116,8 +120,11 @@ def real_report(judge: Judge, real_dir: Path = REAL_DIR, splits: tuple[str, ...]
             if c.outcome_rule.startswith("category:crime"):  # the category file's crime words
                 terms = c.outcome_rule.rsplit("(", 1)[-1].rstrip(")").split(", ")
             else:
-                terms = list(dict.fromkeys(
-                    e.term for e in c.evidence if e.kind in ("safety", "situation") and e.term))
+                terms = list(
+                    dict.fromkeys(
+                        e.term for e in c.evidence if e.kind in ("safety", "situation") and e.term
+                    )
+                )
             words.update(terms)
             to_police.append({"id": mid, "rule": c.rule_id, "outcome_rule": c.outcome_rule,
                               "evidence": terms, "p": c.model_police_probability})  # fmt: skip

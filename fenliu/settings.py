@@ -65,7 +65,10 @@ class _Group(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Arguments, then FENLIU_X, then FENLIU_X_FILE, then files in FENLIU_SECRETS_DIR."""
         sources: list[PydanticBaseSettingsSource] = [
-            init_settings, env_settings, _FileVariables(settings_cls), dotenv_settings
+            init_settings,
+            env_settings,
+            _FileVariables(settings_cls),
+            dotenv_settings,
         ]
         secrets_dir = os.environ.get("FENLIU_SECRETS_DIR")
         if secrets_dir:
@@ -129,7 +132,8 @@ class KafkaSettings(_Group):
     ssl_certfile: Path | None = Field(None, description="client certificate (mTLS)")
     ssl_keyfile: Path | None = Field(None, description="client key (mTLS)")
     dead_letter_max_value_bytes: int = Field(
-        512 * 1024, ge=1024,
+        512 * 1024,
+        ge=1024,
         description="original bytes a dead letter keeps at most (the rest stays in the source topic)",
         validation_alias="FENLIU_DEAD_LETTER_MAX_VALUE_BYTES",
     )
@@ -144,7 +148,8 @@ class TopicSettings(_Group):
     partitions: int = Field(6, ge=1, description="partitions for new topics")
     replication: int = Field(1, ge=1, description="replication factor for new topics")
     schema_registry_url: str | None = Field(
-        None, description="Confluent schema registry; unset = Avro single-object encoding",
+        None,
+        description="Confluent schema registry; unset = Avro single-object encoding",
         validation_alias="FENLIU_SCHEMA_REGISTRY_URL",
     )
 
@@ -174,7 +179,8 @@ class RefdataSettings(_Group):
         description="the learned second opinion's artifact (None: the shipped one, data/models/current.yaml)",
     )
     opinion_enabled: bool = Field(
-        True, description="false: no learned opinion (no DIVERT/ROUTE; everything the rules clear is SUGGEST/REVIEW)"
+        True,
+        description="false: no learned opinion (no DIVERT/ROUTE; everything the rules clear is SUGGEST/REVIEW)",
     )
     opinion_divert_below: float | None = Field(
         None, ge=0, le=1, description="override the artifact's 110 DIVERT threshold on P(police)"
@@ -183,10 +189,14 @@ class RefdataSettings(_Group):
         None, ge=0, le=1, description="override the artifact's 12345 ROUTE threshold on P(police)"
     )
     opinion_to_police_veto_below: float | None = Field(
-        None, ge=0, le=1,
+        None,
+        ge=0,
+        le=1,
         description="override the artifact's 12345 veto: a danger/crime rule with P(police) below it goes to REVIEW",
     )
-    local_timezone: str = Field("Asia/Shanghai", description="zone of local times and next-day deadlines")
+    local_timezone: str = Field(
+        "Asia/Shanghai", description="zone of local times and next-day deadlines"
+    )
 
 
 class IntakeSettings(_Group):
@@ -199,7 +209,8 @@ class IntakeSettings(_Group):
         description="HMAC key that turns phone numbers into caller keys (also *_FILE)",
     )
     phone_hmac_key_id: str = Field(
-        "k1", pattern=r"^[a-z0-9]{1,16}$",
+        "k1",
+        pattern=r"^[a-z0-9]{1,16}$",
         description="id of phone_hmac_key, written into every caller key (ck_<id>_...); a new key "
         "gets a new id",
     )
@@ -219,8 +230,17 @@ class TeamSettings(_Group):
 
     model_config = SettingsConfigDict(env_prefix="FENLIU_TEAM_")
 
-    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis with the team directory", validation_alias="FENLIU_REDIS_URL")
-    redis_timeout_ms: int = Field(50, ge=1, description="router's budget for a team lookup", validation_alias="FENLIU_REDIS_TIMEOUT_MS")
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0",
+        description="Redis with the team directory",
+        validation_alias="FENLIU_REDIS_URL",
+    )
+    redis_timeout_ms: int = Field(
+        50,
+        ge=1,
+        description="router's budget for a team lookup",
+        validation_alias="FENLIU_REDIS_TIMEOUT_MS",
+    )
     search_radius_km: float = Field(
         5.0, gt=0, description="how far from the scene an available team may be (GEOSEARCH radius)"
     )
@@ -236,7 +256,9 @@ class MetricsSettings(_Group):
 
     port: int = Field(9108, ge=0, description="port of /metrics (0 = do not serve)")
     consumer_lag_interval_s: float = Field(
-        5.0, gt=0, description="how often the router and grid-sink measure their group's lag",
+        5.0,
+        gt=0,
+        description="how often the router and grid-sink measure their group's lag",
         validation_alias="FENLIU_CONSUMER_LAG_INTERVAL_S",
     )
 
@@ -273,8 +295,10 @@ class StreamsSettings(_Group):
         262_144, ge=16_384, description="worker producer: largest batch per partition (bytes)"
     )
     producer_buffer_messages: int = Field(
-        2_000, ge=100, description="changelog records a stream may leave unsent "
-        "before it waits for the producer (faust's default: 100)"
+        2_000,
+        ge=100,
+        description="changelog records a stream may leave unsent "
+        "before it waits for the producer (faust's default: 100)",
     )
     stream_buffer_maxsize: int = Field(
         4_096, ge=16, description="records an agent may prefetch per stream (back pressure)"
@@ -295,14 +319,18 @@ class StreamsSettings(_Group):
         "worker takes its old partitions at once; unset = host-web port; empty = dynamic membership",
     )
     session_timeout_s: float = Field(
-        10.0, gt=0, description="broker session timeout: how long a silent member keeps its "
-        "partitions (heartbeats every second from the consumer thread)"
+        10.0,
+        gt=0,
+        description="broker session timeout: how long a silent member keeps its "
+        "partitions (heartbeats every second from the consumer thread)",
     )
     max_poll_interval_s: float = Field(
         300.0, gt=0, description="longest gap between polls before the broker evicts the member"
     )
     health_stall_s: float = Field(
-        60.0, gt=0, description="/health turns red when input waits and no commit advanced this long"
+        60.0,
+        gt=0,
+        description="/health turns red when input waits and no commit advanced this long",
     )
 
 
@@ -321,14 +349,20 @@ class CaseSettings(_Group):
         7, ge=0, description="a call about a diverted case open or closed within N days = 回流"
     )
     geo_cell_m: float = Field(
-        100.0, gt=0, description="calls this close (metres) are at one place; also the hotspot geo cell"
+        100.0,
+        gt=0,
+        description="calls this close (metres) are at one place; also the hotspot geo cell",
     )
     hotspot_window_s: int = Field(
-        86400, gt=0, description="sliding window of the one-kind-of-matter warning (一类事预警)",
+        86400,
+        gt=0,
+        description="sliding window of the one-kind-of-matter warning (一类事预警)",
         validation_alias="FENLIU_HOTSPOT_WINDOW_S",
     )
     hotspot_threshold: int = Field(
-        3, ge=2, description="cases of one class at one place in the window that raise a warning",
+        3,
+        ge=2,
+        description="cases of one class at one place in the window that raise a warning",
         validation_alias="FENLIU_HOTSPOT_THRESHOLD",
     )
     open_max_days: int = Field(
@@ -341,15 +375,21 @@ class CaseSettings(_Group):
         500, ge=1, description="cases kept per town and class; those that would expire first go"
     )
     caller_history_days: int = Field(
-        730, ge=1, description="a caller's history is forgotten after this long without a call",
+        730,
+        ge=1,
+        description="a caller's history is forgotten after this long without a call",
         validation_alias="FENLIU_CALLER_HISTORY_DAYS",
     )
     caller_repeat_threshold: int = Field(
-        3, ge=2, description="calls from which a caller counts as a repeat caller (metric, view)",
+        3,
+        ge=2,
+        description="calls from which a caller counts as a repeat caller (metric, view)",
         validation_alias="FENLIU_CALLER_REPEAT_THRESHOLD",
     )
     suggest_timeout_s: int = Field(
-        120, ge=1, description="a SUGGEST call's order waits this long for the call-taker's"
+        120,
+        ge=1,
+        description="a SUGGEST call's order waits this long for the call-taker's"
         " confirmation (fenliu.verdicts); unconfirmed, it stays with the police",
     )
 
@@ -379,7 +419,9 @@ class SlaSettings(_Group):
         86400, ge=0, description="SUPERVISION no later than this after the deadline (None = no cap)"
     )
     escalation_max_late_s: int | None = Field(
-        3 * 86400, ge=0, description="ESCALATION no later than this after the deadline (None = no cap)"
+        3 * 86400,
+        ge=0,
+        description="ESCALATION no later than this after the deadline (None = no cap)",
     )
     tick_interval_s: float = Field(
         1.0, gt=0, description="wall clock: how often the worker ticks; also the index bucket width"
@@ -401,11 +443,14 @@ class RatesSettings(_Group):
         600, gt=0, description="an arrival this soon after the order counts as on time (十分钟到场)"
     )
     order_state_s: int = Field(
-        40 * 86400, gt=0,
+        40 * 86400,
+        gt=0,
         description="keep an order's counted steps this long after its latest event (dedupe bound)",
     )
     decision_dedupe_s: int = Field(
-        86400, gt=0, description="a decision id seen again within this much event time is a duplicate"
+        86400,
+        gt=0,
+        description="a decision id seen again within this much event time is a duplicate",
     )
     event_ids_kept: int = Field(
         64, ge=0, description="lifecycle event ids remembered per order to name duplicates"
@@ -469,11 +514,14 @@ class IngressSettings(_Group):
         validation_alias="FENLIU_WEBHOOK_HMAC_SECRET",
     )
     webhook_bearer_token: SecretStr | None = Field(
-        None, description="if set, the ingress also accepts this bearer token instead of a signature",
+        None,
+        description="if set, the ingress also accepts this bearer token instead of a signature",
         validation_alias="FENLIU_WEBHOOK_BEARER_TOKEN",
     )
     webhook_max_skew_s: int = Field(
-        300, ge=1, description="X-Fenliu-Timestamp further than this from now is refused (replay)",
+        300,
+        ge=1,
+        description="X-Fenliu-Timestamp further than this from now is refused (replay)",
         validation_alias="FENLIU_WEBHOOK_MAX_SKEW_S",
     )
     max_body_bytes: int = Field(65536, ge=1024, description="largest webhook body")
@@ -532,26 +580,38 @@ class ReplaySettings(_Group):
 
     model_config = SettingsConfigDict(env_prefix="FENLIU_REPLAY_")
 
-    batch_size: int = Field(2000, ge=1, description="records fetched per consume call by replay and audit")
+    batch_size: int = Field(
+        2000, ge=1, description="records fetched per consume call by replay and audit"
+    )
     chunk_records: int = Field(
-        200_000, ge=1, description="raw records replay decides per chunk; bounds its memory (about 2 KB a record)"
+        200_000,
+        ge=1,
+        description="raw records replay decides per chunk; bounds its memory (about 2 KB a record)",
     )
     timestamp_skew_ms: int = Field(
-        60_000, ge=0,
+        60_000,
+        ge=0,
         description="how far out of time order raw records may be within a partition; replay reads this much "
         "around [since, until) and keeps exactly the records whose timestamp is inside",
     )
     decision_lag_ms: int = Field(
-        86_400_000, ge=0,
+        86_400_000,
+        ge=0,
         description="how long after `until` the router may have recorded a decision; replay looks this far",
     )
     retention_ms: int = Field(
-        30 * 86_400_000, ge=-1, description="retention of a replay's own output topic fenliu.replay.<run>.decisions"
+        30 * 86_400_000,
+        ge=-1,
+        description="retention of a replay's own output topic fenliu.replay.<run>.decisions",
     )
     report_max_rows: int = Field(
-        5000, ge=1, description="rows kept per section of the replay report (the counts stay complete)"
+        5000,
+        ge=1,
+        description="rows kept per section of the replay report (the counts stay complete)",
     )
-    kafka_timeout_s: float = Field(30.0, gt=0, description="replay/audit wait for broker metadata and offsets")
+    kafka_timeout_s: float = Field(
+        30.0, gt=0, description="replay/audit wait for broker metadata and offsets"
+    )
     audit_index_file: Path | None = Field(
         None,
         description="SQLite file of the audit index (`fenliu audit index` keeps it); set = "
@@ -576,13 +636,20 @@ class DemoSettings(_Group):
 
     model_config = SettingsConfigDict(env_prefix="FENLIU_DEMO_")
 
-    rate: float = Field(20.0, gt=0, description="fenliu demo: generated events per second (day average)")
+    rate: float = Field(
+        20.0, gt=0, description="fenliu demo: generated events per second (day average)"
+    )
     speed: float = Field(
-        60.0, ge=1, description="fenliu demo: clock acceleration (traffic event time, grid-sim lives, SLA ticks)"
+        60.0,
+        ge=1,
+        description="fenliu demo: clock acceleration (traffic event time, grid-sim lives, SLA ticks)",
     )
     seed: int = Field(110, description="fenliu demo: seed of the generated traffic")
     confirm_share: float = Field(
-        0.7, ge=0, le=1, description="fenliu demo: share of SUGGEST calls the simulated call-takers"
+        0.7,
+        ge=0,
+        le=1,
+        description="fenliu demo: share of SUGGEST calls the simulated call-takers"
         " confirm (the rest are rejected or left to time out, half each)",
     )
 
@@ -593,9 +660,12 @@ class StackSettings(_Group):
     model_config = SettingsConfigDict(env_prefix="FENLIU_")
 
     state_dir: Path = Field(Path(".fenliu"), description="data and logs of the local stack")
-    kafka_version: str = Field("3.9.1", description="Kafka jars the local stack resolves from Maven Central")
+    kafka_version: str = Field(
+        "3.9.1", description="Kafka jars the local stack resolves from Maven Central"
+    )
     secure: bool = Field(
-        False, description="local stack: SASL/SCRAM, one user per service, ACLs (stack up --secure)",
+        False,
+        description="local stack: SASL/SCRAM, one user per service, ACLs (stack up --secure)",
         validation_alias="FENLIU_STACK_SECURE",
     )
     kafka_port: int = Field(9092, description="local stack: broker port")
@@ -610,23 +680,55 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    security: SecuritySettings = Field(default_factory=SecuritySettings, description="Secure by default: environment, secret files")
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings, description="Broker connection and security; both clients")
-    topics: TopicSettings = Field(default_factory=TopicSettings, description="Topic names and shapes, and how records are encoded on them")
-    refdata: RefdataSettings = Field(default_factory=RefdataSettings, description="Reference data files and the local time zone")
-    intake: IntakeSettings = Field(default_factory=IntakeSettings, description="What the router accepts and how it keys callers")
-    teams: TeamSettings = Field(default_factory=TeamSettings, description="The Redis team directory the router looks teams up in")
-    metrics: MetricsSettings = Field(default_factory=MetricsSettings, description="Prometheus exposition of every service")
+    security: SecuritySettings = Field(
+        default_factory=SecuritySettings, description="Secure by default: environment, secret files"
+    )
+    kafka: KafkaSettings = Field(
+        default_factory=KafkaSettings, description="Broker connection and security; both clients"
+    )
+    topics: TopicSettings = Field(
+        default_factory=TopicSettings,
+        description="Topic names and shapes, and how records are encoded on them",
+    )
+    refdata: RefdataSettings = Field(
+        default_factory=RefdataSettings, description="Reference data files and the local time zone"
+    )
+    intake: IntakeSettings = Field(
+        default_factory=IntakeSettings,
+        description="What the router accepts and how it keys callers",
+    )
+    teams: TeamSettings = Field(
+        default_factory=TeamSettings,
+        description="The Redis team directory the router looks teams up in",
+    )
+    metrics: MetricsSettings = Field(
+        default_factory=MetricsSettings, description="Prometheus exposition of every service"
+    )
     router: RouterSettings = Field(default_factory=RouterSettings, description="The router")
-    streams: StreamsSettings = Field(default_factory=StreamsSettings, description="The Faust worker")
-    cases: CaseSettings = Field(default_factory=CaseSettings, description="The worker's case merging, hotspot warning and caller history")
-    sla: SlaSettings = Field(default_factory=SlaSettings, description="The worker's SLA clock, windows and escalation")
+    streams: StreamsSettings = Field(
+        default_factory=StreamsSettings, description="The Faust worker"
+    )
+    cases: CaseSettings = Field(
+        default_factory=CaseSettings,
+        description="The worker's case merging, hotspot warning and caller history",
+    )
+    sla: SlaSettings = Field(
+        default_factory=SlaSettings, description="The worker's SLA clock, windows and escalation"
+    )
     rates: RatesSettings = Field(default_factory=RatesSettings, description="The rates agent")
-    grid: GridSettings = Field(default_factory=GridSettings, description="The grid platform client and grid-sink")
-    ingress: IngressSettings = Field(default_factory=IngressSettings, description="The webhook ingress")
-    grid_sim: GridSimSettings = Field(default_factory=GridSimSettings, description="The reference grid platform")
+    grid: GridSettings = Field(
+        default_factory=GridSettings, description="The grid platform client and grid-sink"
+    )
+    ingress: IngressSettings = Field(
+        default_factory=IngressSettings, description="The webhook ingress"
+    )
+    grid_sim: GridSimSettings = Field(
+        default_factory=GridSimSettings, description="The reference grid platform"
+    )
     replay: ReplaySettings = Field(default_factory=ReplaySettings, description="Replay and audit")
-    traffic: TrafficSettings = Field(default_factory=TrafficSettings, description="Generated traffic")
+    traffic: TrafficSettings = Field(
+        default_factory=TrafficSettings, description="Generated traffic"
+    )
     demo: DemoSettings = Field(default_factory=DemoSettings, description="The demo")
     stack: StackSettings = Field(default_factory=StackSettings, description="The local stack")
 

@@ -106,7 +106,9 @@ def pure_model(vec: Any, clf: Any, ngram: tuple[int, int]) -> LinearTextModel:
     )
 
 
-def _level1_data(rows: list[dict[str, Any]], categories: CategorySystem) -> tuple[list[str], list[str]]:
+def _level1_data(
+    rows: list[dict[str, Any]], categories: CategorySystem
+) -> tuple[list[str], list[str]]:
     by_name = {n.name: n.id for n in categories.level1}
     texts, labels = [], []
     for r in rows:
@@ -134,10 +136,16 @@ def _threshold(risky: list[float], cfg: TrainConfig) -> float:
 def _keep_threshold(rows: list[dict[str, Any]], probs: list[float], rules: list[Any],
                     cfg: TrainConfig) -> float | None:  # fmt: skip
     """The 110 keep threshold: most dev police calls kept at a bounded non-police cost."""
-    missed = [p for r, p, c in zip(rows, probs, rules)
-              if r["source"] == "110" and r["expected_list"] == "POLICE" and not c.is_police_matter]
-    cleared = [p for r, p, c in zip(rows, probs, rules)
-               if r["source"] == "110" and r["expected_list"] != "POLICE" and not c.is_police_matter]
+    missed = [
+        p
+        for r, p, c in zip(rows, probs, rules)
+        if r["source"] == "110" and r["expected_list"] == "POLICE" and not c.is_police_matter
+    ]
+    cleared = [
+        p
+        for r, p, c in zip(rows, probs, rules)
+        if r["source"] == "110" and r["expected_list"] != "POLICE" and not c.is_police_matter
+    ]
     np_total = sum(1 for r in rows if r["source"] == "110" and r["expected_list"] != "POLICE")
     if not missed or not np_total:
         return None
@@ -160,7 +168,8 @@ def _figures(rows: list[dict[str, Any]], probs: list[float], rules: list[Any],
     other = [p for r, p in zip(rows, probs) if r["expected_list"] != "POLICE"]
     out["police"] = len(police)
     out["model_accuracy_at_0.5"] = round(
-        (sum(p >= 0.5 for p in police) + sum(p < 0.5 for p in other)) / max(1, len(rows)), 4)
+        (sum(p >= 0.5 for p in police) + sum(p < 0.5 for p in other)) / max(1, len(rows)), 4
+    )
     out["min_police_probability"] = round(min(police), 4) if police else None
     for src, key in (("110", "divert_below"), ("12345", "route_below")):
         if th.get(key) is None:
@@ -193,8 +202,12 @@ def train(train_rows: list[dict[str, Any]], dev_rows: list[dict[str, Any]], taxo
     keep_above = _keep_threshold(dev_rows, dev_p, dev_rules, cfg)
     risky: dict[str, list[float]] = {"110": [], "12345": []}
     for r, p, c in zip(dev_rows, dev_p, dev_rules):
-        if (r["expected_list"] == "POLICE" and not c.is_police_matter and not c.doubts
-                and (r["source"] == "12345" or keep_above is None or p < keep_above)):
+        if (
+            r["expected_list"] == "POLICE"
+            and not c.is_police_matter
+            and not c.doubts
+            and (r["source"] == "12345" or keep_above is None or p < keep_above)
+        ):
             risky[str(r["source"])].append(p)
     divert = _threshold(risky["110"], cfg)
     police_12345 = [p for r, p, c in zip(dev_rows, dev_p, dev_rules)
@@ -204,12 +217,16 @@ def train(train_rows: list[dict[str, Any]], dev_rows: list[dict[str, Any]], taxo
         "keep_above": keep_above,
         "route_below": _threshold(risky["12345"], cfg),
         # Below every dev police ticket the rules send to the police, and at most the cap.
-        "to_police_veto_below": round(min([cfg.veto_cap] + [p * cfg.margin for p in police_12345]), 4),
+        "to_police_veto_below": round(
+            min([cfg.veto_cap] + [p * cfg.margin for p in police_12345]), 4
+        ),
     }
     train_p = [p_police(t) for t in texts]
     train_rules = [classify(_event(r), taxonomy) for r in train_rows]
     sha = data_sha256(train_rows)
-    params = json.dumps({"cfg": cfg.__dict__, "taxonomy": taxonomy.version}, sort_keys=True, default=list)
+    params = json.dumps(
+        {"cfg": cfg.__dict__, "taxonomy": taxonomy.version}, sort_keys=True, default=list
+    )
     version = version or "tm-" + hashlib.sha256((sha + params).encode()).hexdigest()[:10]
     artifact: dict[str, Any] = {
         "format": ARTIFACT_FORMAT,

@@ -71,14 +71,29 @@ def dead_letter_ids(
 
 
 def dead_letter_detail(
-    dead: Mapping[str, Any], original: Mapping[str, Any] | None, hmac_key: bytes, area_code: str | None
+    dead: Mapping[str, Any],
+    original: Mapping[str, Any] | None,
+    hmac_key: bytes,
+    area_code: str | None,
 ) -> dict[str, Any]:
     """A dead letter for people: why, where and the original's hash; never the raw bytes
     (they hold the caller's number), the original decoded and masked instead when it decodes."""
     detail = {
         name: _plain(dead.get(name))
-        for name in ("stage", "reason", "service", "error", "attempts", "failed_at", "topic",
-                     "partition", "offset", "value_sha256", "value_size", "value_truncated")
+        for name in (
+            "stage",
+            "reason",
+            "service",
+            "error",
+            "attempts",
+            "failed_at",
+            "topic",
+            "partition",
+            "offset",
+            "value_sha256",
+            "value_size",
+            "value_truncated",
+        )
     }
     detail["error"] = scrub_phone_numbers(str(dead.get("error") or ""))
     detail["original"] = masked(original, hmac_key, area_code) if original is not None else None
@@ -161,11 +176,7 @@ def masked(record: Mapping[str, Any], hmac_key: bytes, area_code: str | None) ->
     out: dict[str, Any] = {}
     for name, value in record.items():
         if name in _PHONE_FIELDS:
-            out["caller_key"] = (
-                caller_key_for(value, hmac_key, area_code)
-                if value
-                else None
-            )
+            out["caller_key"] = caller_key_for(value, hmac_key, area_code) if value else None
         elif isinstance(value, str) and name in _FREE_TEXT:
             out[name] = scrub_phone_numbers(value)
         elif isinstance(value, Mapping):
@@ -209,8 +220,11 @@ def describe(
             _ms(r["at"]),
             f"call-taker {r['verdict']}",
             f"{r['decision_id']} by {r['by']}"
-            + (" · the order goes to the unit" if r["verdict"] == "CONFIRMED"
-               else " · the police keep the call"),
+            + (
+                " · the order goes to the unit"
+                if r["verdict"] == "CONFIRMED"
+                else " · the police keep the call"
+            ),
         )
     if logical == CASES:
         rule = r.get("rule")

@@ -31,21 +31,44 @@ class CallerHistory:
     recent_updates: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"caller": self.caller_key, "calls": self.calls, "cases": self.cases,
-                "repeats": self.repeats, "flow_backs": self.flow_backs,
-                "first_seen": self.first_seen_ms, "last_seen": self.last_seen_ms,
-                "classes": dict(self.classes), "recent_cases": list(self.recent_cases),
-                "recent_updates": list(self.recent_updates)}
+        return {
+            "caller": self.caller_key,
+            "calls": self.calls,
+            "cases": self.cases,
+            "repeats": self.repeats,
+            "flow_backs": self.flow_backs,
+            "first_seen": self.first_seen_ms,
+            "last_seen": self.last_seen_ms,
+            "classes": dict(self.classes),
+            "recent_cases": list(self.recent_cases),
+            "recent_updates": list(self.recent_updates),
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> CallerHistory:
-        return cls(d["caller"], d["calls"], d["cases"], d["repeats"], d["flow_backs"],
-                   d["first_seen"], d["last_seen"], dict(d["classes"]),
-                   tuple(d["recent_cases"]), tuple(d["recent_updates"]))
+        return cls(
+            d["caller"],
+            d["calls"],
+            d["cases"],
+            d["repeats"],
+            d["flow_backs"],
+            d["first_seen"],
+            d["last_seen"],
+            dict(d["classes"]),
+            tuple(d["recent_cases"]),
+            tuple(d["recent_updates"]),
+        )
 
 
-def observe(history: CallerHistory | None, caller_key: str, update_id: str, kind: str,
-            case_id: str, class_code: str, at_ms: int) -> tuple[CallerHistory, bool]:
+def observe(
+    history: CallerHistory | None,
+    caller_key: str,
+    update_id: str,
+    kind: str,
+    case_id: str,
+    class_code: str,
+    at_ms: int,
+) -> tuple[CallerHistory, bool]:
     """Count one call (a ``CaseUpdate`` of kind OPENED, REPEAT or FLOW_BACK).
 
     Returns the new history and whether it changed (False for a re-delivered update)."""

@@ -157,8 +157,9 @@ class CaseBook:
         for d in decisions:
             self.by_decision[d] = case.case_id
         self.per_key[key].add(case.case_id)
-        self.meta[case.case_id] = _Meta(key, seq, case.closed_at_ms is not None,
-                                        drop_at(case, self.rules), tokens, decisions)
+        self.meta[case.case_id] = _Meta(
+            key, seq, case.closed_at_ms is not None, drop_at(case, self.rules), tokens, decisions
+        )
 
     def _unindex(self, case_id: str) -> None:
         meta = self.meta.pop(case_id, None)
@@ -238,8 +239,14 @@ class CaseBook:
         if match.kind is UpdateKind.OPENED:
             writes += self._cap(call.case_key, call.at_ms)
         dropped = sum(1 for w in writes if w.entry is None)
-        return CallResult(case, recorded, match.related_case_id if match.kind is UpdateKind.OPENED
-                          else None, False, tuple(writes), dropped)
+        return CallResult(
+            case,
+            recorded,
+            match.related_case_id if match.kind is UpdateKind.OPENED else None,
+            False,
+            tuple(writes),
+            dropped,
+        )
 
     def _cap(self, key: str, now_ms: int) -> list[Write]:
         """``merge._capped`` after ``merge.prune``: expired cases first, then closed ones
@@ -251,13 +258,16 @@ class CaseBook:
         writes = [self.drop(i) for i in list(ids) if self.meta[i].drop_at_ms < now_ms]
         excess -= len(writes)
         if excess > 0:
-            order = sorted(self.per_key[key], key=lambda i: (
-                not self.meta[i].closed, self.meta[i].drop_at_ms, self.meta[i].seq))
+            order = sorted(
+                self.per_key[key],
+                key=lambda i: (not self.meta[i].closed, self.meta[i].drop_at_ms, self.meta[i].seq),
+            )
             writes += [self.drop(i) for i in order[:excess]]
         return writes
 
-    def apply_step(self, step: Step, keep_events: int = 10
-                   ) -> tuple[Case | None, StepOutcome, tuple[Write, ...]]:
+    def apply_step(
+        self, step: Step, keep_events: int = 10
+    ) -> tuple[Case | None, StepOutcome, tuple[Write, ...]]:
         """``merge.apply_step`` on the one case the step names."""
         meta = self.meta.get(step.case_id)
         case = self.case(step.case_id) if meta is not None else None

@@ -58,8 +58,9 @@ def order_record(decision: Mapping[str, Any], case: Case, call: Call) -> dict[st
         "location": dict(event["location"]),
         "summary": event["text"],
         "caller_key": event["caller_key"],
-        "deadlines": [{"stage": d["stage"], "due_at": epoch_ms(d["due_at"])}
-                      for d in decision["deadlines"]],
+        "deadlines": [
+            {"stage": d["stage"], "due_at": epoch_ms(d["due_at"])} for d in decision["deadlines"]
+        ],
         "repeat_count": call.repeat_count,
         "flow_back": call.kind is UpdateKind.FLOW_BACK,
         "taxonomy_version": decision["taxonomy_version"],
@@ -82,8 +83,13 @@ def _town_class(case_key: str) -> tuple[str, str]:
     return town, klass
 
 
-def call_update_record(decision: Mapping[str, Any], case: Case, call: Call,
-                       place_key: str | None, related_case_id: str | None) -> dict[str, Any]:
+def call_update_record(
+    decision: Mapping[str, Any],
+    case: Case,
+    call: Call,
+    place_key: str | None,
+    related_case_id: str | None,
+) -> dict[str, Any]:
     """The ``CaseUpdate`` of a call: OPENED, REPEAT or FLOW_BACK."""
     event, route = decision["event"], decision["route"]
     town, klass = _town_class(decision["case_key"])
@@ -166,4 +172,3 @@ def step_from_lifecycle(record: Mapping[str, Any]) -> Step | None:
     if kind is None:
         return None
     return Step(event.event_id, event.case_id, event.order_id, kind, event.at)
-

@@ -136,8 +136,9 @@ class CaseBucket:
         kept = tuple(c for c in self.cases if c.case_id != case.case_id)
         if len(kept) == len(self.cases):
             return replace(self, cases=self.cases + (case,))
-        return replace(self, cases=tuple(case if c.case_id == case.case_id else c
-                                         for c in self.cases))
+        return replace(
+            self, cases=tuple(case if c.case_id == case.case_id else c for c in self.cases)
+        )
 
     # --- JSON (the Faust table's value) ---------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -149,29 +150,69 @@ class CaseBucket:
 
 
 def _call_dict(c: Call) -> dict[str, Any]:
-    return {"d": c.decision_id, "t": c.at_ms, "ck": c.caller_key, "a": c.place.address_key,
-            "lon": c.place.lon, "lat": c.place.lat, "k": c.kind.value, "r": c.rule.value,
-            "o": c.order_id, "rc": c.repeat_count, "fb": c.flow_back_count,
-            "esc": c.escalation_level, "pr": c.priority}
+    return {
+        "d": c.decision_id,
+        "t": c.at_ms,
+        "ck": c.caller_key,
+        "a": c.place.address_key,
+        "lon": c.place.lon,
+        "lat": c.place.lat,
+        "k": c.kind.value,
+        "r": c.rule.value,
+        "o": c.order_id,
+        "rc": c.repeat_count,
+        "fb": c.flow_back_count,
+        "esc": c.escalation_level,
+        "pr": c.priority,
+    }
 
 
 def _call_from(d: dict[str, Any]) -> Call:
-    return Call(d["d"], d["t"], d["ck"], Place(d["a"], d["lon"], d["lat"]), UpdateKind(d["k"]),
-                Rule(d["r"]), d["o"], d["rc"], d["fb"], d["esc"], d["pr"])
+    return Call(
+        d["d"],
+        d["t"],
+        d["ck"],
+        Place(d["a"], d["lon"], d["lat"]),
+        UpdateKind(d["k"]),
+        Rule(d["r"]),
+        d["o"],
+        d["rc"],
+        d["fb"],
+        d["esc"],
+        d["pr"],
+    )
 
 
 def _case_dict(c: Case) -> dict[str, Any]:
-    return {"id": c.case_id, "police": c.police, "opened": c.opened_at_ms,
-            "orders": list(c.order_ids), "calls": [_call_dict(x) for x in c.calls],
-            "repeats": c.repeat_count, "flow_backs": c.flow_back_count,
-            "escalation": c.escalation_level, "closed": c.closed_at_ms,
-            "returned": c.returned_count, "events": list(c.events)}
+    return {
+        "id": c.case_id,
+        "police": c.police,
+        "opened": c.opened_at_ms,
+        "orders": list(c.order_ids),
+        "calls": [_call_dict(x) for x in c.calls],
+        "repeats": c.repeat_count,
+        "flow_backs": c.flow_back_count,
+        "escalation": c.escalation_level,
+        "closed": c.closed_at_ms,
+        "returned": c.returned_count,
+        "events": list(c.events),
+    }
 
 
 def _case_from(d: dict[str, Any]) -> Case:
-    return Case(d["id"], d["police"], d["opened"], tuple(d["orders"]),
-                tuple(_call_from(x) for x in d["calls"]), d["repeats"], d["flow_backs"],
-                d["escalation"], d["closed"], d["returned"], tuple(d["events"]))
+    return Case(
+        d["id"],
+        d["police"],
+        d["opened"],
+        tuple(d["orders"]),
+        tuple(_call_from(x) for x in d["calls"]),
+        d["repeats"],
+        d["flow_backs"],
+        d["escalation"],
+        d["closed"],
+        d["returned"],
+        tuple(d["events"]),
+    )
 
 
 def case_dict(case: Case) -> dict[str, Any]:

@@ -144,7 +144,9 @@ class CategorySystem:
     def match(
         self,
         text: str,
-        level1_probabilities: Mapping[str, float] | Callable[[], Mapping[str, float] | None] | None = None,
+        level1_probabilities: Mapping[str, float]
+        | Callable[[], Mapping[str, float] | None]
+        | None = None,
         policy: CategoryPolicy = CategoryPolicy(),
     ) -> CategoryMatch | None:
         """The best category, or None when neither the words nor the model place it.
@@ -258,4 +260,3 @@ def compile_categories(
     if problems:
         raise CategoryError("; ".join(problems))
     return CategorySystem(str(version), nodes, fallback_department, normalise)
-

@@ -45,9 +45,13 @@ class Prepared:
         return self.team_query is not None
 
 
-def decision_id(event: CaseEvent, taxonomy_version: str, routing_version: str, sla_version: str) -> str:
+def decision_id(
+    event: CaseEvent, taxonomy_version: str, routing_version: str, sla_version: str
+) -> str:
     """Same event and same data versions give the same id, on any replica, in any re-run."""
-    basis = "|".join((event.source.value, event.source_id, taxonomy_version, routing_version, sla_version))
+    basis = "|".join(
+        (event.source.value, event.source_id, taxonomy_version, routing_version, sla_version)
+    )
     return "dc_" + hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
 
 
@@ -91,21 +95,41 @@ class Decider:
 
     def finish(self, p: Prepared, team: TeamPick | None, *, team_lookup_failed: bool) -> Decision:
         """Route, attach deadlines, name the decision."""
-        rt = route(p.event, p.classification, self.jurisdiction, team,
-                   team_lookup_failed=team_lookup_failed, place=p.place)
+        rt = route(
+            p.event,
+            p.classification,
+            self.jurisdiction,
+            team,
+            team_lookup_failed=team_lookup_failed,
+            place=p.place,
+        )
         return Decision(
-            decision_id=decision_id(p.event, self.taxonomy.version, rt.routing_version, self.sla_policy.version),
+            decision_id=decision_id(
+                p.event, self.taxonomy.version, rt.routing_version, self.sla_policy.version
+            ),
             case_key=case_key(rt.town_code, p.classification.class_code),
             event=p.event,
             classification=p.classification,
             route=rt,
-            deadlines=deadlines_for(p.classification, rt, p.event.received_at_ms, self.sla_policy, self.tz),
+            deadlines=deadlines_for(
+                p.classification, rt, p.event.received_at_ms, self.sla_policy, self.tz
+            ),
             sla_policy_version=self.sla_policy.version,
         )
 
-    def decide(self, raw: Mapping[str, Any], source: Source, *, now_ms: int, team: TeamPick | None = None,
-               team_lookup_failed: bool = False) -> Decision:
+    def decide(
+        self,
+        raw: Mapping[str, Any],
+        source: Source,
+        *,
+        now_ms: int,
+        team: TeamPick | None = None,
+        team_lookup_failed: bool = False,
+    ) -> Decision:
         """Both halves at once (replay, ``fenliu classify``, tests)."""
         prepared = self.prepare(raw, source, now_ms=now_ms)
-        return self.finish(prepared, team if prepared.needs_team else None,
-                           team_lookup_failed=team_lookup_failed and prepared.needs_team)
+        return self.finish(
+            prepared,
+            team if prepared.needs_team else None,
+            team_lookup_failed=team_lookup_failed and prepared.needs_team,
+        )

@@ -36,8 +36,13 @@ def geo_cell(lon: float, lat: float, cell_m: float) -> str:
     return f"{row}:{math.floor(lon / dlon)}"
 
 
-def place_key(grid_code: str | None, lon: float | None, lat: float | None,
-              address_key: str | None, cell_m: float) -> str | None:
+def place_key(
+    grid_code: str | None,
+    lon: float | None,
+    lat: float | None,
+    address_key: str | None,
+    cell_m: float,
+) -> str | None:
     """The place a case counts at, or None when nothing places it."""
     if grid_code:
         return f"grid:{grid_code}"
@@ -73,11 +78,18 @@ class Warning:
 
     def record(self) -> dict[str, Any]:
         """The Avro ``HotspotWarning`` record."""
-        return {"warning_id": self.warning_id, "class_code": self.class_code,
-                "situation_code": self.situation_code, "place_key": self.place_key,
-                "town_code": self.town_code, "window_start": self.window_start_ms,
-                "window_end": self.window_end_ms, "count": self.count,
-                "threshold": self.threshold, "case_ids": list(self.case_ids)}
+        return {
+            "warning_id": self.warning_id,
+            "class_code": self.class_code,
+            "situation_code": self.situation_code,
+            "place_key": self.place_key,
+            "town_code": self.town_code,
+            "window_start": self.window_start_ms,
+            "window_end": self.window_end_ms,
+            "count": self.count,
+            "threshold": self.threshold,
+            "case_ids": list(self.case_ids),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,20 +105,43 @@ class PlaceCounter:
 
     def to_dict(self) -> dict[str, Any]:
         w = self.last_warning
-        return {"town": self.town_code, "class": self.class_code, "place": self.place_key,
-                "seen": [[s.case_id, s.at_ms, s.situation_code] for s in self.seen],
-                "quiet_until": self.quiet_until_ms,
-                "last": None if w is None else {**w.record(), "trigger": w.trigger_case_id}}
+        return {
+            "town": self.town_code,
+            "class": self.class_code,
+            "place": self.place_key,
+            "seen": [[s.case_id, s.at_ms, s.situation_code] for s in self.seen],
+            "quiet_until": self.quiet_until_ms,
+            "last": None if w is None else {**w.record(), "trigger": w.trigger_case_id},
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PlaceCounter:
         last = d["last"]
-        warning = None if last is None else Warning(
-            last["warning_id"], last["class_code"], last["situation_code"], last["place_key"],
-            last["town_code"], last["window_start"], last["window_end"], last["count"],
-            last["threshold"], tuple(last["case_ids"]), last["trigger"])
-        return cls(d["town"], d["class"], d["place"],
-                   tuple(Seen(c, t, s) for c, t, s in d["seen"]), d["quiet_until"], warning)
+        warning = (
+            None
+            if last is None
+            else Warning(
+                last["warning_id"],
+                last["class_code"],
+                last["situation_code"],
+                last["place_key"],
+                last["town_code"],
+                last["window_start"],
+                last["window_end"],
+                last["count"],
+                last["threshold"],
+                tuple(last["case_ids"]),
+                last["trigger"],
+            )
+        )
+        return cls(
+            d["town"],
+            d["class"],
+            d["place"],
+            tuple(Seen(c, t, s) for c, t, s in d["seen"]),
+            d["quiet_until"],
+            warning,
+        )
 
 
 def warning_id(class_code: str, place: str, window_start_ms: int) -> str:
@@ -114,8 +149,9 @@ def warning_id(class_code: str, place: str, window_start_ms: int) -> str:
     return "hs_" + hashlib.sha256(basis.encode()).hexdigest()[:24]
 
 
-def observe(counter: PlaceCounter, case_id: str, at_ms: int, situation_code: str | None,
-            rules: HotspotRules) -> tuple[PlaceCounter, Warning | None]:
+def observe(
+    counter: PlaceCounter, case_id: str, at_ms: int, situation_code: str | None, rules: HotspotRules
+) -> tuple[PlaceCounter, Warning | None]:
     """Count one newly opened case; returns the warning it triggers, if any.
 
     A case seen before changes nothing, except that the case that triggered the last
@@ -124,21 +160,33 @@ def observe(counter: PlaceCounter, case_id: str, at_ms: int, situation_code: str
         last = counter.last_warning
         return counter, last if last is not None and last.trigger_case_id == case_id else None
     start = at_ms - rules.window_ms
-    seen = tuple(sorted(counter.seen + (Seen(case_id, at_ms, situation_code),),
-                        key=lambda s: (s.at_ms, s.case_id)))
+    seen = tuple(
+        sorted(
+            counter.seen + (Seen(case_id, at_ms, situation_code),),
+            key=lambda s: (s.at_ms, s.case_id),
+        )
+    )
     # Keep what a window ending at the newest case (or a late one before it) can count.
     horizon = max(seen[-1].at_ms, at_ms) - rules.window_ms
-    seen = tuple(s for s in seen if s.at_ms > horizon)[-rules.max_cases:]
+    seen = tuple(s for s in seen if s.at_ms > horizon)[-rules.max_cases :]
     counter = replace(counter, seen=seen)
     window = [s for s in seen if start < s.at_ms <= at_ms]
     if len(window) < rules.threshold or at_ms < counter.quiet_until_ms:
         return counter, None
     situations = {s.situation_code for s in window}
     warning = Warning(
-        warning_id(counter.class_code, counter.place_key, start), counter.class_code,
-        situations.pop() if len(situations) == 1 else None, counter.place_key,
-        counter.town_code, start, at_ms, len(window), rules.threshold,
-        tuple(s.case_id for s in window), case_id)
+        warning_id(counter.class_code, counter.place_key, start),
+        counter.class_code,
+        situations.pop() if len(situations) == 1 else None,
+        counter.place_key,
+        counter.town_code,
+        start,
+        at_ms,
+        len(window),
+        rules.threshold,
+        tuple(s.case_id for s in window),
+        case_id,
+    )
     return replace(counter, quiet_until_ms=at_ms + rules.window_ms, last_warning=warning), warning
 
 

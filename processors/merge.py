@@ -125,7 +125,9 @@ def _place_gap(case: Case, call: IncomingCall, radius_m: float) -> int | None:
     """Time between ``call`` and the nearest call at the same place on ``case``."""
     if not call.place.known:
         return None
-    gaps = [abs(call.at_ms - c.at_ms) for c in case.calls if same_place(c.place, call.place, radius_m)]
+    gaps = [
+        abs(call.at_ms - c.at_ms) for c in case.calls if same_place(c.place, call.place, radius_m)
+    ]
     return min(gaps) if gaps else None
 
 
@@ -143,12 +145,16 @@ def _verdict(case: Case, call: IncomingCall, rules: MergeRules) -> tuple[int, Ma
     if case.police:
         return None  # police cases are not diverted, so nothing flows back to them
     closed = case.closed_at_ms
-    if closed is not None and not case.open_at(call.at_ms) \
-            and call.at_ms - closed > rules.flow_back_window_ms:
+    if (
+        closed is not None
+        and not case.open_at(call.at_ms)
+        and call.at_ms - closed > rules.flow_back_window_ms
+    ):
         return None
     rule = Rule.FLOW_BACK_SAME_CALLER if caller_gap is not None else Rule.FLOW_BACK_SAME_PLACE
     return (2 if caller_gap is not None else 3), Match(
-        UpdateKind.FLOW_BACK, rule, case.case_id, reopen=not case.open_at(call.at_ms))
+        UpdateKind.FLOW_BACK, rule, case.case_id, reopen=not case.open_at(call.at_ms)
+    )
 
 
 def match_call(bucket: CaseBucket, call: IncomingCall, rules: MergeRules) -> Match:
@@ -195,28 +201,49 @@ def apply_call(bucket: CaseBucket, call: IncomingCall, rules: MergeRules) -> Out
     match = match_call(bucket, call, rules)
     case, recorded = resolve(match, bucket.find(match.case_id or ""), call, rules)
     if match.kind is UpdateKind.OPENED:
-        return Outcome(_capped(bucket.with_case(case), rules), case, recorded,
-                       related_case_id=match.related_case_id)
+        return Outcome(
+            _capped(bucket.with_case(case), rules),
+            case,
+            recorded,
+            related_case_id=match.related_case_id,
+        )
     return Outcome(bucket.with_case(case), case, recorded)
 
 
-def resolve(match: Match, matched: Case | None, call: IncomingCall, rules: MergeRules
-            ) -> tuple[Case, Call]:
+def resolve(
+    match: Match, matched: Case | None, call: IncomingCall, rules: MergeRules
+) -> tuple[Case, Call]:
     """The case after ``call`` (a new one, or ``matched`` changed) and the call as recorded."""
     if match.kind is UpdateKind.OPENED:
         new_order = order_id_for(call.decision_id)
-        recorded = Call(call.decision_id, call.at_ms, call.caller_key, call.place,
-                        UpdateKind.OPENED, Rule.NEW, new_order, priority=call.priority)
-        return Case(case_id_for(call.case_key, call.decision_id), call.police, call.at_ms,
-                    (new_order,), (recorded,)), recorded
+        recorded = Call(
+            call.decision_id,
+            call.at_ms,
+            call.caller_key,
+            call.place,
+            UpdateKind.OPENED,
+            Rule.NEW,
+            new_order,
+            priority=call.priority,
+        )
+        return Case(
+            case_id_for(call.case_key, call.decision_id),
+            call.police,
+            call.at_ms,
+            (new_order,),
+            (recorded,),
+        ), recorded
     case = matched
     assert case is not None
     if match.kind is UpdateKind.REPEAT:
         case = replace(case, repeat_count=case.repeat_count + 1)
         recorded = _record(call, match, case, None, 0)
     else:
-        case = replace(case, flow_back_count=case.flow_back_count + 1,
-                       escalation_level=case.escalation_level + 1)
+        case = replace(
+            case,
+            flow_back_count=case.flow_back_count + 1,
+            escalation_level=case.escalation_level + 1,
+        )
         order_id = order_id_for(call.decision_id) if match.reopen else None
         priority = max(1, call.priority - case.escalation_level) if match.reopen else 0
         if order_id is not None:
@@ -225,11 +252,22 @@ def resolve(match: Match, matched: Case | None, call: IncomingCall, rules: Merge
     return replace(case, calls=_bounded(case.calls, recorded, rules.max_calls_per_case)), recorded
 
 
-def _record(call: IncomingCall, match: Match, case: Case, order_id: str | None,
-            priority: int) -> Call:
-    return Call(call.decision_id, call.at_ms, call.caller_key, call.place, match.kind,
-                match.rule, order_id, case.repeat_count, case.flow_back_count,
-                case.escalation_level, priority)
+def _record(
+    call: IncomingCall, match: Match, case: Case, order_id: str | None, priority: int
+) -> Call:
+    return Call(
+        call.decision_id,
+        call.at_ms,
+        call.caller_key,
+        call.place,
+        match.kind,
+        match.rule,
+        order_id,
+        case.repeat_count,
+        case.flow_back_count,
+        case.escalation_level,
+        priority,
+    )
 
 
 class StepOutcome(StrEnum):
@@ -255,8 +293,9 @@ class Step:
     at_ms: int
 
 
-def apply_step(bucket: CaseBucket, step: Step, keep_events: int = 10
-               ) -> tuple[CaseBucket, Case | None, StepOutcome]:
+def apply_step(
+    bucket: CaseBucket, step: Step, keep_events: int = 10
+) -> tuple[CaseBucket, Case | None, StepOutcome]:
     """Close a case (its current order was closed) or count a return by the unit."""
     case, outcome = step_case(bucket.find(step.case_id), step, keep_events)
     if outcome in (StepOutcome.APPLIED, StepOutcome.APPLIED_LATE):
@@ -265,8 +304,9 @@ def apply_step(bucket: CaseBucket, step: Step, keep_events: int = 10
     return bucket, case, outcome
 
 
-def step_case(case: Case | None, step: Step, keep_events: int = 10
-              ) -> tuple[Case | None, StepOutcome]:
+def step_case(
+    case: Case | None, step: Step, keep_events: int = 10
+) -> tuple[Case | None, StepOutcome]:
     """``apply_step`` on the one case the step names (None: not held)."""
     if case is None:
         return None, StepOutcome.UNKNOWN_CASE
@@ -281,9 +321,12 @@ def step_case(case: Case | None, step: Step, keep_events: int = 10
             return case, StepOutcome.DUPLICATE
         case = replace(case, closed_at_ms=step.at_ms)
     elif step.kind is UpdateKind.RETURNED:
-        case = replace(case, returned_count=case.returned_count + 1,
-                       flow_back_count=case.flow_back_count + 1,
-                       escalation_level=case.escalation_level + 1)
+        case = replace(
+            case,
+            returned_count=case.returned_count + 1,
+            flow_back_count=case.flow_back_count + 1,
+            escalation_level=case.escalation_level + 1,
+        )
     else:
         raise ValueError(f"not a case step: {step.kind}")
     late = step.at_ms < case.last_call_ms

@@ -95,7 +95,9 @@ def _build(
         received_at_ms=received_at_ms,
         received_local=local_iso(received_at_ms, ctx.tz_name),
         caller_key=caller_key_for(
-            _optional_str(record.get("caller_phone")), ctx.hmac_key, ctx.default_area_code,
+            _optional_str(record.get("caller_phone")),
+            ctx.hmac_key,
+            ctx.default_area_code,
             ctx.hmac_key_id,
         ),
         location=location,

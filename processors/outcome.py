@@ -76,7 +76,10 @@ def _outcome_110(cls: Classification, rules_police: bool, p: float | None,
         return Outcome.SUGGEST, "model:absent (no second opinion, a person confirms)"
     if p >= policy.divert_below:
         return Outcome.SUGGEST, f"model:police-probability {_fmt(p)} >= {_fmt(policy.divert_below)}"
-    return Outcome.DIVERT, f"rules+model agree ({cls.rule_id}; p={_fmt(p)} < {_fmt(policy.divert_below)})"
+    return (
+        Outcome.DIVERT,
+        f"rules+model agree ({cls.rule_id}; p={_fmt(p)} < {_fmt(policy.divert_below)})",
+    )
 
 
 def _outcome_12345(cls: Classification, rules_police: bool, p: float | None,
@@ -84,7 +87,10 @@ def _outcome_12345(cls: Classification, rules_police: bool, p: float | None,
     if _is_police_rule(cls, rules_police, policy):
         veto = policy.to_police_veto_below
         if veto is not None and p is not None and p < veto:
-            return Outcome.REVIEW, f"rules:danger-or-crime ({cls.rule_id}) but model p={_fmt(p)} < {_fmt(veto)}"
+            return (
+                Outcome.REVIEW,
+                f"rules:danger-or-crime ({cls.rule_id}) but model p={_fmt(p)} < {_fmt(veto)}",
+            )
         return Outcome.TO_POLICE, f"rules:danger-or-crime ({cls.rule_id})"
     if category is None:
         return Outcome.REVIEW, "category:none (no recogniser and no sure model placed it)"
@@ -101,7 +107,10 @@ def _outcome_12345(cls: Classification, rules_police: bool, p: float | None,
         return Outcome.REVIEW, "model:absent (no second opinion, a dispatcher confirms)"
     if p >= policy.route_below:
         return Outcome.REVIEW, f"model:police-probability {_fmt(p)} >= {_fmt(policy.route_below)}"
-    return Outcome.ROUTE, f"category {category.id} ({category.method}); p={_fmt(p)} < {_fmt(policy.route_below)}"
+    return (
+        Outcome.ROUTE,
+        f"category {category.id} ({category.method}); p={_fmt(p)} < {_fmt(policy.route_below)}",
+    )
 
 
 def decide_outcome(

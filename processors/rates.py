@@ -58,7 +58,19 @@ ORDER_LABELS = ("unit", "class", "source")
 LABELS: dict[Metric, tuple[str, ...]] = {
     Metric.CALLS: ("source", "town", "list"),
     Metric.DIVERTED: ("source", "town", "how"),
-    **dict.fromkeys((Metric.ORDERS, Metric.SIGNED, Metric.ARRIVED, Metric.ARRIVED_WITHIN_TARGET, Metric.FEEDBACK, Metric.CLOSED, Metric.CLOSED_ON_SITE, Metric.COMPLAINED), ORDER_LABELS),
+    **dict.fromkeys(
+        (
+            Metric.ORDERS,
+            Metric.SIGNED,
+            Metric.ARRIVED,
+            Metric.ARRIVED_WITHIN_TARGET,
+            Metric.FEEDBACK,
+            Metric.CLOSED,
+            Metric.CLOSED_ON_SITE,
+            Metric.COMPLAINED,
+        ),
+        ORDER_LABELS,
+    ),
     Metric.FLOW_BACKS: (*ORDER_LABELS, "via"),
     Metric.CASE_CALLS: (*ORDER_LABELS, "kind"),
     Metric.FOLLOWUPS: (*ORDER_LABELS, "satisfaction"),
@@ -206,7 +218,9 @@ class LifecycleFacts:
     @classmethod
     def from_record(cls, r: Mapping[str, Any]) -> LifecycleFacts:
         e = LifecycleEvent.from_avro(r)
-        return cls(e.event_id, e.order_id, e.kind, e.at, e.unit_id, e.satisfaction, e.resolved_on_site)
+        return cls(
+            e.event_id, e.order_id, e.kind, e.at, e.unit_id, e.satisfaction, e.resolved_on_site
+        )
 
 
 # --- per-order state --------------------------------------------------------------------

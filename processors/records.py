@@ -35,7 +35,12 @@ def case_event_record(e: CaseEvent) -> dict[str, Any]:
         "received_at": e.received_at_ms,
         "received_local": e.received_local,
         "caller_key": e.caller_key,
-        "location": {"text": loc.text, "lon": loc.lon, "lat": loc.lat, "admin_code": loc.admin_code},
+        "location": {
+            "text": loc.text,
+            "lon": loc.lon,
+            "lat": loc.lat,
+            "admin_code": loc.admin_code,
+        },
         "text": e.text,
         "channel": e.channel,
         "source_category": e.source_category,

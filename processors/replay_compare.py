@@ -75,7 +75,9 @@ class Side:
     taxonomy_version: str
     routing_version: str
     sla_policy_version: str
-    decision_outcome: str = ""  # KEEP, DIVERT, SUGGEST, ROUTE, REVIEW, TO_POLICE ("" before outcomes)
+    decision_outcome: str = (
+        ""  # KEEP, DIVERT, SUGGEST, ROUTE, REVIEW, TO_POLICE ("" before outcomes)
+    )
 
     @classmethod
     def of(cls, d: Decision) -> Side:
@@ -339,8 +341,18 @@ class Tally:
 
     def merge(self, other: Tally) -> None:
         """Add another part of the same replay (another process's partitions)."""
-        for name in ("outcomes", "lists", "classes", "units", "aspects", "transitions", "rules",
-                     "flips", "versions", "omitted"):
+        for name in (
+            "outcomes",
+            "lists",
+            "classes",
+            "units",
+            "aspects",
+            "transitions",
+            "rules",
+            "flips",
+            "versions",
+            "omitted",
+        ):
             getattr(self, name).update(getattr(other, name))
         self.byte_identical += other.byte_identical
         for key, name in other.names.items():

@@ -85,10 +85,12 @@ class EscalationPolicy:
         """Fire time of every level in ``LEVELS`` order."""
         window = max(0, due_ms - start_ms)
         warning = min(due_ms, start_ms + int(window * self.warning_share))
-        supervision = _capped(start_ms + int(window * self.supervision_share), due_ms,
-                              self.supervision_max_late_ms)
-        escalation = _capped(start_ms + int(window * self.escalation_share), due_ms,
-                             self.escalation_max_late_ms)
+        supervision = _capped(
+            start_ms + int(window * self.supervision_share), due_ms, self.supervision_max_late_ms
+        )
+        escalation = _capped(
+            start_ms + int(window * self.escalation_share), due_ms, self.escalation_max_late_ms
+        )
         supervision = max(due_ms, supervision)
         return warning, due_ms, supervision, max(supervision, escalation)
 

@@ -165,8 +165,11 @@ class OrderSla:
         if self.info is None:
             return None
         start = self.info.created_at_ms
-        times = [policy.fire_times(start, st.due_at_ms)[st.fired]
-                 for st in self.stages.values() if st.pending]
+        times = [
+            policy.fire_times(start, st.due_at_ms)[st.fired]
+            for st in self.stages.values()
+            if st.pending
+        ]
         return min(times, default=None)
 
     def wake_at(self, policy: EscalationPolicy) -> int | None:
@@ -179,11 +182,19 @@ class OrderSla:
         return {
             "order_id": self.order_id,
             "partition": self.partition,
-            "info": None if info is None else {
-                "case_id": info.case_id, "unit_id": info.unit_id, "town_code": info.town_code,
-                "class_code": info.class_code, "created_at_ms": info.created_at_ms},
-            "stages": {name: [st.due_at_ms, st.fired, st.closed_at_ms, st.closed_by]
-                       for name, st in self.stages.items()},
+            "info": None
+            if info is None
+            else {
+                "case_id": info.case_id,
+                "unit_id": info.unit_id,
+                "town_code": info.town_code,
+                "class_code": info.class_code,
+                "created_at_ms": info.created_at_ms,
+            },
+            "stages": {
+                name: [st.due_at_ms, st.fired, st.closed_at_ms, st.closed_by]
+                for name, st in self.stages.items()
+            },
             "early": [list(e) for e in self.early],
             "seen_events": list(self.seen_events),
             "returned": self.returned,
@@ -246,8 +257,12 @@ class SlaBook:
     look. Call ``tick(now)`` after ``open``/``lifecycle`` to fire what is already due.
     """
 
-    def __init__(self, config: BookConfig, store: MutableMapping[str, OrderSla] | None = None,
-                 partition: int = 0) -> None:
+    def __init__(
+        self,
+        config: BookConfig,
+        store: MutableMapping[str, OrderSla] | None = None,
+        partition: int = 0,
+    ) -> None:
         self.config = config
         self.store: MutableMapping[str, OrderSla] = {} if store is None else store
         self.partition = partition
@@ -257,8 +272,9 @@ class SlaBook:
         self.open_orders = 0  # orders with at least one open stage
 
     # --- input -----------------------------------------------------------------
-    def open(self, order_id: str, info: OrderInfo,
-             deadlines: Iterable[tuple[str, int]]) -> OrderOutcome:
+    def open(
+        self, order_id: str, info: OrderInfo, deadlines: Iterable[tuple[str, int]]
+    ) -> OrderOutcome:
         """A dispatch order: start watching its deadlines (a re-sent one changes nothing)."""
         state = self.store.get(order_id)
         if state is None:
@@ -293,8 +309,11 @@ class SlaBook:
             if state.info is not None:
                 result.alerts.extend(_fire_due(state, now, self.config.policy))
             expire = state.expire_at_ms
-            if state.next_alert_at(self.config.policy) is None and expire is not None \
-                    and expire <= now:
+            if (
+                state.next_alert_at(self.config.policy) is None
+                and expire is not None
+                and expire <= now
+            ):
                 if state.info is None:
                     result.expired_orphans += 1
                 else:
@@ -319,8 +338,9 @@ class SlaBook:
         return count
 
     # --- internals -------------------------------------------------------------
-    def _park(self, state: OrderSla | None, order_id: str, kind: str, at_ms: int,
-              event_id: str) -> LifecycleOutcome:
+    def _park(
+        self, state: OrderSla | None, order_id: str, kind: str, at_ms: int, event_id: str
+    ) -> LifecycleOutcome:
         if state is None:
             state = OrderSla(order_id, self.partition)
         if any(ev == event_id for _, _, ev in state.early):
@@ -374,8 +394,9 @@ def _merge_order(state: OrderSla, info: OrderInfo, deadlines: dict[str, int]) ->
     return OrderOutcome.UPDATED if changed else OrderOutcome.DUPLICATE
 
 
-def _apply_step(state: OrderSla, kind: str, at_ms: int, event_id: str,
-                remember: int) -> LifecycleOutcome:
+def _apply_step(
+    state: OrderSla, kind: str, at_ms: int, event_id: str, remember: int
+) -> LifecycleOutcome:
     """Close the stages a lifecycle step closes; say what the step was."""
     if event_id in state.seen_events:
         return LifecycleOutcome.DUPLICATE
@@ -391,8 +412,9 @@ def _apply_step(state: OrderSla, kind: str, at_ms: int, event_id: str,
         return LifecycleOutcome.RECORDED
     own = [state.stages[s] for s in LIFECYCLE_CLOSES[kind] if s in state.stages]
     closed_own = _close(own, kind, at_ms)
-    _close([state.stages[s] for s in LIFECYCLE_IMPLIES.get(kind, ()) if s in state.stages],
-           kind, at_ms)
+    _close(
+        [state.stages[s] for s in LIFECYCLE_IMPLIES.get(kind, ()) if s in state.stages], kind, at_ms
+    )
     if not own:
         return LifecycleOutcome.NO_SUCH_STAGE
     if closed_own:
@@ -427,9 +449,15 @@ def _fire_due(state: OrderSla, now_ms: int, policy: EscalationPolicy) -> list[Sl
     return [
         SlaAlert(
             alert_id=alert_id(state.order_id, stage, LEVELS[n], state.stages[stage].due_at_ms),
-            order_id=state.order_id, case_id=info.case_id, unit_id=info.unit_id,
-            town_code=info.town_code, class_code=info.class_code, stage=stage, level=LEVELS[n],
-            due_at=state.stages[stage].due_at_ms, fired_at=now_ms,
+            order_id=state.order_id,
+            case_id=info.case_id,
+            unit_id=info.unit_id,
+            town_code=info.town_code,
+            class_code=info.class_code,
+            stage=stage,
+            level=LEVELS[n],
+            due_at=state.stages[stage].due_at_ms,
+            fired_at=now_ms,
             elapsed_ratio=elapsed_ratio(info.created_at_ms, state.stages[stage].due_at_ms, now_ms),
         )
         for _, _, n, stage in due

@@ -48,17 +48,33 @@ class Held:
     verdict: str | None = None  # an answer read before the order
 
     def to_dict(self) -> dict[str, Any]:
-        return {"d": self.decision_id, "p": self.partition, "t": self.due_ms, "i": self.order_id,
-                "o": self.order, "w": self.town, "v": self.verdict}
+        return {
+            "d": self.decision_id,
+            "p": self.partition,
+            "t": self.due_ms,
+            "i": self.order_id,
+            "o": self.order,
+            "w": self.town,
+            "v": self.verdict,
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Held:
-        return cls(d["d"], int(d["p"]), int(d["t"]), d.get("i"), d.get("o"), d.get("w") or "",
-                   d.get("v"))
+        return cls(
+            d["d"], int(d["p"]), int(d["t"]), d.get("i"), d.get("o"), d.get("w") or "", d.get("v")
+        )
 
 
-def on_order(held: Held | None, decision_id: str, partition: int, at_ms: int, timeout_ms: int,
-             order_id: str, order: str, town: str) -> tuple[Held | None, Action]:
+def on_order(
+    held: Held | None,
+    decision_id: str,
+    partition: int,
+    at_ms: int,
+    timeout_ms: int,
+    order_id: str,
+    order: str,
+    town: str,
+) -> tuple[Held | None, Action]:
     """A held order arrives (the cases agent made it for a SUGGEST decision)."""
     if held is not None and held.order is not None:
         return held, Action.IGNORE  # re-delivered
@@ -68,8 +84,9 @@ def on_order(held: Held | None, decision_id: str, partition: int, at_ms: int, ti
     return Held(decision_id, partition, at_ms + timeout_ms, order_id, order, town), Action.WAIT
 
 
-def on_verdict(held: Held | None, decision_id: str, partition: int, verdict: str, at_ms: int,
-               timeout_ms: int) -> tuple[Held | None, Action]:
+def on_verdict(
+    held: Held | None, decision_id: str, partition: int, verdict: str, at_ms: int, timeout_ms: int
+) -> tuple[Held | None, Action]:
     """A verdict arrives. The first answer wins; later ones change nothing."""
     if verdict not in VERDICTS:
         raise ValueError(f"unknown verdict {verdict!r}")
@@ -86,10 +103,14 @@ def on_verdict(held: Held | None, decision_id: str, partition: int, verdict: str
 def on_tick(entries: Iterable[Held], partition: int, now_ms: int) -> list[tuple[Held, Action]]:
     """What the partition's time has made due: unanswered orders expire (the police keep
     them); answered entries and answers whose order never came are dropped. Sorted by due time, then id."""
-    due = sorted((h for h in entries if h.partition == partition and h.due_ms <= now_ms),
-                 key=lambda h: (h.due_ms, h.decision_id))
-    return [(h, Action.EXPIRE if h.order is not None and h.verdict is None else Action.DROP)
-            for h in due]
+    due = sorted(
+        (h for h in entries if h.partition == partition and h.due_ms <= now_ms),
+        key=lambda h: (h.due_ms, h.decision_id),
+    )
+    return [
+        (h, Action.EXPIRE if h.order is not None and h.verdict is None else Action.DROP)
+        for h in due
+    ]
 
 
 def verdict_id(decision_id: str, verdict: str) -> str:
@@ -108,10 +129,15 @@ def label_rows(verdicts: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         if v["verdict"] != EXPIRED:
             first.setdefault(str(v["decision_id"]), v)
     rows = [
-        {"id": f"verdict:{d}", "source": "110", "text": v["text"],
-         "expected_list": "NON_POLICE" if v["verdict"] == CONFIRMED else "POLICE",
-         "labelled_by": str(v["by"])}
-        for d, v in first.items() if v.get("text")
+        {
+            "id": f"verdict:{d}",
+            "source": "110",
+            "text": v["text"],
+            "expected_list": "NON_POLICE" if v["verdict"] == CONFIRMED else "POLICE",
+            "labelled_by": str(v["by"]),
+        }
+        for d, v in first.items()
+        if v.get("text")
     ]
     return sorted(rows, key=lambda r: r["id"])
 

@@ -77,7 +77,9 @@ class LinearTextModel:
         k = len(intercepts)
         self._m = None
         if k == 1:
-            self._tab = {g: (idf[f] * idf[f], idf[f] * weights[f][0]) for g, f in self.index.items()}
+            self._tab = {
+                g: (idf[f] * idf[f], idf[f] * weights[f][0]) for g, f in self.index.items()
+            }
         else:
             import numpy as np
 
@@ -89,7 +91,6 @@ class LinearTextModel:
     @property
     def binary(self) -> bool:
         return len(self.intercepts) == 1
-
 
     def features(self, text: str) -> dict[int, float]:
         """Feature number -> L2-normalised TF-IDF value (for tests and explanations)."""
@@ -182,7 +183,9 @@ class TextOpinion:
         """P(police); the model's positive class is the second, as scikit-learn sorts them."""
         return _sigmoid(self.police.decision(text, grams)[0])
 
-    def level1_probabilities(self, text: str, grams: set[str] | None = None) -> dict[str, float] | None:
+    def level1_probabilities(
+        self, text: str, grams: set[str] | None = None
+    ) -> dict[str, float] | None:
         return self.level1.probabilities(text, grams) if self.level1 is not None else None
 
 
@@ -199,7 +202,9 @@ def load_opinion(obj: Mapping[str, Any]) -> TextOpinion:
     level1 = models.get("level1")
     police = LinearTextModel.from_json(models["police"])
     if not police.binary or police.classes[1] != "POLICE":
-        raise ModelError(f"the police model must be binary with POLICE second, not {police.classes}")
+        raise ModelError(
+            f"the police model must be binary with POLICE second, not {police.classes}"
+        )
     return TextOpinion(
         version=version,
         police=police,
@@ -207,4 +212,3 @@ def load_opinion(obj: Mapping[str, Any]) -> TextOpinion:
         thresholds=dict(obj.get("thresholds") or {}),
         meta={k: v for k, v in obj.items() if k != "models"},
     )
-

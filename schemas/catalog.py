@@ -69,7 +69,13 @@ def _referenced_names(node: Any, namespace: str, out: set[str]) -> None:
     elif isinstance(node, dict):
         ns = node.get("namespace", namespace)
         kind = node.get("type")
-        if isinstance(kind, (str, dict, list)) and kind not in ("record", "enum", "fixed", "array", "map"):
+        if isinstance(kind, (str, dict, list)) and kind not in (
+            "record",
+            "enum",
+            "fixed",
+            "array",
+            "map",
+        ):
             _referenced_names(kind, ns, out)
         for key in ("items", "values"):
             if key in node:
@@ -82,7 +88,10 @@ class SchemaCatalog:
     """Every contract of a folder, by name and by fingerprint."""
 
     def __init__(self, directory: Path = SCHEMA_DIR) -> None:
-        raws = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(directory.glob("*.avsc"))}
+        raws = {
+            p.stem: json.loads(p.read_text(encoding="utf-8"))
+            for p in sorted(directory.glob("*.avsc"))
+        }
         definer: dict[str, str] = {}
         for stem, raw in raws.items():
             names: set[str] = set()

@@ -98,9 +98,7 @@ class SingleObjectCodec:
         """Read framed bytes into today's shape of their contract; ``expect`` pins the contract."""
         writer = self._writer_for(data)
         if expect is not None and writer.name != expect:
-            raise InvalidEvent(
-                RejectReason.WRONG_SCHEMA, f"expected {expect}, got {writer.name}"
-            )
+            raise InvalidEvent(RejectReason.WRONG_SCHEMA, f"expected {expect}, got {writer.name}")
         reader = self.catalog[writer.name].parsed
         try:
             record = fastavro.schemaless_reader(
@@ -131,7 +129,9 @@ class RegistryCodec:
         self.catalog = catalog or default_catalog()
         self._client = SchemaRegistryClient({"url": url})
         self._serializers = {
-            c.name: AvroSerializer(self._client, json.dumps(c.expanded), conf={"auto.register.schemas": True})
+            c.name: AvroSerializer(
+                self._client, json.dumps(c.expanded), conf={"auto.register.schemas": True}
+            )
             for c in self.catalog
         }
         self._deserializers = {
@@ -141,11 +141,15 @@ class RegistryCodec:
     def encode(self, schema: str, record: Mapping[str, Any], topic: str = "fenliu") -> bytes:
         from confluent_kafka.serialization import MessageField, SerializationContext
 
-        data = self._serializers[schema](dict(record), SerializationContext(topic, MessageField.VALUE))
+        data = self._serializers[schema](
+            dict(record), SerializationContext(topic, MessageField.VALUE)
+        )
         assert data is not None
         return data
 
-    def decode(self, data: bytes, expect: str | None = None, topic: str = "fenliu") -> dict[str, Any]:
+    def decode(
+        self, data: bytes, expect: str | None = None, topic: str = "fenliu"
+    ) -> dict[str, Any]:
         from confluent_kafka.serialization import MessageField, SerializationContext
 
         if not data or data[0] != 0:
@@ -153,7 +157,9 @@ class RegistryCodec:
         if expect is None:
             raise ValueError("the registry codec needs the expected contract name")
         try:
-            record = self._deserializers[expect](data, SerializationContext(topic, MessageField.VALUE))
+            record = self._deserializers[expect](
+                data, SerializationContext(topic, MessageField.VALUE)
+            )
         except Exception as exc:
             raise InvalidEvent(RejectReason.UNDECODABLE, f"{type(exc).__name__}: {exc}") from exc
         return dict(record or {})

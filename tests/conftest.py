@@ -154,7 +154,8 @@ def redis_client(settings: Settings, redis_prefix: str) -> Iterator[redis.Redis]
         client.ping()
     except redis.RedisError as error:
         pytest.fail(
-            f"Redis at {settings.teams.redis_url} does not answer ({error}): run ./dev up", pytrace=False
+            f"Redis at {settings.teams.redis_url} does not answer ({error}): run ./dev up",
+            pytrace=False,
         )
     yield client
     stale = list(client.scan_iter(match=f"{redis_prefix}*", count=500))

@@ -174,12 +174,13 @@ def read_topic(
 ) -> list[Message]:
     """Read at least ``expected`` records from the start of a topic (fresh group each call)."""
     consumer = Consumer(
-        confluent_config(settings,
+        confluent_config(
+            settings,
             **{
                 "group.id": f"reader-{time.monotonic_ns()}",
                 "auto.offset.reset": "earliest",
                 "enable.auto.commit": False,
-            }
+            },
         )
     )
     consumer.subscribe([topic])

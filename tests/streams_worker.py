@@ -70,8 +70,13 @@ class Worker:
     def start(self) -> None:
         self.starts += 1
         with open(self.log_path, "wb") as log:  # the child keeps its own descriptor
-            self.proc = subprocess.Popen([str(FENLIU), "run", "streams"], env=self.env,
-                                         stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir)
+            self.proc = subprocess.Popen(
+                [str(FENLIU), "run", "streams"],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.workdir,
+            )
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -98,7 +103,9 @@ class Worker:
             return None
 
     def metrics(self) -> str:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=2) as r:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=2
+        ) as r:
             return r.read().decode()
 
     def kill(self) -> None:
@@ -151,8 +158,17 @@ class Feed:
     def __init__(self, settings: Settings, decider: Any) -> None:
         self.settings = settings
         self.decider = decider
-        self.producer = Producer(confluent_config(settings,
-            **{"enable.idempotence": True, "acks": "all", "linger.ms": 5, "compression.type": "lz4"}))
+        self.producer = Producer(
+            confluent_config(
+                settings,
+                **{
+                    "enable.idempotence": True,
+                    "acks": "all",
+                    "linger.ms": 5,
+                    "compression.type": "lz4",
+                },
+            )
+        )
 
     def decide(self, raw: dict[str, Any], source: Source = Source.CALL_110) -> Any:
         at = raw.get("received_at") or raw.get("created_at")
@@ -160,8 +176,11 @@ class Feed:
 
     def decisions(self, *decisions: Any) -> None:
         for d in decisions:
-            self.producer.produce(self.settings.topic(topics.DECISIONS), key=d.case_key.encode(),
-                                  value=CODEC.encode("Decision", decision_record(d)))
+            self.producer.produce(
+                self.settings.topic(topics.DECISIONS),
+                key=d.case_key.encode(),
+                value=CODEC.encode("Decision", decision_record(d)),
+            )
         assert self.producer.flush(30) == 0
 
     def raw(self, topic: str, key: bytes, value: bytes) -> None:
@@ -169,20 +188,41 @@ class Feed:
         assert self.producer.flush(30) == 0
 
     def lifecycle(self, event_id: str, order_id: str, case_id: str, kind: str, at_ms: int) -> None:
-        record = {"event_id": event_id, "order_id": order_id, "case_id": case_id, "kind": kind,
-                  "at": at_ms, "unit_id": "dc-mediation", "actor": None, "note": None,
-                  "satisfaction": None, "resolved_on_site": None}
+        record = {
+            "event_id": event_id,
+            "order_id": order_id,
+            "case_id": case_id,
+            "kind": kind,
+            "at": at_ms,
+            "unit_id": "dc-mediation",
+            "actor": None,
+            "note": None,
+            "satisfaction": None,
+            "resolved_on_site": None,
+        }
         self.raw(topics.LIFECYCLE, order_id.encode(), CODEC.encode("LifecycleEvent", record))
 
 
-def read_until(settings: Settings, topic: str, done: Callable[[list[Any]], bool],
-               keep: Callable[[Any], bool] = lambda m: True, timeout_s: float = 60.0) -> list[Any]:
+def read_until(
+    settings: Settings,
+    topic: str,
+    done: Callable[[list[Any]], bool],
+    keep: Callable[[Any], bool] = lambda m: True,
+    timeout_s: float = 60.0,
+) -> list[Any]:
     """Messages of ``topic`` from the start (those ``keep`` accepts) until ``done`` says so.
 
     Returns ``(message, decoded value)`` pairs; the caller asserts on what came."""
-    consumer = Consumer(confluent_config(settings, **{
-        "group.id": f"{settings.topics.prefix}reader-{time.monotonic_ns()}",
-        "auto.offset.reset": "earliest", "enable.auto.commit": False}))
+    consumer = Consumer(
+        confluent_config(
+            settings,
+            **{
+                "group.id": f"{settings.topics.prefix}reader-{time.monotonic_ns()}",
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": False,
+            },
+        )
+    )
     consumer.subscribe([settings.topic(topic)])
     out: list[Any] = []
     deadline = time.monotonic() + timeout_s

@@ -12,7 +12,8 @@ SETTINGS = Settings(topics={"prefix": "t1-"}, router={"group": "t1-router"})
 
 def _who(operation: str, topic: str) -> set[str]:
     return {
-        g.principal for g in grants(SETTINGS)
+        g.principal
+        for g in grants(SETTINGS)
         if g.resource == "TOPIC" and g.name == SETTINGS.topic(topic) and g.operation == operation
     }
 
@@ -35,12 +36,16 @@ def test_every_topic_grant_comes_from_the_catalogue_or_a_service_prefix() -> Non
             continue
         if g.pattern == "PREFIXED":
             assert (g.principal, g.name) in {
-                ("streams", "t1-fenliu-streams-"), ("replay", "t1-fenliu.replay."),
+                ("streams", "t1-fenliu-streams-"),
+                ("replay", "t1-fenliu.replay."),
             }, g
             continue
         spec = catalogue[g.name.removeprefix("t1-")]
-        allowed = {"READ": spec.readers, "WRITE": spec.writers,
-                   "DESCRIBE": spec.readers + spec.writers}[g.operation]
+        allowed = {
+            "READ": spec.readers,
+            "WRITE": spec.writers,
+            "DESCRIBE": spec.readers + spec.writers,
+        }[g.operation]
         assert g.principal in allowed, g
 
 

@@ -48,7 +48,11 @@ def test_masking_replaces_the_number_by_the_caller_key_and_scrubs_free_text_only
         "content": "请回电13812345678",
         "decision_id": "dc_1aebf02468411f49",
     }
-    out = masked(raw, settings.intake.phone_hmac_key.get_secret_value().encode(), settings.intake.phone_default_area_code)
+    out = masked(
+        raw,
+        settings.intake.phone_hmac_key.get_secret_value().encode(),
+        settings.intake.phone_default_area_code,
+    )
     assert "13812345678" not in str(out) and out["caller_key"].startswith("ck_")
     assert out["decision_id"] == "dc_1aebf02468411f49"  # ids keep their digits
 
@@ -57,12 +61,21 @@ def test_the_trail_shows_the_outcome_and_the_call_takers_answer():
     from fenliu.processors.audit_trail import describe
     from fenliu.topics import catalogue as topics
 
-    decision = {"outcome": "SUGGEST", "outcome_rule": "rules:doubt (low_margin)", "list": "NON_POLICE",
-                "class_code": "NP01", "class_name": "劳资", "situation_name": "欠薪",
-                "route": {"unit_name": "劳动监察"}, "rule_id": "situation:NP01-01",
-                "taxonomy_version": "t1"}
+    decision = {
+        "outcome": "SUGGEST",
+        "outcome_rule": "rules:doubt (low_margin)",
+        "list": "NON_POLICE",
+        "class_code": "NP01",
+        "class_name": "劳资",
+        "situation_name": "欠薪",
+        "route": {"unit_name": "劳动监察"},
+        "rule_id": "situation:NP01-01",
+        "taxonomy_version": "t1",
+    }
     _, kind, summary = describe(topics.DECISIONS, decision, 5)
-    assert kind == "decision" and summary.startswith("SUGGEST (rules:doubt (low_margin)) NON_POLICE")
+    assert kind == "decision" and summary.startswith(
+        "SUGGEST (rules:doubt (low_margin)) NON_POLICE"
+    )
     verdict = {"decision_id": "dc_1", "verdict": "EXPIRED", "by": "fenliu-worker", "at": 7}
     at, kind, summary = describe(topics.VERDICTS, verdict, None)
     assert (at, kind) == (7, "call-taker EXPIRED") and "police keep" in summary

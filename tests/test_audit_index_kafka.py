@@ -42,8 +42,16 @@ def with_dead_letter(case_topics):  # noqa: F811
     s, d = case_topics
     raw = CODEC.encode(
         "Call110",
-        call110("D1", None, at_ms=T + 30 * 60_000, phone=PHONE, lon=None, lat=None,
-                admin_code=None, address=None),
+        call110(
+            "D1",
+            None,
+            at_ms=T + 30 * 60_000,
+            phone=PHONE,
+            lon=None,
+            lat=None,
+            admin_code=None,
+            address=None,
+        ),
     )
     producer = Producer(confluent_config(s))
     producer.produce(s.topic(topics.RAW_110), raw, key=b"D1", timestamp=T + 30 * 60_000)
@@ -105,17 +113,35 @@ def test_the_index_gives_the_scans_trails_and_the_cli_uses_it(with_dead_letter, 
         assert where(looked_up) == where(scanned), seed
     assert [i.kind for i in audit.trail("cs1", index=index).items] == EXPECTED
     index.close()
-    env = {**os.environ, "FENLIU_TOPIC_PREFIX": s.topics.prefix,
-           "FENLIU_KAFKA_BOOTSTRAP": s.kafka.bootstrap,
-           "FENLIU_AUDIT_INDEX_FILE": str(s.replay.audit_index_file)}
+    env = {
+        **os.environ,
+        "FENLIU_TOPIC_PREFIX": s.topics.prefix,
+        "FENLIU_KAFKA_BOOTSTRAP": s.kafka.bootstrap,
+        "FENLIU_AUDIT_INDEX_FILE": str(s.replay.audit_index_file),
+    }
     fenliu = str(Path(sys.executable).with_name("fenliu"))
-    done = subprocess.run([fenliu, "audit", "case", "D1", "--json"], env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [fenliu, "audit", "case", "D1", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     out = json.loads(done.stdout)
-    assert out["via"] == "index" and [i["kind"] for i in out["items"]] == ["110 call", "dead letter"]
-    again = subprocess.run([fenliu, "audit", "index"], env=env, capture_output=True, text=True,
-                           timeout=120, check=False)
+    assert out["via"] == "index" and [i["kind"] for i in out["items"]] == [
+        "110 call",
+        "dead letter",
+    ]
+    again = subprocess.run(
+        [fenliu, "audit", "index"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert again.returncode == 0 and "indexed 0 records" in again.stdout, again.stderr[-2000:]
 
 

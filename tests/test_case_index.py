@@ -56,14 +56,19 @@ def _compare(seq, rules: MergeRules) -> None:
 
     for i, (offset, caller, where, address, police, step, key) in enumerate(seq):
         lon, lat = where if where else (None, None)
-        c = IncomingCall(f"dc_{key}_{i % 23}", key, T0 + offset, caller, place_from(address, lon, lat),
-                         police, 3)
+        c = IncomingCall(
+            f"dc_{key}_{i % 23}", key, T0 + offset, caller, place_from(address, lon, lat), police, 3
+        )
         old = apply_call(buckets[key], c, rules)
         buckets[key] = old.bucket
         new = book.apply_call(c)
         store(new.writes)
         assert (new.case.case_id, new.call, new.related_case_id, new.duplicate) == (
-            old.case.case_id, old.call, old.related_case_id, old.duplicate)
+            old.case.case_id,
+            old.call,
+            old.related_case_id,
+            old.duplicate,
+        )
         if step:
             case = old.case
             kind = UpdateKind.CLOSED if step == 1 else UpdateKind.RETURNED
@@ -106,8 +111,15 @@ def test_the_index_survives_a_rebuild_from_the_entries():
     table: dict[str, dict] = {}
     book = CaseBook(MergeRules(), table.get)
     for i in range(5):
-        c = IncomingCall(f"dc_{i}", KEYS[0], T0 + i * 1000, f"ck_{i % 2}",
-                         place_from(None, 121.056, 28.860 + i), False, 3)
+        c = IncomingCall(
+            f"dc_{i}",
+            KEYS[0],
+            T0 + i * 1000,
+            f"ck_{i % 2}",
+            place_from(None, 121.056, 28.860 + i),
+            False,
+            3,
+        )
         for w in book.apply_call(c).writes:
             table[w.case_id] = w.entry
     again = CaseBook(MergeRules(), table.get)
@@ -122,8 +134,11 @@ def test_a_point_within_the_radius_is_in_a_neighbouring_cell(lat, lon, bearing, 
     cells = Cells(100.0)
     r = 100.0 * share
     dlat = r * __import__("math").cos(__import__("math").radians(bearing)) / 111_320
-    dlon = r * __import__("math").sin(__import__("math").radians(bearing)) / (
-        111_320 * __import__("math").cos(__import__("math").radians(lat)))
+    dlon = (
+        r
+        * __import__("math").sin(__import__("math").radians(bearing))
+        / (111_320 * __import__("math").cos(__import__("math").radians(lat)))
+    )
     a, b = Place(None, lon, lat), Place(None, lon + dlon, lat + dlat)
     d = distance_m(a, b)
     assert d is not None

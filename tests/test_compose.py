@@ -187,7 +187,10 @@ def test_compose_runs_production_with_secret_files_and_public_listeners_named(
         if "build" not in service:
             continue
         env = _env(service)
-        assert env["FENLIU_ENVIRONMENT"].endswith("production}") or env["FENLIU_ENVIRONMENT"] == "production"
+        assert (
+            env["FENLIU_ENVIRONMENT"].endswith("production}")
+            or env["FENLIU_ENVIRONMENT"] == "production"
+        )
         for setting in ("PHONE_HMAC_KEY", "GRID_PLATFORM_TOKEN", "WEBHOOK_HMAC_SECRET"):
             assert f"FENLIU_{setting}" not in env, name
             path = env[f"FENLIU_{setting}_FILE"]

@@ -66,8 +66,11 @@ def test_router_lag_rises_with_waiting_calls_and_falls_when_they_are_decided(
     topic_factory(topics.DEAD_LETTER)
     producer = Producer(confluent_config(s))
     for i in range(30):
-        producer.produce(raw, CODEC.encode("Call110", call110(f"L{i}", "邻居家狗半夜一直叫")),
-                         key=f"L{i}".encode())
+        producer.produce(
+            raw,
+            CODEC.encode("Call110", call110(f"L{i}", "邻居家狗半夜一直叫")),
+            key=f"L{i}".encode(),
+        )
     assert producer.flush(30) == 0
     reporter = LagReporter(s, s.router.group, [raw, s.topic(topics.RAW_12345)])
     lags = reporter.measure()

@@ -156,7 +156,9 @@ def test_classify_command_takes_another_taxonomy(tmp_path: Path) -> None:
 
 
 def test_evaluate_command_json_and_exit_code(tmp_path: Path) -> None:
-    done = _cli("evaluate", "--json", "--set", str(ROOT / "tests" / "eval" / "labelled_calls.jsonl"))
+    done = _cli(
+        "evaluate", "--json", "--set", str(ROOT / "tests" / "eval" / "labelled_calls.jsonl")
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["police_recall"] == 1.0 and report["total"] >= 400

@@ -50,8 +50,8 @@ class Outputs:
         self.dead: dict[str, list[tuple[str, str]]] = defaultdict(list)  # key -> [(reason, stage)]
         self._stop = threading.Event()
         self._consumer = Consumer(
-            confluent_config(settings,
-                **{"group.id": "faults-reader", "fetch.message.max.bytes": 8_000_000}
+            confluent_config(
+                settings, **{"group.id": "faults-reader", "fetch.message.max.bytes": 8_000_000}
             )
         )
         names = [settings.topic(topics.DECISIONS), settings.topic(topics.DEAD_LETTER)]
@@ -108,8 +108,8 @@ def router(settings, tmp_path_factory):
         wait_metrics(supervisor)
         outputs = Outputs(mine)
         producer = Producer(
-            confluent_config(mine,
-                **{"message.max.bytes": 8_000_000, "compression.type": "lz4", "linger.ms": 5}
+            confluent_config(
+                mine, **{"message.max.bytes": 8_000_000, "compression.type": "lz4", "linger.ms": 5}
             )
         )
         yield mine, outputs, producer

@@ -175,7 +175,9 @@ def check_no_deadline_lost(settings, latest: dict[str, dict], last_call_ms: int)
 
 @pytest.fixture()
 def run_settings(isolated_settings):
-    return isolated_settings.replace(teams={"key_prefix": f"{isolated_settings.topics.prefix}teams"})
+    return isolated_settings.replace(
+        teams={"key_prefix": f"{isolated_settings.topics.prefix}teams"}
+    )
 
 
 @pytest.mark.timeout(600)

@@ -143,7 +143,9 @@ def _fault(settings, port: int, spec: dict) -> None:
 
 @pytest.mark.timeout(600)
 def test_grid_platform_500s_then_down_orders_wait_and_arrive_once(isolated_settings, tmp_path):
-    settings = isolated_settings.replace(teams={"key_prefix": f"{isolated_settings.topics.prefix}teams"})
+    settings = isolated_settings.replace(
+        teams={"key_prefix": f"{isolated_settings.topics.prefix}teams"}
+    )
     env = {
         "FENLIU_GRID_SIM_WEBHOOK_URL": "",
         "FENLIU_GRID_SIM_STORE_FILE": str(tmp_path / "store.json"),

@@ -85,8 +85,16 @@ def test_streams_resume_only_after_the_seek_and_the_queue_clear() -> None:
     rec = recovery(calls, {STREAM_A: 2, STREAM_B: None, CHANGELOG: None})
     asyncio.run(rec._hand_over_streams())
     names = [c[0] for c in calls]
-    assert names == ["pause", "stop_flow", "seek_committed", "seek_beginning", "completed",
-                     "clear_queues", "resume", "resume_flow"]
+    assert names == [
+        "pause",
+        "stop_flow",
+        "seek_committed",
+        "seek_beginning",
+        "completed",
+        "clear_queues",
+        "resume",
+        "resume_flow",
+    ]
     streams = frozenset({STREAM_A, STREAM_B})
     assert calls[0] == ("pause", streams) and calls[6] == ("resume", streams)
     # the partition without a commit is read from its beginning, the committed one is not

@@ -203,15 +203,18 @@ def test_generated_records_land_on_the_raw_topics_with_their_times(isolated_sett
     reported = int(proc.stderr.split("generated ")[1].split(" ")[0])
     codec = SingleObjectCodec()
     consumer = Consumer(
-        confluent_config(settings,
-            **{"group.id": f"{settings.topics.prefix}check", "auto.offset.reset": "earliest"}
+        confluent_config(
+            settings,
+            **{"group.id": f"{settings.topics.prefix}check", "auto.offset.reset": "earliest"},
         )
     )
     names = {
         settings.topic(topics.RAW_110): ("Call110", "received_at", "call_id"),
         settings.topic(topics.RAW_12345): ("Ticket12345", "created_at", "ticket_id"),
     }
-    consumer.assign([TopicPartition(t, p) for t in names for p in range(settings.topics.partitions)])
+    consumer.assign(
+        [TopicPartition(t, p) for t in names for p in range(settings.topics.partitions)]
+    )
     got = []
     idle = 0
     while idle < 6:

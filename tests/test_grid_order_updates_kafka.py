@@ -62,8 +62,14 @@ def _seed(first_id: str, again_id: str) -> int:
     """A grid-sim seed under which the first order closes and the reopened round's team never
     arrives (so its ARRIVE deadline passes): lives are pure functions of seed and order id."""
     for seed in range(500):
-        a = [st.kind for st in plan_life(OrderRequest.from_record(dispatch_order(first_id)), KNOBS, seed)]
-        b = [st.kind for st in plan_life(OrderRequest.from_record(dispatch_order(again_id)), KNOBS, seed)]
+        a = [
+            st.kind
+            for st in plan_life(OrderRequest.from_record(dispatch_order(first_id)), KNOBS, seed)
+        ]
+        b = [
+            st.kind
+            for st in plan_life(OrderRequest.from_record(dispatch_order(again_id)), KNOBS, seed)
+        ]
         if "CLOSED" in a and "ARRIVED" not in b:
             return seed
     raise AssertionError("no seed found")
@@ -79,8 +85,11 @@ def test_a_flow_back_updates_the_platforms_order_and_the_new_round_is_tracked(wo
     caller = f"139{uuid.uuid4().int % 100_000_000:08d}"
     t0 = (int(time.time() * 1000) - 6 * HOUR) // 1000 * 1000
     first = feed.decide(call110(f"U{t0}a", WAGES, at_ms=t0, phone=caller))
-    again = feed.decide(call110(f"U{t0}b", "工地老板拖欠工资，上次说好的钱又没给", at_ms=t0 + 3 * HOUR,
-                                phone=caller))
+    again = feed.decide(
+        call110(
+            f"U{t0}b", "工地老板拖欠工资，上次说好的钱又没给", at_ms=t0 + 3 * HOUR, phone=caller
+        )
+    )
     assert first.case_key == again.case_key
     case_id = case_id_for(first.case_key, first.decision_id)
     o1, o2 = order_id_for(first.decision_id), order_id_for(again.decision_id)
@@ -94,20 +103,35 @@ def test_a_flow_back_updates_the_platforms_order_and_the_new_round_is_tracked(wo
             sink = settings.replace(grid={"platform_url": server.url})
             with running_sink(sink):
                 feed.decisions(first)
-                closed = read_until(s, topics.CASES, lambda out: any(
-                    v["kind"] == "CLOSED" for _, v in out), keep=lambda i: i[1]["case_id"] == case_id,
-                    timeout_s=90)
+                closed = read_until(
+                    s,
+                    topics.CASES,
+                    lambda out: any(v["kind"] == "CLOSED" for _, v in out),
+                    keep=lambda i: i[1]["case_id"] == case_id,
+                    timeout_s=90,
+                )
                 assert [v["kind"] for _, v in closed][-1] == "CLOSED", [v for _, v in closed]
 
                 feed.decisions(again)  # the matter comes back after the close: 回流
-                orders = read_until(s, topics.ORDERS, lambda out: len(out) >= 2,
-                                    keep=lambda i: i[1]["case_id"] == case_id, timeout_s=60)
+                orders = read_until(
+                    s,
+                    topics.ORDERS,
+                    lambda out: len(out) >= 2,
+                    keep=lambda i: i[1]["case_id"] == case_id,
+                    timeout_s=60,
+                )
                 by_id = {v["order_id"]: v for _, v in orders}
                 assert (by_id[o2]["reopens_order_id"], by_id[o2]["version"]) == (o1, 2)
                 assert (by_id[o1]["reopens_order_id"], by_id[o1]["version"]) == (None, 1)
-                steps = read_until(s, topics.LIFECYCLE, lambda out: any(
-                    v["order_id"] == o2 and v["kind"] == "DEPARTED" for _, v in out),
-                    keep=lambda i: i[1]["case_id"] == case_id, timeout_s=60)
+                steps = read_until(
+                    s,
+                    topics.LIFECYCLE,
+                    lambda out: any(
+                        v["order_id"] == o2 and v["kind"] == "DEPARTED" for _, v in out
+                    ),
+                    keep=lambda i: i[1]["case_id"] == case_id,
+                    timeout_s=60,
+                )
                 request = admin(server, "GET", f"/orders/{o1}")
                 log = admin(server, "GET", "/admin/requests")
     finally:
@@ -119,7 +143,11 @@ def test_a_flow_back_updates_the_platforms_order_and_the_new_round_is_tracked(wo
     assert request["version"] == 2 and request["current_order_id"] == o2
     assert request["status"] == "open"
     kinds = [n["type"] for n in request["notes"]]
-    assert kinds.index("CLOSED") < kinds.index("REOPENED") < kinds.index("DEPARTED", kinds.index("REOPENED"))
+    assert (
+        kinds.index("CLOSED")
+        < kinds.index("REOPENED")
+        < kinds.index("DEPARTED", kinds.index("REOPENED"))
+    )
     assert [n for n in request["notes"] if n["type"] == "REOPENED"][0]["version"] == 2
     # the new round's lifecycle events name the new order and happen after the flow-back call
     round_steps = [v for _, v in steps if v["order_id"] == o2]
@@ -137,8 +165,13 @@ def test_a_flow_back_updates_the_platforms_order_and_the_new_round_is_tracked(wo
     ):
         send_ticks(s, tick)
         tick += 1000
-        alerts = read_until(s, topics.SLA_ALERTS, lambda out: False,
-                            keep=lambda i: i[1]["case_id"] == case_id, timeout_s=3)
+        alerts = read_until(
+            s,
+            topics.SLA_ALERTS,
+            lambda out: False,
+            keep=lambda i: i[1]["case_id"] == case_id,
+            timeout_s=3,
+        )
     mine = [v for _, v in alerts if v["order_id"] == o2]
     assert any(v["stage"] == "ARRIVE" for v in mine), [v for _, v in alerts]
     assert all(_ms(v["due_at"]) == deadlines[v["stage"]] for v in mine)

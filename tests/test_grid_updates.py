@@ -12,8 +12,15 @@ from tests.grid_support import TOKEN, admin, dispatch_order, running_sim, sim_co
 
 
 def _reopening(first: str, order_id: str, version: int, **changes: object) -> OrderRequest:
-    record = dispatch_order(order_id, reopens_order_id=first, version=version, flow_back=True,
-                            created_at=1_795_003_600_000, priority=1, **changes)
+    record = dispatch_order(
+        order_id,
+        reopens_order_id=first,
+        version=version,
+        flow_back=True,
+        created_at=1_795_003_600_000,
+        priority=1,
+        **changes,
+    )
     return OrderRequest.from_record(record)
 
 
@@ -34,10 +41,14 @@ def test_versions_apply_once_in_order_and_the_request_shows_them() -> None:
         request = platform.get_order("u-1")
         listed = admin(server, "GET", "/orders")
         platform.close()
-    assert request is not None and request["version"] == 3 and request["current_order_id"] == "u-1-r3"
+    assert (
+        request is not None and request["version"] == 3 and request["current_order_id"] == "u-1-r3"
+    )
     assert [n["version"] for n in request["notes"] if n["type"] == "REOPENED"] == [2, 3]
     assert request["priority"] == 1 and request["status"] == "open"
-    assert [r["service_request_id"] for r in listed] == ["u-1"]  # rounds are not orders of their own
+    assert [r["service_request_id"] for r in listed] == [
+        "u-1"
+    ]  # rounds are not orders of their own
 
 
 def test_an_update_carries_the_new_rounds_id_deadlines_and_a_key_per_version() -> None:

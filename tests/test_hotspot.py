@@ -66,7 +66,9 @@ def test_cases_spread_wider_than_the_window_do_not_warn():
 
 
 def test_one_warning_per_window_then_a_new_one_for_new_cases():
-    _, warnings = feed([T0 + i * HOUR for i in range(6)] + [T0 + 30 * HOUR + i * HOUR for i in range(3)])
+    _, warnings = feed(
+        [T0 + i * HOUR for i in range(6)] + [T0 + 30 * HOUR + i * HOUR for i in range(3)]
+    )
     assert len(warnings) == 2
     assert set(warnings[0].case_ids).isdisjoint(warnings[1].case_ids)
 
@@ -95,8 +97,11 @@ def test_the_counter_survives_json():
     assert PlaceCounter.from_dict(json.loads(json.dumps(counter.to_dict()))) == counter
 
 
-@given(st.lists(st.integers(0, 10 * 24 * HOUR), min_size=1, max_size=40),
-       st.integers(2, 5), st.integers(1, 48))
+@given(
+    st.lists(st.integers(0, 10 * 24 * HOUR), min_size=1, max_size=40),
+    st.integers(2, 5),
+    st.integers(1, 48),
+)
 @hsettings(max_examples=200, deadline=None)
 def test_warnings_name_disjoint_sets_of_enough_cases_inside_their_window(offsets, threshold, hours):
     rules = HotspotRules(window_ms=hours * HOUR, threshold=threshold)

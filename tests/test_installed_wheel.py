@@ -27,10 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 
-def _run(argv: list[str], cwd: Path, env: dict[str, str], stdin: str | None = None,
-         check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(argv, cwd=cwd, env=env, input=stdin, capture_output=True, text=True,
-                          timeout=600)
+def _run(
+    argv: list[str], cwd: Path, env: dict[str, str], stdin: str | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        argv, cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=600
+    )
     if check and done.returncode != 0:
         raise AssertionError(f"{argv} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
     return done
@@ -49,27 +51,52 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dic
         source.mkdir(exist_ok=True)
         shutil.copy2(ROOT / name, source / name)
     for folder in ("fenliu", "processors", "streams", "sinks", "schemas", "topics", "data"):
-        shutil.copytree(ROOT / folder, source / folder,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(
+            ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
     wheels = tmp / "wheels"
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(source)],
-         tmp, env)
+    _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(source)],
+        tmp,
+        env,
+    )
     (wheel,) = wheels.glob("fenliu-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for shipped in ("fenliu/data/taxonomy.yaml", "fenliu/data/traffic/mix.yaml",
-                    "fenliu/schemas/Decision.avsc", "fenliu/topics/catalogue.yaml",
-                    "fenliu/reports/templates/replay_report.html.j2"):
+    for shipped in (
+        "fenliu/data/taxonomy.yaml",
+        "fenliu/data/traffic/mix.yaml",
+        "fenliu/schemas/Decision.avsc",
+        "fenliu/topics/catalogue.yaml",
+        "fenliu/reports/templates/replay_report.html.j2",
+    ):
         assert shipped in names
     assert not any(n.startswith(("fenliu_grid_sim/", "fenliu/sinks/grid_sim/")) for n in names)
     venv = tmp / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], tmp, env)
     python = venv / "bin" / "python"
-    purelib = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                   tmp, env).stdout.strip()
-    deps = [p for p in site.getsitepackages() + [sysconfig.get_paths()["purelib"]] if Path(p).is_dir()]
+    purelib = _run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], tmp, env
+    ).stdout.strip()
+    deps = [
+        p for p in site.getsitepackages() + [sysconfig.get_paths()["purelib"]] if Path(p).is_dir()
+    ]
     (Path(purelib) / "fenliu-test-deps.pth").write_text("\n".join(dict.fromkeys(deps)) + "\n")
-    _run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
-          "--no-index", str(wheel)], tmp, env)
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            str(wheel),
+        ],
+        tmp,
+        env,
+    )
     elsewhere = tmp / "elsewhere"
     elsewhere.mkdir()
     return venv / "bin", elsewhere, env
@@ -77,8 +104,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dic
 
 def test_the_package_runs_from_the_wheel_not_the_checkout(installed) -> None:  # type: ignore[no-untyped-def]
     bin_dir, cwd, env = installed
-    code = ("import fenliu.settings as s, fenliu.schemas.catalog as c; "
-            "print(s.__file__); print(s.Settings().refdata.taxonomy_file); print(c.SCHEMA_DIR)")
+    code = (
+        "import fenliu.settings as s, fenliu.schemas.catalog as c; "
+        "print(s.__file__); print(s.Settings().refdata.taxonomy_file); print(c.SCHEMA_DIR)"
+    )
     lines = _run([str(bin_dir / "python"), "-c", code], cwd, env).stdout.split()
     venv = bin_dir.parent
     for path in lines:
@@ -95,10 +124,16 @@ def test_config_shows_the_shipped_data(installed) -> None:  # type: ignore[no-un
 
 def test_classify_decides_with_the_shipped_taxonomy(installed) -> None:  # type: ignore[no-untyped-def]
     bin_dir, cwd, env = installed
-    lines = "\n".join(json.dumps(x, ensure_ascii=False) for x in (
-        {"id": "a", "source": "110", "text": "有人持刀抢劫，就在路口"},
-        {"id": "b", "source": "12345", "text": "小区路灯坏了一个月没人修"},
-    )) + "\n"
+    lines = (
+        "\n".join(
+            json.dumps(x, ensure_ascii=False)
+            for x in (
+                {"id": "a", "source": "110", "text": "有人持刀抢劫，就在路口"},
+                {"id": "b", "source": "12345", "text": "小区路灯坏了一个月没人修"},
+            )
+        )
+        + "\n"
+    )
     out = _run([str(bin_dir / "fenliu"), "classify"], cwd, env, stdin=lines).stdout
     decided = {d["id"]: d for d in map(json.loads, out.splitlines())}
     assert decided["a"]["list"] == "POLICE"
@@ -109,8 +144,12 @@ def test_classify_decides_with_the_shipped_taxonomy(installed) -> None:  # type:
 def test_evaluate_scores_a_labelled_set(installed) -> None:  # type: ignore[no-untyped-def]
     bin_dir, cwd, env = installed
     labelled = ROOT / "tests" / "eval" / "labelled_calls.jsonl"
-    done = _run([str(bin_dir / "fenliu"), "evaluate", "--json", "--set", str(labelled)], cwd, env,
-                check=False)
+    done = _run(
+        [str(bin_dir / "fenliu"), "evaluate", "--json", "--set", str(labelled)],
+        cwd,
+        env,
+        check=False,
+    )
     assert done.returncode in (0, 1), done.stderr  # 1: a police call diverted (the report says)
     report = json.loads(done.stdout)
     assert report["total"] == sum(1 for line in labelled.open(encoding="utf-8") if line.strip())

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.kafka
 @pytest.fixture()
 def applied(settings):
     """The whole catalogue created under a prefix unique to this test, deleted after."""
-    isolated = settings.replace(topics={"prefix": f"{settings.topics.prefix}{uuid.uuid4().hex[:8]}-"})
+    isolated = settings.replace(
+        topics={"prefix": f"{settings.topics.prefix}{uuid.uuid4().hex[:8]}-"}
+    )
     first = apply_topics(isolated)
     yield isolated, first
     delete_topics(isolated)
@@ -48,8 +50,11 @@ def test_apply_reports_and_fixes_drift(applied):
     admin = AdminClient(confluent_config(isolated))
     name = isolated.topic("fenliu.decisions")
     res = ConfigResource(
-        ResourceType.TOPIC, name,
-        incremental_configs=[ConfigEntry("retention.ms", "60000", incremental_operation=AlterConfigOpType.SET)],
+        ResourceType.TOPIC,
+        name,
+        incremental_configs=[
+            ConfigEntry("retention.ms", "60000", incremental_operation=AlterConfigOpType.SET)
+        ],
     )
     admin.incremental_alter_configs([res])[res].result(30)
     for _ in range(50):  # the broker applies config changes through its metadata log
@@ -80,7 +85,9 @@ def test_every_schema_round_trips_through_kafka(applied, consumer_group):
             producer.produce(isolated.topic(spec.name), value, key=b"k")
     assert producer.flush(30) == 0
 
-    consumer = Consumer(confluent_config(isolated, **{"group.id": consumer_group, "auto.offset.reset": "earliest"}))
+    consumer = Consumer(
+        confluent_config(isolated, **{"group.id": consumer_group, "auto.offset.reset": "earliest"})
+    )
     consumer.subscribe(list(sent))
     received: dict[str, list[bytes]] = {t: [] for t in sent}
     total = sum(len(v) for v in sent.values())

@@ -25,7 +25,13 @@ def test_every_command_and_service_module_is_listed() -> None:
 def test_the_worker_installs_every_feature_module() -> None:
     from fenliu.streams.worker.app import FEATURES
 
-    assert [f.__module__.rsplit(".", 1)[1] for f in FEATURES] == ["cases", "hotspot", "sla", "rates", "suggestions"]
+    assert [f.__module__.rsplit(".", 1)[1] for f in FEATURES] == [
+        "cases",
+        "hotspot",
+        "sla",
+        "rates",
+        "suggestions",
+    ]
 
 
 def test_grid_sim_missing_names_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

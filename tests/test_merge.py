@@ -37,10 +37,20 @@ STALL = (121.056, 28.860)  # a point in 东城街道
 RULES = MergeRules()
 
 
-def call(decision_id: str, at: int, caller: str | None = "ck_a", *, where=STALL,
-         address: str | None = None, police: bool = False, priority: int = 3) -> IncomingCall:
+def call(
+    decision_id: str,
+    at: int,
+    caller: str | None = "ck_a",
+    *,
+    where=STALL,
+    address: str | None = None,
+    police: bool = False,
+    priority: int = 3,
+) -> IncomingCall:
     lon, lat = where if where else (None, None)
-    return IncomingCall(decision_id, KEY, at, caller, place_from(address, lon, lat), police, priority)
+    return IncomingCall(
+        decision_id, KEY, at, caller, place_from(address, lon, lat), police, priority
+    )
 
 
 def north(metres: float) -> tuple[float, float]:
@@ -57,8 +67,13 @@ def run(*calls: IncomingCall, rules: MergeRules = RULES, bucket: CaseBucket | No
     return bucket, outcomes
 
 
-def close(bucket: CaseBucket, case_id: str, at: int, event_id: str = "ev-close",
-          order_id: str | None = None):
+def close(
+    bucket: CaseBucket,
+    case_id: str,
+    at: int,
+    event_id: str = "ev-close",
+    order_id: str | None = None,
+):
     case = bucket.find(case_id)
     assert case is not None
     step = Step(event_id, case_id, order_id or case.current_order_id, UpdateKind.CLOSED, at)
@@ -91,15 +106,19 @@ def test_the_same_caller_after_the_window_is_a_flow_back_of_an_open_diverted_cas
 
 
 def test_the_same_caller_after_the_window_opens_a_new_police_case():
-    _, (first, later) = run(call("dc_1", T0, police=True),
-                            call("dc_2", T0 + 25 * HOUR, police=True))
+    _, (first, later) = run(
+        call("dc_1", T0, police=True), call("dc_2", T0 + 25 * HOUR, police=True)
+    )
     assert later.call.kind is UpdateKind.OPENED
     assert later.case.case_id != first.case.case_id
 
 
 def test_neighbours_about_one_stall_within_the_hour_are_one_case():
-    bucket, outs = run(call("dc_1", T0, "ck_a"), call("dc_2", T0 + 20 * 60_000, "ck_b", where=north(40)),
-                       call("dc_3", T0 + 50 * 60_000, "ck_c", where=north(80)))
+    bucket, outs = run(
+        call("dc_1", T0, "ck_a"),
+        call("dc_2", T0 + 20 * 60_000, "ck_b", where=north(40)),
+        call("dc_3", T0 + 50 * 60_000, "ck_c", where=north(80)),
+    )
     assert [o.call.rule for o in outs] == [Rule.NEW, Rule.SAME_PLACE, Rule.SAME_PLACE]
     assert len(bucket.cases) == 1 and bucket.cases[0].repeat_count == 2
 
@@ -116,8 +135,10 @@ def test_the_same_address_written_differently_is_the_same_place_without_coordina
     b = place_from("东城街道金城路8号", None, None)
     assert same_place(a, b, 100.0)
     assert not same_place(a, place_from("东城街道金城路9号", None, None), 100.0)
-    _, (_, out) = run(call("dc_1", T0, "ck_a", where=None, address="东城街道 金城路８号"),
-                      call("dc_2", T0 + 60_000, "ck_b", where=None, address="东城街道金城路8号"))
+    _, (_, out) = run(
+        call("dc_1", T0, "ck_a", where=None, address="东城街道 金城路８号"),
+        call("dc_2", T0 + 60_000, "ck_b", where=None, address="东城街道金城路8号"),
+    )
     assert out.call.rule is Rule.SAME_PLACE
 
 
@@ -129,7 +150,9 @@ def test_distance_is_metres_on_the_ground():
 def test_a_call_within_the_flow_back_window_after_closing_reopens_and_escalates():
     bucket, (first,) = run(call("dc_1", T0, priority=3))
     bucket, closed, outcome = close(bucket, first.case.case_id, T0 + DAY_MS)
-    assert outcome is StepOutcome.APPLIED and closed is not None and closed.closed_at_ms == T0 + DAY_MS
+    assert (
+        outcome is StepOutcome.APPLIED and closed is not None and closed.closed_at_ms == T0 + DAY_MS
+    )
     bucket, (back,) = run(call("dc_2", T0 + 3 * DAY_MS), bucket=bucket)
     assert back.call.kind is UpdateKind.FLOW_BACK and back.call.order_id == order_id_for("dc_2")
     assert back.case.closed_at_ms is None
@@ -174,8 +197,9 @@ def test_each_rule_is_configurable():
     _, (_, out) = run(call("dc_1", T0), call("dc_2", T0 + 60_000, where=None), rules=no_caller)
     assert out.call.kind is UpdateKind.FLOW_BACK  # open and diverted: still about it
     wide = MergeRules(same_place_m=500.0)
-    _, (_, out) = run(call("dc_1", T0, "ck_a"), call("dc_2", T0 + 60_000, "ck_b", where=north(400)),
-                      rules=wide)
+    _, (_, out) = run(
+        call("dc_1", T0, "ck_a"), call("dc_2", T0 + 60_000, "ck_b", where=north(400)), rules=wide
+    )
     assert out.call.rule is Rule.SAME_PLACE
 
 
@@ -193,20 +217,26 @@ def test_steps_for_unknown_cases_orders_and_repeats_are_named_not_applied():
 def test_a_close_older_than_the_last_call_still_closes_and_is_named_late():
     bucket, (first, _) = run(call("dc_1", T0), call("dc_2", T0 + 2 * HOUR))
     bucket, case, outcome = close(bucket, first.case.case_id, T0 + HOUR)
-    assert outcome is StepOutcome.APPLIED_LATE and case is not None and case.closed_at_ms == T0 + HOUR
+    assert (
+        outcome is StepOutcome.APPLIED_LATE and case is not None and case.closed_at_ms == T0 + HOUR
+    )
 
 
 def test_closing_the_order_a_reopened_case_moved_past_is_stale():
     bucket, (first,) = run(call("dc_1", T0))
     bucket, _, _ = close(bucket, first.case.case_id, T0 + HOUR, "ev-1")
     bucket, _ = run(call("dc_2", T0 + DAY_MS), bucket=bucket)
-    stale = close(bucket, first.case.case_id, T0 + DAY_MS + 1, "ev-2", order_id=order_id_for("dc_1"))
+    stale = close(
+        bucket, first.case.case_id, T0 + DAY_MS + 1, "ev-2", order_id=order_id_for("dc_1")
+    )
     assert stale[2] is StepOutcome.STALE_ORDER and stale[0] is bucket
 
 
 def test_a_return_by_the_unit_is_a_flow_back_and_escalates():
     bucket, (first,) = run(call("dc_1", T0))
-    step = Step("ev-r", first.case.case_id, first.case.current_order_id, UpdateKind.RETURNED, T0 + HOUR)
+    step = Step(
+        "ev-r", first.case.case_id, first.case.current_order_id, UpdateKind.RETURNED, T0 + HOUR
+    )
     bucket, case, outcome = apply_step(bucket, step)
     assert outcome is StepOutcome.APPLIED and case is not None
     assert (case.returned_count, case.flow_back_count, case.escalation_level) == (1, 1, 1)
@@ -226,8 +256,12 @@ def test_a_bucket_keeps_at_most_max_cases_dropping_closed_ones_first():
     rules = MergeRules(max_cases_per_key=2)
     bucket, (a,) = run(call("dc_1", T0, "ck_a", where=None), rules=rules)
     bucket, _, _ = close(bucket, a.case.case_id, T0 + 1)
-    bucket, _ = run(call("dc_2", T0 + 2, "ck_b", where=None), call("dc_3", T0 + 3, "ck_c", where=None),
-                    bucket=bucket, rules=rules)
+    bucket, _ = run(
+        call("dc_2", T0 + 2, "ck_b", where=None),
+        call("dc_3", T0 + 3, "ck_c", where=None),
+        bucket=bucket,
+        rules=rules,
+    )
     assert [c.case_id for c in bucket.cases] == [case_id_for(KEY, "dc_2"), case_id_for(KEY, "dc_3")]
 
 
@@ -240,7 +274,9 @@ def test_a_case_remembers_its_most_recent_calls_only():
 
 
 def test_the_bucket_survives_json_as_the_table_stores_it():
-    bucket, _ = run(call("dc_1", T0, address="金城路8号"), call("dc_2", T0 + HOUR, "ck_b", where=None))
+    bucket, _ = run(
+        call("dc_1", T0, address="金城路8号"), call("dc_2", T0 + HOUR, "ck_b", where=None)
+    )
     bucket, _, _ = close(bucket, bucket.cases[0].case_id, T0 + 2 * HOUR)
     assert CaseBucket.from_dict(json.loads(json.dumps(bucket.to_dict()))) == bucket
 

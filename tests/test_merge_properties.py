@@ -46,15 +46,22 @@ def _apply(items, in_time_order: bool = False):
     outcomes = []
     for i, (offset, caller, where, address, police, closing) in enumerate(items):
         lon, lat = where if where else (None, None)
-        c = IncomingCall(f"dc_{i}", KEY, T0 + offset, caller, place_from(address, lon, lat), police, 3)
+        c = IncomingCall(
+            f"dc_{i}", KEY, T0 + offset, caller, place_from(address, lon, lat), police, 3
+        )
         out = apply_call(bucket, c, RULES)
         bucket = out.bucket
         outcomes.append((c, out))
         if closing == 1:
             case = bucket.find(out.case.case_id)
             if case is not None:
-                step = Step(f"ev_{i}", case.case_id, case.current_order_id, UpdateKind.CLOSED,
-                            c.at_ms + 60_000)
+                step = Step(
+                    f"ev_{i}",
+                    case.case_id,
+                    case.current_order_id,
+                    UpdateKind.CLOSED,
+                    c.at_ms + 60_000,
+                )
                 bucket = apply_step(bucket, step)[0]
     return bucket, outcomes
 
@@ -81,9 +88,14 @@ def test_an_order_only_for_a_new_case_or_a_reopening(items):
     assert len(orders) == len(set(orders))
     for _, out in outcomes:
         made_order = out.call.order_id is not None
-        assert made_order == (out.call.kind is UpdateKind.OPENED
-                              or (out.call.kind is UpdateKind.FLOW_BACK and out.case.order_ids[-1] == out.call.order_id
-                                  and len(out.case.order_ids) > 1))
+        assert made_order == (
+            out.call.kind is UpdateKind.OPENED
+            or (
+                out.call.kind is UpdateKind.FLOW_BACK
+                and out.case.order_ids[-1] == out.call.order_id
+                and len(out.case.order_ids) > 1
+            )
+        )
         if out.call.kind is UpdateKind.OPENED:
             assert out.case.case_id == case_id_for(KEY, out.call.decision_id)
             assert case_key_of(out.case.case_id) == KEY
@@ -96,11 +108,17 @@ def test_every_repeat_has_a_matching_earlier_call_within_its_window(items):
     for c, out in outcomes:
         others = [x for x in out.case.calls if x.decision_id != c.decision_id]
         if out.call.rule is Rule.SAME_CALLER:
-            assert any(x.caller_key == c.caller_key
-                       and abs(x.at_ms - c.at_ms) <= RULES.same_caller_window_ms for x in others)
+            assert any(
+                x.caller_key == c.caller_key
+                and abs(x.at_ms - c.at_ms) <= RULES.same_caller_window_ms
+                for x in others
+            )
         if out.call.rule is Rule.SAME_PLACE:
-            assert any(same_place(x.place, c.place, RULES.same_place_m)
-                       and abs(x.at_ms - c.at_ms) <= RULES.same_place_window_ms for x in others)
+            assert any(
+                same_place(x.place, c.place, RULES.same_place_m)
+                and abs(x.at_ms - c.at_ms) <= RULES.same_place_window_ms
+                for x in others
+            )
         if out.call.kind is UpdateKind.FLOW_BACK:
             assert not out.case.police
 

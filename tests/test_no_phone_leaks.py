@@ -28,7 +28,13 @@ pytestmark = pytest.mark.kafka
 
 CODEC = SingleObjectCodec()
 # Everything the run produced for people and for other systems (the raw topics excepted).
-OUTPUT_TOPICS = (topics.DECISIONS, topics.CASES, topics.ORDERS, topics.SLA_ALERTS, topics.HOTSPOT_ALERTS)
+OUTPUT_TOPICS = (
+    topics.DECISIONS,
+    topics.CASES,
+    topics.ORDERS,
+    topics.SLA_ALERTS,
+    topics.HOTSPOT_ALERTS,
+)
 # A digit, then digits or short runs of separators: every way a number is written down.
 PHONE_LIKE = re.compile(r"[+＋(（]?\d(?:\d|[ \t\-－.·()（）/]{1,2}(?=\d))*")
 AREA_CODE = "0576"  # the generator's landlines (data/traffic/mix.yaml)
@@ -37,10 +43,15 @@ AREA_CODE = "0576"  # the generator's landlines (data/traffic/mix.yaml)
 def _records(settings: Settings, logical: str) -> list[Any]:
     """Every record of one topic from the start, decoded (raw bytes when not ours)."""
     topic = settings.topic(logical)
-    consumer = Consumer(confluent_config(settings, **{"group.id": "unused", "enable.auto.commit": False}))
+    consumer = Consumer(
+        confluent_config(settings, **{"group.id": "unused", "enable.auto.commit": False})
+    )
     try:
         partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10) for p in partitions}
+        ends = {
+            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+            for p in partitions
+        }
         wanted = {p: hi for p, (lo, hi) in ends.items() if hi > lo}
         consumer.assign([TopicPartition(topic, p, ends[p][0]) for p in wanted])
         out: list[Any] = []
@@ -89,7 +100,9 @@ def _as_text(record: Any) -> str:
     return json.dumps(record, ensure_ascii=False, default=str)
 
 
-def test_no_phone_number_in_metrics_logs_decisions_cases_orders_or_alerts(isolated_settings, tmp_path):
+def test_no_phone_number_in_metrics_logs_decisions_cases_orders_or_alerts(
+    isolated_settings, tmp_path
+):
     proc = _start_demo(isolated_settings, tmp_path, "--seed", "14")
     offset = int(proc.args[proc.args.index("--port-offset") + 1])
     metrics: dict[str, str] = {}
@@ -118,11 +131,17 @@ def test_no_phone_number_in_metrics_logs_decisions_cases_orders_or_alerts(isolat
     e164, spellings = _numbers_used(isolated_settings)
     assert len(e164) > 50, "the run should have used many numbers"
     mobile = sorted(n for n in e164 if n.startswith("+861"))[0]
-    assert _leaks(f"回拨 {mobile[3:6]}-{mobile[6:10]}-{mobile[10:]}。", e164, spellings)  # it can fail
+    assert _leaks(
+        f"回拨 {mobile[3:6]}-{mobile[6:10]}-{mobile[10:]}。", e164, spellings
+    )  # it can fail
 
     produced: dict[str, list[Any]] = {t: _records(isolated_settings, t) for t in OUTPUT_TOPICS}
     assert produced[topics.DECISIONS] and (produced[topics.ORDERS] or not orders_expected)
-    logs = {p.name: p.read_text(encoding="utf-8", errors="replace") for p in Path(tmp_path / "logs").rglob("*") if p.is_file()}
+    logs = {
+        p.name: p.read_text(encoding="utf-8", errors="replace")
+        for p in Path(tmp_path / "logs").rglob("*")
+        if p.is_file()
+    }
     assert logs, "the demo wrote no logs"
 
     leaks: dict[str, list[str]] = {}

@@ -58,12 +58,18 @@ def test_110_a_sure_model_keeps_a_call_the_rules_cleared() -> None:
 
 
 def test_12345_to_police_only_on_a_danger_or_crime_rule() -> None:
-    danger = outcome(cls(True, "safety:weapon", situation="P01-01"), Source.TICKET_12345, 0.0, CATEGORY)
+    danger = outcome(
+        cls(True, "safety:weapon", situation="P01-01"), Source.TICKET_12345, 0.0, CATEGORY
+    )
     assert danger.outcome is Outcome.TO_POLICE and danger.is_police_matter
     assert danger.department == "矛调中心"  # the rules' department, not the category's
-    fallback = outcome(cls(True, "default:unclassified", situation="P00-00"), Source.TICKET_12345, 0.1, CATEGORY)
+    fallback = outcome(
+        cls(True, "default:unclassified", situation="P00-00"), Source.TICKET_12345, 0.1, CATEGORY
+    )
     assert fallback.outcome is Outcome.ROUTE and not fallback.is_police_matter
-    service = outcome(cls(True, "situation:P08-01", situation="P08-01"), Source.TICKET_12345, 0.1, CATEGORY)
+    service = outcome(
+        cls(True, "situation:P08-01", situation="P08-01"), Source.TICKET_12345, 0.1, CATEGORY
+    )
     assert service.outcome is Outcome.ROUTE
 
 
@@ -74,14 +80,20 @@ def test_12345_route_needs_a_category_agreement_and_no_doubt() -> None:
     assert outcome(cls(False), Source.TICKET_12345, 0.1, None).outcome is Outcome.REVIEW
     assert outcome(cls(False), Source.TICKET_12345, 0.5, CATEGORY).outcome is Outcome.REVIEW
     assert outcome(cls(False), Source.TICKET_12345, None, CATEGORY).outcome is Outcome.REVIEW
-    doubt = outcome(cls(False, doubts=("danger_modal:hypothetical:火灾",)), Source.TICKET_12345, 0.1, CATEGORY)
+    doubt = outcome(
+        cls(False, doubts=("danger_modal:hypothetical:火灾",)), Source.TICKET_12345, 0.1, CATEGORY
+    )
     assert doubt.outcome is Outcome.REVIEW and "danger_modal" in doubt.outcome_rule
     # "no evidence" for the 110 taxonomy's class: the category file placed it, so it routes.
-    unplaced = outcome(cls(False, doubts=("no_evidence", "low_margin")), Source.TICKET_12345, 0.1, CATEGORY)
+    unplaced = outcome(
+        cls(False, doubts=("no_evidence", "low_margin")), Source.TICKET_12345, 0.1, CATEGORY
+    )
     assert unplaced.outcome is Outcome.ROUTE
     crime_words = outcome(cls(False), Source.TICKET_12345, 0.1, POLICE_CATEGORY)
     assert crime_words.outcome is Outcome.TO_POLICE and "category:crime" in crime_words.outcome_rule
-    by_model = outcome(cls(False), Source.TICKET_12345, 0.1, replace(POLICE_CATEGORY, words=(), method="model"))
+    by_model = outcome(
+        cls(False), Source.TICKET_12345, 0.1, replace(POLICE_CATEGORY, words=(), method="model")
+    )
     assert by_model.outcome is Outcome.REVIEW
     nobody = outcome(cls(False), Source.TICKET_12345, 0.1, None)
     assert nobody.department == POLICY.review_department and nobody.category_path == ()
@@ -92,7 +104,9 @@ RULES = st.sampled_from(["safety:weapon", "situation:P02-01", "situation:NP01-01
 
 
 @st.composite
-def cases(draw: st.DrawFn) -> tuple[Classification, Source, float | None, CategoryMatch | None, OutcomePolicy]:
+def cases(
+    draw: st.DrawFn,
+) -> tuple[Classification, Source, float | None, CategoryMatch | None, OutcomePolicy]:
     rule = draw(RULES)
     situation = rule.split(":", 1)[1] if rule.startswith("situation:") else "P01-01"
     c = cls(draw(st.booleans()), rule, tuple(draw(st.lists(st.sampled_from(["modal", "low_margin", "no_evidence"]), max_size=2))),
@@ -142,7 +156,11 @@ def test_the_decider_without_an_opinion_diverts_nothing() -> None:
     settings = Settings().replace(refdata={"opinion_enabled": False})
     decider = build_decider(settings)
     assert decider.opinion is None and decider.outcome_policy is not None
-    d = decider.decide(call110("c1", "楼上漏水，天花板都泡坏了"), Source.CALL_110, now_ms=call110("x", "")["received_at"])
+    d = decider.decide(
+        call110("c1", "楼上漏水，天花板都泡坏了"),
+        Source.CALL_110,
+        now_ms=call110("x", "")["received_at"],
+    )
     assert d.classification.outcome is Outcome.SUGGEST and not d.classification.is_police_matter
     assert d.classification.model_version is None
 
@@ -164,7 +182,9 @@ def test_evaluate_reports_outcomes_on_a_small_set(tmp_path) -> None:  # type: ig
          "expected_category_l1": "城乡建设"},
     ]  # fmt: skip
     path = tmp_path / "small.jsonl"
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
     exe = Path(sys.executable).with_name("fenliu")
     done = subprocess.run([str(exe), "evaluate", "--set", str(path), "--json"], capture_output=True,
                           text=True, timeout=120, check=False)  # fmt: skip

@@ -142,7 +142,9 @@ def test_short_numbers_and_dates_survive(text: str) -> None:
 )
 @example("11000001000", "", "{a}{b}{c}")
 @example("11000001000", "+86", "{a}{b}{c}")
-def test_the_mobile_fast_path_agrees_with_phonenumbers(number: str, prefix: str, shape: str) -> None:
+def test_the_mobile_fast_path_agrees_with_phonenumbers(
+    number: str, prefix: str, shape: str
+) -> None:
     from fenliu.processors.phone import _normalise_slow
 
     typed = prefix + shape.format(a=number[:3], b=number[3:7], c=number[7:])

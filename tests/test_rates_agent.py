@@ -77,7 +77,9 @@ def lifecycle_record(
 
 @pytest.fixture()
 def rates() -> tuple[RatesProcessor, dict[str, Any], dict[str, Any], Settings]:
-    settings = Settings(topics={"prefix": "unit-"}, rates={"order_state_s": 3600, "decision_dedupe_s": 60})
+    settings = Settings(
+        topics={"prefix": "unit-"}, rates={"order_state_s": 3600, "decision_dedupe_s": 60}
+    )
     orders: dict[str, Any] = {}
     decisions: dict[str, Any] = {}
     return (

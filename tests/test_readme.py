@@ -14,12 +14,18 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 def _table_in_readme() -> str:
     text = README.read_text(encoding="utf-8")
-    return text.split("<!-- settings-table:start -->\n", 1)[1].split("<!-- settings-table:end -->", 1)[0]
+    return text.split("<!-- settings-table:start -->\n", 1)[1].split(
+        "<!-- settings-table:end -->", 1
+    )[0]
 
 
 def test_readme_settings_table_is_the_codes():
-    current = subprocess.run([sys.executable, "-m", "fenliu.cli", "config", "--markdown"],
-                             capture_output=True, text=True, check=True).stdout
+    current = subprocess.run(
+        [sys.executable, "-m", "fenliu.cli", "config", "--markdown"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert _table_in_readme() == current, "run: fenliu config --readme README.md"
 
 
@@ -28,12 +34,19 @@ def test_every_setting_is_described():
 
 
 def test_commands_the_readme_names_exist():
-    help_text = subprocess.run([sys.executable, "-m", "fenliu.cli", "--help"], capture_output=True,
-                               text=True, check=True).stdout
-    run_help = subprocess.run([sys.executable, "-m", "fenliu.cli", "run", "--help"], capture_output=True,
-                              text=True, check=True).stdout
+    help_text = subprocess.run(
+        [sys.executable, "-m", "fenliu.cli", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    run_help = subprocess.run(
+        [sys.executable, "-m", "fenliu.cli", "run", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     named = set(re.findall(r"`fenliu ([a-z-]+)", README.read_text(encoding="utf-8")))
     for name in named - {"run"}:
-        assert re.search(rf"│ {name}\s", help_text), f"README names `fenliu {name}`, which does not exist"
+        assert re.search(rf"│ {name}\s", help_text), (
+            f"README names `fenliu {name}`, which does not exist"
+        )
     for service in re.findall(r"`fenliu run ([a-z-]+)`", README.read_text(encoding="utf-8")):
         assert re.search(rf"│ {service}\s", run_help), f"README names `fenliu run {service}`"

@@ -141,8 +141,8 @@ def _run_router_until(s: Settings, teams: TeamDirectory, expected: int) -> dict[
 
 def _read_topic(s: Settings, topic: str, expected: int, timeout_s: float = 60) -> list[bytes]:
     consumer = Consumer(
-        confluent_config(s,
-            **{"group.id": f"r-{uuid.uuid4().hex[:8]}", "auto.offset.reset": "earliest"}
+        confluent_config(
+            s, **{"group.id": f"r-{uuid.uuid4().hex[:8]}", "auto.offset.reset": "earliest"}
         )
     )
     consumer.subscribe([topic])

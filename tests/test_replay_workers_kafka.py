@@ -72,7 +72,8 @@ def recorded(settings: Settings) -> dict[str, Any]:
     for cid in ("E1", "E2", "E3"):
         at = start + 5_000 + len(empty)
         value = CODEC.encode(
-            "Call110", call110(cid, None, at_ms=at, lon=None, lat=None, admin_code=None, address=None)
+            "Call110",
+            call110(cid, None, at_ms=at, lon=None, lat=None, admin_code=None, address=None),
         )
         empty[cid] = value
         producer.produce(s.topic(topics.RAW_110), value, key=cid.encode(), timestamp=at)
@@ -169,21 +170,43 @@ def test_partitions_are_shared_largest_first_and_the_same_way_every_time():
 
     spans = [Span("a", p, 0, size) for p, size in enumerate([50, 10, 40, 30, 0, 20])]
     assert share(spans, 2) == share(list(reversed(spans)), 2)
-    loads = [sum(sp.size for sp in spans if (sp.topic, sp.partition) in part) for part in share(spans, 2)]
+    loads = [
+        sum(sp.size for sp in spans if (sp.topic, sp.partition) in part) for part in share(spans, 2)
+    ]
     assert sorted(loads) == [70, 80]
     assert share(spans, 1) == [frozenset(("a", p) for p in range(6))]
 
 
 def test_the_cli_runs_with_two_workers(recorded, tmp_path):
     s = recorded["settings"]
-    env = {**os.environ, "FENLIU_TOPIC_PREFIX": s.topics.prefix,
-           "FENLIU_KAFKA_BOOTSTRAP": s.kafka.bootstrap, "FENLIU_REPLAY_REPORT_MAX_ROWS": "2"}
+    env = {
+        **os.environ,
+        "FENLIU_TOPIC_PREFIX": s.topics.prefix,
+        "FENLIU_KAFKA_BOOTSTRAP": s.kafka.bootstrap,
+        "FENLIU_REPLAY_REPORT_MAX_ROWS": "2",
+    }
     fenliu = str(Path(sys.executable).with_name("fenliu"))
     done = subprocess.run(
-        [fenliu, "replay", "--since", str(recorded["start"]),
-         "--until", str(recorded["start"] + HOUR), "--workers", "2", "--sink", "file",
-         "--out", str(tmp_path / "cli"), "--json"],
-        env=env, capture_output=True, text=True, timeout=300, check=False,
+        [
+            fenliu,
+            "replay",
+            "--since",
+            str(recorded["start"]),
+            "--until",
+            str(recorded["start"] + HOUR),
+            "--workers",
+            "2",
+            "--sink",
+            "file",
+            "--out",
+            str(tmp_path / "cli"),
+            "--json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout)

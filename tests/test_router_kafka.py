@@ -41,15 +41,26 @@ def _bad_inputs() -> list[tuple[str, bytes, str]]:
         ("raw110", b"\x00\x01 not avro at all", "UNDECODABLE"),
         ("raw110", CODEC.encode("Ticket12345", ticket12345("B2", "wrong topic")), "WRONG_SCHEMA"),
         ("raw110", CODEC.encode("Call110", future), "FUTURE_TIME"),
-        ("raw110", CODEC.encode("Call110", call110("B4", None, lon=None, lat=None, admin_code=None,
-                                                   address=None)), "EMPTY_CALL"),
-        ("raw110", CODEC.encode("Call110", call110("B5", "噪音", lon=2.35, lat=48.85)), "COORDINATES_OUTSIDE_CHINA"),
+        (
+            "raw110",
+            CODEC.encode(
+                "Call110", call110("B4", None, lon=None, lat=None, admin_code=None, address=None)
+            ),
+            "EMPTY_CALL",
+        ),
+        (
+            "raw110",
+            CODEC.encode("Call110", call110("B5", "噪音", lon=2.35, lat=48.85)),
+            "COORDINATES_OUTSIDE_CHINA",
+        ),
         ("raw110", CODEC.encode("Call110", call110("B6", "漏水"))[:14], "UNDECODABLE"),
     ]
 
 
 def _read_all(settings, group: str, topic: str, expected: int, timeout_s: float = 60) -> list:
-    consumer = Consumer(confluent_config(settings, **{"group.id": group, "auto.offset.reset": "earliest"}))
+    consumer = Consumer(
+        confluent_config(settings, **{"group.id": group, "auto.offset.reset": "earliest"})
+    )
     consumer.subscribe([topic])
     out: list = []
     deadline = time.monotonic() + timeout_s
@@ -61,7 +72,9 @@ def _read_all(settings, group: str, topic: str, expected: int, timeout_s: float 
 
 @pytest.fixture()
 def stack_topics(isolated_settings) -> Iterator:
-    settings = isolated_settings.replace(router={"group": f"{isolated_settings.topics.prefix}router"})
+    settings = isolated_settings.replace(
+        router={"group": f"{isolated_settings.topics.prefix}router"}
+    )
     apply_topics(settings)
     yield settings
 
@@ -90,32 +103,54 @@ def _run_router(settings, teams, until) -> None:
 def test_router_decides_dead_letters_and_commits(stack_topics, redis_client):
     settings = stack_topics
     bad = _bad_inputs()
-    _produce(settings, [(w, CODEC.encode("Call110" if w == "raw110" else "Ticket12345", r)) for w, r in GOOD]
-             + [(w, v) for w, v, _ in bad])
-    teams = TeamDirectory(redis.Redis.from_url(settings.teams.redis_url, socket_timeout=0.5), timeout_s=0.5)
+    _produce(
+        settings,
+        [(w, CODEC.encode("Call110" if w == "raw110" else "Ticket12345", r)) for w, r in GOOD]
+        + [(w, v) for w, v, _ in bad],
+    )
+    teams = TeamDirectory(
+        redis.Redis.from_url(settings.teams.redis_url, socket_timeout=0.5), timeout_s=0.5
+    )
     results: dict[str, list] = {}
 
     def until() -> None:
-        results["decisions"] = _read_all(settings, f"{settings.topics.prefix}d", settings.topic(topics.DECISIONS), len(GOOD))
-        results["dead"] = _read_all(settings, f"{settings.topics.prefix}x", settings.topic(topics.DEAD_LETTER), len(bad))
+        results["decisions"] = _read_all(
+            settings, f"{settings.topics.prefix}d", settings.topic(topics.DECISIONS), len(GOOD)
+        )
+        results["dead"] = _read_all(
+            settings, f"{settings.topics.prefix}x", settings.topic(topics.DEAD_LETTER), len(bad)
+        )
 
     _run_router(settings, teams, until)
-    decisions = {d.event.source_id: d for d in (decision_from_record(CODEC.decode(m.value(), "Decision"))
-                                                 for m in results["decisions"])}
-    assert sorted(decisions) == sorted(r["call_id"] if "call_id" in r else r["ticket_id"] for _, r in GOOD)
-    assert [decisions[i].classification.is_police_matter for i in ("A1", "A2", "A3", "A4", "T1", "T2")] == [
-        False, False, True, False, False, True]
-    assert decisions["T2"].route.unit_kind == "police"  # a police matter in a 12345 ticket goes to 110
+    decisions = {
+        d.event.source_id: d
+        for d in (
+            decision_from_record(CODEC.decode(m.value(), "Decision")) for m in results["decisions"]
+        )
+    }
+    assert sorted(decisions) == sorted(
+        r["call_id"] if "call_id" in r else r["ticket_id"] for _, r in GOOD
+    )
+    assert [
+        decisions[i].classification.is_police_matter for i in ("A1", "A2", "A3", "A4", "T1", "T2")
+    ] == [False, False, True, False, False, True]
+    assert (
+        decisions["T2"].route.unit_kind == "police"
+    )  # a police matter in a 12345 ticket goes to 110
     for m in results["decisions"]:
         assert b"13812345678" not in m.value() and b"88123456" not in m.value()
-        assert m.key().decode() == decision_from_record(CODEC.decode(m.value(), "Decision")).case_key
+        assert (
+            m.key().decode() == decision_from_record(CODEC.decode(m.value(), "Decision")).case_key
+        )
 
     dead = [CODEC.decode(m.value(), "DeadLetter") for m in results["dead"]]
     assert sorted(d["reason"] for d in dead) == sorted(reason for _, _, reason in bad)
     # Raw calls hold phone numbers: the dead letter points to the original instead of copying
     # it, and the pointer leads back to the original bytes, untouched (checked by SHA-256).
     assert all(d["value"] is None and d["value_in_source"] for d in dead)
-    assert sorted(d["value_sha256"] for d in dead) == sorted(hashlib.sha256(v).hexdigest() for _, v, _ in bad)
+    assert sorted(d["value_sha256"] for d in dead) == sorted(
+        hashlib.sha256(v).hexdigest() for _, v, _ in bad
+    )
     originals = [read_original(settings, d) for d in dead]
     assert all(o.verified for o in originals)
     assert sorted(o.value for o in originals) == sorted(v for _, v, _ in bad)
@@ -123,8 +158,11 @@ def test_router_decides_dead_letters_and_commits(stack_topics, redis_client):
 
     # offsets were committed after delivery: the group's position is the end of each partition
     consumer = Consumer(confluent_config(settings, **{"group.id": settings.router.group}))
-    parts = [TopicPartition(settings.topic(t), p) for t in (topics.RAW_110, topics.RAW_12345)
-             for p in range(settings.topics.partitions)]
+    parts = [
+        TopicPartition(settings.topic(t), p)
+        for t in (topics.RAW_110, topics.RAW_12345)
+        for p in range(settings.topics.partitions)
+    ]
     committed = consumer.committed(parts, timeout=10)
     ends = [consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in parts]
     consumer.close()
@@ -133,19 +171,42 @@ def test_router_decides_dead_letters_and_commits(stack_topics, redis_client):
 
 def test_rerun_gives_the_same_decision_ids_and_redis_down_falls_back(stack_topics):
     settings = stack_topics
-    _produce(settings, [(w, CODEC.encode("Call110" if w == "raw110" else "Ticket12345", r)) for w, r in GOOD])
-    dead_redis = TeamDirectory(redis.Redis(host="127.0.0.1", port=1, socket_timeout=0.05,
-                                           socket_connect_timeout=0.05), timeout_s=0.05)
+    _produce(
+        settings,
+        [(w, CODEC.encode("Call110" if w == "raw110" else "Ticket12345", r)) for w, r in GOOD],
+    )
+    dead_redis = TeamDirectory(
+        redis.Redis(host="127.0.0.1", port=1, socket_timeout=0.05, socket_connect_timeout=0.05),
+        timeout_s=0.05,
+    )
     runs = []
     for n in range(2):
         group_settings = settings.replace(router={"group": f"{settings.topics.prefix}g{n}"})
         got: list = []
-        _run_router(group_settings, dead_redis, lambda: got.extend(_read_all(
-            settings, f"{settings.topics.prefix}r{n}", settings.topic(topics.DECISIONS), len(GOOD) * (n + 1))))
-        runs.append(sorted(decision_from_record(CODEC.decode(m.value(), "Decision")).decision_id for m in got))
+        _run_router(
+            group_settings,
+            dead_redis,
+            lambda: got.extend(
+                _read_all(
+                    settings,
+                    f"{settings.topics.prefix}r{n}",
+                    settings.topic(topics.DECISIONS),
+                    len(GOOD) * (n + 1),
+                )
+            ),
+        )
+        runs.append(
+            sorted(
+                decision_from_record(CODEC.decode(m.value(), "Decision")).decision_id for m in got
+            )
+        )
     first, both = runs[0], runs[1]
     assert both == sorted(first * 2)  # the second run wrote exactly the same ids again
     decisions = [decision_from_record(CODEC.decode(m.value(), "Decision")) for m in got]
-    diverted_calls = [d for d in decisions if d.event.source.value == "110" and not d.classification.is_police_matter]
+    diverted_calls = [
+        d
+        for d in decisions
+        if d.event.source.value == "110" and not d.classification.is_police_matter
+    ]
     assert diverted_calls and {d.route.team_method for d in diverted_calls} == {"FALLBACK_TIMEOUT"}
     assert {d.route.unit_kind for d in diverted_calls} == {"command_room"}

@@ -23,7 +23,12 @@ from tests.factories import call110, ticket12345
 
 pytestmark = pytest.mark.kafka
 CODEC = SingleObjectCodec()
-TEXTS = ["楼上装修噪音太大，中午都不停", "饭店老板拖欠我两个月工资不给", "我在超市买到过期的牛奶", "隔壁邻居家的狗天天半夜叫"]
+TEXTS = [
+    "楼上装修噪音太大，中午都不停",
+    "饭店老板拖欠我两个月工资不给",
+    "我在超市买到过期的牛奶",
+    "隔壁邻居家的狗天天半夜叫",
+]
 
 
 def _free_port() -> int:
@@ -33,17 +38,30 @@ def _free_port() -> int:
 
 
 def _start_router(settings, metrics_port: int) -> subprocess.Popen:
-    env = {**os.environ, "FENLIU_TOPIC_PREFIX": settings.topics.prefix, "FENLIU_REDIS_URL": settings.teams.redis_url,
-           "FENLIU_ROUTER_GROUP": settings.router.group, "FENLIU_METRICS_PORT": str(metrics_port),
-           "FENLIU_KAFKA_BOOTSTRAP": settings.kafka.bootstrap}
-    return subprocess.Popen([sys.executable, "-m", "fenliu.cli", "run", "router"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "FENLIU_TOPIC_PREFIX": settings.topics.prefix,
+        "FENLIU_REDIS_URL": settings.teams.redis_url,
+        "FENLIU_ROUTER_GROUP": settings.router.group,
+        "FENLIU_METRICS_PORT": str(metrics_port),
+        "FENLIU_KAFKA_BOOTSTRAP": settings.kafka.bootstrap,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "fenliu.cli", "run", "router"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _metric(port: int, name: str) -> float:
     body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-    return sum(float(line.rsplit(" ", 1)[1]) for line in body.splitlines()
-               if line.startswith(name) and not line.startswith("#"))
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in body.splitlines()
+        if line.startswith(name) and not line.startswith("#")
+    )
 
 
 def _produce(settings, n: int, *, tickets: bool = False) -> None:
@@ -52,22 +70,35 @@ def _produce(settings, n: int, *, tickets: bool = False) -> None:
     for i in range(n):
         text, phone = TEXTS[i % len(TEXTS)], f"1391234{i:04d}"
         if tickets and i % 2:
-            topic, value = topics.RAW_12345, CODEC.encode("Ticket12345", ticket12345(f"S{i}", text, phone=phone))
+            topic, value = (
+                topics.RAW_12345,
+                CODEC.encode("Ticket12345", ticket12345(f"S{i}", text, phone=phone)),
+            )
         else:
-            topic, value = topics.RAW_110, CODEC.encode("Call110", call110(f"S{i}", text, phone=phone))
+            topic, value = (
+                topics.RAW_110,
+                CODEC.encode("Call110", call110(f"S{i}", text, phone=phone)),
+            )
         producer.produce(settings.topic(topic), value, key=f"S{i}".encode())
     assert producer.flush(30) == 0
 
 
 def _decisions(settings, expected: int, timeout_s: float = 90) -> list:
-    consumer = Consumer(confluent_config(settings, **{"group.id": f"{settings.topics.prefix}reader",
-                                                     "auto.offset.reset": "earliest"}))
+    consumer = Consumer(
+        confluent_config(
+            settings,
+            **{"group.id": f"{settings.topics.prefix}reader", "auto.offset.reset": "earliest"},
+        )
+    )
     consumer.subscribe([settings.topic(topics.DECISIONS)])
     out: list = []
     deadline = time.monotonic() + timeout_s
     while len(out) < expected and time.monotonic() < deadline:
-        out += [decision_from_record(CODEC.decode(m.value(), "Decision"))
-                for m in consumer.consume(200, timeout=0.5) if m.error() is None]
+        out += [
+            decision_from_record(CODEC.decode(m.value(), "Decision"))
+            for m in consumer.consume(200, timeout=0.5)
+            if m.error() is None
+        ]
     consumer.close()
     return out
 
@@ -80,7 +111,9 @@ def _stop(proc: subprocess.Popen) -> str:
 
 @pytest.fixture()
 def router_settings(isolated_settings):
-    settings = isolated_settings.replace(router={"group": f"{isolated_settings.topics.prefix}router"})
+    settings = isolated_settings.replace(
+        router={"group": f"{isolated_settings.topics.prefix}router"}
+    )
     apply_topics(settings)
     return settings
 
@@ -101,7 +134,9 @@ def test_sigterm_finishes_commits_and_exits_zero(router_settings):
     assert "router stopped" in output
     assert "1391234" not in output  # no raw phone number reaches a log line
     consumer = Consumer(confluent_config(settings, **{"group.id": settings.router.group}))
-    parts = [TopicPartition(settings.topic(topics.RAW_110), p) for p in range(settings.topics.partitions)]
+    parts = [
+        TopicPartition(settings.topic(topics.RAW_110), p) for p in range(settings.topics.partitions)
+    ]
     committed = sum(max(tp.offset, 0) for tp in consumer.committed(parts, timeout=10))
     consumer.close()
     assert committed == 40

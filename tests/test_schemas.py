@@ -19,8 +19,15 @@ from fenliu.schemas.serde import HISTORY_DIR, SINGLE_OBJECT_MAGIC, SingleObjectC
 CATALOG = default_catalog()
 CODEC = SingleObjectCodec()
 REQUIRED = {
-    "Call110", "Ticket12345", "CaseEvent", "Decision", "DispatchOrder",
-    "LifecycleEvent", "SlaAlert", "HotspotWarning", "DeadLetter",
+    "Call110",
+    "Ticket12345",
+    "CaseEvent",
+    "Decision",
+    "DispatchOrder",
+    "LifecycleEvent",
+    "SlaAlert",
+    "HotspotWarning",
+    "DeadLetter",
 }
 
 
@@ -67,14 +74,20 @@ def test_fingerprint_follows_the_avro_spec():
     not used as the reference for schemas with timestamps.)"""
     from fastavro.schema import fingerprint
 
-    assert bytes.fromhex(fingerprint('"int"', "CRC-64-AVRO")) == (0x7275D51A3F395C8F).to_bytes(8, "little")
+    assert bytes.fromhex(fingerprint('"int"', "CRC-64-AVRO")) == (0x7275D51A3F395C8F).to_bytes(
+        8, "little"
+    )
     for contract in CATALOG:
         assert bytes.fromhex(fingerprint(contract.canonical, "CRC-64-AVRO")) == contract.fingerprint
-        assert "logicalType" not in contract.canonical and '{"type":"long"}' not in contract.canonical
+        assert (
+            "logicalType" not in contract.canonical and '{"type":"long"}' not in contract.canonical
+        )
 
 
 def test_wrong_schema_is_named():
-    data = CODEC.encode("LifecycleEvent", next(iter(generate_many(CATALOG["LifecycleEvent"].parsed, 1))))
+    data = CODEC.encode(
+        "LifecycleEvent", next(iter(generate_many(CATALOG["LifecycleEvent"].parsed, 1)))
+    )
     with pytest.raises(InvalidEvent) as err:
         CODEC.decode(data, expect="Call110")
     assert err.value.reason is RejectReason.WRONG_SCHEMA
@@ -97,7 +110,11 @@ def test_any_bytes_decode_or_fail_with_a_named_reason(data):
     try:
         CODEC.decode(data, expect="Call110")
     except InvalidEvent as exc:
-        assert exc.reason in {RejectReason.UNDECODABLE, RejectReason.UNKNOWN_SCHEMA, RejectReason.WRONG_SCHEMA}
+        assert exc.reason in {
+            RejectReason.UNDECODABLE,
+            RejectReason.UNKNOWN_SCHEMA,
+            RejectReason.WRONG_SCHEMA,
+        }
 
 
 @hsettings(max_examples=200, deadline=None)

@@ -23,7 +23,9 @@ SECRET_VARS = ("FENLIU_PHONE_HMAC_KEY", "FENLIU_GRID_PLATFORM_TOKEN", "FENLIU_WE
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """No FENLIU_ secret or environment from the caller's shell."""
     for name in list(os.environ):
-        if name.startswith(("FENLIU_ENVIRONMENT", "FENLIU_SECRETS_DIR")) or name.startswith(SECRET_VARS):
+        if name.startswith(("FENLIU_ENVIRONMENT", "FENLIU_SECRETS_DIR")) or name.startswith(
+            SECRET_VARS
+        ):
             monkeypatch.delenv(name)
     return monkeypatch
 
@@ -88,12 +90,18 @@ def test_secrets_come_from_a_secrets_dir(clean_env, tmp_path) -> None:
         ("grid-sim", ["FENLIU_GRID_PLATFORM_TOKEN", "FENLIU_WEBHOOK_HMAC_SECRET"]),
     ],
 )
-def test_a_service_with_a_published_secret_refuses_to_start(service: str, variables: list[str]) -> None:
+def test_a_service_with_a_published_secret_refuses_to_start(
+    service: str, variables: list[str]
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(SECRET_VARS)}
     env.update(FENLIU_ENVIRONMENT="production", FENLIU_METRICS_PORT="0")
     result = subprocess.run(
-        [sys.executable, "-m", "fenliu.cli", "run", service], env=env,
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "-m", "fenliu.cli", "run", service],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode != 0
     for variable in variables:

@@ -62,7 +62,9 @@ def as_principal(settings: Settings, principal: str) -> Settings:
     """``settings`` authenticated as ``principal``, with the password the stack made for it."""
     kafka = Kafka(settings, StackLayout.from_settings(settings))
     password = kafka.password_file(principal).read_text().strip()
-    return settings.replace(kafka={"sasl_username": principal, "sasl_password": SecretStr(password)})
+    return settings.replace(
+        kafka={"sasl_username": principal, "sasl_password": SecretStr(password)}
+    )
 
 
 def group_of(settings: Settings, principal: str) -> str:
@@ -81,8 +83,9 @@ def secure(isolated_settings: Settings) -> Iterator[Settings]:
     if isolated_settings.kafka.sasl_mechanism is None:
         pytest.fail("the secure tests need the secure stack: ./dev test --secure", pytrace=False)
     p = isolated_settings.topics.prefix
-    settings = isolated_settings.replace(router={"group": f"{p}router"},
-                                         grid={"sink_group": f"{p}grid-sink"})
+    settings = isolated_settings.replace(
+        router={"group": f"{p}router"}, grid={"sink_group": f"{p}grid-sink"}
+    )
     apply_topics(settings)
     apply_grants(settings, grants(settings))
     yield settings
@@ -98,7 +101,9 @@ def _produce(settings: Settings, topic: str, values: list[bytes]) -> list[KafkaE
     return results
 
 
-def _consume_one(settings: Settings, group: str, topic: str) -> tuple[bytes | None, KafkaError | None]:
+def _consume_one(
+    settings: Settings, group: str, topic: str
+) -> tuple[bytes | None, KafkaError | None]:
     """Subscribe with ``group`` and return the first record or the first real error."""
     consumer = Consumer(confluent_config(settings, **{
         "group.id": group, "auto.offset.reset": "earliest", "enable.auto.commit": False,
@@ -139,13 +144,19 @@ def test_each_service_is_refused_every_topic_it_does_not_own_with_an_authorizati
             if principal not in spec.writers:
                 started = time.monotonic()
                 (error,) = _produce(settings, topic, [b"not mine"])
-                assert error is not None and error.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED, (
-                    principal, "write", topic, error)
+                assert (
+                    error is not None and error.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED
+                ), (principal, "write", topic, error)
                 assert time.monotonic() - started < ANSWER_S  # refused, not timed out
             if principal not in spec.readers:
                 group = group_of(secure, principal)
                 _value, error = _consume_one(settings, group, topic)
-                assert error is not None and error.code() in REFUSED, (principal, "read", topic, error)
+                assert error is not None and error.code() in REFUSED, (
+                    principal,
+                    "read",
+                    topic,
+                    error,
+                )
 
 
 def _run_router(settings: Settings, until) -> BaseException | None:
@@ -172,16 +183,22 @@ def _run_router(settings: Settings, until) -> BaseException | None:
 
 def test_the_router_works_as_router_and_its_raw_dead_letters_point_to_the_original(secure):
     feed = as_principal(secure, "feed")
-    good = CODEC.encode("Call110", call110("C-SECURE-1", "楼下有人打架，有人受伤", phone="13800138000"))
+    good = CODEC.encode(
+        "Call110", call110("C-SECURE-1", "楼下有人打架，有人受伤", phone="13800138000")
+    )
     bad = b'{"call_id": "C-SECURE-2", "caller_phone": "13900139000"} not avro'
     assert _produce(feed, secure.topic(topics.RAW_110), [good, bad]) == [None, None]
     got: dict[str, tuple[bytes | None, KafkaError | None]] = {}
 
     def until(_worker: threading.Thread) -> None:
         streams = as_principal(secure, "streams")
-        got["decision"] = _consume_one(streams, group_of(secure, "streams"), secure.topic(topics.DECISIONS))
+        got["decision"] = _consume_one(
+            streams, group_of(secure, "streams"), secure.topic(topics.DECISIONS)
+        )
         replay = as_principal(secure, "replay")
-        got["dead"] = _consume_one(replay, group_of(secure, "replay"), secure.topic(topics.DEAD_LETTER))
+        got["dead"] = _consume_one(
+            replay, group_of(secure, "replay"), secure.topic(topics.DEAD_LETTER)
+        )
 
     assert _run_router(as_principal(secure, "router"), until) is None
     decision, error = got["decision"]
@@ -202,6 +219,7 @@ def test_the_router_works_as_router_and_its_raw_dead_letters_point_to_the_origin
 
 def test_the_router_under_another_services_principal_stops_with_an_authorization_error(secure):
     """No hang: a router started with grid-sink's credentials exits naming the refusal."""
+
     def until(worker: threading.Thread) -> None:
         worker.join(ANSWER_S * 2)
 
@@ -211,12 +229,16 @@ def test_the_router_under_another_services_principal_stops_with_an_authorization
 
 
 def test_grid_sink_delivers_orders_as_grid_sink(secure):
-    produce_orders(as_principal(secure, "streams"), [dispatch_order(f"secure-{i}") for i in range(3)])
+    produce_orders(
+        as_principal(secure, "streams"), [dispatch_order(f"secure-{i}") for i in range(3)]
+    )
     with running_sim(sim_config()) as (_sim, server):
         sink = sink_settings(as_principal(secure, "grid-sink"), server.url)
         with running_sink(sink):
-            wait_for(lambda: int(admin(server, "GET", "/health")["orders"]) == 3,
-                     what="3 orders on the platform")
+            wait_for(
+                lambda: int(admin(server, "GET", "/health")["orders"]) == 3,
+                what="3 orders on the platform",
+            )
 
 
 def test_the_ingress_writes_lifecycle_events_as_ingress(secure):
@@ -235,8 +257,12 @@ def test_the_streams_worker_makes_cases_and_orders_as_streams(secure, tmp_path):
     """The Faust worker (aiokafka, SCRAM) with its own user: its changelogs and tick topic
     under its prefix, decisions in, cases and orders out."""
     kafka = Kafka(secure, StackLayout.from_settings(secure))
-    worker = Worker(secure, tmp_path, FENLIU_KAFKA_SASL_USERNAME="streams",
-                    FENLIU_KAFKA_SASL_PASSWORD_FILE=str(kafka.password_file("streams")))
+    worker = Worker(
+        secure,
+        tmp_path,
+        FENLIU_KAFKA_SASL_USERNAME="streams",
+        FENLIU_KAFKA_SASL_PASSWORD_FILE=str(kafka.password_file("streams")),
+    )
     worker.start()
     try:
         feed = Feed(as_principal(secure, "router"), build_decider(secure))

@@ -140,23 +140,31 @@ def test_every_flat_name_still_names_one_setting():
     assert all(name.startswith("FENLIU_") for name in names)
 
 
-@pytest.mark.parametrize("env,path,value,expected", [
-    ("FENLIU_KAFKA_BOOTSTRAP", "kafka.bootstrap", "broker:1", "broker:1"),
-    ("FENLIU_TOPIC_PREFIX", "topics.prefix", "t-", "t-"),
-    ("FENLIU_DEAD_LETTER_MAX_VALUE_BYTES", "kafka.dead_letter_max_value_bytes", "2048", 2048),
-    ("FENLIU_REDIS_URL", "teams.redis_url", "redis://r:1/2", "redis://r:1/2"),
-    ("FENLIU_TEAM_KEY_PREFIX", "teams.key_prefix", "k", "k"),
-    ("FENLIU_CLOCK", "sla.clock", "event", "event"),
-    ("FENLIU_HOTSPOT_THRESHOLD", "cases.hotspot_threshold", "9", 9),
-    ("FENLIU_CASE_MAX_CALLS", "cases.max_calls", "7", 7),
-    ("FENLIU_GRID_SINK_GROUP", "grid.sink_group", "g", "g"),
-    ("FENLIU_GRID_SIM_PORT", "grid_sim.port", "18090", 18090),
-    ("FENLIU_WEBHOOK_MAX_SKEW_S", "ingress.webhook_max_skew_s", "30", 30),
-    ("FENLIU_KAFKA_PORT", "stack.kafka_port", "19092", 19092),
-    ("FENLIU_STATE_DIR", "stack.state_dir", "/tmp/x", Path("/tmp/x")),
-    ("FENLIU_TAXONOMY_FILE", "refdata.taxonomy_file", "/tmp/t.yaml", Path("/tmp/t.yaml")),
-    ("FENLIU_GRID_SIM_SATISFACTION", "grid_sim.satisfaction", '{"SATISFIED": 1}', {"SATISFIED": 1.0}),
-])
+@pytest.mark.parametrize(
+    "env,path,value,expected",
+    [
+        ("FENLIU_KAFKA_BOOTSTRAP", "kafka.bootstrap", "broker:1", "broker:1"),
+        ("FENLIU_TOPIC_PREFIX", "topics.prefix", "t-", "t-"),
+        ("FENLIU_DEAD_LETTER_MAX_VALUE_BYTES", "kafka.dead_letter_max_value_bytes", "2048", 2048),
+        ("FENLIU_REDIS_URL", "teams.redis_url", "redis://r:1/2", "redis://r:1/2"),
+        ("FENLIU_TEAM_KEY_PREFIX", "teams.key_prefix", "k", "k"),
+        ("FENLIU_CLOCK", "sla.clock", "event", "event"),
+        ("FENLIU_HOTSPOT_THRESHOLD", "cases.hotspot_threshold", "9", 9),
+        ("FENLIU_CASE_MAX_CALLS", "cases.max_calls", "7", 7),
+        ("FENLIU_GRID_SINK_GROUP", "grid.sink_group", "g", "g"),
+        ("FENLIU_GRID_SIM_PORT", "grid_sim.port", "18090", 18090),
+        ("FENLIU_WEBHOOK_MAX_SKEW_S", "ingress.webhook_max_skew_s", "30", 30),
+        ("FENLIU_KAFKA_PORT", "stack.kafka_port", "19092", 19092),
+        ("FENLIU_STATE_DIR", "stack.state_dir", "/tmp/x", Path("/tmp/x")),
+        ("FENLIU_TAXONOMY_FILE", "refdata.taxonomy_file", "/tmp/t.yaml", Path("/tmp/t.yaml")),
+        (
+            "FENLIU_GRID_SIM_SATISFACTION",
+            "grid_sim.satisfaction",
+            '{"SATISFIED": 1}',
+            {"SATISFIED": 1.0},
+        ),
+    ],
+)
 def test_a_flat_variable_reaches_its_nested_field(monkeypatch, env, path, value, expected):
     monkeypatch.setenv(env, value)
     group, name = path.split(".")

@@ -77,7 +77,9 @@ ops = st.lists(
 
 
 @given(ops, st.sampled_from([1, 7, 1000, 60_000]))
-def test_index_agrees_with_a_plain_dict(operations: list[tuple[str, int, int]], bucket: int) -> None:
+def test_index_agrees_with_a_plain_dict(
+    operations: list[tuple[str, int, int]], bucket: int
+) -> None:
     """Whatever the operations and bucket width, the index pops what a dict scan would."""
     index: DeadlineIndex[int] = DeadlineIndex(bucket_ms=bucket)
     model: dict[int, int] = {}
@@ -114,11 +116,24 @@ def test_late_levels_are_capped_after_long_windows() -> None:
     assert escalation == thirty_days + 3 * 86_400_000
 
 
-@given(st.integers(0, 10**12), st.integers(-10**9, 10**10),
-       st.floats(0.01, 0.99), st.floats(1.0, 5.0), st.floats(0.0, 5.0),
-       st.none() | st.integers(0, 10**9), st.none() | st.integers(0, 10**9))
-def test_fire_times_never_decrease(start: int, window: int, warn: float, sup: float,
-                                   extra: float, sup_cap: int | None, esc_cap: int | None) -> None:
+@given(
+    st.integers(0, 10**12),
+    st.integers(-(10**9), 10**10),
+    st.floats(0.01, 0.99),
+    st.floats(1.0, 5.0),
+    st.floats(0.0, 5.0),
+    st.none() | st.integers(0, 10**9),
+    st.none() | st.integers(0, 10**9),
+)
+def test_fire_times_never_decrease(
+    start: int,
+    window: int,
+    warn: float,
+    sup: float,
+    extra: float,
+    sup_cap: int | None,
+    esc_cap: int | None,
+) -> None:
     policy = EscalationPolicy(warn, sup, sup + extra, sup_cap, esc_cap)
     times = policy.fire_times(start, start + window)
     assert list(times) == sorted(times)
@@ -173,8 +188,9 @@ def test_each_level_fires_at_its_time_with_its_ratio() -> None:
 
 def test_closing_a_stage_stops_its_alerts_and_implied_stages_close_too() -> None:
     book = SlaBook(BookConfig())
-    book.open("o1", info(), [("SIGN", MIN), ("DEPART", 2 * MIN), ("ARRIVE", 8 * MIN),
-                             ("PHONE", 3 * MIN)])
+    book.open(
+        "o1", info(), [("SIGN", MIN), ("DEPART", 2 * MIN), ("ARRIVE", 8 * MIN), ("PHONE", 3 * MIN)]
+    )
     assert book.lifecycle("o1", "ARRIVED", 30_000, "e1") is LifecycleOutcome.CLOSED
     assert book.lifecycle("o1", "SIGNED", 31_000, "e2") is LifecycleOutcome.OUT_OF_ORDER
     alerts = book.tick(10 * MIN).alerts
@@ -238,7 +254,8 @@ orders_st = st.lists(
         st.integers(0, 10 * MIN),  # created
         st.dictionaries(st.sampled_from(STAGE_ORDER), st.integers(0, 40 * MIN), min_size=1),
     ),
-    min_size=1, max_size=8,
+    min_size=1,
+    max_size=8,
 )
 ticks_st = st.lists(st.integers(0, 200 * MIN), max_size=30)
 
@@ -297,8 +314,12 @@ def test_restart_rebuilds_from_state_and_fires_nothing_twice(orders, ticks, cut,
     _open_all(first, orders)
     fired = [a.alert_id for t in ticks[:cut] for a in first.tick(t).alerts]
     # a few steps reported while the first worker ran; they close stages for good
-    steps = data.draw(st.lists(st.tuples(st.integers(0, len(orders) - 1),
-                                         st.sampled_from(sorted(LIFECYCLE_CLOSES))), max_size=5))
+    steps = data.draw(
+        st.lists(
+            st.tuples(st.integers(0, len(orders) - 1), st.sampled_from(sorted(LIFECYCLE_CLOSES))),
+            max_size=5,
+        )
+    )
     for i, (n, kind) in enumerate(steps):
         first.lifecycle(f"o{n}", kind, 0, f"step-{i}")
     changelog = {k: json.loads(json.dumps(v.to_dict())) for k, v in first.store.items()}
@@ -307,18 +328,27 @@ def test_restart_rebuilds_from_state_and_fires_nothing_twice(orders, ticks, cut,
     assert +second.open_stages == +first.open_stages
     fired += [a.alert_id for t in ticks[cut:] for a in second.tick(t).alerts]
     assert len(fired) == len(set(fired))
-    closed = {(f"o{n}", s) for n, kind in steps
-              for s in LIFECYCLE_CLOSES[kind] + LIFECYCLE_IMPLIES.get(kind, ())}
-    expected = {a for a in _expected_alert_ids(orders)
-                if tuple(a.split(":")[:2]) not in closed}
+    closed = {
+        (f"o{n}", s)
+        for n, kind in steps
+        for s in LIFECYCLE_CLOSES[kind] + LIFECYCLE_IMPLIES.get(kind, ())
+    }
+    expected = {a for a in _expected_alert_ids(orders) if tuple(a.split(":")[:2]) not in closed}
     assert expected <= set(fired) <= _expected_alert_ids(orders)
 
 
-@given(st.lists(st.tuples(st.sampled_from(["o1", "o2", "o3"]),
-                          st.sampled_from(sorted(LIFECYCLE_CLOSES) + ["BOGUS"]),
-                          st.integers(-MIN, 60 * MIN), st.sampled_from(["a", "b", "c", "d"])),
-                max_size=30),
-       st.lists(st.integers(0, 60 * MIN), max_size=10))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["o1", "o2", "o3"]),
+            st.sampled_from(sorted(LIFECYCLE_CLOSES) + ["BOGUS"]),
+            st.integers(-MIN, 60 * MIN),
+            st.sampled_from(["a", "b", "c", "d"]),
+        ),
+        max_size=30,
+    ),
+    st.lists(st.integers(0, 60 * MIN), max_size=10),
+)
 def test_any_lifecycle_stream_is_handled(steps, ticks) -> None:
     """Out of order, twice, unknown orders, interleaved with ticks: never an exception."""
     book = SlaBook(BookConfig(orphan_ttl_ms=5 * MIN))

@@ -211,8 +211,14 @@ def test_target_without_port_is_rejected() -> None:
 
 
 def test_server_properties_follow_the_settings(tmp_path: Path) -> None:
-    custom = Settings(stack={"kafka_port": 19092, "kafka_controller_port": 19094, "state_dir": tmp_path,
-                             "secure": False})
+    custom = Settings(
+        stack={
+            "kafka_port": 19092,
+            "kafka_controller_port": 19094,
+            "state_dir": tmp_path,
+            "secure": False,
+        }
+    )
     properties = Kafka(custom, StackLayout.from_settings(custom)).write_server_properties()
     lines = set(properties.read_text().splitlines())
     assert "listeners=PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19094" in lines
@@ -224,8 +230,14 @@ def test_server_properties_follow_the_settings(tmp_path: Path) -> None:
 def test_secure_server_properties_authenticate_and_authorize(tmp_path: Path) -> None:
     """--secure: SCRAM on the client listener, the standard authorizer denying by default,
     admin the only super user, its own data folder, passwords made once and kept private."""
-    secure = Settings(stack={"kafka_port": 19092, "kafka_controller_port": 19094,
-                             "state_dir": tmp_path, "secure": True})
+    secure = Settings(
+        stack={
+            "kafka_port": 19092,
+            "kafka_controller_port": 19094,
+            "state_dir": tmp_path,
+            "secure": True,
+        }
+    )
     kafka = Kafka(secure, StackLayout.from_settings(secure))
     properties = kafka.write_server_properties()
     text = properties.read_text()

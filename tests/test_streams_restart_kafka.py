@@ -33,12 +33,18 @@ def _phone() -> str:
 
 
 def _updates(s: Settings, case_ids: set[str], done) -> list[dict]:
-    return [v for _, v in read_until(s, topics.CASES, done,
-                                     keep=lambda item: item[1]["case_id"] in case_ids)]
+    return [
+        v
+        for _, v in read_until(
+            s, topics.CASES, done, keep=lambda item: item[1]["case_id"] in case_ids
+        )
+    ]
 
 
 def test_a_killed_worker_restarts_from_its_changelogs_without_new_orders(settings, tmp_path):
-    s = settings.replace(topics={"prefix": f"{settings.topics.prefix}restart-{uuid.uuid4().hex[:6]}-"})
+    s = settings.replace(
+        topics={"prefix": f"{settings.topics.prefix}restart-{uuid.uuid4().hex[:6]}-"}
+    )
     apply_topics(s)
     worker = Worker(s, tmp_path)
     feed = Feed(s, build_decider(s))
@@ -48,7 +54,9 @@ def test_a_killed_worker_restarts_from_its_changelogs_without_new_orders(setting
     a2 = feed.decide(call110("RA2", AGAIN, at_ms=t0 + HOUR, phone=caller_a))
     a3 = feed.decide(call110("RA3", AGAIN, at_ms=t0 + 2 * HOUR, phone=caller_a))
     b1 = feed.decide(call110("RB1", WAGES, at_ms=t0, phone=caller_b, lon=121.070, lat=28.845))
-    b2 = feed.decide(call110("RB2", AGAIN, at_ms=t0 + 2 * DAY, phone=caller_b, lon=121.070, lat=28.845))
+    b2 = feed.decide(
+        call110("RB2", AGAIN, at_ms=t0 + 2 * DAY, phone=caller_b, lon=121.070, lat=28.845)
+    )
     case_a = case_id_for(a1.case_key, a1.decision_id)
     case_b = case_id_for(b1.case_key, b1.decision_id)
     cases = {case_a, case_b}
@@ -56,31 +64,54 @@ def test_a_killed_worker_restarts_from_its_changelogs_without_new_orders(setting
         worker.start()
         feed.decisions(a1, a2, b1)
         feed.lifecycle("ev-b1-close", order_id_for(b1.decision_id), case_b, "CLOSED", t0 + DAY)
-        before = _updates(s, cases, lambda out: {(u["case_id"], u["kind"]) for _, u in out} >= {
-            (case_a, "REPEAT"), (case_b, "CLOSED")})
-        assert {(u["case_id"], u["kind"]) for u in before} >= {(case_a, "REPEAT"), (case_b, "CLOSED")}
+        before = _updates(
+            s,
+            cases,
+            lambda out: (
+                {(u["case_id"], u["kind"]) for _, u in out}
+                >= {(case_a, "REPEAT"), (case_b, "CLOSED")}
+            ),
+        )
+        assert {(u["case_id"], u["kind"]) for u in before} >= {
+            (case_a, "REPEAT"),
+            (case_b, "CLOSED"),
+        }
 
         worker.kill()  # a crash: no clean shutdown, no last commit
         feed.decisions(a3, b2)  # arrive while no worker runs
         worker.start()  # same group, same static member id, same (empty) memory store
 
-        after = _updates(s, cases, lambda out: {u["decision_id"] for _, u in out} >= {
-            a3.decision_id, b2.decision_id})
+        after = _updates(
+            s,
+            cases,
+            lambda out: {u["decision_id"] for _, u in out} >= {a3.decision_id, b2.decision_id},
+        )
         by_decision = defaultdict(set)
         for u in after:
             by_decision[u["decision_id"] or u["lifecycle_event_id"]].add(
-                (u["update_id"], u["kind"], u["rule"], u["repeat_count"], u["escalation_level"]))
+                (u["update_id"], u["kind"], u["rule"], u["repeat_count"], u["escalation_level"])
+            )
         # The tables came back: a3 is the second repeat of A (not a new case), b2 a flow-back
         # of the closed B (not a new case). Re-processed messages repeat identical updates.
-        assert [(k, r, n) for _, k, r, n, _ in by_decision[a3.decision_id]] == [("REPEAT", "SAME_CALLER", 2)]
+        assert [(k, r, n) for _, k, r, n, _ in by_decision[a3.decision_id]] == [
+            ("REPEAT", "SAME_CALLER", 2)
+        ]
         assert [(k, r, e) for _, k, r, _, e in by_decision[b2.decision_id]] == [
-            ("FLOW_BACK", "FLOW_BACK_SAME_CALLER", 1)]
+            ("FLOW_BACK", "FLOW_BACK_SAME_CALLER", 1)
+        ]
         assert all(len(v) == 1 for v in by_decision.values()), by_decision
 
-        expected_orders = {order_id_for(a1.decision_id), order_id_for(b1.decision_id),
-                           order_id_for(b2.decision_id)}
-        orders = read_until(s, topics.ORDERS, lambda out: {v["order_id"] for _, v in out} >= expected_orders,
-                            keep=lambda item: item[1]["case_id"] in cases)
+        expected_orders = {
+            order_id_for(a1.decision_id),
+            order_id_for(b1.decision_id),
+            order_id_for(b2.decision_id),
+        }
+        orders = read_until(
+            s,
+            topics.ORDERS,
+            lambda out: {v["order_id"] for _, v in out} >= expected_orders,
+            keep=lambda item: item[1]["case_id"] in cases,
+        )
         assert {v["order_id"] for _, v in orders} == expected_orders  # copies allowed, no new ids
         for order_id in expected_orders:
             copies = {m.value() for m, v in orders if v["order_id"] == order_id}
@@ -92,7 +123,9 @@ def test_a_killed_worker_restarts_from_its_changelogs_without_new_orders(setting
         # Gauges are recounted from the recovered tables, not restarted from zero.
         assert metric_value(worker.metrics(), "fenliu_cases_tracked") == 2
         # The history agent may still be reading; re-deliveries must not count twice.
-        history = wait_for(lambda: (h := worker.caller(a1.event.caller_key)) and h[1].get("calls", 0) >= 3 and h)
+        history = wait_for(
+            lambda: (h := worker.caller(a1.event.caller_key)) and h[1].get("calls", 0) >= 3 and h
+        )
         assert history and history[1]["calls"] == 3
     finally:
         worker.stop()

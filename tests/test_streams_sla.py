@@ -32,8 +32,12 @@ MIN = 60_000
 TP = namedtuple("TP", "topic partition")
 
 
-def order_record(order_id: str, unit: str, stages: dict[str, int], created: int = T0,
-                 ) -> dict[str, Any]:
+def order_record(
+    order_id: str,
+    unit: str,
+    stages: dict[str, int],
+    created: int = T0,
+) -> dict[str, Any]:
     return {
         "order_id": order_id, "case_id": f"c-{order_id}", "decision_id": f"d-{order_id}",
         "created_at": created, "source": "S110", "is_police_matter": False, "class_code": "NP03",
@@ -89,8 +93,14 @@ class FakeTopic:
     def __init__(self, name: str, journal: Journal, must_force: bool = True) -> None:
         self.name, self.journal, self.sent, self.must_force = name, journal, [], must_force
 
-    async def send(self, *, key: Any = None, value: Any = None, partition: int | None = None,
-                   force: bool = False) -> asyncio.Future:
+    async def send(
+        self,
+        *,
+        key: Any = None,
+        value: Any = None,
+        partition: int | None = None,
+        force: bool = False,
+    ) -> asyncio.Future:
         # alerts must go now (their delivery is awaited); dead letters may wait for the commit
         assert force or not self.must_force, "an alert send must not wait for the commit"
         self.sent.append((key, value, partition))
@@ -123,12 +133,15 @@ class FakeApp:
 
 @pytest.fixture()
 def settings() -> Settings:
-    return Settings(topics={"prefix": f"unit-{uuid.uuid4().hex[:6]}-", "partitions": 2},
-                    sla={"clock": "control"})
+    return Settings(
+        topics={"prefix": f"unit-{uuid.uuid4().hex[:6]}-", "partitions": 2},
+        sla={"clock": "control"},
+    )
 
 
-def feature_for(settings: Settings, table: FakeTable | None = None, partitions=(0, 1),
-                clock: Any = None) -> tuple[SlaFeature, Journal, FakeTopic, FakeTopic]:
+def feature_for(
+    settings: Settings, table: FakeTable | None = None, partitions=(0, 1), clock: Any = None
+) -> tuple[SlaFeature, Journal, FakeTopic, FakeTopic]:
     journal = table.journal if table is not None else Journal()
     table = table if table is not None else FakeTable(journal)
     tps = {TP(settings.topic(topics.ORDERS), p) for p in partitions}
@@ -140,13 +153,25 @@ def feature_for(settings: Settings, table: FakeTable | None = None, partitions=(
 
 
 def order_event(settings: Settings, record: dict[str, Any], partition: int = 0) -> Event:
-    return Event(Message(settings.topic(topics.ORDERS), partition,
-                         CODEC.encode("DispatchOrder", record), record["order_id"].encode()))
+    return Event(
+        Message(
+            settings.topic(topics.ORDERS),
+            partition,
+            CODEC.encode("DispatchOrder", record),
+            record["order_id"].encode(),
+        )
+    )
 
 
 def step_event(settings: Settings, record: dict[str, Any], partition: int = 0) -> Event:
-    return Event(Message(settings.topic(topics.LIFECYCLE), partition,
-                         CODEC.encode("LifecycleEvent", record), record["order_id"].encode()))
+    return Event(
+        Message(
+            settings.topic(topics.LIFECYCLE),
+            partition,
+            CODEC.encode("LifecycleEvent", record),
+            record["order_id"].encode(),
+        )
+    )
 
 
 def tick_event(settings: Settings, at: int, partition: int = 0) -> Event:
@@ -164,16 +189,21 @@ def sample(name: str, **labels: str) -> float:
 async def test_an_order_fires_at_driven_ticks_and_a_sign_off_closes_its_stage(settings) -> None:
     feature, _, alerts, _ = feature_for(settings)
     unit = f"u-{uuid.uuid4().hex[:6]}"
-    await feature.on_input(order_event(settings, order_record("o1", unit, {"SIGN": MIN,
-                                                                           "ARRIVE": 8 * MIN})))
+    await feature.on_input(
+        order_event(settings, order_record("o1", unit, {"SIGN": MIN, "ARRIVE": 8 * MIN}))
+    )
     await feature.on_tick(tick_event(settings, T0 + 47_999))
     assert alerts.sent == []
     await feature.on_tick(tick_event(settings, T0 + 48_000))
     assert alert_ids(alerts) == [f"o1:SIGN:WARNING:{T0 + MIN}"]
-    await feature.on_input(step_event(settings, lifecycle_record("e1", "o1", "SIGNED", T0 + 50_000)))
+    await feature.on_input(
+        step_event(settings, lifecycle_record("e1", "o1", "SIGNED", T0 + 50_000))
+    )
     await feature.on_tick(tick_event(settings, T0 + 8 * MIN))
-    assert alert_ids(alerts)[1:] == [f"o1:ARRIVE:WARNING:{T0 + 8 * MIN}",
-                                     f"o1:ARRIVE:BREACH:{T0 + 8 * MIN}"]
+    assert alert_ids(alerts)[1:] == [
+        f"o1:ARRIVE:WARNING:{T0 + 8 * MIN}",
+        f"o1:ARRIVE:BREACH:{T0 + 8 * MIN}",
+    ]
     first = CODEC.decode(alerts.sent[0][1], expect="SlaAlert")
     assert alerts.sent[0][0] == b"o1" and first["unit_id"] == unit
     assert first["elapsed_ratio"] == 0.8
@@ -204,23 +234,28 @@ async def test_a_restart_rebuilds_from_the_table_and_fires_nothing_twice(setting
     await second.on_tick(tick_event(settings, T0 + MIN, 1))
     assert again.sent == []
     await second.on_tick(tick_event(settings, T0 + 10 * MIN, 1))
-    assert sorted(alert_ids(again)) == [f"o2:SIGN:ESCALATION:{T0 + MIN}",
-                                        f"o2:SIGN:SUPERVISION:{T0 + MIN}"]
+    assert sorted(alert_ids(again)) == [
+        f"o2:SIGN:ESCALATION:{T0 + MIN}",
+        f"o2:SIGN:SUPERVISION:{T0 + MIN}",
+    ]
     assert set(second.books) == {1} and second.books[1].open_stages["SIGN"] == 1
 
 
 async def test_bad_records_become_dead_letters_and_the_agent_goes_on(settings) -> None:
     feature, _, alerts, dead = feature_for(settings)
-    before = sample("fenliu_dead_letters_total", service="streams", stage="sla",
-                    reason="UNDECODABLE")
+    before = sample(
+        "fenliu_dead_letters_total", service="streams", stage="sla", reason="UNDECODABLE"
+    )
     bad = Event(Message(settings.topic(topics.LIFECYCLE), 0, b"not avro", b"o9", offset=7))
     await feature.on_input(bad)
     await feature.on_tick(Event(Message(tick_topic(settings), 0, b"soon")))
     assert len(dead.sent) == 1
     letter = CODEC.decode(dead.sent[0][1], expect="DeadLetter")
     assert letter["offset"] == 7 and letter["value"] == b"not avro" and letter["stage"] == "sla"
-    assert sample("fenliu_dead_letters_total", service="streams", stage="sla",
-                  reason="UNDECODABLE") == before + 1
+    assert (
+        sample("fenliu_dead_letters_total", service="streams", stage="sla", reason="UNDECODABLE")
+        == before + 1
+    )
     await feature.on_input(order_event(settings, order_record("o1", "u", {"SIGN": MIN})))
     await feature.on_tick(tick_event(settings, T0 + MIN))
     assert len(alerts.sent) == 2
@@ -242,8 +277,9 @@ async def test_event_clock_moves_with_the_events_themselves(settings) -> None:
     feature, _, alerts, _ = feature_for(settings)
     await feature.on_input(order_event(settings, order_record("o1", "u", {"SIGN": MIN})))
     assert alerts.sent == []
-    await feature.on_input(step_event(settings, lifecycle_record("e1", "o9", "SIGNED",
-                                                                 T0 + 61_000)))
+    await feature.on_input(
+        step_event(settings, lifecycle_record("e1", "o9", "SIGNED", T0 + 61_000))
+    )
     assert alert_ids(alerts) == [f"o1:SIGN:WARNING:{T0 + MIN}", f"o1:SIGN:BREACH:{T0 + MIN}"]
 
 
@@ -257,7 +293,9 @@ async def test_the_wall_ticker_ticks_only_the_partitions_this_worker_owns(settin
     ticks = FakeTopic("ticks", journal)
     await feature.send_wall_ticks(ticks)
     assert [(value, partition) for _, value, partition in ticks.sent] == [
-        (encode_tick(T0), 1), (encode_tick(T0), 3)]
+        (encode_tick(T0), 1),
+        (encode_tick(T0), 3),
+    ]
 
 
 def test_table_store_holds_writes_until_flush() -> None:
@@ -278,7 +316,10 @@ def test_table_store_holds_writes_until_flush() -> None:
 def test_ticks_and_settings_translate() -> None:
     assert decode_tick(encode_tick(T0)) == T0
     assert decode_tick(b"x") is None and decode_tick(None) is None
-    config = book_config(Settings(sla={"warning_share": 0.5, "supervision_max_late_s": None,
-                                       "tick_interval_s": 0.25}))
+    config = book_config(
+        Settings(
+            sla={"warning_share": 0.5, "supervision_max_late_s": None, "tick_interval_s": 0.25}
+        )
+    )
     assert config.policy.warning_share == 0.5 and config.policy.supervision_max_late_ms is None
     assert config.bucket_ms == 250

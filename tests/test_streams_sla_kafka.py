@@ -67,8 +67,10 @@ def wait_ready(worker: Worker) -> None:
     admin = AdminClient(confluent_config(worker.settings))
 
     def one_member() -> bool:
-        (description,) = [f.result(timeout=10) for f in
-                          admin.describe_consumer_groups([app_id(worker.settings)]).values()]
+        (description,) = [
+            f.result(timeout=10)
+            for f in admin.describe_consumer_groups([app_id(worker.settings)]).values()
+        ]
         return len(description.members) == 1 and str(description.state).endswith("STABLE")
 
     wait(worker, "group has only this worker", one_member)
@@ -90,11 +92,13 @@ def wait_committed(worker: Worker) -> None:
     names = [tick_topic(s), s.topic(topics.ORDERS), s.topic(topics.LIFECYCLE)]
     probe = Consumer(confluent_config(s, **{"group.id": app_id(s)}))
     try:
+
         def done() -> bool:
             tps = [TopicPartition(n, p) for n in names for p in range(PARTITIONS)]
             for tp in probe.committed(tps, timeout=10):
-                _, high = probe.get_watermark_offsets(TopicPartition(tp.topic, tp.partition),
-                                                      timeout=10)
+                _, high = probe.get_watermark_offsets(
+                    TopicPartition(tp.topic, tp.partition), timeout=10
+                )
                 if high and tp.offset < high:
                     return False
             return True
@@ -108,9 +112,16 @@ class Alerts:
     """Everything on the alert topic, read from the beginning."""
 
     def __init__(self, settings: Settings) -> None:
-        self.consumer = Consumer(confluent_config(settings, **{
-            "group.id": f"sla-test-{uuid.uuid4().hex}", "auto.offset.reset": "earliest",
-            "enable.auto.commit": False}))
+        self.consumer = Consumer(
+            confluent_config(
+                settings,
+                **{
+                    "group.id": f"sla-test-{uuid.uuid4().hex}",
+                    "auto.offset.reset": "earliest",
+                    "enable.auto.commit": False,
+                },
+            )
+        )
         self.consumer.subscribe([settings.topic(topics.SLA_ALERTS)])
         self.seen: list[dict[str, Any]] = []
 
@@ -138,8 +149,9 @@ def produce(settings: Settings, items: list[tuple[str, dict[str, Any]]]) -> None
     schema = {topics.ORDERS: "DispatchOrder", topics.LIFECYCLE: "LifecycleEvent"}
     producer = Producer(confluent_config(settings))
     for topic, record in items:
-        producer.produce(settings.topic(topic), CODEC.encode(schema[topic], record),
-                         record["order_id"].encode())
+        producer.produce(
+            settings.topic(topic), CODEC.encode(schema[topic], record), record["order_id"].encode()
+        )
     assert producer.flush(30) == 0
 
 
@@ -162,8 +174,13 @@ def worker(sla_settings: Settings, tmp_path: Path) -> Iterator[Worker]:
     # Static membership (the default): the restarted worker takes its old place at once.
     # SLA_TEST_INSTANCE_ID="" runs this file with dynamic membership (after a crash the
     # group then waits for the dead member's session, FENLIU_STREAMS_SESSION_TIMEOUT_S).
-    w = Worker(sla_settings, tmp_path, FENLIU_STREAMS_INSTANCE_ID=os.environ.get(
-        "SLA_TEST_INSTANCE_ID", f"{sla_settings.topics.prefix}worker"))
+    w = Worker(
+        sla_settings,
+        tmp_path,
+        FENLIU_STREAMS_INSTANCE_ID=os.environ.get(
+            "SLA_TEST_INSTANCE_ID", f"{sla_settings.topics.prefix}worker"
+        ),
+    )
     yield w
     w.stop()
 
@@ -176,28 +193,40 @@ def alerts(sla_settings: Settings) -> Iterator[Alerts]:
 
 
 def test_every_stage_fires_at_its_driven_time_escalates_and_steps_close_stages(
-        sla_settings: Settings, worker: Worker, alerts: Alerts) -> None:
+    sla_settings: Settings, worker: Worker, alerts: Alerts
+) -> None:
     unit = f"u-{uuid.uuid4().hex[:6]}"
-    o1 = order_record("o1", unit, {"SIGN": MIN, "DEPART": 2 * MIN, "PHONE": 3 * MIN,
-                                   "ARRIVE": 8 * MIN, "CLOSE": 30 * MIN})
+    o1 = order_record(
+        "o1",
+        unit,
+        {"SIGN": MIN, "DEPART": 2 * MIN, "PHONE": 3 * MIN, "ARRIVE": 8 * MIN, "CLOSE": 30 * MIN},
+    )
     o2 = order_record("o2", unit, {"SIGN": MIN, "ARRIVE": 8 * MIN})
     worker.start()
     wait_ready(worker)
     produce(sla_settings, [(topics.ORDERS, o1), (topics.ORDERS, o2)])
-    wait(worker, "orders read", lambda: total(worker, "fenliu_sla_orders_total", outcome="new") == 2)
-    produce(sla_settings, [
-        (topics.LIFECYCLE, lifecycle_record("e1", "o2", "SIGNED", T0 + 30_000)),
-        (topics.LIFECYCLE, lifecycle_record("e1", "o2", "SIGNED", T0 + 30_000)),  # sent twice
-        (topics.LIFECYCLE, lifecycle_record("e2", "o-unknown", "ARRIVED", T0 + 30_000)),
-    ])
+    wait(
+        worker, "orders read", lambda: total(worker, "fenliu_sla_orders_total", outcome="new") == 2
+    )
+    produce(
+        sla_settings,
+        [
+            (topics.LIFECYCLE, lifecycle_record("e1", "o2", "SIGNED", T0 + 30_000)),
+            (topics.LIFECYCLE, lifecycle_record("e1", "o2", "SIGNED", T0 + 30_000)),  # sent twice
+            (topics.LIFECYCLE, lifecycle_record("e2", "o-unknown", "ARRIVED", T0 + 30_000)),
+        ],
+    )
     wait(worker, "steps read", lambda: total(worker, "fenliu_sla_lifecycle_total") == 3)
     assert total(worker, "fenliu_sla_lifecycle_total", kind="SIGNED", outcome="closed") == 1
     assert total(worker, "fenliu_sla_lifecycle_total", kind="SIGNED", outcome="duplicate") == 1
     assert total(worker, "fenliu_sla_lifecycle_total", kind="ARRIVED", outcome="early") == 1
     # The gauges are set at most every 0.25 s and once after a burst (sla.GAUGE_INTERVAL_S),
     # so they may trail the counters: wait for them rather than read them at once.
-    wait(worker, "open SIGN stages published",
-         lambda: total(worker, "fenliu_sla_open_stages", stage="SIGN") == 1)
+    wait(
+        worker,
+        "open SIGN stages published",
+        lambda: total(worker, "fenliu_sla_open_stages", stage="SIGN") == 1,
+    )
 
     tick(worker, T0 + 47_999)  # just before 80 % of the one-minute sign-off window
     assert total(worker, "fenliu_sla_alerts_total") == 0
@@ -210,27 +239,39 @@ def test_every_stage_fires_at_its_driven_time_escalates_and_steps_close_stages(
     assert alerts.read_until(2)[1]["alert_id"] == f"o1:SIGN:BREACH:{T0 + MIN}"
 
     # o1's team leaves: sign-off and departure are done, its sign-off stops escalating.
-    produce(sla_settings, [(topics.LIFECYCLE, lifecycle_record("e3", "o1", "DEPARTED",
-                                                               T0 + 70_000))])
-    wait(worker, "departure read", lambda: total(worker,
-        "fenliu_sla_lifecycle_total", kind="DEPARTED", outcome="closed") == 1)
+    produce(
+        sla_settings, [(topics.LIFECYCLE, lifecycle_record("e3", "o1", "DEPARTED", T0 + 70_000))]
+    )
+    wait(
+        worker,
+        "departure read",
+        lambda: total(worker, "fenliu_sla_lifecycle_total", kind="DEPARTED", outcome="closed") == 1,
+    )
     tick(worker, T0 + 2 * 3_600_000)
-    expected = (levels("o1", "SIGN", T0 + MIN, "WARNING", "BREACH")
-                | levels("o1", "PHONE", T0 + 3 * MIN, *ALL)
-                | levels("o1", "ARRIVE", T0 + 8 * MIN, *ALL)
-                | levels("o1", "CLOSE", T0 + 30 * MIN, *ALL)
-                | levels("o2", "ARRIVE", T0 + 8 * MIN, *ALL))
+    expected = (
+        levels("o1", "SIGN", T0 + MIN, "WARNING", "BREACH")
+        | levels("o1", "PHONE", T0 + 3 * MIN, *ALL)
+        | levels("o1", "ARRIVE", T0 + 8 * MIN, *ALL)
+        | levels("o1", "CLOSE", T0 + 30 * MIN, *ALL)
+        | levels("o2", "ARRIVE", T0 + 8 * MIN, *ALL)
+    )
     alerts.read_until(len(expected))
     assert sorted(alerts.ids()) == sorted(expected)
-    wait(worker, "metrics caught up",
-                lambda: total(worker, "fenliu_sla_alerts_total") == len(expected))
+    wait(
+        worker,
+        "metrics caught up",
+        lambda: total(worker, "fenliu_sla_alerts_total") == len(expected),
+    )
     assert total(worker, "fenliu_sla_alerts_total", unit_id=unit, level="ESCALATION") == 4
 
 
 def test_restart_and_crash_in_the_middle_lose_no_deadline_and_fire_none_twice(
-        sla_settings: Settings, worker: Worker, alerts: Alerts) -> None:
-    orders = {f"o{n}": order_record(f"o{n}", "u-r", {"SIGN": MIN, "ARRIVE": 8 * MIN,
-                                                     "CLOSE": 30 * MIN}) for n in range(1, 6)}
+    sla_settings: Settings, worker: Worker, alerts: Alerts
+) -> None:
+    orders = {
+        f"o{n}": order_record(f"o{n}", "u-r", {"SIGN": MIN, "ARRIVE": 8 * MIN, "CLOSE": 30 * MIN})
+        for n in range(1, 6)
+    }
     worker.start()
     wait_ready(worker)
     produce(sla_settings, [(topics.ORDERS, o) for o in orders.values()])
@@ -242,21 +283,33 @@ def test_restart_and_crash_in_the_middle_lose_no_deadline_and_fire_none_twice(
 
     # while it is down: o1 arrives (closes sign-off and arrival), a new order comes in
     orders["o6"] = order_record("o6", "u-r", {"SIGN": MIN}, created=T0 + 5 * MIN)
-    produce(sla_settings, [
-        (topics.LIFECYCLE, lifecycle_record("a1", "o1", "ARRIVED", T0 + 5 * MIN)),
-        (topics.ORDERS, orders["o6"]),
-    ])
+    produce(
+        sla_settings,
+        [
+            (topics.LIFECYCLE, lifecycle_record("a1", "o1", "ARRIVED", T0 + 5 * MIN)),
+            (topics.ORDERS, orders["o6"]),
+        ],
+    )
     worker.start()
-    wait(worker, "state recovered and new input read", lambda: (
-        total(worker, "fenliu_sla_orders_total", outcome="new") == 1
-        and total(worker, "fenliu_sla_lifecycle_total", outcome="closed") == 1))
+    wait(
+        worker,
+        "state recovered and new input read",
+        lambda: (
+            total(worker, "fenliu_sla_orders_total", outcome="new") == 1
+            and total(worker, "fenliu_sla_lifecycle_total", outcome="closed") == 1
+        ),
+    )
     tick(worker, T0 + 70_000)  # the same time again fires nothing again
     tick(worker, T0 + 9 * MIN)
     fired_by_now = (
         set().union(*(levels(o, "SIGN", T0 + MIN, *ALL) for o in orders if o != "o6"))
         - levels("o1", "SIGN", T0 + MIN, "SUPERVISION", "ESCALATION")
-        | set().union(*(levels(o, "ARRIVE", T0 + 8 * MIN, "WARNING", "BREACH")
-                        for o in ("o2", "o3", "o4", "o5")))
+        | set().union(
+            *(
+                levels(o, "ARRIVE", T0 + 8 * MIN, "WARNING", "BREACH")
+                for o in ("o2", "o3", "o4", "o5")
+            )
+        )
         | levels("o6", "SIGN", T0 + 6 * MIN, *ALL)
     )
     alerts.read_until(len(fired_by_now))
@@ -266,10 +319,12 @@ def test_restart_and_crash_in_the_middle_lose_no_deadline_and_fire_none_twice(
     worker.start()
     wait_ready(worker)
     tick(worker, T0 + 3 * 3_600_000)
-    expected = (fired_by_now
-                | set().union(*(levels(o, "ARRIVE", T0 + 8 * MIN, *ALL)
-                                for o in ("o2", "o3", "o4", "o5")))
-                | set().union(*(levels(o, "CLOSE", T0 + 30 * MIN, *ALL)
-                                for o in ("o1", "o2", "o3", "o4", "o5"))))
+    expected = (
+        fired_by_now
+        | set().union(*(levels(o, "ARRIVE", T0 + 8 * MIN, *ALL) for o in ("o2", "o3", "o4", "o5")))
+        | set().union(
+            *(levels(o, "CLOSE", T0 + 30 * MIN, *ALL) for o in ("o1", "o2", "o3", "o4", "o5"))
+        )
+    )
     alerts.read_until(len(expected))
     assert sorted(alerts.ids()) == sorted(expected), "lost or repeated alerts"

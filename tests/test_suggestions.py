@@ -3,7 +3,8 @@ order is released only on a confirmation read before its time limit, at most onc
 
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fenliu.processors.suggestions import (
     CONFIRMED,
@@ -49,7 +50,10 @@ def test_confirmation_before_the_order_releases_it_when_it_comes():
 def test_rejection_and_timeout_keep_it_with_the_police():
     assert run([("order", 0), ("verdict", REJECTED, 1)])[-1] is Action.KEEP
     assert run([("order", 0), ("tick", T - 1), ("tick", T)]) == [
-        Action.WAIT, Action.WAIT, Action.EXPIRE]
+        Action.WAIT,
+        Action.WAIT,
+        Action.EXPIRE,
+    ]
 
 
 def test_a_late_confirmation_does_not_release():
@@ -68,8 +72,9 @@ def test_ticks_of_another_partition_fire_nothing():
 
 _step = st.one_of(
     st.tuples(st.just("order"), st.integers(0, 3 * T)),
-    st.tuples(st.just("verdict"), st.sampled_from([CONFIRMED, REJECTED, EXPIRED]),
-              st.integers(0, 3 * T)),
+    st.tuples(
+        st.just("verdict"), st.sampled_from([CONFIRMED, REJECTED, EXPIRED]), st.integers(0, 3 * T)
+    ),
     st.tuples(st.just("tick"), st.integers(0, 4 * T)),
 )
 
@@ -78,18 +83,24 @@ _step = st.one_of(
 def test_released_at_most_once_and_only_after_a_confirmation(steps):
     actions = run(steps)
     assert actions.count(Action.RELEASE) + actions.count(Action.KEEP) + actions.count(
-        Action.EXPIRE) <= len([s for s in steps if s[0] == "order"])
+        Action.EXPIRE
+    ) <= len([s for s in steps if s[0] == "order"])
     for i, a in enumerate(actions):
         if a is Action.RELEASE:
             assert any(s[0] == "verdict" and s[1] == CONFIRMED for s in steps[: i + 1])
             assert any(s[0] == "order" for s in steps[: i + 1])
 
 
-_verdict = st.fixed_dictionaries({
-    "verdict_id": st.text(min_size=1, max_size=4), "decision_id": st.sampled_from(["a", "b", "c"]),
-    "verdict": st.sampled_from([CONFIRMED, REJECTED, EXPIRED]), "by": st.just("ct"),
-    "at": st.integers(0, 100), "text": st.one_of(st.none(), st.text(min_size=1, max_size=5)),
-})
+_verdict = st.fixed_dictionaries(
+    {
+        "verdict_id": st.text(min_size=1, max_size=4),
+        "decision_id": st.sampled_from(["a", "b", "c"]),
+        "verdict": st.sampled_from([CONFIRMED, REJECTED, EXPIRED]),
+        "by": st.just("ct"),
+        "at": st.integers(0, 100),
+        "text": st.one_of(st.none(), st.text(min_size=1, max_size=5)),
+    }
+)
 
 
 @given(st.lists(_verdict, max_size=10))
@@ -100,9 +111,13 @@ def test_labels_are_the_first_answer_per_decision_and_never_an_expiry(verdicts):
     assert len({r["id"] for r in rows}) == len(rows)
     for r in rows:
         d = r["id"].removeprefix("verdict:")
-        answers = sorted((v for v in verdicts if v["decision_id"] == d and v["verdict"] != EXPIRED),
-                         key=lambda v: (v["at"], v["verdict_id"]))
-        assert r["expected_list"] == ("NON_POLICE" if answers[0]["verdict"] == CONFIRMED else "POLICE")
+        answers = sorted(
+            (v for v in verdicts if v["decision_id"] == d and v["verdict"] != EXPIRED),
+            key=lambda v: (v["at"], v["verdict_id"]),
+        )
+        assert r["expected_list"] == (
+            "NON_POLICE" if answers[0]["verdict"] == CONFIRMED else "POLICE"
+        )
         assert r["text"] == answers[0]["text"]
 
 

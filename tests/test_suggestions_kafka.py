@@ -35,10 +35,13 @@ T = BASE_MS  # the module has its own topic prefix: no other test shares its top
 
 @pytest.fixture(scope="module")
 def stack(settings: Settings, tmp_path_factory) -> Iterator[tuple[Settings, Worker, Feed]]:
-    s = settings.replace(topics={"prefix": f"{settings.topics.prefix}suggest-{uuid.uuid4().hex[:6]}-"})
+    s = settings.replace(
+        topics={"prefix": f"{settings.topics.prefix}suggest-{uuid.uuid4().hex[:6]}-"}
+    )
     apply_topics(s)
-    worker = Worker(s, tmp_path_factory.mktemp("streams-suggest"),
-                    FENLIU_CASE_SUGGEST_TIMEOUT_S=str(TIMEOUT_S))
+    worker = Worker(
+        s, tmp_path_factory.mktemp("streams-suggest"), FENLIU_CASE_SUGGEST_TIMEOUT_S=str(TIMEOUT_S)
+    )
     worker.start()
     try:
         yield s, worker, Feed(s, build_decider(s))
@@ -55,13 +58,23 @@ def suggested(feed: Feed, call_id: str, text: str, at_ms: int):
 
 
 def verdict(s: Settings, d, kind: str, by: str, at_ms: int) -> None:
-    record = {"verdict_id": f"v_{d.decision_id}_{kind.lower()}", "decision_id": d.decision_id,
-              "case_key": d.case_key, "source": source_symbol(d.event.source),
-              "source_id": d.event.source_id, "verdict": kind, "by": by, "at": at_ms,
-              "text": d.event.text}
+    record = {
+        "verdict_id": f"v_{d.decision_id}_{kind.lower()}",
+        "decision_id": d.decision_id,
+        "case_key": d.case_key,
+        "source": source_symbol(d.event.source),
+        "source_id": d.event.source_id,
+        "verdict": kind,
+        "by": by,
+        "at": at_ms,
+        "text": d.event.text,
+    }
     producer = Producer(confluent_config(s))
-    producer.produce(s.topic(topics.VERDICTS), key=d.decision_id.encode(),
-                     value=CODEC.encode("CallTakerVerdict", record))
+    producer.produce(
+        s.topic(topics.VERDICTS),
+        key=d.decision_id.encode(),
+        value=CODEC.encode("CallTakerVerdict", record),
+    )
     assert producer.flush(30) == 0
 
 
@@ -81,7 +94,9 @@ def test_confirmed_suggestion_reaches_the_unit_and_an_unanswered_one_stays_with_
 
     ok_order, held_order = order_id_for(confirmed.decision_id), order_id_for(unanswered.decision_id)
     verdict(s, confirmed, "CONFIRMED", "ct-07", T + 30_000)
-    orders = read_until(s, topics.ORDERS, lambda out: any(v["order_id"] == ok_order for _, v in out))
+    orders = read_until(
+        s, topics.ORDERS, lambda out: any(v["order_id"] == ok_order for _, v in out)
+    )
     assert [v["order_id"] for _, v in orders] == [ok_order]  # the other one is still held
     assert orders[0][1]["decision_id"] == confirmed.decision_id
     assert metric(worker, "fenliu_rates_diverted_total", how="confirmed") == 1
@@ -89,7 +104,9 @@ def test_confirmed_suggestion_reaches_the_unit_and_an_unanswered_one_stays_with_
     # Time passes the unanswered one's limit (and not before it: one tick short first).
     send_ticks(s, T + 60_000 + TIMEOUT_S * 1000 - 1)
     send_ticks(s, T + 60_000 + TIMEOUT_S * 1000)
-    notes = read_until(s, topics.VERDICTS, lambda out: any(v["verdict"] == "EXPIRED" for _, v in out))
+    notes = read_until(
+        s, topics.VERDICTS, lambda out: any(v["verdict"] == "EXPIRED" for _, v in out)
+    )
     expired = [v for _, v in notes if v["verdict"] == "EXPIRED"]
     assert [v["decision_id"] for v in expired] == [unanswered.decision_id]
     assert metric(worker, "fenliu_suggestions_total", action="EXPIRE") == 1
@@ -107,8 +124,13 @@ def test_confirmed_suggestion_reaches_the_unit_and_an_unanswered_one_stays_with_
     # the late confirmation (first answer of SG-2 is that confirmation) are not both kept.
     out = worker.workdir / "labels.jsonl"
     env = {**worker.env, "FENLIU_METRICS_PORT": "0"}
-    done = subprocess.run([str(FENLIU), "verdicts", "export", "--out", str(out)], env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(FENLIU), "verdicts", "export", "--out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     labels = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
     assert labels[f"verdict:{confirmed.decision_id}"]["expected_list"] == "NON_POLICE"

@@ -141,7 +141,9 @@ def test_unreachable_redis_raises_team_lookup_timeout() -> None:
 def test_from_settings_uses_the_configured_radius_and_prefix(
     settings: Settings, redis_prefix: str, redis_client: redis.Redis
 ) -> None:
-    configured = settings.replace(teams={"key_prefix": f"{redis_prefix}cfg", "search_radius_km": 1.0})
+    configured = settings.replace(
+        teams={"key_prefix": f"{redis_prefix}cfg", "search_radius_km": 1.0}
+    )
     teams = TeamDirectory.from_settings(configured)
     try:
         place(teams, "two-km-away", 121.0705, 28.860)

@@ -48,7 +48,9 @@ def test_the_pure_scorer_equals_scikit_learn() -> None:
             got = model.decision(text)
             expected = [want[i]] if want.ndim == 1 else list(want[i])
             assert got == pytest.approx(expected, abs=1e-4)
-            assert list(model.probabilities(text).values()) == pytest.approx(list(probs[i]), abs=1e-4)
+            assert list(model.probabilities(text).values()) == pytest.approx(
+                list(probs[i]), abs=1e-4
+            )
 
 
 def test_training_twice_gives_the_same_bytes() -> None:
@@ -63,9 +65,14 @@ def test_training_twice_gives_the_same_bytes() -> None:
     assert one == two
     art = json.loads(gzip.decompress(one))
     assert art["seed"] == cfg.seed and len(art["trained_on"]["sha256"]) == 64
-    assert art["version"].startswith("tm-") and set(art["thresholds"]) >= {"divert_below", "route_below"}
+    assert art["version"].startswith("tm-") and set(art["thresholds"]) >= {
+        "divert_below",
+        "route_below",
+    }
     assert art["figures"]["dev"]["rows"] == len(dev)
-    other = artifact_bytes(train(tr, dev, tax, cats, TrainConfig(police_features=800, level1_features=400, seed=7)))
+    other = artifact_bytes(
+        train(tr, dev, tax, cats, TrainConfig(police_features=800, level1_features=400, seed=7))
+    )
     assert json.loads(gzip.decompress(other))["version"] != art["version"]
 
 
@@ -79,7 +86,9 @@ def test_the_shipped_artifact_loads_as_package_data() -> None:
     opinion = load_opinion(read_artifact())
     assert opinion.version.startswith("tm-") and opinion.level1 is not None
     assert 0.0 <= opinion.police_probability("有人拿刀砍人") <= 1.0
-    assert opinion.police_probability("有人拿刀砍人") > opinion.police_probability("停水了什么时候来水")
+    assert opinion.police_probability("有人拿刀砍人") > opinion.police_probability(
+        "停水了什么时候来水"
+    )
     assert opinion.thresholds["divert_below"] <= 0.5
     size = len((ROOT / "data" / "models" / read_current()).read_bytes())
     assert size < 3_000_000
@@ -150,4 +159,6 @@ def test_categories_subject_words_and_the_model() -> None:
 
 def test_a_bad_category_file_names_the_problem() -> None:
     with pytest.raises(CategoryError, match="needs children"):
-        compile_categories({"version": "x", "categories": [{"id": "C01", "name": "a", "department": "d"}]})
+        compile_categories(
+            {"version": "x", "categories": [{"id": "C01", "name": "a", "department": "d"}]}
+        )

@@ -8,9 +8,18 @@ from hypothesis import strategies as st
 from fenliu.traffic.feed import DAY_S, Pace, plan_run
 
 NOW = 1_795_000_000_000
-BASE = {"now_ms": NOW, "rate": 20.0, "speed": None, "days": None, "per_day": None,
-        "model_calls_per_day": 5000.0, "start_ms": None, "as_fast": False, "steady": False,
-        "rate_given": False}
+BASE = {
+    "now_ms": NOW,
+    "rate": 20.0,
+    "speed": None,
+    "days": None,
+    "per_day": None,
+    "model_calls_per_day": 5000.0,
+    "start_ms": None,
+    "as_fast": False,
+    "steady": False,
+    "rate_given": False,
+}
 
 
 def test_history_ends_now_and_goes_as_fast_as_it_can_unless_a_rate_is_given() -> None:

@@ -95,8 +95,13 @@ def apply_grants(settings: Settings, wanted: list[Grant], timeout_s: float = 30.
 
     bindings = [
         AclBinding(
-            ResourceType[g.resource], g.name, ResourcePatternType[g.pattern],
-            f"User:{g.principal}", "*", AclOperation[g.operation], AclPermissionType.ALLOW,
+            ResourceType[g.resource],
+            g.name,
+            ResourcePatternType[g.pattern],
+            f"User:{g.principal}",
+            "*",
+            AclOperation[g.operation],
+            AclPermissionType.ALLOW,
         )  # fmt: skip
         for g in wanted
     ]
@@ -118,5 +123,7 @@ def apply_grants(settings: Settings, wanted: list[Grant], timeout_s: float = 30.
         if not missing:
             return len(bindings)
         if time.monotonic() > deadline:
-            raise TimeoutError(f"the broker does not list {len(missing)} new ACLs, e.g. {missing[0]}")
+            raise TimeoutError(
+                f"the broker does not list {len(missing)} new ACLs, e.g. {missing[0]}"
+            )
         time.sleep(0.2)

@@ -35,7 +35,10 @@ class TopicReport:
 
 
 def _desired(spec: TopicSpec, settings: Settings) -> tuple[int, int]:
-    return (spec.partitions or settings.topics.partitions, spec.replication or settings.topics.replication)
+    return (
+        spec.partitions or settings.topics.partitions,
+        spec.replication or settings.topics.replication,
+    )
 
 
 def apply_topics(
@@ -56,7 +59,9 @@ def apply_topics(
         partitions, replication = _desired(spec, settings)
         if name not in existing:
             to_create.append(NewTopic(name, partitions, replication, config=spec.broker_config()))
-    for fut_name, future in admin.create_topics(to_create, request_timeout=timeout_s).items() if to_create else []:
+    for fut_name, future in (
+        admin.create_topics(to_create, request_timeout=timeout_s).items() if to_create else []
+    ):
         try:
             future.result()
             reports.append(TopicReport(fut_name, "created"))
@@ -101,7 +106,9 @@ def _verify(admin, spec, name, metadata, settings, fix, timeout_s) -> TopicRepor
     return TopicReport(name, "fixed" if fix and fixable else "drift", "; ".join(problems))
 
 
-def delete_topics(settings: Settings, catalogue: TopicCatalogue | None = None, timeout_s: float = 30.0) -> None:
+def delete_topics(
+    settings: Settings, catalogue: TopicCatalogue | None = None, timeout_s: float = 30.0
+) -> None:
     """Delete the catalogue's topics under the settings' prefix (tests and demos only)."""
     catalogue = catalogue or default_catalogue()
     admin = AdminClient(confluent_config(settings))

@@ -155,7 +155,8 @@ def run_evaluation(rows: list[dict[str, Any]], taxonomy: Taxonomy) -> tuple[Repo
             Outcome(
                 id=str(row["id"]),
                 expected_list=ListName(row["expected_list"]),
-                expected_class=row.get("expected_class") or "-",  # 12345-w3 labels outcomes, not classes
+                expected_class=row.get("expected_class")
+                or "-",  # 12345-w3 labels outcomes, not classes
                 predicted_list=c.list_name,
                 predicted_class=c.class_code,
                 expected_situation=row.get("expected_situation"),
@@ -257,7 +258,9 @@ def register(app: typer.Typer) -> None:
     """Add ``classify`` and ``evaluate`` to the top-level app."""
 
     @app.command("classify")
-    def classify_command(taxonomy: Path | None = TaxonomyOption, model: Path | None = ModelOption) -> None:
+    def classify_command(
+        taxonomy: Path | None = TaxonomyOption, model: Path | None = ModelOption
+    ) -> None:
         """Classify JSON lines {"id","source","text"} from stdin; one decision per line on stdout."""
         try:
             judge = _judge(taxonomy, model)
@@ -310,18 +313,25 @@ def register(app: typer.Typer) -> None:
         report = {
             "taxonomy_version": judge.taxonomy.version,
             "model_version": judge.policy.model_version,
-            "thresholds": {"divert_below": judge.policy.divert_below,
-                           "keep_above": judge.policy.keep_above,
-                           "route_below": judge.policy.route_below,
-                           "to_police_veto_below": judge.policy.to_police_veto_below},  # fmt: skip
+            "thresholds": {
+                "divert_below": judge.policy.divert_below,
+                "keep_above": judge.policy.keep_above,
+                "route_below": judge.policy.route_below,
+                "to_police_veto_below": judge.policy.to_police_veto_below,
+            },  # fmt: skip
             "splits": splits,
             **outcome_eval.outcome_json(total),
             "sets": {r.name: outcome_eval.outcome_json(r.report) for r in results},
             "rules": report_json(rules_report, judge.taxonomy.version),
         }
         if real:
-            report["real"] = real_rep if real_rep is not None else {
-                "skipped": f"{evalsets.REAL_DIR} is absent: the real messages are not shipped"}
+            report["real"] = (
+                real_rep
+                if real_rep is not None
+                else {
+                    "skipped": f"{evalsets.REAL_DIR} is absent: the real messages are not shipped"
+                }
+            )
         if as_json:
             typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
         else:
@@ -375,7 +385,9 @@ def _print_outcomes(report: dict[str, Any]) -> None:
     console.print(f"TO_POLICE {real['to_police_share']:.2%} (target ≤ 5%), "
                   f"REVIEW {real['review_share']:.2%} (target ≤ 15%)")  # fmt: skip
     for t in real["to_police"]:
-        console.print(f"  TO_POLICE {t['id']}: {t['outcome_rule']}: {'/'.join(t['evidence'])} p={t['p']}")
+        console.print(
+            f"  TO_POLICE {t['id']}: {t['outcome_rule']}: {'/'.join(t['evidence'])} p={t['p']}"
+        )
     console.print("words that sent real messages to the police: "
                   + ", ".join(f"{w} {k}" for w, k in real["police_words"]))  # fmt: skip
     for split, r in real["labelled"].items():

@@ -18,7 +18,13 @@ def settings_table() -> list[tuple[str, str, str, str]]:
         default = field.get_default(call_default_factory=True)
         if isinstance(default, Path) and default.is_absolute() and default.is_relative_to(data_dir):
             default = f"(shipped) {default.relative_to(data_dir)}"  # the same in every install
-        shown = "" if default is None else str(default.get_secret_value() if hasattr(default, "get_secret_value") else default)
+        shown = (
+            ""
+            if default is None
+            else str(
+                default.get_secret_value() if hasattr(default, "get_secret_value") else default
+            )
+        )
         rows.append((env, f"{group}.{name}", shown, field.description or ""))
     return rows
 

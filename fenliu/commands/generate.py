@@ -14,7 +14,6 @@ class Out(StrEnum):
     jsonl = "jsonl"
 
 
-
 def register(app: typer.Typer) -> None:
     @app.command("generate")
     def generate(

@@ -20,14 +20,16 @@ def _epoch_ms(text: str) -> int:
 
 def register(app: typer.Typer) -> None:
     """Add ``fenliu sla tick|prepare``."""
-    sla = typer.Typer(help="SLA timers: tick the control clock, create the tick topic.",
-                      no_args_is_help=True)
+    sla = typer.Typer(
+        help="SLA timers: tick the control clock, create the tick topic.", no_args_is_help=True
+    )
 
     @sla.command("tick")
     def tick(
         at: str = typer.Argument(..., help="epoch ms or ISO-8601 with offset"),
-        partition: Annotated[list[int] | None, typer.Option(
-            help="only these partitions (default: all)")] = None,
+        partition: Annotated[
+            list[int] | None, typer.Option(help="only these partitions (default: all)")
+        ] = None,
     ) -> None:
         """Write one tick at AT to every partition: the worker fires what is due by then."""
         from fenliu.settings import get_settings

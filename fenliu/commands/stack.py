@@ -37,7 +37,8 @@ def install() -> None:
 def up(
     only: str | None = typer.Option(None, "--only", help=_ONLY_HELP),
     secure: bool = typer.Option(
-        False, "--secure",
+        False,
+        "--secure",
         help="Kafka with SASL/SCRAM (one user per service, passwords in <state>/kafka/secrets) "
         "and ACLs from the topic catalogue (FENLIU_STACK_SECURE)",
     ),

@@ -7,7 +7,9 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add ``fenliu topics list|apply|acls``."""
-    topics = typer.Typer(help="The topic catalogue: list it, apply it to the broker.", no_args_is_help=True)
+    topics = typer.Typer(
+        help="The topic catalogue: list it, apply it to the broker.", no_args_is_help=True
+    )
 
     @topics.command("list")
     def list_topics() -> None:
@@ -21,12 +23,20 @@ def register(app: typer.Typer) -> None:
         settings = get_settings()
         table = Table("topic", "key", "value", "retention ms", "purpose")
         for spec in default_catalogue().topics:
-            table.add_row(settings.topic(spec.name), spec.key, spec.value, str(spec.retention_ms), spec.purpose)
+            table.add_row(
+                settings.topic(spec.name),
+                spec.key,
+                spec.value,
+                str(spec.retention_ms),
+                spec.purpose,
+            )
         Console().print(table)
 
     @topics.command("apply")
     def apply(
-        fix: bool = typer.Option(False, "--fix", help="raise partitions and alter configs that drifted"),
+        fix: bool = typer.Option(
+            False, "--fix", help="raise partitions and alter configs that drifted"
+        ),
     ) -> None:
         """Create missing topics and verify existing ones; exit 1 on unfixed drift."""
         from rich.console import Console
@@ -46,7 +56,9 @@ def register(app: typer.Typer) -> None:
 
     @topics.command("acls")
     def acls(
-        apply_: bool = typer.Option(False, "--apply", help="create them on the broker (as a super user)"),
+        apply_: bool = typer.Option(
+            False, "--apply", help="create them on the broker (as a super user)"
+        ),
     ) -> None:
         """The ACLs each service principal needs (from the catalogue's readers and writers)."""
         from rich.console import Console

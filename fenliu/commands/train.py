@@ -22,10 +22,20 @@ def register(app: typer.Typer) -> None:
     def train_command(
         out_dir: Path = typer.Option(MODELS_DIR, "--out", help="directory for the artifact"),
         seed: int = typer.Option(20261202, "--seed", help="random seed (the fit is deterministic)"),
-        taxonomy: Path | None = typer.Option(None, "--taxonomy", help="taxonomy YAML (rules verdicts for the thresholds)"),
-        eval_dir: Path | None = typer.Option(None, "--eval-dir", help="labelled sets (default tests/eval)"),
-        install: bool = typer.Option(False, "--install", help="make it the shipped artifact (current.yaml)"),
-        verdicts: Path | None = typer.Option(None, "--verdicts", help="call-takers' answers as labels (JSON lines of `fenliu verdicts export`), added to TRAIN only"),
+        taxonomy: Path | None = typer.Option(
+            None, "--taxonomy", help="taxonomy YAML (rules verdicts for the thresholds)"
+        ),
+        eval_dir: Path | None = typer.Option(
+            None, "--eval-dir", help="labelled sets (default tests/eval)"
+        ),
+        install: bool = typer.Option(
+            False, "--install", help="make it the shipped artifact (current.yaml)"
+        ),
+        verdicts: Path | None = typer.Option(
+            None,
+            "--verdicts",
+            help="call-takers' answers as labels (JSON lines of `fenliu verdicts export`), added to TRAIN only",
+        ),
     ) -> None:
         """Train the police model and the 12345 level-1 model; print the figures."""
         try:

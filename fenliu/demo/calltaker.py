@@ -32,9 +32,16 @@ class CallTakers(threading.Thread):
 
     def run(self) -> None:
         s = self.settings
-        consumer = Consumer(confluent_config(s, **{
-            "group.id": f"{s.topics.prefix}demo-call-takers-{uuid.uuid4().hex[:6]}",
-            "auto.offset.reset": "latest", "enable.auto.commit": False}))
+        consumer = Consumer(
+            confluent_config(
+                s,
+                **{
+                    "group.id": f"{s.topics.prefix}demo-call-takers-{uuid.uuid4().hex[:6]}",
+                    "auto.offset.reset": "latest",
+                    "enable.auto.commit": False,
+                },
+            )
+        )
         producer = Producer(confluent_config(s))
         consumer.subscribe([s.topic(DECISIONS)])
         try:
@@ -53,14 +60,22 @@ class CallTakers(threading.Thread):
                     continue  # nobody presses the key: the police keep it after the time limit
                 at = d["event"]["received_at"]
                 at_ms = at if isinstance(at, int) else int(at.timestamp() * 1000)
-                record = {"verdict_id": verdict_id(d["decision_id"], answer),
-                          "decision_id": d["decision_id"], "case_key": d["case_key"],
-                          "source": d["event"]["source"], "source_id": d["event"]["source_id"],
-                          "verdict": answer, "by": f"demo-ct-{zlib.crc32(d['case_key'].encode()) % 8}",
-                          "at": at_ms + 20_000,  # a call-taker takes 20 s
-                          "text": d["event"]["text"]}
-                producer.produce(s.topic(VERDICTS), key=d["decision_id"].encode(),
-                                 value=self.codec.encode("CallTakerVerdict", record))
+                record = {
+                    "verdict_id": verdict_id(d["decision_id"], answer),
+                    "decision_id": d["decision_id"],
+                    "case_key": d["case_key"],
+                    "source": d["event"]["source"],
+                    "source_id": d["event"]["source_id"],
+                    "verdict": answer,
+                    "by": f"demo-ct-{zlib.crc32(d['case_key'].encode()) % 8}",
+                    "at": at_ms + 20_000,  # a call-taker takes 20 s
+                    "text": d["event"]["text"],
+                }
+                producer.produce(
+                    s.topic(VERDICTS),
+                    key=d["decision_id"].encode(),
+                    value=self.codec.encode("CallTakerVerdict", record),
+                )
                 producer.poll(0)
                 self.answered += 1
         finally:

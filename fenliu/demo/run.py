@@ -179,9 +179,12 @@ class Demo:
         from fenliu.demo.calltaker import CallTakers
 
         self.call_takers = CallTakers(
-            self.settings, codec_for(self.settings.topics.schema_registry_url), self._stopping)
+            self.settings, codec_for(self.settings.topics.schema_registry_url), self._stopping
+        )
         self.call_takers.start()
-        report(f"started call-takers: they confirm {self.settings.demo.confirm_share:.0%} of SUGGEST calls")
+        report(
+            f"started call-takers: they confirm {self.settings.demo.confirm_share:.0%} of SUGGEST calls"
+        )
         if self.accelerated:
             self._ticker = threading.Thread(target=self._tick_loop, name="demo-ticker", daemon=True)
             self._ticker.start()

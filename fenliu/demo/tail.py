@@ -91,8 +91,8 @@ class TopicTail:
 
     def _run(self) -> None:
         consumer = Consumer(
-            confluent_config(self.settings,
-                **{"group.id": "fenliu-demo-view", "enable.auto.commit": False}
+            confluent_config(
+                self.settings, **{"group.id": "fenliu-demo-view", "enable.auto.commit": False}
             )
         )
         try:

@@ -141,10 +141,14 @@ class TeamDirectory:
         self, team_id: str, state: TeamState, *, lon: float | None = None, lat: float | None = None
     ) -> None:
         """Change a team's duty state (and position, if given); only AVAILABLE teams stay searchable."""
-        fields = cast(list[bytes | None],
-                      self._client.hmget(self.team_key(team_id), ["town_code", "lon", "lat"]))
+        fields = cast(
+            list[bytes | None],
+            self._client.hmget(self.team_key(team_id), ["town_code", "lon", "lat"]),
+        )
         stored_town, stored_lon, stored_lat = fields
-        if stored_town is None or stored_lon is None or stored_lat is None:  # register sets all three
+        if (
+            stored_town is None or stored_lon is None or stored_lat is None
+        ):  # register sets all three
             raise UnknownTeam(team_id)
         town_code = stored_town.decode()
         lon = float(stored_lon) if lon is None else lon

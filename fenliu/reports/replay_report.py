@@ -88,7 +88,8 @@ def write_json(report: dict[str, Any], path: Path) -> Path:
 def write_html(report: dict[str, Any], path: Path, *, max_rows: int = 500) -> Path:
     """The page; each table shows at most ``max_rows`` rows (the JSON has them all)."""
     env = Environment(
-        loader=PackageLoader("fenliu.reports", "templates"), autoescape=select_autoescape(["html", "j2"])
+        loader=PackageLoader("fenliu.reports", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
     )
     env.filters["local"] = lambda ms: local_iso(ms, report["timezone"])
     env.filters["short"] = lambda ms: local_iso(ms, report["timezone"])[5:19].replace("T", " ")
@@ -106,7 +107,8 @@ def write_html(report: dict[str, Any], path: Path, *, max_rows: int = 500) -> Pa
                 _pairs(report["by_list"], "list"), ["recorded", "replayed"], [BEFORE, AFTER]
             ),
             "decision_outcomes": bar_chart(
-                _pairs(report.get("by_outcome", []), "outcome"), ["recorded", "replayed"],
+                _pairs(report.get("by_outcome", []), "outcome"),
+                ["recorded", "replayed"],
                 [BEFORE, AFTER],
             ),
             "classes": bar_chart(
@@ -236,11 +238,14 @@ def print_summary(report: dict[str, Any], console: Any) -> None:
     dead = report.get("dead_letters") or {}
     if dead.get("count"):
         reasons = ", ".join(
-            f"{x['service']}/{x['stage']}/{x['reason']} {x['count']:,}" for x in dead["by_reason"][:5]
+            f"{x['service']}/{x['stage']}/{x['reason']} {x['count']:,}"
+            for x in dead["by_reason"][:5]
         )
         console.print(f"dead letters of the range: {dead['count']:,} ({reasons})")
     if report.get("by_outcome"):
-        t = Table(title="decision outcomes (KEEP/DIVERT/SUGGEST on 110, ROUTE/REVIEW/TO_POLICE on 12345)")
+        t = Table(
+            title="decision outcomes (KEEP/DIVERT/SUGGEST on 110, ROUTE/REVIEW/TO_POLICE on 12345)"
+        )
         for col in ("outcome", "recorded", "replayed"):
             t.add_column(col, justify="left" if col == "outcome" else "right")
         for row in report["by_outcome"]:

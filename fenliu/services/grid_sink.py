@@ -24,10 +24,16 @@ def register(run: typer.Typer) -> None:
         )
         settings = started.settings
         service = GridSinkService(
-            settings, GridPlatform.from_settings(settings), codec_for(settings.topics.schema_registry_url)
+            settings,
+            GridPlatform.from_settings(settings),
+            codec_for(settings.topics.schema_registry_url),
         )
-        lag = LagReporter(settings, settings.grid.sink_group, [service.orders_topic],
-                          settings.metrics.consumer_lag_interval_s).start()
+        lag = LagReporter(
+            settings,
+            settings.grid.sink_group,
+            [service.orders_topic],
+            settings.metrics.consumer_lag_interval_s,
+        ).start()
         try:
             service.run(started.stop)
         finally:

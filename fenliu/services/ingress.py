@@ -20,7 +20,9 @@ def register(run: typer.Typer) -> None:
         from fenliu.services import start_service
         from fenliu.sinks.grid.ingress import AckingProducer, Ingress
 
-        settings = start_service(metrics_port, secrets=["webhook_hmac_secret"]).settings  # aiohttp handles the signals
+        settings = start_service(
+            metrics_port, secrets=["webhook_hmac_secret"]
+        ).settings  # aiohttp handles the signals
         service = Ingress(
             settings, codec_for(settings.topics.schema_registry_url), AckingProducer(settings)
         )

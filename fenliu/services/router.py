@@ -20,10 +20,18 @@ def register(run: typer.Typer) -> None:
 
         started = start_service(metrics_port, handle_signals=True, secrets=["phone_hmac_key"])
         settings = started.settings
-        service = Router(settings, build_decider(settings), codec_for(settings.topics.schema_registry_url),
-                         TeamDirectory.from_settings(settings))
-        lag = LagReporter(settings, settings.router.group, service.source_by_topic,
-                          settings.metrics.consumer_lag_interval_s).start()
+        service = Router(
+            settings,
+            build_decider(settings),
+            codec_for(settings.topics.schema_registry_url),
+            TeamDirectory.from_settings(settings),
+        )
+        lag = LagReporter(
+            settings,
+            settings.router.group,
+            service.source_by_topic,
+            settings.metrics.consumer_lag_interval_s,
+        ).start()
         try:
             service.run(started.stop)
         finally:

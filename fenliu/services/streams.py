@@ -31,6 +31,8 @@ def register(run: typer.Typer) -> None:
         settings = start_service(metrics_port).settings  # the Faust worker handles the signals
         app = create_app(settings)
         ensure_changelog_topics(settings, changelog_topics(app))
-        ensure_internal_topics(settings, app)  # in the first assignment too (streams/worker/topics.py)
+        ensure_internal_topics(
+            settings, app
+        )  # in the first assignment too (streams/worker/topics.py)
         worker = faust.Worker(app, loglevel=loglevel)
         worker.execute_from_commandline()

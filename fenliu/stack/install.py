@@ -78,5 +78,7 @@ def install(settings: Settings, report: Callable[[str], None] = print) -> list[s
         report("apt packages: all present")
     kafka = Kafka(settings, StackLayout.from_settings(settings))
     classpath = kafka.resolve_classpath()
-    report(f"kafka {settings.stack.kafka_version}: {classpath.count(':') + 1} jars on the classpath")
+    report(
+        f"kafka {settings.stack.kafka_version}: {classpath.count(':') + 1} jars on the classpath"
+    )
     return packages

@@ -153,7 +153,10 @@ class Kafka(Service):
 
         args: list[str] = []
         for principal in PRINCIPALS:
-            args += ["--add-scram", f"{SCRAM_MECHANISM}=[name={principal},password={self.password(principal)}]"]
+            args += [
+                "--add-scram",
+                f"{SCRAM_MECHANISM}=[name={principal},password={self.password(principal)}]",
+            ]
         return args
 
     def _cluster_id(self, classpath: str) -> str:
@@ -174,7 +177,13 @@ class Kafka(Service):
             cluster_id = self._cluster_id(classpath)
             users = self.scram_users() if self.settings.stack.secure else []
             self._run_tool(
-                classpath, "format", "-t", cluster_id, "-c", str(properties), "--ignore-formatted",
+                classpath,
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(properties),
+                "--ignore-formatted",
                 *users,
             )
         self.mode_file.write_text("secure\n" if self.settings.stack.secure else "plain\n")

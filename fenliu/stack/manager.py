@@ -121,9 +121,17 @@ def up(settings: Settings, only: Sequence[str] | None = None, report: Report = p
                 raise StackError(f"{service.name}: port {service.port} is taken by something else")
             argv = service.command()
             report(f"{service.name}: starting on {where}")
-            pending.append((service, spawn(
-                argv, layout.log_file(service.name), layout.pid_file(service.name), service.workdir
-            )))
+            pending.append(
+                (
+                    service,
+                    spawn(
+                        argv,
+                        layout.log_file(service.name),
+                        layout.pid_file(service.name),
+                        service.workdir,
+                    ),
+                )
+            )
             started.append(service.name)
         for service, popen in pending:
             _await_ready(service, popen)

@@ -232,8 +232,9 @@ def plan_run(
     if days is not None:
         start = start_ms if start_ms is not None else now_ms - int(days * DAY_S * 1000)
         pacer = Pacer(Pace.STEADY, rate=rate) if rate_given and not as_fast else Pacer(Pace.MAX)
-        return Plan(start, start + int(days * DAY_S * 1000), per_day or model_calls_per_day,
-                    pacer, False)
+        return Plan(
+            start, start + int(days * DAY_S * 1000), per_day or model_calls_per_day, pacer, False
+        )
     chosen_speed = speed or 1.0
     start = start_ms if start_ms is not None else now_ms
     calls_per_day = rate * DAY_S / chosen_speed
@@ -241,4 +242,3 @@ def plan_run(
         pacer = Pacer(Pace.MAX) if as_fast else Pacer(Pace.STEADY, rate=rate)
         return Plan(start, None, calls_per_day, pacer, start_ms is None)
     return Plan(start, None, calls_per_day, Pacer(Pace.EVENT, speed=chosen_speed), False)
-

@@ -187,8 +187,13 @@ class GridSinkService:
         self, msg: Message, failure: Failure, producer: Producer, cancelled: Callable[[], bool]
     ) -> None:
         """Produce the dead letter and wait for the broker; an order is never dropped silently."""
-        record = dead_letter_record(msg, failure, service=SERVICE, now_ms=self.clock_ms(),
-                                    max_value_bytes=self.settings.kafka.dead_letter_max_value_bytes)
+        record = dead_letter_record(
+            msg,
+            failure,
+            service=SERVICE,
+            now_ms=self.clock_ms(),
+            max_value_bytes=self.settings.kafka.dead_letter_max_value_bytes,
+        )
         output = Output(self.dead_letter_topic, msg.key(), self.codec.encode("DeadLetter", record))
         while True:
             try:
@@ -214,7 +219,8 @@ class GridSinkService:
         s = self.settings
         self._stop.clear()
         consumer = Consumer(
-            confluent_config(s,
+            confluent_config(
+                s,
                 **{
                     "group.id": s.grid.sink_group,
                     "enable.auto.commit": False,
@@ -222,7 +228,7 @@ class GridSinkService:
                     "auto.offset.reset": "earliest",
                     "partition.assignment.strategy": "cooperative-sticky",
                     "max.poll.interval.ms": 300_000,
-                }
+                },
             )
         )
         producer = Producer(confluent_config(s, **{"enable.idempotence": True, "acks": "all"}))
@@ -244,9 +250,7 @@ class GridSinkService:
                     tp = (msg.topic() or "", msg.partition() or 0)
                     self.tracker.add(tp[0], tp[1], msg.offset() or 0)
                     generation = self._generation[tp]
-                    lanes.submit(
-                        msg.key() or b"", partial(self.handle, msg, producer, generation)
-                    )
+                    lanes.submit(msg.key() or b"", partial(self.handle, msg, producer, generation))
                 self._commit(consumer)
                 pending = self.tracker.pending()
                 PENDING.set(pending)

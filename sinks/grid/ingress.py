@@ -69,13 +69,14 @@ class AckingProducer:
     def __init__(self, settings: Settings) -> None:
         timeout_ms = int(settings.ingress.produce_timeout_s * 1000)
         self._producer = Producer(
-            confluent_config(settings,
+            confluent_config(
+                settings,
                 **{
                     "enable.idempotence": True,
                     "acks": "all",
                     "linger.ms": 2,
                     "message.timeout.ms": timeout_ms,
-                }
+                },
             )
         )
         self._stop = threading.Event()

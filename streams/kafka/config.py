@@ -22,9 +22,7 @@ def confluent_config(settings: Settings, **extra: Any) -> dict[str, Any]:
     if k.sasl_mechanism:
         conf["sasl.mechanism"] = k.sasl_mechanism
         conf["sasl.username"] = k.sasl_username or ""
-        conf["sasl.password"] = (
-            k.sasl_password.get_secret_value() if k.sasl_password else ""
-        )
+        conf["sasl.password"] = k.sasl_password.get_secret_value() if k.sasl_password else ""
     if k.ssl_cafile:
         conf["ssl.ca.location"] = str(k.ssl_cafile)
     if k.ssl_certfile:
@@ -42,9 +40,7 @@ def ssl_context(settings: Settings) -> ssl.SSLContext | None:
         return None
     ctx = ssl.create_default_context(cafile=str(k.ssl_cafile) if k.ssl_cafile else None)
     if k.ssl_certfile:
-        ctx.load_cert_chain(
-            str(k.ssl_certfile), str(k.ssl_keyfile) if k.ssl_keyfile else None
-        )
+        ctx.load_cert_chain(str(k.ssl_certfile), str(k.ssl_keyfile) if k.ssl_keyfile else None)
     return ctx
 
 

@@ -32,7 +32,9 @@ if TYPE_CHECKING:  # the Faust worker's types; the router must not import faust
 log = logging.getLogger(__name__)
 
 DEAD_LETTERS = Counter(
-    "fenliu_dead_letters_total", "Records sent to the dead-letter topic", ["service", "stage", "reason"]
+    "fenliu_dead_letters_total",
+    "Records sent to the dead-letter topic",
+    ["service", "stage", "reason"],
 )
 
 
@@ -74,8 +76,9 @@ def value_stays_in_source(topic: str) -> bool:
     Their dead letters carry a pointer, not the bytes: copying a raw call into the
     dead-letter topic would take its phone number out of the raw topics' access control.
     """
-    return any(topic.endswith(spec.name) for spec in default_catalogue().topics
-               if spec.personal_data)
+    return any(
+        topic.endswith(spec.name) for spec in default_catalogue().topics if spec.personal_data
+    )
 
 
 def dead_letter_record(
@@ -157,17 +160,26 @@ class DeadLetters:
 
     def __init__(self, app: faust.App, ctx: StreamsContext) -> None:
         self.ctx = ctx
-        self.topic = app.topic(ctx.topic(DEAD_LETTER), key_serializer="raw",
-                               value_serializer="raw")
+        self.topic = app.topic(ctx.topic(DEAD_LETTER), key_serializer="raw", value_serializer="raw")
 
     async def send(self, message: Any, stage: str, exc: BaseException) -> None:
         failure = Failure.from_exception(stage, exc)
         if not isinstance(exc, InvalidEvent):
-            log.error("%s: %s/%s@%s failed", stage, message.topic, message.partition,
-                      message.offset, exc_info=exc)
-        record = dead_letter_record(FaustRecord(message), failure, service=FAUST_SERVICE,
-                                    now_ms=self.ctx.clock.now_ms(),
-                                    max_value_bytes=self.ctx.settings.kafka.dead_letter_max_value_bytes)
+            log.error(
+                "%s: %s/%s@%s failed",
+                stage,
+                message.topic,
+                message.partition,
+                message.offset,
+                exc_info=exc,
+            )
+        record = dead_letter_record(
+            FaustRecord(message),
+            failure,
+            service=FAUST_SERVICE,
+            now_ms=self.ctx.clock.now_ms(),
+            max_value_bytes=self.ctx.settings.kafka.dead_letter_max_value_bytes,
+        )
         await self.topic.send(key=message.key, value=self.ctx.codec.encode("DeadLetter", record))
         DEAD_LETTERS.labels(FAUST_SERVICE, stage, failure.reason).inc()
 
@@ -185,13 +197,20 @@ class Original:
 def _checked(dead_letter: Mapping[str, Any], value: bytes | None) -> Original:
     size = len(value) if value is not None else -1
     digest = hashlib.sha256(value).hexdigest() if value is not None else None
-    if size != dead_letter.get("value_size", size) or digest != dead_letter.get("value_sha256", digest):
-        return Original(None, False, "the record at the pointer is not the one that failed "
-                                     "(size or SHA-256 differ)")
+    if size != dead_letter.get("value_size", size) or digest != dead_letter.get(
+        "value_sha256", digest
+    ):
+        return Original(
+            None,
+            False,
+            "the record at the pointer is not the one that failed (size or SHA-256 differ)",
+        )
     return Original(value, True)
 
 
-def read_original(settings: Settings, dead_letter: Mapping[str, Any], timeout_s: float = 10.0) -> Original:
+def read_original(
+    settings: Settings, dead_letter: Mapping[str, Any], timeout_s: float = 10.0
+) -> Original:
     """The whole original of a decoded ``DeadLetter``, from its source topic when needed.
 
     A copy kept in the dead letter (not truncated) is returned as it is. A pointer
@@ -221,8 +240,12 @@ def read_original(settings: Settings, dead_letter: Mapping[str, Any], timeout_s:
                 continue
             err = msg.error()
             if err is not None and err.code() in AUTHORIZATION_ERRORS:
-                return Original(None, False, f"not allowed to read {topic}: {err.str()} (only the "
-                                             f"principals the catalogue lets read it may)")
+                return Original(
+                    None,
+                    False,
+                    f"not allowed to read {topic}: {err.str()} (only the "
+                    f"principals the catalogue lets read it may)",
+                )
             if err is not None and err.code() == KafkaError._PARTITION_EOF:
                 return Original(None, False, f"{topic}/{partition}@{offset} is gone (retention?)")
             if err is not None:
@@ -232,6 +255,8 @@ def read_original(settings: Settings, dead_letter: Mapping[str, Any], timeout_s:
             if msg.offset() != offset:
                 return Original(None, False, f"{topic}/{partition}@{offset} is gone (retention)")
             return _checked(dead_letter, msg.value())
-        return Original(None, False, f"{topic}/{partition}@{offset} not read within {timeout_s:.0f} s")
+        return Original(
+            None, False, f"{topic}/{partition}@{offset} not read within {timeout_s:.0f} s"
+        )
     finally:
         consumer.close()

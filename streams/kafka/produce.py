@@ -40,8 +40,11 @@ def produce_all(producer: Producer, outputs: Sequence[Output], timeout_s: float 
             try:
                 # A copy typed as the stub's list, which is invariant in its wider value type.
                 headers: list[tuple[str, str | bytes | None]] | None = (
-                    list(out.headers) if out.headers is not None else None)
-                producer.produce(out.topic, out.value, out.key, headers=headers, on_delivery=on_delivery)
+                    list(out.headers) if out.headers is not None else None
+                )
+                producer.produce(
+                    out.topic, out.value, out.key, headers=headers, on_delivery=on_delivery
+                )
                 break
             except BufferError:  # local queue full: let deliveries drain, then retry
                 producer.poll(0.1)

@@ -84,7 +84,7 @@ class CaseAudit:
                     "group.id": f"fenliu-audit-{uuid.uuid4().hex[:8]}",
                     "enable.auto.commit": False,
                     "auto.offset.reset": "earliest",  # offsets retention deleted: the log start
-                }
+                },
             )
         )
         try:
@@ -131,9 +131,7 @@ class CaseAudit:
         """Look the case's records up in the index, then read just those by offset."""
         result.via = "index"
         logical_of = {self.settings.topic(t): t for t in topic_names}
-        hits = [
-            (logical_of[t], t, p, o) for t, p, o in index.connected(seed) if t in logical_of
-        ]
+        hits = [(logical_of[t], t, p, o) for t, p, o in index.connected(seed) if t in logical_of]
         consumer = Consumer(
             confluent_config(
                 self.settings,
@@ -141,7 +139,7 @@ class CaseAudit:
                     "group.id": f"fenliu-audit-{uuid.uuid4().hex[:8]}",
                     "enable.auto.commit": False,
                     "auto.offset.reset": "earliest",
-                }
+                },
             )
         )
         try:
@@ -186,8 +184,15 @@ class CaseAudit:
             return str(original["caller_key"])
         s = self.settings
         phone = original.get("caller_phone")
-        return caller_key_for(phone, s.intake.phone_hmac_key.get_secret_value().encode(),
-                              s.intake.phone_default_area_code) if phone else None
+        return (
+            caller_key_for(
+                phone,
+                s.intake.phone_hmac_key.get_secret_value().encode(),
+                s.intake.phone_default_area_code,
+            )
+            if phone
+            else None
+        )
 
     def _decode(self, value: bytes | None, result: Trail) -> dict[str, Any] | None:
         try:

@@ -80,7 +80,7 @@ class AuditIndex:
         db = self.db
         db.execute("BEGIN")
         try:
-            db.executemany('INSERT OR IGNORE INTO refs VALUES (?, ?, ?, ?, ?)', rows)
+            db.executemany("INSERT OR IGNORE INTO refs VALUES (?, ?, ?, ?, ?)", rows)
             db.executemany(
                 "INSERT INTO progress VALUES (?, ?, ?) ON CONFLICT (topic, partition) "
                 "DO UPDATE SET next_offset = max(next_offset, excluded.next_offset)",
@@ -143,7 +143,7 @@ class AuditIndexer:
                     "enable.auto.commit": False,
                     "auto.offset.reset": "earliest",
                     "fetch.max.bytes": 52_428_800,
-                }
+                },
             )
         )
         try:

@@ -151,8 +151,15 @@ def run_parallel(
     tmp = Path(tempfile.mkdtemp(prefix="fenliu-replay-"))
     try:
         jobs = [
-            Job(settings, request, part, taxonomy_file, routing_file, sink,
-                tmp / f"w{n}" if sink == "file" else None)
+            Job(
+                settings,
+                request,
+                part,
+                taxonomy_file,
+                routing_file,
+                sink,
+                tmp / f"w{n}" if sink == "file" else None,
+            )
             for n, part in enumerate(shares)
         ]
         results = [run_job(jobs[0], progress)] if len(jobs) == 1 else _spawn(jobs, progress)
@@ -183,7 +190,9 @@ def run_parallel(
 def _spawn(jobs: list[Job], progress: Progress | None) -> list[ReplayResult]:
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(n, job, q), daemon=True) for n, job in enumerate(jobs)]
+    procs = [
+        ctx.Process(target=_worker, args=(n, job, q), daemon=True) for n, job in enumerate(jobs)
+    ]
     for p in procs:
         p.start()
     results: dict[int, ReplayResult] = {}

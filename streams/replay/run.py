@@ -139,7 +139,9 @@ class Replay:
                 )
                 if partitions is None or (span.topic, span.partition) in partitions
             ]
-            mine = None if partitions is None else self._event_keys(raw_consumer, raw_spans, request)
+            mine = (
+                None if partitions is None else self._event_keys(raw_consumer, raw_spans, request)
+            )
             rec_spans = time_spans(
                 rec_consumer,
                 s.topic(topics.DECISIONS),
@@ -172,9 +174,7 @@ class Replay:
                 self.progress.advance("raw", len(msgs))
             self._finish_chunk(chunk, recorded, tally, stats)
             self.sink.close()
-            dead = dead_letters_of(
-                raw_consumer, self.codec, s, raw_spans, request, RAW_ID_FIELDS
-            )
+            dead = dead_letters_of(raw_consumer, self.codec, s, raw_spans, request, RAW_ID_FIELDS)
             stats.update(
                 recorded_duplicates=recorded.duplicates,
                 recorded_differing_duplicates=recorded.differing_duplicates,
@@ -223,7 +223,8 @@ class Replay:
 
     def _consumer(self) -> Consumer:
         return Consumer(
-            confluent_config(self.settings,
+            confluent_config(
+                self.settings,
                 **{
                     "group.id": f"fenliu-replay-{uuid.uuid4().hex[:8]}",  # assign() only: never commits
                     "enable.auto.commit": False,
@@ -233,7 +234,7 @@ class Replay:
                     "enable.partition.eof": False,
                     "fetch.max.bytes": 52_428_800,
                     "queued.max.messages.kbytes": 262_144,
-                }
+                },
             )
         )
 

@@ -52,13 +52,14 @@ class TopicSink:
             )
             admin.create_topics([spec])[self.topic].result(settings.replay.kafka_timeout_s)
         self.producer = Producer(
-            confluent_config(settings,
+            confluent_config(
+                settings,
                 **{
                     "enable.idempotence": True,
                     "acks": "all",
                     "linger.ms": 20,
                     "compression.type": "lz4",
-                }
+                },
             )
         )
         self.pending: list[Output] = []
@@ -137,7 +138,7 @@ class PartedFileSink:
         f = self._files.get(key)
         if f is None:
             f = self._files[key] = (self.directory / _part_name(*key)).open("ab")
-        body = data[len(self.header):] if data.startswith(self.header) else _body(decision)
+        body = data[len(self.header) :] if data.startswith(self.header) else _body(decision)
         f.write(len(body).to_bytes(4, "big") + body)
 
     def flush(self) -> None:
@@ -184,9 +185,7 @@ def assemble_avro(
     part_dirs: list[Path], path: Path, schema_json: str, block_records: int = 1000
 ) -> int:
     """Write the parts as an Avro object container file (null codec); returns the records."""
-    parts = sorted(
-        (p for d in part_dirs for p in d.glob("*.part")), key=lambda p: p.name
-    )
+    parts = sorted((p for d in part_dirs for p in d.glob("*.part")), key=lambda p: p.name)
     sync = FileSink.SYNC_MARKER
     path.parent.mkdir(parents=True, exist_ok=True)
     total = 0

@@ -38,8 +38,9 @@ EVENTS_IN = Counter("fenliu_router_events_in_total", "Raw events consumed", ["so
 DECISIONS = Counter(
     "fenliu_router_decisions_total", "Decisions produced", ["source", "list", "class_code"]
 )
-OUTCOMES = Counter("fenliu_router_outcomes_total", "Decisions by outcome (issue 11)",
-                   ["source", "outcome"])
+OUTCOMES = Counter(
+    "fenliu_router_outcomes_total", "Decisions by outcome (issue 11)", ["source", "outcome"]
+)
 TEAM_LOOKUPS = Counter("fenliu_router_team_lookups_total", "Team choices by method", ["method"])
 BATCH_SECONDS = Histogram(
     "fenliu_router_batch_seconds",
@@ -47,7 +48,9 @@ BATCH_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 BATCH_SIZE = Histogram(
-    "fenliu_router_batch_records", "Records per batch", buckets=(1, 10, 50, 100, 250, 500, 1000, 5000)
+    "fenliu_router_batch_records",
+    "Records per batch",
+    buckets=(1, 10, 50, 100, 250, 500, 1000, 5000),
 )
 
 ASSIGNED = Gauge("fenliu_router_assigned_partitions", "Raw-topic partitions this replica owns")
@@ -97,7 +100,9 @@ class Router:
         picks, failed = self._pick_teams([p for _, p in prepared])
         for (msg, prep), pick in zip(prepared, picks):
             try:
-                decision = self.decider.finish(prep, pick, team_lookup_failed=failed and prep.needs_team)
+                decision = self.decider.finish(
+                    prep, pick, team_lookup_failed=failed and prep.needs_team
+                )
                 outputs.append(self._decision_output(decision))
             except Exception as exc:
                 outputs.append(self._dead_letter(msg, Failure.from_exception("route", exc)))
@@ -109,7 +114,9 @@ class Router:
         if not wanted or self.teams is None:
             return [None] * len(prepared), self.teams is None and bool(wanted)
         try:
-            found = self.teams.nearest_many([p.team_query for p in wanted if p.team_query is not None])
+            found = self.teams.nearest_many(
+                [p.team_query for p in wanted if p.team_query is not None]
+            )
         except Exception as exc:  # TeamLookupTimeout, connection refused: fall back, say so
             log.warning("team lookup failed, falling back to command rooms: %s", exc)
             return [None] * len(prepared), True
@@ -127,9 +134,16 @@ class Router:
 
     def _dead_letter(self, msg: Message, failure: Failure) -> Output:
         DEAD_LETTERS.labels(SERVICE, failure.stage, failure.reason).inc()
-        log.info("dead letter %s/%s@%s: %s", msg.topic(), msg.partition(), msg.offset(), failure.reason)
-        record = dead_letter_record(msg, failure, service=SERVICE, now_ms=self.clock_ms(),
-                                    max_value_bytes=self.settings.kafka.dead_letter_max_value_bytes)
+        log.info(
+            "dead letter %s/%s@%s: %s", msg.topic(), msg.partition(), msg.offset(), failure.reason
+        )
+        record = dead_letter_record(
+            msg,
+            failure,
+            service=SERVICE,
+            now_ms=self.clock_ms(),
+            max_value_bytes=self.settings.kafka.dead_letter_max_value_bytes,
+        )
         return Output(self.dead_letter_topic, msg.key(), self.codec.encode("DeadLetter", record))
 
     # --- the Kafka loop ----------------------------------------------------------------
@@ -149,13 +163,18 @@ class Router:
                     "auto.offset.reset": "earliest",
                     "partition.assignment.strategy": "cooperative-sticky",
                     "max.poll.interval.ms": 300_000,
-                }
+                },
             )
         )
         producer = Producer(
             confluent_config(
                 s,
-                **{"enable.idempotence": True, "acks": "all", "linger.ms": 5, "compression.type": "lz4"}
+                **{
+                    "enable.idempotence": True,
+                    "acks": "all",
+                    "linger.ms": 5,
+                    "compression.type": "lz4",
+                },
             )
         )
         owned: set[tuple[str, int]] = set()
@@ -168,7 +187,9 @@ class Router:
             owned.difference_update((p.topic, p.partition) for p in parts)
             ASSIGNED.set(len(owned))
 
-        consumer.subscribe(list(self.source_by_topic), on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke)
+        consumer.subscribe(
+            list(self.source_by_topic), on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke
+        )
         log.info("router consuming %s", list(self.source_by_topic))
         try:
             while not stop.is_set():

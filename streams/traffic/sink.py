@@ -22,14 +22,15 @@ class KafkaSink:
         self.settings = settings
         self.codec = codec
         self.producer = producer or Producer(
-            confluent_config(settings,
+            confluent_config(
+                settings,
                 **{
                     "enable.idempotence": True,
                     "acks": "all",
                     "linger.ms": 5,
                     "compression.type": "lz4",
                     "queue.buffering.max.messages": 200_000,
-                }
+                },
             )
         )
         self.failed = 0

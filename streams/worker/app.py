@@ -116,8 +116,11 @@ def app_config(settings: Settings) -> dict[str, Any]:
         # Producer and commits (docs/streams.md): batches that fill for a few ms and are
         # compressed, so ~6 records per decision do not each cost a request.
         "producer_linger_ms": settings.streams.producer_linger_ms,
-        "producer_compression_type": (None if settings.streams.producer_compression == "none"
-                                      else settings.streams.producer_compression),
+        "producer_compression_type": (
+            None
+            if settings.streams.producer_compression == "none"
+            else settings.streams.producer_compression
+        ),
         "producer_max_batch_size": settings.streams.producer_batch_bytes,
         "producer_max_request_size": max(1_048_576, 4 * settings.streams.producer_batch_bytes),
         "stream_buffer_maxsize": settings.streams.stream_buffer_maxsize,
@@ -137,8 +140,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
     config = app_config(settings)
     Path(config["datadir"]).mkdir(parents=True, exist_ok=True)
     app = OrderedApp(app_id(settings), **config)  # see streams/worker/recovery.py
-    ctx = StreamsContext(settings=settings, codec=codec_for(settings.topics.schema_registry_url),
-                         clock=clock or clock_for(settings))
+    ctx = StreamsContext(
+        settings=settings,
+        codec=codec_for(settings.topics.schema_registry_url),
+        clock=clock or clock_for(settings),
+    )
     for install in FEATURES:
         install(app, ctx)
     health.install(app, ctx)

@@ -44,8 +44,8 @@ from fenliu.processors.merge import MergeRules, StepOutcome
 from fenliu.processors.model import InvalidEvent
 from fenliu.schemas.records import CLOSING_KINDS, epoch_ms
 from fenliu.settings import Settings
-from fenliu.streams.worker import suggestions
 from fenliu.streams.kafka.dead_letters import DeadLetters
+from fenliu.streams.worker import suggestions
 from fenliu.streams.worker.context import StreamsContext
 from fenliu.streams.worker.inputs import CASE_CALLS, CASE_UPDATES, ORDERS_AND_LIFECYCLE, hub
 from fenliu.streams.worker.table_store import ExpiringTable
@@ -56,20 +56,29 @@ DAY_MS = 86_400_000
 RAW: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
 JSON: faust.Schema = faust.Schema(key_serializer="json", value_serializer="json")
 
-CALLS = Counter("fenliu_cases_calls_total", "Decisions by what they did to the cases",
-                ["kind", "rule"])
+CALLS = Counter(
+    "fenliu_cases_calls_total", "Decisions by what they did to the cases", ["kind", "rule"]
+)
 ORDERS_MADE = Counter("fenliu_cases_orders_total", "Dispatch orders made", ["reason"])
-REDELIVERED = Counter("fenliu_cases_redelivered_total",
-                      "Decisions seen before (re-delivery); their outputs were sent again")
-STEPS = Counter("fenliu_cases_steps_total", "Lifecycle steps by what they did to the cases",
-                ["kind", "outcome"])
-SKIPPED = Counter("fenliu_cases_skipped_total",
-                  "Messages the cases agents ignored, counted (never fatal)", ["reason"])
+REDELIVERED = Counter(
+    "fenliu_cases_redelivered_total",
+    "Decisions seen before (re-delivery); their outputs were sent again",
+)
+STEPS = Counter(
+    "fenliu_cases_steps_total", "Lifecycle steps by what they did to the cases", ["kind", "outcome"]
+)
+SKIPPED = Counter(
+    "fenliu_cases_skipped_total",
+    "Messages the cases agents ignored, counted (never fatal)",
+    ["reason"],
+)
 EXPIRED = Counter("fenliu_cases_expired_total", "Entries dropped by event-time expiry", ["table"])
 TRACKED = Gauge("fenliu_cases_tracked", "Cases (open and recently closed) this worker holds")
-REPEAT_CALLERS = Gauge("fenliu_cases_repeat_callers",
-                       "Caller histories (per caller and partition) this worker holds with at"
-                       " least FENLIU_CALLER_REPEAT_THRESHOLD calls")
+REPEAT_CALLERS = Gauge(
+    "fenliu_cases_repeat_callers",
+    "Caller histories (per caller and partition) this worker holds with at"
+    " least FENLIU_CALLER_REPEAT_THRESHOLD calls",
+)
 
 
 def merge_rules(s: Settings) -> MergeRules:
@@ -117,14 +126,28 @@ class CasesFeature:
         self.steps_name = internal_topic(s, "case-steps")
         # JSON keys and values: Faust recovers a table with its JSON serializers whatever
         # schema wrote the changelog, and a record it cannot decode stalls recovery.
-        self.cases = ExpiringTable(app.Table(
-            "cases", default=None, partitions=partitions, schema=JSON,
-            help="open and recently closed cases, one entry per case id"), "cases")
+        self.cases = ExpiringTable(
+            app.Table(
+                "cases",
+                default=None,
+                partitions=partitions,
+                schema=JSON,
+                help="open and recently closed cases, one entry per case id",
+            ),
+            "cases",
+        )
         self.book = CaseBook(self.rules, self.cases.table.get)
         self.book_stale = True
-        self.callers = ExpiringTable(app.Table(
-            "callers", default=None, partitions=partitions, schema=JSON,
-            help="history per caller key and partition (CallerHistory as a dict)"), "callers")
+        self.callers = ExpiringTable(
+            app.Table(
+                "callers",
+                default=None,
+                partitions=partitions,
+                schema=JSON,
+                help="history per caller key and partition (CallerHistory as a dict)",
+            ),
+            "callers",
+        )
         self.needs_recount = True
         self.steps = app.topic(self.steps_name, internal=True, partitions=partitions, **RAW)
         self.orders = app.topic(ctx.topic(ORDERS), **RAW)
@@ -135,8 +158,9 @@ class CasesFeature:
         self.updates_feed = hub(app).feed(CASE_UPDATES)
 
     # --- fenliu-cases -------------------------------------------------------------------
-    async def on_case_input(self, event: Any, record: dict[str, Any] | None,
-                            error: InvalidEvent | None) -> None:
+    async def on_case_input(
+        self, event: Any, record: dict[str, Any] | None, error: InvalidEvent | None
+    ) -> None:
         message = event.message
         if self.needs_recount or self.book_stale:
             self.refresh()
@@ -177,16 +201,24 @@ class CasesFeature:
         if call.order_id is not None:
             order = self.ctx.codec.encode("DispatchOrder", order_record(record, case, call))
             if suggestions.is_held(record):
-                await self.held.send(key=record["decision_id"].encode(),
-                                     value=suggestions.held_message(record, call.order_id, order))
+                await self.held.send(
+                    key=record["decision_id"].encode(),
+                    value=suggestions.held_message(record, call.order_id, order),
+                )
             else:
                 await self.orders.send(key=call.order_id.encode(), value=order)
         loc = record["event"]["location"]
-        place = place_key(record["route"]["grid_code"], loc["lon"], loc["lat"],
-                          call.place.address_key, self.cell_m)
+        place = place_key(
+            record["route"]["grid_code"],
+            loc["lon"],
+            loc["lat"],
+            call.place.address_key,
+            self.cell_m,
+        )
         update = call_update_record(record, case, call, place, result.related_case_id)
-        await self.updates.send(key=record["case_key"].encode(),
-                                value=self.ctx.codec.encode("CaseUpdate", update))
+        await self.updates.send(
+            key=record["case_key"].encode(), value=self.ctx.codec.encode("CaseUpdate", update)
+        )
         if not result.duplicate:
             CALLS.labels(call.kind.value, call.rule.value).inc()
             if call.order_id is not None:
@@ -246,11 +278,18 @@ class CasesFeature:
         stored = self.callers.get(key)
         before = caller_history.CallerHistory.from_dict(stored) if stored else None
         after, changed = caller_history.observe(
-            before, caller, update["update_id"], update["kind"], update["case_id"],
-            update["class_code"], at)
+            before,
+            caller,
+            update["update_id"],
+            update["kind"],
+            update["case_id"],
+            update["class_code"],
+            at,
+        )
         if changed:
-            self.callers.put(partition, key, after.to_dict(),
-                             after.last_seen_ms + self.caller_retention_ms)
+            self.callers.put(
+                partition, key, after.to_dict(), after.last_seen_ms + self.caller_retention_ms
+            )
             if after.calls == self.repeat_threshold:
                 REPEAT_CALLERS.inc()
         self._expire_callers(partition)
@@ -267,13 +306,21 @@ class CasesFeature:
 
     def caller(self, caller_key: str) -> dict[str, Any] | None:
         """A caller's history over the partitions this worker holds (the web view)."""
-        parts = [caller_history.CallerHistory.from_dict(v) for p in range(self.partitions)
-                 if (v := self.callers.get(caller_part(caller_key, p))) is not None]
+        parts = [
+            caller_history.CallerHistory.from_dict(v)
+            for p in range(self.partitions)
+            if (v := self.callers.get(caller_part(caller_key, p))) is not None
+        ]
         if not parts:
             return None
-        return {**caller_history.combine(parts).to_dict(),
-                "partitions": sorted(p for p in range(self.partitions)
-                                     if self.callers.get(caller_part(caller_key, p)) is not None)}
+        return {
+            **caller_history.combine(parts).to_dict(),
+            "partitions": sorted(
+                p
+                for p in range(self.partitions)
+                if self.callers.get(caller_part(caller_key, p)) is not None
+            ),
+        }
 
     def refresh(self) -> None:
         """After an assignment (tables recovered): the case index and the gauges again."""
@@ -281,13 +328,19 @@ class CasesFeature:
             self.book.rebuild((k, v) for k, v in self.cases.table.items() if v)
             self.book_stale = False
         TRACKED.set(len(self.book))
-        REPEAT_CALLERS.set(sum(1 for _, v in self.callers.table.items()
-                               if v and v["calls"] >= self.repeat_threshold))
+        REPEAT_CALLERS.set(
+            sum(
+                1
+                for _, v in self.callers.table.items()
+                if v and v["calls"] >= self.repeat_threshold
+            )
+        )
         self.needs_recount = False
 
     # --- steps for the cases, from the shared orders + lifecycle agent -----------------
-    async def forward_step(self, event: Any, record: dict[str, Any] | None,
-                           error: InvalidEvent | None) -> None:
+    async def forward_step(
+        self, event: Any, record: dict[str, Any] | None, error: InvalidEvent | None
+    ) -> None:
         """Send CLOSED/RETURNED to the partition of the case they belong to.
 
         Bad bytes are the SLA feature's to dead-letter; here they are only counted."""
@@ -312,12 +365,20 @@ def install(app: faust.App, ctx: StreamsContext) -> CasesFeature:
     shared = hub(app)
     # internal=True makes Faust create the steps topic before subscribing; for
     # fenliu.decisions (made by `fenliu topics apply`) that declaration is a no-op.
-    shared.input(app, ctx, "fenliu-cases",
-                 {feature.decisions_name: "Decision", feature.steps_name: "LifecycleEvent"},
-                 internal=True, partitions=feature.partitions).subscribe(feature.on_case_input)
-    shared.input(app, ctx, ORDERS_AND_LIFECYCLE,
-                 {ctx.topic(ORDERS): "DispatchOrder", ctx.topic(LIFECYCLE): "LifecycleEvent"}
-                 ).subscribe(feature.forward_step)
+    shared.input(
+        app,
+        ctx,
+        "fenliu-cases",
+        {feature.decisions_name: "Decision", feature.steps_name: "LifecycleEvent"},
+        internal=True,
+        partitions=feature.partitions,
+    ).subscribe(feature.on_case_input)
+    shared.input(
+        app,
+        ctx,
+        ORDERS_AND_LIFECYCLE,
+        {ctx.topic(ORDERS): "DispatchOrder", ctx.topic(LIFECYCLE): "LifecycleEvent"},
+    ).subscribe(feature.forward_step)
 
     async def assignment_changed(*_args: Any, **_kwargs: Any) -> None:
         feature.cases.stale()

@@ -28,8 +28,17 @@ from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.streams.worker.context import Clock, WallClock
 
-__all__ = ["Clock", "ControlClock", "WallClock", "clock_for", "decode_tick", "encode_tick",
-           "ensure_tick_topic", "send_ticks", "tick_topic"]
+__all__ = [
+    "Clock",
+    "ControlClock",
+    "WallClock",
+    "clock_for",
+    "decode_tick",
+    "encode_tick",
+    "ensure_tick_topic",
+    "send_ticks",
+    "tick_topic",
+]
 
 TICK_RETENTION_MS = 6 * 3_600_000  # a tick is worthless once a later one has been read
 
@@ -70,9 +79,12 @@ def ensure_tick_topic(settings: Settings, timeout_s: float = 30.0) -> bool:
     name = tick_topic(settings)
     created = False
     if name not in admin.list_topics(timeout=timeout_s).topics:
-        spec = NewTopic(name, num_partitions=settings.topics.partitions,
-                        replication_factor=settings.topics.replication,
-                        config={"retention.ms": str(TICK_RETENTION_MS), "cleanup.policy": "delete"})
+        spec = NewTopic(
+            name,
+            num_partitions=settings.topics.partitions,
+            replication_factor=settings.topics.replication,
+            config={"retention.ms": str(TICK_RETENTION_MS), "cleanup.policy": "delete"},
+        )
         try:
             admin.create_topics([spec])[name].result(timeout=timeout_s)
             created = True
@@ -100,8 +112,9 @@ def decode_tick(value: bytes | None) -> int | None:
         return None
 
 
-def send_ticks(settings: Settings, at_ms: int, partitions: Iterable[int] | None = None,
-               timeout_s: float = 10.0) -> int:
+def send_ticks(
+    settings: Settings, at_ms: int, partitions: Iterable[int] | None = None, timeout_s: float = 10.0
+) -> int:
     """Write one tick at ``at_ms`` to every partition of the tick topic (or the given ones).
 
     The topic is created by the worker when it starts; this fails when it does not exist.
@@ -118,8 +131,12 @@ def send_ticks(settings: Settings, at_ms: int, partitions: Iterable[int] | None 
     errors: list[str] = []
     sent = 0
     for partition in partitions:
-        producer.produce(topic, encode_tick(at_ms), partition=partition,
-                         on_delivery=lambda err, _msg: errors.append(str(err)) if err else None)
+        producer.produce(
+            topic,
+            encode_tick(at_ms),
+            partition=partition,
+            on_delivery=lambda err, _msg: errors.append(str(err)) if err else None,
+        )
         sent += 1
     if producer.flush(timeout_s) or errors:
         raise RuntimeError(f"ticks not delivered to {topic}: {errors or 'flush timed out'}")

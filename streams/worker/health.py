@@ -27,8 +27,9 @@ SAMPLE_S = 5.0
 LAG = Gauge("fenliu_streams_lag", "High watermark minus committed offset", ["topic", "partition"])
 TABLE_KEYS = Gauge("fenliu_streams_table_keys", "Keys held by this worker", ["table"])
 HEALTHY = Gauge("fenliu_streams_healthy", "1 when every input partition makes progress")
-RECOVERY_SECONDS = Gauge("fenliu_streams_recovery_seconds",
-                         "Duration of the last table recovery from changelogs")
+RECOVERY_SECONDS = Gauge(
+    "fenliu_streams_recovery_seconds", "Duration of the last table recovery from changelogs"
+)
 RECOVERING = Gauge("fenliu_streams_recovering", "1 while tables recover from changelogs")
 
 
@@ -38,8 +39,10 @@ def _input_partitions(app: faust.App) -> list[Any]:
         assigned = app.consumer.assignment()
     except Exception:  # noqa: BLE001 - not started or closing: nothing owned to report
         return []
-    return sorted((tp for tp in assigned if not tp.topic.endswith("-changelog")),
-                  key=lambda tp: (tp.topic, tp.partition))
+    return sorted(
+        (tp for tp in assigned if not tp.topic.endswith("-changelog")),
+        key=lambda tp: (tp.topic, tp.partition),
+    )
 
 
 def sample(app: faust.App) -> dict[str, tuple[int | None, int | None]]:
@@ -100,10 +103,14 @@ def install(app: faust.App, ctx: StreamsContext) -> ProgressTracker:
     @app.page("/health/")
     async def health(web: Any, request: Any) -> Any:
         verdict = tracker.verdict(time.monotonic())
-        body = {"healthy": verdict.healthy, "problems": list(verdict.problems),
-                "lag": verdict.lag, "recovering": bool(app.in_recovery),
-                "recovery_seconds": recovery_seconds(app),
-                "partitions": len(tracker.parts)}
+        body = {
+            "healthy": verdict.healthy,
+            "problems": list(verdict.problems),
+            "lag": verdict.lag,
+            "recovering": bool(app.in_recovery),
+            "recovery_seconds": recovery_seconds(app),
+            "partitions": len(tracker.parts),
+        }
         return web.json(body, status=200 if verdict.healthy else 503)
 
     return tracker

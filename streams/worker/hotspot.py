@@ -31,14 +31,19 @@ log = logging.getLogger(__name__)
 
 WARNINGS = Counter("fenliu_hotspot_warnings_total", "Hotspot warnings sent", ["class_code"])
 COUNTED = Counter("fenliu_hotspot_cases_total", "Opened cases counted at a place", ["placed"])
-FAILED = Counter("fenliu_hotspot_failed_total",
-                 "Case updates the hotspot count failed on (logged; the case itself is kept)")
+FAILED = Counter(
+    "fenliu_hotspot_failed_total",
+    "Case updates the hotspot count failed on (logged; the case itself is kept)",
+)
 EXPIRED = Counter("fenliu_hotspot_expired_total", "Place counters dropped by event-time expiry")
 
 
 def hotspot_rules(s: Settings) -> HotspotRules:
-    return HotspotRules(window_ms=s.cases.hotspot_window_s * 1000, threshold=s.cases.hotspot_threshold,
-                        cell_m=s.cases.geo_cell_m)
+    return HotspotRules(
+        window_ms=s.cases.hotspot_window_s * 1000,
+        threshold=s.cases.hotspot_threshold,
+        cell_m=s.cases.geo_cell_m,
+    )
 
 
 class HotspotFeature:
@@ -47,11 +52,16 @@ class HotspotFeature:
         self.rules = hotspot_rules(ctx.settings)
         partitions = default_catalogue()[CASES].partitions or ctx.settings.topics.partitions
         self.alerts = app.topic(ctx.topic(HOTSPOT_ALERTS), **RAW)
-        self.counters = ExpiringTable(app.Table(
-            "hotspots", default=None, partitions=partitions,
-            schema=faust.Schema(key_serializer="json", value_serializer="json"),
-            help="recent opened cases per town, class and place (PlaceCounter as a dict)"),
-            "hotspots")
+        self.counters = ExpiringTable(
+            app.Table(
+                "hotspots",
+                default=None,
+                partitions=partitions,
+                schema=faust.Schema(key_serializer="json", value_serializer="json"),
+                help="recent opened cases per town, class and place (PlaceCounter as a dict)",
+            ),
+            "hotspots",
+        )
 
     async def on_update(self, partition: int, update: dict[str, Any]) -> None:
         """A ``CaseUpdate`` the cases agent sent, on the partition of its case key."""
@@ -74,13 +84,18 @@ class HotspotFeature:
     async def _observe(self, partition: int, update: dict[str, Any], place: str, at: int) -> None:
         key = f"{update['town_code']}|{update['class_code']}|{place}"
         stored = self.counters.get(key)
-        counter = (PlaceCounter.from_dict(stored) if stored
-                   else PlaceCounter(update["town_code"], update["class_code"], place))
-        after, warning = observe(counter, update["case_id"], at, update["situation_code"],
-                                 self.rules)
+        counter = (
+            PlaceCounter.from_dict(stored)
+            if stored
+            else PlaceCounter(update["town_code"], update["class_code"], place)
+        )
+        after, warning = observe(
+            counter, update["case_id"], at, update["situation_code"], self.rules
+        )
         if warning is not None:
-            await self.alerts.send(key=place.encode(), value=self.ctx.codec.encode(
-                "HotspotWarning", warning.record()))
+            await self.alerts.send(
+                key=place.encode(), value=self.ctx.codec.encode("HotspotWarning", warning.record())
+            )
             if warning is not counter.last_warning:
                 WARNINGS.labels(warning.class_code).inc()
         if after is not counter:

@@ -30,8 +30,9 @@ Handler = Callable[[Any, "dict[str, Any] | None", "InvalidEvent | None"], Awaita
 class SharedInput:
     """One agent over ``topics`` (physical name -> Avro schema), fanning out each record."""
 
-    def __init__(self, app: Any, ctx: StreamsContext, name: str, topics: dict[str, str],
-                 **topic_options: Any) -> None:
+    def __init__(
+        self, app: Any, ctx: StreamsContext, name: str, topics: dict[str, str], **topic_options: Any
+    ) -> None:
         self.ctx = ctx
         self.schemas = dict(topics)
         self.handlers: list[Handler] = []
@@ -80,8 +81,9 @@ class Hub:
         self.inputs: dict[str, SharedInput] = {}
         self.feeds: dict[str, LocalFeed] = {}
 
-    def input(self, app: Any, ctx: StreamsContext, name: str, topics: dict[str, str],
-              **topic_options: Any) -> SharedInput:
+    def input(
+        self, app: Any, ctx: StreamsContext, name: str, topics: dict[str, str], **topic_options: Any
+    ) -> SharedInput:
         """The agent ``name`` over ``topics``, created by the first feature that asks."""
         found = self.inputs.get(name)
         if found is None:

@@ -176,8 +176,9 @@ class RatesProcessor:
             return
         self.handle_record(topic, partition, record, record_ms)
 
-    def handle_record(self, topic: str, partition: int, record: dict[str, Any],
-                      record_ms: int) -> None:
+    def handle_record(
+        self, topic: str, partition: int, record: dict[str, Any], record_ms: int
+    ) -> None:
         """``handle`` for a record decoded already (the shared input decodes once)."""
         short, _ = self.kinds[topic]
         try:
@@ -201,8 +202,7 @@ class RatesProcessor:
         elif facts is not None:  # None: a case update that is not a call
             self._order_step(short, partition, facts, record_ms, now_ms)
 
-    def count_call(self, decision: dict[str, Any], update: dict[str, Any],
-                   duplicate: bool) -> None:
+    def count_call(self, decision: dict[str, Any], update: dict[str, Any], duplicate: bool) -> None:
         """A decision and the case update the cases agent made of it; ``duplicate``: the
         case state already held the decision (a re-delivery), so neither counts again."""
         try:
@@ -210,8 +210,7 @@ class RatesProcessor:
             call = CaseCallFacts.from_record(update)
         except (KeyError, TypeError, ValueError, AttributeError):
             SKIPPED.labels("decisions", RejectReason.PROCESSING_ERROR.value).inc()
-            log.warning("rates: unreadable decision %s", decision.get("decision_id"),
-                        exc_info=True)
+            log.warning("rates: unreadable decision %s", decision.get("decision_id"), exc_info=True)
             return
         if call is not None:
             apply(on_case_call(call, seen_before=duplicate))
@@ -289,29 +288,39 @@ def install(app: faust.App, ctx: StreamsContext) -> RatesProcessor:
     for labels in DUPLICATE_REASONS:  # "no duplicates" is a 0, not a missing series
         COUNTERS[Metric.DUPLICATES].labels(*labels)
     orders = app.Table(
-        ORDERS_TABLE, help="per-order counted steps (docs/rates.md)", default=None,
+        ORDERS_TABLE,
+        help="per-order counted steps (docs/rates.md)",
+        default=None,
         partitions=s.topics.partitions,
         schema=faust.Schema(key_serializer="json", value_serializer="json"),
     )
     processor = RatesProcessor(s, ctx.codec, ctx.clock, orders, {})
     shared = hub(app)
-    source = shared.input(app, ctx, ORDERS_AND_LIFECYCLE, {
-        ctx.topic(topics.ORDERS): "DispatchOrder",
-        ctx.topic(topics.LIFECYCLE): "LifecycleEvent",
-    })
+    source = shared.input(
+        app,
+        ctx,
+        ORDERS_AND_LIFECYCLE,
+        {
+            ctx.topic(topics.ORDERS): "DispatchOrder",
+            ctx.topic(topics.LIFECYCLE): "LifecycleEvent",
+        },
+    )
 
-    async def on_order_or_step(event: Any, record: dict[str, Any] | None,
-                               error: InvalidEvent | None) -> None:
+    async def on_order_or_step(
+        event: Any, record: dict[str, Any] | None, error: InvalidEvent | None
+    ) -> None:
         message = event.message
         if record is None:
             assert error is not None
             SKIPPED.labels(processor.kinds[message.topic][0], error.reason.value).inc()
             return
-        processor.handle_record(message.topic, message.partition, record,
-                                int(message.timestamp * 1000))
+        processor.handle_record(
+            message.topic, message.partition, record, int(message.timestamp * 1000)
+        )
 
-    async def on_call(_partition: int, decision: dict[str, Any], update: dict[str, Any],
-                      duplicate: bool) -> None:
+    async def on_call(
+        _partition: int, decision: dict[str, Any], update: dict[str, Any], duplicate: bool
+    ) -> None:
         processor.count_call(decision, update, duplicate)
 
     source.subscribe(on_order_or_step)

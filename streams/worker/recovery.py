@@ -148,8 +148,9 @@ class OrderedRecovery(Recovery):
         self._forget_back_pressure()
         super().on_partitions_revoked(revoked)
 
-    async def on_rebalance(self, assigned: set[TP], revoked: set[TP],
-                           newly_assigned: set[TP], generation_id: int = 0) -> None:
+    async def on_rebalance(
+        self, assigned: set[TP], revoked: set[TP], newly_assigned: set[TP], generation_id: int = 0
+    ) -> None:
         """After ``pause_partitions(assigned)``: no pressure-drop may resume one of them."""
         self._forget_back_pressure()
         await super().on_rebalance(assigned, revoked, newly_assigned, generation_id)
@@ -175,8 +176,10 @@ class OrderedRecovery(Recovery):
         if fresh:
             earliest = await consumer.earliest_offsets(*fresh)
             await consumer.seek_wait({tp: earliest[tp] for tp in fresh})
-            self.log.info("Partitions without a commit start at their beginning: %s",
-                          ", ".join(f"{tp.topic}[{tp.partition}]@{earliest[tp]}" for tp in fresh))
+            self.log.info(
+                "Partitions without a commit start at their beginning: %s",
+                ", ".join(f"{tp.topic}[{tp.partition}]@{earliest[tp]}" for tp in fresh),
+            )
 
     async def _settle(self, streams: set[TP]) -> None:
         """Stop handing records to the agents and let fetches that may hold records of
@@ -192,8 +195,10 @@ class OrderedRecovery(Recovery):
         await asyncio.sleep(0)  # let a cancelled delivery finish its bookkeeping
         while fetching_any is not None and fetching_any(streams):
             if asyncio.get_running_loop().time() > deadline:
-                self.log.warning("a fetch of stream partitions still under way after %.0f s; "
-                                 "seeking anyway", FETCH_SETTLE_TIMEOUT_S)
+                self.log.warning(
+                    "a fetch of stream partitions still under way after %.0f s; seeking anyway",
+                    FETCH_SETTLE_TIMEOUT_S,
+                )
                 break
             await asyncio.sleep(0.01)
 
@@ -207,8 +212,9 @@ class OrderedRecovery(Recovery):
         if consumer.assignment():
             self.log.info("Seek stream partitions to committed offsets.")
             await self._wait(consumer.perform_seek(), timeout=app.conf.broker_request_timeout)
-            await self._wait(self._seek_uncommitted(streams),
-                             timeout=app.conf.broker_request_timeout)
+            await self._wait(
+                self._seek_uncommitted(streams), timeout=app.conf.broker_request_timeout
+            )
         else:
             self.log.info("Resuming streams with empty assignment")
         self.completed.set()
@@ -239,15 +245,21 @@ class OrderedRecovery(Recovery):
         await app.on_rebalance_complete.send()
         self._set_recovery_ended()
         callbacks = [
-            asyncio.ensure_future(table.on_recovery_completed(
-                self.actives_for_table[table], self.standbys_for_table[table]))
+            asyncio.ensure_future(
+                table.on_recovery_completed(
+                    self.actives_for_table[table], self.standbys_for_table[table]
+                )
+            )
             for table in self.tables.values()
         ]
         if callbacks:
             await asyncio.wait(callbacks)
         if app.consumer_generation_id != generation_id:
-            self.log.warning("Recovery rebalancing again app id %s param %s",
-                             app.consumer_generation_id, generation_id)
+            self.log.warning(
+                "Recovery rebalancing again app id %s param %s",
+                app.consumer_generation_id,
+                generation_id,
+            )
             return
         await self._hand_over_streams()
         self.tables.on_actives_ready()

@@ -56,22 +56,31 @@ TABLE = "sla-orders"
 OPEN_STAGES = Gauge("fenliu_sla_open_stages", "Stages of watched orders not closed yet", ["stage"])
 OPEN_ORDERS = Gauge("fenliu_sla_open_orders", "Watched orders with at least one open stage")
 ALERTS = Counter("fenliu_sla_alerts_total", "SLA alerts sent", ["unit_id", "stage", "level"])
-LIFECYCLE_STEPS = Counter("fenliu_sla_lifecycle_total", "Lifecycle events by what they did",
-                          ["kind", "outcome"])
+LIFECYCLE_STEPS = Counter(
+    "fenliu_sla_lifecycle_total", "Lifecycle events by what they did", ["kind", "outcome"]
+)
 ORDERS_SEEN = Counter("fenliu_sla_orders_total", "Dispatch orders by what they did", ["outcome"])
-EXPIRED = Counter("fenliu_sla_expired_total", "States dropped: orphans (steps whose order never"
-                  " came) and finished orders after their retention", ["what"])
+EXPIRED = Counter(
+    "fenliu_sla_expired_total",
+    "States dropped: orphans (steps whose order never"
+    " came) and finished orders after their retention",
+    ["what"],
+)
 TICKS = Counter("fenliu_sla_ticks_total", "Tick records read", ["outcome"])
 REBUILDS = Counter("fenliu_sla_index_rebuilds_total", "Index rebuilds from the table")
 REBUILD_SECONDS = Gauge("fenliu_sla_index_rebuild_seconds", "Duration of the last index rebuild")
-MISPLACED = Counter("fenliu_sla_partition_mismatch_total", "Lifecycle events on another partition"
-                    " than their order: the producer does not partition like Kafka's default")
+MISPLACED = Counter(
+    "fenliu_sla_partition_mismatch_total",
+    "Lifecycle events on another partition"
+    " than their order: the producer does not partition like Kafka's default",
+)
 GAUGE_INTERVAL_S = 0.25
 SLA_TIME = Gauge("fenliu_sla_clock_ms", "Latest SLA time (tick) this worker has reached")
 
 
 def book_config(settings: Settings) -> BookConfig:
     """The pure timer's configuration from the settings."""
+
     def ms(seconds: float | None) -> int | None:
         return None if seconds is None else int(seconds * 1000)
 
@@ -92,8 +101,9 @@ def book_config(settings: Settings) -> BookConfig:
 def order_input(record: dict[str, Any]) -> tuple[str, OrderInfo, list[tuple[str, int]]]:
     """What the timer needs from a ``DispatchOrder`` record."""
     order = DispatchOrder.from_avro(record)
-    info = OrderInfo(order.case_id, order.unit_id, order.town_code, order.class_code,
-                     order.created_at)
+    info = OrderInfo(
+        order.case_id, order.unit_id, order.town_code, order.class_code, order.created_at
+    )
     return order.order_id, info, [(d.stage, d.due_at) for d in order.deadlines]
 
 
@@ -151,8 +161,9 @@ class TableStore(MutableMapping[str, OrderSla]):
 class SlaFeature:
     """The SLA agents' shared state: books per partition, the table, the lock."""
 
-    def __init__(self, app: faust.App, ctx: StreamsContext, table: Any, *, alerts: Any,
-                 dead: DeadLetters) -> None:
+    def __init__(
+        self, app: faust.App, ctx: StreamsContext, table: Any, *, alerts: Any, dead: DeadLetters
+    ) -> None:
         self.app, self.ctx, self.settings = app, ctx, ctx.settings
         self.config = book_config(ctx.settings)
         self.store = TableStore(table)
@@ -167,8 +178,12 @@ class SlaFeature:
         self._gauges_pending = False
 
     # --- the agents' steps -------------------------------------------------------------
-    async def on_input(self, event: faust.types.EventT, record: dict[str, Any] | None = None,
-                       error: InvalidEvent | None = None) -> None:
+    async def on_input(
+        self,
+        event: faust.types.EventT,
+        record: dict[str, Any] | None = None,
+        error: InvalidEvent | None = None,
+    ) -> None:
         """An order or a lifecycle event; ``record`` when the shared input decoded it
         already (``error`` when it could not), else decoded here."""
         msg = event.message
@@ -188,7 +203,9 @@ class SlaFeature:
                 await self.dead.send(msg, "sla", exc)
                 self.store.flush()  # nothing should be held; if it is, it belongs here
                 return
-            now = max(book.now_ms, event_time) if self.settings.sla.clock == "event" else book.now_ms
+            now = (
+                max(book.now_ms, event_time) if self.settings.sla.clock == "event" else book.now_ms
+            )
             await self._fire(book, book.tick(now))
 
     async def on_tick(self, event: faust.types.EventT) -> None:
@@ -259,8 +276,11 @@ class SlaFeature:
     def _rebuild(self) -> None:
         """Index every owned partition's states, in one pass over the table."""
         started = time.perf_counter()
-        owned = {tp.partition for tp in self.app.assignor.assigned_actives()
-                 if tp.topic in (self.orders_topic, self.lifecycle_topic, self.tick_topic)}
+        owned = {
+            tp.partition
+            for tp in self.app.assignor.assigned_actives()
+            if tp.topic in (self.orders_topic, self.lifecycle_topic, self.tick_topic)
+        }
         by_partition: dict[int, list[OrderSla]] = {p: [] for p in owned}
         for order_id in self.store:
             state = self.store[order_id]
@@ -276,8 +296,11 @@ class SlaFeature:
         self.needs_rebuild = False
         REBUILDS.inc()
         REBUILD_SECONDS.set(time.perf_counter() - started)
-        log.info("sla: index rebuilt for partitions %s (%d orders)", sorted(owned),
-                 sum(len(s) for s in by_partition.values()))
+        log.info(
+            "sla: index rebuilt for partitions %s (%d orders)",
+            sorted(owned),
+            sum(len(s) for s in by_partition.values()),
+        )
 
     def _publish_gauges(self, book: SlaBook) -> None:
         """Advance a control clock now; set the gauges at most every ``GAUGE_INTERVAL_S``
@@ -323,19 +346,35 @@ def install(app: faust.App, ctx: StreamsContext) -> SlaFeature:
     """Topics, table, the two agents and (wall clock) the ticker of the SLA feature."""
     settings = ctx.settings
     partitions = settings.topics.partitions
-    table = app.Table(TABLE, default=None, partitions=partitions,
-                      schema=faust.Schema(key_serializer="json", value_serializer="json"),
-                      help="SLA state of every watched order (OrderSla as a dict)")
+    table = app.Table(
+        TABLE,
+        default=None,
+        partitions=partitions,
+        schema=faust.Schema(key_serializer="json", value_serializer="json"),
+        help="SLA state of every watched order (OrderSla as a dict)",
+    )
     raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
-    ticks = app.topic(tick_topic(settings), internal=True, partitions=partitions,
-                      retention=timedelta(milliseconds=TICK_RETENTION_MS), **raw)
-    feature = SlaFeature(app, ctx, table, alerts=app.topic(ctx.topic(SLA_ALERTS), **raw),
-                         dead=DeadLetters(app, ctx))
+    ticks = app.topic(
+        tick_topic(settings),
+        internal=True,
+        partitions=partitions,
+        retention=timedelta(milliseconds=TICK_RETENTION_MS),
+        **raw,
+    )
+    feature = SlaFeature(
+        app, ctx, table, alerts=app.topic(ctx.topic(SLA_ALERTS), **raw), dead=DeadLetters(app, ctx)
+    )
 
     # Orders and lifecycle events are read once for the SLA, rates and cases features.
-    hub(app).input(app, ctx, ORDERS_AND_LIFECYCLE, {
-        ctx.topic(ORDERS): "DispatchOrder", ctx.topic(LIFECYCLE): "LifecycleEvent",
-    }).subscribe(feature.on_input)
+    hub(app).input(
+        app,
+        ctx,
+        ORDERS_AND_LIFECYCLE,
+        {
+            ctx.topic(ORDERS): "DispatchOrder",
+            ctx.topic(LIFECYCLE): "LifecycleEvent",
+        },
+    ).subscribe(feature.on_input)
 
     @app.agent(ticks, name="fenliu-sla-ticks")
     async def sla_ticks(stream: faust.StreamT) -> None:
@@ -351,6 +390,7 @@ def install(app: faust.App, ctx: StreamsContext) -> SlaFeature:
     app.on_partitions_revoked.connect(assignment_changed)
 
     if settings.sla.clock == "wall":
+
         @app.timer(settings.sla.tick_interval_s, name="sla-wall-ticker")
         async def sla_wall_ticker() -> None:
             await feature.send_wall_ticks(ticks)

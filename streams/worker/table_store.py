@@ -21,8 +21,11 @@ from fenliu.processors.rates_expiry import ExpiryIndex
 PARTITION = "_p"
 DUE = "_due"
 
-REBUILD_SECONDS = Gauge("fenliu_streams_index_rebuild_seconds",
-                        "Time the last rebuild of a table's expiry index took", ["table"])
+REBUILD_SECONDS = Gauge(
+    "fenliu_streams_index_rebuild_seconds",
+    "Time the last rebuild of a table's expiry index took",
+    ["table"],
+)
 
 
 class ExpiringTable:
@@ -74,7 +77,10 @@ class ExpiringTable:
         if not self.needs_rebuild:
             return
         started = time.perf_counter()
-        self.index.rebuild((v[PARTITION], k, v[DUE]) for k, v in self.table.items()
-                           if isinstance(v, dict) and PARTITION in v)
+        self.index.rebuild(
+            (v[PARTITION], k, v[DUE])
+            for k, v in self.table.items()
+            if isinstance(v, dict) and PARTITION in v
+        )
         self.needs_rebuild = False
         REBUILD_SECONDS.labels(self.name).set(time.perf_counter() - started)

@@ -52,12 +52,18 @@ def internal_topics(app: faust.App) -> dict[str, dict[str, str]]:
     return out
 
 
-def ensure_internal_topics(settings: Settings, app: faust.App, timeout_s: float = 30.0) -> list[str]:
+def ensure_internal_topics(
+    settings: Settings, app: faust.App, timeout_s: float = 30.0
+) -> list[str]:
     """Create the agents' internal topics if missing (see ``internal_topics``); wait until
     the broker lists them. Returns the names created now."""
     topics = internal_topics(app)
-    partitions = {name: topic.partitions for agent in app.agents.values()
-                  if getattr(topic := agent.channel, "internal", False) for name in topic.topics}
+    partitions = {
+        name: topic.partitions
+        for agent in app.agents.values()
+        if getattr(topic := agent.channel, "internal", False)
+        for name in topic.topics
+    }
     return _ensure_topics(settings, topics, partitions, timeout_s)
 
 
@@ -71,12 +77,17 @@ def ensure_changelog_topics(
     fails Faust's source/changelog partition check. Created first, they are known at once.
     Returns the names created now.
     """
-    return _ensure_topics(settings, dict.fromkeys(names, {"cleanup.policy": "compact"}), {},
-                          timeout_s)
+    return _ensure_topics(
+        settings, dict.fromkeys(names, {"cleanup.policy": "compact"}), {}, timeout_s
+    )
 
 
-def _ensure_topics(settings: Settings, topics: dict[str, dict[str, str]],
-                   partitions: dict[str, int | None], timeout_s: float) -> list[str]:
+def _ensure_topics(
+    settings: Settings,
+    topics: dict[str, dict[str, str]],
+    partitions: dict[str, int | None],
+    timeout_s: float,
+) -> list[str]:
     names = sorted(topics)
     admin = AdminClient(confluent_config(settings))
     existing = admin.list_topics(timeout=timeout_s).topics

@@ -271,8 +271,9 @@ class GridSim:
         if update.order_id != order_id:
             return _error(422, "order_id_mismatch", "the body names another order than the path")
         if key != update.idempotency_key:
-            return _error(422, "idempotency_key_mismatch",
-                          "Idempotency-Key must be <order_id>:v<version>")
+            return _error(
+                422, "idempotency_key_mismatch", "Idempotency-Key must be <order_id>:v<version>"
+            )
         digest = hashlib.sha256(update.model_dump_json().encode()).hexdigest()
         request[BODY_HASH] = digest
         stored = self.store.get(order_id)
@@ -282,28 +283,51 @@ class GridSim:
             known = stored.updates[update.version - 2]
             if known["body_hash"] == digest:
                 self.metrics.duplicates.labels("update_replayed").inc()
-                return web.json_response(self.store.service_request(stored), status=200,
-                                         headers={"Idempotent-Replayed": "true"})
+                return web.json_response(
+                    self.store.service_request(stored),
+                    status=200,
+                    headers={"Idempotent-Replayed": "true"},
+                )
             self.metrics.duplicates.labels("update_conflict").inc()
-            return _error(409, "version_exists", "another body was stored for this version",
-                          {"service_request_id": order_id, "version": update.version})
+            return _error(
+                409,
+                "version_exists",
+                "another body was stored for this version",
+                {"service_request_id": order_id, "version": update.version},
+            )
         if update.version > stored.version + 1:
             return _too_early("version_gap", f"version {stored.version + 1} must come first")
         base = self.store.rounds(stored)[-1].order
-        round_order = base.model_copy(update={
-            "order_id": update.dispatch_order_id, "decision_id": update.decision_id,
-            "created_at": update.at, "priority": update.priority, "unit_id": update.unit_id,
-            "deadlines": list(update.deadlines), "repeat_count": update.repeat_count,
-            "flow_back": True, "reopens_order_id": order_id, "version": update.version,
-        })
-        record = {"version": update.version, "body_hash": digest, "at": update.at.isoformat(),
-                  "note": update.note, "dispatch_order_id": update.dispatch_order_id}
+        round_order = base.model_copy(
+            update={
+                "order_id": update.dispatch_order_id,
+                "decision_id": update.decision_id,
+                "created_at": update.at,
+                "priority": update.priority,
+                "unit_id": update.unit_id,
+                "deadlines": list(update.deadlines),
+                "repeat_count": update.repeat_count,
+                "flow_back": True,
+                "reopens_order_id": order_id,
+                "version": update.version,
+            }
+        )
+        record = {
+            "version": update.version,
+            "body_hash": digest,
+            "at": update.at.isoformat(),
+            "note": update.note,
+            "dispatch_order_id": update.dispatch_order_id,
+        }
         round_ = self.store.add_update(order_id, record, round_order, datetime.now(UTC))
         self.metrics.updates.inc()
         self._start_player(round_)
         self._update_open()
-        return web.json_response(self.store.service_request(stored), status=201,
-                                 headers={"Location": f"/orders/{order_id}"})
+        return web.json_response(
+            self.store.service_request(stored),
+            status=201,
+            headers={"Location": f"/orders/{order_id}"},
+        )
 
     async def get_order(self, request: web.Request) -> web.Response:
         stored = self.store.get(request.match_info["order_id"])

@@ -133,8 +133,15 @@ class OrderStore:
         latest = rounds[-1]
         notes = list(out["notes"])
         for update, r in zip(stored.updates, rounds[1:]):
-            notes.append({"type": "REOPENED", "datetime": update["at"], "summary": update["note"],
-                          "actor": None, "version": update["version"]})
+            notes.append(
+                {
+                    "type": "REOPENED",
+                    "datetime": update["at"],
+                    "summary": update["note"],
+                    "actor": None,
+                    "version": update["version"],
+                }
+            )
             notes += r.service_request()["notes"]
         expected = latest.order.due("CLOSE") or (
             latest.order.deadlines[-1].due_at if latest.order.deadlines else None
