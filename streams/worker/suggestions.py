@@ -26,11 +26,14 @@ from fenliu.streams.worker.clock import decode_tick, tick_topic
 from fenliu.streams.worker.context import StreamsContext
 from fenliu.topics.catalogue import ORDERS, VERDICTS
 
-RAW = {"key_serializer": "raw", "value_serializer": "raw"}
-JSON = faust.Schema(key_serializer="json", value_serializer="json")
+RAW: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
+JSON: faust.Schema = faust.Schema(key_serializer="json", value_serializer="json")
 
-SUGGESTIONS = Counter("fenliu_suggestions_total",
-                      "SUGGEST orders by how they ended (released, kept, expired)", ["action"])
+SUGGESTIONS = Counter(
+    "fenliu_suggestions_total",
+    "SUGGEST orders by how they ended (released, kept, expired)",
+    ["action"],
+)
 HELD = Gauge("fenliu_suggestions_held", "SUGGEST orders this worker holds for an answer")
 
 
@@ -46,11 +49,15 @@ def is_held(decision: dict[str, Any]) -> bool:
 
 def held_message(decision: dict[str, Any], order_id: str, order: bytes) -> bytes:
     """The internal held-orders value: the encoded order and what the timer needs."""
-    return json.dumps({
-        "decision_id": decision["decision_id"], "order_id": order_id,
-        "town": decision["route"]["town_code"], "at": _ms(decision["event"]["received_at"]),
-        "order": base64.b64encode(order).decode("ascii"),
-    }).encode()
+    return json.dumps(
+        {
+            "decision_id": decision["decision_id"],
+            "order_id": order_id,
+            "town": decision["route"]["town_code"],
+            "at": _ms(decision["event"]["received_at"]),
+            "order": base64.b64encode(order).decode("ascii"),
+        }
+    ).encode()
 
 
 def _ms(value: Any) -> int:
@@ -65,12 +72,18 @@ class SuggestionsFeature:
         self.held_name = held_topic_name(ctx)
         self.verdicts_name = ctx.topic(VERDICTS)
         self.tick_name = tick_topic(s)
-        self.table = app.Table("held-suggestions", default=None, partitions=s.topics.partitions,
-                               schema=JSON, help="SUGGEST orders waiting for an answer (Held)")
+        self.table = app.Table(
+            "held-suggestions",
+            default=None,
+            partitions=s.topics.partitions,
+            schema=JSON,
+            help="SUGGEST orders waiting for an answer (Held)",
+        )
         self.orders = app.topic(ctx.topic(ORDERS), **RAW)
         self.verdicts = app.topic(self.verdicts_name, **RAW)
         self.dead = DeadLetters(app, ctx)
         from fenliu.streams.worker.rates import COUNTERS  # the 分流率 numerator lives there
+
         self.diverted = COUNTERS[Metric.DIVERTED]
 
     def _get(self, key: str) -> Held | None:
@@ -87,13 +100,27 @@ class SuggestionsFeature:
             if message.topic == self.held_name:
                 m = json.loads(message.value)
                 key = m["decision_id"]
-                after, action = pure.on_order(self._get(key), key, message.partition, m["at"],
-                                              self.timeout_ms, m["order_id"], m["order"], m["town"])
+                after, action = pure.on_order(
+                    self._get(key),
+                    key,
+                    message.partition,
+                    m["at"],
+                    self.timeout_ms,
+                    m["order_id"],
+                    m["order"],
+                    m["town"],
+                )
             else:
                 v = self.ctx.codec.decode(message.value or b"", expect="CallTakerVerdict")
                 key = v["decision_id"]
-                after, action = pure.on_verdict(self._get(key), key, message.partition,
-                                                v["verdict"], _ms(v["at"]), self.timeout_ms)
+                after, action = pure.on_verdict(
+                    self._get(key),
+                    key,
+                    message.partition,
+                    v["verdict"],
+                    _ms(v["at"]),
+                    self.timeout_ms,
+                )
             await self._act(after, action)
             if after is not None and action is not Action.IGNORE:
                 self.table[key] = after.to_dict()
@@ -124,19 +151,31 @@ class SuggestionsFeature:
         await self._act(held, Action.EXPIRE)
         record = {
             "verdict_id": pure.verdict_id(held.decision_id, pure.EXPIRED),
-            "decision_id": held.decision_id, "case_key": "", "source": "S110",
-            "source_id": "", "verdict": pure.EXPIRED, "by": "fenliu-worker", "at": now_ms,
+            "decision_id": held.decision_id,
+            "case_key": "",
+            "source": "S110",
+            "source_id": "",
+            "verdict": pure.EXPIRED,
+            "by": "fenliu-worker",
+            "at": now_ms,
             "text": None,
         }
-        await self.verdicts.send(key=held.decision_id.encode(),
-                                 value=self.ctx.codec.encode("CallTakerVerdict", record))
+        await self.verdicts.send(
+            key=held.decision_id.encode(), value=self.ctx.codec.encode("CallTakerVerdict", record)
+        )
 
 
 def install(app: faust.App, ctx: StreamsContext) -> SuggestionsFeature:
     """The table and the agent of held suggestions."""
     feature = SuggestionsFeature(app, ctx)
-    source = app.topic(feature.held_name, feature.verdicts_name, feature.tick_name,
-                       internal=True, partitions=ctx.settings.topics.partitions, **RAW)
+    source = app.topic(
+        feature.held_name,
+        feature.verdicts_name,
+        feature.tick_name,
+        internal=True,
+        partitions=ctx.settings.topics.partitions,
+        **RAW,
+    )
 
     @app.agent(source, name="fenliu-suggestions")
     async def suggestions(stream: faust.StreamT) -> None:
