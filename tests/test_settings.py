@@ -174,6 +174,7 @@ def test_a_flat_variable_reaches_its_nested_field(monkeypatch, env, path, value,
 def test_the_stack_port_is_not_the_bootstrap(monkeypatch):
     """FENLIU_KAFKA_PORT (local stack) shares the kafka prefix but not the kafka group."""
     monkeypatch.setenv("FENLIU_KAFKA_PORT", "19092")
+    monkeypatch.delenv("FENLIU_KAFKA_BOOTSTRAP", raising=False)  # a shell may point elsewhere
     s = Settings()
     assert s.stack.kafka_port == 19092 and s.kafka.bootstrap == "127.0.0.1:9092"
 
