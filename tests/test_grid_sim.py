@@ -282,3 +282,21 @@ def test_event_times_follow_the_chosen_clock(clock: str) -> None:
             assert (first.at - created).days >= 1  # now, not the order's (past) event time
     finally:
         receiver.server.stop()
+
+
+def test_an_acknowledged_order_survives_a_kill_before_the_next_save(tmp_path: Path) -> None:
+    """A 201 is durable: the journal holds it even when the snapshot was never written."""
+    from datetime import UTC, datetime
+
+    from fenliu_grid_sim.store import OrderStore, body_hash
+
+    path = tmp_path / "store.json"
+    first = OrderStore(path)
+    first.add(order("o-1"), body_hash(order("o-1")), datetime.now(UTC))
+    first.save()
+    first.add(order("o-2"), body_hash(order("o-2")), datetime.now(UTC))  # killed before save()
+    after_kill = OrderStore(path)
+    assert sorted(s.order.order_id for s in after_kill) == ["o-1", "o-2"]
+    after_kill.save()
+    assert not path.with_name("store.json.journal").exists()
+    assert sorted(s.order.order_id for s in OrderStore(path)) == ["o-1", "o-2"]

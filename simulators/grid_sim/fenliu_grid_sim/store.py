@@ -4,6 +4,12 @@ Each order is stored once under its id (the idempotency key) with the hash of it
 body, so a re-send of the same order is recognised (200, replayed) and a different
 body under a known id is refused (409). The lifecycle events already reported are
 kept too: after a restart the player resumes where it stopped.
+
+A 201 means the platform has the order, also after a ``kill -9``: every new order and
+update is appended to a journal (``<file>.journal``, one JSON line, flushed to the OS)
+before the answer is sent; ``save()`` writes the snapshot and empties the journal, and a
+start reads the snapshot and then replays the journal. (Saving only every second lost the
+orders of the last second and made the sink's commit-after-ack look like a loss.)
 """
 
 from __future__ import annotations
@@ -87,6 +93,42 @@ class OrderStore:
         self.dirty = False
         if path is not None and path.exists():
             self._load(path)
+        if path is not None:
+            self._replay_journal(self._journal_path(path))
+
+    @staticmethod
+    def _journal_path(path: Path) -> Path:
+        return path.with_name(path.name + ".journal")
+
+    def _journal(self, entry: dict[str, Any]) -> None:
+        """Append one acknowledged change before it is answered (survives a process kill)."""
+        if self.path is None:
+            return
+        journal = self._journal_path(self.path)
+        journal.parent.mkdir(parents=True, exist_ok=True)
+        with journal.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            f.flush()
+
+    def _replay_journal(self, journal: Path) -> None:
+        if not journal.exists():
+            return
+        for line in journal.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                break  # a line cut by the kill was never answered
+            order = OrderRequest.model_validate(entry["order"])
+            at = datetime.fromisoformat(entry["at"])
+            if entry["kind"] == "order":
+                if order.order_id not in self._orders:
+                    self._orders[order.order_id] = StoredOrder(order, entry["body_hash"], at)
+            elif order.order_id not in self._orders and entry["parent"] in self._orders:
+                self._orders[entry["parent"]].updates.append(entry["update"])
+                self._orders[order.order_id] = StoredOrder(
+                    order, entry["update"]["body_hash"], at, parent=entry["parent"]
+                )
+        self.dirty = True
 
     def __len__(self) -> int:
         return len(self._orders)
@@ -99,6 +141,14 @@ class OrderStore:
 
     def add(self, order: OrderRequest, digest: str, now: datetime) -> StoredOrder:
         stored = StoredOrder(order, digest, now)
+        self._journal(
+            {
+                "kind": "order",
+                "order": order.model_dump(mode="json"),
+                "body_hash": digest,
+                "at": _iso(now),
+            }
+        )
         self._orders[order.order_id] = stored
         self.dirty = True
         return stored
@@ -107,6 +157,15 @@ class OrderStore:
         self, order_id: str, update: dict[str, Any], round_order: OrderRequest, now: datetime
     ) -> StoredOrder:
         """Apply the next version of ``order_id``; its round of work is stored under its own id."""
+        self._journal(
+            {
+                "kind": "update",
+                "parent": order_id,
+                "update": update,
+                "order": round_order.model_dump(mode="json"),
+                "at": _iso(now),
+            }
+        )
         self._orders[order_id].updates.append(update)
         round_ = StoredOrder(round_order, update["body_hash"], now, parent=order_id)
         self._orders[round_order.order_id] = round_
@@ -183,6 +242,7 @@ class OrderStore:
             json.dumps({"version": 1, "orders": data}, ensure_ascii=False), encoding="utf-8"
         )
         os.replace(tmp, self.path)
+        self._journal_path(self.path).unlink(missing_ok=True)  # all in the snapshot now
         self.dirty = False
 
     def _load(self, path: Path) -> None:
