@@ -1,6 +1,8 @@
 """How a decision ends: the rules' verdict, the learned opinion and the category, combined.
 
-110: rules POLICE → KEEP; a police probability at or above ``keep_above`` → KEEP too
+110: rules POLICE → KEEP, except the no-evidence fallback when the model finds the call
+clearly not police (P(police) below ``fallback_suggest_below``): then SUGGEST, the police
+still hold it until a call-taker confirms; a police probability at or above ``keep_above`` → KEEP too
 (the model alone may keep, never divert). Rules NON_POLICE with nothing left unexplained (no doubts)
 and a police probability below the dev-chosen threshold → DIVERT. Anything else →
 SUGGEST: the call-taker confirms, the police hold the call meanwhile.
@@ -34,6 +36,10 @@ class OutcomePolicy:
     # (None: never). A SUGGEST for a police call is a miss, so this is where the opinion
     # adds recall; chosen on dev with a bounded cost in non-police calls kept.
     keep_above: float | None = None
+    # 110: a call kept only by the no-evidence fallback is SUGGESTed (held by the police
+    # until a call-taker confirms) when P(police) is below this (None: always KEEP).
+    # Chosen on dev below every police call that ends in the fallback.
+    fallback_suggest_below: float | None = None
     route_below: float = 0.5  # 12345: ROUTE only when P(police) is below this
     # 12345: a danger/crime rule whose ticket the model finds this unlikely to be police
     # goes to REVIEW (a person) instead of TO_POLICE. None: off (the shipped default).
@@ -67,6 +73,17 @@ def _fmt(p: float) -> str:
 def _outcome_110(cls: Classification, rules_police: bool, p: float | None,
                  policy: OutcomePolicy) -> tuple[Outcome, str]:  # fmt: skip
     if rules_police:
+        fb = policy.fallback_suggest_below
+        if (
+            cls.rule_id.startswith(policy.fallback_prefix)
+            and fb is not None
+            and p is not None
+            and p < fb
+        ):
+            return (
+                Outcome.SUGGEST,
+                f"rules:no-evidence ({cls.rule_id}) and model p={_fmt(p)} < {_fmt(fb)}",
+            )
         return Outcome.KEEP, f"rules:police ({cls.rule_id})"
     if p is not None and policy.keep_above is not None and p >= policy.keep_above:
         return Outcome.KEEP, f"model:police-probability {_fmt(p)} >= keep {_fmt(policy.keep_above)}"

@@ -57,6 +57,20 @@ def test_110_a_sure_model_keeps_a_call_the_rules_cleared() -> None:
     assert outcome(cls(False), Source.CALL_110, 0.9, policy=NO_KEEP).outcome is Outcome.SUGGEST
 
 
+def test_110_no_evidence_is_suggested_when_the_model_finds_it_clearly_not_police() -> None:
+    policy = replace(POLICY, fallback_suggest_below=0.3)
+    fb = cls(True, "default:unclassified", situation="P00-00")
+    low = outcome(fb, Source.CALL_110, 0.1, policy=policy)
+    assert low.outcome is Outcome.SUGGEST and not low.is_police_matter and low.rules_is_police
+    assert "no-evidence" in low.outcome_rule
+    assert outcome(fb, Source.CALL_110, 0.3, policy=policy).outcome is Outcome.KEEP
+    assert outcome(fb, Source.CALL_110, None, policy=policy).outcome is Outcome.KEEP
+    assert outcome(fb, Source.CALL_110, 0.1).outcome is Outcome.KEEP  # off by default
+    # a real police rule is never SUGGESTed, however low the probability
+    sure = cls(True, "safety:weapon", situation="P01-03")
+    assert outcome(sure, Source.CALL_110, 0.0, policy=policy).outcome is Outcome.KEEP
+
+
 def test_12345_to_police_only_on_a_danger_or_crime_rule() -> None:
     danger = outcome(
         cls(True, "safety:weapon", situation="P01-01"), Source.TICKET_12345, 0.0, CATEGORY
@@ -115,7 +129,8 @@ def cases(
     cat = draw(st.none() | st.just(CATEGORY) | st.just(POLICE_CATEGORY))
     lo = draw(st.floats(0, 1))
     keep = draw(st.none() | st.floats(lo, 1))
-    policy = OutcomePolicy(divert_below=lo, keep_above=keep, route_below=draw(st.floats(0, 1)))
+    policy = OutcomePolicy(divert_below=lo, keep_above=keep, route_below=draw(st.floats(0, 1)),
+                           fallback_suggest_below=draw(st.none() | st.floats(0, 1)))  # fmt: skip
     return c, draw(st.sampled_from(list(Source))), p, cat, policy
 
 
@@ -127,8 +142,11 @@ def test_outcome_properties(case: tuple) -> None:  # type: ignore[type-arg]
     assert out.rules_is_police == c.is_police_matter and out.outcome_rule
     if source is Source.CALL_110:
         assert out.outcome in (Outcome.KEEP, Outcome.DIVERT, Outcome.SUGGEST)
-        if c.is_police_matter:
+        if c.is_police_matter and not c.rule_id.startswith("default:"):
             assert out.outcome is Outcome.KEEP
+        if c.is_police_matter and out.outcome is not Outcome.KEEP:  # only the fallback, unsure
+            fb = policy.fallback_suggest_below
+            assert out.outcome is Outcome.SUGGEST and fb is not None and p is not None and p < fb
         assert out.category_path == () and out.department == c.department
     else:
         assert out.outcome in (Outcome.ROUTE, Outcome.REVIEW, Outcome.TO_POLICE)

@@ -166,3 +166,18 @@ def test_a_bad_category_file_names_the_problem() -> None:
         compile_categories(
             {"version": "x", "categories": [{"id": "C01", "name": "a", "department": "d"}]}
         )
+
+
+def test_the_keep_threshold_is_the_cheapest_within_its_cost() -> None:
+    from types import SimpleNamespace
+
+    from fenliu.training import TrainConfig, _keep_threshold
+
+    rows = [{"source": "110", "expected_list": "NON_POLICE"} for _ in range(100)]
+    rules = [SimpleNamespace(is_police_matter=False) for _ in rows]
+    probs = [0.9, 0.75, 0.72, 0.66, 0.61] + [0.1] * 95
+    # 3% of 100 non-police calls: three may be kept, so 0.7 (0.9, 0.75, 0.72), not 0.6
+    assert _keep_threshold(rows, probs, rules, TrainConfig(keep_cost=0.03)) == 0.7
+    assert _keep_threshold(rows, probs, rules, TrainConfig(keep_cost=0.04)) == 0.65
+    assert _keep_threshold(rows, [0.99] * 100, rules, TrainConfig(keep_cost=0.03)) is None
+    assert _keep_threshold([], [], [], TrainConfig()) is None

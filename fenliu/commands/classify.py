@@ -316,6 +316,7 @@ def register(app: typer.Typer) -> None:
             "thresholds": {
                 "divert_below": judge.policy.divert_below,
                 "keep_above": judge.policy.keep_above,
+                "fallback_suggest_below": judge.policy.fallback_suggest_below,
                 "route_below": judge.policy.route_below,
                 "to_police_veto_below": judge.policy.to_police_veto_below,
             },  # fmt: skip
@@ -352,6 +353,7 @@ def _print_outcomes(report: dict[str, Any]) -> None:
     th = report["thresholds"]
     console.print(f"taxonomy {report['taxonomy_version']}, model {report['model_version']} "
                   f"(divert below {th['divert_below']}, keep above {th['keep_above']}, "
+                  f"no-evidence suggest below {th['fallback_suggest_below']}, "
                   f"route below {th['route_below']}, to-police veto below {th['to_police_veto_below']}); "
                   f"splits {', '.join(report['splits'])}")  # fmt: skip
     table = Table(title="outcomes (police recall counts KEEP/TO_POLICE only)")

@@ -82,6 +82,11 @@ def outcome_policy(opinion: TextOpinion | None, settings: Settings,
     return OutcomePolicy(
         divert_below=float(divert if divert is not None else th.get("divert_below", 0.5)),
         keep_above=None if th.get("keep_above") is None else float(th["keep_above"]),
+        fallback_suggest_below=(
+            None
+            if th.get("fallback_suggest_below") is None
+            else float(th["fallback_suggest_below"])
+        ),
         route_below=float(route if route is not None else th.get("route_below", 0.5)),
         to_police_veto_below=(
             settings.refdata.opinion_to_police_veto_below

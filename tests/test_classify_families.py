@@ -1,0 +1,94 @@
+"""Danger families added in taxonomy zj-2026.12.2, each with an example written here
+(not copied from a labelled set) and the harmless wording beside it that must stay clear.
+
+The families: a demand with harm if refused; pay first, then the other side vanishes;
+paid and blocked; something given by a stranger and a body out of control; a drone at a
+window; property attacked to intimidate; locked in and unable to get out; drinking and
+about to drive; fuel and a flame carried together; despair in a high or watery place.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fenliu.processors.classify import classify
+from fenliu.processors.model import CaseEvent, Classification, Location, Source
+from fenliu.processors.taxonomy import Taxonomy
+from fenliu.refdata.taxonomy import load_taxonomy
+
+TAXONOMY_FILE = Path(__file__).resolve().parent.parent / "data" / "taxonomy.yaml"
+
+
+@lru_cache(maxsize=1)
+def shipped() -> Taxonomy:
+    return load_taxonomy(TAXONOMY_FILE)
+
+
+def run(text: str, source: str = "110") -> Classification:
+    ev = CaseEvent(Source(source), "t", 0, "", None, Location(), text, "phone")
+    return classify(ev, shipped())
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("隔壁班几个男生天天问我女儿要零花钱，不给就揍她", "safety:coerced_payment"),
+        ("两个纹身的来我理发店说每个月交两千，不交就砸店", "safety:coerced_payment"),
+        ("网上应聘客服，对方让先交了八百体检费，第二天再打电话已经关机", "safety:job_fee_fraud"),
+        ("闲鱼上买二手相机，对方收了钱就把我拉黑了", "safety:paid_blocked"),
+        ("我同事喝了陌生人给的饮料，现在迷迷糊糊站不稳", "safety:spiked"),
+        ("晚上有架无人机一直停在我家卧室窗户外面", "safety:drone_window"),
+        ("早上下楼发现车窗被砸碎了，门上还被人写了字", "safety:vandalised"),
+        ("他们把仓库门锁了，我们三个人在里面出不去", "safety:locked_in"),
+        ("对面那桌喝了两斤白酒，说要自己开车回家", "safety:drunk_driving"),
+        ("超市门口有个男的身上一股汽油味，手里攥着打火机", "safety:arson_ready"),
+        ("我哥生意赔光了，刚打电话说对不起我们，现在在水库边", "safety:despair_high_place"),
+    ],
+)
+def test_new_danger_families_keep_the_call(text: str, rule: str) -> None:
+    c = run(text)
+    assert c.is_police_matter, (c.rule_id, c.situation_code, [e.term for e in c.evidence])
+    assert c.rule_id == rule
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "物业说不交物业费就不给办停车卡",  # a refusal with no harm
+        "我家狗走丢了，是一只黄色的柯基",  # an animal went missing, not a person
+        "车钥匙锁在车里了，车里没人",  # keys locked in, nobody inside
+        "卖家发货慢，我付了钱等了十天",  # paid, nobody vanished
+        "老人把门反锁了，人没事，在里面跟我说话",  # locked by the person inside
+        "报警人称包是自己遗落的，并非被盗，想请人帮忙找",  # 并非 negates
+    ],
+)
+def test_harmless_wording_beside_the_families_stays_clear(text: str) -> None:
+    c = run(text)
+    safety = [e.term for e in c.evidence if e.kind == "safety"]
+    assert not safety, (c.rule_id, safety)
+
+
+REFUSALS = st.sampled_from(["不交就", "不给就", "不给钱就", "不还钱就"])
+HARMS = st.sampled_from(["打你", "砸了你的店", "找人收拾你", "叫人来", "让你开不下去"])
+FILLER = st.sampled_from(["", "他说", "那几个人讲", "昨天晚上又来了，"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(FILLER, REFUSALS, HARMS, st.sampled_from(["110", "12345"]))
+def test_a_refusal_with_harm_is_always_police(filler: str, refusal: str, harm: str,
+                                              source: str) -> None:  # fmt: skip
+    c = run(f"{filler}{refusal}{harm}", source)
+    assert c.is_police_matter, (c.rule_id, [e.term for e in c.evidence])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["狗", "猫", "宠物"]), st.sampled_from(["走丢了", "丢了", "不见了"]),
+       st.sampled_from(["", "早上遛的时候", "昨天"]))  # fmt: skip
+def test_a_lost_pet_is_never_a_missing_person(pet: str, gone: str, when: str) -> None:
+    c = run(f"{when}我家{pet}{gone}，有人看到吗")
+    assert c.rule_id != "safety:missing"
