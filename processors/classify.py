@@ -264,6 +264,10 @@ class _Scan:
                 else:
                     self.signs.setdefault(taxonomy.crowd_group, []).append(hit)
         situations = taxonomy.situations
+        # A negated or modal word of a police situation's all_of group is a doubt only when
+        # it would have completed the situation ("一旦发生火灾" is; a lone 业主 under 如果
+        # is not: it is one part of 业主 + 聚集).
+        held_back: dict[int, list[tuple[int, str]]] = {}
         for hit, sit_refs, part_of_word in word_hits:
             kind = None
             checked_kind = False
@@ -279,16 +283,29 @@ class _Scan:
                         continue
                     if cues and _negated(text, hit.start, cues, taxonomy):
                         self.negated.append((f"situation:{sit.code}", hit))
-                        self.doubts.append(f"police_term_negated:{hit.term}")
+                        doubt = f"police_term_negated:{hit.term}"
+                        if slot < 0:
+                            self.doubts.append(doubt)
+                        else:
+                            held_back.setdefault(order, []).append((slot, doubt))
                         continue
                     if not checked_kind:
                         kind = modality(hit.term, hit.start, hit.end, modal_cues, clauses, chars)
                         checked_kind = True
                     if kind is not None:
                         self.modal.append((f"situation:{sit.code}", hit))
-                        self.doubts.append(f"police_term_modal:{kind}:{hit.term}")
+                        doubt = f"police_term_modal:{kind}:{hit.term}"
+                        if slot < 0:
+                            self.doubts.append(doubt)
+                        else:
+                            held_back.setdefault(order, []).append((slot, doubt))
                         continue
                 self.situation_hits.setdefault(order, []).append((slot, hit, weight))
+        for order, doubtful in held_back.items():
+            groups = {s for s, _, _ in self.situation_hits.get(order, []) if s >= 0}
+            groups |= {s for s, _ in doubtful}
+            if len(groups) == len(situations[order].all_of):
+                self.doubts.extend(d for _, d in doubtful)
         self.category = event.source_category or ""
         self.source = event.source
 

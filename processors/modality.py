@@ -13,8 +13,9 @@ Kinds and their scope (a clause is the text between two boundaries):
 - ``figurative``: the word between an opener (跟, 像, 如同) and a closer (似的, 一样)
   of its clause, a closer right after it, a degree phrase after it (得要命), or an
   ``intensifier`` adjective right before a word that starts with 死 (热死了, 吵死人了);
-- ``past``: a past cue before it in its clause (去年, 之前, 曾经) unless the clause
-  also says it goes on (又, 还在, 一直, 现在);
+- ``past``: a past cue before it in its clause (去年, 之前, 曾经), or a date (2019年,
+  8月28日: a written complaint dates the events it reports), unless the clause also
+  says it goes on (又, 还在, 一直, 现在);
 - ``settled``: a settled cue in its clause or a later one (已经处理, 已解决, 申请补贴);
 - ``procedure``: a question about procedure in its clause or a neighbouring one
   (怎么办理, 需要什么材料, 在哪里办).
@@ -22,6 +23,7 @@ Kinds and their scope (a clause is the text between two boundaries):
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,6 +54,10 @@ ROLES = (
     SETTLED,
     PROCEDURE,
 )
+
+
+# A year or a day of a month, in digits as normalised text has them ("2019年", "8月28日").
+DATE = re.compile(r"\d{4}年|\d{1,2}月\d{1,2}[日号]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,12 +114,11 @@ def modality(
     """
     if term[:1] == "死" and start > 0 and clauses.text[start - 1] in chars.intensifiers:
         return "figurative"  # 热死人了, 吵死了
-    if not cues:
-        return None
+    dated = DATE.search(clauses.text, clauses.start_of(start), start) is not None
     # A cue inside the word itself (理赔 in 快递理赔) governs nothing.
     cues = [c for c in cues if c.end <= start or c.start >= end]
     if not cues:
-        return None
+        return PAST if dated else None
     clause = clauses.of(start)
     same = [c for c in cues if clauses.of(c.start) == clause]
     before = [c for c in same if c.end <= start]
@@ -135,7 +140,9 @@ def modality(
         return "figurative"
     if term[:1] == "死" and any(c.role == INTENSIFIER and c.end == start for c in before):
         return "figurative"
-    if any(c.role == PAST for c in before) and not any(c.role == CONTINUING for c in same):
+    if (dated or any(c.role == PAST for c in before)) and not any(
+        c.role == CONTINUING for c in same
+    ):
         return PAST
     if any(c.role == SETTLED and clauses.of(c.start) >= clause for c in cues):
         return SETTLED

@@ -92,3 +92,27 @@ def test_a_refusal_with_harm_is_always_police(filler: str, refusal: str, harm: s
 def test_a_lost_pet_is_never_a_missing_person(pet: str, gone: str, when: str) -> None:
     c = run(f"{when}我家{pet}{gone}，有人看到吗")
     assert c.rule_id != "safety:missing"
+
+
+def test_a_dated_event_in_a_written_complaint_is_past() -> None:
+    c = run("2017年11月30日物业保安殴打业主，至今没有说法，请求处理物业问题", "12345")
+    assert not c.is_police_matter, (c.rule_id, [e.term for e in c.evidence])
+    assert any(d.startswith("danger_modal:past:") for d in c.doubts), c.doubts
+    # ... unless the clause says it is happening now
+    now = run("2026年12月2日现在楼下有人在殴打一个老人", "110")
+    assert now.is_police_matter
+
+
+@given(st.integers(1990, 2030), st.integers(1, 12), st.integers(1, 28),
+       st.sampled_from(["殴打", "起火", "被盗"]))  # fmt: skip
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_date_before_a_danger_word_makes_it_past(year: int, month: int, day: int,
+                                                   word: str) -> None:  # fmt: skip
+    c = run(f"{year}年{month}月{day}日小区里{word}的事情，希望有关部门给个答复", "12345")
+    assert not c.is_police_matter, (c.rule_id, c.doubts)
+
+
+def test_a_lone_modal_part_of_a_police_situation_is_no_doubt() -> None:
+    # 工资 is one part of 讨薪人员聚集 (工资 + 聚集): alone, under 如果, it doubts nothing.
+    c = run("如果这个月工资还不发，我想问问劳动监察怎么投诉", "12345")
+    assert not [d for d in c.doubts if d.startswith("police_term_modal")], c.doubts
