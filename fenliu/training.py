@@ -58,6 +58,9 @@ class TrainConfig:
     # that ends in the fallback (a wider margin than ``margin``: it stands between a
     # police call and a SUGGEST).
     fallback_margin: float = 0.8
+    # 12345: the model alone sends a ticket to the police only from this probability up
+    # (TO_POLICE is the outcome the issue wants rare; a 110 KEEP only needs >= 0.5).
+    to_police_floor: float = 0.7
     veto_cap: float = 0.1  # 12345 TO_POLICE veto: at most this, and under every dev police ticket
 
 
@@ -140,8 +143,9 @@ def _threshold(risky: list[float], cfg: TrainConfig) -> float:
 
 
 def _keep_threshold(rows: list[dict[str, Any]], probs: list[float], rules: list[Any],
-                    cfg: TrainConfig) -> float | None:  # fmt: skip
-    """The 110 keep threshold: the lowest that keeps at most ``keep_cost`` of dev non-police calls.
+                    cfg: TrainConfig, source: str = "110", floor: float = 0.5) -> float | None:  # fmt: skip
+    """The model-alone threshold (110 KEEP, 12345 TO_POLICE): the lowest that takes at most
+    ``keep_cost`` of the line's dev non-police rows.
 
     The rules are tuned on dev, so the dev police calls they miss are few or none; the
     threshold is insurance for the police calls nobody has written yet (wording the rules
@@ -151,13 +155,13 @@ def _keep_threshold(rows: list[dict[str, Any]], probs: list[float], rules: list[
     cleared = [
         p
         for r, p, c in zip(rows, probs, rules)
-        if r["source"] == "110" and r["expected_list"] != "POLICE" and not c.is_police_matter
+        if r["source"] == source and r["expected_list"] != "POLICE" and not c.is_police_matter
     ]
-    np_total = sum(1 for r in rows if r["source"] == "110" and r["expected_list"] != "POLICE")
+    np_total = sum(1 for r in rows if r["source"] == source and r["expected_list"] != "POLICE")
     if not np_total:
         return None
-    # Never below 0.5: the model alone keeps only when it leans police.
-    for step in range(50, 100, 5):
+    # Never below the floor (0.5): the model alone acts only when it leans police.
+    for step in range(round(floor * 100), 100, 5):
         t = step / 100
         if sum(p >= t for p in cleared) / np_total <= cfg.keep_cost:
             return t
@@ -227,6 +231,10 @@ def train(train_rows: list[dict[str, Any]], dev_rows: list[dict[str, Any]], taxo
     thresholds: dict[str, Any] = {
         "divert_below": divert if keep_above is None else min(divert, keep_above),
         "keep_above": keep_above,
+        # 12345: the same rule for the model alone sending a ticket to the police.
+        "to_police_above": _keep_threshold(
+            dev_rows, dev_p, dev_rules, cfg, source="12345", floor=cfg.to_police_floor
+        ),
         # None when no dev police call ends in the fallback: nothing to place it under.
         "fallback_suggest_below": (
             round(min(cfg.max_threshold, min(fallback_police) * cfg.fallback_margin), 4)
@@ -242,8 +250,19 @@ def train(train_rows: list[dict[str, Any]], dev_rows: list[dict[str, Any]], taxo
     train_p = [p_police(t) for t in texts]
     train_rules = [classify(_event(r), taxonomy) for r in train_rows]
     sha = data_sha256(train_rows)
+    # The version names everything a decision depends on: the training rows, the
+    # configuration, the taxonomy and category versions, the dev rows and the thresholds
+    # chosen on them (a new threshold rule with the same rows is a new version).
     params = json.dumps(
-        {"cfg": cfg.__dict__, "taxonomy": taxonomy.version}, sort_keys=True, default=list
+        {
+            "cfg": cfg.__dict__,
+            "taxonomy": taxonomy.version,
+            "categories": categories.version if categories else None,
+            "dev": data_sha256(dev_rows),
+            "thresholds": thresholds,
+        },
+        sort_keys=True,
+        default=list,
     )
     version = version or "tm-" + hashlib.sha256((sha + params).encode()).hexdigest()[:10]
     artifact: dict[str, Any] = {

@@ -44,6 +44,13 @@ class OutcomePolicy:
     # 12345: a danger/crime rule whose ticket the model finds this unlikely to be police
     # goes to REVIEW (a person) instead of TO_POLICE. None: off (the shipped default).
     to_police_veto_below: float | None = None
+    # Named crimes (gambling, drugs, prostitution, crime tips such as 传销/非法集资, street
+    # racing) are police work whatever the model, trained on short hand-written tickets,
+    # makes of a long written report: never vetoed.
+    veto_exempt: frozenset[str] = frozenset({"P05-03", "P07-01", "P07-02", "P07-03", "P08-03"})
+    # 12345: the model alone sends a ticket the rules did not to the police when P(police)
+    # is at least this (None: never); chosen on dev at a bounded cost in non-police tickets.
+    to_police_above: float | None = None
     model_version: str | None = None
     # Rule ids that are fallbacks (no evidence): never a reason for TO_POLICE.
     fallback_prefix: str = "default:"
@@ -103,12 +110,20 @@ def _outcome_12345(cls: Classification, rules_police: bool, p: float | None,
                    category: CategoryMatch | None, policy: OutcomePolicy) -> tuple[Outcome, str]:  # fmt: skip
     if _is_police_rule(cls, rules_police, policy):
         veto = policy.to_police_veto_below
-        if veto is not None and p is not None and p < veto:
+        if (
+            veto is not None
+            and p is not None
+            and p < veto
+            and cls.situation_code not in policy.veto_exempt
+        ):
             return (
                 Outcome.REVIEW,
                 f"rules:danger-or-crime ({cls.rule_id}) but model p={_fmt(p)} < {_fmt(veto)}",
             )
         return Outcome.TO_POLICE, f"rules:danger-or-crime ({cls.rule_id})"
+    above = policy.to_police_above
+    if above is not None and p is not None and p >= above:
+        return Outcome.TO_POLICE, f"model:police-probability {_fmt(p)} >= {_fmt(above)}"
     if category is None:
         return Outcome.REVIEW, "category:none (no recogniser and no sure model placed it)"
     if category.police and category.words:

@@ -142,6 +142,11 @@ def _fold(text: str) -> tuple[str, list[tuple[int, int]] | None]:
     return "".join(pieces), spans
 
 
+def _cjk(chars: str) -> bool:
+    """Exactly two characters, both common Chinese characters."""
+    return len(chars) == 2 and all("\u4e00" <= ch <= "\u9fff" for ch in chars)
+
+
 def normalise(text: str, to_simplified: Callable[[str], str] | None = None) -> NormalisedText:
     """Normalise ``text`` for matching; ``to_simplified`` is an optional t2s converter."""
     folded, spans = _fold(_simplify(text, to_simplified))
@@ -168,7 +173,17 @@ def normalise(text: str, to_simplified: Callable[[str], str] | None = None) -> N
         if a > pos:
             keep(pos, a)
         mark = ""
-        if out and not _CLAUSE_CHARS.isdisjoint(run.group()) and out[-1][-1:] != BOUNDARY:
+        if (
+            out
+            and out[-1][-1:] != BOUNDARY
+            and (
+                not _CLAUSE_CHARS.isdisjoint(run.group())
+                # A spoken transcript pauses with a space: between two runs of Chinese (two
+            # characters or more each side) it ends a clause ("把我们单元门口堵了 车主电话
+            # 打了三遍不接"); a stray space inside a word ("打 人") does not.
+            or (run.group().isspace() and _cjk(folded[a - 2 : a]) and _cjk(folded[b : b + 2]))
+            )
+        ):
             mark = BOUNDARY
         if out and out[-1][-1:].isdigit() and folded[b : b + 1].isdigit():
             mark = NUMBER_SEP  # "20-30", "3.6", "1 916": two digit runs stay apart

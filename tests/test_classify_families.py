@@ -116,3 +116,13 @@ def test_a_lone_modal_part_of_a_police_situation_is_no_doubt() -> None:
     # 工资 is one part of 讨薪人员聚集 (工资 + 聚集): alone, under 如果, it doubts nothing.
     c = run("如果这个月工资还不发，我想问问劳动监察怎么投诉", "12345")
     assert not [d for d in c.doubts if d.startswith("police_term_modal")], c.doubts
+
+
+def test_a_transcript_pause_ends_a_clause_but_a_stray_space_does_not() -> None:
+    from fenliu.processors.textnorm import normalise
+
+    assert normalise("把我们单元门口堵了 车主电话打了三遍不接").text.count(",") == 1
+    assert normalise("他 打 人了").text == "他打人了"
+    # the pause keeps "把我们" away from "打" in the next clause
+    c = run("有辆车把我们单元门口堵了 车主电话打了三遍不接 想找人联系车主挪车")
+    assert c.rule_id != "safety:violence", [e.term for e in c.evidence]

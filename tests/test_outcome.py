@@ -71,6 +71,20 @@ def test_110_no_evidence_is_suggested_when_the_model_finds_it_clearly_not_police
     assert outcome(sure, Source.CALL_110, 0.0, policy=policy).outcome is Outcome.KEEP
 
 
+def test_12345_a_sure_model_sends_to_the_police_and_named_crimes_are_never_vetoed() -> None:
+    policy = replace(POLICY, to_police_above=0.8, to_police_veto_below=0.1)
+    sure = outcome(cls(False), Source.TICKET_12345, 0.9, CATEGORY, policy)
+    assert sure.outcome is Outcome.TO_POLICE and "model" in sure.outcome_rule
+    assert (
+        outcome(cls(False), Source.TICKET_12345, 0.79, CATEGORY, policy).outcome
+        is not Outcome.TO_POLICE
+    )
+    gambling = cls(True, "situation:P07-01", situation="P07-01")
+    assert outcome(gambling, Source.TICKET_12345, 0.01, None, policy).outcome is Outcome.TO_POLICE
+    fight = cls(True, "safety:violence", situation="P01-02")
+    assert outcome(fight, Source.TICKET_12345, 0.01, None, policy).outcome is Outcome.REVIEW
+
+
 def test_12345_to_police_only_on_a_danger_or_crime_rule() -> None:
     danger = outcome(
         cls(True, "safety:weapon", situation="P01-01"), Source.TICKET_12345, 0.0, CATEGORY
@@ -130,7 +144,9 @@ def cases(
     lo = draw(st.floats(0, 1))
     keep = draw(st.none() | st.floats(lo, 1))
     policy = OutcomePolicy(divert_below=lo, keep_above=keep, route_below=draw(st.floats(0, 1)),
-                           fallback_suggest_below=draw(st.none() | st.floats(0, 1)))  # fmt: skip
+                           fallback_suggest_below=draw(st.none() | st.floats(0, 1)),
+                           to_police_above=draw(st.none() | st.floats(0.5, 1)),
+                           to_police_veto_below=draw(st.none() | st.floats(0, 0.2)))  # fmt: skip
     return c, draw(st.sampled_from(list(Source))), p, cat, policy
 
 
@@ -152,7 +168,12 @@ def test_outcome_properties(case: tuple) -> None:  # type: ignore[type-arg]
         assert out.outcome in (Outcome.ROUTE, Outcome.REVIEW, Outcome.TO_POLICE)
         if out.outcome is Outcome.TO_POLICE:
             crime_words = cat is not None and cat.police and bool(cat.words)
-            assert crime_words or (c.is_police_matter and not c.rule_id.startswith("default:"))
+            sure = (
+                policy.to_police_above is not None and p is not None and p >= policy.to_police_above
+            )
+            assert (
+                crime_words or sure or (c.is_police_matter and not c.rule_id.startswith("default:"))
+            )
     if out.outcome is Outcome.DIVERT:
         assert not c.doubts
     if out.outcome is Outcome.ROUTE:

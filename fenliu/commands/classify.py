@@ -317,6 +317,7 @@ def register(app: typer.Typer) -> None:
                 "divert_below": judge.policy.divert_below,
                 "keep_above": judge.policy.keep_above,
                 "fallback_suggest_below": judge.policy.fallback_suggest_below,
+                "to_police_above": judge.policy.to_police_above,
                 "route_below": judge.policy.route_below,
                 "to_police_veto_below": judge.policy.to_police_veto_below,
             },  # fmt: skip
@@ -354,6 +355,7 @@ def _print_outcomes(report: dict[str, Any]) -> None:
     console.print(f"taxonomy {report['taxonomy_version']}, model {report['model_version']} "
                   f"(divert below {th['divert_below']}, keep above {th['keep_above']}, "
                   f"no-evidence suggest below {th['fallback_suggest_below']}, "
+                  f"12345 to-police above {th['to_police_above']}, "
                   f"route below {th['route_below']}, to-police veto below {th['to_police_veto_below']}); "
                   f"splits {', '.join(report['splits'])}")  # fmt: skip
     table = Table(title="outcomes (police recall counts KEEP/TO_POLICE only)")

@@ -82,6 +82,9 @@ def outcome_policy(opinion: TextOpinion | None, settings: Settings,
     return OutcomePolicy(
         divert_below=float(divert if divert is not None else th.get("divert_below", 0.5)),
         keep_above=None if th.get("keep_above") is None else float(th["keep_above"]),
+        to_police_above=(
+            None if th.get("to_police_above") is None else float(th["to_police_above"])
+        ),
         fallback_suggest_below=(
             None
             if th.get("fallback_suggest_below") is None
