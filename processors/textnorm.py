@@ -179,9 +179,9 @@ def normalise(text: str, to_simplified: Callable[[str], str] | None = None) -> N
             and (
                 not _CLAUSE_CHARS.isdisjoint(run.group())
                 # A spoken transcript pauses with a space: between two runs of Chinese (two
-            # characters or more each side) it ends a clause ("把我们单元门口堵了 车主电话
-            # 打了三遍不接"); a stray space inside a word ("打 人") does not.
-            or (run.group().isspace() and _cjk(folded[a - 2 : a]) and _cjk(folded[b : b + 2]))
+                # characters or more each side) it ends a clause ("把我们单元门口堵了 车主电话
+                # 打了三遍不接"); a stray space inside a word ("打 人") does not.
+                or (run.group().isspace() and _cjk(folded[a - 2 : a]) and _cjk(folded[b : b + 2]))
             )
         ):
             mark = BOUNDARY

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fenliu.evalsets import SEEN_TEST_SUFFIX, load_split, split_of
-from fenliu.processors.categories import CategoryError, compile_categories
+from fenliu.processors.categories import CategoryError, CategoryPolicy, compile_categories
 from fenliu.processors.text_model import ModelError, char_ngrams, load_opinion, ngram_set
 from fenliu.refdata.opinion import OpinionMissing, load_categories, read_artifact
 from fenliu.refdata.taxonomy import load_taxonomy
@@ -157,7 +157,8 @@ def test_categories_subject_words_and_the_model() -> None:
         calls.append(1)
         return {"C08": 0.9}
 
-    sure = cats.match("违建违章搭建\n违建", model)
+    # words 5+ points ahead of the rest leave nothing for a model weighing 5 to decide
+    sure = cats.match("违建违章搭建\n违建", model, CategoryPolicy(model_weight=5.0))
     assert sure is not None and sure.id == "C01-01-01" and not calls  # words decided: no model run
 
 
@@ -181,3 +182,15 @@ def test_the_keep_threshold_is_the_cheapest_within_its_cost() -> None:
     assert _keep_threshold(rows, probs, rules, TrainConfig(keep_cost=0.04)) == 0.65
     assert _keep_threshold(rows, [0.99] * 100, rules, TrainConfig(keep_cost=0.03)) is None
     assert _keep_threshold([], [], [], TrainConfig()) is None
+
+
+def test_generic_category_words_count_only_when_nothing_specific_is_found() -> None:
+    cats = load_categories(
+        Path(__file__).resolve().parent.parent / "data" / "categories_12345.yaml"
+    )
+    specific = cats.match("建议在我们小区门口增设公交站台，感谢12345热线")
+    assert specific is not None and specific.path[0] != "党务政务", specific
+    alone = cats.match("我有一个建议，希望政府采纳")
+    assert alone is not None and alone.path[0] == "党务政务"
+    passing = cats.match("我家户口在村里，村里的土地承包责任田被别人占了")
+    assert passing is not None and passing.path[0] != "政法", passing
