@@ -46,12 +46,22 @@ class Prepared:
 
 
 def decision_id(
-    event: CaseEvent, taxonomy_version: str, routing_version: str, sla_version: str
+    event: CaseEvent,
+    taxonomy_version: str,
+    routing_version: str,
+    sla_version: str,
+    model_version: str | None = None,
+    categories_version: str | None = None,
 ) -> str:
-    """Same event and same data versions give the same id, on any replica, in any re-run."""
-    basis = "|".join(
-        (event.source.value, event.source_id, taxonomy_version, routing_version, sla_version)
-    )
+    """Same event and same data versions give the same id, on any replica, in any re-run.
+
+    The text model's and the category file's versions join the basis when they were used
+    (a decision without them keeps the id it had before issue 11).
+    """
+    parts = [event.source.value, event.source_id, taxonomy_version, routing_version, sla_version]
+    if model_version is not None or categories_version is not None:
+        parts += [f"model={model_version or ''}", f"categories={categories_version or ''}"]
+    basis = "|".join(parts)
     return "dc_" + hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
 
 
@@ -105,7 +115,12 @@ class Decider:
         )
         return Decision(
             decision_id=decision_id(
-                p.event, self.taxonomy.version, rt.routing_version, self.sla_policy.version
+                p.event,
+                self.taxonomy.version,
+                rt.routing_version,
+                self.sla_policy.version,
+                p.classification.model_version,
+                p.classification.categories_version,
             ),
             case_key=case_key(rt.town_code, p.classification.class_code),
             event=p.event,

@@ -132,6 +132,9 @@ class Classification:
     model_version: str | None = None
     category_path: tuple[str, ...] = ()  # 12345: level-1, level-2, level-3 names
     category_id: str | None = None
+    # 12345: version of the category file that placed the ticket (with the taxonomy and
+    # model versions, what an audit needs to reproduce the decision).
+    categories_version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,7 @@ class OutcomePolicy:
     # is at least this (None: never); chosen on dev at a bounded cost in non-police tickets.
     to_police_above: float | None = None
     model_version: str | None = None
+    categories_version: str | None = None  # the category file's version, for 12345 decisions
     # Rule ids that are fallbacks (no evidence): never a reason for TO_POLICE.
     fallback_prefix: str = "default:"
     # Police situations (or classes) that are services, not emergencies (户口, ID cards):
@@ -156,15 +157,18 @@ def decide_outcome(
     rules_police = cls.rules_is_police if cls.rules_is_police is not None else cls.is_police_matter
     if source is Source.CALL_110:
         outcome, why = _outcome_110(cls, rules_police, police_probability, policy)
-        extra: dict[str, object] = {"category_path": (), "category_id": None}
+        extra: dict[str, object] = {"category_path": (), "category_id": None,
+                                    "categories_version": None}  # fmt: skip
     else:
         outcome, why = _outcome_12345(cls, rules_police, police_probability, category, policy)
         if category is not None:
-            extra = {"category_path": category.path, "category_id": category.id}
+            extra = {"category_path": category.path, "category_id": category.id,
+                     "categories_version": policy.categories_version}  # fmt: skip
             if outcome is not Outcome.TO_POLICE:
                 extra["department"] = category.department
         else:
-            extra = {"category_path": (), "category_id": None}
+            extra = {"category_path": (), "category_id": None,
+                     "categories_version": policy.categories_version}  # fmt: skip
             if outcome is not Outcome.TO_POLICE:
                 extra["department"] = policy.review_department
     return replace(

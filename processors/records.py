@@ -94,6 +94,7 @@ def outcome_record(c: Classification) -> dict[str, Any]:
         "model_version": c.model_version,
         "category_path": list(c.category_path),
         "category_id": c.category_id,
+        "categories_version": c.categories_version,
         "doubts": list(c.doubts),
     }
 
@@ -154,6 +155,7 @@ def decision_from_record(r: dict[str, Any]) -> Decision:
             model_version=r.get("model_version"),
             category_path=tuple(r.get("category_path") or ()),
             category_id=r.get("category_id"),
+            categories_version=r.get("categories_version"),
         ),
         route=Route(**rt),
         deadlines=tuple(Deadline(x["stage"], epoch_ms(x["due_at"])) for x in r["deadlines"]),

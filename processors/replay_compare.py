@@ -78,6 +78,8 @@ class Side:
     decision_outcome: str = (
         ""  # KEEP, DIVERT, SUGGEST, ROUTE, REVIEW, TO_POLICE ("" before outcomes)
     )
+    model_version: str = ""  # the text model's version ("" when none was used)
+    categories_version: str = ""  # the 12345 category file's version ("" on 110)
 
     @classmethod
     def of(cls, d: Decision) -> Side:
@@ -100,6 +102,8 @@ class Side:
             r.routing_version,
             d.sla_policy_version,
             c.outcome.value if c.outcome is not None else "",
+            c.model_version or "",
+            c.categories_version or "",
         )
 
 
@@ -166,6 +170,8 @@ def _versions(d: Decision) -> tuple[str, ...]:
         d.classification.taxonomy_version,
         d.route.routing_version,
         d.sla_policy_version,
+        d.classification.model_version or "",
+        d.classification.categories_version or "",
     )
 
 

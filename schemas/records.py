@@ -336,6 +336,7 @@ class Decision(AvroRecord):
     model_version: str | None = None
     category_path: tuple[str, ...] = ()
     category_id: str | None = None
+    categories_version: str | None = None
     doubts: tuple[str, ...] = ()
 
 

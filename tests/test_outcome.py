@@ -234,3 +234,30 @@ def test_evaluate_reports_outcomes_on_a_small_set(tmp_path) -> None:  # type: ig
     assert report["level1_labelled"] == 1 and report["level1_agreement"] == 1.0
     assert report["outcomes_12345"] == {"ROUTE": 1}
     assert real_report(load_judge(Settings()), real_dir=tmp_path / "absent") is None
+
+
+def test_every_decision_names_the_versions_that_made_it() -> None:
+    """An audit reproduces a decision from the taxonomy, model and category versions."""
+    from fenliu.processors.decide import decision_id
+    from fenliu.processors.records import decision_from_record, decision_record
+    from fenliu.refdata.decider import build_decider
+    from fenliu.settings import Settings
+    from tests.factories import ticket12345
+
+    decider = build_decider(Settings())
+    assert decider.opinion is not None and decider.categories is not None
+    raw = ticket12345("t1", "小区门口有人违章搭建彩钢棚")
+    d = decider.decide(raw, Source.TICKET_12345, now_ms=raw["created_at"])
+    c = d.classification
+    assert c.taxonomy_version == decider.taxonomy.version
+    assert c.model_version == decider.opinion.version
+    assert c.categories_version == decider.categories.version
+    assert decision_from_record(decision_record(d)).classification.categories_version == (
+        decider.categories.version
+    )
+    # the id moves with each version used, and stays as it was without them
+    base = decision_id(d.event, "t", "r", "s")
+    with_model = decision_id(d.event, "t", "r", "s", "m1")
+    with_both = decision_id(d.event, "t", "r", "s", "m1", "c1")
+    assert len({base, with_model, with_both}) == 3
+    assert base == decision_id(d.event, "t", "r", "s", None, None)

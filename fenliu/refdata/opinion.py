@@ -97,6 +97,7 @@ def outcome_policy(opinion: TextOpinion | None, settings: Settings,
             else th.get("to_police_veto_below")
         ),
         model_version=opinion.version if opinion is not None else None,
+        categories_version=categories.version if categories is not None else None,
         review_department=categories.fallback_department if categories else "12345热线",
     )
 
