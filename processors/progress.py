@@ -61,3 +61,27 @@ class ProgressTracker:
             if spans and values[-1] > values[0] and all(b >= a for a, b in pairwise(values)):
                 problems.append(f"{name}: lag grew from {values[0]} to {values[-1]}")
         return Verdict(not problems, tuple(problems), lag)
+
+
+def loop_problem(last_beat_s: float | None, now_s: float, stall_s: float) -> str | None:
+    """Why a service's main loop counts as stuck, or None.
+
+    A consume loop comes back at least every poll timeout when it is well; one that has
+    not come back for ``stall_s`` hangs in a call (a broker that never answers a flush, a
+    deadlock), and restarting the process is the cure. Before the first beat the loop
+    is still starting: not a stall.
+    """
+    if last_beat_s is None:
+        return None
+    quiet = now_s - last_beat_s
+    if quiet >= stall_s:
+        return f"main loop has not come back for {quiet:.0f}s"
+    return None
+
+
+def combine(progress: Verdict, *problems: str | None) -> Verdict:
+    """The progress verdict with further problems (a stuck loop) added."""
+    more = tuple(p for p in problems if p)
+    if not more:
+        return progress
+    return Verdict(False, (*progress.problems, *more), progress.lag)
