@@ -30,6 +30,7 @@ of the last call. ``--search`` climbs a ladder of rates to find the highest sust
 from __future__ import annotations
 
 import itertools
+import os
 import subprocess
 import sys
 import tempfile
@@ -252,7 +253,9 @@ def measure_pipeline(
     if tree is not None:
         from bench.bench_scale import _pythonpath
 
-        env["PYTHONPATH"] = _pythonpath(tree)  # the old tree's packages first on the path
+        # the old tree's packages first on the path; the shim drops the editable installs'
+        # finders, so grid-sim (a distribution of its own) comes from the old tree too
+        env["PYTHONPATH"] = os.pathsep.join([_pythonpath(tree), str(tree / "simulators/grid_sim")])
     with pipeline(settings, SERVICES, log_dir, extra_env=env) as (supervisor, offset):
         wait_metrics(supervisor)
         grid_port = settings.grid_sim.port + offset

@@ -686,6 +686,26 @@ class DemoSettings(_Group):
         description="fenliu demo: share of SUGGEST calls the simulated call-takers"
         " confirm (the rest are rejected or left to time out, half each)",
     )
+    health_interval_s: float = Field(
+        5.0, gt=0, description="fenliu demo: seconds between liveness probes of each service"
+    )
+    health_timeout_s: float = Field(
+        3.0,
+        gt=0,
+        description="fenliu demo: a probe not answered in this long fails (a blocked loop)",
+    )
+    health_failures: int = Field(
+        3,
+        ge=1,
+        description="fenliu demo: consecutive failed probes (503 or no answer) before the"
+        " service is restarted, as a Kubernetes liveness probe's failureThreshold",
+    )
+    health_start_grace_s: float = Field(
+        120.0,
+        ge=0,
+        description="fenliu demo: probes do not count this long after a (re)start (the"
+        " worker recovers its tables before it answers)",
+    )
 
 
 class StackSettings(_Group):
