@@ -4,8 +4,9 @@ Red (HTTP 503, the reasons in the body) when
 
 * the main loop has not come back for ``stall_s`` (it hangs in a call), or
 * on a partition this replica owns, input waits and the group's committed offset has
-  not moved for ``stall_s``, or the lag has only grown for that long
-  (``processors/progress.py``, the same verdict as the Faust worker's ``/health``).
+  not moved for ``stall_s`` (``processors/progress.py``, the same verdict as the Faust
+  worker's ``/health``). Lag that only grew while commits advanced is listed under
+  ``behind`` and stays green: a slow service is not cured by a restart.
 
 Offsets come from the broker (``LagReporter``'s measurements), not from the client's
 memory, so a consumer that silently stopped fetching still shows its input waiting.
@@ -64,7 +65,12 @@ class ServiceHealth:
     def body(self) -> tuple[int, bytes]:
         """(HTTP status, JSON body) of ``GET /health``."""
         v = self.verdict()
-        doc = {"healthy": v.healthy, "problems": list(v.problems), "lag": v.lag}
+        doc = {
+            "healthy": v.healthy,
+            "problems": list(v.problems),
+            "behind": list(v.behind),
+            "lag": v.lag,
+        }
         return (200 if v.healthy else 503), json.dumps(doc).encode()
 
 

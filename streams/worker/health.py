@@ -7,8 +7,9 @@ fetcher silently stopped still sees its input grow, which Faust's own idea of th
 watermark (the last fetch's) would hide. Faust's in-memory figures are the fallback when
 the broker does not answer. ``ProgressTracker`` (pure: times are passed in) turns the
 samples into a verdict: red when input waits (lag > 0) and the committed offset has not
-moved for ``FENLIU_STREAMS_HEALTH_STALL_S`` (the stall), or when the lag has only grown
-over that long. A worker whose event loop is blocked does not answer ``/health/`` at
+moved for ``FENLIU_STREAMS_HEALTH_STALL_S`` (the stall); lag that only grew over that
+long while commits advanced is reported under ``behind`` and stays green (the lag alert's
+business: a restart would only make a slow worker later). A worker whose event loop is blocked does not answer ``/health/`` at
 all, which a liveness probe (``fenliu demo``'s supervisor, Kubernetes) counts as red.
 Metrics: lag per partition, table keys, index rebuilds and recovery time; memory is the
 default ``process_resident_memory_bytes`` of prometheus-client.
@@ -137,6 +138,7 @@ def install(app: faust.App, ctx: StreamsContext) -> ProgressTracker:
         body = {
             "healthy": verdict.healthy,
             "problems": list(verdict.problems),
+            "behind": list(verdict.behind),
             "lag": verdict.lag,
             "recovering": bool(app.in_recovery),
             "recovery_seconds": recovery_seconds(app),
