@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from confluent_kafka import TopicPartition
+from confluent_kafka import KafkaError, TopicPartition
 
 from fenliu.settings import Settings
 from fenliu.streams.kafka import commit as commit_module
@@ -57,6 +57,7 @@ class FakeConsumer:
         self.buffered = list(buffered)
         self.stop = stop
         self.commits: list[list[tuple[str, int, int]]] = []
+        self.waited: list[bool] = []  # per commit: synchronous?
         self.calls: list[tuple[str, int, float]] = []
 
     def poll(self, timeout: float = -1) -> Msg | None:
@@ -75,8 +76,8 @@ class FakeConsumer:
         return taken
 
     def commit(self, offsets: list[TopicPartition], asynchronous: bool = True) -> None:
-        assert asynchronous is False
         self.commits.append([(tp.topic, tp.partition, tp.offset) for tp in offsets])
+        self.waited.append(not asynchronous)
 
     def subscribe(self, topics, on_assign=None, on_revoke=None, on_lost=None) -> None:
         self.topics = topics
@@ -154,6 +155,7 @@ def test_acknowledged_offsets_wait_for_the_interval_then_go_in_one_commit():
     clock.now += 0.2
     c.acknowledged([Msg("raw", 0, 3)])
     assert consumer.commits == [[("raw", 0, 4), ("raw", 1, 8)]]  # one past the highest
+    assert consumer.waited == [False]  # the loop does not wait for the broker's answer
     assert c.pending == {}
 
 
@@ -163,7 +165,7 @@ def test_an_idle_commit_takes_what_is_pending_and_interval_zero_commits_every_ba
     c.acknowledged(_msgs(2))
     assert consumer.commits == []
     assert c.commit() is True
-    assert consumer.commits == [[("raw", 0, 2)]]
+    assert consumer.commits == [[("raw", 0, 2)]] and consumer.waited == [True]
     assert c.commit() is True and len(consumer.commits) == 1  # nothing pending: no call
     every = Committer(consumer, interval_s=0, clock=clock)
     every.acknowledged([Msg("raw", 0, 2)])
@@ -181,13 +183,32 @@ def test_a_revoke_commits_only_its_partitions_and_a_loss_forgets_them():
     assert consumer.commits[-1] == [("raw", 0, 6)]
 
 
+def test_a_failed_commit_answer_puts_the_offsets_back_unless_overtaken_or_not_ours():
+    consumer, clock = FakeConsumer([]), Clock()
+    c = Committer(consumer, interval_s=0, clock=clock)
+    c.assigned([("raw", 0), ("raw", 1)])
+    c.acknowledged([Msg("raw", 0, 4), Msg("raw", 1, 9)])  # sent without waiting
+    assert c.pending == {}
+    c.acknowledged([Msg("raw", 1, 12)])  # a later batch of partition 1, also sent
+    c.forget([("raw", 1)])  # ... and then partition 1 is revoked
+    c.on_commit(
+        KafkaError(KafkaError.REBALANCE_IN_PROGRESS),
+        [TopicPartition("raw", 0, 5), TopicPartition("raw", 1, 10)],
+    )
+    assert c.pending == {("raw", 0): 5}  # ours again to commit; partition 1 is not ours
+    c.on_commit(None, [TopicPartition("raw", 0, 5)])  # a success changes nothing
+    assert c.pending == {("raw", 0): 5}
+    c.acknowledged([Msg("raw", 0, 7)])
+    assert consumer.commits[-1] == [("raw", 0, 8)]
+
+
 def test_a_failed_commit_keeps_its_offsets_for_the_next_attempt(monkeypatch):
     consumer, clock = FakeConsumer([]), Clock()
     outcomes = iter([False, True])
     monkeypatch.setattr(commit_module, "commit_offsets", lambda _c, _o: next(outcomes))
-    c = Committer(consumer, interval_s=0, clock=clock)
+    c = Committer(consumer, interval_s=60, clock=clock)
     c.acknowledged(_msgs(4))
-    assert c.pending == {("raw", 0): 4}
+    assert c.commit() is False and c.pending == {("raw", 0): 4}  # the retries ran out
     assert c.commit() is True and c.pending == {}
 
 

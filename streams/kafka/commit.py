@@ -105,11 +105,13 @@ class Committer:
     A synchronous commit after every batch costs a broker round trip per batch, and once
     the consumer takes whatever is there (``take.take_available``) a batch at low rates is
     a record or two. So acknowledged offsets are remembered and committed when
-    ``interval_s`` has passed since the last commit, when the input is idle, before
-    partitions are revoked and at stop. Only acknowledged offsets are ever committed, so
-    this stays at-least-once: a crash re-reads at most ``interval_s`` worth of records,
-    which are decided again with the same ids. A failed commit keeps its offsets for the
-    next attempt.
+    ``interval_s`` has passed since the last commit, and when the input is idle, without
+    waiting for the broker's answer (``asynchronous=True``: the loop goes on deciding);
+    before partitions are revoked and at stop the commit waits. Only acknowledged
+    offsets are ever committed, so this stays at-least-once: a crash re-reads at most
+    ``interval_s`` worth of records, which are decided again with the same ids. A failed
+    commit puts its offsets back (``on_commit``, librdkafka's answer, served on the
+    loop's thread by poll) for the next one, unless the partition is no longer ours.
     """
 
     def __init__(
@@ -122,7 +124,11 @@ class Committer:
         self.interval_s = interval_s
         self.clock = clock
         self.pending: dict[tuple[str, int], int] = {}  # (topic, partition) -> next offset
+        self.owned: set[tuple[str, int]] = set()
         self.last_commit = clock()
+
+    def assigned(self, partitions: Iterable[tuple[str, int]]) -> None:
+        self.owned.update(partitions)
 
     def acknowledged(self, messages: Sequence[Message]) -> None:
         """Every output of ``messages`` is acknowledged; commit if the interval has passed."""
@@ -130,15 +136,25 @@ class Committer:
             key = (tp.topic, tp.partition)
             self.pending[key] = max(self.pending.get(key, -1), tp.offset)
         if self.clock() - self.last_commit >= self.interval_s:
-            self.commit()
+            self.commit(wait=False)
 
-    def commit(self, only: Iterable[tuple[str, int]] | None = None) -> bool:
-        """Commit what is pending now (of ``only``'s partitions, if given)."""
+    def commit(self, only: Iterable[tuple[str, int]] | None = None, *, wait: bool = True) -> bool:
+        """Commit what is pending now (of ``only``'s partitions, if given); ``wait=False``
+        hands it to the client and goes on (a failure comes back through ``on_commit``)."""
         wanted = None if only is None else set(only)
         take = {k: o for k, o in self.pending.items() if wanted is None or k in wanted}
         if not take:
             return True
-        ok = commit_offsets(self.consumer, [TopicPartition(t, p, o) for (t, p), o in take.items()])
+        offsets = [TopicPartition(t, p, o) for (t, p), o in take.items()]
+        if wait:
+            ok = commit_offsets(self.consumer, offsets)
+        else:
+            try:
+                self.consumer.commit(offsets=offsets, asynchronous=True)
+                ok = True
+            except KafkaException as exc:  # not even sent (no group yet, closing): keep them
+                log.warning("commit not sent: %s", exc)
+                ok = False
         self.last_commit = self.clock()
         if ok:
             for key, offset in take.items():
@@ -146,7 +162,20 @@ class Committer:
                     del self.pending[key]
         return ok
 
+    def on_commit(self, err: KafkaError | None, partitions: list[TopicPartition]) -> None:
+        """The broker's answer to a commit: failed offsets go back to pending (if still ours
+        and not overtaken by a later acknowledgement)."""
+        failed = [tp for tp in partitions if err is not None or tp.error is not None]
+        if not failed:
+            return
+        log.warning("commit failed (%s), retried with the next one", err or failed[0].error)
+        for tp in failed:
+            key = (tp.topic, tp.partition)
+            if tp.offset >= 0 and key in self.owned and self.pending.get(key, -1) < tp.offset:
+                self.pending[key] = tp.offset
+
     def forget(self, partitions: Iterable[tuple[str, int]]) -> None:
-        """Partitions lost without a chance to commit: their offsets are no longer ours."""
+        """Partitions revoked or lost: their offsets are no longer ours to commit."""
         for key in partitions:
             self.pending.pop(key, None)
+            self.owned.discard(key)

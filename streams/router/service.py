@@ -171,6 +171,8 @@ class Router:
                     "auto.offset.reset": "earliest",
                     "partition.assignment.strategy": "cooperative-sticky",
                     "max.poll.interval.ms": 300_000,
+                    # answers to commits sent without waiting (Committer.on_commit)
+                    "on_commit": lambda err, parts: committer.on_commit(err, parts),
                 },
             )
         )
@@ -188,6 +190,7 @@ class Router:
         committer = Committer(consumer, s.router.commit_interval_s)
 
         def on_assign(_c: Consumer, parts: list[TopicPartition]) -> None:
+            committer.assigned((p.topic, p.partition) for p in parts)
             self.owned = self.owned | {(p.topic, p.partition) for p in parts}
             ASSIGNED.set(len(self.owned))
 
@@ -216,7 +219,7 @@ class Router:
                 messages = take_available(consumer, s.router.batch_size, s.router.poll_timeout_s)
                 good = [m for m in messages if not is_consumer_error(m)]
                 if not good:
-                    committer.commit()  # idle: nothing waits for the interval
+                    committer.commit(wait=False)  # idle: nothing waits for the interval
                     continue
                 started = time.perf_counter()
                 produce_all(producer, self.process_batch(good))
