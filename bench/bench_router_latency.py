@@ -47,7 +47,7 @@ def _batch_totals(port: int) -> tuple[float, float]:
     return got["sum"], got["count"]
 
 
-def _reader(settings: Settings, out: list[float], stop: threading.Event) -> Consumer:
+def _reader(settings: Settings, out: list[tuple[float, float]], stop: threading.Event) -> Consumer:
     consumer = Consumer(confluent_config(settings, **{"group.id": "bench-router-latency"}))
     name = settings.topic(topics.DECISIONS)
     meta = consumer.list_topics(name, timeout=10).topics[name]
@@ -61,7 +61,7 @@ def _reader(settings: Settings, out: list[float], stop: threading.Event) -> Cons
             for m in msgs:
                 at = codec.decode(m.value())["event"]["received_at"]
                 sent = at.timestamp() if hasattr(at, "timestamp") else at / 1000
-                out.append(now - sent)
+                out.append((sent, now - sent))
 
     threading.Thread(target=run, daemon=True).start()
     return consumer
@@ -81,15 +81,15 @@ def measure(label: str, tree: Path | None, rates: list[float], seconds: float, l
         produce_steady(settings, calls_110(settings, 40, seed=1), 20)  # warm-up: joined
         time.sleep(3)
         for rate in rates:
-            lat: list[float] = []
+            got: list[tuple[float, float]] = []  # (send time, latency)
             stop = threading.Event()
-            consumer = _reader(settings, lat, stop)
+            consumer = _reader(settings, got, stop)
             time.sleep(1)  # the reader is assigned
             n = int(rate * seconds)
             before = _batch_totals(port)
-            produce_steady(settings, calls_110(settings, n, seed=int(rate)), rate)
+            start, end = produce_steady(settings, calls_110(settings, n, seed=int(rate)), rate)
             deadline = time.monotonic() + 60
-            while len(lat) < n and time.monotonic() < deadline:
+            while len(got) < n and time.monotonic() < deadline:
                 time.sleep(0.2)
             stop.set()
             time.sleep(0.1)
@@ -97,6 +97,8 @@ def measure(label: str, tree: Path | None, rates: list[float], seconds: float, l
             after = _batch_totals(port)
             batches = after[1] - before[1]
             mean_batch = (after[0] - before[0]) / batches if batches else float("nan")
+            lat = [x for _, x in got]
+            third = (end - start) / 3
             rows.append(
                 (
                     label,
@@ -105,11 +107,14 @@ def measure(label: str, tree: Path | None, rates: list[float], seconds: float, l
                     len(lat),
                     *(pct(lat, q) for q in (0.5, 0.95, 0.99)),
                     max(lat, default=float("nan")),
+                    pct([x for t, x in got if t < start + third], 0.99),
+                    pct([x for t, x in got if t >= end - third], 0.99),
                     mean_batch,
                 )
             )
             Console().print(
-                f"  {label} {rate:g}/s: p50 {rows[-1][4]:.3f} s, p99 {rows[-1][6]:.3f} s, mean batch {mean_batch:.1f}"
+                f"  {label} {rate:g}/s: p50 {rows[-1][4]:.3f} s, p99 {rows[-1][6]:.3f} s, "
+                f"p99 first/last third {rows[-1][8]:.3f} / {rows[-1][9]:.3f} s, mean batch {mean_batch:.1f}"
             )
     return rows
 
@@ -145,19 +150,21 @@ def main(
         "p95 ms",
         "p99 ms",
         "max ms",
+        "p99 first⅓ ms",
+        "p99 last⅓ ms",
         "mean batch",
     ):
         table.add_column(col, justify="left" if col == "tree" else "right")
-    for label, rate, n, got, p50, p95, p99, worst, batch in sorted(rows, key=lambda r: r[1]):
+    for label, rate, n, got, *lat, batch in sorted(rows, key=lambda r: r[1]):
         table.add_row(
             label,
             f"{rate:,.0f}",
             f"{n:,}",
             f"{got:,}",
-            *(f"{v * 1000:,.0f}" for v in (p50, p95, p99, worst)),
+            *(f"{v * 1000:,.0f}" for v in lat),
             f"{batch:.1f}",
         )
-    Console(width=140).print(table)
+    Console(width=160).print(table)
     Console().print(f"load average at the end {os.getloadavg()}")
 
 
