@@ -161,6 +161,7 @@ class Router:
         # The reference data (automata, polygons, policies) lives as long as the process:
         # move it out of the collector's generations so full collections stop rescanning it.
         gc.freeze()
+        committer = Committer(None, s.router.commit_interval_s)  # its consumer follows
         consumer = Consumer(
             confluent_config(
                 s,
@@ -172,7 +173,7 @@ class Router:
                     "partition.assignment.strategy": "cooperative-sticky",
                     "max.poll.interval.ms": 300_000,
                     # answers to commits sent without waiting (Committer.on_commit)
-                    "on_commit": lambda err, parts: committer.on_commit(err, parts),
+                    "on_commit": committer.on_commit,
                 },
             )
         )
@@ -187,7 +188,7 @@ class Router:
                 },
             )
         )
-        committer = Committer(consumer, s.router.commit_interval_s)
+        committer.consumer = consumer
 
         def on_assign(_c: Consumer, parts: list[TopicPartition]) -> None:
             committer.assigned((p.topic, p.partition) for p in parts)
