@@ -263,9 +263,9 @@ class Demo:
         code = child.proc.poll()
         if code is not None:
             return f"exited {code}"
-        again = f", restarted {child.restarts}×" if child.restarts else ""
-        if child.failed_probes:
-            return f"unhealthy ({child.failed_probes}){again}"
+        again = f" (restarted {child.restarts}×)" if child.restarts else ""
+        if child.failed_probes:  # red probes in a row, of the failures that restart it
+            return f"unhealthy {child.failed_probes}/{self.supervisor.liveness.failures}{again}"
         if child.metrics_port is None or child.name in self._ready:
             return f"up{again}"
         return f"starting{again}"
