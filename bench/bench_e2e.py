@@ -1,13 +1,21 @@
 """End-to-end latency: a 110 call produced → its dispatch order received by the grid platform.
 
     .venv/bin/python -m bench.bench_e2e [--rates 100,1000] [--seconds 20] [--search/--no-search]
+        [--baseline-ref REF]
 
 Needs the local stack (``./dev up``). Starts router, streams, grid-sink and grid-sim as
 processes on their own topics (grid-sim plays no lives: the latency of getting the order
 there is measured, not the unit's work), sends generated 110 calls at steady rates, each
 stamped with its send time, and reads every order's arrival time from grid-sim's API
 (``received`` − the call's ``received_at``). Per stage: the router's decision and the
-worker's order are read from their topics' record timestamps.
+worker's order are read from their topics' record timestamps, grid-sink's delivery is
+grid-sim's receipt minus the order record's timestamp. Before each rate's window the bench
+waits until every group (router, worker, sink) has committed all of its input, so a
+window starts with nothing queued; the worker's lag is sampled beside the latency.
+
+``--baseline-ref REF`` runs the same rates through the pipeline of another git ref (e.g.
+``main``, from a temporary ``git worktree``) in the same run, first: before and after on
+the same machine in the same minutes.
 
 Baseline, measured in the same run at the same rates: the same calls through three
 passthrough processes (consume, produce, commit after delivery: the pipeline's three
@@ -22,6 +30,7 @@ of the last call. ``--search`` climbs a ladder of rates to find the highest sust
 from __future__ import annotations
 
 import itertools
+import os
 import subprocess
 import sys
 import tempfile
@@ -73,6 +82,7 @@ class Row:
     sent: int
     measured: int
     p50: float
+    p95: float
     p99: float
     p999: float
     worst: float
@@ -113,6 +123,7 @@ class Row:
             sent,
             len(samples),
             pct(lat, 0.5),
+            pct(lat, 0.95),
             pct(lat, 0.99),
             pct(lat, 0.999),
             max(lat, default=float("nan")),
@@ -133,6 +144,7 @@ class StageTail:
             str, tuple[int, int]
         ] = {}  # decision id -> (call ms, decision record ms)
         self.ordered: dict[str, int] = {}  # decision id -> order record ms
+        self.order_ms: dict[str, int] = {}  # order id -> order record ms
         self._stop = threading.Event()
         self._consumer = Consumer(confluent_config(settings, **{"group.id": "bench-stage-tail"}))
         meta = self._consumer.list_topics(timeout=10)
@@ -156,21 +168,27 @@ class StageTail:
                     self.decided[r["decision_id"]] = (call_ms, m.timestamp()[1])
                 else:
                     self.ordered.setdefault(r["decision_id"], m.timestamp()[1])
+                    self.order_ms.setdefault(r["order_id"], m.timestamp()[1])
 
     def close(self) -> None:
         self._stop.set()
         self._thread.join(5)
         self._consumer.close()
 
-    def summary(self) -> str:
+    def summary(self, received: dict[str, float] | None = None) -> str:
+        """Per stage p50 / p99; ``received``: order id -> grid-sim's receipt (epoch s)."""
         router = [(d - c) / 1000 for c, d in self.decided.values()]
         streams = [
             (self.ordered[k] - d) / 1000 for k, (_, d) in self.decided.items() if k in self.ordered
         ]
-        return (
-            f"router p50 {pct(router, 0.5) * 1000:.0f} ms p99 {pct(router, 0.99) * 1000:.0f} ms; "
-            f"streams p50 {pct(streams, 0.5) * 1000:.0f} ms p99 {pct(streams, 0.99) * 1000:.0f} ms"
-        )
+        sink = [
+            at - self.order_ms[k] / 1000 for k, at in (received or {}).items() if k in self.order_ms
+        ]
+
+        def ms(values: list[float]) -> str:
+            return f"p50 {pct(values, 0.5) * 1000:.0f} ms p99 {pct(values, 0.99) * 1000:.0f} ms"
+
+        return f"router {ms(router)}; streams {ms(streams)}; grid-sink {ms(sink)}"
 
 
 class LagSampler:
@@ -221,10 +239,23 @@ def drain(settings: Settings, groups: dict[str, list[str]], timeout_s: float = 1
 
 
 def measure_pipeline(
-    settings: Settings, rates: list[float], seconds: float, search: bool, log_dir: Path
+    settings: Settings,
+    rates: list[float],
+    seconds: float,
+    search: bool,
+    log_dir: Path,
+    label: str = "pipeline → grid-sim",
+    tree: Path | None = None,
 ) -> list[Row]:
+    """``tree``: a checkout whose services run instead of this one's (``--baseline-ref``)."""
     rows: list[Row] = []
     env = {"FENLIU_GRID_SIM_WEBHOOK_URL": ""}  # store orders, play no lives
+    if tree is not None:
+        from bench.bench_scale import _pythonpath
+
+        # the old tree's packages first on the path; the shim drops the editable installs'
+        # finders, so grid-sim (a distribution of its own) comes from the old tree too
+        env["PYTHONPATH"] = os.pathsep.join([_pythonpath(tree), str(tree / "simulators/grid_sim")])
     with pipeline(settings, SERVICES, log_dir, extra_env=env) as (supervisor, offset):
         wait_metrics(supervisor)
         grid_port = settings.grid_sim.port + offset
@@ -251,6 +282,7 @@ def measure_pipeline(
         for rate in plan:
             if failed_at is not None and rate not in rates:
                 continue  # past the highest sustained rate: only the rates asked for
+            drain(settings, groups, timeout_s=300)  # nothing queued when the window starts
             tail = StageTail(settings)
             events = calls_110(settings, int(rate * seconds), seed=int(rate))
             lag = LagSampler(settings, worker_group, worker_inputs)
@@ -271,19 +303,21 @@ def measure_pipeline(
                 )
                 for o in orders
             ]
+            received = {o["service_request_id"]: _iso_s(o["updated_datetime"]) for o in orders}
             row = Row.of(
-                "pipeline → grid-sim",
+                label,
                 rate,
                 len(events),
                 window,
                 samples,
                 drained,
-                tail.summary(),
+                tail.summary(received),
                 lags,
             )
             rows.append(row)
             Console().print(
-                f"  {rate:>6.0f}/s: {row.measured} orders, p50 {row.p50:.3f} s, p99 {row.p99:.3f} s, "
+                f"  {label} {rate:>6.0f}/s: {row.measured} orders, p50 {row.p50:.3f} s, "
+                f"p95 {row.p95:.3f} s, p99 {row.p99:.3f} s, "
                 f"drain {row.drain_s:.1f} s, worker lag max {row.lag_max:,} / at the last call "
                 f"{row.lag_end:,} records, sustained {row.sustained}; {row.stages}"
             )
@@ -390,12 +424,33 @@ def main(
     search: bool = typer.Option(
         True, help="also climb a ladder of rates for the highest sustained one"
     ),
+    baseline_ref: str = typer.Option(
+        "", help="git ref whose pipeline runs the same rates first, e.g. main (before/after)"
+    ),
+    passthrough: bool = typer.Option(True, help="also the passthrough baseline (3 Kafka hops)"),
 ) -> None:
     wanted = [float(r) for r in rates.split(",")]
     log_dir = Path(tempfile.mkdtemp(prefix="fenliu-bench-e2e-"))
     Console().print(f"logs in {log_dir}")
-    rows = measure_pipeline(bench_settings("e2e"), wanted, seconds, search, log_dir)
-    rows += measure_baseline(sorted({r.rate for r in rows}), seconds, log_dir)
+    rows: list[Row] = []
+    if baseline_ref:
+        from bench.bench_scale import baseline_checkout
+
+        with baseline_checkout(baseline_ref) as tree:
+            old = log_dir / "baseline"
+            old.mkdir()
+            rows += measure_pipeline(
+                bench_settings("e2e-ref"),
+                wanted,
+                seconds,
+                search,
+                old,
+                label=f"pipeline@{baseline_ref} → grid-sim",
+                tree=tree,
+            )
+    rows += measure_pipeline(bench_settings("e2e"), wanted, seconds, search, log_dir)
+    if passthrough:
+        rows += measure_baseline(sorted({r.rate for r in rows}), seconds, log_dir)
     table = Table(title=f"End-to-end latency, 110 call → dispatch order ({seconds:g} s per rate)")
     for col in (
         "case",
@@ -403,6 +458,7 @@ def main(
         "sent",
         "measured",
         "p50 s",
+        "p95 s",
         "p99 s",
         "p99.9 s",
         "max s",
@@ -413,13 +469,14 @@ def main(
         "sustained",
     ):
         table.add_column(col, justify="left" if col == "case" else "right")
-    for r in sorted(rows, key=lambda r: (r.rate, r.case)):
+    for r in sorted(rows, key=lambda r: r.rate):  # stable: baseline ref, this tree, passthrough
         table.add_row(
             r.case,
             f"{r.rate:,.0f}",
             f"{r.sent:,}",
             f"{r.measured:,}",
             f"{r.p50:.3f}",
+            f"{r.p95:.3f}",
             f"{r.p99:.3f}",
             f"{r.p999:.3f}",
             f"{r.worst:.3f}",
@@ -429,14 +486,14 @@ def main(
             f"{r.lag_max:,} / {r.lag_end:,}" if r.lag_max >= 0 else "—",
             "yes" if r.sustained else "no",
         )
-    Console(width=160).print(table)
+    Console(width=170).print(table)
     best = max(
-        (r.rate for r in rows if r.case.startswith("pipeline") and r.sustained), default=None
+        (r.rate for r in rows if r.case.startswith("pipeline →") and r.sustained), default=None
     )
     Console().print(f"highest sustained pipeline rate: {best if best is not None else 'none'}/s")
     for r in rows:
         if r.stages:
-            Console().print(f"  stages at {r.rate:,.0f}/s: {r.stages}")
+            Console(width=170).print(f"  {r.case} stages at {r.rate:,.0f}/s: {r.stages}")
 
 
 if __name__ == "__main__":

@@ -269,8 +269,28 @@ class RouterSettings(_Group):
     model_config = SettingsConfigDict(env_prefix="FENLIU_ROUTER_")
 
     group: str = Field("fenliu-router", description="consumer group of the router replicas")
-    batch_size: int = Field(500, ge=1, description="records the router decides per batch")
-    poll_timeout_s: float = Field(0.5, gt=0, description="how long a poll waits for a batch")
+    batch_size: int = Field(
+        500,
+        ge=1,
+        description="most records decided per batch (a batch is what is there, up to this)",
+    )
+    poll_timeout_s: float = Field(
+        0.5,
+        gt=0,
+        description="how long a poll waits while nothing is there (never for a full batch)",
+    )
+    commit_interval_s: float = Field(
+        0.2,
+        ge=0,
+        description="acknowledged offsets are committed at most this often (and when idle,"
+        " on revoke, at stop); 0 = after every batch",
+    )
+    health_stall_s: float = Field(
+        60.0,
+        gt=0,
+        description="/health on the metrics port turns red when the loop has not come back"
+        " this long, or input waits and no commit advanced this long",
+    )
 
 
 class StreamsSettings(_Group):
@@ -495,8 +515,22 @@ class GridSettings(_Group):
     sink_max_in_flight: int = Field(
         1000, ge=1, description="unacknowledged orders held before consumption pauses"
     )
-    sink_batch_size: int = Field(200, ge=1, description="records taken per poll")
-    sink_poll_timeout_s: float = Field(0.2, gt=0, description="how long a poll waits")
+    sink_batch_size: int = Field(200, ge=1, description="most records taken per poll")
+    sink_poll_timeout_s: float = Field(
+        0.2,
+        gt=0,
+        description="how long a poll waits while nothing is there (never for a full batch)",
+    )
+    sink_commit_interval_s: float = Field(
+        0.2, ge=0, description="finished orders' offsets are committed at most this often"
+    )
+    sink_health_stall_s: float = Field(
+        300.0,
+        gt=0,
+        description="grid-sink's /health turns red when its loop has not come back this long,"
+        " or orders wait and no commit advanced this long (longer than the router's: an"
+        " outage of the platform holds orders behind the breaker, and that is not a stall)",
+    )
 
 
 class IngressSettings(_Group):
@@ -651,6 +685,26 @@ class DemoSettings(_Group):
         le=1,
         description="fenliu demo: share of SUGGEST calls the simulated call-takers"
         " confirm (the rest are rejected or left to time out, half each)",
+    )
+    health_interval_s: float = Field(
+        5.0, gt=0, description="fenliu demo: seconds between liveness probes of each service"
+    )
+    health_timeout_s: float = Field(
+        3.0,
+        gt=0,
+        description="fenliu demo: a probe not answered in this long fails (a blocked loop)",
+    )
+    health_failures: int = Field(
+        3,
+        ge=1,
+        description="fenliu demo: consecutive failed probes (503 or no answer) before the"
+        " service is restarted, as a Kubernetes liveness probe's failureThreshold",
+    )
+    health_start_grace_s: float = Field(
+        120.0,
+        ge=0,
+        description="fenliu demo: probes do not count this long after a (re)start (the"
+        " worker recovers its tables before it answers)",
     )
 
 

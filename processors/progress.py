@@ -1,6 +1,17 @@
-"""Whether a worker keeps up: a verdict from sampled committed offsets and high watermarks.
+"""Whether a consumer makes progress: a verdict from sampled committed offsets and high
+watermarks.
 
-Pure: times and samples are passed in (``streams/worker/health.py`` samples the worker).
+Two findings, kept apart because they call for different cures:
+
+* **stalled** (``problems``; the verdict is unhealthy, ``/health`` 503): input waits on a
+  partition and its committed offset has not moved for ``stall_s``. Nothing is being
+  done; restarting the process (a liveness probe) is the cure.
+* **behind** (``behind``; still healthy): the lag only grew over ``stall_s`` while commits
+  advanced. The consumer works but slower than its input; a restart would only make it
+  later (recovery, rebalance). That is the lag alert's business, not liveness.
+
+Pure: times and samples are passed in (``streams/worker/health.py`` and
+``streams/kafka/health.py`` sample the services).
 """
 
 from __future__ import annotations
@@ -20,8 +31,9 @@ class _Partition:
 @dataclass(frozen=True)
 class Verdict:
     healthy: bool
-    problems: tuple[str, ...]
+    problems: tuple[str, ...]  # why it is unhealthy (stalls, a stuck loop)
     lag: dict[str, int]
+    behind: tuple[str, ...] = ()  # progressing but slower than the input (not unhealthy)
 
 
 class ProgressTracker:
@@ -47,6 +59,7 @@ class ProgressTracker:
 
     def verdict(self, now_s: float) -> Verdict:
         problems: list[str] = []
+        behind: list[str] = []
         lag: dict[str, int] = {}
         for name, part in sorted(self.parts.items()):
             if not part.lags:
@@ -59,5 +72,29 @@ class ProgressTracker:
             values = [v for _, v in part.lags]
             spans = part.lags[-1][0] - part.lags[0][0] >= self.stall_s * 0.9
             if spans and values[-1] > values[0] and all(b >= a for a, b in pairwise(values)):
-                problems.append(f"{name}: lag grew from {values[0]} to {values[-1]}")
-        return Verdict(not problems, tuple(problems), lag)
+                behind.append(f"{name}: lag grew from {values[0]} to {values[-1]}")
+        return Verdict(not problems, tuple(problems), lag, tuple(behind))
+
+
+def loop_problem(last_beat_s: float | None, now_s: float, stall_s: float) -> str | None:
+    """Why a service's main loop counts as stuck, or None.
+
+    A consume loop comes back at least every poll timeout when it is well; one that has
+    not come back for ``stall_s`` hangs in a call (a broker that never answers a flush, a
+    deadlock), and restarting the process is the cure. Before the first beat the loop
+    is still starting: not a stall.
+    """
+    if last_beat_s is None:
+        return None
+    quiet = now_s - last_beat_s
+    if quiet >= stall_s:
+        return f"main loop has not come back for {quiet:.0f}s"
+    return None
+
+
+def combine(progress: Verdict, *problems: str | None) -> Verdict:
+    """The progress verdict with further problems (a stuck loop) added."""
+    more = tuple(p for p in problems if p)
+    if not more:
+        return progress
+    return Verdict(False, (*progress.problems, *more), progress.lag, progress.behind)

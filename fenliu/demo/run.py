@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from fenliu.commands.run import SERVICES
 from fenliu.demo.scrape import Scrape, scrape
-from fenliu.demo.supervisor import Child, Supervisor, fenliu_argv
+from fenliu.demo.supervisor import Child, Liveness, Supervisor, fenliu_argv
 from fenliu.demo.tail import TopicTail
 from fenliu.settings import Settings
 
@@ -75,7 +75,13 @@ class Demo:
     def __init__(self, settings: Settings, options: DemoOptions) -> None:
         self.settings = settings
         self.options = options
-        self.supervisor = Supervisor(options.log_dir)
+        d = settings.demo
+        self.supervisor = Supervisor(
+            options.log_dir,
+            liveness=Liveness(
+                d.health_interval_s, d.health_timeout_s, d.health_failures, d.health_start_grace_s
+            ),
+        )
         self.start_ms = time.time_ns() // 1_000_000
         self._wall0 = time.time()
         self.tail: TopicTail | None = None
@@ -89,6 +95,17 @@ class Demo:
     # --- ports and environments ----------------------------------------------------------
     def metrics_port(self, service: str) -> int:
         return METRICS_PORTS[service] + self.options.port_offset
+
+    def health_url(self, service: str) -> str | None:
+        """Where the supervisor probes a service's liveness; None: not probed. grid-sim
+        stands in for the grid platform, which is not ours to restart."""
+        s, o = self.settings, self.options.port_offset
+        return {
+            "router": f"http://127.0.0.1:{self.metrics_port('router')}/health",
+            "grid-sink": f"http://127.0.0.1:{self.metrics_port('grid-sink')}/health",
+            "streams": f"http://127.0.0.1:{s.streams.web_port + o}/health/",
+            "ingress": f"http://127.0.0.1:{s.ingress.port + o}/healthz",
+        }.get(service)
 
     @property
     def accelerated(self) -> bool:
@@ -150,11 +167,16 @@ class Demo:
     def start(self, report: Callable[[str], None]) -> None:
         for name in self.options.services:
             child = self.supervisor.start(
-                name, fenliu_argv("run", name), self.env_for(name), self.metrics_port(name)
+                name,
+                fenliu_argv("run", name),
+                self.env_for(name),
+                self.metrics_port(name),
+                self.health_url(name),
             )
             report(
                 f"started {name} (pid {child.proc.pid if child.proc else '?'}, metrics :{child.metrics_port})"
             )
+        self.supervisor.watch()  # liveness: a service red for long is restarted
         self._wait_ready(("router",), report)
         argv = fenliu_argv(
             "generate",
@@ -241,9 +263,12 @@ class Demo:
         code = child.proc.poll()
         if code is not None:
             return f"exited {code}"
+        again = f" (restarted {child.restarts}×)" if child.restarts else ""
+        if child.failed_probes:  # red probes in a row, of the failures that restart it
+            return f"unhealthy {child.failed_probes}/{self.supervisor.liveness.failures}{again}"
         if child.metrics_port is None or child.name in self._ready:
-            return "up"
-        return "starting"
+            return f"up{again}"
+        return f"starting{again}"
 
     def crashed(self) -> list[Child]:
         return self.supervisor.crashed()

@@ -4,19 +4,60 @@ Children run in their own session, so the terminal's Ctrl-C reaches only the dem
 then stops them in order (input first, sinks last): SIGTERM, a grace period, SIGKILL.
 On Linux each child also asks the kernel for SIGTERM should the demo itself die, so a
 ``kill -9`` of the demo leaves no orphan services behind.
+
+Liveness, as systemd's watchdog or a Kubernetes liveness probe would do it: a child
+started with a ``health_url`` is probed every ``Liveness.interval_s`` once its start
+grace has passed; a probe fails on anything but HTTP 200 within ``timeout_s`` (a 503
+with its reasons, a refused connection, a process too blocked to answer). After
+``failures`` consecutive failures the child is restarted with the same command and
+environment (SIGTERM, the grace period, SIGKILL; then started again), and the reason is
+written to its log. A child that exits on its own is not restarted here: the demo stops
+and says which (``fenliu demo`` exits 1).
 """
 
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Mapping, Sequence
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+log = logging.getLogger("fenliu.demo")
+
+#: ``probe(url, timeout_s)`` -> (healthy, why): the one HTTP call liveness makes.
+Probe = Callable[[str, float], tuple[bool, str]]
+
+
+def http_probe(url: str, timeout_s: float) -> tuple[bool, str]:
+    """GET ``url``: healthy only on HTTP 200 in time; otherwise the reason, body included."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:
+            return response.status == 200, f"HTTP {response.status}"
+    except urllib.error.HTTPError as error:
+        body = error.read(500).decode(errors="replace")
+        return False, f"HTTP {error.code}: {body}"
+    except (OSError, ValueError) as error:  # refused, reset, timed out: not answering
+        return False, f"no answer: {error}"
+
+
+@dataclass(frozen=True)
+class Liveness:
+    """How children with a health URL are probed (``FENLIU_DEMO_HEALTH_*``)."""
+
+    interval_s: float = 5.0
+    timeout_s: float = 3.0
+    failures: int = 3
+    start_grace_s: float = 120.0
+
 
 _PR_SET_PDEATHSIG = 1
 
@@ -37,10 +78,14 @@ class Child:
     env: Mapping[str, str]
     log_file: Path
     metrics_port: int | None = None
+    health_url: str | None = None
     proc: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
     stopped_by_us: bool = False
     exit_code: int | None = field(default=None)
+    failed_probes: int = 0  # consecutive
+    restarts: int = 0
+    last_problem: str = ""
 
     @property
     def running(self) -> bool:
@@ -63,12 +108,26 @@ def fenliu_argv(*args: str) -> list[str]:
 
 
 class Supervisor:
-    """Starts children in order and stops them in reverse; never signals anything it did not start."""
+    """Starts children in order and stops them in reverse; never signals anything it did not
+    start. ``watch`` restarts a child whose health stays red (module docstring)."""
 
-    def __init__(self, log_dir: Path, grace_s: float = 20.0) -> None:
+    def __init__(
+        self,
+        log_dir: Path,
+        grace_s: float = 20.0,
+        liveness: Liveness | None = None,
+        probe: Probe = http_probe,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.log_dir = log_dir
         self.grace_s = grace_s
+        self.liveness = liveness or Liveness()
+        self.probe = probe
+        self.clock = clock
         self.children: list[Child] = []
+        self._lock = threading.Lock()  # the watcher's restarts against the demo's stop
+        self._watcher: threading.Thread | None = None
+        self._closing = threading.Event()
 
     def start(
         self,
@@ -76,27 +135,91 @@ class Supervisor:
         argv: Sequence[str],
         env: Mapping[str, str],
         metrics_port: int | None = None,
+        health_url: str | None = None,
     ) -> Child:
+        child = Child(
+            name,
+            list(argv),
+            dict(env),
+            self.log_dir / f"{name}.log",
+            metrics_port,
+            health_url,
+        )
+        self._spawn(child, "starts")
+        self.children.append(child)
+        return child
+
+    def _spawn(self, child: Child, what: str) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        child = Child(name, list(argv), dict(env), self.log_dir / f"{name}.log", metrics_port)
-        with child.log_file.open("ab") as log:
-            log.write(
-                f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} demo starts {' '.join(argv[2:])}\n".encode()
+        with child.log_file.open("ab") as out:
+            out.write(
+                f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} demo {what} {' '.join(child.argv[2:])}\n".encode()
             )
-            log.flush()
+            out.flush()
             child.proc = subprocess.Popen(
                 child.argv,
                 env={**os.environ, **child.env},
                 stdin=subprocess.DEVNULL,
-                stdout=log,
+                stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 close_fds=True,
                 preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
             )
-        child.started_at = time.monotonic()
-        self.children.append(child)
-        return child
+        child.started_at = self.clock()
+        child.stopped_by_us = False
+        child.exit_code = None
+        child.failed_probes = 0
+
+    # --- liveness --------------------------------------------------------------------------
+    def check(self) -> list[Child]:
+        """Probe every running child with a health URL once; restart those red ``failures``
+        times in a row. Returns the children restarted."""
+        live = self.liveness
+        restarted: list[Child] = []
+        for child in list(self.children):
+            if child.health_url is None or not child.running or self._closing.is_set():
+                continue
+            if self.clock() - child.started_at < live.start_grace_s:
+                continue  # still starting (the worker recovers its tables first)
+            healthy, why = self.probe(child.health_url, live.timeout_s)
+            if healthy:
+                child.failed_probes = 0
+                continue
+            child.failed_probes += 1
+            child.last_problem = why
+            log.warning(
+                "%s unhealthy (%d of %d): %s", child.name, child.failed_probes, live.failures, why
+            )
+            if child.failed_probes >= live.failures:
+                self.restart(child, f"{child.failed_probes} failed health probes, last: {why}")
+                restarted.append(child)
+        return restarted
+
+    def restart(self, child: Child, reason: str) -> None:
+        """Stop ``child`` as ``stop_one`` does and start it again with the same command."""
+        with self._lock:
+            if self._closing.is_set():
+                return
+            log.warning("restarting %s: %s", child.name, reason)
+            with child.log_file.open("ab") as out:
+                out.write(f"\n=== demo restarts {child.name}: {reason}\n".encode())
+            self.stop_one(child)
+            child.restarts += 1
+            self._spawn(child, f"restart {child.restarts} of")
+
+    def watch(self) -> None:
+        """Run ``check`` every ``Liveness.interval_s`` in a daemon thread until ``stop_all``."""
+
+        def loop() -> None:
+            while not self._closing.wait(self.liveness.interval_s):
+                try:
+                    self.check()
+                except Exception:  # noqa: BLE001 - a probe bug must not end supervision
+                    log.exception("liveness check failed")
+
+        self._watcher = threading.Thread(target=loop, name="demo-liveness", daemon=True)
+        self._watcher.start()
 
     def crashed(self) -> list[Child]:
         return [c for c in self.children if c.crashed()]
@@ -118,4 +241,6 @@ class Supervisor:
 
     def stop_all(self) -> dict[str, int | None]:
         """Stop every child, last started first (the generator before the router, sinks last)."""
-        return {child.name: self.stop_one(child) for child in reversed(self.children)}
+        self._closing.set()
+        with self._lock:  # a restart under way finishes first; none starts after
+            return {child.name: self.stop_one(child) for child in reversed(self.children)}

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from fenliu.settings import Settings
+
+if TYPE_CHECKING:
+    from fenliu.streams.kafka.health import ServiceHealth
 
 
 def configure_logging() -> None:
@@ -26,6 +30,7 @@ class Started:
 
     settings: Settings
     stop: threading.Event = field(default_factory=threading.Event)
+    health: ServiceHealth | None = None
 
 
 def start_service(
@@ -34,6 +39,7 @@ def start_service(
     handle_signals: bool = False,
     quiet: Sequence[str] = (),
     secrets: Sequence[str] = (),
+    health_stall_s: Callable[[Settings], float] | None = None,
 ) -> Started:
     """Logging, settings, ``/metrics`` and (``handle_signals``) SIGTERM/SIGINT → ``stop``.
 
@@ -42,6 +48,8 @@ def start_service(
 
     ``metrics_port`` None means ``FENLIU_METRICS_PORT``; 0 serves no metrics. ``quiet``
     names loggers that log one line per request (httpx) and are turned down to warnings.
+    ``health_stall_s`` (the confluent-kafka loops) adds ``GET /health`` on the metrics port
+    (``streams/kafka/health.py``), red after that many seconds without progress.
     Services whose server loop handles signals itself (aiohttp, Faust) leave them alone.
     """
     from fenliu.metrics import serve_metrics
@@ -55,8 +63,13 @@ def start_service(
         refuse_default_secrets(settings, secrets)
     except DefaultSecretError as error:
         raise SystemExit(str(error)) from None
-    serve_metrics(settings.metrics.port if metrics_port is None else metrics_port)
-    started = Started(settings)
+    health = None
+    if health_stall_s is not None:
+        from fenliu.streams.kafka.health import ServiceHealth
+
+        health = ServiceHealth(health_stall_s(settings))
+    serve_metrics(settings.metrics.port if metrics_port is None else metrics_port, health=health)
+    started = Started(settings, health=health)
     if handle_signals:
         from fenliu.streams.kafka.signals import install_signal_handlers
 

@@ -20,19 +20,27 @@ def register(run: typer.Typer) -> None:
         from fenliu.streams.kafka.lag import LagReporter
 
         started = start_service(
-            metrics_port, handle_signals=True, quiet=["httpx"], secrets=["grid_platform_token"]
+            metrics_port,
+            handle_signals=True,
+            quiet=["httpx"],
+            secrets=["grid_platform_token"],
+            health_stall_s=lambda s: s.grid.sink_health_stall_s,
         )
-        settings = started.settings
+        settings, health = started.settings, started.health
+        assert health is not None
         service = GridSinkService(
             settings,
             GridPlatform.from_settings(settings),
             codec_for(settings.topics.schema_registry_url),
+            heartbeat=health.beat,
         )
+        health.owned = lambda: service.owned  # progress judged on this replica's partitions
         lag = LagReporter(
             settings,
             settings.grid.sink_group,
             [service.orders_topic],
             settings.metrics.consumer_lag_interval_s,
+            on_sample=health.observe,
         ).start()
         try:
             service.run(started.stop)

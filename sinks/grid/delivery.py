@@ -33,6 +33,7 @@ from fenliu.streams.kafka.commit import is_consumer_error
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.streams.kafka.dead_letters import DEAD_LETTERS, Failure, dead_letter_record
 from fenliu.streams.kafka.produce import DeliveryFailed, Output, produce_all
+from fenliu.streams.kafka.take import take_available
 from fenliu.topics import catalogue as topics
 
 log = logging.getLogger("fenliu.grid_sink")
@@ -102,6 +103,7 @@ class GridSinkService:
         sink: Sink[OrderRequest],
         codec: Codec,
         clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+        heartbeat: Callable[[], None] = lambda: None,
     ) -> None:
         if settings.grid.sink_max_attempts <= settings.grid.sink_breaker_failures:
             log.warning(
@@ -113,6 +115,8 @@ class GridSinkService:
         self.settings = settings
         self.codec = codec
         self.clock_ms = clock_ms
+        self.heartbeat = heartbeat
+        self.owned: frozenset[tuple[str, int]] = frozenset()  # replaced, never mutated (/health)
         self.breaker = Deliverer.breaker_for(
             sink.name, settings.grid.sink_breaker_failures, settings.grid.sink_breaker_reset_s
         )
@@ -235,23 +239,31 @@ class GridSinkService:
         lanes = KeyedLanes(s.grid.sink_concurrency, name="grid-sink")
         consumer.subscribe(
             [self.orders_topic],
+            on_assign=self._on_assign,
             on_revoke=lambda c, parts: self._on_revoke(c, parts, commit=True),
             on_lost=lambda c, parts: self._on_revoke(c, parts, commit=False),
         )
         log.info("grid-sink consuming %s", self.orders_topic)
         paused = False
+        last_commit = time.monotonic()
         try:
             while not stop.is_set():
-                for msg in consumer.consume(
-                    s.grid.sink_batch_size, timeout=s.grid.sink_poll_timeout_s
-                ):
+                self.heartbeat()  # /health: the loop comes back (streams/kafka/health.py)
+                # What is there now: an order goes to its lane at once, never after a wait
+                # for a full batch (streams/kafka/take.py).
+                taken = take_available(consumer, s.grid.sink_batch_size, s.grid.sink_poll_timeout_s)
+                for msg in taken:
                     if is_consumer_error(msg):
                         continue
                     tp = (msg.topic() or "", msg.partition() or 0)
                     self.tracker.add(tp[0], tp[1], msg.offset() or 0)
                     generation = self._generation[tp]
                     lanes.submit(msg.key() or b"", partial(self.handle, msg, producer, generation))
-                self._commit(consumer)
+                # Commit what is finished at most every interval, or when idle: a commit per
+                # record would cost a broker round trip per order at low rates.
+                if not taken or time.monotonic() - last_commit >= s.grid.sink_commit_interval_s:
+                    self._commit(consumer)
+                    last_commit = time.monotonic()
                 pending = self.tracker.pending()
                 PENDING.set(pending)
                 if pending >= s.grid.sink_max_in_flight:
@@ -293,7 +305,11 @@ class GridSinkService:
         if commit:
             self._commit(consumer, only=tps)
         self.tracker.forget(tps)
+        self.owned = self.owned - tps
         log.info("partitions revoked: %s", sorted(tps))
+
+    def _on_assign(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self.owned = self.owned | {(p.topic, p.partition) for p in partitions}
 
 
 def run_in_thread(service: GridSinkService) -> tuple[threading.Thread, threading.Event]:

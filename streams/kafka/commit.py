@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
+from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
 from prometheus_client import Counter
 
 from fenliu.streams.kafka.position import position
@@ -68,7 +69,7 @@ def next_offsets(messages: Sequence[Message]) -> list[TopicPartition]:
     return [TopicPartition(t, p, o + 1) for (t, p), o in sorted(highest.items())]
 
 
-def commit_offsets(consumer: Consumer, offsets: list[TopicPartition], attempts: int = 5) -> bool:
+def commit_offsets(consumer: Any, offsets: list[TopicPartition], attempts: int = 5) -> bool:
     """Commit after delivery; a retriable failure (the coordinator moved, the broker is
     restarting) is retried, and if it persists the batch stays uncommitted rather than the
     service dying: the next batch's commit covers it, or a replica re-decides it with the
@@ -96,3 +97,85 @@ _COMMIT_RETRY_CODES = {
     KafkaError._TIMED_OUT,
     KafkaError.REQUEST_TIMED_OUT,
 }
+
+
+class Committer:
+    """Commits offsets whose outputs the broker acknowledged, at most every ``interval_s``.
+
+    A synchronous commit after every batch costs a broker round trip per batch, and once
+    the consumer takes whatever is there (``take.take_available``) a batch at low rates is
+    a record or two. So acknowledged offsets are remembered and committed when
+    ``interval_s`` has passed since the last commit, and when the input is idle, without
+    waiting for the broker's answer (``asynchronous=True``: the loop goes on deciding);
+    before partitions are revoked and at stop the commit waits. Only acknowledged
+    offsets are ever committed, so this stays at-least-once: a crash re-reads at most
+    ``interval_s`` worth of records, which are decided again with the same ids. A failed
+    commit puts its offsets back (``on_commit``, librdkafka's answer, served on the
+    loop's thread by poll) for the next one, unless the partition is no longer ours.
+    """
+
+    def __init__(
+        self,
+        consumer: Any,
+        interval_s: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.consumer = consumer
+        self.interval_s = interval_s
+        self.clock = clock
+        self.pending: dict[tuple[str, int], int] = {}  # (topic, partition) -> next offset
+        self.owned: set[tuple[str, int]] = set()
+        self.last_commit = clock()
+
+    def assigned(self, partitions: Iterable[tuple[str, int]]) -> None:
+        self.owned.update(partitions)
+
+    def acknowledged(self, messages: Sequence[Message]) -> None:
+        """Every output of ``messages`` is acknowledged; commit if the interval has passed."""
+        for tp in next_offsets(messages):
+            key = (tp.topic, tp.partition)
+            self.pending[key] = max(self.pending.get(key, -1), tp.offset)
+        if self.clock() - self.last_commit >= self.interval_s:
+            self.commit(wait=False)
+
+    def commit(self, only: Iterable[tuple[str, int]] | None = None, *, wait: bool = True) -> bool:
+        """Commit what is pending now (of ``only``'s partitions, if given); ``wait=False``
+        hands it to the client and goes on (a failure comes back through ``on_commit``)."""
+        wanted = None if only is None else set(only)
+        take = {k: o for k, o in self.pending.items() if wanted is None or k in wanted}
+        if not take:
+            return True
+        offsets = [TopicPartition(t, p, o) for (t, p), o in take.items()]
+        if wait:
+            ok = commit_offsets(self.consumer, offsets)
+        else:
+            try:
+                self.consumer.commit(offsets=offsets, asynchronous=True)
+                ok = True
+            except KafkaException as exc:  # not even sent (no group yet, closing): keep them
+                log.warning("commit not sent: %s", exc)
+                ok = False
+        self.last_commit = self.clock()
+        if ok:
+            for key, offset in take.items():
+                if self.pending.get(key) == offset:
+                    del self.pending[key]
+        return ok
+
+    def on_commit(self, err: KafkaError | None, partitions: list[TopicPartition]) -> None:
+        """The broker's answer to a commit: failed offsets go back to pending (if still ours
+        and not overtaken by a later acknowledgement)."""
+        failed = [tp for tp in partitions if err is not None or tp.error is not None]
+        if not failed:
+            return
+        log.warning("commit failed (%s), retried with the next one", err or failed[0].error)
+        for tp in failed:
+            key = (tp.topic, tp.partition)
+            if tp.offset >= 0 and key in self.owned and self.pending.get(key, -1) < tp.offset:
+                self.pending[key] = tp.offset
+
+    def forget(self, partitions: Iterable[tuple[str, int]]) -> None:
+        """Partitions revoked or lost: their offsets are no longer ours to commit."""
+        for key in partitions:
+            self.pending.pop(key, None)
+            self.owned.discard(key)

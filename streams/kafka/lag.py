@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 from prometheus_client import Gauge
@@ -41,8 +41,17 @@ class LagReporter:
     """Measures a group's lag on some topics every ``interval_s`` and sets the gauge."""
 
     def __init__(
-        self, settings: Settings, group: str, topics: Iterable[str], interval_s: float = 5.0
+        self,
+        settings: Settings,
+        group: str,
+        topics: Iterable[str],
+        interval_s: float = 5.0,
+        on_sample: Callable[[dict[tuple[str, int], tuple[int | None, int | None]]], None]
+        | None = None,
     ) -> None:
+        """``on_sample`` gets every measurement as (committed, high watermark) per
+        partition (``streams/kafka/health.py`` judges progress from it)."""
+        self.on_sample = on_sample
         self.settings = settings
         self.group = group
         self.topics = list(topics)
@@ -73,11 +82,16 @@ class LagReporter:
             (tp.topic, tp.partition): tp.offset for tp in client.committed(parts, timeout=timeout)
         }
         lags: dict[tuple[str, int], int] = {}
+        samples: dict[tuple[str, int], tuple[int | None, int | None]] = {}
         for tp in parts:
             low, high = client.get_watermark_offsets(tp, timeout=timeout)
-            lag = partition_lag(low, high, committed.get((tp.topic, tp.partition), -1))
+            done = committed.get((tp.topic, tp.partition), -1)
+            lag = partition_lag(low, high, done)
             lags[(tp.topic, tp.partition)] = lag
+            samples[(tp.topic, tp.partition)] = (max(done, low) if done >= 0 else low, high)
             CONSUMER_LAG.labels(self.group, tp.topic, str(tp.partition)).set(lag)
+        if self.on_sample is not None:
+            self.on_sample(samples)
         return lags
 
     def start(self) -> LagReporter:

@@ -1,10 +1,12 @@
 """The stateless router: raw 110/12345 records in, decisions (or dead letters) out.
 
 A confluent-kafka consumer-producer that scales by adding replicas to its group.
-Each batch: decode → normalise → classify → place → nearest team (one Redis round trip
+Each batch (what the consumer has, up to ``FENLIU_ROUTER_BATCH_SIZE``: never a wait for a
+full one): decode → normalise → classify → place → nearest team (one Redis round trip
 for the whole batch) → route + deadlines → produce; offsets are committed only after
-every output of the batch is acknowledged by the broker (at-least-once; decision ids are
-deterministic, so a re-run after a crash writes the same ids again).
+every output of the batch is acknowledged by the broker, at most every
+``FENLIU_ROUTER_COMMIT_INTERVAL_S`` (at-least-once; decision ids are deterministic, so a
+re-run after a crash writes the same ids again).
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ from fenliu.processors.records import decision_record
 from fenliu.refdata.team_directory import TeamDirectory
 from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
-from fenliu.streams.kafka.commit import commit_offsets, is_consumer_error, next_offsets
+from fenliu.streams.kafka.commit import Committer, is_consumer_error
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.streams.kafka.dead_letters import DEAD_LETTERS, Failure, dead_letter_record
 from fenliu.streams.kafka.position import position
 from fenliu.streams.kafka.produce import Output, produce_all
+from fenliu.streams.kafka.take import take_available
 from fenliu.topics import catalogue as topics
 
 log = logging.getLogger("fenliu.router")
@@ -68,12 +71,17 @@ class Router:
         codec: Codec,
         teams: TeamDirectory | None,
         clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+        heartbeat: Callable[[], None] = lambda: None,
     ) -> None:
         self.settings = settings
         self.decider = decider
         self.codec = codec
         self.teams = teams
         self.clock_ms = clock_ms
+        self.heartbeat = heartbeat
+        # Raw-topic partitions this replica owns; replaced, never mutated, so /health's
+        # thread reads a consistent set.
+        self.owned: frozenset[tuple[str, int]] = frozenset()
         self.source_by_topic = {
             settings.topic(topics.RAW_110): (Source.CALL_110, "Call110"),
             settings.topic(topics.RAW_12345): (Source.TICKET_12345, "Ticket12345"),
@@ -153,6 +161,7 @@ class Router:
         # The reference data (automata, polygons, policies) lives as long as the process:
         # move it out of the collector's generations so full collections stop rescanning it.
         gc.freeze()
+        committer = Committer(None, s.router.commit_interval_s)  # its consumer follows
         consumer = Consumer(
             confluent_config(
                 s,
@@ -163,6 +172,8 @@ class Router:
                     "auto.offset.reset": "earliest",
                     "partition.assignment.strategy": "cooperative-sticky",
                     "max.poll.interval.ms": 300_000,
+                    # answers to commits sent without waiting (Committer.on_commit)
+                    "on_commit": committer.on_commit,
                 },
             )
         )
@@ -177,32 +188,50 @@ class Router:
                 },
             )
         )
-        owned: set[tuple[str, int]] = set()
+        committer.consumer = consumer
 
         def on_assign(_c: Consumer, parts: list[TopicPartition]) -> None:
-            owned.update((p.topic, p.partition) for p in parts)
-            ASSIGNED.set(len(owned))
+            committer.assigned((p.topic, p.partition) for p in parts)
+            self.owned = self.owned | {(p.topic, p.partition) for p in parts}
+            ASSIGNED.set(len(self.owned))
 
         def on_revoke(_c: Consumer, parts: list[TopicPartition]) -> None:
-            owned.difference_update((p.topic, p.partition) for p in parts)
-            ASSIGNED.set(len(owned))
+            gone = [(p.topic, p.partition) for p in parts]
+            committer.commit(only=gone)  # what was acknowledged, before another replica reads on
+            committer.forget(gone)
+            self.owned = self.owned - set(gone)
+            ASSIGNED.set(len(self.owned))
+
+        def on_lost(_c: Consumer, parts: list[TopicPartition]) -> None:
+            gone = [(p.topic, p.partition) for p in parts]
+            committer.forget(gone)  # not ours any more: a commit would be refused
+            self.owned = self.owned - set(gone)
+            ASSIGNED.set(len(self.owned))
 
         consumer.subscribe(
-            list(self.source_by_topic), on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke
+            list(self.source_by_topic), on_assign=on_assign, on_revoke=on_revoke, on_lost=on_lost
         )
         log.info("router consuming %s", list(self.source_by_topic))
         try:
             while not stop.is_set():
-                messages = consumer.consume(s.router.batch_size, timeout=s.router.poll_timeout_s)
+                self.heartbeat()  # /health: the loop comes back (streams/kafka/health.py)
+                # What is there now, up to a batch: a quiet input waits for its first record
+                # only, never for the batch to fill (streams/kafka/take.py).
+                messages = take_available(consumer, s.router.batch_size, s.router.poll_timeout_s)
                 good = [m for m in messages if not is_consumer_error(m)]
                 if not good:
+                    committer.commit(wait=False)  # idle: nothing waits for the interval
                     continue
                 started = time.perf_counter()
                 produce_all(producer, self.process_batch(good))
-                commit_offsets(consumer, next_offsets(good))
+                committer.acknowledged(good)  # every output acknowledged: committable
                 BATCH_SECONDS.observe(time.perf_counter() - started)
                 BATCH_SIZE.observe(len(good))
         finally:
+            try:
+                committer.commit()  # the acknowledged rest, before leaving the group
+            except Exception as exc:  # noqa: BLE001 - stopping anyway: they are re-read
+                log.warning("final commit failed: %s", exc)
             producer.flush(30)
             consumer.close()  # leaves the group at once, so a replica takes over without a wait
             log.info("router stopped")

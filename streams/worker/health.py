@@ -1,15 +1,24 @@
-"""Health is progress, not liveness: ``/health`` of the streams worker.
+"""Health is progress: ``/health`` of the streams worker.
 
 Every ``SAMPLE_S`` the worker samples, for each input partition it owns, the committed
-offset and the high watermark. ``ProgressTracker`` (pure: times are passed in) turns the
+offset and the high watermark **from the broker** (the group's OffsetFetch and the
+partition's end, by a client that never joins the group, in a thread): a consumer whose
+fetcher silently stopped still sees its input grow, which Faust's own idea of the high
+watermark (the last fetch's) would hide. Faust's in-memory figures are the fallback when
+the broker does not answer. ``ProgressTracker`` (pure: times are passed in) turns the
 samples into a verdict: red when input waits (lag > 0) and the committed offset has not
-moved for ``FENLIU_STREAMS_HEALTH_STALL_S``, or when the lag has only grown over that
-long. Metrics: lag per partition, table keys, index rebuilds and recovery time; memory is
-the default ``process_resident_memory_bytes`` of prometheus-client.
+moved for ``FENLIU_STREAMS_HEALTH_STALL_S`` (the stall); lag that only grew over that
+long while commits advanced is reported under ``behind`` and stays green (the lag alert's
+business: a restart would only make a slow worker later). A worker whose event loop is blocked does not answer ``/health/`` at
+all, which a liveness probe (``fenliu demo``'s supervisor, Kubernetes) counts as red.
+Metrics: lag per partition, table keys, index rebuilds and recovery time; memory is the
+default ``process_resident_memory_bytes`` of prometheus-client.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from typing import Any
 
@@ -18,7 +27,10 @@ from faust.tables import TableManager
 from prometheus_client import Gauge
 
 from fenliu.processors.progress import ProgressTracker, Verdict
+from fenliu.streams.kafka.lag import LagReporter
 from fenliu.streams.worker.context import StreamsContext
+
+log = logging.getLogger("fenliu.streams.health")
 
 __all__ = ["ProgressTracker", "Verdict", "install"]
 
@@ -60,6 +72,19 @@ def sample(app: faust.App) -> dict[str, tuple[int | None, int | None]]:
     return out
 
 
+def broker_sample(
+    reporter: LagReporter, owned: list[str]
+) -> dict[str, tuple[int | None, int | None]]:
+    """(committed, high watermark) from the broker for the ``topic/partition`` names owned
+    (blocking: run it in a thread)."""
+    reporter.topics = sorted({name.rpartition("/")[0] for name in owned})
+    got: dict[tuple[str, int], tuple[int | None, int | None]] = {}
+    reporter.on_sample = got.update
+    reporter.measure()
+    wanted = set(owned)
+    return {f"{t}/{p}": v for (t, p), v in got.items() if f"{t}/{p}" in wanted}
+
+
 def recovery_seconds(app: faust.App) -> float | None:
     tables = app.tables
     if not isinstance(tables, TableManager):  # the abstract TableManagerT has no recovery
@@ -76,10 +101,17 @@ def install(app: faust.App, ctx: StreamsContext) -> ProgressTracker:
     """The sampling timer, the gauges and the ``/health/`` page."""
     tracker = ProgressTracker(ctx.settings.streams.health_stall_s)
     labelled: set[tuple[str, str]] = set()
+    reporter = LagReporter(ctx.settings, app.conf.id, [])
 
     @app.timer(SAMPLE_S, name="fenliu-health-sample")
     async def sample_progress() -> None:
         samples = sample(app)
+        if samples:
+            try:
+                from_broker = await asyncio.to_thread(broker_sample, reporter, list(samples))
+                samples.update(from_broker)  # Faust's own figures only where the broker is silent
+            except Exception as exc:  # noqa: BLE001 - broker restarting: Faust's figures this time
+                log.warning("health: offsets not read from the broker: %s", exc)
         now = time.monotonic()
         tracker.observe(now, samples)
         verdict = tracker.verdict(now)
@@ -106,6 +138,7 @@ def install(app: faust.App, ctx: StreamsContext) -> ProgressTracker:
         body = {
             "healthy": verdict.healthy,
             "problems": list(verdict.problems),
+            "behind": list(verdict.behind),
             "lag": verdict.lag,
             "recovering": bool(app.in_recovery),
             "recovery_seconds": recovery_seconds(app),
