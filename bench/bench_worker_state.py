@@ -215,7 +215,10 @@ class FakeApp:
 def load_modules(ref: str | None) -> dict[str, types.ModuleType]:
     """The feature modules of this tree (``ref`` None) or of git ``ref``, under other names."""
     if ref is None:
-        return {m: importlib.import_module(f"fenliu.streams.worker.{m}") for m in MODULES}
+        return {
+            m: importlib.import_module(f"fenliu.streams.worker.{m}")
+            for m in (*MODULES, "table_store")
+        }
     out = {}
     tmp = Path(tempfile.mkdtemp(prefix="fenliu-bench-old-"))
     register = prometheus_client.REGISTRY.register
@@ -327,6 +330,9 @@ def run_case(
     app = FakeApp(settings.topics.partitions)
     ctx = StreamsContext(settings=settings, codec=CountingCodec(SingleObjectCodec(), app.tally))
     features = {m: modules[m].install(app, ctx) for m in MODULES}
+    finish = getattr(modules.get("table_store"), "flush_after_orders", None)
+    if finish is not None:  # the per-order table's one write per event (create_app does it)
+        finish(app)
     cases = features["cases"]
     rules = modules["cases"].merge_rules(settings)
     decisions_topic = settings.topic(topics.DECISIONS)

@@ -25,6 +25,24 @@ from fenliu.streams.worker import cases, health, hotspot, rates, sla, suggestion
 from fenliu.streams.worker.clock import clock_for
 from fenliu.streams.worker.context import Clock, StreamsContext
 from fenliu.streams.worker.recovery import OrderedApp, OrderedTableManager
+from fenliu.streams.worker.table_store import flush_after_orders
+
+
+class WorkerApp(OrderedApp):
+    """The worker's app: ``OrderedApp`` (recovery order) without faust's Monitor as a sensor.
+
+    faust adds its ``Monitor`` to the sensors at start-up, and every event, table read and
+    write, send and commit then calls into it (per-topic counters, timings, a deque of
+    latencies). Nothing of ours reads it: ``/health`` samples the consumer's committed
+    offsets and high watermarks (``streams/worker/health.py``), the metrics are our own.
+    The Monitor object stays (the consumer calls it directly for end offsets and commits,
+    which is cheap); it is only kept off the per-event sensor path."""
+
+    def on_init_dependencies(self) -> Any:
+        deps = super().on_init_dependencies()
+        self.sensors.remove(self.monitor)
+        return deps
+
 
 # The worker's features, installed in this order: each adds its topics, tables and agents.
 FEATURES: tuple[Callable[[faust.App, StreamsContext], object], ...] = (
@@ -139,7 +157,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
     ``clock`` defaults to what ``FENLIU_CLOCK`` asks for (``streams.worker.clock.clock_for``)."""
     config = app_config(settings)
     Path(config["datadir"]).mkdir(parents=True, exist_ok=True)
-    app = OrderedApp(app_id(settings), **config)  # see streams/worker/recovery.py
+    app = WorkerApp(app_id(settings), **config)  # see streams/worker/recovery.py
     ctx = StreamsContext(
         settings=settings,
         codec=codec_for(settings.topics.schema_registry_url),
@@ -147,6 +165,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
     )
     for install in FEATURES:
         install(app, ctx)
+    flush_after_orders(app)  # the SLA's and the rates' per-order writes: one per event
     health.install(app, ctx)
     tune_producer_buffer(app, settings)
     return app
