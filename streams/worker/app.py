@@ -22,6 +22,7 @@ from fenliu.schemas.serde import codec_for
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import faust_credentials
 from fenliu.streams.worker import cases, health, hotspot, rates, sla, suggestions
+from fenliu.streams.worker.changelog import ChangelogBatcher
 from fenliu.streams.worker.clock import clock_for
 from fenliu.streams.worker.context import Clock, StreamsContext
 from fenliu.streams.worker.recovery import OrderedApp, OrderedTableManager
@@ -167,11 +168,18 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
         install(app, ctx)
     flush_after_orders(app)  # the SLA's and the rates' per-order writes: one per event
     health.install(app, ctx)
-    tune_producer_buffer(app, settings)
+    batcher = None
+    if settings.streams.store == "memory":  # RocksDB records each write's offset: faust's path
+        batcher = ChangelogBatcher(app, settings.streams.producer_linger_ms / 1000)
+        for table in app.tables.values():
+            batcher.install(table)
+    tune_producer_buffer(app, settings, batcher)
     return app
 
 
-def tune_producer_buffer(app: faust.App, settings: Settings) -> None:
+def tune_producer_buffer(
+    app: faust.App, settings: Settings, batcher: ChangelogBatcher | None = None
+) -> None:
     """Size faust's producer buffer for the load, and bound the flush a commit waits for.
 
     Every table write goes through ``ProducerBuffer``; a stream waits once it holds more
@@ -182,11 +190,15 @@ def tune_producer_buffer(app: faust.App, settings: Settings) -> None:
     writing never let it be empty — a commit was seen to take 89 s. The offsets a commit
     stores are chosen before that flush, and only writes made before them need to be
     out, so the flush here sends the messages present when it starts (the buffer is FIFO;
-    each wake-up of ``flush_atmost`` is at least one message sent) and returns."""
+    each wake-up of ``flush_atmost`` is at least one message sent) and returns. The
+    changelog batches held by ``batcher`` (``streams/worker/changelog.py``) are handed to
+    aiokafka first: faust's commit then waits for their delivery with aiokafka's flush."""
     buffer = app.producer.buffer
     buffer.max_messages = settings.streams.producer_buffer_messages
 
     async def bounded_flush() -> None:
+        if batcher is not None:
+            await batcher.flush()
         await buffer.flush_atmost(buffer.size)
 
     buffer.flush = bounded_flush  # type: ignore[method-assign]  # this instance's flush, on purpose
