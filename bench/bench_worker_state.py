@@ -269,6 +269,38 @@ def decisions(settings: Settings, n: int, per_day: int, start_ms: int) -> list[d
     ]
 
 
+def spread(
+    records: list[dict[str, Any]], factor: int, cell_deg: float = 0.01
+) -> list[dict[str, Any]]:
+    """The same decisions over ``factor`` times as many towns: a province's open cases.
+
+    Each town of the county becomes ``factor`` towns; a call goes to one of them by a hash
+    of its ~1 km cell, so a place's callers and neighbours stay together (their repeats
+    still merge) and each town holds ``1/factor`` of the county's cases at the county's
+    spread. ``factor`` 1 is the county itself."""
+    if factor <= 1:
+        return records
+    out = []
+    for r in records:
+        loc = r["event"]["location"]
+        cell = (
+            f"{round(loc['lon'] / cell_deg)}:{round(loc['lat'] / cell_deg)}"
+            if loc["lon"] is not None and loc["lat"] is not None
+            else str(loc["text"])
+        )
+        part = zlib.crc32(cell.encode()) % factor
+        town, cls = r["case_key"].split(":", 1)
+        virtual = f"{town}{part:04d}"
+        out.append(
+            {
+                **r,
+                "case_key": f"{virtual}:{cls}",
+                "route": {**r["route"], "town_code": virtual},
+            }
+        )
+    return out
+
+
 def open_cases(records: list[dict[str, Any]], settings: Settings) -> list[tuple[str, Case]]:
     """Each decision its own open case (what a county leaves open when nothing closes)."""
     from fenliu.streams.worker.cases import merge_rules
@@ -386,6 +418,9 @@ def main(
     n_decisions: int = typer.Option(2000, "--decisions", help="timed decisions per case"),
     baseline: str = typer.Option("main", help="git ref of the old worker ('' = skip)"),
     json_out: Path | None = typer.Option(None, help="write the rows as JSON here"),
+    layouts: str = typer.Option(
+        "county,province", help="county (all cases in five towns) and/or province (towns grow)"
+    ),
 ) -> None:
     console = Console()
     settings = Settings().replace(topics={"prefix": "bench-"}, cases={"max_per_key": 1_000_000})
@@ -399,22 +434,32 @@ def main(
     if baseline:
         kinds = {"old": load_modules(baseline), **kinds}
     rows = []
-    for size in sizes:
-        fill = open_cases(made[max(sizes) - size : max(sizes)], settings)
-        work_records = made[max(sizes) : max(sizes) + n_decisions]
+    for size, layout in itertools.product(sizes, layouts.split(",")):
+        # county: all N cases in the demo county's five towns (the density grows with N);
+        # province: the towns grow with N (N / smallest N times as many), the density not.
+        factor = size // min(sizes) if layout == "province" else 1
+        placed = spread(made[max(sizes) - size : max(sizes) + n_decisions], factor)
+        fill = open_cases(placed[:size], settings)
+        work_records = placed[size:]
         work = [codec.encode("Decision", r) for r in work_records]
         keys = [r["case_key"].encode() for r in work_records]
         for kind, modules in kinds.items():
-            row = run_case(kind, modules, settings, fill, work, keys)
+            row = {
+                **run_case(kind, modules, settings, fill, work, keys),
+                "layout": layout,
+                "towns": len({k.split(":")[0] for k, _ in fill}),
+            }
             rows.append(row)
             console.print(
-                f"  {kind} @ {size:,} open: {row['cpu_us']:,.0f} µs CPU, "
+                f"  {kind} {layout} @ {size:,} open ({row['towns']} towns): "
+                f"{row['cpu_us']:,.0f} µs CPU, "
                 f"{row['records']:.2f} records + {row['changelog']:.2f} changelog "
                 f"({row['changelog_kb']:.1f} KB), {row['decodes']:.2f} decodes / decision"
             )
     table = RichTable(title="Worker cost per decision without Kafka (CPU of one process)")
     for col in (
         "worker",
+        "layout",
         "open cases",
         "CPU µs/decision",
         "decisions/s (1 core)",
@@ -427,6 +472,7 @@ def main(
     for r in rows:
         table.add_row(
             r["kind"],
+            f"{r['layout']} ({r['towns']} towns)",
             f"{r['open']:,}",
             f"{r['cpu_us']:,.0f}",
             f"{1e6 / r['cpu_us']:,.0f}",
@@ -437,18 +483,21 @@ def main(
         )
     console.print(table)
     print(
-        "| worker | open cases | CPU µs/decision | decisions/s (1 core) | records/decision |"
-        " changelog writes | changelog KB | Avro decodes |"
+        "| worker | layout (towns) | open cases | CPU µs/decision | decisions/s (1 core) |"
+        " records/decision | changelog writes | changelog KB | Avro decodes |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(
-            f"| {r['kind']} | {r['open']:,} | {r['cpu_us']:,.0f} | {1e6 / r['cpu_us']:,.0f} | "
+            f"| {r['kind']} | {r['layout']} ({r['towns']}) | {r['open']:,} | "
+            f"{r['cpu_us']:,.0f} | {1e6 / r['cpu_us']:,.0f} | "
             f"{r['records']:.2f} | {r['changelog']:.2f} | {r['changelog_kb']:.2f} | "
             f"{r['decodes']:.2f} |"
         )
     for r in rows:
-        console.print(f"{r['kind']} @ {r['open']:,}: topics {r['by_topic']} tables {r['by_table']}")
+        console.print(
+            f"{r['kind']} {r['layout']} @ {r['open']:,}: topics {r['by_topic']} tables {r['by_table']}"
+        )
     if json_out:
         json_out.write_text(json.dumps(rows, indent=1))
 
