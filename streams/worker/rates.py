@@ -46,7 +46,7 @@ from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
 from fenliu.streams.worker.context import Clock, StreamsContext
 from fenliu.streams.worker.inputs import CASE_CALLS, ORDERS_AND_LIFECYCLE, hub
-from fenliu.streams.worker.table_store import order_states
+from fenliu.streams.worker.table_store import flush_after_orders, order_states
 from fenliu.topics import catalogue as topics
 
 log = logging.getLogger("fenliu.streams.worker.rates")
@@ -322,6 +322,7 @@ def install(app: faust.App, ctx: StreamsContext) -> RatesProcessor:
         processor.count_call(decision, update, duplicate)
 
     source.subscribe(on_order_or_step)
+    flush_after_orders(app)  # the per-order table is written once, after every handler
     shared.feed(CASE_CALLS).subscribe(on_call)
 
     async def rebuild_indexes() -> None:

@@ -49,7 +49,8 @@ from fenliu.streams.worker.clock import (
 )
 from fenliu.streams.worker.context import StreamsContext
 from fenliu.streams.worker.inputs import ORDERS_AND_LIFECYCLE, hub
-from fenliu.streams.worker.table_store import order_states
+from fenliu.streams.worker.table_store import flush_after_orders, order_states
+from fenliu.streams.worker.topics import DirectTopic
 from fenliu.topics.catalogue import LIFECYCLE, ORDERS, SLA_ALERTS
 
 log = logging.getLogger(__name__)
@@ -364,7 +365,11 @@ def install(app: faust.App, ctx: StreamsContext) -> SlaFeature:
         **raw,
     )
     feature = SlaFeature(
-        app, ctx, table, alerts=app.topic(ctx.topic(SLA_ALERTS), **raw), dead=DeadLetters(app, ctx)
+        app,
+        ctx,
+        table,
+        alerts=DirectTopic(app, app.topic(ctx.topic(SLA_ALERTS), **raw)),
+        dead=DeadLetters(app, ctx),
     )
     feature.commit = shared.flush
 
@@ -378,6 +383,7 @@ def install(app: faust.App, ctx: StreamsContext) -> SlaFeature:
             ctx.topic(LIFECYCLE): "LifecycleEvent",
         },
     ).subscribe(feature.on_input)
+    flush_after_orders(app)  # the per-order table is written once, after every handler
 
     @app.agent(ticks, name="fenliu-sla-ticks")
     async def sla_ticks(stream: faust.StreamT) -> None:

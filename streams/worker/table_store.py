@@ -122,6 +122,10 @@ class SharedEntries:
     def all_keys(self) -> list[Any]:
         return list(dict.fromkeys([*self.table.keys(), *self._held]))
 
+    async def flush_handler(self, *_args: Any) -> None:
+        """``flush`` as a handler of the shared input (``flush_after_orders``)."""
+        self.flush()
+
     def flush(self) -> int:
         """Write what the event changed: one changelog record per key."""
         held, self._held = self._held, {}
@@ -193,17 +197,17 @@ def order_states(app: Any, partitions: int) -> SharedEntries:
 
 
 def flush_after_orders(app: Any) -> None:
-    """Subscribe the per-order table's flush as the **last** handler of the shared orders
-    and lifecycle input, so the SLA's and the rates' changes of one event are one write
-    (call after every feature is installed)."""
+    """Make the per-order table's flush the **last** handler of the shared orders and
+    lifecycle input, so the SLA's and the rates' changes of one event are one write, made
+    while that event's partition is current. Each feature that writes the table calls it
+    after subscribing (moving the flush behind itself), whichever is installed alone or
+    first; ``create_app`` calls it once more after every feature."""
     from fenliu.streams.worker.inputs import ORDERS_AND_LIFECYCLE, hub
 
     shared: SharedEntries | None = getattr(app, "_fenliu_order_states", None)
     source = hub(app).inputs.get(ORDERS_AND_LIFECYCLE)
     if shared is None or source is None:
         return
-
-    async def flush(*_args: Any) -> None:
-        shared.flush()
-
-    source.subscribe(flush)
+    if shared.flush_handler in source.handlers:
+        source.handlers.remove(shared.flush_handler)
+    source.subscribe(shared.flush_handler)
