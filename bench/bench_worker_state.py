@@ -20,6 +20,7 @@ town and class had to carry, and the new entry per case must not.
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib.util
 import itertools
 import json
@@ -244,6 +245,21 @@ def load_modules(ref: str | None) -> dict[str, types.ModuleType]:
     return out
 
 
+class GcClock:
+    """CPU the cyclic garbage collector took (a ``gc.callbacks`` entry): its full
+    collections walk every object alive, so they grow with the cases held in memory."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, _info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.process_time()
+        else:
+            self.seconds += time.process_time() - self._started
+
+
 class CountingCodec:
     def __init__(self, codec: Any, tally: Tally) -> None:
         self.codec, self.tally = codec, tally
@@ -391,9 +407,12 @@ def run_case(
     warm = max(1, len(work) // 10)
     loop.run_until_complete(feed(work[:warm], keys[:warm]))  # index rebuilds, caches
     app.tally.reset()
+    gc_time = GcClock()
+    gc.callbacks.append(gc_time)
     started = time.process_time()
     loop.run_until_complete(feed(work[warm:], keys[warm:]))
     cpu = time.process_time() - started
+    gc.callbacks.remove(gc_time)
     loop.close()
     n = len(work) - warm
     t = app.tally
@@ -402,6 +421,7 @@ def run_case(
         "open": len(fill),
         "n": n,
         "cpu_us": cpu / n * 1e6,
+        "gc_us": gc_time.seconds / n * 1e6,
         "records": sum(t.records.values()) / n,
         "changelog": sum(t.changelog.values()) / n,
         "changelog_kb": t.changelog_bytes / n / 1024,
@@ -458,7 +478,7 @@ def main(
             rows.append(row)
             console.print(
                 f"  {kind} {layout} @ {size:,} open ({row['towns']} towns): "
-                f"{row['cpu_us']:,.0f} µs CPU, "
+                f"{row['cpu_us']:,.0f} µs CPU ({row['gc_us']:,.0f} of it GC), "
                 f"{row['records']:.2f} records + {row['changelog']:.2f} changelog "
                 f"({row['changelog_kb']:.1f} KB), {row['decodes']:.2f} decodes / decision"
             )
@@ -489,14 +509,14 @@ def main(
         )
     console.print(table)
     print(
-        "| worker | layout (towns) | open cases | CPU µs/decision | decisions/s (1 core) |"
+        "| worker | layout (towns) | open cases | CPU µs/decision | of it GC | decisions/s (1 core) |"
         " records/decision | changelog writes | changelog KB | Avro decodes |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(
             f"| {r['kind']} | {r['layout']} ({r['towns']}) | {r['open']:,} | "
-            f"{r['cpu_us']:,.0f} | {1e6 / r['cpu_us']:,.0f} | "
+            f"{r['cpu_us']:,.0f} | {r['gc_us']:,.0f} | {1e6 / r['cpu_us']:,.0f} | "
             f"{r['records']:.2f} | {r['changelog']:.2f} | {r['changelog_kb']:.2f} | "
             f"{r['decodes']:.2f} |"
         )
