@@ -39,6 +39,8 @@ class WorkerApp(OrderedApp):
     The Monitor object stays (the consumer calls it directly for end offsets and commits,
     which is cheap); it is only kept off the per-event sensor path."""
 
+    fenliu_batcher: Any = None  # create_app's ChangelogBatcher (streams/worker/changelog.py)
+
     def on_init_dependencies(self) -> Any:
         deps = super().on_init_dependencies()
         self.sensors.remove(self.monitor)
@@ -157,6 +159,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
 
     ``clock`` defaults to what ``FENLIU_CLOCK`` asks for (``streams.worker.clock.clock_for``)."""
     config = app_config(settings)
+    batching = settings.streams.store == "memory"  # RocksDB records each write's offset
+    if batching:
+        # The batcher holds the worker's records for the linger and hands them over
+        # together, ready: aiokafka must not linger a second time.
+        config["producer_linger_ms"] = 0
     Path(config["datadir"]).mkdir(parents=True, exist_ok=True)
     app = WorkerApp(app_id(settings), **config)  # see streams/worker/recovery.py
     ctx = StreamsContext(
@@ -169,10 +176,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
     flush_after_orders(app)  # the SLA's and the rates' per-order writes: one per event
     health.install(app, ctx)
     batcher = None
-    if settings.streams.store == "memory":  # RocksDB records each write's offset: faust's path
+    if batching:
         batcher = ChangelogBatcher(app, settings.streams.producer_linger_ms / 1000)
         for table in app.tables.values():
             batcher.install(table)
+        app.fenliu_batcher = batcher  # DirectTopic outputs join the batches
     tune_producer_buffer(app, settings, batcher)
     return app
 

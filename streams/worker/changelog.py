@@ -49,14 +49,39 @@ class _Sent:
         self.partition = partition
 
 
+class _Batch:
+    """A builder and the futures of the outputs in it (changelog writes have none)."""
+
+    __slots__ = ("builder", "waiters")
+
+    def __init__(self, builder: Any) -> None:
+        self.builder = builder
+        self.waiters: list[asyncio.Future[Any]] = []
+
+    def delivered(self, fut: asyncio.Future[Any]) -> None:
+        if fut.cancelled():
+            self.settle(None, asyncio.CancelledError())
+        else:
+            self.settle(fut.result() if fut.exception() is None else None, fut.exception())
+
+    def settle(self, result: Any, exc: BaseException | None) -> None:
+        for waiter in self.waiters:
+            if waiter.done():
+                continue
+            if exc is not None:
+                waiter.set_exception(exc)
+            else:
+                waiter.set_result(result)
+
+
 class ChangelogBatcher:
     """Changelog records per topic partition, handed to aiokafka as batches."""
 
     def __init__(self, app: Any, delay_s: float) -> None:
         self.app = app
         self.delay_s = delay_s
-        self.builders: dict[tuple[str, int], Any] = {}
-        self.full: list[tuple[tuple[str, int], Any]] = []  # filled up, in the order they were
+        self.builders: dict[tuple[str, int], _Batch] = {}
+        self.full: list[tuple[tuple[str, int], _Batch]] = []  # filled up, in the order they were
         self.sent = {p: _Sent(p) for p in range(1024)}
         self._timer: asyncio.TimerHandle | None = None
         self._lock = asyncio.Lock()
@@ -85,17 +110,40 @@ class ChangelogBatcher:
 
         table.send_changelog = send_changelog
 
-    def append(self, topic: str, partition: int, key: bytes | None, value: bytes | None) -> None:
+    async def send(
+        self, topic: str, key: bytes | None, value: bytes | None, partition: int | None = None
+    ) -> asyncio.Future[Any]:
+        """An output record, batched with the changelogs: the future is its batch's delivery.
+
+        The partition is the producer's own choice (its ``librdkafka_partitioner``)."""
+        producer = self._producer()
+        if partition is None:
+            await producer.client._wait_on_metadata(topic)
+            partition = producer._partition(topic, None, None, None, key, value)
+        waiter: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.append(topic, partition, key, value, waiter)
+        return waiter
+
+    def append(
+        self,
+        topic: str,
+        partition: int,
+        key: bytes | None,
+        value: bytes | None,
+        waiter: asyncio.Future[Any] | None = None,
+    ) -> None:
         tp = (topic, partition)
-        builder = self.builders.get(tp)
-        if builder is None:
-            builder = self.builders[tp] = self._producer().create_batch()
-        if builder.append(timestamp=None, key=key, value=value) is None:  # full
-            self.full.append((tp, builder))
-            builder = self.builders[tp] = self._producer().create_batch()
-            if builder.append(timestamp=None, key=key, value=value) is None:
-                raise ValueError(f"changelog record for {topic}[{partition}] exceeds a batch")
+        batch = self.builders.get(tp)
+        if batch is None:
+            batch = self.builders[tp] = _Batch(self._producer().create_batch())
+        if batch.builder.append(timestamp=None, key=key, value=value) is None:  # full
+            self.full.append((tp, batch))
+            batch = self.builders[tp] = _Batch(self._producer().create_batch())
+            if batch.builder.append(timestamp=None, key=key, value=value) is None:
+                raise ValueError(f"record for {topic}[{partition}] exceeds a batch")
             self._schedule(0.0)
+        if waiter is not None:
+            batch.waiters.append(waiter)
         self._schedule(self.delay_s)
 
     def _schedule(self, delay: float) -> None:
@@ -121,17 +169,23 @@ class ChangelogBatcher:
             self.full, self.builders = [], {}
             if not held:
                 return
-            by_tp: dict[tuple[str, int], list[Any]] = {}
-            for tp, builder in held:
-                by_tp.setdefault(tp, []).append(builder)
-            await asyncio.gather(*(self._send(tp, builders) for tp, builders in by_tp.items()))
+            by_tp: dict[tuple[str, int], list[_Batch]] = {}
+            for tp, batch in held:
+                by_tp.setdefault(tp, []).append(batch)
+            await asyncio.gather(*(self._send(tp, batches) for tp, batches in by_tp.items()))
 
-    async def _send(self, tp: tuple[str, int], builders: list[Any]) -> None:
+    async def _send(self, tp: tuple[str, int], batches: list[_Batch]) -> None:
         producer = self._producer()
-        for builder in builders:
-            fut = await producer.send_batch(builder, tp[0], partition=tp[1])
+        for batch in batches:
+            try:
+                fut = await producer.send_batch(batch.builder, tp[0], partition=tp[1])
+            except Exception as exc:
+                batch.settle(None, exc)
+                raise
             BATCHES.inc()
             fut.add_done_callback(self._log_failure)
+            if batch.waiters:
+                fut.add_done_callback(batch.delivered)
 
     def _producer(self) -> Any:
         return self.app.producer._ensure_producer()

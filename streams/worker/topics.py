@@ -123,10 +123,13 @@ class DirectTopic:
     faust's ``Topic.send`` makes a ``FutureMessage``, serialises through its codec
     machinery (``raw`` here: the bytes are Avro already), calls the sensors and then
     ``AIOKafkaProducer.send``; the worker's outputs (about two records a decision) need only
-    the last step. Same partitioning (the producer's ``librdkafka_partitioner`` when no
-    partition is given), same timestamps (the producer's clock), and the same result: the
-    delivery future, which a commit waits for through the producer's flush. An app without
-    a running faust producer (the benchmark's stand-in) goes through ``topic.send``."""
+    the last step. With the app's ``ChangelogBatcher`` (``create_app``, memory stores) the
+    record joins the changelog batches, handed to aiokafka together once a linger; else
+    it goes to ``AIOKafkaProducer.send``. Same partitioning (the producer's
+    ``librdkafka_partitioner`` when no partition is given), same timestamps (the producer's
+    clock), and the same result: the delivery future, which a commit waits for through the
+    producer's flush. An app without a running faust producer (the benchmark's stand-in)
+    goes through ``topic.send``."""
 
     def __init__(self, app: faust.App, topic: faust.TopicT) -> None:
         self.app, self.topic = app, topic
@@ -143,6 +146,9 @@ class DirectTopic:
         partition: int | None = None,
         force: bool = False,
     ) -> Any:
+        batcher = getattr(self.app, "fenliu_batcher", None)
+        if batcher is not None:  # with the changelogs, one hand-over a linger
+            return await batcher.send(self.name, key, value, partition)
         producer = getattr(self.app, "producer", None)
         if producer is None or not hasattr(producer, "_ensure_producer"):
             return await self.topic.send(key=key, value=value, partition=partition, force=force)
