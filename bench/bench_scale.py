@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import os
 import subprocess
 import sys
 import tempfile
@@ -191,8 +192,6 @@ def _pids(started: object) -> list[int]:
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU seconds the processes used so far (Linux /proc): what a decision
     costs the worker whatever else the machine runs, unlike the wall-clock rate."""
-    import os
-
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for pid in pids:
@@ -214,6 +213,23 @@ def high_watermarks(settings: Settings, topic: str) -> int:
             c.get_watermark_offsets(TopicPartition(physical, p), timeout=10)[1]
             for p in meta.topics[physical].partitions
         )
+    finally:
+        c.close()
+
+
+def records_written(settings: Settings) -> dict[str, int]:
+    """Records on every topic of the case's prefix (outputs, internal topics, changelogs)."""
+    c = Consumer(confluent_config(settings, **{"group.id": f"{settings.topics.prefix}hw"}))
+    try:
+        meta = c.list_topics(timeout=10)
+        return {
+            name: sum(
+                c.get_watermark_offsets(TopicPartition(name, p), timeout=10)[1]
+                for p in t.partitions
+            )
+            for name, t in meta.topics.items()
+            if name.startswith(settings.topics.prefix)
+        }
     finally:
         c.close()
 
@@ -265,17 +281,28 @@ def case(
                 messages = messages(settings)
             also = tuple(f(settings) for f in also_topics)
             pids = _pids(started)
+            load0 = os.getloadavg()[0]
             cpu0 = cpu_seconds(pids)
             first, seconds = timed_drain(settings, group_of(settings), topic, messages, also=also)
             cpu = cpu_seconds(pids) - cpu0
+            load = os.getloadavg()[0]
             if also:
                 alerts = high_watermarks(settings, topics.SLA_ALERTS)
+                written = records_written(settings)
+                n = len(messages)
+                changelog = sum(v for t, v in written.items() if t.endswith("-changelog"))
+                records = sum(
+                    v
+                    for t, v in written.items()
+                    if not t.endswith("-changelog") and t != settings.topic(topics.DECISIONS)
+                )
                 note = (
                     f"{note}; decisions committed after {first:.1f} s, every agent after "
                     f"{seconds:.1f} s; worker CPU {cpu:.1f} s = "
-                    f"{cpu / len(messages) * 1e6:,.0f} µs/decision "
-                    f"({len(messages) / cpu if cpu else 0:,.0f} decisions per CPU second); "
-                    f"{alerts:,} SLA alerts"
+                    f"{cpu / n * 1e6:,.0f} µs/decision "
+                    f"({n / cpu if cpu else 0:,.0f} decisions per CPU second); "
+                    f"{records / n:.2f} records + {changelog / n:.2f} changelog writes "
+                    f"per decision; {alerts:,} SLA alerts; load average {load0:.1f} → {load:.1f}"
                 )
     finally:
         delete_topics(settings)
@@ -317,7 +344,11 @@ def main(
     records: int = typer.Option(30_000, help="110 calls per router/passthrough case (0 = skip)"),
     streams_records: int = typer.Option(8_000, help="decisions per streams case (0 = skip)"),
     workers: str = typer.Option("1,2", help="streams cases: numbers of workers"),
-    baseline_ref: str = typer.Option("", help="git ref whose worker runs too, e.g. main"),
+    baseline_ref: str = typer.Option(
+        "", help="git refs (comma-separated) whose workers run too, e.g. main"
+    ),
+    tree: bool = typer.Option(True, help="run this working tree's worker too"),
+    rounds: int = typer.Option(1, help="streams cases: old and new alternate this many times"),
 ) -> None:
     log_dir = Path(tempfile.mkdtemp(prefix="fenliu-bench-scale-"))
     console = Console()
@@ -362,13 +393,14 @@ def main(
         env = {"FENLIU_STREAMS_INSTANCE_ID": "", "FENLIU_CLOCK": "control"}
         made = functools.partial(_made, n=streams_records)
         with contextlib.ExitStack() as stack:
-            trees = {"streams": None}
-            if baseline_ref:
-                trees = {
-                    f"streams@{baseline_ref}": stack.enter_context(baseline_checkout(baseline_ref)),
-                    **trees,
-                }
-            for n in (int(w) for w in workers.split(",")):
+            trees: dict[str, Path | None] = {
+                f"streams@{ref}": stack.enter_context(baseline_checkout(ref))
+                for ref in baseline_ref.split(",")
+                if ref
+            }
+            if tree:
+                trees["streams"] = None
+            for n, _round in itertools.product((int(w) for w in workers.split(",")), range(rounds)):
                 for label, tree in trees.items():
                     extra = dict(env)
                     if tree is not None:  # the old tree's packages first on the path
@@ -399,7 +431,8 @@ def main(
         baseline="router passthrough ×1",
     )
     by_name = {r.name: r for r in rows}
-    for name in ("router passthrough", "router", "streams", f"streams@{baseline_ref}"):
+    refs = [f"streams@{ref}" for ref in baseline_ref.split(",") if ref]
+    for name in ("router passthrough", "router", "streams", *refs):
         if f"{name} ×2" in by_name:
             console.print(
                 f"{name}: ×2 / ×1 = {by_name[f'{name} ×2'].rate / by_name[f'{name} ×1'].rate:.2f}"
@@ -415,12 +448,20 @@ def _pythonpath(tree: Path) -> str:
     import json as _json
 
     shim = Path(tempfile.mkdtemp(prefix="fenliu-bench-shim-"))
-    # The editable install's finder answers before sys.path: take it out at start-up.
+    # The editable install's finder answers before sys.path: take it out at start-up. A
+    # tree whose dependencies do not list orjson runs without it (faust would use it if
+    # it is installed, and the old worker would be measured with the new one's library).
+    block_orjson = "orjson" not in (tree / "pyproject.toml").read_text()
     (shim / "sitecustomize.py").write_text(
         "import sys\n"
         "sys.meta_path[:] = [f for f in sys.meta_path\n"
         "                    if '__editable__' not in getattr(f, '__module__', '')]\n"
-        "import fenliu  # before the working directory joins sys.path (python -m)\n"
+        + (
+            "sys.modules['orjson'] = None  # not a dependency of this tree\n"
+            if block_orjson
+            else ""
+        )
+        + "import fenliu  # before the working directory joins sys.path (python -m)\n"
     )
     pkg = shim / "fenliu"
     pkg.mkdir()

@@ -22,9 +22,30 @@ from fenliu.schemas.serde import codec_for
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import faust_credentials
 from fenliu.streams.worker import cases, health, hotspot, rates, sla, suggestions
+from fenliu.streams.worker.changelog import ChangelogBatcher
 from fenliu.streams.worker.clock import clock_for
 from fenliu.streams.worker.context import Clock, StreamsContext
 from fenliu.streams.worker.recovery import OrderedApp, OrderedTableManager
+from fenliu.streams.worker.table_store import flush_after_orders
+
+
+class WorkerApp(OrderedApp):
+    """The worker's app: ``OrderedApp`` (recovery order) without faust's Monitor as a sensor.
+
+    faust adds its ``Monitor`` to the sensors at start-up, and every event, table read and
+    write, send and commit then calls into it (per-topic counters, timings, a deque of
+    latencies). Nothing of ours reads it: ``/health`` samples the consumer's committed
+    offsets and high watermarks (``streams/worker/health.py``), the metrics are our own.
+    The Monitor object stays (the consumer calls it directly for end offsets and commits,
+    which is cheap); it is only kept off the per-event sensor path."""
+
+    fenliu_batcher: Any = None  # create_app's ChangelogBatcher (streams/worker/changelog.py)
+
+    def on_init_dependencies(self) -> Any:
+        deps = super().on_init_dependencies()
+        self.sensors.remove(self.monitor)
+        return deps
+
 
 # The worker's features, installed in this order: each adds its topics, tables and agents.
 FEATURES: tuple[Callable[[faust.App, StreamsContext], object], ...] = (
@@ -138,8 +159,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
 
     ``clock`` defaults to what ``FENLIU_CLOCK`` asks for (``streams.worker.clock.clock_for``)."""
     config = app_config(settings)
+    batching = settings.streams.store == "memory"  # RocksDB records each write's offset
+    if batching:
+        # The batcher holds the worker's records for the linger and hands them over
+        # together, ready: aiokafka must not linger a second time.
+        config["producer_linger_ms"] = 0
     Path(config["datadir"]).mkdir(parents=True, exist_ok=True)
-    app = OrderedApp(app_id(settings), **config)  # see streams/worker/recovery.py
+    app = WorkerApp(app_id(settings), **config)  # see streams/worker/recovery.py
     ctx = StreamsContext(
         settings=settings,
         codec=codec_for(settings.topics.schema_registry_url),
@@ -147,12 +173,21 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
     )
     for install in FEATURES:
         install(app, ctx)
+    flush_after_orders(app)  # the SLA's and the rates' per-order writes: one per event
     health.install(app, ctx)
-    tune_producer_buffer(app, settings)
+    batcher = None
+    if batching:
+        batcher = ChangelogBatcher(app, settings.streams.producer_linger_ms / 1000)
+        for table in app.tables.values():
+            batcher.install(table)
+        app.fenliu_batcher = batcher  # DirectTopic outputs join the batches
+    tune_producer_buffer(app, settings, batcher)
     return app
 
 
-def tune_producer_buffer(app: faust.App, settings: Settings) -> None:
+def tune_producer_buffer(
+    app: faust.App, settings: Settings, batcher: ChangelogBatcher | None = None
+) -> None:
     """Size faust's producer buffer for the load, and bound the flush a commit waits for.
 
     Every table write goes through ``ProducerBuffer``; a stream waits once it holds more
@@ -163,11 +198,15 @@ def tune_producer_buffer(app: faust.App, settings: Settings) -> None:
     writing never let it be empty — a commit was seen to take 89 s. The offsets a commit
     stores are chosen before that flush, and only writes made before them need to be
     out, so the flush here sends the messages present when it starts (the buffer is FIFO;
-    each wake-up of ``flush_atmost`` is at least one message sent) and returns."""
+    each wake-up of ``flush_atmost`` is at least one message sent) and returns. The
+    changelog batches held by ``batcher`` (``streams/worker/changelog.py``) are handed to
+    aiokafka first: faust's commit then waits for their delivery with aiokafka's flush."""
     buffer = app.producer.buffer
     buffer.max_messages = settings.streams.producer_buffer_messages
 
     async def bounded_flush() -> None:
+        if batcher is not None:
+            await batcher.flush()
         await buffer.flush_atmost(buffer.size)
 
     buffer.flush = bounded_flush  # type: ignore[method-assign]  # this instance's flush, on purpose

@@ -49,6 +49,7 @@ from fenliu.streams.worker import suggestions
 from fenliu.streams.worker.context import StreamsContext
 from fenliu.streams.worker.inputs import CASE_CALLS, CASE_UPDATES, ORDERS_AND_LIFECYCLE, hub
 from fenliu.streams.worker.table_store import ExpiringTable
+from fenliu.streams.worker.topics import DirectTopic
 from fenliu.topics.catalogue import CASES, DECISIONS, LIFECYCLE, ORDERS, default_catalogue
 
 log = logging.getLogger(__name__)
@@ -149,10 +150,13 @@ class CasesFeature:
             "callers",
         )
         self.needs_recount = True
-        self.steps = app.topic(self.steps_name, internal=True, partitions=partitions, **RAW)
-        self.orders = app.topic(ctx.topic(ORDERS), **RAW)
-        self.held = app.topic(suggestions.held_topic_name(ctx), **RAW)  # SUGGEST orders wait
-        self.updates = app.topic(ctx.topic(CASES), **RAW)
+        # Outputs go straight to the producer (streams.worker.topics.DirectTopic).
+        self.steps = DirectTopic(
+            app, app.topic(self.steps_name, internal=True, partitions=partitions, **RAW)
+        )
+        self.orders = DirectTopic(app, app.topic(ctx.topic(ORDERS), **RAW))
+        self.held = DirectTopic(app, app.topic(suggestions.held_topic_name(ctx), **RAW))
+        self.updates = DirectTopic(app, app.topic(ctx.topic(CASES), **RAW))
         self.dead = DeadLetters(app, ctx)
         self.calls_feed = hub(app).feed(CASE_CALLS)
         self.updates_feed = hub(app).feed(CASE_UPDATES)

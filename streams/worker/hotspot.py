@@ -24,6 +24,7 @@ from fenliu.settings import Settings
 from fenliu.streams.worker.context import StreamsContext
 from fenliu.streams.worker.inputs import CASE_UPDATES, hub
 from fenliu.streams.worker.table_store import ExpiringTable
+from fenliu.streams.worker.topics import DirectTopic
 from fenliu.topics.catalogue import CASES, HOTSPOT_ALERTS, default_catalogue
 
 RAW: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
@@ -51,7 +52,7 @@ class HotspotFeature:
         self.ctx = ctx
         self.rules = hotspot_rules(ctx.settings)
         partitions = default_catalogue()[CASES].partitions or ctx.settings.topics.partitions
-        self.alerts = app.topic(ctx.topic(HOTSPOT_ALERTS), **RAW)
+        self.alerts = DirectTopic(app, app.topic(ctx.topic(HOTSPOT_ALERTS), **RAW))
         self.counters = ExpiringTable(
             app.Table(
                 "hotspots",

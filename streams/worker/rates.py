@@ -46,6 +46,7 @@ from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
 from fenliu.streams.worker.context import Clock, StreamsContext
 from fenliu.streams.worker.inputs import CASE_CALLS, ORDERS_AND_LIFECYCLE, hub
+from fenliu.streams.worker.table_store import flush_after_orders, order_states
 from fenliu.topics import catalogue as topics
 
 log = logging.getLogger("fenliu.streams.worker.rates")
@@ -96,7 +97,8 @@ TABLE_ENTRIES = Gauge(
     "fenliu_rates_table_entries", "Entries the rates tables keep (this worker)", ["table"]
 )
 
-ORDERS_TABLE = "rates-orders"
+ORDERS_TABLE = "rates-orders"  # the metric label; the state is the ``rates`` part of order-state
+PART = "rates"
 IDS_TABLE = "rates-ids"
 _FACTS: dict[str, Any] = {
     "decisions": DecisionFacts,
@@ -287,14 +289,10 @@ def install(app: faust.App, ctx: StreamsContext) -> RatesProcessor:
     s = ctx.settings
     for labels in DUPLICATE_REASONS:  # "no duplicates" is a 0, not a missing series
         COUNTERS[Metric.DUPLICATES].labels(*labels)
-    orders = app.Table(
-        ORDERS_TABLE,
-        help="per-order counted steps (docs/rates.md)",
-        default=None,
-        partitions=s.topics.partitions,
-        schema=faust.Schema(key_serializer="json", value_serializer="json"),
-    )
-    processor = RatesProcessor(s, ctx.codec, ctx.clock, orders, {})
+    # The rates' part of the per-order table the SLA shares (one changelog write per order
+    # or step for both; written by the last handler of the shared input).
+    shared_orders = order_states(app, s.topics.partitions)
+    processor = RatesProcessor(s, ctx.codec, ctx.clock, shared_orders.part(PART), {})
     shared = hub(app)
     source = shared.input(
         app,
@@ -324,10 +322,11 @@ def install(app: faust.App, ctx: StreamsContext) -> RatesProcessor:
         processor.count_call(decision, update, duplicate)
 
     source.subscribe(on_order_or_step)
+    flush_after_orders(app)  # the per-order table is written once, after every handler
     shared.feed(CASE_CALLS).subscribe(on_call)
 
     async def rebuild_indexes() -> None:
         processor.rebuild()
 
-    orders.on_recover(rebuild_indexes)
+    shared_orders.table.on_recover(rebuild_indexes)
     return processor

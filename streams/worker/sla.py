@@ -9,8 +9,10 @@ Two agents share one lock, so their steps never interleave:
 * ``sla-ticks`` reads the internal tick topic (``streams.worker.clock``): a tick fires what
   is due on its partition.
 
-State is the changelogged table ``sla-orders`` (order id -> ``OrderSla`` as a dict); the
-per-partition ``SlaBook`` indexes are rebuilt from it after every assignment. Alerts are
+State is the ``sla`` part of the changelogged table ``order-state`` (order id -> ``OrderSla``
+as a dict; the rates keep their part of the same entry, so an order or a step is one
+changelog write for both: ``streams.worker.table_store.SharedEntries``); the per-partition
+``SlaBook`` indexes are rebuilt from it after every assignment. Alerts are
 sent and their delivery awaited **before** the state that marks them fired is written,
 so a crash in between re-sends an alert (same ``alert_id``) and never loses one.
 """
@@ -47,11 +49,13 @@ from fenliu.streams.worker.clock import (
 )
 from fenliu.streams.worker.context import StreamsContext
 from fenliu.streams.worker.inputs import ORDERS_AND_LIFECYCLE, hub
+from fenliu.streams.worker.table_store import flush_after_orders, order_states
+from fenliu.streams.worker.topics import DirectTopic
 from fenliu.topics.catalogue import LIFECYCLE, ORDERS, SLA_ALERTS
 
 log = logging.getLogger(__name__)
 SERVICE = "streams"
-TABLE = "sla-orders"
+PART = "sla"  # this feature's part of the per-order table (table_store.order_states)
 
 OPEN_STAGES = Gauge("fenliu_sla_open_stages", "Stages of watched orders not closed yet", ["stage"])
 OPEN_ORDERS = Gauge("fenliu_sla_open_orders", "Watched orders with at least one open stage")
@@ -174,6 +178,9 @@ class SlaFeature:
         self.books: dict[int, SlaBook] = {}
         self.lock = asyncio.Lock()
         self.needs_rebuild = True
+        # Writes the table after a tick (an order or a step is written once for the SLA and
+        # the rates by the last handler of the shared input: table_store.flush_after_orders).
+        self.commit: Any = lambda: None
         self._gauges_at = 0.0
         self._gauges_pending = False
 
@@ -217,6 +224,7 @@ class SlaFeature:
         async with self.lock:
             book = self._book(event.message.partition)
             await self._fire(book, book.tick(at))
+            self.commit()
 
     async def send_wall_ticks(self, ticks: Any) -> None:
         """Wall clock: tick every partition of the tick topic this worker owns."""
@@ -346,13 +354,8 @@ def install(app: faust.App, ctx: StreamsContext) -> SlaFeature:
     """Topics, table, the two agents and (wall clock) the ticker of the SLA feature."""
     settings = ctx.settings
     partitions = settings.topics.partitions
-    table = app.Table(
-        TABLE,
-        default=None,
-        partitions=partitions,
-        schema=faust.Schema(key_serializer="json", value_serializer="json"),
-        help="SLA state of every watched order (OrderSla as a dict)",
-    )
+    shared = order_states(app, partitions)
+    table = shared.part(PART)
     raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
     ticks = app.topic(
         tick_topic(settings),
@@ -362,8 +365,13 @@ def install(app: faust.App, ctx: StreamsContext) -> SlaFeature:
         **raw,
     )
     feature = SlaFeature(
-        app, ctx, table, alerts=app.topic(ctx.topic(SLA_ALERTS), **raw), dead=DeadLetters(app, ctx)
+        app,
+        ctx,
+        table,
+        alerts=DirectTopic(app, app.topic(ctx.topic(SLA_ALERTS), **raw)),
+        dead=DeadLetters(app, ctx),
     )
+    feature.commit = shared.flush
 
     # Orders and lifecycle events are read once for the SLA, rates and cases features.
     hub(app).input(
@@ -375,6 +383,7 @@ def install(app: faust.App, ctx: StreamsContext) -> SlaFeature:
             ctx.topic(LIFECYCLE): "LifecycleEvent",
         },
     ).subscribe(feature.on_input)
+    flush_after_orders(app)  # the per-order table is written once, after every handler
 
     @app.agent(ticks, name="fenliu-sla-ticks")
     async def sla_ticks(stream: faust.StreamT) -> None:

@@ -12,6 +12,7 @@ memory only and is rebuilt from the table after an assignment change.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 from prometheus_client import Gauge
@@ -84,3 +85,129 @@ class ExpiringTable:
         )
         self.needs_rebuild = False
         REBUILD_SECONDS.labels(self.name).set(time.perf_counter() - started)
+
+
+class SharedEntries:
+    """One Faust table whose entry holds the parts several features keep about one key,
+    written **once per event** whatever each feature changed.
+
+    The SLA and the rates each kept a table keyed by order id (same key, same partition), so
+    every order and every lifecycle step wrote two changelog records. Here each feature sees
+    its part through ``part(name)`` (a mapping, as its own table was); writes are held and
+    ``flush`` (run once at the end of the event, ``streams.worker.app.flush_after_input``)
+    writes each changed key once: ``{"sla": {...}, "rates": {...}}``, or a tombstone when
+    no part is left. Reads see held writes.
+    """
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+        self._held: dict[Any, dict[str, Any] | None] = {}
+
+    def part(self, name: str) -> PartView:
+        return PartView(self, name)
+
+    def read(self, key: Any) -> dict[str, Any] | None:
+        if key in self._held:
+            return self._held[key]
+        return self.table.get(key)
+
+    def set_part(self, key: Any, name: str, value: Any) -> None:
+        entry = dict(self.read(key) or {})
+        if value is None:
+            entry.pop(name, None)
+        else:
+            entry[name] = value
+        self._held[key] = entry or None
+
+    def all_keys(self) -> list[Any]:
+        return list(dict.fromkeys([*self.table.keys(), *self._held]))
+
+    async def flush_handler(self, *_args: Any) -> None:
+        """``flush`` as a handler of the shared input (``flush_after_orders``)."""
+        self.flush()
+
+    def flush(self) -> int:
+        """Write what the event changed: one changelog record per key."""
+        held, self._held = self._held, {}
+        for key, entry in held.items():
+            if entry is None:
+                if key in self.table:
+                    del self.table[key]
+            else:
+                self.table[key] = entry
+        return len(held)
+
+
+class PartView(MutableMapping[Any, Any]):
+    """One feature's part of a ``SharedEntries`` table, as a mapping."""
+
+    def __init__(self, shared: SharedEntries, name: str) -> None:
+        self.shared, self.name = shared, name
+
+    def __getitem__(self, key: Any) -> Any:
+        entry = self.shared.read(key)
+        if entry is None or self.name not in entry:
+            raise KeyError(key)
+        return entry[self.name]
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        entry = self.shared.read(key)
+        if entry is None:
+            return default
+        return entry.get(self.name, default)
+
+    def __contains__(self, key: object) -> bool:
+        entry = self.shared.read(key)
+        return entry is not None and self.name in entry
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.shared.set_part(key, self.name, value)
+
+    def __delitem__(self, key: Any) -> None:
+        if key not in self:
+            raise KeyError(key)
+        self.shared.set_part(key, self.name, None)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (k for k in self.shared.all_keys() if k in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+ORDER_STATES = "order-state"
+
+
+def order_states(app: Any, partitions: int) -> SharedEntries:
+    """The app's table of per-order state (SLA and rates parts), created by the first
+    feature that asks; ``flush_after_orders`` writes it once per order or lifecycle event."""
+    found = getattr(app, "_fenliu_order_states", None)
+    if found is None:
+        import faust
+
+        table = app.Table(
+            ORDER_STATES,
+            default=None,
+            partitions=partitions,
+            schema=faust.Schema(key_serializer="json", value_serializer="json"),
+            help="per-order state: the SLA's OrderSla and the rates' OrderState, one entry",
+        )
+        found = app._fenliu_order_states = SharedEntries(table)
+    return found
+
+
+def flush_after_orders(app: Any) -> None:
+    """Make the per-order table's flush the **last** handler of the shared orders and
+    lifecycle input, so the SLA's and the rates' changes of one event are one write, made
+    while that event's partition is current. Each feature that writes the table calls it
+    after subscribing (moving the flush behind itself), whichever is installed alone or
+    first; ``create_app`` calls it once more after every feature."""
+    from fenliu.streams.worker.inputs import ORDERS_AND_LIFECYCLE, hub
+
+    shared: SharedEntries | None = getattr(app, "_fenliu_order_states", None)
+    source = hub(app).inputs.get(ORDERS_AND_LIFECYCLE)
+    if shared is None or source is None:
+        return
+    if shared.flush_handler in source.handlers:
+        source.handlers.remove(shared.flush_handler)
+    source.subscribe(shared.flush_handler)

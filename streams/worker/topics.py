@@ -10,6 +10,7 @@ known at once, and the agents' internal topics too, so the first assignment has 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import faust
 from confluent_kafka import KafkaError, KafkaException
@@ -114,3 +115,43 @@ def _ensure_topics(
                 raise RuntimeError(f"topic {name} not listed by the broker after {timeout_s:.0f} s")
             time.sleep(0.2)
     return created
+
+
+class DirectTopic:
+    """A faust topic whose records go straight to aiokafka's producer.
+
+    faust's ``Topic.send`` makes a ``FutureMessage``, serialises through its codec
+    machinery (``raw`` here: the bytes are Avro already), calls the sensors and then
+    ``AIOKafkaProducer.send``; the worker's outputs (about two records a decision) need only
+    the last step. With the app's ``ChangelogBatcher`` (``create_app``, memory stores) the
+    record joins the changelog batches, handed to aiokafka together once a linger; else
+    it goes to ``AIOKafkaProducer.send``. Same partitioning (the producer's
+    ``librdkafka_partitioner`` when no partition is given), same timestamps (the producer's
+    clock), and the same result: the delivery future, which a commit waits for through the
+    producer's flush. An app without a running faust producer (the benchmark's stand-in)
+    goes through ``topic.send``."""
+
+    def __init__(self, app: faust.App, topic: faust.TopicT) -> None:
+        self.app, self.topic = app, topic
+        self.name = topic.get_topic_name()
+
+    def get_topic_name(self) -> str:
+        return self.name
+
+    async def send(
+        self,
+        *,
+        key: bytes | None = None,
+        value: bytes | None = None,
+        partition: int | None = None,
+        force: bool = False,
+    ) -> Any:
+        batcher = getattr(self.app, "fenliu_batcher", None)
+        if batcher is not None:  # with the changelogs, one hand-over a linger
+            return await batcher.send(self.name, key, value, partition)
+        producer = getattr(self.app, "producer", None)
+        if producer is None or not hasattr(producer, "_ensure_producer"):
+            return await self.topic.send(key=key, value=value, partition=partition, force=force)
+        return await producer._ensure_producer().send(
+            self.name, value=value, key=key, partition=partition
+        )
