@@ -19,7 +19,7 @@ def _epoch_ms(text: str) -> int:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``fenliu sla tick|prepare``."""
+    """Add ``fenliu sla tick|prepare|migrate-order-state``."""
     sla = typer.Typer(
         help="SLA timers: tick the control clock, create the tick topic.", no_args_is_help=True
     )
@@ -48,5 +48,26 @@ def register(app: typer.Typer) -> None:
         settings = get_settings()
         created = ensure_tick_topic(settings)
         typer.echo(f"{tick_topic(settings)}: {'created' if created else 'exists'}")
+
+    @sla.command("migrate-order-state")
+    def migrate_order_state(
+        dry_run: bool = typer.Option(False, "--dry-run", help="only count what would move"),
+    ) -> None:
+        """Carry open orders from the old sla-orders/rates-orders tables into order-state.
+
+        Once, when upgrading a deployed worker: stop the old worker, run this, start the new
+        one (docs/runbook.md). Refuses when order-state already holds records.
+        """
+        from fenliu.settings import get_settings
+        from fenliu.streams.worker.order_state_migration import MigrationRefused, migrate
+
+        try:
+            report = migrate(get_settings(), dry_run=dry_run)
+        except MigrationRefused as exc:
+            typer.echo(f"refused: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        read = ", ".join(f"{table} {n}" for table, n in report.read.items())
+        verb = "written to" if report.written else "would go to"
+        typer.echo(f"read {read}; {report.orders} order(s) {verb} {report.target}")
 
     app.add_typer(sla, name="sla")
