@@ -41,3 +41,13 @@ def test_other_failures_still_stop_the_service():
     consumer = FlakyConsumer(1, KafkaError.TOPIC_AUTHORIZATION_FAILED)
     with pytest.raises(KafkaException):
         commit_offsets(consumer, OFFSETS)
+
+
+@pytest.mark.parametrize("code", [KafkaError.UNKNOWN_MEMBER_ID, KafkaError.ILLEGAL_GENERATION])
+def test_a_group_that_moved_on_drops_the_commit_without_retrying_or_dying(code):
+    """Seen after a broker restart (tests/test_faults_kill.py): the router's session expired
+    while the broker was down, its commit failed with UNKNOWN_MEMBER_ID and the router
+    exited after the test's supervisor had looked, so the raw topics were never drained."""
+    consumer = FlakyConsumer(99, code)
+    assert commit_offsets(consumer, OFFSETS) is False
+    assert consumer.calls == 1

@@ -79,6 +79,12 @@ def commit_offsets(consumer: Consumer, offsets: list[TopicPartition], attempts: 
             return True
         except KafkaException as exc:
             err = exc.args[0]
+            if err.code() in _GROUP_MOVED_ON:
+                # The group no longer knows this member (its session expired, e.g. while the
+                # broker restarted): no retry can succeed, librdkafka rejoins at the next poll
+                # and the batch is read again from the last commit, by whoever owns it then.
+                log.warning("commit dropped (%s): the consumer rejoins its group", err.name())
+                break
             if not (err.retriable() or err.code() in _COMMIT_RETRY_CODES):
                 raise
             log.warning("commit failed (%s), attempt %d of %d", err.name(), attempt + 1, attempts)
@@ -86,6 +92,8 @@ def commit_offsets(consumer: Consumer, offsets: list[TopicPartition], attempts: 
     COMMITS_SKIPPED.inc()
     return False
 
+
+_GROUP_MOVED_ON = {KafkaError.UNKNOWN_MEMBER_ID, KafkaError.ILLEGAL_GENERATION}
 
 _COMMIT_RETRY_CODES = {
     KafkaError.NOT_COORDINATOR,
