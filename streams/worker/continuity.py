@@ -44,7 +44,7 @@ REREAD = Counter(
     "Records between the last applied one and the committed offset, read again because of a gap",
     ["agent", "topic"],
 )
-JSON = faust.Schema(key_serializer="json", value_serializer="json")
+JSON: faust.Schema = faust.Schema(key_serializer="json", value_serializer="json")
 
 
 def table_key(topic: str, partition: int) -> str:
