@@ -103,4 +103,8 @@ _COMMIT_RETRY_CODES = {
     KafkaError._TRANSPORT,
     KafkaError._TIMED_OUT,
     KafkaError.REQUEST_TIMED_OUT,
+    # librdkafka's own "no coordinator yet" (seen right after a broker restart:
+    # "Commit failed: Local: Waiting for coordinator", not flagged retriable)
+    KafkaError._WAIT_COORD,
+    KafkaError._ALL_BROKERS_DOWN,
 }
