@@ -13,6 +13,7 @@ from typing import Any
 
 from faust.types import TP
 
+from fenliu.streams.worker import continuity
 from fenliu.streams.worker.recovery import OrderedRecovery, SnapshotFetchConsumer
 
 STREAM_A, STREAM_B, CHANGELOG = TP("orders", 0), TP("lifecycle", 1), TP("app-sla-changelog", 0)
@@ -23,6 +24,7 @@ class FakeConsumer:
         self.calls, self.committed = calls, committed
         self._read_offset: dict[TP, int | None] = {}
         self.fetching: set[TP] = set()  # partitions of a fetch under way
+        self.sought: dict[TP, int] = {}
 
     def fetching_any(self, tps: set[TP]) -> bool:
         return not self.fetching.isdisjoint(tps)
@@ -45,6 +47,7 @@ class FakeConsumer:
 
     async def seek_wait(self, offsets: dict[TP, int]) -> None:
         self.calls.append(("seek_beginning", frozenset(offsets)))
+        self.sought.update(offsets)
 
     def resume_partitions(self, tps: set[TP]) -> None:
         self.calls.append(("resume", frozenset(tps)))
@@ -75,7 +78,13 @@ def recovery(calls: list[Any], committed: dict[TP, int | None]) -> Any:
         _wait=wait,
         _is_changelog_tp=lambda tp: tp.topic.endswith("changelog"),
     )
-    for name in ("_stream_partitions", "_seek_uncommitted", "_settle", "_hand_over_streams"):
+    for name in (
+        "_stream_partitions",
+        "_seek_uncommitted",
+        "_seek_to_continuity",
+        "_settle",
+        "_hand_over_streams",
+    ):
         setattr(self, name, getattr(OrderedRecovery, name).__get__(self))
     return self
 
@@ -99,6 +108,40 @@ def test_streams_resume_only_after_the_seek_and_the_queue_clear() -> None:
     assert calls[0] == ("pause", streams) and calls[6] == ("resume", streams)
     # the partition without a commit is read from its beginning, the committed one is not
     assert calls[3] == ("seek_beginning", frozenset({STREAM_B}))
+
+
+class FakeApplied(continuity.AppliedOffsets):
+    """A tracker over a dict instead of a faust table."""
+
+    def __init__(self, app: Any, topics: set[str], table: dict[str, int]) -> None:
+        self.agent, self.topics, self.table = "fenliu-orders", frozenset(topics), table
+        continuity.registry(app).append(self)
+
+
+def test_a_commit_past_the_last_applied_record_is_read_again_before_the_resume() -> None:
+    calls: list[Any] = []
+    rec = recovery(calls, {STREAM_A: 7, STREAM_B: 5, CHANGELOG: None})
+    FakeApplied(
+        rec.app,
+        {STREAM_A.topic, STREAM_B.topic},
+        {"orders:0": 3, "lifecycle:1": 4},  # orders[0]: 4..6 never applied; lifecycle[1]: fine
+    )
+    before = continuity.REREAD.labels("fenliu-orders", "orders")._value.get()
+    asyncio.run(rec._hand_over_streams())
+    names = [c[0] for c in calls]
+    assert names == [
+        "pause",
+        "stop_flow",
+        "seek_committed",
+        "seek_beginning",  # the continuity seek (FakeConsumer names every seek_wait so)
+        "completed",
+        "clear_queues",
+        "resume",
+        "resume_flow",
+    ]
+    assert calls[3] == ("seek_beginning", frozenset({STREAM_A}))
+    assert rec.app.consumer.sought == {STREAM_A: 4}
+    assert continuity.REREAD.labels("fenliu-orders", "orders")._value.get() == before + 3
 
 
 def test_the_seek_waits_for_a_fetch_of_stream_partitions_not_for_changelogs() -> None:

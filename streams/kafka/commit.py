@@ -80,6 +80,12 @@ def commit_offsets(consumer: Any, offsets: list[TopicPartition], attempts: int =
             return True
         except KafkaException as exc:
             err = exc.args[0]
+            if err.code() in _GROUP_MOVED_ON:
+                # The group no longer knows this member (its session expired, e.g. while the
+                # broker restarted): no retry can succeed, librdkafka rejoins at the next poll
+                # and the batch is read again from the last commit, by whoever owns it then.
+                log.warning("commit dropped (%s): the consumer rejoins its group", err.name())
+                break
             if not (err.retriable() or err.code() in _COMMIT_RETRY_CODES):
                 raise
             log.warning("commit failed (%s), attempt %d of %d", err.name(), attempt + 1, attempts)
@@ -87,6 +93,8 @@ def commit_offsets(consumer: Any, offsets: list[TopicPartition], attempts: int =
     COMMITS_SKIPPED.inc()
     return False
 
+
+_GROUP_MOVED_ON = {KafkaError.UNKNOWN_MEMBER_ID, KafkaError.ILLEGAL_GENERATION}
 
 _COMMIT_RETRY_CODES = {
     KafkaError.NOT_COORDINATOR,
@@ -96,6 +104,10 @@ _COMMIT_RETRY_CODES = {
     KafkaError._TRANSPORT,
     KafkaError._TIMED_OUT,
     KafkaError.REQUEST_TIMED_OUT,
+    # librdkafka's own "no coordinator yet" (seen right after a broker restart:
+    # "Commit failed: Local: Waiting for coordinator", not flagged retriable)
+    KafkaError._WAIT_COORD,
+    KafkaError._ALL_BROKERS_DOWN,
 }
 
 

@@ -24,8 +24,14 @@ class DeliveryFailed(RuntimeError):
     """The broker did not acknowledge every output of a batch: do not commit, restart."""
 
 
-def produce_all(producer: Producer, outputs: Sequence[Output], timeout_s: float = 60.0) -> None:
-    """Produce every output and wait until the broker acknowledged all of them."""
+def produce_all(producer: Producer, outputs: Sequence[Output], timeout_s: float = 310.0) -> None:
+    """Produce every output and wait until the broker acknowledged all of them.
+
+    The default wait outlasts librdkafka's own delivery deadline (``message.timeout.ms``,
+    300 s by default), so librdkafka decides when a record has failed: a broker that takes
+    more than a minute to come back (a restart of a broker with many partitions on a busy
+    machine took 88 s, tests/test_faults_kill.py) no longer kills the service while its
+    records are still being retried. Nothing is committed while the wait lasts."""
     errors: list[str] = []
     refused: list[tuple[KafkaError, str]] = []
 

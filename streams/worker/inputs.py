@@ -12,6 +12,10 @@ A handler gets the event and the decoded record, or ``None`` and the ``InvalidEv
 when the bytes are bad (the feature that owns the topic dead-letters them; the others
 count them). A handler's own failure is its own: it dead-letters or counts, and the next
 handler still runs.
+
+After the handlers, the record's offset is written to the agent's applied-offsets table
+(one call per record): the continuity check compares it with the committed offset before
+the agent resumes after a restart or a rebalance (``streams/worker/continuity.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 
 from fenliu.processors.model import InvalidEvent
 from fenliu.streams.worker.context import StreamsContext
+from fenliu.streams.worker.continuity import AppliedOffsets
 
 RAW: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
 
@@ -37,6 +42,13 @@ class SharedInput:
         self.schemas = dict(topics)
         self.handlers: list[Handler] = []
         self.source = app.topic(*topics, **{**RAW, **topic_options})
+        # The continuity check's record of what this agent applied (streams/worker/continuity.py).
+        self.applied = AppliedOffsets(
+            app,
+            name,
+            topics,
+            topic_options.get("partitions") or ctx.settings.topics.partitions,
+        )
 
         @app.agent(self.source, name=name)
         async def agent(stream: Any) -> None:
@@ -58,6 +70,7 @@ class SharedInput:
             error = exc
         for handler in self.handlers:
             await handler(event, record, error)
+        self.applied.applied(msg)  # one call per record, after every handler
 
 
 class LocalFeed:

@@ -66,7 +66,10 @@ The fix (installed by ``streams/worker/app.py``: ``OrderedApp`` in ``create_app`
    (``flow_control.resume()``), and only then resume the partitions and the flow. Nothing
    of a stream partition can be in a queue or in flight when the queues are cleared,
    whatever was fetched and dropped before is read again, and every read offset is the
-   committed one.
+   committed one;
+3. the continuity check, between the seek and the resume: a partition committed past the
+   last record its agent applied + 1 is sought back to that record + 1
+   (``streams/worker/continuity.py``).
 """
 
 from __future__ import annotations
@@ -81,6 +84,8 @@ from faust.tables.recovery import Recovery
 from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP
 from faust.types.transports import TransportT
+
+from fenliu.streams.worker import continuity
 
 #: How long the hand-over waits for a fetch that was already running to come back (a fetch
 #: waits at most 1 s for data; ``Consumer._drain_messages`` asks with ``timeout=1.0``).
@@ -181,6 +186,14 @@ class OrderedRecovery(Recovery):
                 ", ".join(f"{tp.topic}[{tp.partition}]@{earliest[tp]}" for tp in fresh),
             )
 
+    async def _seek_to_continuity(self, committed: dict[TP, int | None]) -> None:
+        """The continuity check (``streams/worker/continuity.py``): a partition whose commit
+        is past the last record its agent applied + 1 is read again from that record + 1,
+        before anything of it is handed to the agents."""
+        seeks = continuity.resume_points(self.app, committed)
+        if seeks:
+            await self.app.consumer.seek_wait(seeks)
+
     async def _settle(self, streams: set[TP]) -> None:
         """Stop handing records to the agents and let fetches that may hold records of
         ``streams`` return (one started before the partitions were paused).
@@ -212,8 +225,13 @@ class OrderedRecovery(Recovery):
         if consumer.assignment():
             self.log.info("Seek stream partitions to committed offsets.")
             await self._wait(consumer.perform_seek(), timeout=app.conf.broker_request_timeout)
+            read_offsets = cast(Any, consumer)._read_offset  # just set by perform_seek
+            committed = {tp: read_offsets.get(tp) for tp in streams}
             await self._wait(
                 self._seek_uncommitted(streams), timeout=app.conf.broker_request_timeout
+            )
+            await self._wait(
+                self._seek_to_continuity(committed), timeout=app.conf.broker_request_timeout
             )
         else:
             self.log.info("Resuming streams with empty assignment")
