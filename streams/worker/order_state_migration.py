@@ -83,10 +83,10 @@ def _read_to_end(
             err = msg.error()
             if err is not None and err.code() != KafkaError._PARTITION_EOF:
                 raise MigrationRefused(f"{topic}: {err}")
-            part = msg.partition()
-            if err is None and msg.offset() < ends[part][1]:
+            part, offset = msg.partition() or 0, msg.offset() or 0
+            if err is None and offset < ends[part][1]:
                 out.append((part, msg.key() or b"", msg.value()))
-            if err is not None or msg.offset() >= ends[part][1] - 1:
+            if err is not None or offset >= ends[part][1] - 1:
                 todo.discard(part)
         return out
     finally:
