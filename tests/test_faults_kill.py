@@ -17,6 +17,7 @@ the grid platform:
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections import defaultdict
@@ -104,6 +105,7 @@ def run_with_faults(settings, tmp_path, faults: list[Fault], *, restart_dead: bo
                 "the pipeline did not catch up after the faults: "
                 + _lag_report(settings, groups)
                 + (f"; died: {'; '.join(died)}" if died else "")
+                + _stacks_of_the_living(supervisor)
             )
         crashed = supervisor.crashed()
         assert not crashed, f"{crashed[0].name} died: {crashed[0].log_tail(30)}" if crashed else ""
@@ -113,6 +115,17 @@ def run_with_faults(settings, tmp_path, faults: list[Fault], *, restart_dead: bo
         check_no_deadline_lost(settings, latest, max(e.at_ms for e in events))
     if died:
         raise ServiceDied("; ".join(died))
+
+
+def _stacks_of_the_living(supervisor: Supervisor) -> str:
+    """Each running service's stacks (SIGUSR1: faulthandler in the confluent-kafka loops,
+    mode's own dump in the Faust worker), so a hang names where it waits."""
+    alive = [c for c in supervisor.children if c.running and c.proc is not None]
+    for child in alive:
+        assert child.proc is not None
+        child.proc.send_signal(signal.SIGUSR1)
+    time.sleep(2)
+    return "".join(f"\n--- {c.name} (SIGUSR1) ---\n{c.log_tail(120)}" for c in alive)
 
 
 def _drained_supervised(

@@ -7,7 +7,9 @@ and SIGINT turned into a stop event. ``fenliu.commands.run.SERVICES`` lists the 
 
 from __future__ import annotations
 
+import faulthandler
 import logging
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +53,7 @@ def start_service(
     ``health_stall_s`` (the confluent-kafka loops) adds ``GET /health`` on the metrics port
     (``streams/kafka/health.py``), red after that many seconds without progress.
     Services whose server loop handles signals itself (aiohttp, Faust) leave them alone.
+    The confluent-kafka loops also dump every thread's stack to their log on SIGUSR1.
     """
     from fenliu.metrics import serve_metrics
     from fenliu.settings import DefaultSecretError, get_settings, refuse_default_secrets
@@ -74,4 +77,7 @@ def start_service(
         from fenliu.streams.kafka.signals import install_signal_handlers
 
         install_signal_handlers(started.stop)
+        # `kill -USR1 <pid>`: every thread's stack to the service's log, for a loop that
+        # hangs without a word (Faust's worker does the same on SIGUSR1 by itself).
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     return started
