@@ -3,9 +3,9 @@
 Split rule (issue 11, applied once by the writers of the sets): ``int(sha256(id), 16) % 10``
 0-5 train, 6-7 dev, 8-9 test. ``tests/eval/sets/<split>/*.jsonl`` are already split; the two
 older files (``labelled_calls.jsonl``, ``heldout_calls.jsonl``) are split here by the same
-rule. The test split is read only when asked for by name. The first test split
-(``*-seen-test.jsonl``) was read once for the figures of 2026-12-02 and then moved to dev;
-the test split is what was written after that. The real messages stay in
+rule. The test split is read only when asked for by name. Each earlier test split
+(``*-seen-test.jsonl``) was read once for reported figures and then moved to dev; the test
+split is what was written after the last such reading. The real messages stay in
 ``../shared/realdata``; their hand labels (ids only) are in ``tests/eval/real/labels.jsonl``.
 """
 
