@@ -33,7 +33,7 @@ from fenliu.refdata.team_directory import TeamDirectory, seed_demo_teams
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
 from fenliu.streams.kafka.commit import next_offsets
-from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.config import confluent_config, router_producer_config
 from fenliu.streams.kafka.produce import Output, produce_all
 from fenliu.streams.router.service import Router
 from fenliu.topics import catalogue as topics
@@ -171,17 +171,7 @@ def passthrough(settings: Settings, group: str, out_topic: str, stop: threading.
             **{"group.id": group, "enable.auto.commit": False, "auto.offset.reset": "earliest"},
         )
     )
-    producer = Producer(
-        confluent_config(
-            settings,
-            **{
-                "enable.idempotence": True,
-                "acks": "all",
-                "linger.ms": 5,
-                "compression.type": "lz4",
-            },
-        )
-    )
+    producer = Producer(router_producer_config(settings))
     consumer.subscribe([settings.topic(topics.RAW_110), settings.topic(topics.RAW_12345)])
     while not stop.is_set():
         msgs = [

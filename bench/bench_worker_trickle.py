@@ -24,7 +24,7 @@ from rich.console import Console
 from bench.bench_scale import cpu_seconds, decisions
 from bench.harness import bench_settings, committed, pipeline, wait_metrics
 from fenliu.settings import Settings
-from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.config import router_producer_config
 from fenliu.streams.worker.cases import internal_topic
 from fenliu.topics import catalogue as topics
 
@@ -59,17 +59,7 @@ def main(
             internal_topic(settings, "case-steps"),
             settings.topic(topics.ORDERS),
         ]
-        producer = Producer(
-            confluent_config(
-                settings,
-                **{
-                    "enable.idempotence": True,
-                    "acks": "all",
-                    "linger.ms": 5,
-                    "compression.type": "lz4",
-                },
-            )
-        )
+        producer = Producer(router_producer_config(settings))
 
         def send(batch: list) -> None:
             for topic, key, value in batch:

@@ -36,7 +36,7 @@ from fenliu.processors.model import Source
 from fenliu.refdata.routing import load_routing
 from fenliu.refdata.team_directory import TeamDirectory, seed_demo_teams
 from fenliu.settings import Settings
-from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.config import confluent_config, router_producer_config
 from fenliu.streams.traffic.sink import KafkaSink
 from fenliu.topics.admin import apply_topics, delete_topics
 from fenliu.traffic.feed import SCHEMA, load_traffic_model, restamped
@@ -234,17 +234,7 @@ def passthrough(
             **{"group.id": group, "enable.auto.commit": False, "auto.offset.reset": "earliest"},
         )
     )
-    producer = Producer(
-        confluent_config(
-            settings,
-            **{
-                "enable.idempotence": True,
-                "acks": "all",
-                "linger.ms": 5,
-                "compression.type": "lz4",
-            },
-        )
-    )
+    producer = Producer(router_producer_config(settings))
     consumer.subscribe([in_topic])
     while not stop.is_set():
         msgs = [

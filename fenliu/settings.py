@@ -291,6 +291,12 @@ class RouterSettings(_Group):
         description="/health on the metrics port turns red when the loop has not come back"
         " this long, or input waits and no commit advanced this long",
     )
+    producer_linger_ms: int = Field(
+        5,
+        ge=0,
+        description="router producer: how long a batch of decisions and orders may wait to"
+        " fill (ms); the latency budget to the grid platform is ~100 ms",
+    )
 
 
 class StreamsSettings(_Group):

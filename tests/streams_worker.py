@@ -26,7 +26,7 @@ from fenliu.processors.model import Source
 from fenliu.processors.records import decision_record
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
-from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.config import confluent_config, router_producer_config
 from fenliu.topics import catalogue as topics
 
 CODEC = SingleObjectCodec()
@@ -158,17 +158,7 @@ class Feed:
     def __init__(self, settings: Settings, decider: Any) -> None:
         self.settings = settings
         self.decider = decider
-        self.producer = Producer(
-            confluent_config(
-                settings,
-                **{
-                    "enable.idempotence": True,
-                    "acks": "all",
-                    "linger.ms": 5,
-                    "compression.type": "lz4",
-                },
-            )
-        )
+        self.producer = Producer(router_producer_config(settings))
 
     def decide(self, raw: dict[str, Any], source: Source = Source.CALL_110) -> Any:
         at = raw.get("received_at") or raw.get("created_at")

@@ -33,6 +33,25 @@ def confluent_config(settings: Settings, **extra: Any) -> dict[str, Any]:
     return conf
 
 
+def router_producer_config(settings: Settings, **extra: Any) -> dict[str, Any]:
+    """The router's producer (and of what stands in for it in benchmarks and tests).
+
+    Idempotent with ``acks=all``: librdkafka retries a batch after a broker loss without
+    writing it twice, so a decision is on its topic once however the broker came back.
+    A short linger and lz4 batch the decisions and orders of one poll together.
+    """
+    return confluent_config(
+        settings,
+        **{
+            "enable.idempotence": True,
+            "acks": "all",
+            "linger.ms": settings.router.producer_linger_ms,
+            "compression.type": "lz4",
+            **extra,
+        },
+    )
+
+
 def ssl_context(settings: Settings) -> ssl.SSLContext | None:
     """TLS context for aiokafka/faust, or None when the broker speaks plaintext."""
     k = settings.kafka

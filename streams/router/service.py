@@ -28,7 +28,7 @@ from fenliu.refdata.team_directory import TeamDirectory
 from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
 from fenliu.streams.kafka.commit import Committer, is_consumer_error
-from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.config import confluent_config, router_producer_config
 from fenliu.streams.kafka.dead_letters import DEAD_LETTERS, Failure, dead_letter_record
 from fenliu.streams.kafka.position import position
 from fenliu.streams.kafka.produce import Output, produce_all
@@ -177,17 +177,7 @@ class Router:
                 },
             )
         )
-        producer = Producer(
-            confluent_config(
-                s,
-                **{
-                    "enable.idempotence": True,
-                    "acks": "all",
-                    "linger.ms": 5,
-                    "compression.type": "lz4",
-                },
-            )
-        )
+        producer = Producer(router_producer_config(s))
         committer.consumer = consumer
 
         def on_assign(_c: Consumer, parts: list[TopicPartition]) -> None:
