@@ -5,7 +5,8 @@ Split rule (issue 11, applied once by the writers of the sets): ``int(sha256(id)
 older files (``labelled_calls.jsonl``, ``heldout_calls.jsonl``) are split here by the same
 rule. The test split is read only when asked for by name. Each earlier test split
 (``*-seen-test.jsonl``) was read once for reported figures and then moved to dev; the test
-split is what was written after the last such reading. The real messages stay in
+split is what was written after the last such reading. Sets written only as held-out tests
+(w8, w9, w10: written blind after the model of 2026-12-02 was trained) sit whole in test. The real messages stay in
 ``../shared/realdata``; their hand labels (ids only) are in ``tests/eval/real/labels.jsonl``.
 """
 
