@@ -6,8 +6,8 @@ older files (``labelled_calls.jsonl``, ``heldout_calls.jsonl``) are split here b
 rule. The test split is read only when asked for by name. Each earlier test split
 (``*-seen-test.jsonl``) was read once for reported figures and then moved to dev; the test
 split is what was written after the last such reading. Sets written only as held-out tests
-(w8, w9, w10: written blind after the model of 2026-12-02 was trained) sit whole in test. The real messages stay in
-``../shared/realdata``; their hand labels (ids only) are in ``tests/eval/real/labels.jsonl``.
+(w8, w9, w10: written blind after the model of 2026-12-02 was trained) sit whole in test.
+The real messages stay in ``../shared/realdata``; their hand labels (ids only) are in ``tests/eval/real/labels.jsonl``.
 """
 
 from __future__ import annotations
