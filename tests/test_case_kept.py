@@ -176,3 +176,25 @@ def test_a_kept_case_within_its_window_still_counts_against_the_cap_as_closed():
         rules,
     )
     assert other.bucket.find(case.case_id) is None  # a closed case goes first
+
+
+def test_the_audit_trail_names_a_kept_case_and_follows_the_expired_note_to_it():
+    from fenliu.processors.audit_trail import describe, ids_in
+    from fenliu.topics import catalogue as topics
+
+    opened = apply_call(CaseBucket(KEY), call("dc_1", T0), RULES)
+    case_id, order_id = opened.case.case_id, opened.case.current_order_id
+    note = keeping_record(_held(), "EXPIRED", T0 + 2 * MIN, case_id, order_id)
+    assert {case_id, order_id, "dc_1"} <= ids_in(note)  # the trail of the case reaches it
+    assert describe(topics.VERDICTS, note, None)[1:] == (
+        "call-taker EXPIRED",
+        "dc_1 by ct-07 · the police keep the call",
+    )
+    step = step_from_verdict(note)
+    assert step is not None
+    _, case, _ = apply_step(opened.bucket, step)
+    assert case is not None
+    update = step_update_record(KEY, case, step)
+    when, kind, line = describe(topics.CASES, update, None)
+    assert (when, kind) == (T0 + 2 * MIN, "case kept_by_police")
+    assert line.endswith("· CLOSED") and "rule VERDICT" in line
