@@ -1,4 +1,4 @@
-"""Avro records the cases agent writes: ``DispatchOrder`` and ``CaseUpdate``.
+"""Avro records the cases agent writes (``DispatchOrder``, ``CaseUpdate``) and the steps it reads.
 
 Built from the decoded ``Decision`` record and the call as the merge rules recorded it,
 so a re-delivered decision rebuilds byte-identical records with the same ids.
@@ -12,7 +12,14 @@ from typing import Any
 
 from fenliu.processors.case_state import Call, Case, Rule, UpdateKind
 from fenliu.processors.merge import IncomingCall, Step, place_from
-from fenliu.schemas.records import CaseStatus, LifecycleEvent, LifecycleKind, epoch_ms
+from fenliu.schemas.records import (
+    CallTakerVerdict,
+    CaseStatus,
+    LifecycleEvent,
+    LifecycleKind,
+    VerdictKind,
+    epoch_ms,
+)
 
 
 def incoming_call(decision: Mapping[str, Any]) -> IncomingCall:
@@ -131,17 +138,18 @@ def _order_after(case: Case, call: Call) -> str:
 
 
 def step_update_record(case_key: str, case: Case, step: Step) -> dict[str, Any]:
-    """The ``CaseUpdate`` of a lifecycle step: CLOSED or RETURNED."""
+    """The ``CaseUpdate`` of a step: CLOSED or RETURNED (lifecycle), KEPT_BY_POLICE (verdict)."""
     town, klass = _town_class(case_key)
+    kept = step.kind is UpdateKind.KEPT_BY_POLICE
     return {
         "update_id": update_id(case.case_id, step.kind, step.event_id),
         "case_id": case.case_id,
         "case_key": case_key,
         "kind": step.kind.value,
-        "rule": Rule.LIFECYCLE.value,
+        "rule": (Rule.VERDICT if kept else Rule.LIFECYCLE).value,
         "at": step.at_ms,
-        "decision_id": None,
-        "lifecycle_event_id": step.event_id,
+        "decision_id": step.decision_id,
+        "lifecycle_event_id": None if kept else step.event_id,
         "order_id": step.order_id,
         "current_order_id": case.current_order_id,
         "source": None,
@@ -172,3 +180,17 @@ def step_from_lifecycle(record: Mapping[str, Any]) -> Step | None:
     if kind is None:
         return None
     return Step(event.event_id, event.case_id, event.order_id, kind, event.at)
+
+
+#: The answers with which the police keep a SUGGEST call (its held order is never released).
+KEEPING_VERDICTS = frozenset({VerdictKind.REJECTED, VerdictKind.EXPIRED})
+
+
+def step_from_verdict(record: Mapping[str, Any]) -> Step | None:
+    """A ``CallTakerVerdict`` that keeps a SUGGEST call as a KEPT_BY_POLICE step of its case,
+    or None (a confirmation, or an answer that does not name its case and held order: only
+    the suggestions agent's forwarded copies do)."""
+    v = CallTakerVerdict.from_avro(record)
+    if v.verdict not in KEEPING_VERDICTS or not v.case_id or not v.order_id:
+        return None
+    return Step(v.verdict_id, v.case_id, v.order_id, UpdateKind.KEPT_BY_POLICE, v.at, v.decision_id)

@@ -24,7 +24,10 @@ CASE_ID_SEPARATOR = "@"
 #: What happened to a case (the ``CaseUpdate.kind`` of ``fenliu.cases``): OPENED, REPEAT
 #: (another call about an open case: no new order), FLOW_BACK (回流: the matter came back;
 #: reopen or escalate), CLOSED (the unit closed the current order, 办结), RETURNED (the unit
-#: returned it to the police). OTHER is only the Avro reader's default, never written.
+#: returned it to the police), KEPT_BY_POLICE (a SUGGEST call's held order was never released:
+#: the call-taker rejected it or did not answer in time, so the police handle the matter and
+#: the case leaves the open set without being 办结). OTHER is only the Avro reader's default,
+#: never written.
 UpdateKind = CaseUpdateKind
 
 
@@ -97,6 +100,9 @@ class Case:
     closed_at_ms: int | None = None
     returned_count: int = 0
     events: tuple[str, ...] = ()  # ids of the last lifecycle events applied (duplicates)
+    # closed because the police kept it (a SUGGEST call not confirmed): no unit ever had it,
+    # so it absorbs no later call (processors.merge) and counts as no 办结 (processors.rates)
+    kept: bool = False
 
     @property
     def current_order_id(self) -> str:
@@ -196,6 +202,7 @@ def _case_dict(c: Case) -> dict[str, Any]:
         "closed": c.closed_at_ms,
         "returned": c.returned_count,
         "events": list(c.events),
+        "kept": c.kept,
     }
 
 
@@ -212,6 +219,7 @@ def _case_from(d: dict[str, Any]) -> Case:
         d["closed"],
         d["returned"],
         tuple(d["events"]),
+        bool(d.get("kept", False)),  # entries written before issue 11's fix have none
     )
 
 

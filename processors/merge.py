@@ -14,7 +14,11 @@ All rules compare calls of one case key (one town, one class), in event time:
 
 Safety first: a police call never merges into a diverted case (it gets its own police
 case, linked by ``related_case_id``), and a diverted call never disappears into a police
-case. When several cases match, the strongest rule wins (same caller, then same place,
+case. A case the police kept (a SUGGEST call the call-taker did not confirm,
+``KEPT_BY_POLICE``) absorbs no later call: nobody outside the police handles it, so a
+repeat would re-notify nobody and a flow-back would reopen an order no unit ever had. The
+later call opens its own case (its own order, held again if it is SUGGEST again), linked
+to the kept one by ``related_case_id`` while the kept case is within ``flow_back_window_ms``. When several cases match, the strongest rule wins (same caller, then same place,
 then flow-back), then the case with the latest call, then the smaller id.
 """
 
@@ -75,7 +79,8 @@ class Match:
     rule: Rule
     case_id: str | None = None  # the existing case (None when a new one opens)
     reopen: bool = False  # FLOW_BACK on a closed case: new order
-    related_case_id: str | None = None  # a police call about a diverted case
+    related_case_id: str | None = None  # a police call about a diverted case, or any call
+    # about a case the police kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +162,18 @@ def _verdict(case: Case, call: IncomingCall, rules: MergeRules) -> tuple[int, Ma
     )
 
 
+def _about_kept(case: Case, call: IncomingCall, rules: MergeRules) -> bool:
+    """Is ``call`` about ``case``, kept by the police (same caller or place, and within the
+    flow-back window of its keeping)? Then the case the call opens links to it."""
+    closed = case.closed_at_ms
+    if closed is None or call.at_ms - closed > rules.flow_back_window_ms:
+        return False
+    return (
+        _caller_gap(case, call) is not None
+        or _place_gap(case, call, rules.same_place_m) is not None
+    )
+
+
 def match_call(bucket: CaseBucket, call: IncomingCall, rules: MergeRules) -> Match:
     """Which case ``call`` belongs to, by which rule (pure; the bucket is not changed)."""
     return match_among(bucket.cases, call, rules)
@@ -170,6 +187,13 @@ def match_among(cases: Iterable[Case], call: IncomingCall, rules: MergeRules) ->
     best: tuple[int, int, str, Match] | None = None
     related: tuple[int, str] | None = None
     for case in cases:
+        if case.kept and not case.open_at(call.at_ms):
+            # Kept by the police: never merged into; remember it as what the call is about.
+            if _about_kept(case, call, rules) and (
+                related is None or case.last_call_ms > related[0]
+            ):
+                related = (case.last_call_ms, case.case_id)
+            continue
         verdict = _verdict(case, call, rules)
         if verdict is None:
             continue
@@ -271,7 +295,7 @@ def _record(
 
 
 class StepOutcome(StrEnum):
-    """What a lifecycle step (CLOSED, RETURNED) did to the cases; all but APPLIED are
+    """What a step (CLOSED, RETURNED; KEPT_BY_POLICE from a call-taker's verdict) did to the cases; all but APPLIED are
     counted and otherwise ignored."""
 
     APPLIED = "APPLIED"
@@ -284,19 +308,21 @@ class StepOutcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """A lifecycle event as the cases need it."""
+    """A lifecycle event (or a call-taker's verdict keeping a SUGGEST call) as the cases need it."""
 
-    event_id: str
+    event_id: str  # the lifecycle event id, or the verdict id for KEPT_BY_POLICE
     case_id: str
     order_id: str
-    kind: UpdateKind  # CLOSED or RETURNED
+    kind: UpdateKind  # CLOSED, RETURNED or KEPT_BY_POLICE
     at_ms: int
+    decision_id: str | None = None  # KEPT_BY_POLICE: the SUGGEST decision answered
 
 
 def apply_step(
     bucket: CaseBucket, step: Step, keep_events: int = 10
 ) -> tuple[CaseBucket, Case | None, StepOutcome]:
-    """Close a case (its current order was closed) or count a return by the unit."""
+    """Close a case (its current order was closed, or the police kept its held order) or
+    count a return by the unit."""
     case, outcome = step_case(bucket.find(step.case_id), step, keep_events)
     if outcome in (StepOutcome.APPLIED, StepOutcome.APPLIED_LATE):
         assert case is not None
@@ -327,6 +353,10 @@ def step_case(
             flow_back_count=case.flow_back_count + 1,
             escalation_level=case.escalation_level + 1,
         )
+    elif step.kind is UpdateKind.KEPT_BY_POLICE:
+        if case.closed_at_ms is not None:
+            return case, StepOutcome.DUPLICATE
+        case = replace(case, closed_at_ms=step.at_ms, kept=True)
     else:
         raise ValueError(f"not a case step: {step.kind}")
     late = step.at_ms < case.last_call_ms

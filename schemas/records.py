@@ -99,6 +99,7 @@ class CaseUpdateKind(StrEnum):
     FLOW_BACK = "FLOW_BACK"
     CLOSED = "CLOSED"
     RETURNED = "RETURNED"
+    KEPT_BY_POLICE = "KEPT_BY_POLICE"
     OTHER = "OTHER"
 
 
@@ -109,6 +110,7 @@ class CaseRule(StrEnum):
     FLOW_BACK_SAME_CALLER = "FLOW_BACK_SAME_CALLER"
     FLOW_BACK_SAME_PLACE = "FLOW_BACK_SAME_PLACE"
     LIFECYCLE = "LIFECYCLE"
+    VERDICT = "VERDICT"
     OTHER = "OTHER"
 
 
@@ -352,6 +354,8 @@ class CallTakerVerdict(AvroRecord):
     by: str
     at: EpochMs
     text: str | None = None
+    case_id: str | None = None
+    order_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -34,7 +34,9 @@ def items(max_offset_ms: int):
             st.sampled_from(PLACES),
             st.sampled_from(ADDRESSES),
             st.booleans(),  # police
-            st.integers(0, 3),  # 1: close the case the call landed in, 2: return it
+            st.integers(
+                0, 4
+            ),  # 1: close the case the call landed in, 2 or 3: return it, 4: keep it
             st.sampled_from(KEYS),
         ),
         min_size=1,
@@ -71,7 +73,9 @@ def _compare(seq, rules: MergeRules) -> None:
         )
         if step:
             case = old.case
-            kind = UpdateKind.CLOSED if step == 1 else UpdateKind.RETURNED
+            kind = {1: UpdateKind.CLOSED, 4: UpdateKind.KEPT_BY_POLICE}.get(
+                step, UpdateKind.RETURNED
+            )
             s = Step(f"ev_{i}", case.case_id, case.current_order_id, kind, c.at_ms + 60_000)
             b_after, b_case, b_outcome = apply_step(buckets[key], s)
             buckets[key] = b_after

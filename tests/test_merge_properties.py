@@ -32,7 +32,7 @@ calls = st.lists(
         st.sampled_from(PLACES),
         st.sampled_from(ADDRESSES),
         st.booleans(),  # police
-        st.integers(0, 3),  # 0 = no closing after it, else close the case it landed in
+        st.integers(0, 3),  # 1 = close the case it landed in, 2 = the police keep it
     ),
     min_size=1,
     max_size=25,
@@ -52,14 +52,14 @@ def _apply(items, in_time_order: bool = False):
         out = apply_call(bucket, c, RULES)
         bucket = out.bucket
         outcomes.append((c, out))
-        if closing == 1:
+        if closing in (1, 2):
             case = bucket.find(out.case.case_id)
             if case is not None:
                 step = Step(
                     f"ev_{i}",
                     case.case_id,
                     case.current_order_id,
-                    UpdateKind.CLOSED,
+                    UpdateKind.CLOSED if closing == 1 else UpdateKind.KEPT_BY_POLICE,
                     c.at_ms + 60_000,
                 )
                 bucket = apply_step(bucket, step)[0]
@@ -146,3 +146,25 @@ def test_every_bucket_round_trips_through_json(items):
 @given(st.from_regex(r"[0-9]{6,12}:[A-Z]{1,3}[0-9]{1,3}", fullmatch=True), st.text(min_size=1))
 def test_a_case_id_carries_its_case_key(case_key, decision_id):
     assert case_key_of(case_id_for(case_key, decision_id)) == case_key
+
+
+@given(calls)
+@hsettings(max_examples=100, deadline=None)
+def test_no_call_after_a_case_was_kept_by_the_police_merges_into_it(items):
+    """Kept cases (a SUGGEST call not confirmed) absorb nothing later; a call about one
+    opens its own case linked to it."""
+    bucket, outcomes = _apply(items, in_time_order=True)
+    kept_at: dict[str, int] = {}
+    for c, out in outcomes:
+        if out.duplicate:
+            continue
+        if out.call.kind is not UpdateKind.OPENED:
+            assert not (out.case.case_id in kept_at and c.at_ms >= kept_at[out.case.case_id])
+        # every case that is now kept, as of this call's bucket, and since when
+        for case in out.bucket.cases:
+            if case.kept and case.closed_at_ms is not None:
+                kept_at.setdefault(case.case_id, case.closed_at_ms)
+    for case in bucket.cases:
+        if case.kept:
+            assert case.closed_at_ms is not None
+            assert all(x.at_ms < case.closed_at_ms for x in case.calls)

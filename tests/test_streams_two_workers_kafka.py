@@ -62,6 +62,9 @@ def test_a_killed_workers_partitions_move_with_their_tables_and_deadlines(
             tmp_path / name,
             FENLIU_STREAMS_INSTANCE_ID=f"{prefix}{name}",
             FENLIU_STREAMS_SESSION_TIMEOUT_S=SESSION_S,
+            # SUGGEST calls stay held through both ticks: one that expired would close its
+            # case as kept by the police, and a kept case takes no repeat (docs/streams.md).
+            FENLIU_CASE_SUGGEST_TIMEOUT_S=str(24 * 3600),
         )
         for name in ("a", "b")
     )

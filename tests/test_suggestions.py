@@ -15,6 +15,7 @@ from fenliu.processors.suggestions import (
     on_order,
     on_tick,
     on_verdict,
+    released_order,
 )
 
 T = 120_000
@@ -128,3 +129,34 @@ def test_the_demo_call_taker_confirms_about_its_share():
     assert 0.65 < answers.count(CONFIRMED) / 2000 < 0.75
     assert answers.count(REJECTED) > 200 and answers.count(None) > 200
     assert answers == [simulated_answer(f"dc_{i}", 110, 0.7) for i in range(2000)]
+
+
+def test_an_answer_remembers_when_and_by_whom_and_the_order_keeps_it():
+    held, _ = on_verdict(None, "d1", 0, REJECTED, 5_000, T, "ct-07")
+    assert held is not None and (held.answered_ms, held.by) == (5_000, "ct-07")
+    done, action = on_order(held, "d1", 0, 1_000, T, "o1", "b64", "town")
+    assert action is Action.KEEP and done is not None
+    assert (done.answered_ms, done.by, done.order_id) == (5_000, "ct-07", "o1")
+    assert Held.from_dict(done.to_dict()) == done
+    old = {k: v for k, v in done.to_dict().items() if k not in ("a", "b")}  # before the fix
+    assert Held.from_dict(old).answered_ms is None
+
+
+@given(
+    st.integers(0, 10**12),
+    st.integers(-(10**6), 10**7),
+    st.lists(st.integers(0, 10**8), min_size=1, max_size=8),
+)
+def test_a_released_order_keeps_every_window_and_starts_it_at_the_confirmation(
+    created, wait, windows
+):
+    order = {
+        "order_id": "o1",
+        "created_at": created,
+        "deadlines": [{"stage": f"S{i}", "due_at": created + w} for i, w in enumerate(windows)],
+    }
+    out = released_order(order, created + wait)
+    assert out["created_at"] == created + max(0, wait)
+    assert [d["due_at"] - out["created_at"] for d in out["deadlines"]] == windows
+    assert [d["stage"] for d in out["deadlines"]] == [d["stage"] for d in order["deadlines"]]
+    assert out["order_id"] == "o1" and order["created_at"] == created  # a copy

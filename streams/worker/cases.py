@@ -12,7 +12,9 @@ One agent, ``fenliu-cases``, reads ``fenliu.decisions`` and the internal
 
 CLOSED and RETURNED reach the case-steps topic from the shared ``fenliu-orders`` agent
 (``fenliu.orders`` + ``fenliu.lifecycle``), which forwards them keyed by the case key
-inside the case id.
+inside the case id. A SUGGEST call the police keep (REJECTED, or EXPIRED unanswered)
+reaches it on ``<app>-case-verdicts`` from the suggestions agent, keyed the same way: the
+case closes as KEPT_BY_POLICE.
 
 State is one table entry per case (``cases``: case id -> the case), so a decision reads
 the few cases sharing its caller or place and writes one entry, whatever is open.
@@ -36,6 +38,7 @@ from fenliu.processors.case_records import (
     incoming_call,
     order_record,
     step_from_lifecycle,
+    step_from_verdict,
     step_update_record,
 )
 from fenliu.processors.case_state import UpdateKind, case_key_of
@@ -125,6 +128,7 @@ class CasesFeature:
         partitions = self.partitions = input_partitions(s)
         self.decisions_name = ctx.topic(DECISIONS)
         self.steps_name = internal_topic(s, "case-steps")
+        self.verdicts_name = suggestions.case_verdicts_topic_name(ctx)
         # JSON keys and values: Faust recovers a table with its JSON serializers whatever
         # schema wrote the changelog, and a record it cannot decode stalls recovery.
         self.cases = ExpiringTable(
@@ -176,7 +180,7 @@ class CasesFeature:
             if message.topic == self.decisions_name:
                 stage = "cases"
                 await self._decision(message, record)
-            else:
+            else:  # a unit's CLOSED/RETURNED, or a kept SUGGEST call's verdict
                 stage = "case-steps"
                 await self._step(message, record)
             self._expire_cases(message.partition)
@@ -230,7 +234,10 @@ class CasesFeature:
         return update
 
     async def _step(self, message: Any, record: dict[str, Any]) -> None:
-        step = step_from_lifecycle(record)
+        if message.topic == self.verdicts_name:
+            step = step_from_verdict(record)
+        else:
+            step = step_from_lifecycle(record)
         key = message.key.decode() if message.key else None
         if step is None or key is None or case_key_of(step.case_id) != key:
             SKIPPED.labels("step_not_for_cases").inc()
@@ -373,7 +380,11 @@ def install(app: faust.App, ctx: StreamsContext) -> CasesFeature:
         app,
         ctx,
         "fenliu-cases",
-        {feature.decisions_name: "Decision", feature.steps_name: "LifecycleEvent"},
+        {
+            feature.decisions_name: "Decision",
+            feature.steps_name: "LifecycleEvent",
+            feature.verdicts_name: "CallTakerVerdict",
+        },
         internal=True,
         partitions=feature.partitions,
     ).subscribe(feature.on_case_input)

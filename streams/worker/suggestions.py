@@ -7,12 +7,19 @@ partitions) and the SLA tick topic: CONFIRMED sends the order on to ``fenliu.ord
 (the unit gets it, the SLA starts, 分流率 counts it); REJECTED, or no answer within
 ``FENLIU_CASE_SUGGEST_TIMEOUT_S`` of the call, leaves the call with the police, and the
 timeout is written back to ``fenliu.verdicts`` as EXPIRED so the audit shows it.
+
+The cases agent is keyed by case key, this one by decision id, so a kept call reaches
+its case through ``<app>-case-verdicts``: a copy of the REJECTED or EXPIRED verdict that
+names the case and the held order, keyed by the case key inside the case id (the same
+partition as the case). The cases agent closes the case as KEPT_BY_POLICE.
+A released order's windows start at the confirmation (``processors.suggestions.released_order``).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 from typing import Any
 
 import faust
@@ -24,7 +31,7 @@ from fenliu.processors.suggestions import Action, Held
 from fenliu.streams.kafka.dead_letters import DeadLetters
 from fenliu.streams.worker.clock import decode_tick, tick_topic
 from fenliu.streams.worker.context import StreamsContext
-from fenliu.topics.catalogue import ORDERS, VERDICTS
+from fenliu.topics.catalogue import DECISIONS, ORDERS, VERDICTS, default_catalogue
 
 RAW: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
 JSON: faust.Schema = faust.Schema(key_serializer="json", value_serializer="json")
@@ -40,6 +47,12 @@ HELD = Gauge("fenliu_suggestions_held", "SUGGEST orders this worker holds for an
 def held_topic_name(ctx: StreamsContext) -> str:
     s = ctx.settings
     return f"{s.topics.prefix}{s.streams.app_id}-held-orders"
+
+
+def case_verdicts_topic_name(ctx: StreamsContext) -> str:
+    """The cases agent's input of kept SUGGEST calls (keyed by case key)."""
+    s = ctx.settings
+    return f"{s.topics.prefix}{s.streams.app_id}-case-verdicts"
 
 
 def is_held(decision: dict[str, Any]) -> bool:
@@ -81,6 +94,13 @@ class SuggestionsFeature:
         )
         self.orders = app.topic(ctx.topic(ORDERS), **RAW)
         self.verdicts = app.topic(self.verdicts_name, **RAW)
+        # Co-partitioned with fenliu.decisions: the cases agent reads it (streams.worker.cases).
+        self.case_verdicts = app.topic(
+            case_verdicts_topic_name(ctx),
+            internal=True,
+            partitions=default_catalogue()[DECISIONS].partitions or s.topics.partitions,
+            **RAW,
+        )
         self.dead = DeadLetters(app, ctx)
         from fenliu.streams.worker.rates import COUNTERS  # the 分流率 numerator lives there
 
@@ -120,6 +140,7 @@ class SuggestionsFeature:
                     v["verdict"],
                     _ms(v["at"]),
                     self.timeout_ms,
+                    v["by"],
                 )
             await self._act(after, action)
             if after is not None and action is not Action.IGNORE:
@@ -136,8 +157,24 @@ class SuggestionsFeature:
         if held.order is not None:
             HELD.dec()
         if action is Action.RELEASE and held.order_id and held.order:
-            await self.orders.send(key=held.order_id.encode(), value=base64.b64decode(held.order))
+            order = self.ctx.codec.decode(base64.b64decode(held.order), expect="DispatchOrder")
+            released = pure.released_order(order, held.answered_ms or 0)
+            await self.orders.send(
+                key=held.order_id.encode(),
+                value=self.ctx.codec.encode("DispatchOrder", released),
+            )
             self.diverted.labels("110", held.town, "confirmed").inc()
+        elif action in (Action.KEEP, Action.EXPIRE) and held.order and held.verdict:
+            await self._keep(held, held.verdict, held.answered_ms or 0)
+
+    async def _keep(self, held: Held, verdict: str, at_ms: int) -> None:
+        """The police keep the call: tell the cases agent, on its case's partition."""
+        order = self.ctx.codec.decode(base64.b64decode(held.order or ""), expect="DispatchOrder")
+        record = pure.keeping_record(held, verdict, at_ms, order["case_id"], order["order_id"])
+        await self.case_verdicts.send(
+            key=record["case_key"].encode(),
+            value=self.ctx.codec.encode("CallTakerVerdict", record),
+        )
 
     async def _tick(self, partition: int, now_ms: int) -> None:
         entries = [Held.from_dict(v) for _, v in list(self.table.items()) if v]
@@ -147,19 +184,14 @@ class SuggestionsFeature:
             del self.table[held.decision_id]
 
     async def _expire(self, held: Held, now_ms: int) -> None:
-        """The police keep it; the EXPIRED note goes on the verdicts topic for the audit."""
-        await self._act(held, Action.EXPIRE)
-        record = {
-            "verdict_id": pure.verdict_id(held.decision_id, pure.EXPIRED),
-            "decision_id": held.decision_id,
-            "case_key": "",
-            "source": "S110",
-            "source_id": "",
-            "verdict": pure.EXPIRED,
-            "by": "fenliu-worker",
-            "at": now_ms,
-            "text": None,
-        }
+        """The police keep it; the EXPIRED note goes on the verdicts topic for the audit
+        (naming the case and the held order) and to the cases agent."""
+        expired = replace(held, verdict=pure.EXPIRED, answered_ms=now_ms, by="fenliu-worker")
+        await self._act(expired, Action.EXPIRE)
+        order = self.ctx.codec.decode(base64.b64decode(held.order or ""), expect="DispatchOrder")
+        record = pure.keeping_record(
+            expired, pure.EXPIRED, now_ms, order["case_id"], order["order_id"]
+        )
         await self.verdicts.send(
             key=held.decision_id.encode(), value=self.ctx.codec.encode("CallTakerVerdict", record)
         )
