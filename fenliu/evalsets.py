@@ -81,3 +81,21 @@ def level1_label(row: dict[str, Any]) -> str | None:
         if row.get(key):
             return str(row[key]).split("-", 1)[0]
     return None
+
+
+def real_level1_rows(real_dir: Path = REAL_DIR, labels: Path = REAL_LABELS,
+                     split: str = "dev") -> list[dict[str, Any]] | None:  # fmt: skip
+    """The hand-labelled real messages of one split as level-1 training rows
+    (``id``, ``text``, ``level1``); None when ``../shared/realdata`` is absent.
+
+    The texts are read at run time from ``../shared/realdata`` and never stored here.
+    """
+    messages = real_messages(real_dir)
+    if messages is None or not labels.exists():
+        return None
+    text = {str(m["id"]): real_text(m) for m in messages}
+    return [
+        {"id": str(lab["id"]), "text": text[str(lab["id"])], "level1": str(lab["level1"])}
+        for lab in read_jsonl(labels)
+        if lab.get("split") == split and str(lab["id"]) in text and lab.get("level1")
+    ]

@@ -48,6 +48,11 @@ class OutcomePolicy:
     # racing) are police work whatever the model, trained on short hand-written tickets,
     # makes of a long written report: never vetoed.
     veto_exempt: frozenset[str] = frozenset({"P05-03", "P07-01", "P07-02", "P07-03", "P08-03"})
+    # Signs (evidence rule ids) that are never vetoed either: a victim reporting the sum
+    # they lost to a fraud ("被骗24万元") writes at length, in the board's register, which
+    # the model trained on short tickets finds unlike police work; the sign is specific
+    # enough (a loss and its amount in one clause) that the model need not second-guess it.
+    veto_exempt_signs: frozenset[str] = frozenset({"safety:fraud_victim"})
     # 12345: the model alone sends a ticket the rules did not to the police when P(police)
     # is at least this (None: never); chosen on dev at a bounded cost in non-police tickets.
     to_police_above: float | None = None
@@ -116,6 +121,9 @@ def _outcome_12345(cls: Classification, rules_police: bool, p: float | None,
             and p is not None
             and p < veto
             and cls.situation_code not in policy.veto_exempt
+            and not any(
+                e.kind == "safety" and e.rule_id in policy.veto_exempt_signs for e in cls.evidence
+            )
         ):
             return (
                 Outcome.REVIEW,

@@ -76,6 +76,38 @@ def test_training_twice_gives_the_same_bytes() -> None:
     assert json.loads(gzip.decompress(other))["version"] != art["version"]
 
 
+def test_real_level1_rows_train_the_level1_model_and_only_their_hash_is_stored() -> None:
+    """Real messages (here: rows written for this test) teach the level-1 model; the
+    artifact names their count and hash and holds n-grams of at most three characters,
+    never a text; real rows make a new version and leave the police model alone."""
+    pytest.importorskip("sklearn")
+    from fenliu.training import TrainConfig, artifact_bytes, level1_cross_validation, train
+
+    tax = load_taxonomy(ROOT / "data" / "taxonomy.yaml")
+    cats = load_categories(ROOT / "data" / "categories_12345.yaml")
+    tr, dev = load_split("train")[::8], load_split("dev")[::6]
+    cfg = TrainConfig(police_features=800, level1_features=400)
+    real = [
+        {"id": f"t{i}", "text": text, "level1": l1}
+        for i, (text, l1) in enumerate(
+            [("麻将馆每天吵到半夜两点，请派出所管一管奇异词甲", "政法"),
+             ("修地铁的工地晚上十二点还在打桩奇异词乙", "环境保护"),
+             ("这条路上的公交车太少了，等一个小时奇异词丙", "交通运输")] * 4
+        )
+    ]  # fmt: skip
+    plain = json.loads(gzip.decompress(artifact_bytes(train(tr, dev, tax, cats, cfg))))
+    with_real = artifact_bytes(train(tr, dev, tax, cats, cfg, real_level1=real))
+    art = json.loads(gzip.decompress(with_real))
+    assert art["trained_on"]["real_level1_rows"] == len(real)
+    assert len(art["trained_on"]["real_level1_sha256"]) == 64
+    stored = json.dumps(art, ensure_ascii=False)
+    assert not any(r["text"][:6] in stored for r in real)  # n-grams of at most 3, no text
+    assert art["version"] != plain["version"]
+    assert art["models"]["police"] == plain["models"]["police"]  # the police model never sees them
+    cv = level1_cross_validation(tr, real, cats, cfg, folds=3)
+    assert cv["rows"] == len(real) and 0.0 <= cv["agreement"] <= 1.0
+
+
 def test_the_split_rule() -> None:
     """Every row sits in its hash's split, except the first test split, read once and moved to dev."""
     for split in ("train", "dev"):

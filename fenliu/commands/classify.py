@@ -42,6 +42,18 @@ ModelOption = typer.Option(
 )
 
 
+def _real_level1_rows(model: Path | None) -> int:
+    """How many hand-labelled real messages the artifact's level-1 model learned from."""
+    from fenliu.refdata.opinion import read_artifact
+    from fenliu.settings import get_settings
+
+    try:
+        art = read_artifact(model or get_settings().refdata.opinion_file)
+    except (OSError, ValueError):
+        return 0
+    return int((art.get("trained_on") or {}).get("real_level1_rows") or 0)
+
+
 def _judge(taxonomy: Path | None, model: Path | None) -> Any:
     from fenliu.refdata.opinion import load_judge
     from fenliu.settings import get_settings
@@ -306,6 +318,8 @@ def register(app: typer.Typer) -> None:
             results = outcome_eval.by_set(rows, judge)
             real_splits = ("dev", "test") if real_split == "all" else (real_split,)
             real_rep = outcome_eval.real_report(judge, splits=real_splits) if real else None
+            if real_rep is not None:
+                real_rep["level1_trained_on"] = _real_level1_rows(model)
         except (OSError, ValueError, TypeError, KeyError) as exc:
             typer.echo(f"fenliu evaluate: {exc}", err=True)
             raise typer.Exit(2) from None
@@ -400,5 +414,11 @@ def _print_outcomes(report: dict[str, Any]) -> None:
             f"police recall {r['police_recall']:.0%} ({r['police_kept']}/{r['police_total']}), "
             f"outcomes {r['outcomes_12345']}"
         )
+        if split == "dev" and real.get("level1_trained_on"):
+            console.print(
+                f"    (the level-1 model learned from {real['level1_trained_on']} real dev rows: "
+                "this agreement is on rows it was trained on, not a held-out figure; "
+                "`fenliu train --level1-cv` gives a 5-fold estimate)"
+            )
         for cf in r["level1_confusions"]:
             console.print(f"    {cf['true']} → {cf['predicted']}: {cf['count']}")

@@ -36,6 +36,15 @@ def register(app: typer.Typer) -> None:
             "--verdicts",
             help="call-takers' answers as labels (JSON lines of `fenliu verdicts export`), added to TRAIN only",
         ),
+        real_level1: bool = typer.Option(
+            True,
+            "--real-level1/--no-real-level1",
+            help="the level-1 model also learns from the hand-labelled real messages (dev "
+            "half; texts read from ../shared/realdata, skipped with a note when absent)",
+        ),
+        level1_cv: bool = typer.Option(
+            False, "--level1-cv", help="also print a 5-fold estimate of real level-1 agreement"
+        ),
     ) -> None:
         """Train the police model and the 12345 level-1 model; print the figures."""
         try:
@@ -64,7 +73,19 @@ def register(app: typer.Typer) -> None:
         if not train_rows or not dev_rows:
             typer.echo(f"fenliu train: no train or dev rows under {where}", err=True)
             raise typer.Exit(2)
-        artifact = train(train_rows, dev_rows, tax, cats, TrainConfig(seed=seed))
+        real_rows: list[dict[str, object]] = []
+        if real_level1:
+            found = evalsets.real_level1_rows()
+            if found is None:
+                typer.echo(
+                    f"fenliu train: {evalsets.REAL_DIR} absent: the level-1 model learns "
+                    "from the hand-written sets only (a different artifact)",
+                    err=True,
+                )
+            else:
+                real_rows = list(found)
+        cfg = TrainConfig(seed=seed)
+        artifact = train(train_rows, dev_rows, tax, cats, cfg, real_level1=real_rows)
         data = artifact_bytes(artifact)
         out_dir.mkdir(parents=True, exist_ok=True)
         name = f"police-{artifact['version']}.json.gz"
@@ -77,4 +98,8 @@ def register(app: typer.Typer) -> None:
         summary["trained_on"] = artifact["trained_on"]
         summary["file"] = str(out_dir / name)
         summary["bytes"] = len(data)
+        if level1_cv and real_rows:
+            from fenliu.training import level1_cross_validation
+
+            summary["level1_real_5fold"] = level1_cross_validation(train_rows, real_rows, cats, cfg)
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
