@@ -111,7 +111,13 @@ def produce_steady(
             sink.producer.produce(topic, value, stamped.key.encode(), timestamp=stamped.at_ms)
             sink.producer.poll(0)
     ended = time.time()
-    sink.producer.flush(60)
+    # Wait for librdkafka's verdict on every record (its own deadline, message.timeout.ms),
+    # not a minute: after a broker restart under load the broker came back later than
+    # that, the producer was dropped with its records, and the pipeline was blamed for
+    # calls it never received (issue 12, docs/streams.md).
+    undelivered = sink.producer.flush()
+    if undelivered or sink.failed:
+        raise RuntimeError(f"traffic not delivered: {undelivered} queued, {sink.failed} failed")
     return started, ended
 
 

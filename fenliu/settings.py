@@ -131,6 +131,11 @@ class KafkaSettings(_Group):
     ssl_cafile: Path | None = Field(None, description="CA bundle for TLS to the broker")
     ssl_certfile: Path | None = Field(None, description="client certificate (mTLS)")
     ssl_keyfile: Path | None = Field(None, description="client key (mTLS)")
+    debug: str = Field(
+        "",
+        description="librdkafka debug contexts for the confluent-kafka services (router,"
+        " grid-sink), e.g. cgrp,consumer,fetch: their log, for diagnosing a stall; empty = off",
+    )
     dead_letter_max_value_bytes: int = Field(
         512 * 1024,
         ge=1024,

@@ -186,20 +186,41 @@ def test_a_revoke_commits_only_its_partitions_and_a_loss_forgets_them():
 def test_a_failed_commit_answer_puts_the_offsets_back_unless_overtaken_or_not_ours():
     consumer, clock = FakeConsumer([]), Clock()
     c = Committer(consumer, interval_s=0, clock=clock)
-    c.assigned([("raw", 0), ("raw", 1)])
-    c.acknowledged([Msg("raw", 0, 4), Msg("raw", 1, 9)])  # sent without waiting
+    c.assigned([("raw", 0), ("raw", 1), ("raw", 2)])
+    c.acknowledged([Msg("raw", 0, 4), Msg("raw", 1, 9), Msg("raw", 2, 3)])  # sent, unanswered
     assert c.pending == {}
-    c.acknowledged([Msg("raw", 1, 12)])  # a later batch of partition 1, also sent
-    c.forget([("raw", 1)])  # ... and then partition 1 is revoked
+    c.acknowledged([Msg("raw", 2, 6)])  # a later batch of partition 2: waits its turn
+    c.forget([("raw", 1)])  # ... and partition 1 is revoked
     c.on_commit(
         KafkaError(KafkaError.REBALANCE_IN_PROGRESS),
-        [TopicPartition("raw", 0, 5), TopicPartition("raw", 1, 10)],
+        [TopicPartition("raw", 0, 5), TopicPartition("raw", 1, 10), TopicPartition("raw", 2, 4)],
     )
-    assert c.pending == {("raw", 0): 5}  # ours again to commit; partition 1 is not ours
-    c.on_commit(None, [TopicPartition("raw", 0, 5)])  # a success changes nothing
-    assert c.pending == {("raw", 0): 5}
+    # partition 0 is ours again to commit, 1 is not ours, 2 was overtaken by offset 7
+    assert c.pending == {("raw", 0): 5, ("raw", 2): 7}
     c.acknowledged([Msg("raw", 0, 7)])
-    assert consumer.commits[-1] == [("raw", 0, 8)]
+    assert sorted(consumer.commits[-1]) == [("raw", 0, 8), ("raw", 2, 7)]
+    c.on_commit(None, [TopicPartition("raw", 0, 8), TopicPartition("raw", 2, 7)])
+    assert c.pending == {}  # a success changes nothing
+
+
+def test_a_commit_waits_for_the_answer_to_the_previous_one_so_none_lands_out_of_order():
+    """Issue 12: after a broker restart librdkafka retried an older commit (raw.110[3] at
+    63) that landed after a newer one (176); the router had read everything, so nothing
+    corrected it and its group never caught up. One commit in flight at a time."""
+    consumer, clock = FakeConsumer([]), Clock()
+    c = Committer(consumer, interval_s=0.2, clock=clock)
+    c.assigned([("raw", 3)])
+    clock.now += 1
+    c.acknowledged([Msg("raw", 3, 62)])
+    assert consumer.commits == [[("raw", 3, 63)]]  # sent; no answer yet (broker away)
+    clock.now += 1
+    c.acknowledged([Msg("raw", 3, 175)])
+    assert c.commit(wait=False) is False  # the idle loop's commit: still unanswered
+    assert consumer.commits == [[("raw", 3, 63)]] and c.pending == {("raw", 3): 176}
+    c.on_commit(None, [TopicPartition("raw", 3, 63)])  # the broker answers, late
+    assert c.commit(wait=False) is True
+    assert consumer.commits == [[("raw", 3, 63)], [("raw", 3, 176)]]  # in order
+    assert c.pending == {}
 
 
 def test_a_failed_commit_keeps_its_offsets_for_the_next_attempt(monkeypatch):

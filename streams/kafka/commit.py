@@ -124,6 +124,15 @@ class Committer:
     ``interval_s`` worth of records, which are decided again with the same ids. A failed
     commit puts its offsets back (``on_commit``, librdkafka's answer, served on the
     loop's thread by poll) for the next one, unless the partition is no longer ours.
+
+    At most one commit without waiting is in flight: the next is sent only after the
+    broker answered the previous one (``on_commit``); meanwhile acknowledged offsets
+    accumulate in ``pending``. Commits are last-writer-wins per partition, and librdkafka
+    retries a commit by itself while the coordinator is away, so two commits in flight
+    can land in the wrong order: after a broker restart an older commit (raw.110[3] at
+    63) landed after a newer one (176), the router had nothing left to read on that
+    partition, so nothing corrected it and the group's lag stayed (issue 12,
+    docs/streams.md).
     """
 
     def __init__(
@@ -138,6 +147,7 @@ class Committer:
         self.pending: dict[tuple[str, int], int] = {}  # (topic, partition) -> next offset
         self.owned: set[tuple[str, int]] = set()
         self.last_commit = clock()
+        self.in_flight = False  # a commit sent without waiting, not answered yet
 
     def assigned(self, partitions: Iterable[tuple[str, int]]) -> None:
         self.owned.update(partitions)
@@ -152,7 +162,10 @@ class Committer:
 
     def commit(self, only: Iterable[tuple[str, int]] | None = None, *, wait: bool = True) -> bool:
         """Commit what is pending now (of ``only``'s partitions, if given); ``wait=False``
-        hands it to the client and goes on (a failure comes back through ``on_commit``)."""
+        hands it to the client and goes on (a failure comes back through ``on_commit``),
+        or returns False at once while the previous one is unanswered (kept pending)."""
+        if not wait and self.in_flight:
+            return False
         wanted = None if only is None else set(only)
         take = {k: o for k, o in self.pending.items() if wanted is None or k in wanted}
         if not take:
@@ -163,7 +176,7 @@ class Committer:
         else:
             try:
                 self.consumer.commit(offsets=offsets, asynchronous=True)
-                ok = True
+                ok = self.in_flight = True
             except KafkaException as exc:  # not even sent (no group yet, closing): keep them
                 log.warning("commit not sent: %s", exc)
                 ok = False
@@ -176,7 +189,8 @@ class Committer:
 
     def on_commit(self, err: KafkaError | None, partitions: list[TopicPartition]) -> None:
         """The broker's answer to a commit: failed offsets go back to pending (if still ours
-        and not overtaken by a later acknowledgement)."""
+        and not overtaken by a later acknowledgement); the next commit may go now."""
+        self.in_flight = False
         failed = [tp for tp in partitions if err is not None or tp.error is not None]
         if not failed:
             return

@@ -29,6 +29,8 @@ def confluent_config(settings: Settings, **extra: Any) -> dict[str, Any]:
         conf["ssl.certificate.location"] = str(k.ssl_certfile)
     if k.ssl_keyfile:
         conf["ssl.key.location"] = str(k.ssl_keyfile)
+    if k.debug:
+        conf["debug"] = k.debug
     conf.update(extra)
     return conf
 
