@@ -18,13 +18,31 @@ Pure: every input is an argument.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
+from operator import attrgetter
 
 from .categories import CategoryMatch, CategorySystem
 from .model import CaseEvent, Classification, Outcome, Source
 from .text_model import TextOpinion
 
 POLICE_OUTCOMES = frozenset({Outcome.KEEP, Outcome.TO_POLICE})
+
+# Every field of a Classification, in order: ``_replace`` reads them all in one C call.
+_FIELD_NAMES = tuple(f.name for f in fields(Classification))
+_ALL_FIELDS = attrgetter(*_FIELD_NAMES)
+_FIELD_AT = {name: i for i, name in enumerate(_FIELD_NAMES)}
+
+
+def _replace(cls: Classification, changes: dict[str, object]) -> Classification:
+    """``dataclasses.replace(cls, **changes)`` at half its cost (it runs once per decision).
+
+    Every field of a Classification is an init field, so the generic checks of
+    ``dataclasses.replace`` have nothing to check; a name that is no field raises KeyError.
+    """
+    values = list(_ALL_FIELDS(cls))
+    for name, value in changes.items():
+        values[_FIELD_AT[name]] = value
+    return Classification(*values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,18 +197,15 @@ def decide_outcome(
                      "categories_version": policy.categories_version}  # fmt: skip
             if outcome is not Outcome.TO_POLICE:
                 extra["department"] = policy.review_department
-    return replace(
-        cls,
-        rules_is_police=rules_police,
-        is_police_matter=outcome in POLICE_OUTCOMES,
-        outcome=outcome,
-        outcome_rule=why,
-        model_police_probability=(
-            None if police_probability is None else round(police_probability, 4)
-        ),
-        model_version=policy.model_version if police_probability is not None else None,
-        **extra,  # type: ignore[arg-type]
+    extra["rules_is_police"] = rules_police
+    extra["is_police_matter"] = outcome in POLICE_OUTCOMES
+    extra["outcome"] = outcome
+    extra["outcome_rule"] = why
+    extra["model_police_probability"] = (
+        None if police_probability is None else round(police_probability, 4)
     )
+    extra["model_version"] = policy.model_version if police_probability is not None else None
+    return _replace(cls, extra)
 
 
 def with_outcome(
@@ -204,12 +219,14 @@ def with_outcome(
     text = event.text or ""
     p = None
     category = None
+    present: list[int] = []
     if opinion is not None:
-        grams = opinion.grams(text)  # cut once, read by both models
-        p = opinion.police_probability(text, grams)
+        present = opinion.scorer.present(text)  # found once, read by both models
+        p = opinion.scorer.police_probability(present)
     if event.source is Source.TICKET_12345 and categories is not None:
         model = opinion  # bound for the closure: the level-1 model runs only when needed
         category = categories.match(
-            text, (lambda: model.level1_probabilities(text, grams)) if model is not None else None
+            text,
+            (lambda: model.scorer.level1_probabilities(present)) if model is not None else None,
         )
     return decide_outcome(cls, event.source, p, category, policy)

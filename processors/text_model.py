@@ -14,9 +14,12 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
-from operator import add
+from dataclasses import dataclass, field
+from operator import add, itemgetter
 from typing import Any
+
+import ahocorasick
+import numpy as np
 
 ARTIFACT_FORMAT = "fenliu-text-model/1"
 
@@ -81,8 +84,6 @@ class LinearTextModel:
                 g: (idf[f] * idf[f], idf[f] * weights[f][0]) for g, f in self.index.items()
             }
         else:
-            import numpy as np
-
             self._tab = {g: (idf[f] * idf[f], f) for g, f in self.index.items()}
             self._m = np.array(weights, dtype=np.float64).reshape(len(idf), k) * np.array(
                 idf, dtype=np.float64
@@ -118,13 +119,7 @@ class LinearTextModel:
     def probabilities(self, text: str, grams: set[str] | None = None) -> dict[str, float]:
         """Class -> probability (sigmoid for binary, softmax for multinomial)."""
         scores = self.decision(text, grams)
-        if self.binary:
-            p = _sigmoid(scores[0])
-            return {self.classes[0]: 1.0 - p, self.classes[1]: p}
-        top = max(scores)
-        exps = [math.exp(s - top) for s in scores]
-        total = sum(exps)
-        return {c: e / total for c, e in zip(self.classes, exps)}
+        return _probabilities(self.classes, scores)
 
     def to_json(self) -> dict[str, Any]:
         grams = sorted(self.index, key=self.index.__getitem__)
@@ -163,6 +158,104 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+def _probabilities(classes: tuple[str, ...], scores: tuple[float, ...]) -> dict[str, float]:
+    """Class -> probability: sigmoid for one score (binary), softmax otherwise."""
+    if len(scores) == 1:
+        p = _sigmoid(scores[0])
+        return {classes[0]: 1.0 - p, classes[1]: p}
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    total = sum(exps)
+    return {c: e / total for c, e in zip(classes, exps)}
+
+
+_VALUE = itemgetter(1)  # (end, value) of an automaton hit -> value
+
+
+class JointScorer:
+    """The police and level-1 models over one pass of the text: the run-time path.
+
+    ``LinearTextModel.decision`` cuts every n-gram of the text (a new string each) and
+    looks each up in its model's table. Here both vocabularies go into one Aho-Corasick
+    automaton that reports, in C, every vocabulary n-gram present in the normalised text,
+    as a number: only the n-grams a model knows are ever touched, and both models read
+    the same numbers. Every entry of a model's vocabulary is an n-gram of its own length
+    range (entries outside it are left out, as the reference can never meet them), so
+    the numbers found are exactly the features of the reference, and the scores are the
+    same sums (``tests/test_text_model.py`` checks it against the reference).
+    Per number: the police model's idf² and idf·w (0.0 for n-grams it does not know:
+    adding 0.0 changes no sum), and a row of the level-1 matrix (idf·w per class, then
+    idf², zero for n-grams it does not know), summed by numpy.
+    """
+
+    __slots__ = ("_auto", "_police_sq", "_police_val", "_police_b", "_l1", "_l1_b", "_l1_classes")
+
+    def __init__(self, police: LinearTextModel, level1: LinearTextModel | None) -> None:
+        number: dict[str, int] = {}
+        models = [police] if level1 is None else [police, level1]
+        for m in models:
+            lo, hi = m.ngram
+            for g in m.index:
+                if lo <= len(g) <= hi:
+                    number.setdefault(g, len(number))
+        n = len(number)
+        self._auto: Any = None  # no vocabulary at all: nothing to find
+        if n:
+            self._auto = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+            for g, j in number.items():
+                self._auto.add_word(g, j)
+            self._auto.make_automaton()
+        sq, val = [0.0] * n, [0.0] * n
+        lo, hi = police.ngram
+        idf = police.idf
+        for g, f in police.index.items():
+            if lo <= len(g) <= hi:
+                sq[number[g]], val[number[g]] = idf[f] * idf[f], idf[f] * police.weights[f][0]
+        self._police_sq, self._police_val = sq, val
+        self._police_b = police.intercepts[0]
+        self._l1: Any = None  # numpy (n, classes + 1): idf·w per class, then idf²
+        self._l1_b: tuple[float, ...] = ()
+        self._l1_classes: tuple[str, ...] = ()
+        if level1 is not None:
+            k = len(level1.intercepts)
+            rows = np.zeros((n, k + 1), dtype=np.float64)
+            lo, hi = level1.ngram
+            idf = level1.idf
+            for g, f in level1.index.items():
+                if lo <= len(g) <= hi:
+                    rows[number[g], :k] = np.array(level1.weights[f], dtype=np.float64) * idf[f]
+                    rows[number[g], k] = idf[f] * idf[f]
+            self._l1, self._l1_b, self._l1_classes = rows, level1.intercepts, level1.classes
+
+    def present(self, text: str) -> list[int]:
+        """The numbers of the vocabulary n-grams in the normalised text, each once."""
+        t = normalise_text(text)
+        if not t or self._auto is None:
+            return []
+        return list(set(map(_VALUE, self._auto.iter(t))))
+
+    def police_probability(self, present: list[int]) -> float:
+        squares = sum(map(self._police_sq.__getitem__, present))
+        if not squares:  # no n-gram the police model knows: its intercept alone
+            return _sigmoid(self._police_b)
+        values = sum(map(self._police_val.__getitem__, present))
+        return _sigmoid(self._police_b + values / math.sqrt(squares))
+
+    def level1_probabilities(self, present: list[int]) -> dict[str, float] | None:
+        if self._l1 is None:
+            return None
+        if not present:
+            return _probabilities(self._l1_classes, self._l1_b)
+        sums: list[float] = self._l1.take(present, axis=0).sum(axis=0).tolist()
+        squares = sums.pop()
+        if not squares:  # no n-gram the level-1 model knows: its intercepts alone
+            return _probabilities(self._l1_classes, self._l1_b)
+        norm = math.sqrt(squares)
+        return _probabilities(
+            self._l1_classes, tuple(b + s / norm for b, s in zip(self._l1_b, sums))
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class TextOpinion:
     """A loaded artifact: the police model, the optional 12345 level-1 model, its metadata."""
@@ -172,21 +265,19 @@ class TextOpinion:
     level1: LinearTextModel | None
     thresholds: Mapping[str, Any]
     meta: Mapping[str, Any]
+    # Both models over one pass of the text (the router's path); built from the two above.
+    scorer: JointScorer = field(init=False, repr=False, compare=False)
 
-    def grams(self, text: str) -> set[str] | None:
-        """The n-gram set both models can share, or None when their ranges differ."""
-        if self.level1 is not None and self.level1.ngram != self.police.ngram:
-            return None
-        return ngram_set(text, *self.police.ngram)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scorer", JointScorer(self.police, self.level1))
 
-    def police_probability(self, text: str, grams: set[str] | None = None) -> float:
+    def police_probability(self, text: str) -> float:
         """P(police); the model's positive class is the second, as scikit-learn sorts them."""
-        return _sigmoid(self.police.decision(text, grams)[0])
+        return self.scorer.police_probability(self.scorer.present(text))
 
-    def level1_probabilities(
-        self, text: str, grams: set[str] | None = None
-    ) -> dict[str, float] | None:
-        return self.level1.probabilities(text, grams) if self.level1 is not None else None
+    def level1_probabilities(self, text: str) -> dict[str, float] | None:
+        """Level-1 id -> probability, or None without a level-1 model."""
+        return self.scorer.level1_probabilities(self.scorer.present(text))
 
 
 def load_opinion(obj: Mapping[str, Any]) -> TextOpinion:
