@@ -6,7 +6,7 @@ older files (``labelled_calls.jsonl``, ``heldout_calls.jsonl``) are split here b
 rule. The test split is read only when asked for by name. Each earlier test split
 (``*-seen-test.jsonl``) was read once for reported figures and then moved to dev; the test
 split is what was written after the last such reading. Sets written only as held-out tests
-(w8, w9, w10: written blind after the model of 2026-12-02 was trained) sit whole in test.
+sit whole in test (``WHOLE_TEST_SETS`` once they are read and moved to dev).
 The real messages stay in ``../shared/realdata``; their hand labels (ids only) are in ``tests/eval/real/labels.jsonl``.
 """
 
@@ -22,6 +22,8 @@ EVAL_DIR = REPO / "tests" / "eval"
 LEGACY_SETS = ("labelled_calls.jsonl", "heldout_calls.jsonl")
 SPLITS = ("train", "dev", "test")
 SEEN_TEST_SUFFIX = "-seen-test"
+#: Sets written only as held-out tests, whole in test (not split by hash) until read.
+WHOLE_TEST_SETS = ("110-police-w8", "110-nonpolice-w9", "12345-w10")
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
 REAL_LABELS = EVAL_DIR / "real" / "labels.jsonl"
