@@ -7,7 +7,8 @@ rule. The test split is read only when asked for by name. Each earlier test spli
 (``*-seen-test.jsonl``) was read once for reported figures and then moved to dev; the test
 split is what was written after the last such reading. Sets written only as held-out tests
 sit whole in test (``WHOLE_TEST_SETS`` once they are read and moved to dev).
-The real messages stay in ``../shared/realdata``; their hand labels (ids only) are in ``tests/eval/real/labels.jsonl``.
+The real messages stay in ``../shared/realdata``; their hand labels (ids only) are in
+``tests/eval/real/labels.jsonl``.
 """
 
 from __future__ import annotations
