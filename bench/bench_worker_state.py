@@ -15,6 +15,15 @@ into a temporary package) against the same decisions in the same run. Before the
 decisions the tables hold ``open`` open cases built from earlier generated decisions of
 the same county (each its own case, all open): that is what the old bucket per
 town and class had to carry, and the new entry per case must not.
+
+Layouts (``--layouts``): *county* puts all N cases in the demo county's five towns, at
+a volume that makes N in half a day (so the cases per place grow with N); *province*
+splits each town into N / smallest-N towns by ~1 km cell (more towns, the same places, so
+the cases per place still grow); *counties* is N / smallest-N independent copies of the
+county, each at the county's own volume (``fenliu.traffic.province``), so the cases per
+place, the repeats and the merges are the same at every N. Per decision the bench also
+prints the orders made and the cases the index hands a call to judge (candidates), so the
+density is seen, not assumed.
 """
 
 from __future__ import annotations
@@ -52,6 +61,7 @@ from fenliu.streams.worker.context import StreamsContext
 from fenliu.topics import catalogue as topics
 from fenliu.traffic.feed import load_traffic_model
 from fenliu.traffic.generator import TrafficGenerator
+from fenliu.traffic.province import counties
 
 MODULES = ("cases", "hotspot", "sla", "rates")
 
@@ -285,6 +295,57 @@ def decisions(settings: Settings, n: int, per_day: int, start_ms: int) -> list[d
     ]
 
 
+def county_decisions(
+    settings: Settings, n_counties: int, n: int, start_ms: int
+) -> list[dict[str, Any]]:
+    """``n`` decisions of ``n_counties`` independent copies of the demo county, each at the
+    county's own volume (``calls_per_day`` of data/traffic/mix.yaml), in event-time order,
+    each relabelled as its own county (``county_copy``)."""
+    decider = build_decider(settings)
+    feed = counties(load_traffic_model(settings), n_counties, seed=5, start_ms=start_ms, flat=True)
+    return [
+        county_copy(decision_record(decider.decide(e.record, e.source, now_ms=e.at_ms)), i)
+        for i, e in itertools.islice(feed, n)
+    ]
+
+
+COUNTY_STEP_DEG = 0.5  # copies this far apart: the demo county spans ~0.3 degrees
+
+
+def county_copy(r: dict[str, Any], i: int) -> dict[str, Any]:
+    """Decision ``r`` moved to county copy ``i``: towns, grids, units and teams renamed
+    (``<code>c<i>``) and the point moved by ``COUNTY_STEP_DEG`` per copy (a grid of 32
+    copies a row), so nothing keyed by town, place or unit is shared between copies. The
+    place words stay the demo county's: a case key (town and class) scopes every look-up
+    of the merge rules, so they cannot meet across copies."""
+    loc, route = r["event"]["location"], r["route"]
+    town = f"{route['town_code']}c{i:04d}"
+    dlon, dlat = (i % 32) * COUNTY_STEP_DEG, (i // 32) * COUNTY_STEP_DEG
+
+    def renamed(value: str | None) -> str | None:
+        return f"{value}c{i:04d}" if value else value
+
+    return {
+        **r,
+        "case_key": f"{town}:{r['case_key'].split(':', 1)[1]}",
+        "event": {
+            **r["event"],
+            "location": {
+                **loc,
+                "lon": None if loc["lon"] is None else round(loc["lon"] + dlon, 6),
+                "lat": None if loc["lat"] is None else round(loc["lat"] + dlat, 6),
+            },
+        },
+        "route": {
+            **route,
+            "town_code": town,
+            "grid_code": renamed(route["grid_code"]),
+            "unit_id": renamed(route["unit_id"]),
+            "team_id": renamed(route["team_id"]),
+        },
+    }
+
+
 def spread(
     records: list[dict[str, Any]], factor: int, cell_deg: float = 0.01
 ) -> list[dict[str, Any]]:
@@ -389,6 +450,18 @@ def run_case(
         return zlib.crc32(key.encode()) % settings.topics.partitions
 
     preload(cases, app.tables["cases"], fill, rules, partition_of)
+    judged = [0, 0]  # calls the index was asked about, candidates it handed back
+    book = getattr(cases, "book", None)
+    if book is not None:  # the new worker: count what the index hands a call to judge
+        find = book.candidates
+
+        def counted(call: Any) -> list[str]:
+            found = find(call)
+            judged[0] += 1
+            judged[1] += len(found)
+            return found
+
+        book.candidates = counted
     loop = asyncio.new_event_loop()
 
     async def feed(values: list[bytes], ks: list[bytes]) -> None:
@@ -407,6 +480,7 @@ def run_case(
     warm = max(1, len(work) // 10)
     loop.run_until_complete(feed(work[:warm], keys[:warm]))  # index rebuilds, caches
     app.tally.reset()
+    judged[:] = [0, 0]
     gc_time = GcClock()
     gc.callbacks.append(gc_time)
     started = time.process_time()
@@ -426,6 +500,8 @@ def run_case(
         "changelog": sum(t.changelog.values()) / n,
         "changelog_kb": t.changelog_bytes / n / 1024,
         "decodes": t.decodes / n,
+        "orders": t.records[settings.topic(topics.ORDERS)] / n,
+        "candidates": judged[1] / judged[0] if judged[0] else float("nan"),
         "by_topic": {k: round(v / n, 2) for k, v in sorted(t.records.items())},
         "by_table": {k: round(v / n, 2) for k, v in sorted(t.changelog.items())},
     }
@@ -440,7 +516,9 @@ def main(
     json_out: Path | None = typer.Option(None, help="write the rows as JSON here"),
     repeat: int = typer.Option(1, help="passes per row; the least CPU is reported"),
     layouts: str = typer.Option(
-        "county,province", help="county (all cases in five towns) and/or province (towns grow)"
+        "county,province,counties",
+        help="county (all cases in five towns), province (towns grow, places do not) and/or"
+        " counties (copies of the county at its own volume: places grow with the cases)",
     ),
 ) -> None:
     console = Console()
@@ -448,18 +526,34 @@ def main(
     sizes = [int(x) for x in open_.split(",")]
     per_day = 2 * max(sizes)  # the fill spans about half a day of event time
     start = time.time_ns() // 1_000_000 - 86_400_000
-    console.print(f"deciding {max(sizes) + n_decisions:,} generated calls ...")
-    made = decisions(settings, max(sizes) + n_decisions, per_day, start)
+    made: list[dict[str, Any]] = []
+    if {"county", "province"} & set(layouts.split(",")):
+        console.print(f"deciding {max(sizes) + n_decisions:,} generated calls ...")
+        made = decisions(settings, max(sizes) + n_decisions, per_day, start)
     codec = SingleObjectCodec()
     kinds = {"new": load_modules(None)}
     if baseline:
         kinds = {"old": load_modules(baseline), **kinds}
     rows = []
+    per_county_day = load_traffic_model(settings).mix.calls_per_day
     for size, layout in itertools.product(sizes, layouts.split(",")):
         # county: all N cases in the demo county's five towns (the density grows with N);
-        # province: the towns grow with N (N / smallest N times as many), the density not.
-        factor = size // min(sizes) if layout == "province" else 1
-        placed = spread(made[max(sizes) - size : max(sizes) + n_decisions], factor)
+        # province: the towns grow with N (N / smallest N times as many), the places not;
+        # counties: N / smallest N copies of the county, each at the county's own volume,
+        # so the open cases per place (and the share of repeats) stay what they are at 1 k.
+        factor = size // min(sizes) if layout in ("province", "counties") else 1
+        if layout == "counties":
+            days = (size + n_decisions) / (factor * per_county_day)
+            console.print(
+                f"deciding {size + n_decisions:,} calls of {factor} counties "
+                f"({days:.1f} days at {per_county_day:,.0f} a day each) ..."
+            )
+            now_ms = time.time_ns() // 1_000_000
+            placed = county_decisions(
+                settings, factor, size + n_decisions, now_ms - int(days * 86_400_000)
+            )
+        else:
+            placed = spread(made[max(sizes) - size : max(sizes) + n_decisions], factor)
         fill = open_cases(placed[:size], settings)
         work_records = placed[size:]
         work = [codec.encode("Decision", r) for r in work_records]
@@ -474,13 +568,15 @@ def main(
                 ),
                 "layout": layout,
                 "towns": len({k.split(":")[0] for k, _ in fill}),
+                "keys": len({k for k, _ in fill}),
             }
             rows.append(row)
             console.print(
                 f"  {kind} {layout} @ {size:,} open ({row['towns']} towns): "
                 f"{row['cpu_us']:,.0f} µs CPU ({row['gc_us']:,.0f} of it GC), "
                 f"{row['records']:.2f} records + {row['changelog']:.2f} changelog "
-                f"({row['changelog_kb']:.1f} KB), {row['decodes']:.2f} decodes / decision"
+                f"({row['changelog_kb']:.1f} KB), {row['decodes']:.2f} decodes, "
+                f"{row['orders']:.2f} orders, {row['candidates']:.2f} candidates / decision"
             )
     table = RichTable(title="Worker cost per decision without Kafka (CPU of one process)")
     for col in (
@@ -490,6 +586,9 @@ def main(
         "CPU µs/decision",
         "decisions/s (1 core)",
         "records/decision",
+        "orders/decision",
+        "candidates/call",
+        "open cases per key",
         "changelog writes",
         "changelog KB",
         "Avro decodes",
@@ -503,6 +602,9 @@ def main(
             f"{r['cpu_us']:,.0f}",
             f"{1e6 / r['cpu_us']:,.0f}",
             f"{r['records']:.2f}",
+            f"{r['orders']:.2f}",
+            f"{r['candidates']:.2f}",
+            f"{r['open'] / r['keys']:,.0f}",
             f"{r['changelog']:.2f}",
             f"{r['changelog_kb']:.2f}",
             f"{r['decodes']:.2f}",
@@ -510,15 +612,17 @@ def main(
     console.print(table)
     print(
         "| worker | layout (towns) | open cases | CPU µs/decision | of it GC | decisions/s (1 core) |"
-        " records/decision | changelog writes | changelog KB | Avro decodes |"
+        " records/decision | orders/decision | candidates/call | open cases per key |"
+        " changelog writes | changelog KB | Avro decodes |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(
             f"| {r['kind']} | {r['layout']} ({r['towns']}) | {r['open']:,} | "
             f"{r['cpu_us']:,.0f} | {r['gc_us']:,.0f} | {1e6 / r['cpu_us']:,.0f} | "
-            f"{r['records']:.2f} | {r['changelog']:.2f} | {r['changelog_kb']:.2f} | "
-            f"{r['decodes']:.2f} |"
+            f"{r['records']:.2f} | {r['orders']:.2f} | {r['candidates']:.2f} | "
+            f"{r['open'] / r['keys']:,.0f} | {r['changelog']:.2f} | "
+            f"{r['changelog_kb']:.2f} | {r['decodes']:.2f} |"
         )
     for r in rows:
         console.print(

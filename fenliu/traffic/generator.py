@@ -415,7 +415,7 @@ class TrafficGenerator:
         self.tz = ZoneInfo(tz_name)
         self.text = TextComposer(model.phrases, model.mix.text)
         self.phones = PhoneBook(model.mix.phones, model.mix.area_code, model.mix.same_format_again)
-        self.run = hashlib.sha256(f"{seed}|{start_ms}".encode()).hexdigest()[:4].upper()
+        self.run = self.run_id(seed, start_ms)
         self._rate_per_ms = self.calls_per_day / (1 + model.secondaries_per_first_call) / DAY_MS
         self._flat_cumulative = tuple(accumulate(i.weight for i in model.items))
         self._pending: list[tuple[int, int, Kind, Incident, Caller]] = []
@@ -426,6 +426,11 @@ class TrafficGenerator:
             self._long_standing_incident(n)
             for n in range(model.mix.behaviour.long_standing.callers)
         ]
+
+    @staticmethod
+    def run_id(seed: int, start_ms: int) -> str:
+        """The four characters every record id of a run contains."""
+        return hashlib.sha256(f"{seed}|{start_ms}".encode()).hexdigest()[:4].upper()
 
     def __iter__(self) -> Iterator[GeneratedEvent]:
         t = self.start_ms
