@@ -24,7 +24,14 @@ LEGACY_SETS = ("labelled_calls.jsonl", "heldout_calls.jsonl")
 SPLITS = ("train", "dev", "test")
 SEEN_TEST_SUFFIX = "-seen-test"
 #: Sets written only as held-out tests, whole in test (not split by hash) until read.
-WHOLE_TEST_SETS = ("110-police-w8", "110-nonpolice-w9", "12345-w10")
+WHOLE_TEST_SETS = (
+    "110-police-w8",
+    "110-nonpolice-w9",
+    "12345-w10",
+    "110-police-w11",
+    "110-nonpolice-w12",
+    "12345-w13",
+)
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
 REAL_LABELS = EVAL_DIR / "real" / "labels.jsonl"
