@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import socket
 import sys
 import threading
 import time
@@ -29,7 +28,7 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-from fenliu.demo.run import METRICS_PORTS, Demo, DemoOptions
+from fenliu.demo.run import Demo, DemoOptions, free_port_offset
 from fenliu.demo.scrape import scrape
 from fenliu.demo.supervisor import Supervisor
 from fenliu.processors.model import Source
@@ -47,24 +46,6 @@ def bench_settings(label: str) -> Settings:
     """Settings of one benchmark case: its own topic prefix and Redis team keys."""
     prefix = f"bench-{re.sub(r'[^A-Za-z0-9._-]', '-', label)}-{uuid.uuid4().hex[:8]}-"
     return Settings().replace(topics={"prefix": prefix}, teams={"key_prefix": f"{prefix}teams"})
-
-
-def free_offset(start: int = 500) -> int:
-    """A port offset at which every port of the convention (and the HTTP ports) is free."""
-    for offset in range(start, 5000, 41):
-        ports = [p + offset for p in (*METRICS_PORTS.values(), 8090, 8091, 6066)]
-        if all(_free(p) for p in ports):
-            return offset
-    raise RuntimeError("no free port range")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def generated(
@@ -138,7 +119,7 @@ def pipeline(
         seed_demo_teams(teams, load_routing(settings).jurisdiction, per_grid=2)
     finally:
         teams.close()
-    offset = free_offset()
+    offset = free_port_offset(settings, start=500, step=41)
     demo = Demo(
         settings,
         DemoOptions(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,31 +16,13 @@ import time
 import psutil
 import pytest
 
-from fenliu.demo.run import METRICS_PORTS, available_services
+from fenliu.demo.run import available_services, free_port_offset
 from fenliu.demo.scrape import Scrape, parse
 from fenliu.demo.view import rates_since_start, selector_total
 
 pytestmark = pytest.mark.kafka
 
 LINE = re.compile(r"decisions=(\d+) diverted=(\d+) orders=(\d+)")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def _port_offset() -> int:
-    """An offset at which every port the demo uses is free."""
-    for offset in range(300, 3000, 37):
-        ports = [p + offset for p in (*METRICS_PORTS.values(), 8090, 8091, 6066)]
-        if all(_free(p) for p in ports):
-            return offset
-    raise RuntimeError("no free port range for the demo")
 
 
 def _start_demo(settings, tmp_path, *args: str) -> subprocess.Popen:
@@ -65,7 +46,7 @@ def _start_demo(settings, tmp_path, *args: str) -> subprocess.Popen:
             "--rate",
             "10",
             "--port-offset",
-            str(_port_offset()),
+            str(free_port_offset(settings)),
             "--log-dir",
             str(tmp_path / "logs"),
             *args,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -45,6 +46,30 @@ METRICS_PORTS = {
     "ingress": 9111,
     "grid-sim": 9112,
 }
+
+
+def base_ports(settings: Settings) -> list[int]:
+    """Every port a demo binds at offset 0: metrics by convention, the HTTP ports by settings."""
+    s = settings
+    return [*METRICS_PORTS.values(), s.grid_sim.port, s.ingress.port, s.streams.web_port]
+
+
+def free_port_offset(settings: Settings, start: int = 300, step: int = 37) -> int:
+    """An offset at which every port the demo will bind is free (a stack of tests or another
+    demo may hold the ones at offset 0; a service that is still stopping, those of the last)."""
+    for offset in range(start, 5000, step):
+        if all(_port_free(p + offset) for p in base_ports(settings)):
+            return offset
+    raise RuntimeError("no free port range for the demo's services")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def available_services() -> list[str]:
