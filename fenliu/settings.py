@@ -136,13 +136,6 @@ class KafkaSettings(_Group):
         description="librdkafka debug contexts for the confluent-kafka services (router,"
         " grid-sink), e.g. cgrp,consumer,fetch: their log, for diagnosing a stall; empty = off",
     )
-    rebootstrap_trigger_ms: int = Field(
-        10_000,
-        ge=1000,
-        description="librdkafka re-bootstraps (asks bootstrap servers again) after this long"
-        " without metadata from any known broker (its default, 5 min, equals message.timeout.ms:"
-        " a client stranded with no broker lost everything queued; issue 12, docs/streams.md)",
-    )
     dead_letter_max_value_bytes: int = Field(
         512 * 1024,
         ge=1024,

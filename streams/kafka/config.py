@@ -18,10 +18,6 @@ def confluent_config(settings: Settings, **extra: Any) -> dict[str, Any]:
     conf: dict[str, Any] = {
         "bootstrap.servers": k.bootstrap,
         "security.protocol": k.security_protocol,
-        # librdkafka >= 2.10 drops the brokers a Metadata answer leaves out; a broker in
-        # controlled shutdown answers "0 brokers", and a client told that holds no broker
-        # at all and only re-bootstraps after this (issue 12, docs/streams.md).
-        "metadata.recovery.rebootstrap.trigger.ms": k.rebootstrap_trigger_ms,
     }
     if k.sasl_mechanism:
         conf["sasl.mechanism"] = k.sasl_mechanism
