@@ -291,10 +291,12 @@ def _restart_broker(settings) -> Callable[[Supervisor], None]:
     strict=False,
     raises=TrafficNotDelivered,
     reason=(
-        "open (issue 12): the test's own traffic sender (an idempotent confluent-kafka "
-        "producer) sometimes delivers nothing more after the broker is back, until its records "
-        "time out (2 of 9 runs on 2026-12-02; docs/streams.md). Not a pipeline check: any "
-        "stall, death, lost or duplicated record of the pipeline still fails the test."
+        "open (issue 12): the test's own traffic sender sometimes delivers nothing more after "
+        "the broker is back, until its records time out (2 of 9 runs on 2026-12-02): the "
+        "shutting-down broker answered its Metadata with no brokers and librdkafka dropped its "
+        "only broker for good (librdkafka #5301, unfixed in 2.16; docs/streams.md). Not a "
+        "pipeline check: any stall, death, lost or duplicated record of the pipeline still "
+        "fails the test."
     ),
 )
 def test_broker_restart_mid_run_loses_and_duplicates_nothing(run_settings, tmp_path):
