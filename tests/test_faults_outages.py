@@ -21,7 +21,6 @@ import pytest
 import redis
 
 from bench.harness import (
-    _free,
     drained,
     generated,
     grid_orders,
@@ -30,6 +29,7 @@ from bench.harness import (
     read_topic,
     wait_metrics,
 )
+from fenliu.demo.run import port_free
 from fenliu.demo.scrape import scrape
 from fenliu.refdata.routing import load_routing
 from fenliu.refdata.team_directory import TeamDirectory, seed_demo_teams
@@ -41,7 +41,7 @@ CODEC = SingleObjectCodec()
 
 
 def _free_port() -> int:
-    return next(p for p in range(26379, 27379) if _free(p))
+    return next(p for p in range(26379, 27379) if port_free(p))
 
 
 def _start_redis(port: int, log) -> subprocess.Popen:

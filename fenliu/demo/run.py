@@ -58,12 +58,12 @@ def free_port_offset(settings: Settings, start: int = 300, step: int = 37) -> in
     """An offset at which every port the demo will bind is free (a stack of tests or another
     demo may hold the ones at offset 0; a service that is still stopping, those of the last)."""
     for offset in range(start, 5000, step):
-        if all(_port_free(p + offset) for p in base_ports(settings)):
+        if all(port_free(p + offset) for p in base_ports(settings)):
             return offset
     raise RuntimeError("no free port range for the demo's services")
 
 
-def _port_free(port: int) -> bool:
+def port_free(port: int) -> bool:
     with socket.socket() as sock:
         try:
             sock.bind(("127.0.0.1", port))
