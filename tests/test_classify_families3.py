@@ -189,3 +189,20 @@ def test_identity_used_by_someone_else_is_police(who: str, what: str, never: str
 def test_vulnerable_missing_beaten_or_crying_for_help_is_police(text: str) -> None:
     c = run(text)
     assert c.is_police_matter, (c.rule_id, [e.term for e in c.evidence])
+
+
+@pytest.mark.parametrize(
+    ("text", "keep"),
+    [
+        ("法院来电话说我欠了一笔网贷没还，我从来没借过，身份证去年丢过", True),
+        ("银行说我有张信用卡逾期三个月，可我从没办过，不是我借的", True),
+        ("我借了网贷还不上了，能不能申请延期还款", False),  # one's own loan
+        ("我没借过钱，想问问怎么查自己的征信", False),  # a question, no debt found
+    ],
+)
+def test_a_debt_one_never_took_is_police(text: str, keep: bool) -> None:
+    c = run(text)
+    assert ("safety:phantom_debt" in signs(c) or "safety:identity_misused" in signs(c)) is keep, (
+        c.rule_id,
+        signs(c),
+    )
