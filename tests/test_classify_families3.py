@@ -206,3 +206,16 @@ def test_a_debt_one_never_took_is_police(text: str, keep: bool) -> None:
         c.rule_id,
         signs(c),
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "keep"),
+    [
+        ("镇上有人专门给人做假的结婚证，一本两千，好多人找他", True),
+        ("有个店在卖假的毕业证，还能上网查", True),
+        ("房产证上的名字写错了，怎么改", False),  # a real document, a clerical error
+    ],
+)
+def test_forged_documents_sold(text: str, keep: bool) -> None:
+    c = run(text)
+    assert ("safety:forgery_sold" in signs(c)) is keep, (c.rule_id, signs(c))
