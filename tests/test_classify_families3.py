@@ -31,6 +31,8 @@ NEW_SIGNS = frozenset(
     "safety:" + s
     for s in [
         "threat_left",
+        "threat_dead_animal",
+        "dropped_parcel",
         "threat_written",
         "weapon_announced",
         "trapped_by_water",
@@ -69,14 +71,15 @@ def signs(c: Classification) -> set[str]:
 @pytest.mark.parametrize(
     ("text", "sign"),
     [
-        ("早上开门看见门口摆着一只死老鼠，旁边压着张纸条", "safety:threat_left"),
+        ("早上开门看见门口摆着一只死老鼠，旁边压着张纸条", "safety:threat_dead_animal"),
         ("我车窗上被人挂了一串纸钱，这是第二回了", "safety:threat_left"),
         ("有人往我信箱里塞纸条，写着下一个就是你", "safety:threat_written"),
         ("我儿子跟我说同桌讲周一要带把刀子到班上找欺负他的人", "safety:weapon_announced"),
         ("他在群里发消息说明天带砍刀去厂里找组长算账", "safety:weapon_announced"),
         ("村里涨水了，水已经到一楼窗户，我爸妈爬到屋顶上下不来", "safety:trapped_by_water"),
         ("河堤那边被水围住了，有个老人困在树上", "safety:trapped_by_water"),
-        ("地铁站出口放着一个黑色双肩包，半个小时了一直没人拿", "safety:unattended_object"),
+        ("地铁站出口放着一个黑色双肩包，一直没人拿，里面在滴答响", "safety:unattended_object"),
+        ("商场门口有个男的把一个编织袋放下就走了，鬼鬼祟祟的", "safety:dropped_parcel"),
         ("广场长椅下有个来历不明的铁盒子，上面缠着电线", "safety:unattended_object"),
         (
             "银行打电话催我还网贷，可是这个贷款不是我借的，有人拿我的身份证去借的",
@@ -128,6 +131,8 @@ def test_crimes_in_progress_go_to_the_police_on_12345(text: str, sign: str) -> N
     ("text", "source"),
     [
         ("路边有只死猫，好几天了，臭得很，请环卫来处理", "12345"),  # a dead animal, no door
+        ("我家门口有只死老鼠，不知道哪来的，物业也不清理", "110"),  # found, not placed
+        ("火车站候车厅有个行李箱没人管，我想交给工作人员", "110"),  # lost property
         ("我想给孩子买把削笔刀带到学校，学校让带吗", "110"),  # a tool, no harm
         ("小区地下室进水了，水已经漫到楼梯口，物业不管", "12345"),  # water, nobody stranded
         ("我在地铁站捡到一个双肩包，交给谁", "110"),  # a lost bag handed in
