@@ -132,6 +132,8 @@ def test_crimes_in_progress_go_to_the_police_on_12345(text: str, sign: str) -> N
     [
         ("路边有只死猫，好几天了，臭得很，请环卫来处理", "12345"),  # a dead animal, no door
         ("我家门口有只死老鼠，不知道哪来的，物业也不清理", "110"),  # found, not placed
+        ("我把旧冰箱卖给了收废品的，他说下午来拉，结果电话打不通", "110"),  # own sale
+        ("监控拍到邻居每天把垃圾放在我家门口，我让他拿走他不听", "110"),  # a request
         ("火车站候车厅有个行李箱没人管，我想交给工作人员", "110"),  # lost property
         ("我想给孩子买把削笔刀带到学校，学校让带吗", "110"),  # a tool, no harm
         ("小区地下室进水了，水已经漫到楼梯口，物业不管", "12345"),  # water, nobody stranded
