@@ -46,6 +46,7 @@ NEW_SIGNS = frozenset(
         "paid_then_fled",
         "impostor_fraud",
         "taken_on_camera",
+        "sublet_fraud",
         "gambling_room",
         "drug_plants",
         "pollution_now",
@@ -100,6 +101,7 @@ def signs(c: Classification) -> set[str]:
         ),
         ("我在网上找的房子，自称房东的人收了定金，到了才知道房子不是他的", "safety:impostor_fraud"),
         ("店里的会计这半年私吞货款，账对不上，她已经承认了", "safety:impostor_fraud"),
+        ("交了半年房租，今天真房东来了说从没租给过那个人，那人电话关机了", "safety:sublet_fraud"),
         ("我调了小区监控，一个骑车的男的把我晾在外面的衣服拿走了", "safety:taken_on_camera"),
         ("楼上那户摆了好几张麻将桌，听说按局抽水", "safety:gambling_room"),
         ("后山有人成片种罂粟，开着红花", "safety:drug_plants"),
@@ -133,6 +135,8 @@ def test_crimes_in_progress_go_to_the_police_on_12345(text: str, sign: str) -> N
         ("路边有只死猫，好几天了，臭得很，请环卫来处理", "12345"),  # a dead animal, no door
         ("我家门口有只死老鼠，不知道哪来的，物业也不清理", "110"),  # found, not placed
         ("我把旧冰箱卖给了收废品的，他说下午来拉，结果电话打不通", "110"),  # own sale
+        ("我是二房东，真房东要提前收回房子，租客的押金谁来退", "110"),  # nobody gone
+        ("合同到期了，二房东拖着不退押金，现在联系不上", "110"),  # a deposit dispute
         ("监控拍到邻居每天把垃圾放在我家门口，我让他拿走他不听", "110"),  # a request
         ("火车站候车厅有个行李箱没人管，我想交给工作人员", "110"),  # lost property
         ("我想给孩子买把削笔刀带到学校，学校让带吗", "110"),  # a tool, no harm
