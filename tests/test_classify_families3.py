@@ -121,6 +121,7 @@ def test_new_families_keep_the_call(text: str, sign: str) -> None:
             "safety:pollution_now",
         ),
         ("后山现在有人拿油锯在砍伐公益林，已经放倒好几棵，请马上派人制止", "safety:logging_now"),
+        ("村头的空地上现在有辆货车在倒化工废料，一桶一桶往下搬，车还没走", "safety:pollution_now"),
     ],
 )
 def test_crimes_in_progress_go_to_the_police_on_12345(text: str, sign: str) -> None:
@@ -153,6 +154,7 @@ def test_crimes_in_progress_go_to_the_police_on_12345(text: str, sign: str) -> N
         ("楼下麻将馆的麻将机声音太吵了，天天到半夜", "110"),  # noise, no cut
         ("工厂的大烟囱天天冒黑烟，空气很差", "12345"),
         ("附近的化工厂每天排放废气，味道刺鼻，请环保部门检查", "12345"),  # pollution, not now
+        ("每天晚上有渣土车在路边倒建筑垃圾，请城管管一管", "12345"),  # rubble, not hazardous
         ("小区要修剪树木，砍树需要找哪个部门审批", "12345"),
         ("钱包丢了，身上没钱，在火车站要求救助", "110"),
     ],
