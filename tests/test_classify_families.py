@@ -9,29 +9,11 @@ about to drive; fuel and a flame carried together; despair in a high or watery p
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fenliu.processors.classify import classify
-from fenliu.processors.model import CaseEvent, Classification, Location, Source
-from fenliu.processors.taxonomy import Taxonomy
-from fenliu.refdata.taxonomy import load_taxonomy
-
-TAXONOMY_FILE = Path(__file__).resolve().parent.parent / "data" / "taxonomy.yaml"
-
-
-@lru_cache(maxsize=1)
-def shipped() -> Taxonomy:
-    return load_taxonomy(TAXONOMY_FILE)
-
-
-def run(text: str, source: str = "110") -> Classification:
-    ev = CaseEvent(Source(source), "t", 0, "", None, Location(), text, "phone")
-    return classify(ev, shipped())
+from tests.classify_support import run
 
 
 @pytest.mark.parametrize(

@@ -11,34 +11,14 @@ reports the sum lost to a fraud; personal-data crimes (tapping, selling citizens
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import lru_cache
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fenliu.processors.classify import classify
-from fenliu.processors.model import CaseEvent, Classification, Location, Outcome, Source
+from fenliu.processors.model import Outcome, Source
 from fenliu.processors.outcome import OutcomePolicy, decide_outcome
-from fenliu.processors.taxonomy import Taxonomy
-from fenliu.refdata.taxonomy import load_taxonomy
-
-TAXONOMY_FILE = Path(__file__).resolve().parent.parent / "data" / "taxonomy.yaml"
-
-
-@lru_cache(maxsize=1)
-def shipped() -> Taxonomy:
-    return load_taxonomy(TAXONOMY_FILE)
-
-
-def run(text: str, source: str = "110") -> Classification:
-    ev = CaseEvent(Source(source), "t", 0, "", None, Location(), text, "phone")
-    return classify(ev, shipped())
-
-
-def signs(c: Classification) -> set[str]:
-    return {e.rule_id for e in c.evidence if e.kind == "safety"}
+from tests.classify_support import run, signs
 
 
 @pytest.mark.parametrize(
