@@ -608,6 +608,13 @@ class GridSimSettings(_Group):
     on_site_rate: float = Field(
         0.756, ge=0, le=1, description="closed orders resolved on site (Taizhou 75.6%)"
     )
+    follow_up_after_s: float = Field(
+        86_400.0,
+        gt=0,
+        description="simulated seconds from an order's close to its follow-up call, the centre "
+        "of a window of ±1/6 (86400: the next day, 20-28 h); shorter makes satisfaction "
+        "figures come sooner (tests, demos)",
+    )
     satisfaction: dict[str, float] = Field(
         {"SATISFIED": 0.9, "BASICALLY_SATISFIED": 0.07, "DISSATISFIED": 0.02, "UNREACHABLE": 0.01},
         description="weights of the follow-up answers (JSON object in the environment)",

@@ -88,6 +88,21 @@ def test_a_life_is_deterministic_and_in_a_possible_order(
         assert 20 * 3600 <= follow_up.offset_s - steps[kinds.index("CLOSED")].offset_s <= 28 * 3600
 
 
+@settings(max_examples=60)
+@given(st.text(min_size=1, max_size=20), st.floats(60, 7 * 86_400))
+def test_the_follow_up_comes_as_long_after_the_close_as_the_knob_says(
+    order_id: str, after_s: float
+) -> None:
+    knobs = LifeKnobs(no_arrival_rate=0, return_rate=0, follow_up_after_s=after_s)
+    steps = plan_life(order(order_id), knobs, 3)
+    kinds = [s.kind for s in steps]
+    waited = steps[kinds.index("FOLLOWED_UP")].offset_s - steps[kinds.index("CLOSED")].offset_s
+    assert after_s * 5 / 6 - 0.01 <= waited <= after_s * 7 / 6 + 0.01  # offsets keep 3 decimals
+    # the other steps do not move: the same life as the domain's, up to the follow-up
+    domain = plan_life(order(order_id), LifeKnobs(no_arrival_rate=0, return_rate=0), 3)
+    assert steps[: kinds.index("FOLLOWED_UP")] == domain[: kinds.index("FOLLOWED_UP")]
+
+
 def test_knobs_steer_the_lives() -> None:
     always = LifeKnobs(sign_late_rate=1, no_arrival_rate=0, return_rate=0, complaint_rate=1)
     for i in range(30):

@@ -77,6 +77,7 @@ class SimConfig:
                 return_rate=s.grid_sim.return_rate,
                 complaint_rate=s.grid_sim.complaint_rate,
                 on_site_rate=s.grid_sim.on_site_rate,
+                follow_up_after_s=s.grid_sim.follow_up_after_s,
                 satisfaction=dict(s.grid_sim.satisfaction),
             ),
             error_rate=s.grid_sim.error_rate,

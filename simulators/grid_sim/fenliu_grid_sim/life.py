@@ -2,7 +2,7 @@
 
 Times are simulated seconds after the order reached the platform, shaped by the
 domain's time limits (sign within 1 min, phone within 3, arrive within 8-10, close a
-simple dispute within 30, follow up the next day). The knobs make some orders go
+simple dispute within 30, follow up the next day: ``follow_up_after_s``). The knobs make some orders go
 wrong the ways the reports describe: signed late, team never arriving, returned to
 the police (回流), complaints. The same seed and order id give the same life, whatever
 order orders arrive in, so tests and demos replay exactly.
@@ -17,6 +17,9 @@ from fenliu.schemas.records import LifecycleKind, Satisfaction
 from fenliu.sinks.grid.contract import OrderRequest
 
 DAY_S = 86_400
+#: A follow-up call comes within this share of ``follow_up_after_s`` either side of it
+#: (the next day: 20-28 h after the close).
+FOLLOW_UP_SPREAD = 1 / 6
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,10 @@ class LifeKnobs:
     return_rate: float = 0.05
     complaint_rate: float = 0.05
     on_site_rate: float = 0.756
+    #: Simulated seconds from the close to the follow-up call (回访), the centre of its
+    #: window. The domain's is the next day; a test that needs satisfaction figures soon
+    #: shortens it (a follow-up any time before the end of the next day meets the SLA).
+    follow_up_after_s: float = DAY_S
     satisfaction: dict[str, float] = field(
         default_factory=lambda: {
             Satisfaction.SATISFIED: 0.9,
@@ -100,7 +107,10 @@ def plan_life(order: OrderRequest, knobs: LifeKnobs, seed: int) -> list[Step]:
     answer = rng.choices(answers, weights=weights)[0]
     add(
         LifecycleKind.FOLLOWED_UP,
-        (DAY_S - 4 * 3600, DAY_S + 4 * 3600),
+        (
+            knobs.follow_up_after_s * (1 - FOLLOW_UP_SPREAD),
+            knobs.follow_up_after_s * (1 + FOLLOW_UP_SPREAD),
+        ),
         satisfaction=answer,
         note=f"回访：{answer}",
     )
