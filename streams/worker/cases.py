@@ -52,8 +52,8 @@ from fenliu.streams.worker import suggestions
 from fenliu.streams.worker.context import StreamsContext
 from fenliu.streams.worker.inputs import CASE_CALLS, CASE_UPDATES, ORDERS_AND_LIFECYCLE, hub
 from fenliu.streams.worker.table_store import ExpiringTable
-from fenliu.streams.worker.topics import DirectTopic
-from fenliu.topics.catalogue import CASES, DECISIONS, LIFECYCLE, ORDERS, default_catalogue
+from fenliu.streams.worker.topics import DirectTopic, input_partitions
+from fenliu.topics.catalogue import CASES, DECISIONS, LIFECYCLE, ORDERS
 
 log = logging.getLogger(__name__)
 DAY_MS = 86_400_000
@@ -101,11 +101,6 @@ def merge_rules(s: Settings) -> MergeRules:
 def internal_topic(s: Settings, name: str) -> str:
     """Physical name of one of the worker's own topics (app id in front, like changelogs)."""
     return f"{s.topics.prefix}{s.streams.app_id}-{name}"
-
-
-def input_partitions(s: Settings) -> int:
-    """Partitions of ``fenliu.decisions``: internal topics and tables co-partition with it."""
-    return default_catalogue()[DECISIONS].partitions or s.topics.partitions
 
 
 def caller_part(caller_key: str, partition: int) -> str:

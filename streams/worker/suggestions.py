@@ -31,7 +31,8 @@ from fenliu.processors.suggestions import Action, Held
 from fenliu.streams.kafka.dead_letters import DeadLetters
 from fenliu.streams.worker.clock import decode_tick, tick_topic
 from fenliu.streams.worker.context import StreamsContext
-from fenliu.topics.catalogue import DECISIONS, ORDERS, VERDICTS, default_catalogue
+from fenliu.streams.worker.topics import input_partitions
+from fenliu.topics.catalogue import ORDERS, VERDICTS
 
 RAW: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
 JSON: faust.Schema = faust.Schema(key_serializer="json", value_serializer="json")
@@ -98,7 +99,7 @@ class SuggestionsFeature:
         self.case_verdicts = app.topic(
             case_verdicts_topic_name(ctx),
             internal=True,
-            partitions=default_catalogue()[DECISIONS].partitions or s.topics.partitions,
+            partitions=input_partitions(s),
             **RAW,
         )
         self.dead = DeadLetters(app, ctx)

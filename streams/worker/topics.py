@@ -19,6 +19,13 @@ from mode.utils.times import want_seconds
 
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
+from fenliu.topics.catalogue import DECISIONS, default_catalogue
+
+
+def input_partitions(s: Settings) -> int:
+    """Partitions of ``fenliu.decisions``: the internal topics and tables the cases agent
+    reads co-partition with it (case steps, case verdicts, the cases table)."""
+    return default_catalogue()[DECISIONS].partitions or s.topics.partitions
 
 
 def changelog_topics(app: faust.App) -> list[str]:
