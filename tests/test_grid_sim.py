@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections import Counter
@@ -207,18 +208,32 @@ def test_faults_fail_requests_then_clear() -> None:
 
 
 class WebhookReceiver:
-    """A real HTTP server standing in for the ingress: verifies signatures and keeps bodies."""
+    """A real HTTP server standing in for the ingress: verifies signatures and keeps bodies;
+    ``delay_s`` makes it a slow one (and it counts how many calls it had at once)."""
 
-    def __init__(self, refuse_first: int = 0) -> None:
+    def __init__(self, refuse_first: int = 0, delay_s: float = 0.0) -> None:
         self.events: list[dict[str, Any]] = []
         self.refuse_first = refuse_first
+        self.delay_s = delay_s
         self.calls = 0
+        self.in_flight = self.most_in_flight = 0
         self.lock = threading.Lock()
         app = web.Application()
         app.router.add_post("/webhook/lifecycle", self.handle)
         self.server = ThreadedServer(app)
 
     async def handle(self, request: web.Request) -> web.Response:
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.delay_s)
+            return await self._handle(request)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
         verify_signature(
             SECRET,
@@ -273,6 +288,35 @@ def test_a_life_is_reported_signed_in_order_and_resumes_after_a_restart(tmp_path
             )
         assert [e["kind"] for e in receiver.events if e["order_id"] == "life-1"] == expected
         assert json.loads(store.read_text())["orders"].keys() == {"life-1", "life-2"}
+    finally:
+        receiver.server.stop()
+
+
+def test_a_slow_webhook_delays_lives_but_loses_no_event_to_the_client_pool() -> None:
+    """More events due at once than the client has connections, each answered slowly: the
+    posts wait for a connection in grid-sim, not in the HTTP client's pool, whose short
+    timeout would fail them (and, racing an assignment, lose a pool slot for good:
+    encode/httpcore#1093, grid-sim's PoolTimeout on every post under load)."""
+    receiver = WebhookReceiver(delay_s=0.2)
+    receiver.server.start()
+    lives = [f"slow-{i}" for i in range(4)]
+    try:
+        config = sim_config(
+            webhook_url=f"{receiver.server.url}/webhook/lifecycle",
+            webhook_attempts=1,  # a post that fails is lost: nothing hides a PoolTimeout
+            webhook_connections=2,
+            # 4 lives' steps due at once, 2 at a time, 200 ms each: a post waiting in the
+            # pool would mostly see no connection come free within its 30 ms
+            webhook_timeout=httpx.Timeout(30.0, pool=0.03),
+        )
+        expected = sum(len(plan_life(order(o), config.knobs, config.seed)) for o in lives)
+        with running_sim(config) as (_sim, server):
+            for o in lives:
+                assert post(server.url, order(o).model_dump(mode="json"), o).status_code == 201
+            wait_for(lambda: len(receiver.events) == expected, what="every life, every step")
+            metrics = httpx.get(f"{server.url}/metrics").text
+        assert 'result="failed"' not in metrics
+        assert receiver.most_in_flight == 2
     finally:
         receiver.server.stop()
 

@@ -61,6 +61,10 @@ class SimConfig:
     error_rate: float = 0.0
     webhook_attempts: int = 6
     store_file: Path | None = None
+    #: Webhook posts in flight at once: the size of the HTTP client's pool, and of the
+    #: semaphore in front of it (``GridSim._report`` says why both).
+    webhook_connections: int = 100
+    webhook_timeout: httpx.Timeout = field(default_factory=lambda: httpx.Timeout(10.0))
 
     @classmethod
     def from_settings(cls, s: Settings) -> SimConfig:
@@ -141,6 +145,7 @@ class GridSim:
         self._players: dict[str, asyncio.Task[None]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._http: httpx.AsyncClient | None = None
+        self._webhook_slots: asyncio.Semaphore | None = None
         self._retry_rng = random.Random(config.seed)
 
     def app(self) -> web.Application:
@@ -161,7 +166,12 @@ class GridSim:
 
     # --- lifecycle of the server ---------------------------------------------------------
     async def _startup(self, _app: web.Application) -> None:
-        self._http = httpx.AsyncClient(timeout=10.0)
+        n = self.config.webhook_connections
+        self._http = httpx.AsyncClient(
+            timeout=self.config.webhook_timeout,
+            limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
+        )
+        self._webhook_slots = asyncio.Semaphore(n)
         self._tasks.append(asyncio.create_task(self._autosave()))
         for stored in self.store:  # resume lives interrupted by a restart
             self._start_player(stored)
@@ -416,15 +426,26 @@ class GridSim:
         )
 
     async def _report(self, event: LifecycleEventIn) -> str:
-        """POST the signed event to the webhook, retrying transient failures; returns the result."""
-        assert self._http is not None
+        """POST the signed event to the webhook, retrying transient failures; returns the result.
+
+        A post waits for one of ``webhook_slots`` before it enters the HTTP client, so the
+        client's pool always has a connection for it and no request ever queues there.
+        httpcore 1.0.9 loses a pool slot for good when a queued request gives up (its pool
+        timeout, a cancellation) just as the pool creates a connection for it: the new
+        connection stays CONNECTING with nobody to use it (encode/httpcore#1093). Under load
+        (a slow ingress, a CPU-starved event loop) that emptied all 100 slots: every later
+        post failed with PoolTimeout and grid-sim held no connection to the ingress at all.
+        Waiting here instead has no timeout: a slow ingress delays the lives, it does not
+        make them fail."""
+        assert self._http is not None and self._webhook_slots is not None
         body = event.model_dump_json().encode()
         for attempt in range(1, self.config.webhook_attempts + 1):
-            headers = signed_headers(self.config.webhook_secret, body, int(time.time()))
             try:
-                response = await self._http.post(
-                    self.config.webhook_url, content=body, headers=headers
-                )
+                async with self._webhook_slots:
+                    headers = signed_headers(self.config.webhook_secret, body, int(time.time()))
+                    response = await self._http.post(
+                        self.config.webhook_url, content=body, headers=headers
+                    )
                 if response.status_code < 300:
                     return "ok"
                 if response.status_code < 500 and response.status_code != 429:
