@@ -36,8 +36,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("fenliu.demo")
 
-#: Start order (sinks first, so they are listening when orders come; the router last).
-SERVICE_ORDER = ("grid-sim", "ingress", "grid-sink", "streams", "router")
+#: Start order (sinks first, so they are listening when orders come; the router last);
+#: stopped in reverse. The ingress comes before grid-sim, which reports to it, so it is
+#: stopped after grid-sim has stopped posting: an ingress stopped under grid-sim's posts
+#: held its shutdown ~10 s on a post whose body never came, until the client timed out.
+SERVICE_ORDER = ("ingress", "grid-sim", "grid-sink", "streams", "router")
 #: Metrics ports by convention (deploy/prometheus/prometheus.yml scrapes these).
 METRICS_PORTS = {
     "router": 9108,
@@ -64,7 +67,11 @@ def free_port_offset(settings: Settings, start: int = 300, step: int = 37) -> in
 
 
 def port_free(port: int) -> bool:
+    """Whether a service could listen on ``port`` now. SO_REUSEADDR, as the services bind
+    (aiohttp, prometheus_client): without it, the TIME_WAIT connections a server that just
+    stopped leaves behind make its port look taken for a minute."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
