@@ -102,8 +102,16 @@ def _count(items: list[str]) -> dict[str, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from fenliu.training import TrainConfig
+
     args = sys.argv[1:] if argv is None else argv
-    result = holdout()
+    # ``key=value`` arguments override TrainConfig fields (to compare configurations)
+    overrides: dict[str, Any] = {}
+    for a in args:
+        if "=" in a:
+            key, value = a.split("=", 1)
+            overrides[key] = tuple(json.loads(value)) if value.startswith("[") else json.loads(value)
+    result = holdout(cfg=replace(TrainConfig(), **overrides))
     if "--json" in args:
         print(json.dumps(result, ensure_ascii=False, indent=2, default=list))
         return 0

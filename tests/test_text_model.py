@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -225,6 +226,28 @@ def test_the_keep_threshold_is_the_cheapest_within_its_cost() -> None:
     assert _keep_threshold(rows, probs, rules, TrainConfig(keep_cost=0.04)) == 0.65
     assert _keep_threshold(rows, [0.99] * 100, rules, TrainConfig(keep_cost=0.03)) is None
     assert _keep_threshold([], [], [], TrainConfig()) is None
+
+
+def test_the_110_thresholds_are_priced_in_dev_non_police_calls() -> None:
+    """divert_below: the lowest value that DIVERTs the target share of dev non-police
+    calls, never above the cap; keep_above: the lowest that leaves the target share
+    DIVERTed or SUGGESTed (or costs at most keep_cost when the rules keep more)."""
+    from types import SimpleNamespace
+
+    from fenliu.training import TrainConfig, _policy_thresholds
+
+    rows = [{"source": "110", "expected_list": "NON_POLICE"} for _ in range(100)]
+    rules = [SimpleNamespace(is_police_matter=False, doubts=()) for _ in rows]
+    probs = [0.9, 0.8, 0.62, 0.55] + [0.4] * 6 + [0.2] * 20 + [0.05] * 70
+    cfg = TrainConfig(divert_target=0.7, keep_target=0.97, divert_cap=0.35)
+    # 70 calls under 0.06; 97% must stay DIVERT or SUGGEST: three kept at most (0.6)
+    assert _policy_thresholds(rows, probs, rules, cfg) == (0.06, 0.6)
+    # 90% DIVERTed would need 0.21, over the cap: the cap, never more
+    assert _policy_thresholds(rows, probs, rules, replace(cfg, divert_target=0.9))[0] == 0.21
+    assert _policy_thresholds(rows, probs, rules, replace(cfg, divert_target=0.95))[0] == 0.35
+    # the rules already keep 5 of 100: the model alone may keep 2% more (0.9, 0.8: 0.65)
+    kept = [SimpleNamespace(is_police_matter=i >= 95, doubts=()) for i in range(100)]
+    assert _policy_thresholds(rows, probs, kept, replace(cfg, keep_cost=0.02))[1] == 0.65
 
 
 def test_generic_category_words_count_only_when_nothing_specific_is_found() -> None:
