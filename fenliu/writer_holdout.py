@@ -10,7 +10,9 @@ writer, DIVERT+SUGGEST and DIVERT for a non-police writer. The rules still saw t
 (they cannot be refitted), so the figure overstates recall on new writers; what it
 measures honestly is what the learned opinion and the thresholds add.
 
-``python -m fenliu.writer_holdout [--json]`` (needs scikit-learn, as ``fenliu train``).
+``python -m fenliu.writer_holdout [--json] [field=value ...]`` (needs scikit-learn, as
+``fenliu train``; ``field=value`` overrides a ``TrainConfig`` field, e.g. ``c_police=3.0``,
+to compare configurations on this number rather than on dev). ~1.5 min on 2 cores.
 """
 
 from __future__ import annotations
@@ -105,12 +107,17 @@ def main(argv: list[str] | None = None) -> int:
     from fenliu.training import TrainConfig
 
     args = sys.argv[1:] if argv is None else argv
+    if {"-h", "--help"} & set(args):
+        print("python -m fenliu.writer_holdout [--json] [field=value ...]  (TrainConfig overrides)")
+        return 0
     # ``key=value`` arguments override TrainConfig fields (to compare configurations)
     overrides: dict[str, Any] = {}
     for a in args:
         if "=" in a:
             key, value = a.split("=", 1)
-            overrides[key] = tuple(json.loads(value)) if value.startswith("[") else json.loads(value)
+            overrides[key] = (
+                tuple(json.loads(value)) if value.startswith("[") else json.loads(value)
+            )
     result = holdout(cfg=replace(TrainConfig(), **overrides))
     if "--json" in args:
         print(json.dumps(result, ensure_ascii=False, indent=2, default=list))

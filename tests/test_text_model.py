@@ -260,3 +260,15 @@ def test_generic_category_words_count_only_when_nothing_specific_is_found() -> N
     assert alone is not None and alone.path[0] == "党务政务"
     passing = cats.match("我家户口在村里，村里的土地承包责任田被别人占了")
     assert passing is not None and passing.path[0] != "政法", passing
+
+
+def test_the_writer_of_a_set_is_its_wn_with_or_without_seen_test() -> None:
+    from fenliu.writer_holdout import WRITERS, writer_of
+
+    assert writer_of("110-police-w11-seen-test") == "w11"
+    assert writer_of("110-police-w1") == "w1"  # not w11's
+    assert writer_of("labelled_calls") is None
+    rows = load_split("train") + load_split("dev")
+    for w in WRITERS:  # every writer measured has rows, and w1 never takes w11's
+        assert any(writer_of(str(r["set"])) == w for r in rows)
+    assert all(writer_of(str(r["set"])) != "w1" for r in rows if "w11" in str(r["set"]))
