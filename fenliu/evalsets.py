@@ -4,9 +4,13 @@ Split rule (issue 11, applied once by the writers of the sets): ``int(sha256(id)
 0-5 train, 6-7 dev, 8-9 test. ``tests/eval/sets/<split>/*.jsonl`` are already split; the two
 older files (``labelled_calls.jsonl``, ``heldout_calls.jsonl``) are split here by the same
 rule. The test split is read only when asked for by name. Each earlier test split
-(``*-seen-test.jsonl``) was read once for reported figures and then moved to dev; the test
+(``*-seen-test.jsonl``) was read once for reported figures and then moved out of test; the test
 split is what was written after the last such reading. Sets written only as held-out tests
-sit whole in test (``WHOLE_TEST_SETS`` once they are read and moved to dev).
+sit whole in test (``WHOLE_TEST_SETS``) until read. Once read, a seen-test file is re-split
+(issue 11, 2026-12-02, so the model learns from about twice the police calls): its rows
+whose hash bucket is 6-7 (``split_of == "dev"``) stay in ``dev/<name>-seen-test.jsonl``,
+every other row (the hash rule's train and test buckets: a read test row is no longer a
+test) goes to ``train/<name>-seen-test.jsonl``; ``seen_test_split_of`` is the rule.
 The real messages stay in ``../shared/realdata``; their hand labels (ids only) are in
 ``tests/eval/real/labels.jsonl``.
 """
@@ -41,6 +45,11 @@ def split_of(row_id: str) -> str:
     """train / dev / test by the hash of the id."""
     bucket = int(hashlib.sha256(row_id.encode("utf-8")).hexdigest(), 16) % 10
     return "train" if bucket < 6 else ("dev" if bucket < 8 else "test")
+
+
+def seen_test_split_of(row_id: str) -> str:
+    """Where a row of a read test split (``*-seen-test``) sits: dev for the dev buckets, else train."""
+    return "dev" if split_of(row_id) == "dev" else "train"
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -12,7 +13,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fenliu.evalsets import SEEN_TEST_SUFFIX, WHOLE_TEST_SETS, load_split, split_of
+from fenliu.evalsets import (
+    SEEN_TEST_SUFFIX,
+    WHOLE_TEST_SETS,
+    load_split,
+    seen_test_split_of,
+    split_of,
+)
 from fenliu.processors.categories import CategoryError, CategoryPolicy, compile_categories
 from fenliu.processors.text_model import ModelError, char_ngrams, load_opinion, ngram_set
 from fenliu.refdata.opinion import OpinionMissing, load_categories, read_artifact
@@ -109,15 +116,17 @@ def test_real_level1_rows_train_the_level1_model_and_only_their_hash_is_stored()
 
 
 def test_the_split_rule() -> None:
-    """Every row sits in its hash's split, except test splits read once and moved to dev
-    (hash-split ones, and the sets written whole as held-out tests)."""
+    """Every row sits in its hash's split, except test splits read once (hash-split ones,
+    and the sets written whole as held-out tests): re-split, dev buckets in dev, the rest
+    in train."""
     for split in ("train", "dev"):
         rows = load_split(split)
         moved = [r for r in rows if str(r["set"]).endswith(SEEN_TEST_SUFFIX)]
         kept = [r for r in rows if r not in moved]
         assert kept and all(split_of(str(r["id"])) == split for r in kept)
         whole = tuple(f"{name}{SEEN_TEST_SUFFIX}" for name in WHOLE_TEST_SETS)
-        assert all(split == "dev" for r in moved)
+        # read test rows are re-split: the dev buckets in dev, every other row in train
+        assert moved and all(seen_test_split_of(str(r["id"])) == split for r in moved)
         assert all(r["set"] in whole or split_of(str(r["id"])) == "test" for r in moved)
 
 
@@ -219,6 +228,28 @@ def test_the_keep_threshold_is_the_cheapest_within_its_cost() -> None:
     assert _keep_threshold([], [], [], TrainConfig()) is None
 
 
+def test_the_110_thresholds_are_priced_in_dev_non_police_calls() -> None:
+    """divert_below: the lowest value that DIVERTs the target share of dev non-police
+    calls, never above the cap; keep_above: the lowest that leaves the target share
+    DIVERTed or SUGGESTed (or costs at most keep_cost when the rules keep more)."""
+    from types import SimpleNamespace
+
+    from fenliu.training import TrainConfig, _policy_thresholds
+
+    rows = [{"source": "110", "expected_list": "NON_POLICE"} for _ in range(100)]
+    rules = [SimpleNamespace(is_police_matter=False, doubts=()) for _ in rows]
+    probs = [0.9, 0.8, 0.62, 0.55] + [0.4] * 6 + [0.2] * 20 + [0.05] * 70
+    cfg = TrainConfig(divert_target=0.7, keep_target=0.97, divert_cap=0.35)
+    # 70 calls under 0.06; 97% must stay DIVERT or SUGGEST: three kept at most (0.6)
+    assert _policy_thresholds(rows, probs, rules, cfg) == (0.06, 0.6)
+    # 90% DIVERTed would need 0.21, over the cap: the cap, never more
+    assert _policy_thresholds(rows, probs, rules, replace(cfg, divert_target=0.9))[0] == 0.21
+    assert _policy_thresholds(rows, probs, rules, replace(cfg, divert_target=0.95))[0] == 0.35
+    # the rules already keep 5 of 100: the model alone may keep 2% more (0.9, 0.8: 0.65)
+    kept = [SimpleNamespace(is_police_matter=i >= 95, doubts=()) for i in range(100)]
+    assert _policy_thresholds(rows, probs, kept, replace(cfg, keep_cost=0.02))[1] == 0.65
+
+
 def test_generic_category_words_count_only_when_nothing_specific_is_found() -> None:
     cats = load_categories(
         Path(__file__).resolve().parent.parent / "data" / "categories_12345.yaml"
@@ -229,3 +260,15 @@ def test_generic_category_words_count_only_when_nothing_specific_is_found() -> N
     assert alone is not None and alone.path[0] == "党务政务"
     passing = cats.match("我家户口在村里，村里的土地承包责任田被别人占了")
     assert passing is not None and passing.path[0] != "政法", passing
+
+
+def test_the_writer_of_a_set_is_its_wn_with_or_without_seen_test() -> None:
+    from fenliu.writer_holdout import WRITERS, writer_of
+
+    assert writer_of("110-police-w11-seen-test") == "w11"
+    assert writer_of("110-police-w1") == "w1"  # not w11's
+    assert writer_of("labelled_calls") is None
+    rows = load_split("train") + load_split("dev")
+    for w in WRITERS:  # every writer measured has rows, and w1 never takes w11's
+        assert any(writer_of(str(r["set"])) == w for r in rows)
+    assert all(writer_of(str(r["set"])) != "w1" for r in rows if "w11" in str(r["set"]))
