@@ -35,6 +35,9 @@ WHOLE_TEST_SETS = (
     "110-police-w11",
     "110-nonpolice-w12",
     "12345-w13",
+    "110-police-w14",
+    "110-nonpolice-w15",
+    "12345-w16",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"

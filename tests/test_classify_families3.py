@@ -210,3 +210,27 @@ def test_a_debt_one_never_took_is_police(text: str, keep: bool) -> None:
 def test_forged_documents_sold(text: str, keep: bool) -> None:
     c = run(text)
     assert ("safety:forgery_sold" in signs(c)) is keep, (c.rule_id, signs(c))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(["一条大黑狗", "邻居家的狼狗", "一条疯狗", "村里的恶犬"]),
+    st.sampled_from(["把放学的孩子咬伤了", "咬伤了两个过路的", "扑上来咬了我妈的腿"]),
+    st.sampled_from(["现在在村口游荡", "挣脱了绳子跑了", "正往学校那边跑", "还没抓到"]),
+)
+def test_a_biting_animal_still_loose_is_police(animal: str, bite: str, loose: str) -> None:
+    """zj-2026.12.8: the loose animal told by where it goes, not only by 还在/乱跑."""
+    c = run(f"{animal}{bite}，{loose}")
+    assert c.is_police_matter and "safety:animal_attack" in signs(c), (c.rule_id, signs(c))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "小区里有只流浪狗一直在游荡，晚上叫得厉害，想找人抓走",
+        "我家狗去年被隔壁的狗咬伤过，想问狂犬疫苗在哪里打",
+        "邻居的猫老是窜到我家阳台上，能不能管一管",
+    ],
+)
+def test_a_loose_animal_that_has_hurt_nobody_is_not_an_attack(text: str) -> None:
+    assert "safety:animal_attack" not in signs(run(text))
