@@ -21,7 +21,7 @@ import faust
 from fenliu.schemas.serde import codec_for
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import faust_credentials
-from fenliu.streams.worker import cases, health, hotspot, rates, sla, suggestions
+from fenliu.streams.worker import cases, continuity, health, hotspot, rates, sla, suggestions
 from fenliu.streams.worker.changelog import ChangelogBatcher
 from fenliu.streams.worker.clock import clock_for
 from fenliu.streams.worker.context import Clock, StreamsContext
@@ -180,6 +180,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
         batcher = ChangelogBatcher(app, settings.streams.producer_linger_ms / 1000)
         for table in app.tables.values():
             batcher.install(table)
+        for tracker in continuity.registry(app):  # applied offsets: written at commits
+            tracker.defer_writes()
         app.fenliu_batcher = batcher  # DirectTopic outputs join the batches
     tune_producer_buffer(app, settings, batcher)
     return app
@@ -206,6 +208,7 @@ def tune_producer_buffer(
 
     async def bounded_flush() -> None:
         if batcher is not None:
+            continuity.write_held(app)  # the applied offsets, before the commit they cover
             await batcher.flush()
         await buffer.flush_atmost(buffer.size)
 

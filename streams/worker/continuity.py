@@ -64,14 +64,42 @@ class AppliedOffsets:
             schema=JSON,
             help=f"last offset {agent} applied per input partition (continuity check)",
         )
+        # key -> (partition, offset) applied since the last commit (``defer_writes``)
+        self._held: dict[str, tuple[int, int]] = {}
+        self.deferred = False
         registry(app).append(self)
+
+    def defer_writes(self) -> None:
+        """Write the changelog once per key and commit instead of once per record.
+
+        Only the last applied offset of a partition matters, and only at a commit: a
+        committed offset ``C`` needs a changelog holding at least ``C - 1``. Deferred, each
+        record sets the table's memory (what ``last_applied`` reads on this worker) and
+        the changelog records are written by ``write_held``, which the worker's producer
+        flush calls before every commit (``streams.worker.app.tune_producer_buffer``); the
+        commit then waits for their delivery like every other write. Through the broker
+        this was about 1.7 changelog records a decision (one per decision, one per order)."""
+        self.deferred = True
 
     def applied(self, message: Any) -> None:
         """``message`` was handled by every feature: remember its offset (one write).
 
         Called inside the agent, so faust writes the changelog record to the message's
         partition, the one the input partition's worker restores."""
-        self.table[table_key(message.topic, message.partition)] = message.offset
+        key = table_key(message.topic, message.partition)
+        if self.deferred:
+            self.table.data[key] = message.offset  # memory only; the changelog at commit
+            self._held[key] = (message.partition, message.offset)
+        else:
+            self.table[key] = message.offset
+
+    def write_held(self) -> int:
+        """The changelog records of what was applied since the last call: one per key,
+        each to the partition of the input partition it is about. Returns how many."""
+        held, self._held = self._held, {}
+        for key, (partition, offset) in held.items():
+            self.table.send_changelog(partition, key, offset)
+        return len(held)
 
     def last_applied(self, partitions: Iterable[TP]) -> dict[tuple[str, int], int]:
         """What the (restored) table holds for those of ``partitions`` this agent reads."""
@@ -97,6 +125,11 @@ def registry(app: Any) -> list[AppliedOffsets]:
         found = []
         app._fenliu_continuity = found
     return found
+
+
+def write_held(app: Any) -> int:
+    """Every tracker's held changelog records (see ``AppliedOffsets.defer_writes``)."""
+    return sum(tracker.write_held() for tracker in registry(app))
 
 
 def resume_points(app: Any, committed: Mapping[TP, int | None]) -> dict[TP, int]:

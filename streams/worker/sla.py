@@ -36,7 +36,7 @@ from fenliu.processors.model import InvalidEvent
 from fenliu.processors.sla_alerts import EscalationPolicy, alert_record
 from fenliu.processors.sla_policy import STAGE_ORDER
 from fenliu.processors.sla_timer import BookConfig, OrderInfo, OrderSla, SlaBook, TickResult
-from fenliu.schemas.records import DispatchOrder, LifecycleEvent, SlaAlert
+from fenliu.schemas.records import LifecycleEvent, SlaAlert, epoch_ms
 from fenliu.settings import Settings
 from fenliu.streams.kafka.dead_letters import DeadLetters
 from fenliu.streams.worker.clock import (
@@ -103,12 +103,18 @@ def book_config(settings: Settings) -> BookConfig:
 
 
 def order_input(record: dict[str, Any]) -> tuple[str, OrderInfo, list[tuple[str, int]]]:
-    """What the timer needs from a ``DispatchOrder`` record."""
-    order = DispatchOrder.from_avro(record)
+    """What the timer needs from a ``DispatchOrder`` record, read from the decoded dict:
+    building the whole ``DispatchOrder`` (every field, the location, each deadline a
+    record) for these seven was ~5% of the orders agent's time through the broker."""
     info = OrderInfo(
-        order.case_id, order.unit_id, order.town_code, order.class_code, order.created_at
+        record["case_id"],
+        record["unit_id"],
+        record["town_code"],
+        record["class_code"],
+        epoch_ms(record["created_at"]),
     )
-    return order.order_id, info, [(d.stage, d.due_at) for d in order.deadlines]
+    deadlines = [(d["stage"], epoch_ms(d["due_at"])) for d in record["deadlines"]]
+    return record["order_id"], info, deadlines
 
 
 class TableStore(MutableMapping[str, OrderSla]):
