@@ -24,15 +24,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any
 
-from aiokafka.structs import TopicPartition  # type: ignore[import-untyped]
 from faust.serializers import codecs
 from prometheus_client import Counter
 
 log = logging.getLogger(__name__)
-PARTITIONS_TTL_S = 10.0  # how long a topic's partition list is reused for outputs
 
 BATCHES = Counter(
     "fenliu_streams_changelog_batches_total", "Changelog batches handed to the producer"
@@ -88,7 +85,6 @@ class ChangelogBatcher:
         self.sent = {p: _Sent(p) for p in range(1024)}
         self._timer: asyncio.TimerHandle | None = None
         self._lock = asyncio.Lock()
-        self._partitions: dict[str, tuple[float, list[int]]] = {}  # topic -> (until, partitions)
 
     def install(self, table: Any) -> None:
         """Route ``table``'s changelog writes through this batcher."""
@@ -122,29 +118,11 @@ class ChangelogBatcher:
         The partition is the producer's own choice (its ``librdkafka_partitioner``)."""
         producer = self._producer()
         if partition is None:
-            partition = self._partition_of(producer, topic, key)
-        if partition is None:
             await producer.client._wait_on_metadata(topic)
             partition = producer._partition(topic, None, None, None, key, value)
         waiter: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.append(topic, partition, key, value, waiter)
         return waiter
-
-    def _partition_of(self, producer: Any, topic: str, key: bytes | None) -> int | None:
-        """The partitioner's choice for a keyed record, from partition lists cached for
-        ``PARTITIONS_TTL_S`` (aiokafka's ``_partition`` builds two sets a record); ``None``
-        when the producer must decide (no key, topic not in the metadata yet)."""
-        if key is None:
-            return None
-        now = time.monotonic()
-        cached = self._partitions.get(topic)
-        if cached is None or now > cached[0]:
-            found = producer.client.cluster.partitions_for_topic(topic)
-            if not found:
-                return None
-            cached = self._partitions[topic] = (now + PARTITIONS_TTL_S, list(found))
-        parts: list[int] = cached[1]
-        return int(producer._partitioner(key, parts, parts))
 
     def append(
         self,
@@ -194,44 +172,7 @@ class ChangelogBatcher:
             by_tp: dict[tuple[str, int], list[_Batch]] = {}
             for tp, batch in held:
                 by_tp.setdefault(tp, []).append(batch)
-            producer = self._producer()
-            rest = [
-                (tp, left)
-                for tp, batches in by_tp.items()
-                if (left := self._hand_over(producer, tp, batches))
-            ]
-            if rest:
-                await asyncio.gather(*(self._send(tp, batches) for tp, batches in rest))
-
-    def _hand_over(self, producer: Any, tp: tuple[str, int], batches: list[_Batch]) -> list[_Batch]:
-        """Queue the first of ``batches`` in aiokafka's accumulator directly, if nothing of
-        its partition is still queued there; the batches left for ``_send``.
-
-        ``send_batch`` does the same through three coroutines, a task (the gather), a
-        ``shield``, a ``TopicPartition`` and the sets of ``_partition`` for each batch, and
-        a flush hands over ~20 batches of one or two records each. Its checks are kept:
-        no transactions, the accumulator open and healthy, the partition in the metadata,
-        and one queued batch per partition (``add_batch`` waits for the queued one to
-        drain: those go the slow way). aiokafka is pinned (pyproject.toml)."""
-        acc = producer._message_accumulator
-        topic, partition = tp
-        known = producer.client.cluster.partitions_for_topic(topic)
-        if (
-            producer._txn_manager is not None
-            or acc._closed
-            or acc._exception is not None
-            or not known
-            or partition not in known
-            or acc._batches.get(key := TopicPartition(topic, partition))
-        ):
-            return batches
-        first = batches[0]
-        fut = acc._append_batch(first.builder, key).future
-        BATCHES.inc()
-        fut.add_done_callback(self._log_failure)
-        if first.waiters:
-            fut.add_done_callback(first.delivered)
-        return batches[1:]
+            await asyncio.gather(*(self._send(tp, batches) for tp, batches in by_tp.items()))
 
     async def _send(self, tp: tuple[str, int], batches: list[_Batch]) -> None:
         producer = self._producer()
