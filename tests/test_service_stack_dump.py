@@ -15,8 +15,8 @@ CHILD = """
 import time
 from fenliu.services import start_service
 started = start_service(0, handle_signals=True)
-print("ready", flush=True)
 def waiting_in_a_named_place():
+    print("ready", flush=True)  # from inside, so the signal finds the child in this frame
     time.sleep(60)
 waiting_in_a_named_place()
 """
