@@ -1,7 +1,7 @@
 """processors/producer_watch.py: a producer is stranded exactly when a signal held its grace.
 
 Hypothesis plays a producer's statistics reports: queued records, brokers known and UP,
-delivery reports, at increasing times; a reference that replays the whole history says
+brokers changing state, delivery reports, at increasing times; a reference that replays the whole history says
 when each signal has held long enough, and ``assess`` (which only keeps a small state) must
 agree with it at every step."""
 
@@ -20,24 +20,29 @@ from fenliu.processors.producer_watch import (
 
 POLICY = WatchPolicy(no_broker_s=30.0, stall_s=120.0)
 
-# (seconds since the previous report, queued, known, up, a delivery report came meanwhile)
+# (seconds since the previous report, queued, known, up, a broker changed state meanwhile,
+#  a delivery report came meanwhile)
 STEP = st.tuples(
     st.floats(0.5, 40.0),
     st.integers(0, 3),
     st.integers(0, 2),
     st.integers(0, 2),
+    st.sampled_from([False, False, False, True]),
     st.booleans(),
 )
 
 
 def _observations(steps) -> list[Observation]:
-    out, at, last_report = [], 0.0, 0.0
-    for dt, queued, known, up, reported in steps:
+    out, at, last_report, changed = [], 0.0, 0.0, 0.0
+    for dt, queued, known, up, change, reported in steps:
         at += dt
         up = min(up, known)
+        if change:
+            changed = at - dt / 3
         if reported:
             last_report = at - dt / 2
-        out.append(Observation(at, queued, known, up, last_report))
+        age = at - changed if known else None
+        out.append(Observation(at, queued, known, up, age, last_report))
     return out
 
 
@@ -54,7 +59,8 @@ def _expected(history: list[Observation]) -> str | None:
     if spell is not None and now.at_s - spell >= POLICY.no_broker_s:
         return "no_broker"
     ups = [o.at_s for o in history if o.brokers_up > 0]
-    moved = max([now.last_report_s, *ups])
+    changes = [o.at_s - o.state_age_s for o in history if o.state_age_s is not None]
+    moved = max([now.last_report_s, *ups, *changes])
     if now.brokers_up == 0 and now.at_s - moved >= POLICY.stall_s:
         return "stall"
     return None
@@ -79,7 +85,9 @@ def test_nothing_queued_is_never_stranded(steps) -> None:
 
 
 def _idle(obs: Observation) -> Observation:
-    return Observation(obs.at_s, 0, obs.brokers_known, obs.brokers_up, obs.last_report_s)
+    return Observation(
+        obs.at_s, 0, obs.brokers_known, obs.brokers_up, obs.state_age_s, obs.last_report_s
+    )
 
 
 @given(st.lists(STEP, min_size=1, max_size=40), st.integers(1, 5))
@@ -87,7 +95,9 @@ def test_a_broker_up_in_every_report_is_never_stranded(steps, queued) -> None:
     """An ordinary producer, however slow its deliveries: never recreated."""
     state = WatchState()
     for obs in _observations(steps):
-        up = Observation(obs.at_s, queued, max(1, obs.brokers_known), 1, obs.last_report_s)
+        up = Observation(
+            obs.at_s, queued, max(1, obs.brokers_known), 1, obs.state_age_s, obs.last_report_s
+        )
         state, verdict = assess(state, up, POLICY)
         assert verdict is None
 
@@ -100,7 +110,7 @@ def test_no_broker_known_with_records_queued_is_found_once_the_grace_has_passed(
     the grace, and never before it."""
     state, at = WatchState(), start
     while True:
-        state, verdict = assess(state, Observation(at, queued, 0, 0, start), POLICY)
+        state, verdict = assess(state, Observation(at, queued, 0, 0, None, start), POLICY)
         if verdict is not None:
             assert verdict.signal == "no_broker"
             assert POLICY.no_broker_s <= at - start < POLICY.no_broker_s + every
@@ -108,24 +118,26 @@ def test_no_broker_known_with_records_queued_is_found_once_the_grace_has_passed(
         at += every
 
 
-def test_an_ordinary_restart_is_no_verdict() -> None:
-    """The broker down 88 s (the longest restart seen): listed (DOWN) the whole time, so
-    neither signal fires; it comes back UP and the records are delivered."""
+def test_a_broker_outage_of_any_length_is_no_verdict_while_the_producer_reconnects() -> None:
+    """The broker down 10 min (a restart took 88 s, once over 2 min): listed (DOWN) the
+    whole time and tried again every few seconds (its state changes), so neither signal
+    fires."""
     state = WatchState()
-    state, _ = assess(state, Observation(0.0, 5, 1, 1, 0.0), POLICY)
-    for at in range(5, 90, 5):
-        state, verdict = assess(state, Observation(float(at), 5, 1, 0, 0.0), POLICY)
+    state, _ = assess(state, Observation(0.0, 5, 1, 1, 100.0, 0.0), POLICY)
+    for at in range(5, 600, 5):
+        state, verdict = assess(state, Observation(float(at), 5, 1, 0, 2.5, 0.0), POLICY)
         assert verdict is None
-    state, verdict = assess(state, Observation(90.0, 0, 1, 1, 90.0), POLICY)
+    state, verdict = assess(state, Observation(600.0, 0, 1, 1, 0.1, 600.0), POLICY)
     assert verdict is None
 
 
-def test_a_broker_that_lingers_down_is_a_stall_after_its_grace() -> None:
+def test_a_listed_broker_nobody_connects_to_is_a_stall_after_its_grace() -> None:
     state = WatchState()
-    state, _ = assess(state, Observation(0.0, 5, 1, 1, 0.0), POLICY)
-    state, verdict = assess(state, Observation(119.0, 5, 1, 0, 0.0), POLICY)
+    state, _ = assess(state, Observation(0.0, 5, 1, 1, 100.0, 0.0), POLICY)
+    state, verdict = assess(state, Observation(60.0, 5, 1, 0, 0.0, 0.0), POLICY)  # went DOWN
+    state, verdict = assess(state, Observation(179.0, 5, 1, 0, 119.0, 0.0), POLICY)
     assert verdict is None
-    state, verdict = assess(state, Observation(120.0, 5, 1, 0, 0.0), POLICY)
+    state, verdict = assess(state, Observation(180.0, 5, 1, 0, 120.0, 0.0), POLICY)
     assert verdict is not None and verdict.signal == "stall"
 
 
@@ -133,12 +145,16 @@ def test_brokers_in_counts_real_brokers_and_those_up() -> None:
     stats = {
         "msg_cnt": 3,
         "brokers": {
-            "127.0.0.1:9092/1": {"nodeid": 1, "source": "learned", "state": "UP"},
-            "127.0.0.1:9092/bootstrap": {"nodeid": -1, "source": "configured", "state": "DOWN"},
+            "127.0.0.1:9092/1": {"source": "learned", "state": "UP", "stateage": 9_000_000},
+            "127.0.0.1:9092/bootstrap": {
+                "source": "configured",
+                "state": "DOWN",
+                "stateage": 2_500_000,
+            },
             ":0/internal": {"nodeid": -1, "source": "internal", "state": "UP"},
             "GroupCoordinator": {"nodeid": 1, "source": "logical", "state": "UP"},
         },
     }
-    assert brokers_in(stats) == (2, 1)
-    assert brokers_in({"msg_cnt": 3, "brokers": {}}) == (0, 0)
-    assert brokers_in({}) == (0, 0)
+    assert brokers_in(stats) == (2, 1, 2.5)
+    assert brokers_in({"msg_cnt": 3, "brokers": {}}) == (0, 0, None)
+    assert brokers_in({}) == (0, 0, None)

@@ -148,15 +148,16 @@ class WatchedProducer:
 
     def close(self) -> None:
         """Close the current producer (it flushes what it still holds)."""
-        self._producer.close()
+        _close(self._producer)
 
     # --- the watchdog --------------------------------------------------------------------
     def recreate(self, verdict: Stranded) -> int:
         """Purge the current producer, produce every unacknowledged record again on a new
         one; returns how many were produced again."""
         log.warning(
-            "producer %s is stranded (librdkafka #5301: it dropped its only broker and does"
-            " not re-bootstrap): %s; purging it and producing its %d unacknowledged record(s)"
+            "producer %s is stranded (librdkafka #5301: a broker in controlled shutdown"
+            " answered its Metadata with no brokers, it dropped its only broker and does not"
+            " re-bootstrap): %s; purging it and producing its %d unacknowledged record(s)"
             " again on a new producer",
             self.client,
             verdict.reason,
@@ -170,7 +171,7 @@ class WatchedProducer:
         while len(old) and self.clock() < until:  # the purged records' reports: ignored
             old.poll(0.1)
         if not len(old):
-            old.close()
+            _close(old)
         del old  # whatever it still holds is destroyed with it, never delivered
         self._producer = self._new_producer()
         self.recreated += 1
@@ -227,19 +228,20 @@ class WatchedProducer:
         if generation != self._generation:
             return
         try:
-            known, up = brokers_in(json.loads(raw))
+            known, up, state_age_s = brokers_in(json.loads(raw))
         except (ValueError, AttributeError) as exc:
             log.debug("unreadable statistics of producer %s: %s", self.client, exc)
             return
-        self.observe(known, up)
+        self.observe(known, up, state_age_s)
 
-    def observe(self, brokers_known: int, brokers_up: int) -> None:
+    def observe(self, brokers_known: int, brokers_up: int, state_age_s: float | None) -> None:
         """One look at the producer's brokers (from its statistics; a test may call it)."""
         obs = Observation(
             at_s=self.clock(),
             queued=len(self._pending),
             brokers_known=brokers_known,
             brokers_up=brokers_up,
+            state_age_s=state_age_s,
             last_report_s=self._last_report_s,
         )
         self._state, verdict = assess(self._state, obs, self.policy)
@@ -249,6 +251,14 @@ class WatchedProducer:
         if self._verdict is not None:
             verdict, self._verdict = self._verdict, None
             self.recreate(verdict)
+
+
+def _close(producer: Producer) -> None:
+    """``Producer.close`` where confluent-kafka has it (newer than the oldest allowed, 2.6);
+    otherwise the producer is destroyed when its last reference goes."""
+    close = getattr(producer, "close", None)
+    if close is not None:
+        close()
 
 
 def watched_producer(settings: Settings, config: dict[str, Any], *, client: str) -> WatchedProducer:
