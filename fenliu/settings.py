@@ -151,8 +151,9 @@ class KafkaSettings(_Group):
     producer_stall_s: float = Field(
         120.0,
         gt=0,
-        description="watchdog: records queued, no broker UP and no delivery report this long"
-        " = stranded (longer than a broker restart, 88 s seen; below message.timeout.ms, 300 s)",
+        description="watchdog: records queued, no broker UP, no delivery report and no broker"
+        " changing state (no reconnect attempt) this long = stranded; below message.timeout.ms"
+        " (300 s)",
     )
     dead_letter_max_value_bytes: int = Field(
         512 * 1024,
