@@ -95,7 +95,8 @@ def produce_steady(
     # Wait for librdkafka's verdict on every record (its own deadline, message.timeout.ms),
     # not a minute: after a broker restart under load the broker came back later than
     # that, the producer was dropped with its records, and the pipeline was blamed for
-    # calls it never received (issue 12, docs/streams.md).
+    # calls it never received (issue 12, docs/streams.md). The sink's producer is watched:
+    # one stranded by librdkafka #5301 is recreated and its queued calls sent again.
     undelivered = sink.producer.flush()
     if undelivered or sink.failed:
         raise RuntimeError(f"traffic not delivered: {undelivered} queued, {sink.failed} failed")

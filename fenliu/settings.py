@@ -136,6 +136,25 @@ class KafkaSettings(_Group):
         description="librdkafka debug contexts for the confluent-kafka services (router,"
         " grid-sink), e.g. cgrp,consumer,fetch: their log, for diagnosing a stall; empty = off",
     )
+    producer_stats_interval_ms: int = Field(
+        5000,
+        ge=0,
+        description="how often the router's and the generator's producers report librdkafka"
+        " statistics to their watchdog (librdkafka #5301, docs/streams.md); 0 = no watchdog",
+    )
+    producer_no_broker_s: float = Field(
+        30.0,
+        gt=0,
+        description="watchdog: records queued and no broker known at all (librdkafka #5301)"
+        " this long = stranded: the producer is recreated and its records produced again",
+    )
+    producer_stall_s: float = Field(
+        120.0,
+        gt=0,
+        description="watchdog: records queued, no broker UP, no delivery report and no broker"
+        " changing state (no reconnect attempt) this long = stranded; below message.timeout.ms"
+        " (300 s)",
+    )
     dead_letter_max_value_bytes: int = Field(
         512 * 1024,
         ge=1024,

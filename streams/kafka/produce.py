@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from confluent_kafka import KafkaError, Message, Producer
 
 from fenliu.streams.kafka.commit import AUTHORIZATION_ERRORS, raise_if_not_authorized
+from fenliu.streams.kafka.watchdog import WatchedProducer
 
 
 @dataclass(frozen=True)
@@ -24,14 +25,18 @@ class DeliveryFailed(RuntimeError):
     """The broker did not acknowledge every output of a batch: do not commit, restart."""
 
 
-def produce_all(producer: Producer, outputs: Sequence[Output], timeout_s: float = 310.0) -> None:
+def produce_all(
+    producer: Producer | WatchedProducer, outputs: Sequence[Output], timeout_s: float = 310.0
+) -> None:
     """Produce every output and wait until the broker acknowledged all of them.
 
     The default wait outlasts librdkafka's own delivery deadline (``message.timeout.ms``,
     300 s by default), so librdkafka decides when a record has failed: a broker that takes
     more than a minute to come back (a restart of a broker with many partitions on a busy
     machine took 88 s, tests/test_faults_kill.py) no longer kills the service while its
-    records are still being retried. Nothing is committed while the wait lasts."""
+    records are still being retried. Nothing is committed while the wait lasts. A
+    ``WatchedProducer`` replaces itself meanwhile if librdkafka strands it (#5301) and
+    produces the batch's unacknowledged records again, so the wait ends with them."""
     errors: list[str] = []
     refused: list[tuple[KafkaError, str]] = []
 

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from confluent_kafka import Consumer, Message, Producer, TopicPartition
+from confluent_kafka import Consumer, Message, TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
 
 from fenliu.processors.decide import Decider, Prepared
@@ -33,6 +33,7 @@ from fenliu.streams.kafka.dead_letters import DEAD_LETTERS, Failure, dead_letter
 from fenliu.streams.kafka.position import position
 from fenliu.streams.kafka.produce import Output, produce_all
 from fenliu.streams.kafka.take import take_available
+from fenliu.streams.kafka.watchdog import watched_producer
 from fenliu.topics import catalogue as topics
 
 log = logging.getLogger("fenliu.router")
@@ -177,7 +178,8 @@ class Router:
                 },
             )
         )
-        producer = Producer(router_producer_config(s))
+        # Recreated if librdkafka strands it after a broker restart (#5301, watchdog.py).
+        producer = watched_producer(s, router_producer_config(s), client=SERVICE)
         committer.consumer = consumer
 
         def on_assign(_c: Consumer, parts: list[TopicPartition]) -> None:

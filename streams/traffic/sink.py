@@ -9,6 +9,7 @@ from confluent_kafka import KafkaError, Message, Producer
 from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.watchdog import WatchedProducer, watched_producer
 from fenliu.traffic.feed import SCHEMA
 from fenliu.traffic.generator import GeneratedEvent
 
@@ -16,12 +17,19 @@ log = logging.getLogger("fenliu.generator")
 
 
 class KafkaSink:
-    """Raw topics through an idempotent producer; ``close`` waits for every acknowledgement."""
+    """Raw topics through an idempotent producer; ``close`` waits for every acknowledgement.
 
-    def __init__(self, settings: Settings, codec: Codec, producer: Producer | None = None) -> None:
+    The producer is watched (``streams/kafka/watchdog.py``): if librdkafka strands it after
+    a broker restart (#5301) it is recreated and the unacknowledged calls are sent again,
+    with the same bytes, key and timestamp (each call carries its own id)."""
+
+    def __init__(
+        self, settings: Settings, codec: Codec, producer: Producer | WatchedProducer | None = None
+    ) -> None:
         self.settings = settings
         self.codec = codec
-        self.producer = producer or Producer(
+        self.producer = producer or watched_producer(
+            settings,
             confluent_config(
                 settings,
                 **{
@@ -31,7 +39,8 @@ class KafkaSink:
                     "compression.type": "lz4",
                     "queue.buffering.max.messages": 200_000,
                 },
-            )
+            ),
+            client="generator",
         )
         self.failed = 0
         self.acked = 0

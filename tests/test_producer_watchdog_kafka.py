@@ -1,0 +1,162 @@
+"""streams/kafka/watchdog.py against the real broker: a stranded producer is replaced and
+every unacknowledged record reaches its topic, once, with its first timestamp.
+
+librdkafka #5301 itself (a Metadata answer with no brokers from a broker in controlled
+shutdown) cannot be forced here: it is a race with the broker's shutdown. The test keeps a
+working producer's records in its queue and has its real statistics reports show one of
+the two stranded pictures (no broker listed; or its broker listed, not UP, and no
+state change), so detection, purge and re-production run on a real producer against
+the real broker.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from typing import Any
+
+import pytest
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    Message,
+    Producer,
+    TopicPartition,
+)
+
+from fenliu.processors.producer_watch import WatchPolicy
+from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.watchdog import RECREATED, RESENT, WatchedProducer
+
+pytestmark = pytest.mark.kafka
+
+
+class FirstLosesItsBroker(WatchedProducer):
+    """The first producer lingers (its records stay queued) and, once ``strand`` is set,
+    its statistics show ``picture``: no broker (what librdkafka #5301 leaves), or its
+    broker listed DOWN and unchanged for a minute ("stall")."""
+
+    strand = False
+    picture = "no_broker"
+
+    def _new_producer(self) -> Producer:
+        if self._generation == 0:
+            real = self.config
+            self.config = {**real, "linger.ms": 200_000}
+            try:
+                return super()._new_producer()
+            finally:
+                self.config = real
+        return super()._new_producer()
+
+    def _on_stats(self, generation: int, raw: str) -> None:
+        if generation == 0 and self.strand and generation == self._generation:
+            stats = json.loads(raw)
+            if self.picture == "no_broker":
+                stats["brokers"] = {}
+            else:
+                for broker in stats["brokers"].values():
+                    broker.update(state="DOWN", stateage=60_000_000)  # 60 s unchanged
+            raw = json.dumps(stats)
+        super()._on_stats(generation, raw)
+
+
+def _read(settings: Any, topic: str, partitions: int, expect: int) -> list[Message]:
+    c = Consumer(confluent_config(settings, **{"group.id": f"{topic}-read"}))
+    try:
+        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(partitions)])
+        out: list[Message] = []
+        idle = 0
+        while idle < 6 or len(out) < expect and idle < 60:  # a few empty polls past the end
+            got = [m for m in c.consume(1000, timeout=0.5) if m.error() is None]
+            out += got
+            idle = 0 if got else idle + 1
+        return out
+    finally:
+        c.close()
+
+
+def _config(settings: Any) -> dict[str, Any]:
+    return confluent_config(settings, **{"enable.idempotence": True, "acks": "all"})
+
+
+def _counted(client: str) -> tuple[float, float]:
+    recreated = sum(
+        s.value
+        for m in RECREATED.collect()
+        for s in m.samples
+        if s.name.endswith("_total") and s.labels["client"] == client
+    )
+    resent = sum(
+        s.value
+        for m in RESENT.collect()
+        for s in m.samples
+        if s.name.endswith("_total") and s.labels["client"] == client
+    )
+    return recreated, resent
+
+
+@pytest.mark.parametrize(
+    ("picture", "policy"),
+    [
+        ("no_broker", WatchPolicy(no_broker_s=0.5, stall_s=600.0)),
+        ("stall", WatchPolicy(no_broker_s=600.0, stall_s=0.5)),
+    ],
+)
+def test_queued_records_of_a_stranded_producer_are_produced_again_once(
+    isolated_settings, topic_factory, caplog, picture, policy
+) -> None:
+    topic = topic_factory(partitions=3)
+    reports: list[tuple[str, KafkaError | None]] = []
+    client = f"test-{picture}"
+    producer = FirstLosesItsBroker(
+        _config(isolated_settings),
+        policy,
+        client=client,
+        stats_interval_ms=100,
+        check_every_s=0.2,
+    )
+    producer.picture = picture
+
+    def send(ids: list[str]) -> None:
+        for i in ids:
+            producer.produce(
+                topic,
+                f"value of {i}".encode(),
+                i.encode(),
+                headers=[("decision_id", i.encode())],
+                on_delivery=lambda err, msg, i=i: reports.append((i, err)),
+            )
+
+    early = [f"early-{i:03d}" for i in range(100)]
+    late = [f"late-{i:03d}" for i in range(100)]
+    send(early)
+    assert producer.flush(60) == 0  # acknowledged on the first producer: never sent again
+    assert producer.recreated == 0
+
+    send(late)  # they linger in the first producer's queue (linger.ms 200 s)
+    stamped_before_ms = time.time_ns() // 1_000_000
+    producer.strand = True
+    with caplog.at_level(logging.WARNING, logger="fenliu.kafka.watchdog"):
+        for _ in range(600):  # statistics every 0.1 s, the grace 0.5 s
+            producer.poll(0.1)
+            if producer.recreated:
+                break
+    assert producer.recreated == 1
+    assert producer.flush(60) == 0
+
+    assert _counted(client) == (1.0, 100.0)
+    assert any("#5301" in r.getMessage() for r in caplog.records)
+    assert sorted(reports) == sorted((i, None) for i in early + late)
+    records = _read(isolated_settings, topic, 3, 200)
+    assert Counter((m.key() or b"").decode() for m in records) == Counter(early + late)
+    for m in records:  # byte-identical repeats: value, header and first timestamp kept
+        key = (m.key() or b"").decode()
+        assert m.value() == f"value of {key}".encode()
+        assert m.headers() == [("decision_id", key.encode())]
+        if key.startswith("late-"):
+            assert m.timestamp()[1] <= stamped_before_ms
+    producer.close()
