@@ -164,9 +164,20 @@ def redis_client(settings: Settings, redis_prefix: str) -> Iterator[redis.Redis]
     client.close()
 
 
+STACK_MARKERS = ("kafka", "redis", "prometheus")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``secure`` run on the secure stack only (``./dev test --secure``, which
-    CI runs after the whole suite); on the plaintext stack they are skipped, saying so."""
+    CI runs after the whole suite); on the plaintext stack they are skipped, saying so.
+
+    Every test of the real stack joins one xdist group: with ``-n 2 --dist loadgroup`` (CI)
+    they run one after another in one worker, as without xdist (they start services on
+    fixed ports and measure what the stack did), while the pure tests run in the other."""
+    group = pytest.mark.xdist_group("stack")
+    for item in items:
+        if any(marker in item.keywords for marker in STACK_MARKERS):
+            item.add_marker(group)
     if Settings().kafka.sasl_mechanism is not None:
         return
     skip = pytest.mark.skip(reason="needs the secure stack: ./dev test --secure")
