@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import socket
 
+import pytest
+
 from fenliu.demo.run import METRICS_PORTS, base_ports, free_port_offset
 from fenliu.settings import Settings
+
+# Binds the demo's ports on the settings' offsets: with the stack's tests, never beside
+# a pipeline that is choosing its own offset (xdist, tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("stack")
 
 
 def test_the_offset_skips_a_range_whose_grid_sim_port_is_taken() -> None:

@@ -16,6 +16,10 @@ from fenliu.settings import (
     refuse_default_secrets,
 )
 
+# Starts the services (each must refuse a published secret): with the stack's tests, never
+# beside a pipeline on the same ports (xdist, tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("stack")
+
 SECRET_VARS = ("FENLIU_PHONE_HMAC_KEY", "FENLIU_GRID_PLATFORM_TOKEN", "FENLIU_WEBHOOK_HMAC_SECRET")
 
 

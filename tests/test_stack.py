@@ -25,6 +25,10 @@ from fenliu.stack.process import owned_process, spawn, stop
 from fenliu.stack.prometheus_config import localize_target, render_local_config
 from fenliu.streams.kafka.config import confluent_config
 
+# Starts, stops and asks the shared local stack (`up` would start a broker another test has
+# stopped on purpose): with the stack's tests, never beside them (xdist, tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("stack")
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
