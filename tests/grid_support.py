@@ -24,6 +24,7 @@ from fenliu.settings import Settings
 from fenliu.sinks.grid.client import GridPlatform
 from fenliu.sinks.grid.delivery import GridSinkService, run_in_thread
 from fenliu.sinks.grid.webserver import ThreadedServer
+from fenliu.streams.kafka.commit import COMMIT_RETRY_CODES
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
 
@@ -193,15 +194,28 @@ def read_topic(
 
 
 def committed(settings: Settings, group: str, topic: str, partitions: int = 1) -> list[int]:
-    """The group's committed offsets per partition (-1001 = nothing committed)."""
-    from confluent_kafka import TopicPartition
+    """The group's committed offsets per partition (-1001 = nothing committed).
+
+    A coordinator that is loading or moving (NOT_COORDINATOR early in a run, while the
+    broker creates ``__consumer_offsets``) is asked again for up to 10 s, as the
+    router's commits are (``COMMIT_RETRY_CODES``)."""
+    from confluent_kafka import KafkaException, TopicPartition
 
     consumer = Consumer(confluent_config(settings, **{"group.id": group}))
+    deadline = time.monotonic() + 10
     try:
-        parts = consumer.committed(
-            [TopicPartition(topic, p) for p in range(partitions)], timeout=10
-        )
-        return [p.offset for p in parts]
+        while True:
+            try:
+                parts = consumer.committed(
+                    [TopicPartition(topic, p) for p in range(partitions)], timeout=10
+                )
+                return [p.offset for p in parts]
+            except KafkaException as exc:
+                err = exc.args[0]
+                transient = err.retriable() or err.code() in COMMIT_RETRY_CODES
+                if not transient or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
     finally:
         consumer.close()
 

@@ -86,7 +86,7 @@ def commit_offsets(consumer: Any, offsets: list[TopicPartition], attempts: int =
                 # and the batch is read again from the last commit, by whoever owns it then.
                 log.warning("commit dropped (%s): the consumer rejoins its group", err.name())
                 break
-            if not (err.retriable() or err.code() in _COMMIT_RETRY_CODES):
+            if not (err.retriable() or err.code() in COMMIT_RETRY_CODES):
                 raise
             log.warning("commit failed (%s), attempt %d of %d", err.name(), attempt + 1, attempts)
             time.sleep(min(2.0, 0.1 * 2**attempt))
@@ -96,7 +96,7 @@ def commit_offsets(consumer: Any, offsets: list[TopicPartition], attempts: int =
 
 _GROUP_MOVED_ON = {KafkaError.UNKNOWN_MEMBER_ID, KafkaError.ILLEGAL_GENERATION}
 
-_COMMIT_RETRY_CODES = {
+COMMIT_RETRY_CODES = {
     KafkaError.NOT_COORDINATOR,
     KafkaError.COORDINATOR_NOT_AVAILABLE,
     KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
