@@ -167,6 +167,9 @@ def redis_client(settings: Settings, redis_prefix: str) -> Iterator[redis.Redis]
 STACK_MARKERS = ("kafka", "redis", "prometheus")
 
 
+# tryfirst: xdist reads the `xdist_group` marks in its own collection hook (it appends the
+# group to each node id); run after it, the marks added here did not group anything.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``secure`` run on the secure stack only (``./dev test --secure``, which
     CI runs after the whole suite); on the plaintext stack they are skipped, saying so.
