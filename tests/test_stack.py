@@ -142,6 +142,22 @@ def test_down_from_another_state_dir_leaves_the_shared_stack_alone(
     assert all(row.up for row in stack.status(settings))
 
 
+def test_up_warns_about_ports_inside_the_ephemeral_range(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a machine whose ephemeral range covers every port, ``up`` (here a no-op on the
+    running stack) names each port first, and still does its work."""
+    (tmp_path / "ip_local_port_range").write_text("1024\t65535\n")
+    monkeypatch.setattr("fenliu.stack.ports.PROC_NET", tmp_path)
+    lines: list[str] = []
+    assert stack.up(settings, report=lines.append) == []
+    assert lines[0].startswith("warning:"), lines
+    assert f"FENLIU_KAFKA_PORT={settings.stack.kafka_port}" in lines[0]
+    assert f"FENLIU_REDIS_PORT={settings.stack.redis_port}" in lines[0]
+    assert "Address already in use" in lines[0]
+    assert all(row.up for row in stack.status(settings))
+
+
 def test_unknown_service_is_refused(settings: Settings) -> None:
     with pytest.raises(stack.StackError, match="zookeeper"):
         stack.status(settings, only=["kafka", "zookeeper"])

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from fenliu.settings import Settings
 from fenliu.stack.kafka import Kafka
 from fenliu.stack.layout import StackError, StackLayout
+from fenliu.stack.ports import ephemeral_port_warning
 from fenliu.stack.process import owned_process, port_answers, spawn, stop, tail, wait_for
 from fenliu.stack.services import Alertmanager, Prometheus, Redis, Service
 
@@ -95,8 +96,13 @@ def _await_ready(service: Service, popen: subprocess.Popen[bytes] | None) -> Non
 
 
 def up(settings: Settings, only: Sequence[str] | None = None, report: Report = print) -> list[str]:
-    """Start every missing service and wait until each answers; return the names started."""
+    """Start every missing service and wait until each answers; return the names started.
+
+    First warns (``report``) about configured ports inside the ephemeral port range."""
     services = _services(settings, only)
+    warning = ephemeral_port_warning(settings)
+    if warning:
+        report(warning)
     started: list[str] = []
     with _locked(settings) as layout:
         pending: list[tuple[Service, subprocess.Popen[bytes] | None]] = []
