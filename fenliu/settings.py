@@ -139,8 +139,9 @@ class KafkaSettings(_Group):
     producer_stats_interval_ms: int = Field(
         5000,
         ge=0,
-        description="how often the router's and the generator's producers report librdkafka"
-        " statistics to their watchdog (librdkafka #5301, docs/streams.md); 0 = no watchdog",
+        description="how often the watched producers (router, grid-sink's dead letters, the"
+        " generator) report librdkafka statistics to their watchdog (librdkafka #5301,"
+        " docs/streams.md); 0 = no watchdog",
     )
     producer_no_broker_s: float = Field(
         30.0,
