@@ -139,8 +139,8 @@ class KafkaSettings(_Group):
     producer_stats_interval_ms: int = Field(
         5000,
         ge=0,
-        description="how often the watched producers (router, grid-sink's dead letters, the"
-        " generator) report librdkafka statistics to their watchdog (librdkafka #5301,"
+        description="how often the watched producers (router, grid-sink's dead letters, replay's"
+        " topic sink, the generator) report librdkafka statistics to their watchdog (librdkafka #5301,"
         " docs/streams.md); 0 = no watchdog",
     )
     producer_no_broker_s: float = Field(
