@@ -139,8 +139,8 @@ class KafkaSettings(_Group):
     producer_stats_interval_ms: int = Field(
         5000,
         ge=0,
-        description="how often the watched producers (router, grid-sink's dead letters, replay's"
-        " topic sink, the generator) report librdkafka statistics to their watchdog (librdkafka #5301,"
+        description="how often the watched producers (router, grid-sink's dead letters, ingress,"
+        " replay's topic sink, the generator) report librdkafka statistics to their watchdog (librdkafka #5301,"
         " docs/streams.md); 0 = no watchdog",
     )
     producer_no_broker_s: float = Field(
@@ -591,7 +591,10 @@ class IngressSettings(_Group):
     )
     max_body_bytes: int = Field(65536, ge=1024, description="largest webhook body")
     produce_timeout_s: float = Field(
-        10.0, gt=0, description="broker acknowledgement budget before the ingress answers 503"
+        10.0,
+        gt=0,
+        description="broker acknowledgement budget before the ingress answers 503 (a record"
+        " produced again on a recreated producer, librdkafka #5301, gets a new one)",
     )
 
 
