@@ -9,16 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic_settings import BaseSettings
+
 from fenliu.processors.port_ranges import parse_port_range, parse_reserved_ports, ports_in_range
-from fenliu.settings import (
-    GridSimSettings,
-    IngressSettings,
-    MetricsSettings,
-    Settings,
-    StackSettings,
-    StreamsSettings,
-    env_name,
-)
+from fenliu.settings import Settings, env_name
 
 PROC_NET = Path("/proc/sys/net/ipv4")
 
@@ -27,18 +21,18 @@ def listening_ports(settings: Settings) -> dict[str, int]:
     """Every port the settings make something listen on: the stack's and the pipeline's,
     named by their variable (``FENLIU_KAFKA_PORT``)."""
     s = settings
-    groups = [
-        (StackSettings, s.stack, "kafka_port"),
-        (StackSettings, s.stack, "kafka_controller_port"),
-        (StackSettings, s.stack, "redis_port"),
-        (StackSettings, s.stack, "prometheus_port"),
-        (StackSettings, s.stack, "alertmanager_port"),
-        (MetricsSettings, s.metrics, "port"),
-        (StreamsSettings, s.streams, "web_port"),
-        (IngressSettings, s.ingress, "port"),
-        (GridSimSettings, s.grid_sim, "port"),
+    groups: list[tuple[BaseSettings, str]] = [
+        (s.stack, "kafka_port"),
+        (s.stack, "kafka_controller_port"),
+        (s.stack, "redis_port"),
+        (s.stack, "prometheus_port"),
+        (s.stack, "alertmanager_port"),
+        (s.metrics, "port"),
+        (s.streams, "web_port"),
+        (s.ingress, "port"),
+        (s.grid_sim, "port"),
     ]
-    return {env_name(cls, field): getattr(group, field) for cls, group, field in groups}
+    return {env_name(type(group), field): getattr(group, field) for group, field in groups}
 
 
 def ephemeral_port_warning(settings: Settings, proc_net: Path | None = None) -> str | None:
