@@ -1,11 +1,14 @@
 """Router throughput: the pure processors on one core, and the service through the real broker.
 
     .venv/bin/python -m bench.bench_router [--records N]
+    .venv/bin/python -m bench.bench_router --producers-only [--records N] [--repeats R]
 
 Needs the local stack (``./dev up``). Every row is compared with a plain
 consume-and-produce passthrough over the same messages, measured in the same run with
 the same batching, delivery wait and commit as the router. Target: the router keeps at
-least half of the passthrough's rate.
+least half of the passthrough's rate. ``--producers-only``: the router through the broker
+with its ``WatchedProducer`` (librdkafka #5301 watchdog) against the same router with a
+plain ``Producer``, alternated ``--repeats`` times, the fastest of each kept.
 """
 
 from __future__ import annotations
@@ -199,6 +202,41 @@ def passthrough(settings: Settings, group: str, out_topic: str, stop: threading.
     consumer.close()
 
 
+class PlainProducerRouter(Router):
+    """The router as it was before the watchdog: a plain confluent-kafka producer."""
+
+    def new_producer(self) -> Producer:
+        return Producer(router_producer_config(self.settings))
+
+
+def producer_rows(
+    settings: Settings,
+    decider: Decider,
+    codec: SingleObjectCodec,
+    teams: TeamDirectory,
+    records: int,
+    repeats: int,
+) -> list[Result]:
+    """The router with a watched and with a plain producer, alternated; fastest of each."""
+    best: dict[str, float] = {"plain": float("inf"), "watched": float("inf")}
+    for n in range(repeats):
+        for kind in ("plain", "watched") if n % 2 == 0 else ("watched", "plain"):
+            group = f"{settings.topics.prefix}{kind}-{n}"
+            cls = PlainProducerRouter if kind == "plain" else Router
+            router = cls(settings.replace(router={"group": group}), decider, codec, teams)
+            best[kind] = min(best[kind], time_until_committed(settings, group, records, router.run))
+    return [
+        Result("router, plain Producer", records, best["plain"], group="broker, end to end"),
+        Result(
+            "router, WatchedProducer",
+            records,
+            best["watched"],
+            f"stats every {settings.kafka.producer_stats_interval_ms} ms",
+            group="broker, end to end",
+        ),
+    ]
+
+
 def time_until_committed(
     settings: Settings, group: str, total: int, start: Callable[[threading.Event], None]
 ) -> float:
@@ -231,6 +269,11 @@ def main(
     pure_only: bool = typer.Option(
         False, "--pure-only", help="only the pure rows (no stack needed)"
     ),
+    producers_only: bool = typer.Option(
+        False,
+        "--producers-only",
+        help="only the router with a WatchedProducer against a plain Producer (broker)",
+    ),
     interleaved_only: bool = typer.Option(
         False,
         "--interleaved-only",
@@ -241,7 +284,9 @@ def main(
     settings = base.replace(topics={"prefix": f"bench-{uuid.uuid4().hex[:8]}-"})
     decider = build_decider(settings)
     load = workload(records)
-    rows = pure_rows(decider, load, repeats, interleaved_only and pure_only)
+    rows = (
+        [] if producers_only else pure_rows(decider, load, repeats, interleaved_only and pure_only)
+    )
     if pure_only:
         print_table(f"Router, pure rows, {records:,} records", rows, baseline="decide, rules only")
         return
@@ -270,6 +315,14 @@ def main(
     )
     seed_demo_teams(teams, decider.jurisdiction)
     try:
+        if producers_only:
+            print_table(
+                f"Router's producer, {records:,} records, batch {settings.router.batch_size}, "
+                f"best of {repeats} alternated",
+                producer_rows(settings, decider, codec, teams, records, repeats),
+                baseline="router, plain",
+            )
+            return
         pt_group, rt_group = f"{settings.topics.prefix}pt", f"{settings.topics.prefix}rt"
         pt = time_until_committed(
             settings,

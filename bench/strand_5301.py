@@ -46,15 +46,7 @@ class Plain:
 
 
 def _restart_broker(settings: Settings) -> None:
-    stack.down(settings, only=["kafka"], report=lambda _m: None)
-    time.sleep(5)
-    for attempt in range(3):
-        try:
-            stack.up(settings, only=["kafka"], report=lambda _m: None)
-            return
-        except stack.StackError:
-            if attempt == 2:
-                raise
+    stack.restart(settings, only=["kafka"], pause_s=5, attempts=3, report=lambda _m: None)
 
 
 def _send_for(seconds: float, send: Callable[[int], None]) -> int:

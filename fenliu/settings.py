@@ -139,8 +139,9 @@ class KafkaSettings(_Group):
     producer_stats_interval_ms: int = Field(
         5000,
         ge=0,
-        description="how often the router's and the generator's producers report librdkafka"
-        " statistics to their watchdog (librdkafka #5301, docs/streams.md); 0 = no watchdog",
+        description="how often the watched producers (router, grid-sink's dead letters, ingress,"
+        " replay's topic sink, the generator) report librdkafka statistics to their watchdog (librdkafka #5301,"
+        " docs/streams.md); 0 = no watchdog",
     )
     producer_no_broker_s: float = Field(
         30.0,
@@ -590,7 +591,10 @@ class IngressSettings(_Group):
     )
     max_body_bytes: int = Field(65536, ge=1024, description="largest webhook body")
     produce_timeout_s: float = Field(
-        10.0, gt=0, description="broker acknowledgement budget before the ingress answers 503"
+        10.0,
+        gt=0,
+        description="broker acknowledgement budget before the ingress answers 503 (a record"
+        " produced again on a recreated producer, librdkafka #5301, gets a new one)",
     )
 
 

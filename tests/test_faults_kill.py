@@ -271,17 +271,8 @@ def test_kill_9_of_router_worker_and_sink_loses_and_duplicates_nothing(run_setti
 
 def _restart_broker(settings) -> Callable[[Supervisor], None]:
     def restart(_supervisor: Supervisor) -> None:
-        stack.down(settings, only=["kafka"], report=lambda _m: None)
-        try:
-            time.sleep(5)  # the services see the broker gone, not just a blip
-        finally:
-            for attempt in range(3):  # always bring it back
-                try:
-                    stack.up(settings, only=["kafka"], report=lambda _m: None)
-                    break
-                except stack.StackError:
-                    if attempt == 2:
-                        raise
+        # 5 s down: the services see the broker gone, not just a blip
+        stack.restart(settings, only=["kafka"], pause_s=5, attempts=3, report=lambda _m: None)
 
     return restart
 

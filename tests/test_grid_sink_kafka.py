@@ -11,13 +11,16 @@ import pytest
 from confluent_kafka import Producer
 from fenliu_grid_sim.store import body_hash
 
+from fenliu.processors.producer_watch import WatchPolicy
 from fenliu.settings import Settings
 from fenliu.sinks.base import TransientError
 from fenliu.sinks.circuit import State
 from fenliu.sinks.grid.client import GridPlatform
 from fenliu.sinks.grid.contract import OrderRequest
+from fenliu.sinks.grid.delivery import GridSinkService, run_in_thread
 from fenliu.sinks.grid.webserver import ThreadedServer, server_tls
 from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.watchdog import WatchedProducer
 from fenliu.topics import catalogue as topics
 from tests.grid_support import (
     CODEC,
@@ -35,6 +38,7 @@ from tests.grid_support import (
     sink_settings,
     wait_for,
 )
+from tests.watchdog_support import FirstCannotReachTheBroker, recreated
 
 pytestmark = pytest.mark.kafka
 NOTHING_COMMITTED = -1001
@@ -262,3 +266,48 @@ def test_a_second_replica_takes_partitions_over_without_losing_or_doubling_order
         assert stored_orders(server) == 40
         statuses = [r["status"] for r in posts(server)]
         assert statuses.count(201) == 40 and set(statuses) <= {200, 201}  # re-sends are replays
+
+
+class StrandedDeadLetters(GridSinkService):
+    """grid-sink whose dead-letter producer is stranded from the start: the watchdog
+    must recreate it."""
+
+    def new_producer(self) -> WatchedProducer:
+        watched = super().new_producer()
+        watched.close()
+        return FirstCannotReachTheBroker(
+            watched.config,
+            WatchPolicy(no_broker_s=0.5, stall_s=600.0),
+            client=watched.client,
+            stats_interval_ms=100,
+            check_every_s=0.2,
+        )
+
+
+def test_dead_letters_of_a_stranded_producer_arrive_once_and_are_committed(
+    order_topics: Settings,
+) -> None:
+    """The delivery threads (four) share one watched producer for their dead letters: when
+    librdkafka strands it, it is recreated and every dead letter is on the topic once, the
+    orders committed; with a plain producer they would wait out message.timeout.ms."""
+    producer = Producer(confluent_config(order_topics))
+    for i in range(20):
+        producer.produce(order_topics.topic(topics.ORDERS), b"\x00garbage", f"bad-{i:02d}".encode())
+    assert producer.flush(30) == 0
+    s = sink_settings(order_topics, "http://127.0.0.1:9", sink_concurrency=4)
+    before = recreated("grid-sink")
+    service = StrandedDeadLetters(s, GridPlatform.from_settings(s), CODEC)
+    thread, stop = run_in_thread(service)
+    try:
+        wait_for(lambda: total_committed(s) == 20, what="all twenty committed", timeout_s=120)
+    finally:
+        stop.set()
+        thread.join(60)
+    assert not thread.is_alive()
+    assert recreated("grid-sink") == before + 1
+    letters = read_topic(order_topics, order_topics.topic(topics.DEAD_LETTER), 20)
+    keys = sorted((m.key() or b"").decode() for m in letters)
+    assert keys == [f"bad-{i:02d}" for i in range(20)]  # each once
+    for m in letters:
+        letter = CODEC.decode(m.value(), expect="DeadLetter")
+        assert (letter["service"], letter["reason"]) == ("grid-sink", "UNDECODABLE")

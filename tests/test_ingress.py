@@ -10,15 +10,20 @@ from typing import Any
 
 import httpx
 import pytest
+from confluent_kafka import Consumer, TopicPartition
 from prometheus_client import REGISTRY
 from pydantic import SecretStr
 
+from fenliu.processors.producer_watch import WatchPolicy
 from fenliu.settings import Settings
 from fenliu.sinks.grid.contract import signed_headers
 from fenliu.sinks.grid.ingress import WEBHOOK_PATH, AckingProducer, Ingress
 from fenliu.sinks.grid.webserver import ThreadedServer
+from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.watchdog import WatchedProducer
 from fenliu.topics import catalogue as topics
 from tests.grid_support import CODEC, SECRET, read_topic
+from tests.watchdog_support import FirstCannotReachTheBroker, recreated
 
 pytestmark = pytest.mark.kafka
 BEARER = "ingress-test-token"
@@ -162,6 +167,45 @@ def test_an_unreachable_broker_gets_a_503_not_a_202(isolated_settings: Settings)
         assert httpx.get(f"{server.url}/healthz").json()["status"] == "ok"
     finally:
         server.stop()
+
+
+class StrandedAckingProducer(AckingProducer):
+    """The ingress's producer, stranded from the start (librdkafka #5301)."""
+
+    def new_producer(self, settings: Settings) -> WatchedProducer:
+        watched = super().new_producer(settings)
+        watched.close()
+        return FirstCannotReachTheBroker(
+            watched.config,
+            WatchPolicy(no_broker_s=0.5, stall_s=600.0),
+            client=watched.client,
+            stats_interval_ms=100,
+            check_every_s=0.2,
+        )
+
+
+def test_a_stranded_producer_is_recreated_and_the_event_acknowledged_once(
+    isolated_settings: Settings, topic_factory: Any
+) -> None:
+    """Without the watchdog the stranded producer would answer 503 until a restart."""
+    topic_factory(topics.LIFECYCLE, partitions=1)
+    s = ingress_settings(isolated_settings, ingress={"produce_timeout_s": 20.0})
+    before = recreated("ingress")
+    server = ThreadedServer(Ingress(s, CODEC, StrandedAckingProducer(s)).app()).start()
+    try:
+        body = json.dumps(event("stranded-1")).encode()
+        response = send(server, body, signed(body))
+    finally:
+        server.stop()
+    assert response.status_code == 202, response.text
+    assert recreated("ingress") == before + 1
+    [record] = read_topic(s, s.topic(topics.LIFECYCLE), 1)
+    assert record.offset() == response.json()["offset"] == 0
+    assert CODEC.decode(record.value(), expect="LifecycleEvent")["event_id"] == "stranded-1"
+    reader = Consumer(confluent_config(s, **{"group.id": f"w-{time.monotonic_ns()}"}))
+    _low, high = reader.get_watermark_offsets(TopicPartition(s.topic(topics.LIFECYCLE), 0), 10)
+    reader.close()
+    assert high == 1  # written once
 
 
 def test_bodies_without_a_length_are_read_whole_and_still_limited(

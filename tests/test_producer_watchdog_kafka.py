@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections import Counter
 from typing import Any
@@ -30,6 +31,7 @@ from confluent_kafka import (
 from fenliu.processors.producer_watch import WatchPolicy
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.streams.kafka.watchdog import RECREATED, RESENT, WatchedProducer
+from tests.watchdog_support import FirstCannotReachTheBroker, recreated
 
 pytestmark = pytest.mark.kafka
 
@@ -159,4 +161,52 @@ def test_queued_records_of_a_stranded_producer_are_produced_again_once(
         assert m.headers() == [("decision_id", key.encode())]
         if key.startswith("late-"):
             assert m.timestamp()[1] <= stamped_before_ms
+    producer.close()
+
+
+def test_threads_sharing_a_stranded_producer_each_get_every_record_delivered_once(
+    isolated_settings, topic_factory
+) -> None:
+    """As grid-sink's delivery threads share its dead-letter producer: eight threads produce
+    and flush at once on a producer that starts stranded; it is recreated once, every record
+    gets one delivery report and is on the topic once."""
+    topic = topic_factory(partitions=3)
+    client = "test-threads"
+    producer = FirstCannotReachTheBroker(
+        _config(isolated_settings),
+        WatchPolicy(no_broker_s=0.5, stall_s=600.0),
+        client=client,
+        stats_interval_ms=100,
+        check_every_s=0.2,
+    )
+    reports: list[tuple[str, KafkaError | None]] = []
+    left: list[int] = []
+    start = threading.Barrier(8)
+
+    def work(t: int) -> None:
+        start.wait()
+        for i in range(50):
+            key = f"t{t}-{i:02d}"
+            producer.produce(
+                topic,
+                f"value of {key}".encode(),
+                key.encode(),
+                on_delivery=lambda err, _msg, key=key: reports.append((key, err)),
+            )
+            if i % 10 == 9:
+                producer.poll(0)
+        left.append(producer.flush(60))
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    expected = [f"t{t}-{i:02d}" for t in range(8) for i in range(50)]
+    assert left == [0] * 8
+    assert producer.recreated == 1
+    assert recreated(client) == 1.0
+    assert sorted(reports) == sorted((key, None) for key in expected)
+    records = _read(isolated_settings, topic, 3, len(expected))
+    assert Counter((m.key() or b"").decode() for m in records) == Counter(expected)
     producer.close()

@@ -22,6 +22,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from fenliu.processors.model import Source
+from fenliu.processors.producer_watch import WatchPolicy
 from fenliu.processors.records import decision_from_record
 from fenliu.processors.replay_compare import Direction, Outcome
 from fenliu.refdata.decider import build_decider
@@ -31,12 +32,14 @@ from fenliu.schemas.catalog import default_catalog
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.watchdog import WatchedProducer
 from fenliu.streams.replay.run import Replay, ReplayRequest
 from fenliu.streams.replay.sinks import FileSink, NullSink, TopicSink, replay_topic_name
 from fenliu.streams.router.service import Router
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
 from tests.factories import call110, ticket12345
+from tests.watchdog_support import FirstCannotReachTheBroker, recreated
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
 
@@ -210,6 +213,42 @@ def test_replay_of_a_recorded_hour_equals_the_recorded_decisions(recorded):
     }
     assert set(replayed) == inside
     assert all(replayed[i] == recorded["decisions"][i] for i in inside)  # byte-identical
+
+
+class StrandedTopicSink(TopicSink):
+    """The run's topic sink, its producer stranded from the start (librdkafka #5301)."""
+
+    def new_producer(self, settings: Settings) -> WatchedProducer:
+        watched = super().new_producer(settings)
+        watched.close()
+        return FirstCannotReachTheBroker(
+            watched.config,
+            WatchPolicy(no_broker_s=0.5, stall_s=600.0),
+            client=watched.client,
+            stats_interval_ms=100,
+            check_every_s=0.2,
+        )
+
+
+def test_a_stranded_replay_producer_is_recreated_and_writes_each_decision_once(recorded):
+    s = recorded["settings"]
+    inside = {i for i, _, _ in CALLS + TICKETS}
+    before = recreated("replay")
+    result = _replay(recorded, StrandedTopicSink(s, run_id := f"strand{uuid.uuid4().hex[:6]}"))
+    assert result.tally.byte_identical == len(inside)
+    assert recreated("replay") == before + 1
+    topic = replay_topic_name(s, run_id)
+    values = _read_topic(s, topic, len(inside))
+    consumer = Consumer(confluent_config(s, **{"group.id": f"w-{uuid.uuid4().hex[:8]}"}))
+    written = sum(
+        consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+        for p in range(s.topics.partitions)
+    )
+    consumer.close()
+    assert written == len(inside)  # nothing written twice
+    source_ids = [decision_from_record(CODEC.decode(v, "Decision")).event.source_id for v in values]
+    assert sorted(source_ids) == sorted(inside)  # each once
+    assert all(v == recorded["decisions"][i] for i, v in zip(source_ids, values, strict=True))
 
 
 def test_the_same_input_and_rules_give_byte_identical_files(recorded, tmp_path):

@@ -142,6 +142,49 @@ def test_down_from_another_state_dir_leaves_the_shared_stack_alone(
     assert all(row.up for row in stack.status(settings))
 
 
+def test_up_warns_about_ports_inside_the_ephemeral_range(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a machine whose ephemeral range covers every port, ``up`` (here a no-op on the
+    running stack) names each port first, and still does its work."""
+    (tmp_path / "ip_local_port_range").write_text("1024\t65535\n")
+    monkeypatch.setattr("fenliu.stack.ports.PROC_NET", tmp_path)
+    lines: list[str] = []
+    assert stack.up(settings, report=lines.append) == []
+    assert lines[0].startswith("warning:"), lines
+    assert f"FENLIU_KAFKA_PORT={settings.stack.kafka_port}" in lines[0]
+    assert f"FENLIU_REDIS_PORT={settings.stack.redis_port}" in lines[0]
+    assert "Address already in use" in lines[0]
+    assert all(row.up for row in stack.status(settings))
+
+
+def test_restart_stops_starts_and_waits_for_the_service(settings: Settings) -> None:
+    """The one restart the broker-restart fault test and bench/strand_5301.py use, here on
+    Alertmanager (quick, and no other test measures it): a new process that answers."""
+    before = {row.name: row.pid for row in stack.status(settings)}
+    lines: list[str] = []
+    stack.restart(settings, only=["alertmanager"], pause_s=0.5, report=lines.append)
+    after = {row.name: row for row in stack.status(settings)}
+    assert after["alertmanager"].up and after["alertmanager"].pid is not None
+    assert after["alertmanager"].pid != before["alertmanager"]
+    assert any(line.startswith("alertmanager: stopped") for line in lines), lines
+    assert any(line.startswith("alertmanager: ready") for line in lines), lines
+    assert {n: r.pid for n, r in after.items() if n != "alertmanager"} == {
+        n: pid for n, pid in before.items() if n != "alertmanager"
+    }
+
+
+def test_restart_refuses_a_service_another_state_dir_started(
+    settings: Settings, tmp_path: Path
+) -> None:
+    elsewhere = settings.replace(stack={"state_dir": tmp_path})
+    before = {row.name: row.pid for row in stack.status(settings)}
+    with pytest.raises(stack.StackError, match="not ours to restart"):
+        stack.restart(elsewhere, only=["kafka"], pause_s=0, report=lambda _: None)
+    assert {row.name: row.pid for row in stack.status(settings)} == before
+    assert all(row.up for row in stack.status(settings))
+
+
 def test_unknown_service_is_refused(settings: Settings) -> None:
     with pytest.raises(stack.StackError, match="zookeeper"):
         stack.status(settings, only=["kafka", "zookeeper"])

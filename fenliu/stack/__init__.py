@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fenliu.stack.install import install
 from fenliu.stack.layout import StackError, StackLayout
-from fenliu.stack.manager import SERVICE_NAMES, ServiceStatus, down, status, up
+from fenliu.stack.manager import SERVICE_NAMES, ServiceStatus, down, restart, status, up
 
 __all__ = [
     "SERVICE_NAMES",
@@ -18,6 +18,7 @@ __all__ = [
     "StackLayout",
     "down",
     "install",
+    "restart",
     "status",
     "up",
 ]

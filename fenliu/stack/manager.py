@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import subprocess
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from fenliu.settings import Settings
 from fenliu.stack.kafka import Kafka
 from fenliu.stack.layout import StackError, StackLayout
+from fenliu.stack.ports import ephemeral_port_warning
 from fenliu.stack.process import owned_process, port_answers, spawn, stop, tail, wait_for
 from fenliu.stack.services import Alertmanager, Prometheus, Redis, Service
 
@@ -95,8 +97,13 @@ def _await_ready(service: Service, popen: subprocess.Popen[bytes] | None) -> Non
 
 
 def up(settings: Settings, only: Sequence[str] | None = None, report: Report = print) -> list[str]:
-    """Start every missing service and wait until each answers; return the names started."""
+    """Start every missing service and wait until each answers; return the names started.
+
+    First warns (``report``) about configured ports inside the ephemeral port range."""
     services = _services(settings, only)
+    warning = ephemeral_port_warning(settings)
+    if warning:
+        report(warning)
     started: list[str] = []
     with _locked(settings) as layout:
         pending: list[tuple[Service, subprocess.Popen[bytes] | None]] = []
@@ -162,6 +169,42 @@ def down(
             else:
                 report(f"{service.name}: not running")
     return stopped
+
+
+def restart(
+    settings: Settings,
+    only: Sequence[str],
+    pause_s: float = 5.0,
+    attempts: int = 3,
+    report: Report = print,
+) -> None:
+    """Stop ``only`` (SIGTERM, then SIGKILL), stay down ``pause_s`` (clients see the service
+    gone, not a blip), start it again and wait until it answers; ``up`` is tried up to
+    ``attempts`` times (a broker under load can miss its readiness wait), the last
+    ``StackError`` raised. It is started again even if the pause is interrupted.
+
+    Only services this state dir started: any other is refused (``StackError``) before
+    anything is stopped, since ``down`` would leave it alone and ``up`` find it running."""
+    if attempts < 1:
+        raise ValueError("attempts must be at least 1")
+    foreign = [row.name for row in status(settings, only) if row.pid is None]
+    if foreign:
+        raise StackError(
+            f"{', '.join(foreign)}: not started from {StackLayout.from_settings(settings).state_dir}"
+            "; not ours to restart"
+        )
+    down(settings, only=only, report=report)
+    try:
+        time.sleep(pause_s)
+    finally:
+        for attempt in range(1, attempts + 1):  # always bring it back
+            try:
+                up(settings, only=only, report=report)
+                break
+            except StackError:
+                if attempt == attempts:
+                    raise
+                report(f"{', '.join(only)}: not back yet (attempt {attempt} of {attempts})")
 
 
 def status(settings: Settings, only: Sequence[str] | None = None) -> list[ServiceStatus]:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
-from confluent_kafka import Consumer, KafkaException, Message, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
 
@@ -34,6 +34,7 @@ from fenliu.streams.kafka.config import confluent_config
 from fenliu.streams.kafka.dead_letters import DEAD_LETTERS, Failure, dead_letter_record
 from fenliu.streams.kafka.produce import DeliveryFailed, Output, produce_all
 from fenliu.streams.kafka.take import take_available
+from fenliu.streams.kafka.watchdog import WatchedProducer, watched_producer
 from fenliu.topics import catalogue as topics
 
 log = logging.getLogger("fenliu.grid_sink")
@@ -135,7 +136,7 @@ class GridSinkService:
         self._running: dict[TP, int] = defaultdict(int)
 
     # --- one order ---------------------------------------------------------------------
-    def handle(self, msg: Message, producer: Producer, generation: int) -> None:
+    def handle(self, msg: Message, producer: WatchedProducer, generation: int) -> None:
         """Deliver one consumed order (worker thread); marks it done only when finished."""
         tp: TP = (msg.topic() or "", msg.partition() or 0)
 
@@ -188,7 +189,11 @@ class GridSinkService:
         ), order.unit_kind
 
     def _dead_letter(
-        self, msg: Message, failure: Failure, producer: Producer, cancelled: Callable[[], bool]
+        self,
+        msg: Message,
+        failure: Failure,
+        producer: WatchedProducer,
+        cancelled: Callable[[], bool],
     ) -> None:
         """Produce the dead letter and wait for the broker; an order is never dropped silently."""
         record = dead_letter_record(
@@ -218,6 +223,15 @@ class GridSinkService:
         )
 
     # --- the Kafka loop ----------------------------------------------------------------
+    def new_producer(self) -> WatchedProducer:
+        """The dead letters' producer, shared by the delivery threads and watched (librdkafka
+        #5301, streams/kafka/watchdog.py): a stranded one is recreated and its unacknowledged
+        dead letters produced again. At-least-once as before: a dead letter is a pointer to
+        its order (topic, partition, offset) with the order's bytes, so a repeat is the
+        same dead letter again (a retry after ``DeliveryFailed`` could already repeat it)."""
+        config = confluent_config(self.settings, **{"enable.idempotence": True, "acks": "all"})
+        return watched_producer(self.settings, config, client=SERVICE)
+
     def run(self, stop: threading.Event) -> None:
         """Consume, deliver, commit what is acknowledged, until ``stop`` is set."""
         s = self.settings
@@ -235,7 +249,7 @@ class GridSinkService:
                 },
             )
         )
-        producer = Producer(confluent_config(s, **{"enable.idempotence": True, "acks": "all"}))
+        producer = self.new_producer()
         lanes = KeyedLanes(s.grid.sink_concurrency, name="grid-sink")
         consumer.subscribe(
             [self.orders_topic],

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
-from confluent_kafka import KafkaError, Message, Producer
+from confluent_kafka import KafkaError, Message
 from prometheus_client import Counter, Histogram
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -37,6 +37,7 @@ from fenliu.sinks.grid.contract import (
     verify_signature,
 )
 from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.watchdog import WatchedProducer, watched_producer
 from fenliu.topics import catalogue as topics
 
 log = logging.getLogger("fenliu.ingress")
@@ -63,24 +64,33 @@ class AckingProducer:
     """A confluent-kafka producer whose ``produce`` coroutine returns once the broker acked.
 
     A background thread serves delivery callbacks and hands each result to the
-    event loop that is waiting for it.
+    event loop that is waiting for it. The producer is watched (librdkafka #5301): a
+    stranded one is recreated by that thread and the records still waiting for their
+    answer are produced again, so the ingress recovers instead of answering 503 until it is
+    restarted.
     """
 
     def __init__(self, settings: Settings) -> None:
-        timeout_ms = int(settings.ingress.produce_timeout_s * 1000)
-        self._producer = Producer(
-            confluent_config(
-                settings,
-                **{
-                    "enable.idempotence": True,
-                    "acks": "all",
-                    "linger.ms": 2,
-                    "message.timeout.ms": timeout_ms,
-                },
-            )
-        )
+        self._producer = self.new_producer(settings)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="ingress-producer", daemon=True)
+
+    def new_producer(self, settings: Settings) -> WatchedProducer:
+        """Acknowledged by all replicas, idempotent, and a record's life as long as the
+        answer's budget (``produce_timeout_s``): a 503 is final for that record. Only a
+        record without a report yet is produced again on a recreated producer (the
+        lifecycle consumers drop a repeated ``event_id``); it gets a new budget there."""
+        timeout_ms = int(settings.ingress.produce_timeout_s * 1000)
+        config = confluent_config(
+            settings,
+            **{
+                "enable.idempotence": True,
+                "acks": "all",
+                "linger.ms": 2,
+                "message.timeout.ms": timeout_ms,
+            },
+        )
+        return watched_producer(settings, config, client="ingress")
 
     def start(self) -> None:
         self._thread.start()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -68,8 +69,11 @@ class _Record:
 
 class WatchedProducer:
     """The calls of ``confluent_kafka.Producer`` the services use, on a producer that is
-    replaced when it is stranded. Single-threaded like the producer's own callbacks: every
-    check runs in ``poll``/``flush`` on the caller's thread."""
+    replaced when it is stranded. Every check runs in ``poll``/``flush`` on the caller's
+    thread. Threads may share it as they share a ``Producer`` (grid-sink's delivery threads
+    produce dead letters and flush at once): a lock keeps the unacknowledged records,
+    the statistics' verdict and the swap of producers consistent; ``poll``/``flush`` wait
+    on the broker outside it."""
 
     def __init__(
         self,
@@ -88,6 +92,8 @@ class WatchedProducer:
         self.check_every_s = check_every_s
         self.clock = clock
         self.recreated = 0
+        # Re-entrant: a recreation polls the old producer, whose callbacks take it again.
+        self._lock = threading.RLock()
         self._pending: dict[int, _Record] = {}
         self._next = 0
         self._generation = 0
@@ -118,9 +124,10 @@ class WatchedProducer:
             headers,
             on_delivery,
         )
-        self._produce(self._next, record)
-        self._pending[self._next] = record
-        self._next += 1
+        with self._lock:  # a report served meanwhile by another thread waits for the entry
+            self._produce(self._next, record)
+            self._pending[self._next] = record
+            self._next += 1
 
     def poll(self, timeout: float = 0.0) -> int:
         """Serve callbacks (statistics included), then recreate a stranded producer."""
@@ -154,6 +161,10 @@ class WatchedProducer:
     def recreate(self, verdict: Stranded) -> int:
         """Purge the current producer, produce every unacknowledged record again on a new
         one; returns how many were produced again."""
+        with self._lock:
+            return self._recreate(verdict)
+
+    def _recreate(self, verdict: Stranded) -> int:
         log.warning(
             "producer %s is stranded (librdkafka #5301: a broker in controlled shutdown"
             " answered its Metadata with no brokers, it dropped its only broker and does not"
@@ -214,28 +225,38 @@ class WatchedProducer:
     def _on_delivery(self, n: int, generation: int, err: KafkaError | None, msg: Message) -> None:
         """A report of the current producer is final; of a replaced one only a success is
         (the record reached the broker after all): its failures are purges, produced again."""
+        with self._lock:
+            record = self._settle(n, generation, err)
+        if record is not None and record.on_delivery is not None:
+            record.on_delivery(err, msg)  # the caller's callback, outside the lock
+
+    def _settle(self, n: int, generation: int, err: KafkaError | None) -> _Record | None:
+        """The record ``n`` if this report is its final one (then it is no longer pending)."""
         if generation != self._generation and err is not None:
-            return
+            return None
         record = self._pending.pop(n, None)
         if record is None:  # already reported by the other generation
-            return
+            return None
         if generation == self._generation:
             self._last_report_s = self.clock()
-        if record.on_delivery is not None:
-            record.on_delivery(err, msg)
+        return record
 
     def _on_stats(self, generation: int, raw: str) -> None:
-        if generation != self._generation:
-            return
         try:
             known, up, state_age_s = brokers_in(json.loads(raw))
         except (ValueError, AttributeError) as exc:
             log.debug("unreadable statistics of producer %s: %s", self.client, exc)
             return
-        self.observe(known, up, state_age_s)
+        with self._lock:
+            if generation == self._generation:
+                self.observe(known, up, state_age_s)
 
     def observe(self, brokers_known: int, brokers_up: int, state_age_s: float | None) -> None:
         """One look at the producer's brokers (from its statistics; a test may call it)."""
+        with self._lock:
+            self._observe(brokers_known, brokers_up, state_age_s)
+
+    def _observe(self, brokers_known: int, brokers_up: int, state_age_s: float | None) -> None:
         obs = Observation(
             at_s=self.clock(),
             queued=len(self._pending),
@@ -248,9 +269,12 @@ class WatchedProducer:
         self._verdict = self._verdict or verdict
 
     def _check(self) -> None:
-        if self._verdict is not None:
-            verdict, self._verdict = self._verdict, None
-            self.recreate(verdict)
+        if self._verdict is None:  # the common case, without the lock
+            return
+        with self._lock:  # one thread takes the verdict and recreates; the others see None
+            if self._verdict is not None:
+                verdict, self._verdict = self._verdict, None
+                self._recreate(verdict)
 
 
 def _close(producer: Producer) -> None:

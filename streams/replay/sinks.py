@@ -6,7 +6,6 @@ import hashlib
 from pathlib import Path
 from typing import Any, Protocol
 
-from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from fenliu.processors.model import Decision
@@ -14,6 +13,7 @@ from fenliu.processors.records import decision_record
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.streams.kafka.produce import Output, produce_all
+from fenliu.streams.kafka.watchdog import WatchedProducer, watched_producer
 from fenliu.topics import catalogue as topics
 
 
@@ -51,18 +51,24 @@ class TopicSink:
                 config={"retention.ms": str(settings.replay.retention_ms)},
             )
             admin.create_topics([spec])[self.topic].result(settings.replay.kafka_timeout_s)
-        self.producer = Producer(
-            confluent_config(
-                settings,
-                **{
-                    "enable.idempotence": True,
-                    "acks": "all",
-                    "linger.ms": 20,
-                    "compression.type": "lz4",
-                },
-            )
-        )
+        self.producer = self.new_producer(settings)
         self.pending: list[Output] = []
+
+    def new_producer(self, settings: Settings) -> WatchedProducer:
+        """Watched (librdkafka #5301, streams/kafka/watchdog.py): a stranded producer is
+        recreated and the batch's unacknowledged decisions produced again, where a plain one
+        would fail the replay after ``message.timeout.ms``. At-least-once as the live topic:
+        a repeat is the same bytes with the same ``decision_id`` header."""
+        config = confluent_config(
+            settings,
+            **{
+                "enable.idempotence": True,
+                "acks": "all",
+                "linger.ms": 20,
+                "compression.type": "lz4",
+            },
+        )
+        return watched_producer(settings, config, client="replay")
 
     def write(self, decision: Decision, data: bytes, position: tuple[str, int, int]) -> None:
         self.pending.append(

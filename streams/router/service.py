@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from confluent_kafka import Consumer, Message, TopicPartition
+from confluent_kafka import Consumer, Message, Producer, TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
 
 from fenliu.processors.decide import Decider, Prepared
@@ -33,7 +33,7 @@ from fenliu.streams.kafka.dead_letters import DEAD_LETTERS, Failure, dead_letter
 from fenliu.streams.kafka.position import position
 from fenliu.streams.kafka.produce import Output, produce_all
 from fenliu.streams.kafka.take import take_available
-from fenliu.streams.kafka.watchdog import watched_producer
+from fenliu.streams.kafka.watchdog import WatchedProducer, watched_producer
 from fenliu.topics import catalogue as topics
 
 log = logging.getLogger("fenliu.router")
@@ -156,6 +156,13 @@ class Router:
         return Output(self.dead_letter_topic, msg.key(), self.codec.encode("DeadLetter", record))
 
     # --- the Kafka loop ----------------------------------------------------------------
+    def new_producer(self) -> Producer | WatchedProducer:
+        """Watched: recreated if librdkafka strands it after a broker restart (#5301,
+        streams/kafka/watchdog.py). bench/bench_router.py compares it with a plain one."""
+        return watched_producer(
+            self.settings, router_producer_config(self.settings), client=SERVICE
+        )
+
     def run(self, stop: threading.Event) -> None:
         """Consume, decide, produce, commit after delivery, until ``stop`` is set."""
         s = self.settings
@@ -178,8 +185,7 @@ class Router:
                 },
             )
         )
-        # Recreated if librdkafka strands it after a broker restart (#5301, watchdog.py).
-        producer = watched_producer(s, router_producer_config(s), client=SERVICE)
+        producer = self.new_producer()
         committer.consumer = consumer
 
         def on_assign(_c: Consumer, parts: list[TopicPartition]) -> None:

@@ -1,0 +1,39 @@
+"""A watched producer that starts stranded, for tests of the services that use one."""
+
+from __future__ import annotations
+
+import json
+
+from confluent_kafka import Producer
+
+from fenliu.streams.kafka.watchdog import RECREATED, WatchedProducer
+
+
+class FirstCannotReachTheBroker(WatchedProducer):
+    """The first producer's bootstrap is a closed port (its records stay queued, flush or
+    not) and its statistics list no broker: the picture librdkafka #5301 leaves."""
+
+    def _new_producer(self) -> Producer:
+        if self._generation == 0:
+            real = self.config
+            self.config = {**real, "bootstrap.servers": "127.0.0.1:9"}
+            try:
+                return super()._new_producer()
+            finally:
+                self.config = real
+        return super()._new_producer()
+
+    def _on_stats(self, generation: int, raw: str) -> None:
+        if generation == 0:
+            raw = json.dumps({**json.loads(raw), "brokers": {}})
+        super()._on_stats(generation, raw)
+
+
+def recreated(client: str) -> float:
+    """``fenliu_kafka_producers_recreated_total`` of ``client``, both signals."""
+    return sum(
+        s.value
+        for m in RECREATED.collect()
+        for s in m.samples
+        if s.name.endswith("_total") and s.labels["client"] == client
+    )
