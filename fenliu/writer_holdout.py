@@ -25,9 +25,25 @@ from typing import Any
 
 from fenliu import evalsets
 
-#: The 110 writers measured (police: w1 w5 w8 w11 w14; non-police: w2 w6 w9 w12 w15; both,
+#: The 110 writers measured (police: w1 w5 w8 w11 w14 w17; non-police: w2 w6 w9 w12 w15 w18; both,
 #: written as training data in round 6: w20 w21 w22).
-WRITERS = ("w1", "w2", "w5", "w6", "w8", "w9", "w11", "w12", "w14", "w15", "w20", "w21", "w22")
+WRITERS = (
+    "w1",
+    "w2",
+    "w5",
+    "w6",
+    "w8",
+    "w9",
+    "w11",
+    "w12",
+    "w14",
+    "w15",
+    "w17",
+    "w18",
+    "w20",
+    "w21",
+    "w22",
+)
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
 
