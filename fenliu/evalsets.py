@@ -38,6 +38,9 @@ WHOLE_TEST_SETS = (
     "110-police-w14",
     "110-nonpolice-w15",
     "12345-w16",
+    "110-police-w17",
+    "110-nonpolice-w18",
+    "12345-w19",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"

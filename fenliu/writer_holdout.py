@@ -25,8 +25,25 @@ from typing import Any
 
 from fenliu import evalsets
 
-#: The 110 writers measured (police: w1 w5 w8 w11; non-police: w2 w6 w9 w12).
-WRITERS = ("w1", "w2", "w5", "w6", "w8", "w9", "w11", "w12")
+#: The 110 writers measured (police: w1 w5 w8 w11 w14 w17; non-police: w2 w6 w9 w12 w15 w18; both,
+#: written as training data in round 6: w20 w21 w22).
+WRITERS = (
+    "w1",
+    "w2",
+    "w5",
+    "w6",
+    "w8",
+    "w9",
+    "w11",
+    "w12",
+    "w14",
+    "w15",
+    "w17",
+    "w18",
+    "w20",
+    "w21",
+    "w22",
+)
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
 
@@ -89,11 +106,15 @@ def holdout(writers: tuple[str, ...] = WRITERS, cfg: Any = None) -> dict[str, An
 
 
 def _line(w: str, f: dict[str, Any]) -> str:
+    """One writer's figures: police, non-police, or both (a writer of mixed sets)."""
+    parts = []
     if f["police"]:
         missed = ", ".join(f"{n} {o}" for o, n in _count(f["missed"]).items())
-        return f"{w:4} police {f['police_recall']:.1%} of {f['police']}  missed: {missed or '-'}"
-    return (f"{w:4} non-police DIVERT+SUGGEST {f['divert_or_suggest']:.1%} DIVERT "
-            f"{f['divert']:.1%} of {f['non_police']}")  # fmt: skip
+        parts.append(f"police {f['police_recall']:.1%} of {f['police']}  missed: {missed or '-'}")
+    if f["non_police"]:
+        parts.append(f"non-police DIVERT+SUGGEST {f['divert_or_suggest']:.1%} DIVERT "
+                     f"{f['divert']:.1%} of {f['non_police']}")  # fmt: skip
+    return f"{w:4} " + "; ".join(parts)
 
 
 def _count(items: list[str]) -> dict[str, int]:

@@ -70,7 +70,9 @@ class OutcomePolicy:
     # they lost to a fraud ("被骗24万元") writes at length, in the board's register, which
     # the model trained on short tickets finds unlike police work; the sign is specific
     # enough (a loss and its amount in one clause) that the model need not second-guess it.
-    veto_exempt_signs: frozenset[str] = frozenset({"safety:fraud_victim"})
+    # A gas leak told by its smell or leak (``safety:gas``, zj-2026.12.9) is present and
+    # specific too; an explosion word (``safety:explosion``) is not exempt.
+    veto_exempt_signs: frozenset[str] = frozenset({"safety:fraud_victim", "safety:gas"})
     # 12345: the model alone sends a ticket the rules did not to the police when P(police)
     # is at least this (None: never); chosen on dev at a bounded cost in non-police tickets.
     to_police_above: float | None = None

@@ -17,6 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fenliu.processors.model import Outcome, Source
+from fenliu.processors.outcome import OutcomePolicy, decide_outcome
 from tests.classify_support import run, signs
 
 NEW_SIGNS = frozenset(
@@ -234,3 +236,35 @@ def test_a_biting_animal_still_loose_is_police(animal: str, bite: str, loose: st
 )
 def test_a_loose_animal_that_has_hurt_nobody_is_not_an_attack(text: str) -> None:
     assert "safety:animal_attack" not in signs(run(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "小区楼道里燃气味很重，好像哪里漏气了，物业电话打不通",
+        "来电人反映单元门口闻到煤气味，已经一个多小时了",
+        "楼下饭店的液化气管子好像漏了，嘶嘶响",
+    ],
+)
+def test_a_12345_gas_leak_is_never_vetoed(text: str) -> None:
+    """zj-2026.12.9: a gas leak told by its smell or leak is present and specific; the 12345
+    model veto (a danger rule the model finds very unlikely → REVIEW) leaves it alone."""
+    policy = OutcomePolicy(to_police_veto_below=0.1, model_version="tm-test")
+    leak = run(text, "12345")
+    assert "safety:gas" in signs(leak), [e.term for e in leak.evidence]
+    assert decide_outcome(leak, Source.TICKET_12345, 0.01, None, policy).outcome is (
+        Outcome.TO_POLICE
+    )
+
+
+def test_an_explosion_word_in_a_long_complaint_stays_open_to_the_veto() -> None:
+    """爆炸 and a gas cylinder are as often words in passing (a quarry's blasting): the
+    ``explosion`` sign, not ``gas``, so a sure model still sends the ticket to REVIEW."""
+    policy = OutcomePolicy(to_police_veto_below=0.1, model_version="tm-test")
+    quarry = run("村后采石场天天放炮爆炸，震得房子开裂，灰尘很大，请环保部门查处", "12345")
+    assert "safety:gas" not in signs(quarry)
+    if quarry.is_police_matter:
+        assert "safety:explosion" in signs(quarry)
+        assert decide_outcome(quarry, Source.TICKET_12345, 0.01, None, policy).outcome is (
+            Outcome.REVIEW
+        )
