@@ -8,6 +8,7 @@ and the seek waits for a fetch that is still under way."""
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from types import SimpleNamespace
 from typing import Any
 
@@ -83,6 +84,8 @@ def recovery(calls: list[Any], committed: dict[TP, int | None]) -> Any:
         "_seek_uncommitted",
         "_seek_to_continuity",
         "_settle",
+        "_let_fetches_return",
+        "_seek_offsets",
         "_hand_over_streams",
     ):
         setattr(self, name, getattr(OrderedRecovery, name).__get__(self))
@@ -159,6 +162,29 @@ def test_the_seek_waits_for_a_fetch_of_stream_partitions_not_for_changelogs() ->
     asyncio.run(run())
     assert ("seek_committed", frozenset({CHANGELOG})) in calls
     assert "seek_beginning" not in [c[0] for c in calls]  # every stream partition has a commit
+
+
+def test_a_changelog_seek_waits_for_a_fetch_that_began_before_the_rebalance() -> None:
+    """Issue 12: a standby partition is read while the group rebalances; the fetch that
+    includes it outlives the rebalance and, if the recovery's seek to 0 came first, takes
+    the partition's records after that seek. faust drops them (flow stopped) with
+    aiokafka's position already at the end: the promoted partition is never read."""
+    calls: list[Any] = []
+    rec = recovery(calls, {})
+    consumer = rec.app.consumer
+    consumer.fetching = {STREAM_A, CHANGELOG}  # the previous generation's active set
+
+    async def run() -> None:
+        offsets = Counter({CHANGELOG: -1})  # faust's "nothing read": seek to 0
+        seeking = asyncio.ensure_future(rec._seek_offsets(consumer, {CHANGELOG}, offsets, "active"))
+        await asyncio.sleep(0.1)
+        assert calls == []  # not while that fetch may still take the records
+        consumer.fetching = {STREAM_B}  # it came back; one without the changelog runs
+        await seeking
+
+    asyncio.run(run())
+    assert calls == [("seek_beginning", frozenset({CHANGELOG}))]
+    assert consumer.sought == {CHANGELOG: 0}
 
 
 def test_a_fetch_reads_a_copy_of_the_active_set_and_an_empty_one_reads_nothing() -> None:

@@ -69,12 +69,18 @@ The fix (installed by ``streams/worker/app.py``: ``OrderedApp`` in ``create_app`
    committed one;
 3. the continuity check, between the seek and the resume: a partition committed past the
    last record its agent applied + 1 is sought back to that record + 1
-   (``streams/worker/continuity.py``).
+   (``streams/worker/continuity.py``);
+4. the changelog seeks of the recovery itself (``_seek_offsets``) wait, like the stream
+   seek, for fetches under way that include those partitions: a fetch of the standby
+   replicas begun before a rebalance otherwise takes the promoted partitions' records
+   after their seek to 0, faust drops them, and recovery never ends (issue 12,
+   docs/streams.md "Standby replicas").
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Set
 from typing import Any, cast
 
@@ -83,7 +89,7 @@ from faust.tables import TableManager
 from faust.tables.recovery import Recovery
 from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP
-from faust.types.transports import TransportT
+from faust.types.transports import ConsumerT, TransportT
 
 from fenliu.streams.worker import continuity
 
@@ -160,6 +166,25 @@ class OrderedRecovery(Recovery):
         self._forget_back_pressure()
         await super().on_rebalance(assigned, revoked, newly_assigned, generation_id)
 
+    async def _seek_offsets(
+        self, consumer: ConsumerT, tps: set[TP], offsets: Counter[TP], title: str
+    ) -> None:
+        """faust's seek of changelog partitions (actives, then standbys), made only after
+        every fetch that may still take records of them has come back (issue 12).
+
+        A fetch started in the previous generation, while those partitions were read as
+        standby replicas, outlives the rebalance (aiokafka waits for the new assignment
+        inside it) and takes their records at whatever position they have. If faust's
+        seek to 0 came first, those records reach ``Consumer.getmany`` while the flow is
+        still stopped and are dropped, with aiokafka's position already at the end: the
+        promoted partitions are never read and recovery waits for them forever ("No event
+        received for active tp ... since recovery start"). No later fetch can take them
+        before their resume: the flow stays stopped from the revocation until recovery
+        resumes it after the active seek, and standbys stay paused until after theirs."""
+        await self._let_fetches_return(tps, f"{title} changelog")
+        # Named, not super(): the tests call this on a stand-in (tests/test_faust_recovery.py).
+        await Recovery._seek_offsets(self, consumer, tps, offsets, title)
+
     def _stream_partitions(self) -> set[TP]:
         return {tp for tp in self.app.consumer.assignment() if not self._is_changelog_tp(tp)}
 
@@ -201,15 +226,23 @@ class OrderedRecovery(Recovery):
         ``stop_flow`` cancels a delivery waiting in ``_drain_messages`` (and makes the
         fetcher idle); a fetch under way may still take records from aiokafka, so the seek
         must come after it. Fetches of other partitions only (changelogs) need no wait."""
-        consumer = self.app.consumer
-        consumer.stop_flow()
-        fetching_any = getattr(consumer, "fetching_any", None)
-        deadline = asyncio.get_running_loop().time() + FETCH_SETTLE_TIMEOUT_S
+        self.app.consumer.stop_flow()
         await asyncio.sleep(0)  # let a cancelled delivery finish its bookkeeping
-        while fetching_any is not None and fetching_any(streams):
+        await self._let_fetches_return(streams, "stream")
+
+    async def _let_fetches_return(self, tps: Set[TP], what: str) -> None:
+        """Wait until no fetch under way may still take records of ``tps`` from aiokafka.
+
+        Such a fetch moves aiokafka's position past the records it takes, and faust drops
+        them if the flow is stopped or the partition paused when it returns
+        (``Consumer.getmany``); a seek made before it returns is undone that way."""
+        fetching_any = getattr(self.app.consumer, "fetching_any", None)
+        deadline = asyncio.get_running_loop().time() + FETCH_SETTLE_TIMEOUT_S
+        while fetching_any is not None and fetching_any(tps):
             if asyncio.get_running_loop().time() > deadline:
                 self.log.warning(
-                    "a fetch of stream partitions still under way after %.0f s; seeking anyway",
+                    "a fetch of %s partitions still under way after %.0f s; seeking anyway",
+                    what,
                     FETCH_SETTLE_TIMEOUT_S,
                 )
                 break
