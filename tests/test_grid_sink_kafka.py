@@ -11,7 +11,6 @@ import pytest
 from confluent_kafka import Producer
 from fenliu_grid_sim.store import body_hash
 
-from fenliu.processors.producer_watch import WatchPolicy
 from fenliu.settings import Settings
 from fenliu.sinks.base import TransientError
 from fenliu.sinks.circuit import State
@@ -38,7 +37,7 @@ from tests.grid_support import (
     sink_settings,
     wait_for,
 )
-from tests.watchdog_support import FirstCannotReachTheBroker, recreated
+from tests.watchdog_support import recreated, stranded_in_place_of
 
 pytestmark = pytest.mark.kafka
 NOTHING_COMMITTED = -1001
@@ -273,15 +272,7 @@ class StrandedDeadLetters(GridSinkService):
     must recreate it."""
 
     def new_producer(self) -> WatchedProducer:
-        watched = super().new_producer()
-        watched.close()
-        return FirstCannotReachTheBroker(
-            watched.config,
-            WatchPolicy(no_broker_s=0.5, stall_s=600.0),
-            client=watched.client,
-            stats_interval_ms=100,
-            check_every_s=0.2,
-        )
+        return stranded_in_place_of(super().new_producer())
 
 
 def test_dead_letters_of_a_stranded_producer_arrive_once_and_are_committed(

@@ -14,7 +14,6 @@ from confluent_kafka import Consumer, TopicPartition
 from prometheus_client import REGISTRY
 from pydantic import SecretStr
 
-from fenliu.processors.producer_watch import WatchPolicy
 from fenliu.settings import Settings
 from fenliu.sinks.grid.contract import signed_headers
 from fenliu.sinks.grid.ingress import WEBHOOK_PATH, AckingProducer, Ingress
@@ -23,7 +22,7 @@ from fenliu.streams.kafka.config import confluent_config
 from fenliu.streams.kafka.watchdog import WatchedProducer
 from fenliu.topics import catalogue as topics
 from tests.grid_support import CODEC, SECRET, read_topic
-from tests.watchdog_support import FirstCannotReachTheBroker, recreated
+from tests.watchdog_support import recreated, stranded_in_place_of
 
 pytestmark = pytest.mark.kafka
 BEARER = "ingress-test-token"
@@ -173,15 +172,7 @@ class StrandedAckingProducer(AckingProducer):
     """The ingress's producer, stranded from the start (librdkafka #5301)."""
 
     def new_producer(self, settings: Settings) -> WatchedProducer:
-        watched = super().new_producer(settings)
-        watched.close()
-        return FirstCannotReachTheBroker(
-            watched.config,
-            WatchPolicy(no_broker_s=0.5, stall_s=600.0),
-            client=watched.client,
-            stats_interval_ms=100,
-            check_every_s=0.2,
-        )
+        return stranded_in_place_of(super().new_producer(settings))
 
 
 def test_a_stranded_producer_is_recreated_and_the_event_acknowledged_once(

@@ -22,7 +22,6 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from fenliu.processors.model import Source
-from fenliu.processors.producer_watch import WatchPolicy
 from fenliu.processors.records import decision_from_record
 from fenliu.processors.replay_compare import Direction, Outcome
 from fenliu.refdata.decider import build_decider
@@ -39,7 +38,7 @@ from fenliu.streams.router.service import Router
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
 from tests.factories import call110, ticket12345
-from tests.watchdog_support import FirstCannotReachTheBroker, recreated
+from tests.watchdog_support import recreated, stranded_in_place_of
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
 
@@ -219,15 +218,7 @@ class StrandedTopicSink(TopicSink):
     """The run's topic sink, its producer stranded from the start (librdkafka #5301)."""
 
     def new_producer(self, settings: Settings) -> WatchedProducer:
-        watched = super().new_producer(settings)
-        watched.close()
-        return FirstCannotReachTheBroker(
-            watched.config,
-            WatchPolicy(no_broker_s=0.5, stall_s=600.0),
-            client=watched.client,
-            stats_interval_ms=100,
-            check_every_s=0.2,
-        )
+        return stranded_in_place_of(super().new_producer(settings))
 
 
 def test_a_stranded_replay_producer_is_recreated_and_writes_each_decision_once(recorded):

@@ -6,6 +6,7 @@ import json
 
 from confluent_kafka import Producer
 
+from fenliu.processors.producer_watch import WatchPolicy
 from fenliu.streams.kafka.watchdog import RECREATED, WatchedProducer
 
 
@@ -27,6 +28,19 @@ class FirstCannotReachTheBroker(WatchedProducer):
         if generation == 0:
             raw = json.dumps({**json.loads(raw), "brokers": {}})
         super()._on_stats(generation, raw)
+
+
+def stranded_in_place_of(watched: WatchedProducer) -> FirstCannotReachTheBroker:
+    """A service's own watched producer (its config and client), closed and replaced by one
+    stranded from the start, watched closely (0.5 s without a broker)."""
+    watched.close()
+    return FirstCannotReachTheBroker(
+        watched.config,
+        WatchPolicy(no_broker_s=0.5, stall_s=600.0),
+        client=watched.client,
+        stats_interval_ms=100,
+        check_every_s=0.2,
+    )
 
 
 def recreated(client: str) -> float:
