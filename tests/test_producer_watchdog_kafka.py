@@ -24,19 +24,18 @@ from confluent_kafka import (
     Consumer,
     KafkaError,
     Message,
-    Producer,
     TopicPartition,
 )
 
 from fenliu.processors.producer_watch import WatchPolicy
 from fenliu.streams.kafka.config import confluent_config
-from fenliu.streams.kafka.watchdog import RECREATED, RESENT, WatchedProducer
-from tests.watchdog_support import FirstCannotReachTheBroker, recreated
+from fenliu.streams.kafka.watchdog import RECREATED, RESENT
+from tests.watchdog_support import FirstCannotReachTheBroker, FirstProducerDiffers, recreated
 
 pytestmark = pytest.mark.kafka
 
 
-class FirstLosesItsBroker(WatchedProducer):
+class FirstLosesItsBroker(FirstProducerDiffers):
     """The first producer lingers (its records stay queued) and, once ``strand`` is set,
     its statistics show ``picture``: no broker (what librdkafka #5301 leaves), or its
     broker listed DOWN and unchanged for a minute ("stall")."""
@@ -44,15 +43,7 @@ class FirstLosesItsBroker(WatchedProducer):
     strand = False
     picture = "no_broker"
 
-    def _new_producer(self) -> Producer:
-        if self._generation == 0:
-            real = self.config
-            self.config = {**real, "linger.ms": 200_000}
-            try:
-                return super()._new_producer()
-            finally:
-                self.config = real
-        return super()._new_producer()
+    first_config = {"linger.ms": 200_000}
 
     def _on_stats(self, generation: int, raw: str) -> None:
         if generation == 0 and self.strand and generation == self._generation:

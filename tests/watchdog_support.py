@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from confluent_kafka import Producer
 
@@ -10,19 +11,28 @@ from fenliu.processors.producer_watch import WatchPolicy
 from fenliu.streams.kafka.watchdog import RECREATED, WatchedProducer
 
 
-class FirstCannotReachTheBroker(WatchedProducer):
-    """The first producer's bootstrap is a closed port (its records stay queued, flush or
-    not) and its statistics list no broker: the picture librdkafka #5301 leaves."""
+class FirstProducerDiffers(WatchedProducer):
+    """A watched producer whose first producer (generation 0) is made with
+    ``first_config`` over the real config; every recreated one is made as the service's."""
+
+    first_config: dict[str, Any] = {}
 
     def _new_producer(self) -> Producer:
         if self._generation == 0:
             real = self.config
-            self.config = {**real, "bootstrap.servers": "127.0.0.1:9"}
+            self.config = {**real, **self.first_config}
             try:
                 return super()._new_producer()
             finally:
                 self.config = real
         return super()._new_producer()
+
+
+class FirstCannotReachTheBroker(FirstProducerDiffers):
+    """The first producer's bootstrap is a closed port (its records stay queued, flush or
+    not) and its statistics list no broker: the picture librdkafka #5301 leaves."""
+
+    first_config = {"bootstrap.servers": "127.0.0.1:9"}
 
     def _on_stats(self, generation: int, raw: str) -> None:
         if generation == 0:
