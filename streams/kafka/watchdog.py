@@ -21,7 +21,8 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,7 +74,9 @@ class WatchedProducer:
     thread. Threads may share it as they share a ``Producer`` (grid-sink's delivery threads
     produce dead letters and flush at once): a lock keeps the unacknowledged records,
     the statistics' verdict and the swap of producers consistent; ``poll``/``flush`` wait
-    on the broker outside it."""
+    on the broker outside it, holding a lease on the producer they wait on, so that a
+    recreation by another thread never closes a producer a thread is inside (closing it
+    under a waiting ``flush`` raised "Producer has been closed" in that thread)."""
 
     def __init__(
         self,
@@ -92,9 +95,12 @@ class WatchedProducer:
         self.check_every_s = check_every_s
         self.clock = clock
         self.recreated = 0
-        # Re-entrant: a recreation polls the old producer, whose callbacks take it again.
+        # Re-entrant: a recreation polls the new producer, whose callbacks take it again.
         self._lock = threading.RLock()
         self._pending: dict[int, _Record] = {}
+        # id(producer) -> threads inside a call on it; replaced producers still in use.
+        self._leases: dict[int, int] = {}
+        self._retired: dict[int, Producer] = {}
         self._next = 0
         self._generation = 0
         self._verdict: Stranded | None = None
@@ -131,7 +137,8 @@ class WatchedProducer:
 
     def poll(self, timeout: float = 0.0) -> int:
         """Serve callbacks (statistics included), then recreate a stranded producer."""
-        served = self._producer.poll(timeout)
+        with self._current() as producer:
+            served = producer.poll(timeout)
         self._check()
         return served
 
@@ -141,9 +148,10 @@ class WatchedProducer:
         deadline = None if timeout is None else self.clock() + timeout
         while True:
             left = None if deadline is None else max(0.0, deadline - self.clock())
-            self._producer.flush(
-                self.check_every_s if left is None else min(left, self.check_every_s)
-            )
+            with self._current() as producer:
+                producer.flush(
+                    self.check_every_s if left is None else min(left, self.check_every_s)
+                )
             self._check()
             if not self._pending:
                 return 0
@@ -157,14 +165,37 @@ class WatchedProducer:
         """Close the current producer (it flushes what it still holds)."""
         _close(self._producer)
 
+    @contextmanager
+    def _current(self) -> Iterator[Producer]:
+        """The current producer, leased: if another thread replaces it meanwhile, it is
+        retired and the last thread to leave it disposes of it."""
+        with self._lock:
+            producer = self._producer
+            key = id(producer)
+            self._leases[key] = self._leases.get(key, 0) + 1
+        try:
+            yield producer
+        finally:
+            with self._lock:
+                self._leases[key] -= 1
+                if not self._leases[key]:
+                    del self._leases[key]
+                    retired = self._retired.pop(key, None)
+                    if retired is not None:
+                        _dispose(retired)
+
     # --- the watchdog --------------------------------------------------------------------
     def recreate(self, verdict: Stranded) -> int:
         """Purge the current producer, produce every unacknowledged record again on a new
         one; returns how many were produced again."""
         with self._lock:
-            return self._recreate(verdict)
+            old, resent = self._replace(verdict)
+        self._retire(old)
+        return resent
 
-    def _recreate(self, verdict: Stranded) -> int:
+    def _replace(self, verdict: Stranded) -> tuple[Producer, int]:
+        """Under the lock: purge the current producer and put a new one in its place with
+        every unacknowledged record; returns the old one and how many were produced again."""
         log.warning(
             "producer %s is stranded (librdkafka #5301: a broker in controlled shutdown"
             " answered its Metadata with no brokers, it dropped its only broker and does not"
@@ -176,14 +207,8 @@ class WatchedProducer:
         )
         RECREATED.labels(self.client, verdict.signal).inc()
         old = self._producer
-        self._generation += 1  # from here on the old producer's reports are stale
+        self._generation += 1  # from here on the old producer's failures are stale
         old.purge(in_queue=True, in_flight=True, blocking=False)
-        until = self.clock() + 5.0
-        while len(old) and self.clock() < until:  # the purged records' reports: ignored
-            old.poll(0.1)
-        if not len(old):
-            _close(old)
-        del old  # whatever it still holds is destroyed with it, never delivered
         self._producer = self._new_producer()
         self.recreated += 1
         for n, record in list(self._pending.items()):
@@ -194,7 +219,20 @@ class WatchedProducer:
                 except BufferError:
                     self._producer.poll(0.1)
         RESENT.labels(self.client).inc(len(self._pending))
-        return len(self._pending)
+        return old, len(self._pending)
+
+    def _retire(self, old: Producer) -> None:
+        """Serve the replaced producer's purged reports (stale, ignored), outside the lock:
+        a thread inside ``old.flush`` may be serving one, and its callback takes the lock.
+        Then close it, or leave that to the last thread still inside a call on it."""
+        until = self.clock() + 5.0
+        while len(old) and self.clock() < until:
+            old.poll(0.1)
+        with self._lock:
+            if self._leases.get(id(old)):
+                self._retired[id(old)] = old
+            else:
+                _dispose(old)
 
     def _new_producer(self) -> Producer:
         generation = self._generation
@@ -272,9 +310,19 @@ class WatchedProducer:
         if self._verdict is None:  # the common case, without the lock
             return
         with self._lock:  # one thread takes the verdict and recreates; the others see None
-            if self._verdict is not None:
-                verdict, self._verdict = self._verdict, None
-                self._recreate(verdict)
+            if self._verdict is None:
+                return
+            verdict, self._verdict = self._verdict, None
+            old, _ = self._replace(verdict)
+        self._retire(old)
+
+
+def _dispose(producer: Producer) -> None:
+    """Close a replaced producer if it holds nothing; otherwise (its purged records' reports
+    not served in time) let it be destroyed with its last reference: what it still holds is
+    never delivered."""
+    if not len(producer):
+        _close(producer)
 
 
 def _close(producer: Producer) -> None:
