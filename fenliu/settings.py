@@ -720,6 +720,11 @@ class DemoSettings(_Group):
         description="fenliu demo: clock acceleration (traffic event time, grid-sim lives, SLA ticks)",
     )
     seed: int = Field(110, description="fenliu demo: seed of the generated traffic")
+    flat: bool = Field(
+        False,
+        description="fenliu demo: the same rate at every hour (without it the traffic follows"
+        " the day's rhythm from the local time, so at 4 a.m. a --rate 10 demo sends ~1.5/s)",
+    )
     confirm_share: float = Field(
         0.7,
         ge=0,

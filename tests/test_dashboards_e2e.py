@@ -128,7 +128,7 @@ def pipeline(isolated_settings: Settings, tmp_path: Path) -> Iterator[tuple[Sett
     }
     log = tmp_path / "demo.out"
     argv = [sys.executable, "-m", "fenliu.cli", "demo", "--no-live", "--interval", "10",
-            "--rate", str(RATE), "--speed", str(SPEED), "--duration", str(RUN_LIMIT_S),
+            "--rate", str(RATE), "--flat", "--speed", str(SPEED), "--duration", str(RUN_LIMIT_S),
             "--port-offset", "0", "--log-dir", str(tmp_path / "logs")]  # fmt: skip
     with log.open("w") as out:
         proc = subprocess.Popen(

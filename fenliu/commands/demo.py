@@ -20,6 +20,12 @@ def register(app: typer.Typer) -> None:
             help="clock acceleration of traffic, grid platform and SLA (FENLIU_DEMO_SPEED)",
         ),
         seed: int = typer.Option(None, "--seed", help="seed of the traffic (FENLIU_DEMO_SEED)"),
+        flat: bool = typer.Option(
+            None,
+            "--flat/--rhythm",
+            help="the same rate at every hour, or the day's rhythm around --rate from the"
+            " local time (FENLIU_DEMO_FLAT; default the rhythm)",
+        ),
         duration: float = typer.Option(
             None, "--duration", min=1, help="stop after this many seconds"
         ),
@@ -70,6 +76,7 @@ def register(app: typer.Typer) -> None:
             rate=rate or settings.demo.rate,
             speed=speed or settings.demo.speed,
             seed=settings.demo.seed if seed is None else seed,
+            flat=settings.demo.flat if flat is None else flat,
             duration_s=duration,
             port_offset=port_offset,
             refresh_s=refresh,

@@ -93,6 +93,7 @@ class DemoOptions:
     rate: float
     speed: float
     seed: int
+    flat: bool = False
     duration_s: float | None = None
     port_offset: int = 0
     refresh_s: float = 1.0
@@ -220,11 +221,14 @@ class Demo:
             str(self.options.seed),
             "--start-ms",
             str(self.start_ms),
+            *(["--flat"] if self.options.flat else []),
         )
         self._wall0 = time.time()
         self.supervisor.start("generator", argv, {"FENLIU_METRICS_PORT": "0"})
         report(
-            f"started generator: {self.options.rate:g}/s, clock ×{self.options.speed:g}, seed {self.options.seed}"
+            f"started generator: {self.options.rate:g}/s"
+            f"{' at every hour' if self.options.flat else ' (day average)'},"
+            f" clock ×{self.options.speed:g}, seed {self.options.seed}"
         )
         from fenliu.schemas.serde import codec_for
 
