@@ -41,6 +41,9 @@ WHOLE_TEST_SETS = (
     "110-police-w17",
     "110-nonpolice-w18",
     "12345-w19",
+    "110-police-w23",
+    "110-nonpolice-w24",
+    "12345-w25",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
