@@ -13,6 +13,9 @@ Kinds and their scope (a clause is the text between two boundaries):
 - ``figurative``: the word between an opener (跟, 像, 如同) and a closer (似的, 一样)
   of its clause, a closer right after it, a degree phrase after it (得要命), or an
   ``intensifier`` adjective right before a word that starts with 死 (热死了, 吵死人了);
+- ``retracted``: a retraction after it, in its clause or the next ("吵到我想跳楼——讲笑㗎",
+  "气得要杀人啊——气话"), unless the retraction is itself negated ("不是开玩笑的"): a
+  figure of speech the caller takes back in the same breath;
 - ``past``: a past cue before it in its clause (去年, 之前, 曾经), or a date (2019年,
   8月28日: a written complaint dates the events it reports), unless the clause also
   says it goes on (又, 还在, 一直, 现在);
@@ -40,6 +43,7 @@ PAST = "past"
 CONTINUING = "continuing"
 SETTLED = "settled"
 PROCEDURE = "procedure"
+RETRACTED = "retracted"
 
 ROLES = (
     HYPOTHETICAL,
@@ -53,7 +57,11 @@ ROLES = (
     CONTINUING,
     SETTLED,
     PROCEDURE,
+    RETRACTED,
 )
+
+# Before a retraction, these make it an insistence instead ("不是开玩笑的", "唔系讲笑").
+_NEGATED_RETRACTION = ("不", "没", "唔", "非", "别")
 
 
 # A year or a day of a month, in digits as normalised text has them ("2019年", "8月28日").
@@ -137,6 +145,14 @@ def modality(
     ):
         return "figurative"
     if any(c.role == DEGREE and c.start - end <= 1 for c in after):
+        return "figurative"
+    if any(
+        c.role == RETRACTED
+        and c.start >= end
+        and 0 <= clauses.of(c.start) - clause <= 1
+        and not any(n in clauses.text[max(0, c.start - 2) : c.start] for n in _NEGATED_RETRACTION)
+        for c in cues
+    ):
         return "figurative"
     if term[:1] == "死" and any(c.role == INTENSIFIER and c.end == start for c in before):
         return "figurative"

@@ -107,6 +107,7 @@ class ModalitySpec(_Spec):
     continuing: list[str] = []
     settled: list[str] = []
     procedure: list[str] = []
+    retracted: list[str] = []
 
 
 class LexiconSpec(_Spec):
