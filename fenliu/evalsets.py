@@ -44,6 +44,9 @@ WHOLE_TEST_SETS = (
     "110-police-w23",
     "110-nonpolice-w24",
     "12345-w25",
+    "110-police-w26",
+    "110-nonpolice-w27",
+    "12345-w28",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
