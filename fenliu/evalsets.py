@@ -47,6 +47,9 @@ WHOLE_TEST_SETS = (
     "110-police-w26",
     "110-nonpolice-w27",
     "12345-w28",
+    "110-police-w29",
+    "110-nonpolice-w30",
+    "12345-w31",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
