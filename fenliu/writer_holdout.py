@@ -25,7 +25,8 @@ from typing import Any
 
 from fenliu import evalsets
 
-#: The 110 writers measured (police: w1 w5 w8 w11 w14 w17 w23 w26; non-police: w2 w6 w9 w12 w15 w18 w24 w27; both,
+#: The 110 writers measured (police: w1 w5 w8 w11 w14 w17 w23 w26 w29;
+#: non-police: w2 w6 w9 w12 w15 w18 w24 w27 w30; both,
 #: written as training data in round 6: w20 w21 w22).
 WRITERS = (
     "w1",
@@ -47,6 +48,8 @@ WRITERS = (
     "w24",
     "w26",
     "w27",
+    "w29",
+    "w30",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
