@@ -156,6 +156,26 @@ class KafkaSettings(_Group):
         " changing state (no reconnect attempt) this long = stranded; below message.timeout.ms"
         " (300 s)",
     )
+    consumer_stats_interval_ms: int = Field(
+        5000,
+        ge=0,
+        description="how often the watched consumers (router, grid-sink) report librdkafka"
+        " statistics to their watchdog (librdkafka #5301 on a consumer, docs/streams.md);"
+        " 0 = no watchdog",
+    )
+    consumer_no_broker_s: float = Field(
+        30.0,
+        gt=0,
+        description="consumer watchdog: subscribed and no broker known at all (librdkafka #5301)"
+        " this long = stranded: the consumer is closed and a new one subscribed, which resumes"
+        " from the committed offsets",
+    )
+    consumer_stall_s: float = Field(
+        120.0,
+        gt=0,
+        description="consumer watchdog: subscribed, no broker UP, no record and no broker"
+        " changing state (no reconnect attempt) this long = stranded",
+    )
     dead_letter_max_value_bytes: int = Field(
         512 * 1024,
         ge=1024,

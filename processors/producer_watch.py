@@ -82,7 +82,7 @@ def brokers_in(stats: Mapping[str, Any]) -> tuple[int, int, float | None]:
 
 
 def assess(
-    state: WatchState, obs: Observation, policy: WatchPolicy
+    state: WatchState, obs: Observation, policy: WatchPolicy, *, waiting: str | None = None
 ) -> tuple[WatchState, Stranded | None]:
     """The state after ``obs`` and, if the producer is stranded, why.
 
@@ -90,7 +90,9 @@ def assess(
     ``no_broker``: no broker known in every observation for ``no_broker_s``. ``stall``: no
     broker UP, no delivery report and no broker state change for ``stall_s``, counted from
     the latest of the last report, the last observation with a broker UP and the last state
-    change of a broker."""
+    change of a broker. ``waiting`` names the work in the verdict's reason (a consumer's is
+    its group membership; by default the queued records)."""
+    waiting = waiting or f"{obs.queued} record(s) queued"
     if obs.brokers_up > 0:
         state = replace(state, last_up_s=obs.at_s)
     if obs.state_age_s is not None:
@@ -106,8 +108,7 @@ def assess(
     if state.no_broker_since is not None and obs.at_s - state.no_broker_since >= policy.no_broker_s:
         return state, Stranded(
             "no_broker",
-            f"{obs.queued} record(s) queued and no broker known for "
-            f"{obs.at_s - state.no_broker_since:.0f} s",
+            f"{waiting} and no broker known for {obs.at_s - state.no_broker_since:.0f} s",
         )
     moved = max(
         t for t in (obs.last_report_s, state.last_up_s, state.last_change_s) if t is not None
@@ -115,7 +116,7 @@ def assess(
     if obs.brokers_up == 0 and obs.at_s - moved >= policy.stall_s:
         return state, Stranded(
             "stall",
-            f"{obs.queued} record(s) queued, no broker UP, no delivery report and no broker"
+            f"{waiting}, no broker UP, no delivery report and no broker"
             f" changing state for {obs.at_s - moved:.0f} s",
         )
     return state, None

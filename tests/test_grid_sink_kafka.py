@@ -19,6 +19,7 @@ from fenliu.sinks.grid.contract import OrderRequest
 from fenliu.sinks.grid.delivery import GridSinkService, run_in_thread
 from fenliu.sinks.grid.webserver import ThreadedServer, server_tls
 from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.consumer_watchdog import WatchedConsumer
 from fenliu.streams.kafka.watchdog import WatchedProducer
 from fenliu.topics import catalogue as topics
 from tests.grid_support import (
@@ -37,7 +38,12 @@ from tests.grid_support import (
     sink_settings,
     wait_for,
 )
-from tests.watchdog_support import recreated, stranded_in_place_of
+from tests.watchdog_support import (
+    consumer_stranded_in_place_of,
+    consumers_recreated,
+    recreated,
+    stranded_in_place_of,
+)
 
 pytestmark = pytest.mark.kafka
 NOTHING_COMMITTED = -1001
@@ -302,3 +308,33 @@ def test_dead_letters_of_a_stranded_producer_arrive_once_and_are_committed(
     for m in letters:
         letter = CODEC.decode(m.value(), expect="DeadLetter")
         assert (letter["service"], letter["reason"]) == ("grid-sink", "UNDECODABLE")
+
+
+class StrandedOrders(GridSinkService):
+    """grid-sink whose orders' consumer is stranded from the start (no broker, never in its
+    group): the consumer watchdog must replace it."""
+
+    def new_consumer(self) -> WatchedConsumer:
+        return consumer_stranded_in_place_of(super().new_consumer())
+
+
+def test_orders_of_a_stranded_consumer_are_delivered_once_by_its_replacement(
+    order_topics: Settings,
+) -> None:
+    """librdkafka #5301 met grid-sink's consumer once (docs/streams.md, "Consumers too"): it
+    never joined its group again and the orders waited for ever. Watched, it is replaced;
+    the new consumer reads every order and commits it."""
+    produce_orders(order_topics, [dispatch_order(f"strand-{i}") for i in range(20)])
+    before = consumers_recreated("grid-sink")
+    with running_sim(sim_config()) as (_sim, server):
+        s = sink_settings(order_topics, server.url)
+        service = StrandedOrders(s, GridPlatform.from_settings(s), CODEC)
+        thread, stop = run_in_thread(service)
+        try:
+            wait_for(lambda: total_committed(s) == 20, what="twenty committed", timeout_s=120)
+        finally:
+            stop.set()
+            thread.join(60)
+        assert not thread.is_alive()
+        assert stored_orders(server) == 20
+    assert consumers_recreated("grid-sink") == before + 1

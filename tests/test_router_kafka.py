@@ -15,12 +15,15 @@ from fenliu.processors.records import decision_from_record
 from fenliu.refdata.decider import build_decider
 from fenliu.refdata.team_directory import TeamDirectory
 from fenliu.schemas.serde import SingleObjectCodec
+from fenliu.streams.kafka.commit import Committer
 from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.consumer_watchdog import WatchedConsumer
 from fenliu.streams.kafka.dead_letters import read_original
 from fenliu.streams.router.service import Router
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
 from tests.factories import call110, ticket12345
+from tests.watchdog_support import consumer_stranded_in_place_of, consumers_recreated
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
 
@@ -210,3 +213,56 @@ def test_rerun_gives_the_same_decision_ids_and_redis_down_falls_back(stack_topic
     ]
     assert diverted_calls and {d.route.team_method for d in diverted_calls} == {"FALLBACK_TIMEOUT"}
     assert {d.route.unit_kind for d in diverted_calls} == {"command_room"}
+
+
+class StrandedInputs(Router):
+    """The router whose inputs' consumer is stranded from the start (no broker, never in
+    its group): the consumer watchdog must replace it."""
+
+    def new_consumer(self, committer: Committer) -> WatchedConsumer:
+        return consumer_stranded_in_place_of(super().new_consumer(committer))
+
+
+def test_a_stranded_consumer_is_replaced_and_every_input_decided_and_committed(stack_topics):
+    settings = stack_topics
+    _produce(
+        settings,
+        [(w, CODEC.encode("Call110" if w == "raw110" else "Ticket12345", r)) for w, r in GOOD],
+    )
+    before = consumers_recreated("router")
+    router = StrandedInputs(settings, build_decider(settings), CODEC, None)
+    stop = threading.Event()
+    worker = threading.Thread(target=router.run, args=(stop,), daemon=True)
+    worker.start()
+    try:
+        decisions = _read_all(
+            settings, f"{settings.topics.prefix}d", settings.topic(topics.DECISIONS), len(GOOD)
+        )
+        deadline = time.monotonic() + 60
+        while _lag(settings) and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        stop.set()
+        worker.join(30)
+    assert not worker.is_alive()
+    assert consumers_recreated("router") == before + 1
+    assert sorted(
+        decision_from_record(CODEC.decode(m.value(), "Decision")).event.source_id for m in decisions
+    ) == sorted(r["call_id"] if "call_id" in r else r["ticket_id"] for _, r in GOOD)
+    assert _lag(settings) == 0  # the replacement committed what it decided
+
+
+def _lag(settings) -> int:
+    """The router group's committed lag over both inputs."""
+    consumer = Consumer(confluent_config(settings, **{"group.id": settings.router.group}))
+    try:
+        parts = [
+            TopicPartition(settings.topic(t), p)
+            for t in (topics.RAW_110, topics.RAW_12345)
+            for p in range(settings.topics.partitions)
+        ]
+        committed = consumer.committed(parts, timeout=10)
+        ends = [consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in parts]
+        return sum(end - max(c.offset, 0) for c, end in zip(committed, ends, strict=True))
+    finally:
+        consumer.close()

@@ -246,7 +246,7 @@ def test_the_router_decides_a_partial_batch_and_commits_it_only_after_acknowledg
     raw = settings.topic(topics.RAW_110)
     consumer = FakeConsumer(_msgs(3, topic=raw), stop)
     producer = FakeProducer()
-    monkeypatch.setattr(router_module, "Consumer", lambda _conf: consumer)
+    monkeypatch.setattr(router_module, "watched_consumer", lambda _s, _conf, **_kw: consumer)
     monkeypatch.setattr(router_module, "watched_producer", lambda _s, _conf, client: producer)
     router = Router(settings, decider=None, codec=None, teams=None)  # type: ignore[arg-type]
     beats: list[int] = []
@@ -276,7 +276,7 @@ def test_the_router_does_not_commit_a_batch_the_broker_did_not_acknowledge(monke
         def flush(self, timeout: float = -1) -> int:
             return len(self.unacked)  # still unacknowledged when the wait ends
 
-    monkeypatch.setattr(router_module, "Consumer", lambda _conf: consumer)
+    monkeypatch.setattr(router_module, "watched_consumer", lambda _s, _conf, **_kw: consumer)
     monkeypatch.setattr(router_module, "watched_producer", lambda _s, _conf, client: Refusing())
     router = Router(settings, decider=None, codec=None, teams=None)  # type: ignore[arg-type]
     router.process_batch = lambda msgs: [Output("d", None, b"x") for _ in msgs]  # type: ignore[method-assign]

@@ -31,6 +31,7 @@ from fenliu.sinks.base import Ack, Cancelled, Deliverer, OffsetTracker, RetryPol
 from fenliu.sinks.grid.contract import OrderRequest
 from fenliu.streams.kafka.commit import is_consumer_error
 from fenliu.streams.kafka.config import confluent_config
+from fenliu.streams.kafka.consumer_watchdog import WatchedConsumer, watched_consumer
 from fenliu.streams.kafka.dead_letters import DEAD_LETTERS, Failure, dead_letter_record
 from fenliu.streams.kafka.produce import DeliveryFailed, Output, produce_all
 from fenliu.streams.kafka.take import take_available
@@ -232,23 +233,29 @@ class GridSinkService:
         config = confluent_config(self.settings, **{"enable.idempotence": True, "acks": "all"})
         return watched_producer(self.settings, config, client=SERVICE)
 
+    def new_consumer(self) -> WatchedConsumer:
+        """The orders' consumer, watched (librdkafka #5301 on a consumer,
+        streams/kafka/consumer_watchdog.py): a stranded one is closed, its partitions handed
+        back as lost, and a new one subscribed, which resumes from the committed offsets."""
+        s = self.settings
+        config = confluent_config(
+            s,
+            **{
+                "group.id": s.grid.sink_group,
+                "enable.auto.commit": False,
+                "enable.auto.offset.store": False,
+                "auto.offset.reset": "earliest",
+                "partition.assignment.strategy": "cooperative-sticky",
+                "max.poll.interval.ms": 300_000,
+            },
+        )
+        return watched_consumer(s, config, client=SERVICE)
+
     def run(self, stop: threading.Event) -> None:
         """Consume, deliver, commit what is acknowledged, until ``stop`` is set."""
         s = self.settings
         self._stop.clear()
-        consumer = Consumer(
-            confluent_config(
-                s,
-                **{
-                    "group.id": s.grid.sink_group,
-                    "enable.auto.commit": False,
-                    "enable.auto.offset.store": False,
-                    "auto.offset.reset": "earliest",
-                    "partition.assignment.strategy": "cooperative-sticky",
-                    "max.poll.interval.ms": 300_000,
-                },
-            )
-        )
+        consumer = self.new_consumer()
         producer = self.new_producer()
         lanes = KeyedLanes(s.grid.sink_concurrency, name="grid-sink")
         consumer.subscribe(
@@ -295,7 +302,7 @@ class GridSinkService:
             self.deliverer.sink.close()
             log.info("grid-sink stopped")
 
-    def _commit(self, consumer: Consumer, only: set[TP] | None = None) -> None:
+    def _commit(self, consumer: Consumer | WatchedConsumer, only: set[TP] | None = None) -> None:
         offsets = self.tracker.take_committable(only)
         if not offsets:
             return

@@ -200,6 +200,12 @@ class Committer:
             if tp.offset >= 0 and key in self.owned and self.pending.get(key, -1) < tp.offset:
                 self.pending[key] = tp.offset
 
+    def consumer_replaced(self) -> None:
+        """The consumer was recreated (streams/kafka/consumer_watchdog.py): a commit the old
+        one sent without waiting will never be answered, so the next may go. Its offsets
+        stay committed or not; either way they are acknowledged ones (at-least-once)."""
+        self.in_flight = False
+
     def forget(self, partitions: Iterable[tuple[str, int]]) -> None:
         """Partitions revoked or lost: their offsets are no longer ours to commit."""
         for key in partitions:

@@ -29,6 +29,7 @@ from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
 from fenliu.streams.kafka.commit import Committer, is_consumer_error
 from fenliu.streams.kafka.config import confluent_config, router_producer_config
+from fenliu.streams.kafka.consumer_watchdog import WatchedConsumer, watched_consumer
 from fenliu.streams.kafka.dead_letters import DEAD_LETTERS, Failure, dead_letter_record
 from fenliu.streams.kafka.position import position
 from fenliu.streams.kafka.produce import Output, produce_all
@@ -163,14 +164,13 @@ class Router:
             self.settings, router_producer_config(self.settings), client=SERVICE
         )
 
-    def run(self, stop: threading.Event) -> None:
-        """Consume, decide, produce, commit after delivery, until ``stop`` is set."""
+    def new_consumer(self, committer: Committer) -> WatchedConsumer:
+        """The inputs' consumer, watched: recreated if librdkafka strands it after a broker
+        restart (#5301 on a consumer, streams/kafka/consumer_watchdog.py); ``committer``
+        hears the answers to its commits and of a recreation."""
         s = self.settings
-        # The reference data (automata, polygons, policies) lives as long as the process:
-        # move it out of the collector's generations so full collections stop rescanning it.
-        gc.freeze()
-        committer = Committer(None, s.router.commit_interval_s)  # its consumer follows
-        consumer = Consumer(
+        return watched_consumer(
+            s,
             confluent_config(
                 s,
                 **{
@@ -183,8 +183,19 @@ class Router:
                     # answers to commits sent without waiting (Committer.on_commit)
                     "on_commit": committer.on_commit,
                 },
-            )
+            ),
+            client=SERVICE,
+            on_recreated=committer.consumer_replaced,
         )
+
+    def run(self, stop: threading.Event) -> None:
+        """Consume, decide, produce, commit after delivery, until ``stop`` is set."""
+        s = self.settings
+        # The reference data (automata, polygons, policies) lives as long as the process:
+        # move it out of the collector's generations so full collections stop rescanning it.
+        gc.freeze()
+        committer = Committer(None, s.router.commit_interval_s)  # its consumer follows
+        consumer = self.new_consumer(committer)
         producer = self.new_producer()
         committer.consumer = consumer
 
