@@ -60,10 +60,6 @@ ROLES = (
     RETRACTED,
 )
 
-# Before a retraction, these make it an insistence instead ("不是开玩笑的", "唔系讲笑").
-_NEGATED_RETRACTION = ("不", "没", "唔", "非", "别")
-
-
 # A year or a day of a month, in digits as normalised text has them ("2019年", "8月28日").
 DATE = re.compile(r"\d{4}年|\d{1,2}月\d{1,2}[日号]")
 
@@ -105,6 +101,9 @@ class SingleChars:
 
     openers: frozenset[str] = frozenset()
     intensifiers: frozenset[str] = frozenset()
+    # In the two characters before a retraction, these make it an insistence instead
+    # ("不是开玩笑的", "唔系讲笑"): taxonomy ``modality.retraction_negators``.
+    retraction_negators: frozenset[str] = frozenset()
 
 
 def modality(
@@ -150,7 +149,7 @@ def modality(
         c.role == RETRACTED
         and c.start >= end
         and 0 <= clauses.of(c.start) - clause <= 1
-        and not any(n in clauses.text[max(0, c.start - 2) : c.start] for n in _NEGATED_RETRACTION)
+        and chars.retraction_negators.isdisjoint(clauses.text[max(0, c.start - 2) : c.start])
         for c in cues
     ):
         return "figurative"

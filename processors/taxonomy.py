@@ -108,6 +108,8 @@ class ModalitySpec(_Spec):
     settled: list[str] = []
     procedure: list[str] = []
     retracted: list[str] = []
+    # One character just before a retraction that makes it an insistence (不是开玩笑的).
+    retraction_negators: list[str] = []
 
 
 class LexiconSpec(_Spec):
@@ -627,7 +629,9 @@ def _build(
         fallback_12345=fallback_12345,
         blockers=MappingProxyType(blocking),
         modal_chars=mod.SingleChars(
-            frozenset(single[mod.FIGURATIVE_OPEN]), frozenset(single[mod.INTENSIFIER])
+            frozenset(single[mod.FIGURATIVE_OPEN]),
+            frozenset(single[mod.INTENSIFIER]),
+            frozenset(spec.modality.retraction_negators),
         ),
         matcher=_automaton(matcher_entries),
         to_simplified=simplify,

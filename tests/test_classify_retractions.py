@@ -1,4 +1,4 @@
-"""Taxonomy zj-2026.12.10: danger words the caller does not mean, and the insistence beside
+"""Taxonomy zj-2026.12.10 (the negators in the taxonomy since zj-2026.12.11): danger words the caller does not mean, and the insistence beside
 them that must stay police. Examples written here, not copied from a labelled set.
 
 The families, from the fifth blind test (a southern call-taker's non-police calls kept as
@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fenliu.processors.modality import RETRACTED, Clauses, Cue, modality
-from tests.classify_support import run, signs
+from tests.classify_support import run, shipped, signs
 
 
 @pytest.mark.parametrize(
@@ -99,12 +99,15 @@ def _cues(text: str, word: str) -> list[Cue]:
     negation=st.sampled_from(["不是", "唔系", "没", "并非"]),
 )
 def test_a_negated_retraction_never_governs(before: str, gap: str, negation: str) -> None:
-    """Pure: whatever precedes it, "杀人" followed by a negated retraction is present."""
+    """Pure: whatever precedes it, "杀人" followed by a negated retraction is present (with
+    the shipped taxonomy's negators; without them the same retraction governs)."""
+    chars = shipped().modal_chars
     text = f"{before}杀人{gap}{negation}气话"
     start = text.index("杀人", len(before))
     clauses = Clauses(text, "，")
-    assert modality("杀人", start, start + 2, _cues(text, "气话"), clauses) is None
+    assert modality("杀人", start, start + 2, _cues(text, "气话"), clauses, chars) is None
+    assert modality("杀人", start, start + 2, _cues(text, "气话"), clauses) == "figurative"
     plain = f"{before}杀人{gap}气话"
     start = plain.index("杀人", len(before))
-    governed = modality("杀人", start, start + 2, _cues(plain, "气话"), Clauses(plain, "，"))
+    governed = modality("杀人", start, start + 2, _cues(plain, "气话"), Clauses(plain, "，"), chars)
     assert governed == "figurative"
