@@ -50,6 +50,13 @@ WHOLE_TEST_SETS = (
     "110-police-w29",
     "110-nonpolice-w30",
     "12345-w31",
+    "110-police-w32",
+    "110-nonpolice-w32",
+    "110-police-w33",
+    "110-nonpolice-w33",
+    "110-police-w34",
+    "110-nonpolice-w34",
+    "12345-w35",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
