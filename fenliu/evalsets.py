@@ -57,6 +57,13 @@ WHOLE_TEST_SETS = (
     "110-police-w34",
     "110-nonpolice-w34",
     "12345-w35",
+    "110-police-w36",
+    "110-nonpolice-w36",
+    "110-police-w37",
+    "110-nonpolice-w37",
+    "110-police-w38",
+    "110-nonpolice-w38",
+    "12345-w39",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
