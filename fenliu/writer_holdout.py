@@ -28,7 +28,7 @@ from fenliu import evalsets
 #: The 110 writers measured (police: w1 w5 w8 w11 w14 w17 w23 w26 w29;
 #: non-police: w2 w6 w9 w12 w15 w18 w24 w27 w30; both,
 #: written as training data in round 6: w20 w21 w22; and as the tenth round's blind test,
-#: each in one regional voice: w32 w33 w34).
+#: each in one regional voice: w32 w33 w34; the eleventh's: w36 w37 w38).
 WRITERS = (
     "w1",
     "w2",
@@ -54,6 +54,9 @@ WRITERS = (
     "w32",
     "w33",
     "w34",
+    "w36",
+    "w37",
+    "w38",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
