@@ -21,7 +21,7 @@ from fenliu import stack
 from fenliu.settings import Settings
 from fenliu.stack.kafka import Kafka
 from fenliu.stack.layout import DEPLOY_DIR, StackLayout
-from fenliu.stack.process import owned_process, spawn, stop
+from fenliu.stack.process import owned_process, spawn, started_since_boot, stop
 from fenliu.stack.prometheus_config import localize_target, render_local_config
 from fenliu.streams.kafka.config import confluent_config
 
@@ -227,13 +227,45 @@ def test_process_ignoring_sigterm_is_killed(tmp_path: Path) -> None:
             popen.kill()
 
 
-def test_recycled_pid_is_not_taken_for_ours(tmp_path: Path) -> None:
+@pytest.mark.parametrize("form", ["since-boot", "wall-clock"])
+def test_recycled_pid_is_not_taken_for_ours(tmp_path: Path, form: str) -> None:
     pid_file = tmp_path / "other.pid"
     me = psutil.Process()
-    pid_file.write_text(f"{me.pid} {me.create_time() - 3600}\n")
+    if form == "since-boot":
+        pid_file.write_text(f"{me.pid} {started_since_boot(me) - 3600} since-boot\n")
+    else:
+        pid_file.write_text(f"{me.pid} {me.create_time() - 3600}\n")
     assert owned_process(pid_file) is None
     assert stop(pid_file, timeout_s=1) is None
     assert me.is_running()
+
+
+def test_a_pid_file_written_before_since_boot_start_times_is_still_ours(tmp_path: Path) -> None:
+    pid_file = tmp_path / "older.pid"
+    me = psutil.Process()
+    pid_file.write_text(f"{me.pid} {me.create_time()}\n")
+    proc = owned_process(pid_file)
+    assert proc is not None and proc.pid == me.pid
+
+
+def test_a_step_of_the_system_clock_leaves_our_process_ours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Boot time, as the kernel reports it, is the wall clock minus the uptime: when NTP
+    steps the clock it moves, and every wall-clock start time with it."""
+    pid_file = tmp_path / "sleeper.pid"
+    popen = spawn(["sleep", "300"], tmp_path / "sleeper.log", pid_file, tmp_path)
+    try:
+        booted = psutil.boot_time()
+        monkeypatch.setattr(psutil._psplatform, "boot_time", lambda: booted + 30.0)
+        assert psutil.Process(popen.pid).create_time() > time.time() + 20  # the step shows
+        proc = owned_process(pid_file)
+        assert proc is not None and proc.pid == popen.pid
+        assert stop(pid_file, timeout_s=5) == popen.pid
+        assert popen.wait(timeout=5) is not None
+    finally:
+        if popen.poll() is None:
+            popen.kill()
 
 
 def test_prometheus_config_is_localised_from_the_compose_copy() -> None:

@@ -1,7 +1,10 @@
 """Detached processes tracked by PID files, and the small waits around them.
 
 A PID file holds the PID and the process's start time, so a recycled PID that now
-belongs to someone else's process is never taken for ours (and never signalled).
+belongs to someone else's process is never taken for ours (and never signalled). The start
+time is counted from boot, not read off the wall clock: the wall-clock form moves with every
+step of the system clock (an NTP correction during a long test run was enough to make
+``stack down`` take its own broker for a stranger's and leave it running).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 import psutil
 
 _START_TIME_TOLERANCE_S = 1.0
+_SINCE_BOOT = "since-boot"  # third field of a PID file whose start time counts from boot
 
 
 def port_answers(port: int, host: str = "127.0.0.1", timeout_s: float = 0.5) -> bool:
@@ -47,17 +51,32 @@ def spawn(
             start_new_session=True,
             close_fds=True,
         )
-    started = psutil.Process(proc.pid).create_time()
-    pid_file.write_text(f"{proc.pid} {started}\n")
+    started = started_since_boot(psutil.Process(proc.pid))
+    pid_file.write_text(f"{proc.pid} {started} {_SINCE_BOOT}\n")
     return proc
 
 
+def started_since_boot(proc: psutil.Process) -> float:
+    """Seconds from boot to ``proc``'s start: fixed for the process's life, whatever the
+    system clock does (psutil's ``create_time`` is boot time read from the clock plus this)."""
+    return proc.create_time() - psutil.boot_time()
+
+
 def owned_process(pid_file: Path) -> psutil.Process | None:
-    """The live process recorded in ``pid_file``, or None (missing, stale or recycled)."""
+    """The live process recorded in ``pid_file``, or None (missing, stale or recycled).
+
+    A file of two fields (written before start times counted from boot) is compared with
+    the wall-clock start, so a stack started by an earlier version is still recognised."""
     try:
-        pid_text, started_text = pid_file.read_text().split()
+        pid_text, started_text, *form = pid_file.read_text().split()
         proc = psutil.Process(int(pid_text))
-        same_start = abs(proc.create_time() - float(started_text)) < _START_TIME_TOLERANCE_S
+        if form == [_SINCE_BOOT]:
+            started = started_since_boot(proc)
+        elif not form:
+            started = proc.create_time()
+        else:
+            return None
+        same_start = abs(started - float(started_text)) < _START_TIME_TOLERANCE_S
         if same_start and proc.status() != psutil.STATUS_ZOMBIE:
             return proc
     except (OSError, ValueError, psutil.Error):
