@@ -58,8 +58,15 @@ def spawn(
 
 def started_since_boot(proc: psutil.Process) -> float:
     """Seconds from boot to ``proc``'s start: fixed for the process's life, whatever the
-    system clock does (psutil's ``create_time`` is boot time read from the clock plus this)."""
-    return proc.create_time() - psutil.boot_time()
+    system clock does. psutil's ``create_time`` is this plus the boot time, which the kernel
+    gives in whole seconds off the clock (a drift of the clock can move it by one): the boot
+    time read on both sides of a fresh ``create_time`` must agree."""
+    for _ in range(5):
+        booted = psutil.boot_time()
+        started = psutil.Process(proc.pid).create_time()
+        if psutil.boot_time() == booted:
+            break
+    return started - booted
 
 
 def owned_process(pid_file: Path) -> psutil.Process | None:
