@@ -403,6 +403,12 @@ class StreamsSettings(_Group):
         gt=0,
         description="/health turns red when input waits and no commit advanced this long",
     )
+    shutdown_wait_s: float = Field(
+        10.0,
+        gt=0,
+        description="at shutdown, how long to wait for events being processed to be "
+        "acknowledged; then it stops anyway (their offsets stay uncommitted)",
+    )
 
 
 class CaseSettings(_Group):

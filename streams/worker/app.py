@@ -40,6 +40,7 @@ class WorkerApp(OrderedApp):
     which is cheap); it is only kept off the per-event sensor path."""
 
     fenliu_batcher: Any = None  # create_app's ChangelogBatcher (streams/worker/changelog.py)
+    fenliu_shutdown_wait_s: float | None = None  # SnapshotFetchConsumer.wait_empty's bound
 
     def on_init_dependencies(self) -> Any:
         deps = super().on_init_dependencies()
@@ -166,6 +167,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
         config["producer_linger_ms"] = 0
     Path(config["datadir"]).mkdir(parents=True, exist_ok=True)
     app = WorkerApp(app_id(settings), **config)  # see streams/worker/recovery.py
+    app.fenliu_shutdown_wait_s = settings.streams.shutdown_wait_s
     ctx = StreamsContext(
         settings=settings,
         codec=codec_for(settings.topics.schema_registry_url),

@@ -16,16 +16,33 @@ handler still runs.
 After the handlers, the record's offset is written to the agent's applied-offsets table
 (one call per record): the continuity check compares it with the committed offset before
 the agent resumes after a restart or a rebalance (``streams/worker/continuity.py``).
+
+The tick topic has one reader too (``TickInput``; the SLA and the held suggestions
+subscribe). Every topic must: faust hands a record read by two agents to both queues with
+a reference count of two, and a worker stopping while one copy waited in a queue drops
+that copy (``flow_control.clear()``) without acknowledging it; the other agent's stream
+still holds the record, so it stays among the unacknowledged ones and the shutdown waited
+for it forever (``Consumer.wait_empty``; the demo's Ctrl-C test, docs/testing.md).
+``tests/test_streams_topology.py`` checks that no topic has two readers.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
+import mode
+from confluent_kafka import KafkaException
+
 from fenliu.processors.model import InvalidEvent
+from fenliu.streams.worker.clock import TICK_RETENTION_MS, ensure_tick_topic, tick_topic
 from fenliu.streams.worker.context import StreamsContext
 from fenliu.streams.worker.continuity import AppliedOffsets
+
+log = logging.getLogger(__name__)
 
 RAW: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
 
@@ -73,6 +90,53 @@ class SharedInput:
         self.applied.applied(msg)  # one call per record, after every handler
 
 
+TickHandler = Callable[[Any], Awaitable[None]]
+
+
+class TickTopicFirst(mode.Service):
+    """Creates the tick topic while the agents start, before the consumer subscribes, so
+    the first assignment already has its partitions (``clock.ensure_tick_topic``)."""
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__()
+        self.settings = settings
+
+    async def on_start(self) -> None:
+        try:
+            if await asyncio.to_thread(ensure_tick_topic, self.settings):
+                log.info("created tick topic %s", tick_topic(self.settings))
+        except (KafkaException, RuntimeError) as exc:  # Faust declares it later itself
+            log.warning("could not create the tick topic first: %s", exc)
+
+
+class TickInput:
+    """The one agent over the tick topic (``streams.worker.clock``): each tick event is
+    handed to every subscribed feature, in the order they subscribed."""
+
+    def __init__(self, app: Any, ctx: StreamsContext) -> None:
+        settings = ctx.settings
+        self.handlers: list[TickHandler] = []
+        self.topic = app.topic(
+            tick_topic(settings),
+            internal=True,
+            partitions=settings.topics.partitions,
+            retention=timedelta(milliseconds=TICK_RETENTION_MS),
+            **RAW,
+        )
+
+        @app.agent(self.topic, name=TICKS)
+        async def agent(stream: Any) -> None:
+            async for event in stream.events():
+                for handler in self.handlers:
+                    await handler(event)
+
+        agent.add_dependency(TickTopicFirst(settings))
+        self.agent = agent
+
+    def subscribe(self, handler: TickHandler) -> None:
+        self.handlers.append(handler)
+
+
 class LocalFeed:
     """In-process fan-out of values one feature derives and others count."""
 
@@ -93,6 +157,7 @@ class Hub:
     def __init__(self) -> None:
         self.inputs: dict[str, SharedInput] = {}
         self.feeds: dict[str, LocalFeed] = {}
+        self._ticks: TickInput | None = None
 
     def input(
         self, app: Any, ctx: StreamsContext, name: str, topics: dict[str, str], **topic_options: Any
@@ -104,6 +169,12 @@ class Hub:
         elif found.schemas != topics:
             raise ValueError(f"shared input {name} asked for {topics}, has {found.schemas}")
         return found
+
+    def ticks(self, app: Any, ctx: StreamsContext) -> TickInput:
+        """The tick agent, created by the first feature that asks."""
+        if self._ticks is None:
+            self._ticks = TickInput(app, ctx)
+        return self._ticks
 
     def feed(self, name: str) -> LocalFeed:
         return self.feeds.setdefault(name, LocalFeed())
@@ -120,5 +191,6 @@ def hub(app: Any) -> Hub:
 
 # Names every feature agrees on.
 ORDERS_AND_LIFECYCLE = "fenliu-orders"  # fenliu.orders + fenliu.lifecycle (keyed by order id)
+TICKS = "fenliu-ticks"  # the tick topic (<app>-sla-ticks): SLA time and held suggestions
 CASE_CALLS = "case-calls"  # LocalFeed: (partition, decision record, update record, duplicate)
 CASE_UPDATES = "case-updates"  # LocalFeed: (partition, update record) for every CaseUpdate sent

@@ -80,6 +80,7 @@ The fix (installed by ``streams/worker/app.py``: ``OrderedApp`` in ``create_app`
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import Set
 from typing import Any, cast
@@ -92,6 +93,8 @@ from faust.types import TP
 from faust.types.transports import ConsumerT, TransportT
 
 from fenliu.streams.worker import continuity
+
+log = logging.getLogger(__name__)
 
 #: How long the hand-over waits for a fetch that was already running to come back (a fetch
 #: waits at most 1 s for data; ``Consumer._drain_messages`` asks with ``timeout=1.0``).
@@ -130,6 +133,33 @@ class SnapshotFetchConsumer(aiokafka_driver.Consumer):
     def fetching_any(self, tps: Set[TP]) -> bool:
         """Whether a fetch under way may still hand over records of ``tps``."""
         return any(not snapshot.isdisjoint(tps) for snapshot in self._fetching or ())
+
+    async def wait_empty(self) -> None:
+        """faust's wait for every event under way to be acknowledged, bounded when the app
+        stops (``FENLIU_STREAMS_SHUTDOWN_WAIT_S``, ``app.fenliu_shutdown_wait_s``).
+
+        Upstream waits without end, and a record faust never acknowledges (a copy dropped
+        from a queue while another agent's stream still held it) kept a stopping worker
+        alive until SIGKILL. Given up, the events' offsets stay uncommitted: the next owner
+        reads them again (at least once, as after a crash). A rebalance waits unbounded."""
+        limit = getattr(self.app, "fenliu_shutdown_wait_s", None)
+        if limit is None or not self.app.should_stop:
+            return await super().wait_empty()
+        # Not a cancellation: faust's wait swallows CancelledError (``_wait_for_ack``). The
+        # events given up on leave the set it waits on; they were never acknowledged, so
+        # no commit covers them. Its loop then ends and commits what was acknowledged.
+        waiting = asyncio.ensure_future(super().wait_empty())
+        done, _ = await asyncio.wait({waiting}, timeout=limit)
+        if not done:
+            left = list(self._unacked_messages)
+            log.error(
+                "stopping with %d unacknowledged event(s) after %.0f s, left uncommitted: %s",
+                len(left),
+                limit,
+                ", ".join(sorted(f"{m.tp.topic}[{m.tp.partition}]@{m.offset}" for m in left)[:20]),
+            )
+            self._unacked_messages.difference_update(left)
+        await waiting
 
 
 class SnapshotFetchTransport(aiokafka_driver.Transport):

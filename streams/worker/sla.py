@@ -6,8 +6,9 @@ Two agents share one lock, so their steps never interleave:
   so an order and its steps are on one partition), decoding each record once for this,
   the rates and the cases features (``streams.worker.inputs``): here orders start being
   watched, steps close stages;
-* ``sla-ticks`` reads the internal tick topic (``streams.worker.clock``): a tick fires what
-  is due on its partition.
+* ``fenliu-ticks`` reads the internal tick topic (``streams.worker.clock``; one agent for
+  this feature and the held suggestions, ``inputs.TickInput``): a tick fires what is due
+  on its partition.
 
 State is the ``sla`` part of the changelogged table ``order-state`` (order id -> ``OrderSla``
 as a dict; the rates keep their part of the same entry, so an order or a step is one
@@ -24,12 +25,9 @@ import logging
 import time
 from collections import Counter as Tally
 from collections.abc import Iterator, MutableMapping
-from datetime import timedelta
 from typing import Any
 
 import faust
-import mode
-from confluent_kafka import KafkaException
 from prometheus_client import Counter, Gauge
 
 from fenliu.processors.model import InvalidEvent
@@ -40,11 +38,9 @@ from fenliu.schemas.records import LifecycleEvent, SlaAlert, epoch_ms
 from fenliu.settings import Settings
 from fenliu.streams.kafka.dead_letters import DeadLetters
 from fenliu.streams.worker.clock import (
-    TICK_RETENTION_MS,
     ControlClock,
     decode_tick,
     encode_tick,
-    ensure_tick_topic,
     tick_topic,
 )
 from fenliu.streams.worker.context import StreamsContext
@@ -340,36 +336,15 @@ class SlaFeature:
         SLA_TIME.set(max((b.now_ms for b in self.books.values()), default=0))
 
 
-class TickTopicFirst(mode.Service):
-    """Creates the tick topic while the agents start, before the consumer subscribes, so
-    the first assignment already has its partitions (``clock.ensure_tick_topic``)."""
-
-    def __init__(self, settings: Settings) -> None:
-        super().__init__()
-        self.settings = settings
-
-    async def on_start(self) -> None:
-        try:
-            if await asyncio.to_thread(ensure_tick_topic, self.settings):
-                log.info("sla: created tick topic %s", tick_topic(self.settings))
-        except (KafkaException, RuntimeError) as exc:  # Faust declares it later itself
-            log.warning("sla: could not create the tick topic first: %s", exc)
-
-
 def install(app: faust.App, ctx: StreamsContext) -> SlaFeature:
-    """Topics, table, the two agents and (wall clock) the ticker of the SLA feature."""
+    """Topics, table, the handlers on the two shared agents and (wall clock) the ticker of
+    the SLA feature."""
     settings = ctx.settings
     partitions = settings.topics.partitions
     shared = order_states(app, partitions)
     table = shared.part(PART)
     raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
-    ticks = app.topic(
-        tick_topic(settings),
-        internal=True,
-        partitions=partitions,
-        retention=timedelta(milliseconds=TICK_RETENTION_MS),
-        **raw,
-    )
+    ticks = hub(app).ticks(app, ctx)
     feature = SlaFeature(
         app,
         ctx,
@@ -391,12 +366,7 @@ def install(app: faust.App, ctx: StreamsContext) -> SlaFeature:
     ).subscribe(feature.on_input)
     flush_after_orders(app)  # the per-order table is written once, after every handler
 
-    @app.agent(ticks, name="fenliu-sla-ticks")
-    async def sla_ticks(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            await feature.on_tick(event)
-
-    sla_ticks.add_dependency(TickTopicFirst(settings))
+    ticks.subscribe(feature.on_tick)
 
     async def assignment_changed(*_args: Any, **_kwargs: Any) -> None:
         feature.on_assignment_changed()
@@ -408,6 +378,6 @@ def install(app: faust.App, ctx: StreamsContext) -> SlaFeature:
 
         @app.timer(settings.sla.tick_interval_s, name="sla-wall-ticker")
         async def sla_wall_ticker() -> None:
-            await feature.send_wall_ticks(ticks)
+            await feature.send_wall_ticks(ticks.topic)
 
     return feature

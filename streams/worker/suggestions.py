@@ -3,7 +3,8 @@
 The cases agent sends the order of a SUGGEST decision to the internal
 ``<app>-held-orders`` topic (keyed by decision id) instead of ``fenliu.orders``. The
 ``fenliu-suggestions`` agent reads it with ``fenliu.verdicts`` (same key, same
-partitions) and the SLA tick topic: CONFIRMED sends the order on to ``fenliu.orders``
+partitions); the SLA's ticks reach it through the one tick agent (``inputs.TickInput``,
+under this feature's lock, so a tick never interleaves with an order or a verdict): CONFIRMED sends the order on to ``fenliu.orders``
 (the unit gets it, the SLA starts, 分流率 counts it); REJECTED, or no answer within
 ``FENLIU_CASE_SUGGEST_TIMEOUT_S`` of the call, leaves the call with the police, and the
 timeout is written back to ``fenliu.verdicts`` as EXPIRED so the audit shows it.
@@ -17,6 +18,7 @@ A released order's windows start at the confirmation (``processors.suggestions.r
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from dataclasses import replace
@@ -29,8 +31,9 @@ from fenliu.processors import suggestions as pure
 from fenliu.processors.rates import Metric
 from fenliu.processors.suggestions import Action, Held
 from fenliu.streams.kafka.dead_letters import DeadLetters
-from fenliu.streams.worker.clock import decode_tick, tick_topic
+from fenliu.streams.worker.clock import decode_tick
 from fenliu.streams.worker.context import StreamsContext
+from fenliu.streams.worker.inputs import hub
 from fenliu.streams.worker.topics import input_partitions
 from fenliu.topics.catalogue import ORDERS, VERDICTS
 
@@ -85,7 +88,7 @@ class SuggestionsFeature:
         self.timeout_ms = s.cases.suggest_timeout_s * 1000
         self.held_name = held_topic_name(ctx)
         self.verdicts_name = ctx.topic(VERDICTS)
-        self.tick_name = tick_topic(s)
+        self.lock = asyncio.Lock()  # the tick agent's expiries against this agent's steps
         self.table = app.Table(
             "held-suggestions",
             default=None,
@@ -111,13 +114,25 @@ class SuggestionsFeature:
         stored = self.table.get(key)
         return Held.from_dict(stored) if stored else None
 
+    async def on_tick(self, event: Any) -> None:
+        """A tick of the shared tick agent: expire what waited too long on its partition
+        (a bad tick is the SLA's to count)."""
+        message = event.message
+        at = decode_tick(message.value)
+        if at is None:
+            return
+        async with self.lock:
+            try:
+                await self._tick(message.partition, at)
+            except Exception as exc:  # noqa: BLE001 - errors are data: dead letter, go on
+                await self.dead.send(message, "suggestions", exc)
+
     async def on_message(self, message: Any) -> None:
+        async with self.lock:
+            await self._on_message(message)
+
+    async def _on_message(self, message: Any) -> None:
         try:
-            if message.topic == self.tick_name:
-                at = decode_tick(message.value)
-                if at is not None:
-                    await self._tick(message.partition, at)
-                return
             if message.topic == self.held_name:
                 m = json.loads(message.value)
                 key = m["decision_id"]
@@ -204,7 +219,6 @@ def install(app: faust.App, ctx: StreamsContext) -> SuggestionsFeature:
     source = app.topic(
         feature.held_name,
         feature.verdicts_name,
-        feature.tick_name,
         internal=True,
         partitions=ctx.settings.topics.partitions,
         **RAW,
@@ -214,5 +228,7 @@ def install(app: faust.App, ctx: StreamsContext) -> SuggestionsFeature:
     async def suggestions(stream: faust.StreamT) -> None:
         async for event in stream.events():
             await feature.on_message(event.message)
+
+    hub(app).ticks(app, ctx).subscribe(feature.on_tick)
 
     return feature
