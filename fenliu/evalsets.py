@@ -64,6 +64,13 @@ WHOLE_TEST_SETS = (
     "110-police-w38",
     "110-nonpolice-w38",
     "12345-w39",
+    "110-police-w40",
+    "110-nonpolice-w40",
+    "110-police-w41",
+    "110-nonpolice-w41",
+    "110-police-w42",
+    "110-nonpolice-w42",
+    "12345-w43",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
