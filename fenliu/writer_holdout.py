@@ -57,6 +57,9 @@ WRITERS = (
     "w36",
     "w37",
     "w38",
+    "w40",
+    "w41",
+    "w42",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 

@@ -21,7 +21,10 @@ Kinds and their scope (a clause is the text between two boundaries):
   says it goes on (又, 还在, 一直, 现在);
 - ``settled``: a settled cue in its clause or a later one (已经处理, 已解决, 申请补贴);
 - ``procedure``: a question about procedure in its clause or a neighbouring one
-  (怎么办理, 需要什么材料, 在哪里办).
+  (怎么办理, 需要什么材料, 在哪里办);
+- ``reported``: a cue of something shown or told, not lived, before it in its clause
+  (电视剧里, 电视上说, 看新闻讲, 刚演到): "电视上说见义勇为把坏人打伤了还得赔钱".
+  Watching television is not a cue (看电视 时 听到有人喊救命 is a present danger).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ CONTINUING = "continuing"
 SETTLED = "settled"
 PROCEDURE = "procedure"
 RETRACTED = "retracted"
+REPORTED = "reported"
 
 ROLES = (
     HYPOTHETICAL,
@@ -58,6 +62,7 @@ ROLES = (
     SETTLED,
     PROCEDURE,
     RETRACTED,
+    REPORTED,
 )
 
 # A year or a day of a month, in digits as normalised text has them ("2019年", "8月28日").
@@ -134,6 +139,8 @@ def modality(
         c.role == HYPOTHETICAL_AFTER for c in after
     ):
         return HYPOTHETICAL
+    if any(c.role == REPORTED for c in before):
+        return REPORTED
     # "雷管一样的东西" describes a thing; only the other closers make a figure of speech.
     described = {c.start for c in after if c.role == DESCRIPTIVE}
     closers = [c for c in after if c.role == FIGURATIVE_CLOSE and c.start not in described]

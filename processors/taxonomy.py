@@ -108,6 +108,7 @@ class ModalitySpec(_Spec):
     settled: list[str] = []
     procedure: list[str] = []
     retracted: list[str] = []
+    reported: list[str] = []
     # One character just before a retraction that makes it an insistence (不是开玩笑的).
     retraction_negators: list[str] = []
 
