@@ -71,6 +71,13 @@ WHOLE_TEST_SETS = (
     "110-police-w42",
     "110-nonpolice-w42",
     "12345-w43",
+    "110-police-w44",
+    "110-nonpolice-w44",
+    "110-police-w45",
+    "110-nonpolice-w45",
+    "110-police-w46",
+    "110-nonpolice-w46",
+    "12345-w47",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
