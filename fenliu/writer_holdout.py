@@ -60,6 +60,9 @@ WRITERS = (
     "w40",
     "w41",
     "w42",
+    "w44",
+    "w45",
+    "w46",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
