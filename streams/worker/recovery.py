@@ -158,7 +158,8 @@ class SnapshotFetchConsumer(aiokafka_driver.Consumer):
                 limit,
                 ", ".join(sorted(f"{m.tp.topic}[{m.tp.partition}]@{m.offset}" for m in left)[:20]),
             )
-            self._unacked_messages.difference_update(left)
+            for message in left:
+                self._unacked_messages.discard(message)
         await waiting
 
 
