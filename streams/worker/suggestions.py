@@ -4,8 +4,8 @@ The cases agent sends the order of a SUGGEST decision to the internal
 ``<app>-held-orders`` topic (keyed by decision id) instead of ``fenliu.orders``. The
 ``fenliu-suggestions`` agent reads it with ``fenliu.verdicts`` (same key, same
 partitions); the SLA's ticks reach it through the one tick agent (``inputs.TickInput``,
-under this feature's lock, so a tick never interleaves with an order or a verdict): CONFIRMED sends the order on to ``fenliu.orders``
-(the unit gets it, the SLA starts, 分流率 counts it); REJECTED, or no answer within
+under this feature's lock, so a tick never interleaves with an order or a verdict):
+CONFIRMED sends the order on to ``fenliu.orders`` (the unit gets it, the SLA starts, 分流率 counts it); REJECTED, or no answer within
 ``FENLIU_CASE_SUGGEST_TIMEOUT_S`` of the call, leaves the call with the police, and the
 timeout is written back to ``fenliu.verdicts`` as EXPIRED so the audit shows it.
 
