@@ -78,6 +78,13 @@ WHOLE_TEST_SETS = (
     "110-police-w46",
     "110-nonpolice-w46",
     "12345-w47",
+    "110-police-w48",
+    "110-nonpolice-w48",
+    "110-police-w49",
+    "110-nonpolice-w49",
+    "110-police-w50",
+    "110-nonpolice-w50",
+    "12345-w51",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
