@@ -63,6 +63,9 @@ WRITERS = (
     "w44",
     "w45",
     "w46",
+    "w48",
+    "w49",
+    "w50",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
