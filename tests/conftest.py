@@ -21,6 +21,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
+from tests.stack_turn import lock_dir, stack_turn
 
 # The tests run a development stack: services they start may use the published secrets.
 os.environ.setdefault("FENLIU_ENVIRONMENT", "development")
@@ -165,6 +166,11 @@ def redis_client(settings: Settings, redis_prefix: str) -> Iterator[redis.Redis]
 
 
 STACK_MARKERS = ("kafka", "redis", "prometheus")
+#: Stack tests that only talk to the broker and Redis from their own process (no service
+#: of their own on a port, nothing stopped): their group runs beside the ``stack`` group.
+CLIENTS_MARKER = "stack_clients"
+#: A test that stops a service of the shared stack: it runs with the stack to itself.
+STOPS_MARKER = "stops_the_stack"
 
 
 # tryfirst: xdist reads the `xdist_group` marks in its own collection hook (it appends the
@@ -174,16 +180,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Tests marked ``secure`` run on the secure stack only (``./dev test --secure``, which
     CI runs after the whole suite); on the plaintext stack they are skipped, saying so.
 
-    Every test of the real stack joins one xdist group: with ``-n 2 --dist loadgroup`` (CI)
-    they run one after another in one worker, as without xdist (they start services on
-    fixed ports and measure what the stack did), while the pure tests run in the other."""
-    group = pytest.mark.xdist_group("stack")
+    Every test of the real stack joins an xdist group: with ``-n 2 --dist loadgroup`` (CI)
+    the ``stack`` group (tests that start services on fixed ports and measure what the stack
+    did) runs one test after another in one worker, the ``stack-clients`` group (marked
+    ``stack_clients``) and the pure tests in the other; ``pytest_runtest_protocol`` below
+    gives a test that stops the broker the stack to itself."""
     for item in items:
         if any(marker in item.keywords for marker in STACK_MARKERS):
-            item.add_marker(group)
+            clients = CLIENTS_MARKER in item.keywords
+            item.add_marker(pytest.mark.xdist_group("stack-clients" if clients else "stack"))
     if Settings().kafka.sasl_mechanism is not None:
         return
     skip = pytest.mark.skip(reason="needs the secure stack: ./dev test --secure")
     for item in items:
         if "secure" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """A stack test's setup, call and teardown (module fixtures included) hold the stack
+    shared; one marked ``stops_the_stack`` holds it alone (tests/stack_turn.py)."""
+    if item.get_closest_marker("xdist_group") is None:
+        yield
+        return
+    with stack_turn(lock_dir(Settings().kafka.bootstrap), exclusive=STOPS_MARKER in item.keywords):
+        yield

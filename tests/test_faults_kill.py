@@ -278,6 +278,7 @@ def _restart_broker(settings) -> Callable[[Supervisor], None]:
 
 
 @pytest.mark.timeout(600)
+@pytest.mark.stops_the_stack
 def test_broker_restart_mid_run_loses_and_duplicates_nothing(run_settings, tmp_path):
     """Restarts the local stack's broker (SIGTERM, 5 s down, start, wait until it answers).
     Only a broker this checkout's stack started can be restarted; others are not touched.

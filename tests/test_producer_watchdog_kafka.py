@@ -32,7 +32,7 @@ from fenliu.streams.kafka.config import confluent_config
 from fenliu.streams.kafka.watchdog import RECREATED, RESENT
 from tests.watchdog_support import FirstCannotReachTheBroker, FirstProducerDiffers, recreated
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.stack_clients]
 
 
 class FirstLosesItsBroker(FirstProducerDiffers):

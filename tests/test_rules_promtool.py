@@ -20,7 +20,7 @@ import yaml
 
 from fenliu.processors.rate_definitions import RATES, recording_rule_groups
 
-pytestmark = pytest.mark.prometheus
+pytestmark = pytest.mark.promtool
 
 ROOT = Path(__file__).resolve().parent.parent
 PROM = ROOT / "deploy" / "prometheus"

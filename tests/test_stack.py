@@ -158,6 +158,7 @@ def test_up_warns_about_ports_inside_the_ephemeral_range(
     assert all(row.up for row in stack.status(settings))
 
 
+@pytest.mark.stops_the_stack
 def test_restart_stops_starts_and_waits_for_the_service(settings: Settings) -> None:
     """The one restart the broker-restart fault test and bench/strand_5301.py use, here on
     Alertmanager (quick, and no other test measures it): a new process that answers."""
