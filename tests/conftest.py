@@ -166,9 +166,9 @@ def redis_client(settings: Settings, redis_prefix: str) -> Iterator[redis.Redis]
 
 
 STACK_MARKERS = ("kafka", "redis", "prometheus")
-#: Stack tests that only talk to the broker and Redis from their own process (no service
-#: of their own on a port, nothing stopped): their group runs beside the ``stack`` group.
-CLIENTS_MARKER = "stack_clients"
+#: Stack tests that talk to the broker and Redis from their own process or start their own
+#: services on free ports, and stop nothing: their group runs beside the ``stack`` group.
+PARALLEL_MARKER = "stack_parallel"
 #: A test that stops a service of the shared stack: it runs with the stack to itself.
 STOPS_MARKER = "stops_the_stack"
 
@@ -182,13 +182,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     Every test of the real stack joins an xdist group: with ``-n 2 --dist loadgroup`` (CI)
     the ``stack`` group (tests that start services on fixed ports and measure what the stack
-    did) runs one test after another in one worker, the ``stack-clients`` group (marked
-    ``stack_clients``) and the pure tests in the other; ``pytest_runtest_protocol`` below
+    did) runs one test after another in one worker, the ``stack-parallel`` group (marked
+    ``stack_parallel``) and the pure tests in the other; ``pytest_runtest_protocol`` below
     gives a test that stops the broker the stack to itself."""
     for item in items:
         if any(marker in item.keywords for marker in STACK_MARKERS):
-            clients = CLIENTS_MARKER in item.keywords
-            item.add_marker(pytest.mark.xdist_group("stack-clients" if clients else "stack"))
+            parallel = PARALLEL_MARKER in item.keywords
+            item.add_marker(pytest.mark.xdist_group("stack-parallel" if parallel else "stack"))
     if Settings().kafka.sasl_mechanism is not None:
         return
     skip = pytest.mark.skip(reason="needs the secure stack: ./dev test --secure")

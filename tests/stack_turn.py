@@ -2,7 +2,8 @@
 
 CI runs the stack's tests in two xdist groups at once (docs/testing.md): ``stack`` (tests
 that start services on the settings' ports, kill them, measure what the stack did) and
-``stack-clients`` (tests that only talk to the broker and Redis from their own process).
+``stack-parallel`` (tests that talk to the broker and Redis from their own process or start
+their own services on free ports).
 They share the broker, and one test stops and starts it (the broker-restart fault test):
 while it runs, no other test may use the stack, and it must not begin in the middle of
 another process's test. A readers-writer lock over files does that across processes:

@@ -31,7 +31,7 @@ from fenliu.topics import catalogue as topics
 from tests.factories import call110
 from tests.test_audit_kafka import EXPECTED, HAS_CASE_UPDATES, PHONE, T, case_topics  # noqa: F401
 
-pytestmark = [pytest.mark.kafka, pytest.mark.stack_clients]
+pytestmark = [pytest.mark.kafka, pytest.mark.stack_parallel]
 CODEC = SingleObjectCodec()
 
 

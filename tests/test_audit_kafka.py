@@ -24,7 +24,7 @@ from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
 from tests.factories import BASE_MS, call110
 
-pytestmark = [pytest.mark.kafka, pytest.mark.stack_clients]
+pytestmark = [pytest.mark.kafka, pytest.mark.stack_parallel]
 
 CODEC = SingleObjectCodec()
 PHONE = "13812345678"

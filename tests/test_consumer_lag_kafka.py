@@ -56,7 +56,7 @@ def test_lag_is_what_the_group_has_left_between_log_start_and_end(low, size, com
 
 
 @pytest.mark.kafka
-@pytest.mark.stack_clients
+@pytest.mark.stack_parallel
 def test_router_lag_rises_with_waiting_calls_and_falls_when_they_are_decided(
     isolated_settings: Settings, topic_factory: Any
 ) -> None:
@@ -91,7 +91,7 @@ def test_router_lag_rises_with_waiting_calls_and_falls_when_they_are_decided(
 
 
 @pytest.mark.kafka
-@pytest.mark.stack_clients
+@pytest.mark.stack_parallel
 def test_grid_sink_lag_rises_with_waiting_orders_and_falls_when_delivered(
     isolated_settings: Settings, topic_factory: Any
 ) -> None:

@@ -172,7 +172,7 @@ def test_cli_history_is_reproducible():
 
 
 @pytest.mark.kafka
-@pytest.mark.stack_clients
+@pytest.mark.stack_parallel
 def test_generated_records_land_on_the_raw_topics_with_their_times(isolated_settings):
     settings = isolated_settings
     apply_topics(settings)

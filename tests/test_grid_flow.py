@@ -24,7 +24,7 @@ from tests.grid_support import (
     sink_settings,
 )
 
-pytestmark = [pytest.mark.kafka, pytest.mark.stack_clients]
+pytestmark = [pytest.mark.kafka, pytest.mark.stack_parallel]
 
 
 def test_grid_sim_plays_each_orders_life_onto_the_lifecycle_topic(

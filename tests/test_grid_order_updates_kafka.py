@@ -39,7 +39,7 @@ from tests.grid_support import (
 )
 from tests.streams_worker import Feed, Worker, read_until
 
-pytestmark = [pytest.mark.kafka]
+pytestmark = [pytest.mark.kafka, pytest.mark.stack_parallel]
 
 HOUR, DAY = 3_600_000, 86_400_000
 WAGES = "工地老板拖欠我们三个月工资，十几个工人没拿到钱"

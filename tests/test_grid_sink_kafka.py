@@ -45,7 +45,7 @@ from tests.watchdog_support import (
     stranded_in_place_of,
 )
 
-pytestmark = [pytest.mark.kafka, pytest.mark.stack_clients]
+pytestmark = [pytest.mark.kafka, pytest.mark.stack_parallel]
 NOTHING_COMMITTED = -1001
 
 

@@ -15,7 +15,7 @@ from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics.admin import apply_topics, delete_topics
 from fenliu.topics.catalogue import default_catalogue
 
-pytestmark = [pytest.mark.kafka, pytest.mark.stack_clients]
+pytestmark = [pytest.mark.kafka, pytest.mark.stack_parallel]
 
 
 @pytest.fixture()

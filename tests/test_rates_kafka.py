@@ -30,7 +30,7 @@ from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
 from tests.test_rates_agent import lifecycle_record, order_record
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.stack_parallel]
 
 ROOT = Path(__file__).resolve().parent.parent
 CODEC = SingleObjectCodec()

@@ -40,7 +40,7 @@ from fenliu.topics.admin import apply_topics
 from tests.factories import call110, ticket12345
 from tests.watchdog_support import recreated, stranded_in_place_of
 
-pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.stack_clients]
+pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.stack_parallel]
 
 CODEC = SingleObjectCodec()
 HOUR = 3_600_000

@@ -31,7 +31,7 @@ from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
 from tests.factories import call110, ticket12345
 
-pytestmark = [pytest.mark.kafka, pytest.mark.stack_clients]
+pytestmark = [pytest.mark.kafka, pytest.mark.stack_parallel]
 
 CODEC = SingleObjectCodec()
 HOUR = 3_600_000

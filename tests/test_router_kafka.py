@@ -25,7 +25,7 @@ from fenliu.topics.admin import apply_topics
 from tests.factories import call110, ticket12345
 from tests.watchdog_support import consumer_stranded_in_place_of, consumers_recreated
 
-pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.stack_clients]
+pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.stack_parallel]
 
 CODEC = SingleObjectCodec()
 GOOD = [

@@ -21,7 +21,7 @@ from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
 from tests.factories import call110, ticket12345
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.stack_parallel]
 CODEC = SingleObjectCodec()
 TEXTS = [
     "楼上装修噪音太大，中午都不停",

@@ -31,7 +31,7 @@ from fenliu.topics.admin import apply_topics
 from tests.streams_worker import Worker, metric_value
 from tests.test_streams_sla import lifecycle_record, order_record
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.stack_parallel]
 
 CODEC = SingleObjectCodec()
 T0 = 1_795_000_000_000

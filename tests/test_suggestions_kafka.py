@@ -30,7 +30,7 @@ from fenliu.topics.admin import apply_topics
 from tests.factories import BASE_MS, call110
 from tests.streams_worker import CODEC, FENLIU, Feed, Worker, metric_value, read_until, wait_for
 
-pytestmark = [pytest.mark.kafka]
+pytestmark = [pytest.mark.kafka, pytest.mark.stack_parallel]
 
 TIMEOUT_S = 300
 T = BASE_MS  # the module has its own topic prefix: no other test shares its topics

@@ -20,7 +20,7 @@ from fenliu.refdata.team_directory import (
 )
 from fenliu.settings import Settings
 
-pytestmark = [pytest.mark.redis, pytest.mark.stack_clients]
+pytestmark = [pytest.mark.redis, pytest.mark.stack_parallel]
 
 TOWN, OTHER_TOWN = "331099001", "331099002"
 SCENE = (121.050, 28.860)
