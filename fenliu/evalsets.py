@@ -85,6 +85,13 @@ WHOLE_TEST_SETS = (
     "110-police-w50",
     "110-nonpolice-w50",
     "12345-w51",
+    "110-police-w52",
+    "110-nonpolice-w52",
+    "110-police-w53",
+    "110-nonpolice-w53",
+    "110-police-w54",
+    "110-nonpolice-w54",
+    "12345-w55",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
