@@ -66,6 +66,9 @@ WRITERS = (
     "w48",
     "w49",
     "w50",
+    "w52",
+    "w53",
+    "w54",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
