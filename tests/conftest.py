@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -197,12 +198,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+#: The shared turn each ``stack_parallel`` module holds from its first test to its last.
+_module_turns: dict[str, ExitStack] = {}
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    """A stack test's setup, call and teardown (module fixtures included) hold the stack
-    shared; one marked ``stops_the_stack`` holds it alone (tests/stack_turn.py)."""
+    """A stack test's setup, call and teardown hold the stack shared; one marked
+    ``stops_the_stack`` holds it alone (tests/stack_turn.py). A ``stack_parallel`` module
+    holds it from its first test's setup to its last test's teardown: its module fixtures
+    (a worker started once for the module) outlive each test and must not see the broker
+    stop between two of them. (The ``stack`` group runs in one process, one test after
+    another, so the stopping test's own worker needs no such span: it would wait on itself.)"""
     if item.get_closest_marker("xdist_group") is None:
         yield
         return
-    with stack_turn(lock_dir(Settings().kafka.bootstrap), exclusive=STOPS_MARKER in item.keywords):
+    directory = lock_dir(Settings().kafka.bootstrap)
+    if PARALLEL_MARKER not in item.keywords:
+        with stack_turn(directory, exclusive=STOPS_MARKER in item.keywords):
+            yield
+        return
+    module = item.nodeid.split("::")[0]
+    if module not in _module_turns:
+        turn = ExitStack()
+        turn.enter_context(stack_turn(directory, exclusive=False))
+        _module_turns[module] = turn
+    try:
         yield
+    finally:
+        if nextitem is None or nextitem.nodeid.split("::")[0] != module:
+            _module_turns.pop(module).close()
