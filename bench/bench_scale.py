@@ -203,6 +203,27 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def produce_batches(started: object) -> float:
+    """Batches the worker's batcher handed to its producer so far (its metrics endpoint):
+    per decision, how well records share batches and produce requests."""
+    import httpx
+    from prometheus_client.parser import text_string_to_metric_families
+
+    supervisor = started[0] if isinstance(started, tuple) else None
+    total = 0.0
+    for child in getattr(supervisor, "children", []):
+        if not child.metrics_port:
+            continue
+        try:
+            text = httpx.get(f"http://127.0.0.1:{child.metrics_port}/metrics", timeout=5).text
+        except httpx.HTTPError:
+            continue
+        for family in text_string_to_metric_families(text):
+            if family.name == "fenliu_streams_changelog_batches":
+                total += sum(s.value for s in family.samples if s.name.endswith("_total"))
+    return total
+
+
 def high_watermarks(settings: Settings, topic: str) -> int:
     """Records written to ``topic`` (all partitions)."""
     c = Consumer(confluent_config(settings, **{"group.id": f"{settings.topics.prefix}hw"}))
@@ -282,9 +303,10 @@ def case(
             also = tuple(f(settings) for f in also_topics)
             pids = _pids(started)
             load0 = os.getloadavg()[0]
-            cpu0 = cpu_seconds(pids)
+            cpu0, batches0 = cpu_seconds(pids), produce_batches(started)
             first, seconds = timed_drain(settings, group_of(settings), topic, messages, also=also)
             cpu = cpu_seconds(pids) - cpu0
+            batches = produce_batches(started) - batches0
             load = os.getloadavg()[0]
             if also:
                 alerts = high_watermarks(settings, topics.SLA_ALERTS)
@@ -302,7 +324,8 @@ def case(
                     f"{cpu / n * 1e6:,.0f} µs/decision "
                     f"({n / cpu if cpu else 0:,.0f} decisions per CPU second); "
                     f"{records / n:.2f} records + {changelog / n:.2f} changelog writes "
-                    f"per decision; {alerts:,} SLA alerts; load average {load0:.1f} → {load:.1f}"
+                    f"per decision in {batches / n:.2f} produce batches; {alerts:,} SLA "
+                    f"alerts; load average {load0:.1f} → {load:.1f}"
                 )
     finally:
         delete_topics(settings)

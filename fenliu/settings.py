@@ -359,6 +359,12 @@ class StreamsSettings(_Group):
     producer_linger_ms: int = Field(
         10, ge=0, description="worker producer: how long a batch may wait to fill (ms)"
     )
+    producer_busy_linger_ms: int = Field(
+        100,
+        ge=0,
+        description="worker producer: while input is already queued in front of the agents"
+        " (a backlog), how long a batch may wait to fill (ms); at most the commit interval",
+    )
     producer_compression: Literal["lz4", "gzip", "snappy", "zstd", "none"] = Field(
         "lz4", description="worker producer: batch compression"
     )
@@ -402,6 +408,11 @@ class StreamsSettings(_Group):
         60.0,
         gt=0,
         description="/health turns red when input waits and no commit advanced this long",
+    )
+    event_loop: Literal["uvloop", "asyncio"] = Field(
+        "uvloop",
+        description="the worker's event loop: uvloop (libuv; cheaper task switches and socket"
+        " I/O per event) or the standard library's asyncio",
     )
     shutdown_wait_s: float = Field(
         10.0,

@@ -22,6 +22,7 @@ def register(run: typer.Typer) -> None:
 
         from fenliu.services import start_service
         from fenliu.streams.worker.app import create_app
+        from fenliu.streams.worker.loop import use_event_loop
         from fenliu.streams.worker.topics import (
             changelog_topics,
             ensure_changelog_topics,
@@ -29,6 +30,7 @@ def register(run: typer.Typer) -> None:
         )
 
         settings = start_service(metrics_port).settings  # the Faust worker handles the signals
+        use_event_loop(settings.streams.event_loop)
         app = create_app(settings)
         ensure_changelog_topics(settings, changelog_topics(app))
         ensure_internal_topics(

@@ -9,6 +9,7 @@ unique prefix never see each other's state. docs/streams.md explains the choices
 
 from __future__ import annotations
 
+import functools
 import random
 import socket
 import zlib
@@ -179,7 +180,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
     health.install(app, ctx)
     batcher = None
     if batching:
-        batcher = ChangelogBatcher(app, settings.streams.producer_linger_ms / 1000)
+        batcher = ChangelogBatcher(
+            app,
+            settings.streams.producer_linger_ms / 1000,
+            busy_delay_s=settings.streams.producer_busy_linger_ms / 1000,
+            input_waiting=functools.partial(input_waiting, app),
+        )
         for table in app.tables.values():
             batcher.install(table)
         for tracker in continuity.registry(app):  # applied offsets: written at commits
@@ -187,6 +193,32 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
         app.fenliu_batcher = batcher  # DirectTopic outputs join the batches
     tune_producer_buffer(app, settings, batcher)
     return app
+
+
+def input_waiting(app: faust.App) -> bool:
+    """Whether input is already there that the agents have not taken yet: a record queued
+    in front of a stream, or a partition whose high watermark (as of the consumer's last
+    fetch) is past the last offset faust handed to the streams.
+
+    Reaches into two private attributes: mode's ``FlowControlEvent._queues`` (every
+    stream's queue, which the app clears on a rebalance) and faust's
+    ``Consumer._read_offset`` (the last offset given to the streams per partition). The
+    queues alone say little: the agents empty them as soon as the fetcher fills them, so
+    a backlog waits in the fetched batches and on the broker."""
+    queues = getattr(app.flow_control, "_queues", None) or ()
+    if any(queue.qsize() for queue in list(queues)):
+        return True
+    consumer = app.consumer
+    read = getattr(consumer, "_read_offset", None)
+    if not read:
+        return False
+    try:
+        for tp, offset in list(read.items()):
+            if offset is not None and consumer.highwater(tp) - 1 > offset:
+                return True
+    except Exception:  # noqa: BLE001 - not started, closing or rebalancing: no backlog known
+        return False
+    return False
 
 
 def tune_producer_buffer(

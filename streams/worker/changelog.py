@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from faust.serializers import codecs
@@ -74,12 +75,35 @@ class _Batch:
                 waiter.set_result(result)
 
 
-class ChangelogBatcher:
-    """Changelog records per topic partition, handed to aiokafka as batches."""
+def _never() -> bool:
+    return False
 
-    def __init__(self, app: Any, delay_s: float) -> None:
+
+class ChangelogBatcher:
+    """Changelog records per topic partition, handed to aiokafka as batches.
+
+    Held records go out ``delay_s`` after the first of them, unless ``input_waiting()``
+    says more input is already queued in front of the agents: then they wait in steps of
+    ``delay_s`` until the queues are empty or the first has waited ``busy_delay_s``. A
+    worker that keeps up sends every linger as before (the latency of a call); a worker
+    draining a backlog sends fewer, fuller batches and produce requests, whose building,
+    compression and response decoding in Python cost more per record the smaller they
+    are (docs/benchmarks.md, "Fifth round"). Records of a backlog wait for the input in
+    front of them anyway; a commit flushes whatever is held, as before."""
+
+    def __init__(
+        self,
+        app: Any,
+        delay_s: float,
+        busy_delay_s: float | None = None,
+        input_waiting: Callable[[], bool] = _never,
+    ) -> None:
         self.app = app
         self.delay_s = delay_s
+        self.busy_delay_s = max(delay_s, busy_delay_s if busy_delay_s is not None else delay_s)
+        self.input_waiting = input_waiting
+        self._first_held_at: float | None = None
+        self._now_due = False
         self.builders: dict[tuple[str, int], _Batch] = {}
         self.full: list[tuple[tuple[str, int], _Batch]] = []  # filled up, in the order they were
         self.sent = {p: _Sent(p) for p in range(1024)}
@@ -141,6 +165,7 @@ class ChangelogBatcher:
             batch = self.builders[tp] = _Batch(self._producer().create_batch())
             if batch.builder.append(timestamp=None, key=key, value=value) is None:
                 raise ValueError(f"record for {topic}[{partition}] exceeds a batch")
+            self._now_due = True
             self._schedule(0.0)
         if waiter is not None:
             batch.waiters.append(waiter)
@@ -151,10 +176,23 @@ class ChangelogBatcher:
             if delay > 0:
                 return
             self._timer.cancel()
-        self._timer = asyncio.get_running_loop().call_later(delay, self._due)
+        loop = asyncio.get_running_loop()
+        if self._first_held_at is None:
+            self._first_held_at = loop.time()
+        self._timer = loop.call_later(delay, self._due)
 
     def _due(self) -> None:
         self._timer = None
+        if (
+            not self._now_due
+            and self.busy_delay_s > self.delay_s
+            and self._first_held_at is not None
+        ):
+            loop = asyncio.get_running_loop()
+            left = self._first_held_at + self.busy_delay_s - loop.time()
+            if left > 0 and self.input_waiting():  # a backlog: let the batches fill
+                self._timer = loop.call_later(min(self.delay_s, left), self._due)
+                return
         task = asyncio.ensure_future(self.flush())
         task.add_done_callback(self._log_failure)
 
@@ -165,6 +203,7 @@ class ChangelogBatcher:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
+            self._first_held_at, self._now_due = None, False
             held = [*self.full, *self.builders.items()]
             self.full, self.builders = [], {}
             if not held:
