@@ -92,6 +92,13 @@ WHOLE_TEST_SETS = (
     "110-police-w54",
     "110-nonpolice-w54",
     "12345-w55",
+    "110-police-w56",
+    "110-nonpolice-w56",
+    "110-police-w57",
+    "110-nonpolice-w57",
+    "110-police-w58",
+    "110-nonpolice-w58",
+    "12345-w59",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
