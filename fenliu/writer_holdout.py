@@ -69,6 +69,9 @@ WRITERS = (
     "w52",
     "w53",
     "w54",
+    "w56",
+    "w57",
+    "w58",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
