@@ -362,8 +362,16 @@ class StreamsSettings(_Group):
     producer_busy_linger_ms: int = Field(
         100,
         ge=0,
-        description="worker producer: while input is already queued in front of the agents"
-        " (a backlog), how long a batch may wait to fill (ms); at most the commit interval",
+        description="worker producer: while a backlog waits in front of the agents (see"
+        " producer_busy_backlog), how long a batch may wait to fill (ms); a commit flushes"
+        " it sooner",
+    )
+    producer_busy_backlog: int = Field(
+        100,
+        ge=1,
+        description="worker producer: input records waiting in front of the agents (fetched"
+        " or on the broker past what the streams were given) from which batches use the"
+        " busy linger",
     )
     producer_compression: Literal["lz4", "gzip", "snappy", "zstd", "none"] = Field(
         "lz4", description="worker producer: batch compression"

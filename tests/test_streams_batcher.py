@@ -1,6 +1,6 @@
 """The worker's changelog batcher holds its batches longer while a backlog waits
-(streams/worker/changelog.py), and ``input_waiting`` tells a backlog from a worker that
-keeps up (streams/worker/app.py). Stand-ins for aiokafka's producer and faust's app; the
+(streams/worker/changelog.py), and ``input_backlog`` counts what waits in front of the
+agents (streams/worker/app.py). Stand-ins for aiokafka's producer and faust's app; the
 timers are driven by calling the batcher's due handler, so nothing here depends on the
 machine's speed. The effect on CPU and batches per decision is a benchmark's
 (docs/benchmarks.md, "Fifth round")."""
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from faust.types import TP
 
-from fenliu.streams.worker.app import input_waiting
+from fenliu.streams.worker.app import input_backlog
 from fenliu.streams.worker.changelog import ChangelogBatcher
 from fenliu.streams.worker.loop import use_event_loop
 
@@ -46,9 +46,12 @@ class FakeProducer:
         return fut
 
 
-def batcher_with(producer: FakeProducer, waiting: list[bool]) -> ChangelogBatcher:
+def batcher_with(producer: FakeProducer, waiting: list[int]) -> ChangelogBatcher:
+    """A batcher whose backlog is ``waiting[0]`` records; it holds from 100 of them."""
     app = SimpleNamespace(producer=SimpleNamespace(_ensure_producer=lambda: producer))
-    return ChangelogBatcher(app, 0.01, busy_delay_s=0.1, input_waiting=lambda: waiting[0])
+    return ChangelogBatcher(
+        app, 0.01, busy_delay_s=0.1, backlog=lambda: waiting[0], busy_backlog=100
+    )
 
 
 async def settle() -> None:
@@ -56,9 +59,10 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
-def test_a_worker_that_keeps_up_sends_at_the_linger() -> None:
+@pytest.mark.parametrize("backlog", [0, 99])
+def test_a_worker_that_keeps_up_sends_at_the_linger(backlog: int) -> None:
     async def run() -> None:
-        producer, waiting = FakeProducer(), [False]
+        producer, waiting = FakeProducer(), [backlog]
         batcher = batcher_with(producer, waiting)
         batcher.append("t", 0, b"k", b"v")
         batcher._timer.cancel()  # type: ignore[union-attr]  # drive the timer by hand
@@ -71,7 +75,7 @@ def test_a_worker_that_keeps_up_sends_at_the_linger() -> None:
 
 def test_a_backlog_holds_the_batches_until_the_busy_linger() -> None:
     async def run() -> None:
-        producer, waiting = FakeProducer(), [True]
+        producer, waiting = FakeProducer(), [100]
         batcher = batcher_with(producer, waiting)
         batcher.append("t", 0, b"k1", b"v1")
         batcher._timer.cancel()  # type: ignore[union-attr]
@@ -92,12 +96,12 @@ def test_a_backlog_holds_the_batches_until_the_busy_linger() -> None:
 
 def test_the_backlog_drained_sends_at_the_next_step() -> None:
     async def run() -> None:
-        producer, waiting = FakeProducer(), [True]
+        producer, waiting = FakeProducer(), [100]
         batcher = batcher_with(producer, waiting)
         batcher.append("t", 1, b"k", b"v")
         batcher._timer.cancel()  # type: ignore[union-attr]
         batcher._due()
-        waiting[0] = False
+        waiting[0] = 3
         batcher._timer.cancel()  # type: ignore[union-attr]
         batcher._due()
         await settle()
@@ -108,7 +112,7 @@ def test_the_backlog_drained_sends_at_the_next_step() -> None:
 
 def test_a_full_batch_goes_out_at_once_even_during_a_backlog() -> None:
     async def run() -> None:
-        producer, waiting = FakeProducer(capacity=1), [True]
+        producer, waiting = FakeProducer(capacity=1), [5000]
         batcher = batcher_with(producer, waiting)
         batcher.append("t", 0, b"k1", b"v1")
         batcher.append("t", 0, b"k2", b"v2")  # the first builder is full
@@ -149,22 +153,23 @@ TP0, TP1 = TP("decisions", 0), TP("orders", 3)
 @pytest.mark.parametrize(
     ("queues", "read", "high", "expected"),
     [
-        ([0, 0], {TP0: 9, TP1: 4}, {TP0: 10, TP1: 5}, False),  # read up to the end
-        ([0, 2], {TP0: 9, TP1: 4}, {TP0: 10, TP1: 5}, True),  # a stream's queue holds two
-        ([0, 0], {TP0: 9, TP1: 4}, {TP0: 10, TP1: 7}, True),  # fetched up to 6, read to 4
-        ([0, 0], {TP0: None, TP1: 4}, {TP0: 10, TP1: 5}, False),  # just sought: not known
-        ([], {}, {}, False),
+        ([0, 0], {TP0: 9, TP1: 4}, {TP0: 10, TP1: 5}, 0),  # read up to the end
+        ([0, 2], {TP0: 9, TP1: 4}, {TP0: 10, TP1: 5}, 2),  # a stream's queue holds two
+        ([1, 0], {TP0: 9, TP1: 4}, {TP0: 10, TP1: 7}, 3),  # + offsets 5 and 6 of TP1
+        ([0, 0], {TP0: 2, TP1: 4}, {TP0: 10, TP1: 7}, 9),  # 3..9 of TP0, 5..6 of TP1
+        ([0, 0], {TP0: None, TP1: 4}, {TP0: 10, TP1: 5}, 0),  # just sought: not known
+        ([], {}, {}, 0),
     ],
 )
-def test_input_waiting_reads_the_queues_and_the_fetched_offsets(
-    queues: list[int], read: dict[TP, int | None], high: dict[TP, int], expected: bool
+def test_input_backlog_counts_the_queues_and_the_fetched_offsets(
+    queues: list[int], read: dict[TP, int | None], high: dict[TP, int], expected: int
 ) -> None:
-    assert input_waiting(app_with(queues, read, high)) is expected
+    assert input_backlog(app_with(queues, read, high)) == expected
 
 
-def test_input_waiting_is_false_while_the_consumer_cannot_say() -> None:
-    app = app_with([0], {TP0: 3}, {})  # highwater raises: a partition no longer assigned
-    assert input_waiting(app) is False
+def test_input_backlog_counts_only_the_queues_while_the_consumer_cannot_say() -> None:
+    app = app_with([4], {TP0: 3}, {})  # highwater raises: a partition no longer assigned
+    assert input_backlog(app) == 4
 
 
 def test_the_worker_runs_on_uvloop_unless_told_otherwise() -> None:

@@ -184,7 +184,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
             app,
             settings.streams.producer_linger_ms / 1000,
             busy_delay_s=settings.streams.producer_busy_linger_ms / 1000,
-            input_waiting=functools.partial(input_waiting, app),
+            backlog=functools.partial(input_backlog, app),
+            busy_backlog=settings.streams.producer_busy_backlog,
         )
         for table in app.tables.values():
             batcher.install(table)
@@ -195,10 +196,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
     return app
 
 
-def input_waiting(app: faust.App) -> bool:
-    """Whether input is already there that the agents have not taken yet: a record queued
-    in front of a stream, or a partition whose high watermark (as of the consumer's last
-    fetch) is past the last offset faust handed to the streams.
+def input_backlog(app: faust.App) -> int:
+    """Input already there that the agents have not taken yet: records queued in front of
+    the streams, plus per partition the high watermark (as of the consumer's last fetch)
+    past the last offset faust handed to the streams.
 
     Reaches into two private attributes: mode's ``FlowControlEvent._queues`` (every
     stream's queue, which the app clears on a rebalance) and faust's
@@ -206,19 +207,16 @@ def input_waiting(app: faust.App) -> bool:
     queues alone say little: the agents empty them as soon as the fetcher fills them, so
     a backlog waits in the fetched batches and on the broker."""
     queues = getattr(app.flow_control, "_queues", None) or ()
-    if any(queue.qsize() for queue in list(queues)):
-        return True
+    waiting = sum(queue.qsize() for queue in list(queues))
     consumer = app.consumer
-    read = getattr(consumer, "_read_offset", None)
-    if not read:
-        return False
+    read = getattr(consumer, "_read_offset", None) or {}
     try:
         for tp, offset in list(read.items()):
-            if offset is not None and consumer.highwater(tp) - 1 > offset:
-                return True
-    except Exception:  # noqa: BLE001 - not started, closing or rebalancing: no backlog known
-        return False
-    return False
+            if offset is not None:
+                waiting += max(0, consumer.highwater(tp) - 1 - offset)
+    except Exception:  # noqa: BLE001 - not started, closing or rebalancing: none known
+        pass
+    return waiting
 
 
 def tune_producer_buffer(

@@ -75,17 +75,18 @@ class _Batch:
                 waiter.set_result(result)
 
 
-def _never() -> bool:
-    return False
+def _none() -> int:
+    return 0
 
 
 class ChangelogBatcher:
     """Changelog records per topic partition, handed to aiokafka as batches.
 
-    Held records go out ``delay_s`` after the first of them, unless ``input_waiting()``
-    says more input is already queued in front of the agents: then they wait in steps of
-    ``delay_s`` until the queues are empty or the first has waited ``busy_delay_s``. A
-    worker that keeps up sends every linger as before (the latency of a call); a worker
+    Held records go out ``delay_s`` after the first of them, unless ``backlog()`` says at
+    least ``busy_backlog`` input records already wait in front of the agents: then they
+    wait in steps of ``delay_s`` until the backlog is below that or the first has waited
+    ``busy_delay_s``. A worker that keeps up (a few records fetched ahead at most) sends
+    every linger as before (the latency of a call); a worker
     draining a backlog sends fewer, fuller batches and produce requests, whose building,
     compression and response decoding in Python cost more per record the smaller they
     are (docs/benchmarks.md, "Fifth round"). Records of a backlog wait for the input in
@@ -96,12 +97,14 @@ class ChangelogBatcher:
         app: Any,
         delay_s: float,
         busy_delay_s: float | None = None,
-        input_waiting: Callable[[], bool] = _never,
+        backlog: Callable[[], int] = _none,
+        busy_backlog: int = 1,
     ) -> None:
         self.app = app
         self.delay_s = delay_s
         self.busy_delay_s = max(delay_s, busy_delay_s if busy_delay_s is not None else delay_s)
-        self.input_waiting = input_waiting
+        self.backlog = backlog
+        self.busy_backlog = max(1, busy_backlog)
         self._first_held_at: float | None = None
         self._now_due = False
         self.builders: dict[tuple[str, int], _Batch] = {}
@@ -190,7 +193,7 @@ class ChangelogBatcher:
         ):
             loop = asyncio.get_running_loop()
             left = self._first_held_at + self.busy_delay_s - loop.time()
-            if left > 0 and self.input_waiting():  # a backlog: let the batches fill
+            if left > 0 and self.backlog() >= self.busy_backlog:  # let the batches fill
                 self._timer = loop.call_later(min(self.delay_s, left), self._due)
                 return
         task = asyncio.ensure_future(self.flush())
