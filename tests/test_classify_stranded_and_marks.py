@@ -40,3 +40,20 @@ def test_the_same_words_without_the_danger_keep_no_police_rule(text: str) -> Non
     c = run(text)
     assert not signs(c)
     assert c.rule_id != "situation:P07-06"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我冇同佢动手，就系想有人来评下理",  # zj-2026.12.17: 同 / 佢 between 冇 and the term
+        "钱包落在出租车上了，不是叫人偷了，是我自己忘拿",  # 叫 as the passive 被
+    ],
+)
+def test_a_denial_across_dialect_words_is_no_sign(text: str) -> None:
+    assert not signs(run(text))
+
+
+def test_the_passive_without_a_denial_is_still_a_theft() -> None:
+    c = run("我的电动车刚才在楼下叫人偷了")
+    assert "safety:theft" in signs(c)
+    assert c.is_police_matter
