@@ -99,6 +99,13 @@ WHOLE_TEST_SETS = (
     "110-police-w58",
     "110-nonpolice-w58",
     "12345-w59",
+    "110-police-w60",
+    "110-nonpolice-w60",
+    "110-police-w61",
+    "110-nonpolice-w61",
+    "110-police-w62",
+    "110-nonpolice-w62",
+    "12345-w63",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
