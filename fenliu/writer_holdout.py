@@ -72,6 +72,9 @@ WRITERS = (
     "w56",
     "w57",
     "w58",
+    "w60",
+    "w61",
+    "w62",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
