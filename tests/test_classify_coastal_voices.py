@@ -1,0 +1,62 @@
+"""Taxonomy zj-2026.12.18, from the fifteenth fresh split once dev (Chaoshan, Wenzhou and
+Dalian callers): dangers told in dialect or by what happens (沉落去, 没归, a meter that hisses,
+a throat swelling, a drunk man knocking to be let in), and alarming words that are requests,
+figures, mistakes or things already over. Examples written here, not copied from a labelled
+set; each kind beside its counterpart."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.classify_support import run, signs
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("阿弟同人去水库游水，伊沉落去到今还无浮起来", "safety:danger"),
+        ("阮囡儿放学没归，五点就该到厝了，今六点半", "safety:missing"),
+        ("我儿子在小区玩，邻居讲看见他跟一个陌生人走了", "safety:missing"),
+        ("厨房的燃气表一直嘶嘶地响，我们要不要出去", "safety:gas"),
+        ("煤气灶那边味道越来越大，灶没开", "safety:gas"),
+        ("我老公吃了海鲜过敏，嗓子肿了，上不来气", "safety:injury"),
+        ("对门喝醉的男人一直踹俺家门非要进来，说是他家", "safety:intruder"),
+    ],
+)
+def test_the_danger_is_read_and_kept(text: str, sign: str) -> None:
+    c = run(text)
+    assert sign in signs(c), sorted(signs(c))
+    assert c.is_police_matter
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "公园的秋千链子松了，能不能叫人来修一下",  # a request, not calling in heavies
+        "厨房里有只老鼠，想叫人来捉",
+        "欠我货款的老板讲杀了我也没钱，我想问怎么起诉他",  # a debtor's figure
+        "这家的海鲜价钱简直是抢钱，物价部门管不管",
+        "我还当是煤气漏了，结果是垃圾桶里的烂菜味",  # a mistaken fear
+        "两个小孩吵架，一个说我要打死你，是闹着玩的，家长想调解一下",  # taken back
+        "俺隔壁两口子天天吵，没听着动手，就是吵得睡不着",  # 听着 bridges the denial
+        "我爷爷下午走丢了一阵，已经找到了，想问社区有没有防走失手环",  # already found
+        "承包的山上被砍了几株杉树，是跟邻村划界的老纠纷",  # trees, not a person
+        "邻居加盖一层，我家窗户阳光照不进来了",  # light, not an intruder
+    ],
+)
+def test_the_same_words_without_the_danger_keep_no_sign(text: str) -> None:
+    assert not signs(run(text)), sorted(signs(run(text)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "有人在我家门口说要叫人来收拾我",  # the threat itself still fires
+        "他拿着刀说杀了我，现在还在楼下",
+        "我爷爷下午走丢了，到现在都没找到",
+    ],
+)
+def test_the_threat_and_the_missing_person_still_fire(text: str) -> None:
+    c = run(text)
+    assert signs(c), c.rule_id
+    assert c.is_police_matter
