@@ -27,10 +27,10 @@ from typing import Any
 
 import typer
 from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient
 from rich.console import Console
 
 from bench.common import Result, print_table
+from bench.harness import delete_run_topics
 from fenliu.processors.model import Source
 from fenliu.processors.records import decision_record
 from fenliu.refdata.decider import build_decider
@@ -40,7 +40,7 @@ from fenliu.streams.kafka.config import confluent_config
 from fenliu.streams.replay.audit import CaseAudit
 from fenliu.streams.replay.audit_index import AuditIndex, AuditIndexer
 from fenliu.topics import catalogue as topics
-from fenliu.topics.admin import apply_topics, delete_topics
+from fenliu.topics.admin import apply_topics
 
 DAY = 86_400_000
 TEXT = "楼上邻居家卫生间漏水，水从天花板滴下来，物业不管"
@@ -266,13 +266,7 @@ def main(
             f"{statistics.median(sizes):.0f} (median)"
         )
     finally:
-        delete_topics(settings)
-        admin = AdminClient(confluent_config(settings))
-        own = [
-            t for t in admin.list_topics(timeout=30).topics if t.startswith(settings.topics.prefix)
-        ]
-        for future in admin.delete_topics(own).values() if own else []:
-            future.result()
+        delete_run_topics(settings)
         for p in workdir.glob("*"):
             p.unlink()
         workdir.rmdir()

@@ -52,6 +52,7 @@ from bench.harness import (
     grid_orders,
     pipeline,
     produce_steady,
+    traffic_sink,
     wait_metrics,
 )
 from fenliu.schemas.serde import SingleObjectCodec
@@ -259,9 +260,8 @@ def measure_pipeline(
     with pipeline(settings, SERVICES, log_dir, extra_env=env) as (supervisor, offset):
         wait_metrics(supervisor)
         grid_port = settings.grid_sim.port + offset
-        produce_steady(
-            settings, calls_110(settings, 60, seed=1), 20
-        )  # warm-up: every member joined
+        sink = traffic_sink(settings)  # warmed here, used by every window
+        produce_steady(settings, calls_110(settings, 60, seed=1), 20, sink)  # every member joined
         deadline = time.monotonic() + 180
         while not grid_orders(settings, grid_port) and time.monotonic() < deadline:
             time.sleep(1)
@@ -286,7 +286,7 @@ def measure_pipeline(
             tail = StageTail(settings)
             events = calls_110(settings, int(rate * seconds), seed=int(rate))
             lag = LagSampler(settings, worker_group, worker_inputs)
-            window = produce_steady(settings, events, rate)
+            window = produce_steady(settings, events, rate, sink)
             drained = drain(settings, groups)
             lags = lag.close(window[1])
             time.sleep(1)
@@ -363,7 +363,8 @@ def measure_baseline(rates: list[float], seconds: float, log_dir: Path) -> list[
             )
         )
         consumer.subscribe([hops[-1]])
-        produce_steady(settings, calls_110(settings, 40, seed=1), 20)  # warm-up, joins
+        sink = traffic_sink(settings)  # warmed here, used by every window
+        produce_steady(settings, calls_110(settings, 40, seed=1), 20, sink)  # warm-up, joins
         _consume_for(consumer, 10, until_idle=True)
         for rate in rates:
             events = calls_110(settings, int(rate * seconds), seed=int(rate))
@@ -372,7 +373,7 @@ def measure_baseline(rates: list[float], seconds: float, log_dir: Path) -> list[
                 target=_collect, args=(got, consumer, seconds + 60, len(events))
             )
             reader.start()
-            window = produce_steady(settings, events, rate)
+            window = produce_steady(settings, events, rate, sink)
             reader.join()
             last = max((t + lat for t, lat in got), default=window[1])
             rows.append(

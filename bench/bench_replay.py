@@ -23,11 +23,11 @@ from typing import Any
 
 import typer
 from confluent_kafka import Consumer, Producer
-from confluent_kafka.admin import AdminClient
 from rich.console import Console
 
 from bench.bench_router import time_until_committed
 from bench.common import Result, best_of, print_table
+from bench.harness import delete_run_topics
 from fenliu.processors.model import Source
 from fenliu.refdata.decider import build_decider
 from fenliu.reports.replay_report import build_report
@@ -39,7 +39,7 @@ from fenliu.streams.replay.read import read_spans, time_spans
 from fenliu.streams.replay.run import RAW, Replay, ReplayRequest
 from fenliu.streams.replay.sinks import NullSink, TopicSink
 from fenliu.streams.router.service import Router
-from fenliu.topics.admin import apply_topics, delete_topics
+from fenliu.topics.admin import apply_topics
 
 TEXTS = [
     "工地老板拖欠我们三个月工资，十几个工人没拿到钱",
@@ -267,13 +267,7 @@ def main(
                 f"reports of {sorted(reports)} workers identical (run facts aside): {same}"
             )
     finally:
-        delete_topics(settings)
-        admin = AdminClient(confluent_config(settings))
-        own = [
-            t for t in admin.list_topics(timeout=30).topics if t.startswith(settings.topics.prefix)
-        ]
-        for future in admin.delete_topics(own).values() if own else []:
-            future.result()
+        delete_run_topics(settings)
 
 
 if __name__ == "__main__":

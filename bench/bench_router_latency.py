@@ -29,7 +29,14 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.bench_e2e import pct
-from bench.harness import bench_settings, calls_110, pipeline, produce_steady, wait_metrics
+from bench.harness import (
+    bench_settings,
+    calls_110,
+    pipeline,
+    produce_steady,
+    traffic_sink,
+    wait_metrics,
+)
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
@@ -78,7 +85,8 @@ def measure(label: str, tree: Path | None, rates: list[float], seconds: float, l
     with pipeline(settings, ["router"], log_dir, extra_env=env) as (supervisor, _offset):
         wait_metrics(supervisor)
         port = supervisor.children[0].metrics_port or 0
-        produce_steady(settings, calls_110(settings, 40, seed=1), 20)  # warm-up: joined
+        sink = traffic_sink(settings)  # warmed here, used by every window
+        produce_steady(settings, calls_110(settings, 40, seed=1), 20, sink)  # warm-up: joined
         time.sleep(3)
         for rate in rates:
             got: list[tuple[float, float]] = []  # (send time, latency)
@@ -87,7 +95,9 @@ def measure(label: str, tree: Path | None, rates: list[float], seconds: float, l
             time.sleep(1)  # the reader is assigned
             n = int(rate * seconds)
             before = _batch_totals(port)
-            start, end = produce_steady(settings, calls_110(settings, n, seed=int(rate)), rate)
+            start, end = produce_steady(
+                settings, calls_110(settings, n, seed=int(rate)), rate, sink
+            )
             deadline = time.monotonic() + 60
             while len(got) < n and time.monotonic() < deadline:
                 time.sleep(0.2)

@@ -48,7 +48,7 @@ from confluent_kafka.admin import AdminClient
 from rich.console import Console
 
 from bench.common import Result, print_table
-from bench.harness import bench_settings, pipeline
+from bench.harness import bench_settings, delete_run_topics, pipeline
 from fenliu.processors.model import Source
 from fenliu.processors.records import decision_record
 from fenliu.refdata.decider import build_decider
@@ -56,7 +56,7 @@ from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
-from fenliu.topics.admin import apply_topics, delete_topics
+from fenliu.topics.admin import apply_topics
 from fenliu.traffic.feed import SCHEMA, load_traffic_model
 from fenliu.traffic.generator import TrafficGenerator
 
@@ -328,7 +328,7 @@ def case(
                     f"alerts; load average {load0:.1f} → {load:.1f}"
                 )
     finally:
-        delete_topics(settings)
+        delete_run_topics(settings)
     return Result(f"{label} ×{replicas}", len(messages), seconds, note, group=label.split()[0])
 
 

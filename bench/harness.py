@@ -73,7 +73,10 @@ def produce_steady(
 ) -> tuple[float, float]:
     """Send ``events`` at ``rate``/s, each stamped with its send time; returns (start, end) wall s.
 
-    ``topic`` sends the encoded record to that physical topic instead of its raw topic."""
+    ``topic`` sends the encoded record to that physical topic instead of its raw topic.
+    A latency benchmark passes the ``sink`` of its warm-up (``traffic_sink``): a fresh
+    idempotent producer delivered its first records ~0.5 s late (connect, metadata,
+    producer id), and that start-up, not the pipeline, was the p99 of every window."""
     from fenliu.schemas.serde import SingleObjectCodec
 
     codec = SingleObjectCodec()
@@ -101,6 +104,13 @@ def produce_steady(
     if undelivered or sink.failed:
         raise RuntimeError(f"traffic not delivered: {undelivered} queued, {sink.failed} failed")
     return started, ended
+
+
+def traffic_sink(settings: Settings) -> KafkaSink:
+    """One producer for a benchmark's warm-up and all its windows (see ``produce_steady``)."""
+    from fenliu.schemas.serde import SingleObjectCodec
+
+    return KafkaSink(settings, SingleObjectCodec())
 
 
 @contextmanager
@@ -158,9 +168,28 @@ def pipeline(
     finally:
         supervisor.stop_all()
         if not keep_topics:
-            delete_topics(settings)
+            delete_run_topics(settings)
         if settings.teams.key_prefix.startswith("bench-"):
             _delete_keys(settings)
+
+
+def delete_run_topics(settings: Settings, timeout_s: float = 30.0) -> None:
+    """Every topic under a benchmark run's own prefix: the catalogue's and what the worker
+    made (Faust's changelogs and internal topics are outside the catalogue; left behind,
+    they piled up to 4,400 partitions on the development broker and slowed later runs)."""
+    from confluent_kafka.admin import AdminClient
+
+    delete_topics(settings)
+    if not settings.topics.prefix.startswith("bench-"):
+        return  # a shared prefix: only the catalogue's topics are the run's own
+    admin = AdminClient(confluent_config(settings))
+    own = [
+        t
+        for t in admin.list_topics(timeout=timeout_s).topics
+        if t.startswith(settings.topics.prefix)
+    ]
+    for future in admin.delete_topics(own, request_timeout=timeout_s).values() if own else []:
+        future.result()
 
 
 def _delete_keys(settings: Settings) -> None:
