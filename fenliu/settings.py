@@ -373,6 +373,21 @@ class StreamsSettings(_Group):
         " or on the broker past what the streams were given) from which batches use the"
         " busy linger",
     )
+    # The worker's fetches (streams/worker/fetching.py): faust asks for 1 byte, so at a
+    # trickle every record came in a fetch of its own and cost the worker 3x the CPU.
+    fetch_min_bytes: int = Field(
+        65_536,
+        ge=1,
+        description="worker consumer: a fetch returns once this many bytes are there (or"
+        " fetch_max_wait_ms has passed); 1 returns every record at once",
+    )
+    fetch_max_wait_ms: int = Field(
+        20,
+        ge=1,
+        le=1_500,
+        description="worker consumer: how long a fetch may wait for fetch_min_bytes (ms); the"
+        " latency it may add per hop through the worker",
+    )
     producer_compression: Literal["lz4", "gzip", "snappy", "zstd", "none"] = Field(
         "lz4", description="worker producer: batch compression"
     )

@@ -93,6 +93,7 @@ from faust.types import TP
 from faust.types.transports import ConsumerT, TransportT
 
 from fenliu.streams.worker import continuity
+from fenliu.streams.worker.fetching import FetchSizedThread
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,9 @@ class SnapshotFetchConsumer(aiokafka_driver.Consumer):
     recovery can wait for them before it seeks (``OrderedRecovery``)."""
 
     _fetching: list[set[TP]] | None = None  # the partition sets of fetches under way
+
+    def _new_consumer_thread(self) -> aiokafka_driver.AIOKafkaConsumerThread:
+        return FetchSizedThread(self, loop=self.loop, beacon=self.beacon)  # fetching.py
 
     async def _getmany(self, active_partitions: set[TP] | None, timeout: float) -> Any:
         if active_partitions is None:  # client-only apps read every partition
