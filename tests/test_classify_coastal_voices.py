@@ -1,4 +1,4 @@
-"""Taxonomy zj-2026.12.18, from the fifteenth fresh split once dev (Chaoshan, Wenzhou and
+"""Taxonomies zj-2026.12.18 and .19, from the fifteenth fresh split once dev (Chaoshan, Wenzhou and
 Dalian callers): dangers told in dialect or by what happens (沉落去, 没归, a meter that hisses,
 a throat swelling, a drunk man knocking to be let in), and alarming words that are requests,
 figures, mistakes or things already over. Examples written here, not copied from a labelled
@@ -60,3 +60,26 @@ def test_the_threat_and_the_missing_person_still_fire(text: str) -> None:
     c = run(text)
     assert signs(c), c.rule_id
     assert c.is_police_matter
+
+
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("我出门唔记得带锁匙，门关住了，屋里没人，入唔去", "situation:NP15-02"),  # 锁匙: a key
+        ("隔壁搭了个彩钢棚，把我家的日头都挡了", "situation:NP02-06"),  # 日头: sunlight
+        ("阿公过身了，留下一间祖屋，几个叔伯为分屋吵", "situation:NP07-05"),
+        ("有台车堵在我家门口，车上电话没人接，帮我叫一下车主", "situation:NP02-05"),
+        ("我在车站拾着一个手机，想交给你们", "situation:NP15-05"),  # 拾着: found
+    ],
+)
+def test_ordinary_matters_in_dialect_words_are_diverted_or_suggested(
+    text: str, situation: str
+) -> None:
+    c = run(text)
+    assert c.rule_id == situation
+    assert not c.is_police_matter
+
+
+def test_a_found_bag_full_of_other_peoples_cards_is_not_a_lost_property_matter() -> None:
+    c = run("我在路边捡了一个包，里面有二三十张不同人的身份证跟银行卡，这不正常吧")
+    assert c.rule_id != "situation:NP15-05"
