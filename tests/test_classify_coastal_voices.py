@@ -1,4 +1,4 @@
-"""Taxonomies zj-2026.12.18 and .19, from the fifteenth fresh split once dev (Chaoshan, Wenzhou and
+"""Taxonomies zj-2026.12.18 to .20, from the fifteenth fresh split once dev (Chaoshan, Wenzhou and
 Dalian callers): dangers told in dialect or by what happens (沉落去, 没归, a meter that hisses,
 a throat swelling, a drunk man knocking to be let in), and alarming words that are requests,
 figures, mistakes or things already over. Examples written here, not copied from a labelled
@@ -83,3 +83,27 @@ def test_ordinary_matters_in_dialect_words_are_diverted_or_suggested(
 def test_a_found_bag_full_of_other_peoples_cards_is_not_a_lost_property_matter() -> None:
     c = run("我在路边捡了一个包，里面有二三十张不同人的身份证跟银行卡，这不正常吧")
     assert c.rule_id != "situation:NP15-05"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "跟对门婆姨吵了半天，骂得难听，倒么动手，想叫社区来断一断",  # 么: 没 (northwest)
+        "钱包可能落在出租车上了，不确定是否被盗，想开个遗失证明",
+        "邻居家的猫天天翻墙来偷吃我养的鱼",  # an animal at the fish
+        "阳台上结了个马蜂窝，有拳头那么大，想找人来摘",
+        "停个车收五十，这跟抢钱有什么区别",  # a price called robbery
+    ],
+)
+def test_northwestern_denials_and_figures_are_no_sign(text: str) -> None:
+    assert not signs(run(text)), sorted(signs(run(text)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["他们怎么还在打人，快来人", "那个男的为什么拿刀追着我老公"],  # 怎么, 什么: no denial
+)
+def test_words_that_contain_mo_deny_nothing(text: str) -> None:
+    c = run(text)
+    assert signs(c)
+    assert c.is_police_matter
