@@ -1,4 +1,4 @@
-"""Taxonomies zj-2026.12.18 to .20, from the fifteenth fresh split once dev (Chaoshan, Wenzhou and
+"""Taxonomies zj-2026.12.18 to .21, from the fifteenth fresh split once dev (Chaoshan, Wenzhou and
 Dalian callers): dangers told in dialect or by what happens (沉落去, 没归, a meter that hisses,
 a throat swelling, a drunk man knocking to be let in), and alarming words that are requests,
 figures, mistakes or things already over. Examples written here, not copied from a labelled
@@ -104,6 +104,34 @@ def test_northwestern_denials_and_figures_are_no_sign(text: str) -> None:
     ["他们怎么还在打人，快来人", "那个男的为什么拿刀追着我老公"],  # 怎么, 什么: no denial
 )
 def test_words_that_contain_mo_deny_nothing(text: str) -> None:
+    c = run(text)
+    assert signs(c)
+    assert c.is_police_matter
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我老公在工地摔伤腰住了一个月院，老板不给认定工伤",  # an injury being claimed for
+        "路口井盖没了，晚上黑，怕有人掉进去",  # a fear, not a fall
+        "理发店充的卡老板跑了，这算不算诈骗",  # fraud asked about as a category
+        "我们火烧坪村村口的路灯坏了一个多礼拜，晚上黑",  # a place name
+        "电梯又停了，好在么得人关在里面，就是老人爬不上楼",  # 么得: 没有
+        "灶上的火苗很小，没有味道，是气压不够",
+    ],
+)
+def test_claims_fears_questions_and_names_are_no_sign(text: str) -> None:
+    assert not signs(run(text)), sorted(signs(run(text)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "工地上有人从架子上摔下来了，流了好多血，快来",
+        "井盖没了，刚才有个小孩掉进去了",
+    ],
+)
+def test_the_fall_itself_still_fires(text: str) -> None:
     c = run(text)
     assert signs(c)
     assert c.is_police_matter
