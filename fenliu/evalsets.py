@@ -106,6 +106,13 @@ WHOLE_TEST_SETS = (
     "110-police-w62",
     "110-nonpolice-w62",
     "12345-w63",
+    "110-police-w64",
+    "110-nonpolice-w64",
+    "110-police-w65",
+    "110-nonpolice-w65",
+    "110-police-w66",
+    "110-nonpolice-w66",
+    "12345-w67",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
