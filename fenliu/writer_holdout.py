@@ -75,6 +75,9 @@ WRITERS = (
     "w60",
     "w61",
     "w62",
+    "w64",
+    "w65",
+    "w66",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
