@@ -1,4 +1,4 @@
-"""Taxonomies zj-2026.12.18 to .21, from the fifteenth fresh split once dev (Chaoshan, Wenzhou and
+"""Taxonomies zj-2026.12.18 to .22, from the fifteenth fresh split once dev (Chaoshan, Wenzhou and
 Dalian callers): dangers told in dialect or by what happens (沉落去, 没归, a meter that hisses,
 a throat swelling, a drunk man knocking to be let in), and alarming words that are requests,
 figures, mistakes or things already over. Examples written here, not copied from a labelled
@@ -135,3 +135,13 @@ def test_the_fall_itself_still_fires(text: str) -> None:
     c = run(text)
     assert signs(c)
     assert c.is_police_matter
+
+
+def test_an_old_woman_alone_who_has_not_answered_all_day_is_kept() -> None:
+    c = run("我外婆一个人住，电话打了一天都不接，门从里头反锁了，能不能帮我开个门")  # 都不接
+    assert "safety:unreachable" in signs(c)
+    assert c.is_police_matter
+
+
+def test_mode_denies_in_chongqing_speech() -> None:
+    assert not signs(run("两个人吵了几句，莫得人动手，就是想找社区调解一下"))  # 莫得: 没有
