@@ -374,7 +374,8 @@ class StreamsSettings(_Group):
         " busy linger",
     )
     # The worker's fetches (streams/worker/fetching.py): faust asks for 1 byte, so at a
-    # trickle every record came in a fetch of its own and cost the worker 3x the CPU.
+    # trickle every record came in a fetch of its own (7.7-8.2 ms of worker CPU a decision
+    # at 100/s; 5.1-5.5 ms with these defaults; ~1.8 ms when draining a backlog).
     fetch_min_bytes: int = Field(
         65_536,
         ge=1,

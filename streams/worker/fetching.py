@@ -6,8 +6,9 @@ faust builds its ``AIOKafkaConsumer`` with ``fetch_max_wait_ms=1500`` and aiokaf
 and no setting reaches either. With a minimum of one byte the broker answers a fetch as
 soon as any record arrives, so at a trickle (100 calls/s, each making several records on
 the worker's input topics) every record came in its own fetch response and went through
-aiokafka's and faust's per-fetch machinery alone: the worker paid 6–9 ms of CPU a decision
-at 100/s against ~2 ms when draining a backlog (docs/benchmarks.md, sixth round).
+aiokafka's and faust's per-fetch machinery alone: the worker paid 7.7–8.2 ms of CPU a
+decision at 100/s (5.1–5.5 ms with the defaults here) against ~2 ms when draining a backlog
+(docs/benchmarks.md, sixth round); the rest of that gap is faust's per-event work.
 
 ``FENLIU_STREAMS_FETCH_MIN_BYTES`` and ``FENLIU_STREAMS_FETCH_MAX_WAIT_MS`` let the broker
 gather records for a few ms: a fetch returns once that many bytes are there or the wait has
