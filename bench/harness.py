@@ -179,9 +179,9 @@ def delete_run_topics(settings: Settings, timeout_s: float = 30.0) -> None:
     they piled up to 4,400 partitions on the development broker and slowed later runs)."""
     from confluent_kafka.admin import AdminClient
 
-    delete_topics(settings)
     if not settings.topics.prefix.startswith("bench-"):
-        return  # a shared prefix: only the catalogue's topics are the run's own
+        delete_topics(settings)  # a shared prefix: only the catalogue's topics are the run's own
+        return
     admin = AdminClient(confluent_config(settings))
     own = [
         t
