@@ -113,6 +113,13 @@ WHOLE_TEST_SETS = (
     "110-police-w66",
     "110-nonpolice-w66",
     "12345-w67",
+    "110-police-w68",
+    "110-nonpolice-w68",
+    "110-police-w69",
+    "110-nonpolice-w69",
+    "110-police-w70",
+    "110-nonpolice-w70",
+    "12345-w71",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
