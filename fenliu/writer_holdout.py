@@ -78,6 +78,9 @@ WRITERS = (
     "w64",
     "w65",
     "w66",
+    "w68",
+    "w69",
+    "w70",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
