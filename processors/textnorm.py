@@ -7,8 +7,8 @@ keeps the span of the original characters it came from, so evidence can point
 at the words exactly as they were written.
 
 Steps, in order: traditional → simplified (OpenCC ``t2s``, only when the result
-keeps the length, so offsets stay one-to-one), Unicode NFKC (full-width →
-half-width), lower case, then punctuation and spaces are removed, except that a
+keeps the length, so offsets stay one-to-one), a few variant characters that step
+leaves (飚 → 飙), Unicode NFKC (full-width → half-width), lower case, then punctuation and spaces are removed, except that a
 run of clause punctuation (，。！？；：、 and line breaks) becomes one
 :data:`BOUNDARY` so that a negation never reaches across a clause, and a run of
 other punctuation between two digits ("20-30", "3.6", "1 916") becomes one
@@ -33,6 +33,10 @@ _CLAUSE_CHARS = frozenset(",.!?;:。、…\n\r\t|")
 _NOISE_RUN = re.compile(r"[\W_]+")
 # Full-width ASCII and the ideographic space, which is what NFKC does to them.
 _FULL_TO_HALF = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# Variant characters typed for a standard one that the traditional-to-simplified step
+# leaves alone (飚车 is written as often as 飙车), one character to one.
+_VARIANTS = {ord("飚"): ord("飙"), ord("飈"): ord("飙")}
+_FOLD_TABLE = _FULL_TO_HALF | _VARIANTS
 # Characters NFKC may compose with their neighbour: combining marks, Hangul jamo.
 _COMPOSING = re.compile(
     r"[\u0300-\u036f\u1100-\u11ff\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u3099\u309a\ufe20-\ufe2f]"
@@ -125,7 +129,7 @@ def _fold(text: str) -> tuple[str, list[tuple[int, int]] | None]:
     case is one C call and no per-character map; only texts with expanding or
     composing characters (㈱, ½, combining accents) take the slow path.
     """
-    half = text.translate(_FULL_TO_HALF)  # the usual case, one character to one
+    half = text.translate(_FOLD_TABLE)  # the usual case, one character to one
     if unicodedata.is_normalized("NFKC", half):
         lowered = half.lower()
         if len(lowered) == len(text):
@@ -135,7 +139,7 @@ def _fold(text: str) -> tuple[str, list[tuple[int, int]] | None]:
         return folded, None
     pieces: list[str] = []
     spans: list[tuple[int, int]] = []
-    for i, ch in enumerate(text):
+    for i, ch in enumerate(half):  # one character to one with text
         piece = unicodedata.normalize("NFKC", ch).lower()
         pieces.append(piece)
         spans.extend([(i, i + 1)] * len(piece))
