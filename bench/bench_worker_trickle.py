@@ -8,7 +8,9 @@ two shapes, alternately: one produce request per decision (what the router does 
 takes what is there) and ``--burst`` decisions every ``burst/rate`` seconds (what the
 router did when it waited 0.5 s for a batch). Per shape: the worker process's CPU
 seconds (``/proc``) per decision, from the first send until its group has committed every
-input of its agents; CPU, not wall time, because the machine is shared.
+input of its agents; CPU, not wall time, because the machine is shared. Each round first
+measures the worker idle for one window (its timers alone), and each shape's cost is also
+given above that idle rate.
 """
 
 from __future__ import annotations
@@ -72,6 +74,14 @@ def main(
         console = Console()
         console.print(f"logs in {log_dir}")
         for r in range(rounds):
+            # The worker's own timers with nothing to do (commits, fetch loop, flushes, SLA
+            # tick, health and lag threads): the fixed cost a slow trickle divides by few.
+            cpu0, t0 = cpu_seconds([pid]), time.monotonic()
+            time.sleep(seconds)
+            idle = (cpu_seconds([pid]) - cpu0) / (time.monotonic() - t0)
+            console.print(
+                f"round {r + 1}    idle: worker CPU {idle * 100:.1f}% of a core with nothing sent"
+            )
             for shape in ("burst", "trickle"):
                 chunk, made = made[:n], made[n:]
                 size = burst if shape == "burst" else 1
@@ -84,10 +94,11 @@ def main(
                 sent_for = time.monotonic() - t0
                 drain = _drained(settings, group, inputs)
                 cpu = cpu_seconds([pid]) - cpu0
+                over_idle = cpu - idle * (sent_for + drain)
                 console.print(
                     f"round {r + 1} {shape:>7} ({size}/send): {n} decisions sent in {sent_for:.1f} s, "
                     f"drained {drain:.1f} s after, worker CPU {cpu:.2f} s = "
-                    f"{cpu / n * 1e6:,.0f} µs/decision"
+                    f"{cpu / n * 1e6:,.0f} µs/decision, {over_idle / n * 1e6:,.0f} above idle"
                 )
 
 
