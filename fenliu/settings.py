@@ -375,8 +375,7 @@ class StreamsSettings(_Group):
     )
     # The worker's fetches (streams/worker/fetching.py): faust asks for 1 byte, so at a
     # trickle every record came in a fetch of its own (7.7-8.2 ms of worker CPU a decision
-    # at 100/s; 5.1-5.5 ms waiting 20 ms for 64 KB; ~1.8 ms when draining a backlog). After
-    # an empty fetch the next waits for 1 byte, so an idle worker does not fetch every 20 ms.
+    # at 100/s; 5.1-5.5 ms with these defaults; ~1.8 ms when draining a backlog).
     fetch_min_bytes: int = Field(
         65_536,
         ge=1,
@@ -389,14 +388,6 @@ class StreamsSettings(_Group):
         le=1_500,
         description="worker consumer: how long a fetch may wait for fetch_min_bytes (ms); the"
         " latency it may add per hop through the worker",
-    )
-    fetch_idle_wait_ms: int = Field(
-        500,
-        ge=1,
-        le=1_500,
-        description="worker consumer: after a fetch that brought nothing, the next asks for"
-        " 1 byte and waits up to this long (ms): answered as soon as a record arrives, and an"
-        " idle worker fetches a few times a second instead of every fetch_max_wait_ms",
     )
     producer_compression: Literal["lz4", "gzip", "snappy", "zstd", "none"] = Field(
         "lz4", description="worker producer: batch compression"
