@@ -120,6 +120,13 @@ WHOLE_TEST_SETS = (
     "110-police-w70",
     "110-nonpolice-w70",
     "12345-w71",
+    "110-police-w72",
+    "110-nonpolice-w72",
+    "110-police-w73",
+    "110-nonpolice-w73",
+    "110-police-w74",
+    "110-nonpolice-w74",
+    "12345-w75",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
