@@ -81,6 +81,9 @@ WRITERS = (
     "w68",
     "w69",
     "w70",
+    "w72",
+    "w73",
+    "w74",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
