@@ -8,7 +8,8 @@ at the words exactly as they were written.
 
 Steps, in order: traditional → simplified (OpenCC ``t2s``, only when the result
 keeps the length, so offsets stay one-to-one), a few variant characters that step
-leaves (飚 → 飙), Unicode NFKC (full-width → half-width), lower case, then punctuation and spaces are removed, except that a
+leaves (飚 → 飙), Unicode NFKC (full-width → half-width), lower case, then
+punctuation and spaces are removed, except that a
 run of clause punctuation (，。！？；：、 and line breaks) becomes one
 :data:`BOUNDARY` so that a negation never reaches across a clause, and a run of
 other punctuation between two digits ("20-30", "3.6", "1 916") becomes one

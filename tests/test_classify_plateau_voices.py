@@ -45,10 +45,10 @@ def test_the_danger_beside_them_still_fires(text: str, sign: str) -> None:
 
 @pytest.mark.parametrize("written", ["飚车", "飈车"])
 def test_a_variant_character_reads_as_the_standard_one(written: str) -> None:
-    c = run(f"每天半夜有几辆改装车在大桥上{written}，轰得人睡不着")
-    assert c.situation_code == run("每天半夜有几辆改装车在大桥上飙车，轰得人睡不着").situation_code
+    text = f"每天半夜有几辆改装车在大桥上{written}，轰得人睡不着"
+    c = run(text)
+    assert c.situation_code == run(text.replace(written, "飙车")).situation_code
     assert c.is_police_matter
     # evidence points at the characters as written
     ev = next(e for e in c.evidence if e.term == "飙车")
-    text = f"每天半夜有几辆改装车在大桥上{written}，轰得人睡不着"
     assert text[ev.start : ev.end] == written
