@@ -228,3 +228,23 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     finally:
         if nextitem is None or nextitem.nodeid.split("::")[0] != module:
             _module_turns.pop(module).close()
+
+
+#: Lines of each process log attached to a failing test's report.
+PROCESS_LOG_LINES = 150
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failing test that ran processes logging under its ``tmp_path`` (workers write
+    ``worker-N.log``, ``tests/streams_worker.py``; the fault tests' supervisor
+    ``<service>.log``) gets their last lines in its report: a failure seen once in CI, on
+    a machine that is gone, is then readable from CI's output alone."""
+    outcome = yield
+    report = outcome.get_result()
+    tmp_path = getattr(item, "funcargs", {}).get("tmp_path")
+    if report.when != "call" or not report.failed or tmp_path is None:
+        return
+    for log in sorted(tmp_path.rglob("*.log")):
+        lines = log.read_text(errors="replace").splitlines()[-PROCESS_LOG_LINES:]
+        report.sections.append((f"log {log.relative_to(tmp_path)}", "\n".join(lines)))
