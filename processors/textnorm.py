@@ -35,8 +35,9 @@ _NOISE_RUN = re.compile(r"[\W_]+")
 # Full-width ASCII and the ideographic space, which is what NFKC does to them.
 _FULL_TO_HALF = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 # Variant characters typed for a standard one that the traditional-to-simplified step
-# leaves alone (飚车 is written as often as 飙车), one character to one.
-_VARIANTS = {ord("飚"): ord("飙"), ord("飈"): ord("飙")}
+# leaves alone (飚车 is written as often as 飙车; Min speakers write 伓 for 不: 叫伊伓醒,
+# 电话打伓通), one character to one.
+_VARIANTS = {ord("飚"): ord("飙"), ord("飈"): ord("飙"), ord("伓"): ord("不")}
 _FOLD_TABLE = _FULL_TO_HALF | _VARIANTS
 # Characters NFKC may compose with their neighbour: combining marks, Hangul jamo.
 _COMPOSING = re.compile(
