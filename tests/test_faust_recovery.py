@@ -87,6 +87,7 @@ def recovery(calls: list[Any], committed: dict[TP, int | None]) -> Any:
         "_let_fetches_return",
         "_seek_offsets",
         "_hand_over_streams",
+        "_seek_and_resume",
     ):
         setattr(self, name, getattr(OrderedRecovery, name).__get__(self))
     return self
@@ -204,3 +205,65 @@ def test_a_fetch_reads_a_copy_of_the_active_set_and_an_empty_one_reads_nothing()
     assert not consumer.fetching_any({STREAM_A, STREAM_B})  # none under way any more
     assert asyncio.run(consumer._getmany(live, 1.0)) == {}  # empty: no fetch at all
     assert len(seen) == 1
+
+
+class RacingConsumer(SnapshotFetchConsumer):
+    """faust's consumer over a stand-in broker, whose Fetcher round comes back while the
+    hand-over is seeking: as upstream ``Consumer.getmany`` does when it finds the flow
+    stopped, it asks for a seek back to the committed offsets right after the continuity
+    seek (the interleaving of the continuity test's failure in CI, stop 24)."""
+
+    def setup(self, calls: list[Any], committed: dict[TP, int]) -> None:
+        self.calls, self.committed = calls, committed
+        self._read_offset, self._committed_offset = {}, {}
+        self.position: dict[TP, int] = {}
+        self.owned_at: dict[str, bool] = {}
+
+    def assignment(self) -> set[TP]:
+        return {STREAM_A, STREAM_B, CHANGELOG}
+
+    def fetching_any(self, tps: Any) -> bool:
+        return False
+
+    def pause_partitions(self, tps: Any) -> None:
+        pass
+
+    def resume_partitions(self, tps: Any) -> None:
+        self.owned_at["resume"] = self.positions_owned
+
+    def stop_flow(self) -> None:
+        self.owned_at["stop_flow"] = self.positions_owned
+
+    def resume_flow(self) -> None:
+        self.owned_at["resume_flow"] = self.positions_owned
+
+    async def seek_to_committed(self) -> dict[TP, int]:
+        self.calls.append("seek_committed")
+        self.position.update(self.committed)
+        return dict(self.committed)
+
+    async def earliest_offsets(self, *tps: TP) -> dict[TP, int]:
+        return dict.fromkeys(tps, 0)
+
+    async def seek_wait(self, offsets: dict[TP, int]) -> None:
+        self.calls.append("seek_continuity")
+        self.position.update(offsets)
+        self._read_offset.update(offsets)
+        await self.perform_seek()  # the Fetcher's round, back with the flow stopped
+
+
+def test_a_seek_back_asked_during_the_hand_over_does_not_undo_the_continuity_seek() -> None:
+    calls: list[Any] = []
+    rec = recovery(calls, {})
+    consumer = object.__new__(RacingConsumer)
+    consumer.setup([], {STREAM_A: 7, STREAM_B: 5})
+    rec.app.consumer = consumer
+    FakeApplied(rec.app, {STREAM_A.topic}, {"orders:0": 3})  # orders[0]: 4..6 never applied
+    asyncio.run(rec._hand_over_streams())
+    assert consumer.calls == ["seek_committed", "seek_continuity"]  # the third one skipped
+    assert consumer.position[STREAM_A] == 4 and consumer._read_offset[STREAM_A] == 4
+    # owned from before the flow stops to after it resumes, and given back
+    assert consumer.owned_at == {"stop_flow": True, "resume": True, "resume_flow": True}
+    assert not consumer.positions_owned
+    asyncio.run(consumer.perform_seek())  # outside a hand-over: upstream's seek as ever
+    assert consumer.position[STREAM_A] == 7
