@@ -127,6 +127,13 @@ WHOLE_TEST_SETS = (
     "110-police-w74",
     "110-nonpolice-w74",
     "12345-w75",
+    "110-police-w76",
+    "110-nonpolice-w76",
+    "110-police-w77",
+    "110-nonpolice-w77",
+    "110-police-w78",
+    "110-nonpolice-w78",
+    "12345-w79",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
