@@ -84,6 +84,9 @@ WRITERS = (
     "w72",
     "w73",
     "w74",
+    "w76",
+    "w77",
+    "w78",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
