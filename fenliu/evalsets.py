@@ -134,6 +134,13 @@ WHOLE_TEST_SETS = (
     "110-police-w78",
     "110-nonpolice-w78",
     "12345-w79",
+    "110-police-w80",
+    "110-nonpolice-w80",
+    "110-police-w81",
+    "110-nonpolice-w81",
+    "110-police-w82",
+    "110-nonpolice-w82",
+    "12345-w83",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
