@@ -87,6 +87,9 @@ WRITERS = (
     "w76",
     "w77",
     "w78",
+    "w80",
+    "w81",
+    "w82",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
