@@ -141,6 +141,13 @@ WHOLE_TEST_SETS = (
     "110-police-w82",
     "110-nonpolice-w82",
     "12345-w83",
+    "110-police-w84",
+    "110-nonpolice-w84",
+    "110-police-w85",
+    "110-nonpolice-w85",
+    "110-police-w86",
+    "110-nonpolice-w86",
+    "12345-w87",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
