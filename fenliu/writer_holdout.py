@@ -90,6 +90,9 @@ WRITERS = (
     "w80",
     "w81",
     "w82",
+    "w84",
+    "w85",
+    "w86",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
