@@ -148,6 +148,13 @@ WHOLE_TEST_SETS = (
     "110-police-w86",
     "110-nonpolice-w86",
     "12345-w87",
+    "110-police-w88",
+    "110-nonpolice-w88",
+    "110-police-w89",
+    "110-nonpolice-w89",
+    "110-police-w90",
+    "110-nonpolice-w90",
+    "12345-w91",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
