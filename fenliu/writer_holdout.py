@@ -93,6 +93,9 @@ WRITERS = (
     "w84",
     "w85",
     "w86",
+    "w88",
+    "w89",
+    "w90",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
