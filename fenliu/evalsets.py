@@ -155,6 +155,13 @@ WHOLE_TEST_SETS = (
     "110-police-w90",
     "110-nonpolice-w90",
     "12345-w91",
+    "110-police-w92",
+    "110-nonpolice-w92",
+    "110-police-w93",
+    "110-nonpolice-w93",
+    "110-police-w94",
+    "110-nonpolice-w94",
+    "12345-w95",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
