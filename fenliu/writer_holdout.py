@@ -96,6 +96,9 @@ WRITERS = (
     "w88",
     "w89",
     "w90",
+    "w92",
+    "w93",
+    "w94",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
