@@ -25,6 +25,12 @@ Kinds and their scope (a clause is the text between two boundaries):
 - ``reported``: a cue of something shown or told, not lived, before it in its clause
   (电视剧里, 电视上说, 看新闻讲, 刚演到): "电视上说见义勇为把坏人打伤了还得赔钱".
   Watching television is not a cue (看电视 时 听到有人喊救命 is a present danger).
+- ``referred``: the text asks a named non-police unit to inspect or repair, in the word's
+  clause or a later one ("……一个多月了，请公路部门尽快修复", "请环保部门晚上来测一下"):
+  a standing condition reported for that unit, not a danger happening now. A department
+  counts only with a request word in the few characters before it
+  (``modality.referral_openers``: 请, 希望, 麻烦 ...), and not when the word's own clause
+  says it is happening this moment (``immediate``: 正在, 刚才).
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ SETTLED = "settled"
 PROCEDURE = "procedure"
 RETRACTED = "retracted"
 REPORTED = "reported"
+REFERRED = "referred"
 
 ROLES = (
     HYPOTHETICAL,
@@ -63,7 +70,11 @@ ROLES = (
     PROCEDURE,
     RETRACTED,
     REPORTED,
+    REFERRED,
 )
+
+#: How far before a department a request word may stand ("请市环保部门", "希望有关的质监部门").
+REFERRAL_REACH = 5
 
 # A year or a day of a month, in digits as normalised text has them ("2019年", "8月28日").
 DATE = re.compile(r"\d{4}年|\d{1,2}月\d{1,2}[日号]")
@@ -90,6 +101,13 @@ class Clauses:
     def of(self, pos: int) -> int:
         return bisect_right(self.bounds, pos)
 
+    def clause_at(self, pos: int) -> str:
+        """The text of the clause around ``pos``."""
+        k = bisect_right(self.bounds, pos)
+        start = self.bounds[k - 1] + 1 if k else 0
+        end = self.bounds[k] if k < len(self.bounds) else len(self.text)
+        return self.text[start:end]
+
     def start_of(self, pos: int) -> int:
         """Where the clause around ``pos`` begins."""
         k = bisect_right(self.bounds, pos)
@@ -109,6 +127,17 @@ class SingleChars:
     # In the two characters before a retraction, these make it an insistence instead
     # ("不是开玩笑的", "唔系讲笑"): taxonomy ``modality.retraction_negators``.
     retraction_negators: frozenset[str] = frozenset()
+    # A department (``referred`` cue) asks for something only after one of these
+    # (taxonomy ``modality.referral_openers``): "请环保部门来测", not "环保部门说没问题".
+    referral_openers: frozenset[str] = frozenset()
+    # ... and a referral does not govern a word whose own clause holds one of these
+    # (taxonomy ``modality.immediate``: 正在, 刚才): "正在冒烟，请环保部门来" is happening.
+    immediate: frozenset[str] = frozenset()
+
+
+def _asked(before: str, chars: SingleChars) -> bool:
+    """A request word in the characters before a department."""
+    return any(opener in before for opener in chars.referral_openers)
 
 
 def modality(
@@ -170,4 +199,11 @@ def modality(
         return SETTLED
     if any(c.role == PROCEDURE and abs(clauses.of(c.start) - clause) <= 1 for c in cues):
         return PROCEDURE
+    if any(
+        c.role == REFERRED
+        and clauses.of(c.start) >= clause
+        and _asked(clauses.text[max(0, c.start - REFERRAL_REACH) : c.start], chars)
+        for c in cues
+    ) and not any(word in clauses.clause_at(start) for word in chars.immediate):
+        return REFERRED
     return None

@@ -87,6 +87,10 @@ class OutcomePolicy:
     # Doubts about the 110 taxonomy's class, not about danger: on 12345 the category file
     # places the ticket, so these do not stop a ROUTE (a modal or negated danger does).
     route_ignores_doubts: frozenset[str] = frozenset({"no_evidence", "low_margin"})
+    # A danger word only under a request that a named unit inspect or repair it
+    # (modality ``referred``: "请公路部门尽快修复") is a condition reported for that unit:
+    # on 12345 it does not stop a ROUTE either (zj-2026.12.29).
+    route_ignores_modal: frozenset[str] = frozenset({"referred"})
 
 
 def _is_police_rule(cls: Classification, rules_police: bool, policy: OutcomePolicy) -> bool:
@@ -97,6 +101,14 @@ def _is_police_rule(cls: Classification, rules_police: bool, policy: OutcomePoli
         and cls.situation_code not in policy.service_codes
         and cls.class_code not in policy.service_codes
     )
+
+
+def _route_ignores(doubt: str, policy: OutcomePolicy) -> bool:
+    """A doubt that does not stop a 12345 ROUTE ("no_evidence:…", "danger_modal:referred:…")."""
+    kind, _, rest = doubt.partition(":")
+    if kind in policy.route_ignores_doubts:
+        return True
+    return kind.endswith("_modal") and rest.partition(":")[0] in policy.route_ignores_modal
 
 
 def _fmt(p: float) -> str:
@@ -157,11 +169,16 @@ def _outcome_12345(cls: Classification, rules_police: bool, p: float | None,
         return Outcome.REVIEW, "category:none (no recogniser and no sure model placed it)"
     if category.police and category.words:
         # A crime named by the category file's own recognisers (赌博, 传销, 卖淫 ... as whole
-        # words, its not_words excluded): the file says such a ticket is police work.
+        # words, its not_words excluded): the file says such a ticket is police work, unless
+        # the rules found that very word negated or modal ("查一下这是不是非法集资": asked,
+        # not told) — then a dispatcher decides.
+        asked = [w for w in category.words if any(d.endswith(":" + w) for d in cls.doubts)]
+        if asked:
+            return Outcome.REVIEW, f"category:crime {category.id} but in doubt ({', '.join(asked)})"
         return Outcome.TO_POLICE, f"category:crime {category.id} ({', '.join(category.words)})"
     if category.police:
         return Outcome.REVIEW, f"category:police-matter {category.id} by the model alone"
-    doubts = [d for d in cls.doubts if d.split(":", 1)[0] not in policy.route_ignores_doubts]
+    doubts = [d for d in cls.doubts if not _route_ignores(d, policy)]
     if doubts:
         return Outcome.REVIEW, "rules:doubt (" + ", ".join(doubts) + ")"
     if p is None:

@@ -109,6 +109,11 @@ class ModalitySpec(_Spec):
     procedure: list[str] = []
     retracted: list[str] = []
     reported: list[str] = []
+    referred: list[str] = []
+    immediate: list[str] = []
+    referral_openers: list[str] = []
+    # The safety signs and police classes a referral may govern (hazards, not crimes).
+    referable: list[str] = []
     # One character just before a retraction that makes it an insistence (不是开玩笑的).
     retraction_negators: list[str] = []
 
@@ -288,6 +293,10 @@ class Taxonomy:
     to_simplified: Callable[[str], str] | None
     _by_code: Mapping[str, Situation]
     _class_by_code: Mapping[str, TaxonomyClass]
+    # What a request to a named unit (modality ``referred``) may govern: hazards, not crimes
+    # (safety group indexes, police class or situation codes; taxonomy ``modality.referable``).
+    referable_groups: frozenset[int] = frozenset()
+    referable_classes: frozenset[str] = frozenset()
 
     def normalise(self, text: str) -> NormalisedText:
         """Normalise text the way the matchers' terms were normalised."""
@@ -620,6 +629,12 @@ def _build(
         ),
         decision=rules,
         crowd_group=crowd_group,
+        referable_groups=frozenset(
+            i for i, g in enumerate(groups) if g.id in set(spec.modality.referable)
+        ),
+        referable_classes=frozenset(
+            code for code in spec.modality.referable if not any(g.id == code for g in groups)
+        ),
         crowd_min_people=crowd_min,
         crowd_with=_norm_terms(
             spec.safety.crowd_count.with_words if spec.safety.crowd_count else (),
@@ -633,6 +648,8 @@ def _build(
             frozenset(single[mod.FIGURATIVE_OPEN]),
             frozenset(single[mod.INTENSIFIER]),
             frozenset(spec.modality.retraction_negators),
+            frozenset(spec.modality.referral_openers),
+            frozenset(spec.modality.immediate),
         ),
         matcher=_automaton(matcher_entries),
         to_simplified=simplify,

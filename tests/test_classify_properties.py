@@ -29,18 +29,21 @@ def run(text: str, taxonomy: Taxonomy = TAXONOMY) -> Classification:
 
 @lru_cache(maxsize=1)
 def _text_scoped_cues() -> tuple[str, ...]:
-    """Modality cues that reach beyond their own clause (procedure, settled)."""
+    """Modality cues that reach beyond their own clause (procedure, settled, referred)."""
     with (ROOT / "data" / "taxonomy.yaml").open(encoding="utf-8") as fh:
         modality = yaml.safe_load(fh).get("modality", {})
-    return tuple(modality.get("procedure", []) + modality.get("settled", []))
+    return tuple(
+        modality.get("procedure", []) + modality.get("settled", []) + modality.get("referred", [])
+    )
 
 
 @lru_cache(maxsize=1)
 def diverted_texts() -> tuple[str, ...]:
     """Labelled non-police calls that the rules divert and that carry no sign at all.
 
-    Texts that ask about a procedure or say the matter is settled are left out: a
-    danger word put next to them is only talked about (processors/modality.py).
+    Texts that ask about a procedure, say the matter is settled or ask a named unit to
+    inspect or repair are left out: a danger word put next to them is only talked about
+    or reported for that unit (processors/modality.py).
     """
     out = []
     with (ROOT / "tests" / "eval" / "labelled_calls.jsonl").open(encoding="utf-8") as fh:

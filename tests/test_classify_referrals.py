@@ -1,0 +1,91 @@
+"""Taxonomy zj-2026.12.29, from the twenty-third fresh split once dev (a Lanzhou 12345
+writer's hazards, Beijing and Dali callers): a hazard reported with a request that a named
+unit inspect or repair it (modality ``referred``) is a condition for that unit, not a danger
+happening now; a crime reported to a regulator is still a crime; a lift holding people;
+a vehicle gone from where it was left. Examples written here, not copied from a labelled
+set; each beside a counterpart that must go the other way."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from fenliu.processors.classify import classify
+from fenliu.processors.model import CaseEvent, Location, Outcome, Source
+from fenliu.processors.outcome import with_outcome
+from fenliu.refdata.opinion import load_judge
+from fenliu.settings import Settings
+from tests.classify_support import run, signs
+
+
+@cache
+def _judge():  # type: ignore[no-untyped-def]
+    return load_judge(Settings())
+
+
+def ticket(text: str) -> Outcome | None:
+    judge = _judge()
+    ev = CaseEvent(Source.TICKET_12345, "t", 0, "", None, Location(), text, "web")
+    got = with_outcome(classify(ev, judge.taxonomy), ev, judge.opinion, judge.categories,
+                       judge.policy)  # fmt: skip
+    return got.outcome
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "路口那段护栏被车撞歪了，半个多月没人管，旁边就是河沟，请公路部门尽快修一下",
+        "小区后面空地堆了十几个化学品桶，有的在漏，味道很冲，请环保部门来处理",
+        "饭店门口摆了一排液化气罐晒太阳，离居民楼很近，希望安监部门查一查",
+    ],
+)
+def test_a_hazard_referred_to_a_named_unit_is_not_sent_to_the_police(text: str) -> None:
+    assert ticket(text) is not Outcome.TO_POLICE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "化工厂那边刚才一声巨响，正在冒黑烟着火，请环保部门也来看看",  # happening now
+        "有人在网上拉老人投钱搞非法集资，已经骗了几十万，请金融监管部门查处",  # a crime
+    ],
+)
+def test_a_danger_now_or_a_crime_still_goes_to_the_police(text: str) -> None:
+    assert ticket(text) is Outcome.TO_POLICE
+
+
+def test_a_crime_word_only_asked_about_is_reviewed_not_sent() -> None:
+    text = "楼里几个老人投了一个养老项目，说一年返百分之十二，这是不是非法集资？"
+    assert ticket(text) is Outcome.REVIEW
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("商场电梯困人，里面有个孕妇和两个小孩，维修的半小时了还没到", "safety:lift_holds_people"),
+        ("电瓶车钥匙插起的，我去买个东西，回来车就没得了，前后五分钟", "safety:theft"),
+        ("我小孙子在村口儿玩儿，一会儿工夫就没影儿了，喊也不应", "safety:missing"),
+    ],
+)
+def test_dangers_told_in_these_words_keep_the_call(text: str, sign: str) -> None:
+    c = run(text)
+    assert sign in signs(c), sorted(signs(c))
+    assert c.is_police_matter
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们楼电梯这个月已经困人两次了，物业老是拖着不修",  # counting stoppages
+        "想问一下特困人员供养怎么申请，我弟弟残疾",  # 特困人员 is not 困人
+    ],
+)
+def test_the_same_words_without_the_danger_keep_no_lift_sign(text: str) -> None:
+    assert "safety:lift_holds_people" not in signs(run(text))
+    assert "safety:danger" not in signs(run(text))
+
+
+def test_a_car_gone_because_it_was_towed_is_not_a_theft() -> None:
+    c = run("回来发现车不见了，一问是被拖车拖走了，拖车费要三百")
+    assert "safety:theft" not in signs(c)
