@@ -162,6 +162,13 @@ WHOLE_TEST_SETS = (
     "110-police-w94",
     "110-nonpolice-w94",
     "12345-w95",
+    "110-police-w96",
+    "110-nonpolice-w96",
+    "110-police-w97",
+    "110-nonpolice-w97",
+    "110-police-w98",
+    "110-nonpolice-w98",
+    "12345-w99",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
