@@ -99,6 +99,9 @@ WRITERS = (
     "w92",
     "w93",
     "w94",
+    "w96",
+    "w97",
+    "w98",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
