@@ -1,0 +1,57 @@
+"""Taxonomy zj-2026.12.30, from the twenty-fourth fresh split once dev (Yangzhou and Shenyang
+callers) and the police calls of dev/train that no rule read: a fraud told as a trade (paid
+or goods sent, then the other side proves never to have existed, or asks for one more fee
+again and again), a gambling parlour by its 上分下分, the street advert for forged papers,
+fuel siphoned by night. Examples written here, not copied from a labelled set; each beside
+a counterpart that must go the other way."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.classify_support import run, signs
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("网上订了两箱茶叶，货款付了三千，一直没发货，再打那个号码是空号", "safety:sham_trade"),
+        (
+            "我发了一车水泥给他们工地，说月底结账，今天去一看那个地址根本没这家公司",
+            "safety:sham_trade",
+        ),
+        (
+            "买二手挖机先付了两万定金，后来又说要补过户费、补保险，前后补了好几回，车影子都没见",
+            "safety:fee_again",
+        ),
+        (
+            "小区门口那个棋牌室，白天看着打牌，晚上上分下分，一晚上输赢好几万",
+            "safety:gambling_room",
+        ),
+        ("路边贴的刻章办证小广告，我问了一下，说身份证驾照啥证都能办", "safety:forgery_sold"),
+        ("停在服务区的货车油箱夜里给人抽走了两百多升", "safety:carried_off"),
+    ],
+)
+def test_frauds_and_thefts_told_this_way_keep_the_call(text: str, sign: str) -> None:
+    c = run(text)
+    assert sign in signs(c), sorted(signs(c))
+    assert c.is_police_matter
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我发了货给一个老客户，他说资金紧张要下个月再付款，电话也接，就是拖着",  # a slow payer
+        "小区旁边新开了个麻将馆，晚上吵得睡不着，希望管一管噪音",  # a parlour's noise
+        "学校这学期交了住宿费，现在说还要交课后服务费，这合理吗",  # a fee asked again, no sham
+        "帮人抽水抽了一下午，楼下地下室的积水总算没了",  # 抽水 by a helper, nothing taken
+    ],
+)
+def test_the_same_words_without_the_crime_keep_no_such_sign(text: str) -> None:
+    found = signs(run(text))
+    assert not found & {
+        "safety:sham_trade",
+        "safety:fee_again",
+        "safety:gambling_room",
+        "safety:carried_off",
+    }, sorted(found)
