@@ -2,7 +2,8 @@
 callers) and the police calls of dev/train that no rule read: a fraud told as a trade (paid
 or goods sent, then the other side proves never to have existed, or asks for one more fee
 again and again), a gambling parlour by its 上分下分, the street advert for forged papers,
-fuel siphoned by night. Examples written here, not copied from a labelled set; each beside
+fuel siphoned by night; and (zj-2026.12.31) crimes citizens report to 12345 by their street
+names. Examples written here, not copied from a labelled set; each beside
 a counterpart that must go the other way."""
 
 from __future__ import annotations
@@ -55,3 +56,32 @@ def test_the_same_words_without_the_crime_keep_no_such_sign(text: str) -> None:
         "safety:gambling_room",
         "safety:carried_off",
     }, sorted(found)
+
+
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("火车站门口拉客的黑车司机找零用假钱，好几个旅客都收到了二十的假钱", "P08-03"),
+        ("小区门口那家足浴店挂羊头卖狗肉，晚上严重涉黄，进进出出的人很多", "P07-03"),
+        ("菜市场后面一排门面全是打鱼机，一晚上输赢好几千，早就该查了", "P07-01"),
+        ("水库边这几天晚上有人放录音诱捕候鸟，网都拉好了", "P08-03"),
+        ("楼下那个养老公司天天开会，骗取老年人的钱搞什么理财", "P02-03"),
+    ],
+)
+def test_crimes_a_citizen_reports_to_12345_in_these_words_are_police_matters(
+    text: str, situation: str
+) -> None:
+    c = run(text, source="12345")
+    assert c.situation_code == situation, (c.situation_code, c.rule_id)
+    assert c.is_police_matter
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "社区请银行的人来讲怎么识别假币，活动通知能不能早点发",
+        "这家理财公司的产品月回报率是多少，正规吗，想咨询一下",
+    ],
+)
+def test_the_same_subjects_asked_about_are_not_police_matters(text: str) -> None:
+    assert not run(text, source="12345").is_police_matter
