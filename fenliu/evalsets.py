@@ -169,6 +169,13 @@ WHOLE_TEST_SETS = (
     "110-police-w98",
     "110-nonpolice-w98",
     "12345-w99",
+    "110-police-w100",
+    "110-nonpolice-w100",
+    "110-police-w101",
+    "110-nonpolice-w101",
+    "110-police-w102",
+    "110-nonpolice-w102",
+    "12345-w103",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
