@@ -102,6 +102,9 @@ WRITERS = (
     "w96",
     "w97",
     "w98",
+    "w100",
+    "w101",
+    "w102",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
