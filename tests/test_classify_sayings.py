@@ -1,7 +1,9 @@
 """Taxonomy zj-2026.12.32, from the twenty-fifth fresh split once dev (Huangshan, Yulin and
 Yiwu callers whose ordinary disputes were KEPT): sayings that hold a danger word — 救命钱
 (money to live on), 玩失踪 (a debtor who hides), 踢皮球 (passing the buck) — and a cold store
-that is only where the goods are. Examples written here, not copied from a labelled set;
+that is only where the goods are; and (zj-2026.12.33, from the non-police calls of train/dev
+KEPT by a rule) a theft the caller is accused of, a price called robbery, a thing left behind,
+a fight denied (也不打我, 没有打架斗殴, 我们不打架). Examples written here, not copied from a labelled set;
 each beside a counterpart that must go the other way."""
 
 from __future__ import annotations
@@ -35,5 +37,36 @@ def test_a_saying_or_a_store_is_not_the_danger_its_word_names(text: str, sign: s
     ],
 )
 def test_the_danger_itself_still_keeps_the_call(text: str) -> None:
+    c = run(text)
+    assert c.is_police_matter, (c.rule_id, sorted(signs(c)))
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        # zj-2026.12.33: accused of a theft in a quarrel; a price called robbery
+        ("隔壁大婶在楼道里骂了一上午，说我家偷了她晒的腊肉，我根本没拿", "safety:theft"),
+        ("抢钱啊！停车半小时收八十，牌子上写的五块", "safety:theft"),
+        # a thing left behind, not taken
+        ("钱包不见了，想了想应该是打车的时候落在后座了，想问问怎么找", "safety:theft"),
+        # a denial of a fight, with 也不 and a coordinated 没有打架斗殴
+        ("我男人又喝多了，在电话里吵了几句，他也不打我，就是不着家", "safety:violence"),
+        ("楼下烧烤店吵到半夜，没有打架斗殴，就是太吵，想叫执法的来测噪音", "safety:violence"),
+        ("两家为地界吵了好几年，我们不打架，就是想请乡里来量清楚", "safety:violence"),
+    ],
+)
+def test_a_denied_or_accused_crime_is_not_its_sign(text: str, sign: str) -> None:
+    assert sign not in signs(run(text)), sorted(signs(run(text)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "他又不是第一次打我了，今天又拿皮带抽，我躲在邻居家",
+        "手机刚放桌上就被一个男的拿走了，他往地铁口跑了",
+        "超市保安说我偷东西，把我关在小屋里两个小时不让走",
+    ],
+)
+def test_the_crime_itself_still_keeps_the_call(text: str) -> None:
     c = run(text)
     assert c.is_police_matter, (c.rule_id, sorted(signs(c)))
