@@ -3,7 +3,9 @@ Yiwu callers whose ordinary disputes were KEPT): sayings that hold a danger word
 (money to live on), 玩失踪 (a debtor who hides), 踢皮球 (passing the buck) — and a cold store
 that is only where the goods are; and (zj-2026.12.33, from the non-police calls of train/dev
 KEPT by a rule) a theft the caller is accused of, a price called robbery, a thing left behind,
-a fight denied (也不打我, 没有打架斗殴, 我们不打架). Examples written here, not copied from a labelled set;
+a fight denied (也不打我, 没有打架斗殴, 我们不打架); and (zj-2026.12.34) a gate that keeps a car
+out, a lift that keeps the old upstairs, a floor shaken by a bar, crops trampled by cattle, an
+injury in a ward whose care is disputed. Examples written here, not copied from a labelled set;
 each beside a counterpart that must go the other way."""
 
 from __future__ import annotations
@@ -68,5 +70,35 @@ def test_a_denied_or_accused_crime_is_not_its_sign(text: str, sign: str) -> None
     ],
 )
 def test_the_crime_itself_still_keeps_the_call(text: str) -> None:
+    c = run(text)
+    assert c.is_police_matter, (c.rule_id, sorted(signs(c)))
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        # zj-2026.12.34: a gate that keeps a car out, a lift that keeps the old upstairs
+        ("小区换了车牌识别，我的车录不进去，天天被拦在门外", "safety:crowd"),
+        ("电梯坏了十来天，我妈八十了住二十楼，困在楼上下不来，物业说等配件", "safety:danger"),
+        # a floor shaken by a bar, crops trampled by cattle
+        ("楼下酒吧低音炮开到半夜两点，楼都快被他们震塌了", "safety:danger"),
+        ("邻村放的牛群踩踏了我家半亩麦子，双方为赔偿吵了几天", "safety:danger"),
+        # an injury whose care is disputed
+        ("我爸住院的时候从床上摔下来骨折了，我们认为是护理不当，医院不承认", "safety:injury"),
+    ],
+)
+def test_a_gate_a_lift_a_herd_or_a_ward_is_not_the_danger(text: str, sign: str) -> None:
+    assert sign not in signs(run(text)), sorted(signs(run(text)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "二十多个人把我拦在路中间不让走，还推我，说不给钱就别想走",
+        "广场上看烟花的人太多了，前面有人摔倒被踩踏，后面还在往前挤",
+        "我被关在楼上的房间里，他把门锁了不让我出去",
+    ],
+)
+def test_being_held_or_a_crush_still_keeps_the_call(text: str) -> None:
     c = run(text)
     assert c.is_police_matter, (c.rule_id, sorted(signs(c)))
