@@ -62,6 +62,13 @@ def diverted_texts() -> tuple[str, ...]:
 
 
 SAFETY_TERMS = sorted({t for g in TAXONOMY.safety_groups for t in g.terms})
+# Words that are no safety term at all (不动手, 踢皮球): a cue + term that forms one of them
+# leaves nothing to record as negated.
+EXCLUDED = tuple(
+    yaml.safe_load((ROOT / "data" / "taxonomy.yaml").read_text(encoding="utf-8"))["safety"][
+        "exclude"
+    ]
+)
 CUES = list(TAXONOMY.negation.cues)
 NOISE = st.text(alphabet="的了在我他有是这那个天楼工厂老板去说吗呢 ，。", max_size=12)
 
@@ -109,7 +116,7 @@ def test_a_negated_safety_term_alone_makes_no_safety_decision(case: tuple[str, s
     assume(not any(word in clause for word in TAXONOMY.negation.not_cues))
     c = run(text)
     assert not c.rule_id.startswith("safety:"), (clause, c.rule_id, c.evidence)
-    assert any(e.kind == "negated" for e in c.evidence)
+    assert any(e.kind == "negated" for e in c.evidence) or any(w in clause for w in EXCLUDED)
 
 
 @PROPERTY
