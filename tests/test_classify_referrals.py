@@ -89,3 +89,22 @@ def test_the_same_words_without_the_danger_keep_no_lift_sign(text: str) -> None:
 def test_a_car_gone_because_it_was_towed_is_not_a_theft() -> None:
     c = run("回来发现车不见了，一问是被拖车拖走了，拖车费要三百")
     assert "safety:theft" not in signs(c)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # zj-2026.12.35: a case already filed, asked about; a drill told as such
+        "来电人称今年五月在网上被人以刷单返利骗走三万多元，当时已在派出所报案并立案，"
+        "至今没有任何消息，询问案件办理进展。",
+        "今天上午区图书馆突然响起火警警报，有人拿喇叭喊大家疏散，后来才知道是消防演练，"
+        "建议以后提前张贴告示。",
+    ],
+)
+def test_a_filed_case_or_a_drill_is_not_sent_to_the_police(text: str) -> None:
+    assert ticket(text) is not Outcome.TO_POLICE
+
+
+def test_a_fraud_happening_now_still_goes_to_the_police() -> None:
+    text = "我妈现在正在银行柜台要给一个自称公安的人转账五十万，说是安全账户，快拦住她"
+    assert ticket(text) is Outcome.TO_POLICE
