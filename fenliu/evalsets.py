@@ -176,6 +176,13 @@ WHOLE_TEST_SETS = (
     "110-police-w102",
     "110-nonpolice-w102",
     "12345-w103",
+    "110-police-w104",
+    "110-nonpolice-w104",
+    "110-police-w105",
+    "110-nonpolice-w105",
+    "110-police-w106",
+    "110-nonpolice-w106",
+    "12345-w107",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
