@@ -105,6 +105,9 @@ WRITERS = (
     "w100",
     "w101",
     "w102",
+    "w104",
+    "w105",
+    "w106",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
