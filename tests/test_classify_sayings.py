@@ -102,3 +102,17 @@ def test_a_gate_a_lift_a_herd_or_a_ward_is_not_the_danger(text: str, sign: str) 
 def test_being_held_or_a_crush_still_keeps_the_call(text: str) -> None:
     c = run(text)
     assert c.is_police_matter, (c.rule_id, sorted(signs(c)))
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        # zj-2026.12.36: Xuzhou 木 for 没; bricks round a manhole; a bundle; knives bought
+        ("俺跟隔壁为占车位吵了几句，木动手，就是想找人评评理", "safety:violence"),
+        ("路口井盖缺了个角，俺已经拿砖头围上了，恁赶紧叫人来换", "safety:weapon"),
+        ("办宽带送的电视看不了，又要另交钱，这不是叫套餐绑架了嘛", "safety:detention"),
+        ("在集上买了一套刀具，说是不锈钢，用了两回就生锈了", "safety:weapon"),
+    ],
+)
+def test_these_words_name_no_danger(text: str, sign: str) -> None:
+    assert sign not in signs(run(text)), sorted(signs(run(text)))

@@ -85,3 +85,15 @@ def test_crimes_a_citizen_reports_to_12345_in_these_words_are_police_matters(
 )
 def test_the_same_subjects_asked_about_are_not_police_matters(text: str) -> None:
     assert not run(text, source="12345").is_police_matter
+
+
+def test_fake_goods_from_a_street_seller_are_a_fraud() -> None:
+    # zj-2026.12.36: no shop to go back to, and the goods proved false
+    c = run("在路边买的野生灵芝，花了八百，回家一看是木头染色的，那人说他是山里采药的")
+    assert "safety:street_fake" in signs(c), sorted(signs(c))
+    assert c.is_police_matter
+
+
+def test_a_shops_fake_is_no_street_fraud() -> None:
+    c = run("在商场专柜买的羊毛衫，洗了一次就起球，一查成分根本不是羊毛，店里不给退")
+    assert "safety:street_fake" not in signs(c)
