@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .modality import REFERRED, Clauses, Cue, modality
+from .modality import NOISY, REFERRED, Clauses, Cue, modality
 from .model import CaseEvent, Classification, Evidence, Source
 from .segment import blocked_by
 from .taxonomy import Situation, Taxonomy
@@ -206,6 +206,8 @@ class _Scan:
             kind = modality(hit.term, hit.start, hit.end, modal_cues, clauses, chars)
             if kind == REFERRED and not all(g in taxonomy.referable_groups for g, _ in refs):
                 kind = None  # a crime reported to a regulator is still a crime
+            if kind == NOISY and not all(g in taxonomy.noisy_groups for g, _ in refs):
+                kind = None  # noise governs the crowd sign only: a blow is a blow
             if kind is not None:
                 for g in sorted({g for g, _ in refs}):
                     self.modal.append((f"safety:{taxonomy.safety_groups[g].id}", hit))
@@ -261,6 +263,8 @@ class _Scan:
                 )
                 if kind == REFERRED and taxonomy.crowd_group not in taxonomy.referable_groups:
                     kind = None
+                if kind == NOISY and taxonomy.crowd_group not in taxonomy.noisy_groups:
+                    kind = None
                 if negated:
                     self.doubts.append(f"danger_negated:{hit.term}")
                 elif kind is not None:
@@ -296,10 +300,14 @@ class _Scan:
                     if not checked_kind:
                         kind = modality(hit.term, hit.start, hit.end, modal_cues, clauses, chars)
                         checked_kind = True
-                    if kind is not None and not (
-                        kind == REFERRED
-                        and sit.class_code not in taxonomy.referable_classes
-                        and sit.code not in taxonomy.referable_classes
+                    if (
+                        kind is not None
+                        and kind != NOISY
+                        and not (
+                            kind == REFERRED
+                            and sit.class_code not in taxonomy.referable_classes
+                            and sit.code not in taxonomy.referable_classes
+                        )
                     ):
                         self.modal.append((f"situation:{sit.code}", hit))
                         doubt = f"police_term_modal:{kind}:{hit.term}"

@@ -31,6 +31,10 @@ Kinds and their scope (a clause is the text between two boundaries):
   counts only with a request word in the few characters before it
   (``modality.referral_openers``: 请, 希望, 麻烦 ...), and not when the word's own clause
   says it is happening this moment (``immediate``: 正在, 刚才).
+- ``noisy``: a noise cue (唱歌, 划拳, 广场舞, 噪音, 扰民) in the word's clause or a neighbouring
+  one: "天天夜里一群人喝酒唱歌到两三点" counts people making noise, not a crowd gathering. It
+  governs only what ``modality.noisy_governs`` names (the crowd sign); the classifier ignores
+  it for every other word.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ PROCEDURE = "procedure"
 RETRACTED = "retracted"
 REPORTED = "reported"
 REFERRED = "referred"
+NOISY = "noisy"
 
 ROLES = (
     HYPOTHETICAL,
@@ -71,6 +76,7 @@ ROLES = (
     RETRACTED,
     REPORTED,
     REFERRED,
+    NOISY,
 )
 
 #: How far before a department a request word may stand ("请市环保部门", "希望有关的质监部门").
@@ -206,4 +212,6 @@ def modality(
         for c in cues
     ) and not any(word in clauses.clause_at(start) for word in chars.immediate):
         return REFERRED
+    if any(c.role == NOISY and abs(clauses.of(c.start) - clause) <= 1 for c in cues):
+        return NOISY
     return None

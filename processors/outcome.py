@@ -89,8 +89,9 @@ class OutcomePolicy:
     route_ignores_doubts: frozenset[str] = frozenset({"no_evidence", "low_margin"})
     # A danger word only under a request that a named unit inspect or repair it
     # (modality ``referred``: "请公路部门尽快修复") is a condition reported for that unit:
-    # on 12345 it does not stop a ROUTE either (zj-2026.12.29).
-    route_ignores_modal: frozenset[str] = frozenset({"referred"})
+    # on 12345 it does not stop a ROUTE either (zj-2026.12.29); nor does a crowd word in a
+    # noise complaint (modality ``noisy``: 一群人喝酒唱歌到半夜, zj-2026.12.37).
+    route_ignores_modal: frozenset[str] = frozenset({"referred", "noisy"})
 
 
 def _is_police_rule(cls: Classification, rules_police: bool, policy: OutcomePolicy) -> bool:

@@ -114,6 +114,9 @@ class ModalitySpec(_Spec):
     referral_openers: list[str] = []
     # The safety signs and police classes a referral may govern (hazards, not crimes).
     referable: list[str] = []
+    # Noise cues (唱歌, 划拳, 扰民) and the safety signs they may govern (the crowd sign).
+    noisy: list[str] = []
+    noisy_governs: list[str] = []
     # One character just before a retraction that makes it an insistence (不是开玩笑的).
     retraction_negators: list[str] = []
 
@@ -297,6 +300,9 @@ class Taxonomy:
     # (safety group indexes, police class or situation codes; taxonomy ``modality.referable``).
     referable_groups: frozenset[int] = frozenset()
     referable_classes: frozenset[str] = frozenset()
+    # What a noise cue (modality ``noisy``) may govern: the crowd sign (safety group indexes;
+    # taxonomy ``modality.noisy_governs``).
+    noisy_groups: frozenset[int] = frozenset()
 
     def normalise(self, text: str) -> NormalisedText:
         """Normalise text the way the matchers' terms were normalised."""
@@ -634,6 +640,9 @@ def _build(
         ),
         referable_classes=frozenset(
             code for code in spec.modality.referable if not any(g.id == code for g in groups)
+        ),
+        noisy_groups=frozenset(
+            i for i, g in enumerate(groups) if g.id in set(spec.modality.noisy_governs)
         ),
         crowd_min_people=crowd_min,
         crowd_with=_norm_terms(

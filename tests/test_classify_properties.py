@@ -29,11 +29,14 @@ def run(text: str, taxonomy: Taxonomy = TAXONOMY) -> Classification:
 
 @lru_cache(maxsize=1)
 def _text_scoped_cues() -> tuple[str, ...]:
-    """Modality cues that reach beyond their own clause (procedure, settled, referred)."""
+    """Modality cues that reach beyond their own clause (procedure, settled, referred, noisy)."""
     with (ROOT / "data" / "taxonomy.yaml").open(encoding="utf-8") as fh:
         modality = yaml.safe_load(fh).get("modality", {})
     return tuple(
-        modality.get("procedure", []) + modality.get("settled", []) + modality.get("referred", [])
+        modality.get("procedure", [])
+        + modality.get("settled", [])
+        + modality.get("referred", [])
+        + modality.get("noisy", [])
     )
 
 

@@ -108,3 +108,21 @@ def test_a_filed_case_or_a_drill_is_not_sent_to_the_police(text: str) -> None:
 def test_a_fraud_happening_now_still_goes_to_the_police() -> None:
     text = "我妈现在正在银行柜台要给一个自称公安的人转账五十万，说是安全账户，快拦住她"
     assert ticket(text) is Outcome.TO_POLICE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # zj-2026.12.37: a crowd word in a noise complaint (modality noisy)
+        "小区门口那家烧烤店，每天晚上一群人喝酒划拳到凌晨两点，吵得孩子睡不着",
+        "广场上每天晚上几拨人跳广场舞，音响开得老大，聚了上百人，一直闹到十点多",
+    ],
+)
+def test_a_crowd_making_noise_is_routed_not_sent_to_the_police(text: str) -> None:
+    assert ticket(text) is Outcome.ROUTE
+
+
+def test_a_crowd_word_beside_noise_does_not_hide_a_fight() -> None:
+    c = run("楼下烧烤摊一群人喝酒喝多了，现在打起来了，有人拿酒瓶砸人")
+    assert c.is_police_matter
+    assert "safety:violence" in signs(c) or "safety:weapon" in signs(c), sorted(signs(c))
