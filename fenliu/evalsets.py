@@ -183,6 +183,11 @@ WHOLE_TEST_SETS = (
     "110-police-w106",
     "110-nonpolice-w106",
     "12345-w107",
+    "110-police-w109",
+    "110-nonpolice-w109",
+    "110-police-w110",
+    "110-nonpolice-w110",
+    "12345-w111",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
