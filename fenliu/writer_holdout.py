@@ -108,6 +108,8 @@ WRITERS = (
     "w104",
     "w105",
     "w106",
+    "w109",
+    "w110",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
