@@ -188,6 +188,8 @@ WHOLE_TEST_SETS = (
     "110-police-w110",
     "110-nonpolice-w110",
     "12345-w111",
+    "110-police-w108",
+    "110-nonpolice-w108",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
