@@ -5,7 +5,8 @@ that is only where the goods are; and (zj-2026.12.33, from the non-police calls 
 KEPT by a rule) a theft the caller is accused of, a price called robbery, a thing left behind,
 a fight denied (也不打我, 没有打架斗殴, 我们不打架); and (zj-2026.12.34) a gate that keeps a car
 out, a lift that keeps the old upstairs, a floor shaken by a bar, crops trampled by cattle, an
-injury in a ward whose care is disputed. Examples written here, not copied from a labelled set;
+injury in a ward whose care is disputed; and (zj-2026.12.38) a stray animal, a bought knife.
+Examples written here, not copied from a labelled set;
 each beside a counterpart that must go the other way."""
 
 from __future__ import annotations
@@ -116,3 +117,21 @@ def test_being_held_or_a_crush_still_keeps_the_call(text: str) -> None:
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
     assert sign not in signs(run(text)), sorted(signs(run(text)))
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        # zj-2026.12.38: a stray animal; a bought knife whose edge curled
+        ("早上在地头拴住一只走失的牛，不晓得是哪家的，你们帮忙问问", "safety:missing"),
+        ("超市买的菜刀切了两回肉刀刃就卷了，商家不给换", "safety:weapon"),
+    ],
+)
+def test_an_animal_or_a_bought_knife_names_no_danger(text: str, sign: str) -> None:
+    assert sign not in signs(run(text)), sorted(signs(run(text)))
+
+
+def test_a_child_gone_astray_is_still_missing() -> None:
+    c = run("我孙子在集上走失了，六岁，穿红衣服，找了一个钟头了")
+    assert "safety:missing" in signs(c), sorted(signs(c))
+    assert c.is_police_matter
