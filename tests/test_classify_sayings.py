@@ -5,7 +5,8 @@ that is only where the goods are; and (zj-2026.12.33, from the non-police calls 
 KEPT by a rule) a theft the caller is accused of, a price called robbery, a thing left behind,
 a fight denied (也不打我, 没有打架斗殴, 我们不打架); and (zj-2026.12.34) a gate that keeps a car
 out, a lift that keeps the old upstairs, a floor shaken by a bar, crops trampled by cattle, an
-injury in a ward whose care is disputed; and (zj-2026.12.38) a stray animal, a bought knife.
+injury in a ward whose care is disputed; and (zj-2026.12.36, .38) Xuzhou 木动手, bricks round a
+manhole cover, a bundle, knives bought, a stray animal.
 Examples written here, not copied from a labelled set;
 each beside a counterpart that must go the other way."""
 
@@ -32,19 +33,6 @@ def test_a_saying_or_a_store_is_not_the_danger_its_word_names(text: str, sign: s
 
 
 @pytest.mark.parametrize(
-    "text",
-    [
-        "救命啊，有个男的拿着棍子在追我，我躲在超市仓库里",
-        "我女儿放学到现在没回家，三个小时了，电话也打不通，她才九岁",
-        "门从外面锁上了，我被关在冷库里出不去，零下十几度",
-    ],
-)
-def test_the_danger_itself_still_keeps_the_call(text: str) -> None:
-    c = run(text)
-    assert c.is_police_matter, (c.rule_id, sorted(signs(c)))
-
-
-@pytest.mark.parametrize(
     ("text", "sign"),
     [
         # zj-2026.12.33: accused of a theft in a quarrel; a price called robbery
@@ -56,28 +44,6 @@ def test_the_danger_itself_still_keeps_the_call(text: str) -> None:
         ("我男人又喝多了，在电话里吵了几句，他也不打我，就是不着家", "safety:violence"),
         ("楼下烧烤店吵到半夜，没有打架斗殴，就是太吵，想叫执法的来测噪音", "safety:violence"),
         ("两家为地界吵了好几年，我们不打架，就是想请乡里来量清楚", "safety:violence"),
-    ],
-)
-def test_a_denied_or_accused_crime_is_not_its_sign(text: str, sign: str) -> None:
-    assert sign not in signs(run(text)), sorted(signs(run(text)))
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "他又不是第一次打我了，今天又拿皮带抽，我躲在邻居家",
-        "手机刚放桌上就被一个男的拿走了，他往地铁口跑了",
-        "超市保安说我偷东西，把我关在小屋里两个小时不让走",
-    ],
-)
-def test_the_crime_itself_still_keeps_the_call(text: str) -> None:
-    c = run(text)
-    assert c.is_police_matter, (c.rule_id, sorted(signs(c)))
-
-
-@pytest.mark.parametrize(
-    ("text", "sign"),
-    [
         # zj-2026.12.34: a gate that keeps a car out, a lift that keeps the old upstairs
         ("小区换了车牌识别，我的车录不进去，天天被拦在门外", "safety:crowd"),
         ("电梯坏了十来天，我妈八十了住二十楼，困在楼上下不来，物业说等配件", "safety:danger"),
@@ -86,49 +52,38 @@ def test_the_crime_itself_still_keeps_the_call(text: str) -> None:
         ("邻村放的牛群踩踏了我家半亩麦子，双方为赔偿吵了几天", "safety:danger"),
         # an injury whose care is disputed
         ("我爸住院的时候从床上摔下来骨折了，我们认为是护理不当，医院不承认", "safety:injury"),
-    ],
-)
-def test_a_gate_a_lift_a_herd_or_a_ward_is_not_the_danger(text: str, sign: str) -> None:
-    assert sign not in signs(run(text)), sorted(signs(run(text)))
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "二十多个人把我拦在路中间不让走，还推我，说不给钱就别想走",
-        "广场上看烟花的人太多了，前面有人摔倒被踩踏，后面还在往前挤",
-        "我被关在楼上的房间里，他把门锁了不让我出去",
-    ],
-)
-def test_being_held_or_a_crush_still_keeps_the_call(text: str) -> None:
-    c = run(text)
-    assert c.is_police_matter, (c.rule_id, sorted(signs(c)))
-
-
-@pytest.mark.parametrize(
-    ("text", "sign"),
-    [
         # zj-2026.12.36: Xuzhou 木 for 没; bricks round a manhole; a bundle; knives bought
         ("俺跟隔壁为占车位吵了几句，木动手，就是想找人评评理", "safety:violence"),
         ("路口井盖缺了个角，俺已经拿砖头围上了，恁赶紧叫人来换", "safety:weapon"),
         ("办宽带送的电视看不了，又要另交钱，这不是叫套餐绑架了嘛", "safety:detention"),
         ("在集上买了一套刀具，说是不锈钢，用了两回就生锈了", "safety:weapon"),
-    ],
-)
-def test_these_words_name_no_danger(text: str, sign: str) -> None:
-    assert sign not in signs(run(text)), sorted(signs(run(text)))
-
-
-@pytest.mark.parametrize(
-    ("text", "sign"),
-    [
         # zj-2026.12.38: a stray animal; a bought knife whose edge curled
         ("早上在地头拴住一只走失的牛，不晓得是哪家的，你们帮忙问问", "safety:missing"),
         ("超市买的菜刀切了两回肉刀刃就卷了，商家不给换", "safety:weapon"),
     ],
 )
-def test_an_animal_or_a_bought_knife_names_no_danger(text: str, sign: str) -> None:
-    assert sign not in signs(run(text)), sorted(signs(run(text)))
+def test_these_words_name_no_danger(text: str, sign: str) -> None:
+    found = signs(run(text))
+    assert sign not in found, sorted(found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "救命啊，有个男的拿着棍子在追我，我躲在超市仓库里",
+        "我女儿放学到现在没回家，三个小时了，电话也打不通，她才九岁",
+        "门从外面锁上了，我被关在冷库里出不去，零下十几度",
+        "他又不是第一次打我了，今天又拿皮带抽，我躲在邻居家",
+        "手机刚放桌上就被一个男的拿走了，他往地铁口跑了",
+        "超市保安说我偷东西，把我关在小屋里两个小时不让走",
+        "二十多个人把我拦在路中间不让走，还推我，说不给钱就别想走",
+        "广场上看烟花的人太多了，前面有人摔倒被踩踏，后面还在往前挤",
+        "我被关在楼上的房间里，他把门锁了不让我出去",
+    ],
+)
+def test_the_danger_itself_still_keeps_the_call(text: str) -> None:
+    c = run(text)
+    assert c.is_police_matter, (c.rule_id, sorted(signs(c)))
 
 
 def test_a_child_gone_astray_is_still_missing() -> None:
