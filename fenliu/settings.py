@@ -438,6 +438,12 @@ class StreamsSettings(_Group):
         description="the worker's event loop: uvloop (libuv; cheaper task switches and socket"
         " I/O per event) or the standard library's asyncio",
     )
+    loop_lag_probe_s: float = Field(
+        0.05,
+        ge=0,
+        description="how often the worker checks that its event loop comes back on time"
+        " (fenliu_streams_event_loop_lag_seconds); 0 = no probe",
+    )
     shutdown_wait_s: float = Field(
         10.0,
         gt=0,

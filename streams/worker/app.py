@@ -22,7 +22,16 @@ import faust
 from fenliu.schemas.serde import codec_for
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import faust_credentials
-from fenliu.streams.worker import cases, continuity, health, hotspot, rates, sla, suggestions
+from fenliu.streams.worker import (
+    cases,
+    continuity,
+    health,
+    hotspot,
+    loop_lag,
+    rates,
+    sla,
+    suggestions,
+)
 from fenliu.streams.worker.changelog import ChangelogBatcher
 from fenliu.streams.worker.clock import clock_for
 from fenliu.streams.worker.context import Clock, StreamsContext
@@ -180,6 +189,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
         install(app, ctx)
     flush_after_orders(app)  # the SLA's and the rates' per-order writes: one per event
     health.install(app, ctx)
+    loop_lag.install(app, ctx)
     batcher = None
     if batching:
         batcher = ChangelogBatcher(

@@ -30,12 +30,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 import mode
 from confluent_kafka import KafkaException
+from prometheus_client import Histogram
 
 from fenliu.processors.model import InvalidEvent
 from fenliu.streams.worker.clock import TICK_RETENTION_MS, ensure_tick_topic, tick_topic
@@ -45,6 +47,14 @@ from fenliu.streams.worker.continuity import AppliedOffsets
 log = logging.getLogger(__name__)
 
 RAW: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
+
+INPUT_AGE = Histogram(
+    "fenliu_streams_input_age_seconds",
+    "How old a record is (its Kafka timestamp to now) when the worker's agent takes it:"
+    " the wait on the broker, in the fetch and in the stream's queue",
+    ["agent"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+)
 
 Handler = Callable[[Any, "dict[str, Any] | None", "InvalidEvent | None"], Awaitable[None]]
 
@@ -60,6 +70,7 @@ class SharedInput:
         self.handlers: list[Handler] = []
         self.source = app.topic(*topics, **{**RAW, **topic_options})
         # The continuity check's record of what this agent applied (streams/worker/continuity.py).
+        self.age = INPUT_AGE.labels(name)
         self.applied = AppliedOffsets(
             app,
             name,
@@ -79,6 +90,8 @@ class SharedInput:
 
     async def dispatch(self, event: Any) -> None:
         msg = event.message
+        if msg.timestamp:  # seconds since the epoch (the producer's create time)
+            self.age.observe(max(0.0, time.time() - msg.timestamp))
         record: dict[str, Any] | None = None
         error: InvalidEvent | None = None
         try:
