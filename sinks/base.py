@@ -254,14 +254,6 @@ class OffsetTracker:
             out = [TopicPartition(t, p, self._committable.pop((t, p))) for t, p in sorted(chosen)]
         return out
 
-    def restore(self, offsets: list[TopicPartition]) -> None:
-        """Offsets whose commit failed: offer them again (partitions still owned only)."""
-        with self._lock:
-            for tp in offsets:
-                key = (tp.topic, tp.partition)
-                if key in self._pending:
-                    self._committable[key] = max(self._committable.get(key, 0), tp.offset)
-
     def forget(self, partitions: set[tuple[str, int]]) -> None:
         """Drop partitions that were revoked: their unacknowledged items belong to the next owner."""
         with self._lock:

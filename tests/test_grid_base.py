@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 import pytest
+from confluent_kafka import KafkaError, TopicPartition
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,6 +23,7 @@ from fenliu.sinks.base import (
 )
 from fenliu.sinks.circuit import CircuitBreaker, State
 from fenliu.sinks.grid.delivery import KeyedLanes
+from fenliu.streams.kafka.commit import Committer
 
 FAST = RetryPolicy(max_attempts=4, backoff_initial_s=0.001, backoff_max_s=0.005)
 
@@ -194,13 +196,39 @@ def test_lanes_keep_each_keys_order_and_run_different_keys_together() -> None:
     assert not both_running.broken
 
 
-def test_offsets_whose_commit_failed_are_offered_again_while_owned() -> None:
-    tracker = OffsetTracker()
+class _CommitLog:
+    """The two calls of a confluent-kafka consumer a Committer makes."""
+
+    def __init__(self) -> None:
+        self.commits: list[list[tuple[str, int, int]]] = []
+        self.waited: list[bool] = []
+
+    def commit(self, offsets: list[TopicPartition], asynchronous: bool) -> None:
+        self.commits.append([(tp.topic, tp.partition, tp.offset) for tp in offsets])
+        self.waited.append(not asynchronous)
+
+
+def test_finished_orders_are_committed_without_waiting_and_a_failed_answer_offers_them_again():
+    """grid-sink hands the tracker's committable offsets to the router's Committer: the
+    loop never waits for the broker, and offsets whose commit failed go again while the
+    partition is still owned."""
+    tracker, consumer = OffsetTracker(), _CommitLog()
+    committer = Committer(consumer, interval_s=0)
+    committer.assigned([("t", 0), ("t", 1)])
     for p in (0, 1):
         tracker.add("t", p, 3)
+    tracker.add("t", 0, 4)
+    for p in (0, 1):
         tracker.done("t", p, 3)
-    failed = tracker.take_committable()
-    assert tracker.take_committable() == []
-    tracker.forget({("t", 1)})
-    tracker.restore(failed)
-    assert [(tp.partition, tp.offset) for tp in tracker.take_committable()] == [(0, 4)]
+    committer.finished(tracker.take_committable())
+    assert consumer.commits == [[("t", 0, 4), ("t", 1, 4)]]  # offset 4 of partition 0 is not done
+    assert consumer.waited == [False]
+    committer.forget([("t", 1)])  # partition 1 revoked meanwhile
+    committer.on_commit(
+        KafkaError(KafkaError.REBALANCE_IN_PROGRESS),
+        [TopicPartition("t", 0, 4), TopicPartition("t", 1, 4)],
+    )
+    assert committer.pending == {("t", 0): 4}
+    tracker.done("t", 0, 4)
+    committer.finished(tracker.take_committable())
+    assert consumer.commits[-1] == [("t", 0, 5)]

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
-from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
+from confluent_kafka import Consumer, Message, TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
 
@@ -29,7 +29,7 @@ from fenliu.schemas.serde import Codec
 from fenliu.settings import Settings
 from fenliu.sinks.base import Ack, Cancelled, Deliverer, OffsetTracker, RetryPolicy, Sink
 from fenliu.sinks.grid.contract import OrderRequest
-from fenliu.streams.kafka.commit import is_consumer_error
+from fenliu.streams.kafka.commit import Committer, is_consumer_error
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.streams.kafka.consumer_watchdog import WatchedConsumer, watched_consumer
 from fenliu.streams.kafka.dead_letters import DEAD_LETTERS, Failure, dead_letter_record
@@ -131,6 +131,9 @@ class GridSinkService:
         self.orders_topic = settings.topic(topics.ORDERS)
         self.dead_letter_topic = settings.topic(topics.DEAD_LETTER)
         self.tracker = OffsetTracker()
+        # Commits what the tracker says is finished, without waiting in the loop (the
+        # router's Committer); ``run`` makes one per consumer.
+        self.committer = Committer(None, settings.grid.sink_commit_interval_s)
         self._stop = threading.Event()
         self._cond = threading.Condition()
         self._generation: dict[TP, int] = defaultdict(int)  # bumped when a partition is revoked
@@ -247,15 +250,21 @@ class GridSinkService:
                 "auto.offset.reset": "earliest",
                 "partition.assignment.strategy": "cooperative-sticky",
                 "max.poll.interval.ms": 300_000,
+                # answers to commits sent without waiting (Committer.on_commit)
+                "on_commit": self.committer.on_commit,
             },
         )
-        return watched_consumer(s, config, client=SERVICE)
+        return watched_consumer(
+            s, config, client=SERVICE, on_recreated=self.committer.consumer_replaced
+        )
 
     def run(self, stop: threading.Event) -> None:
         """Consume, deliver, commit what is acknowledged, until ``stop`` is set."""
         s = self.settings
         self._stop.clear()
+        self.committer = Committer(None, s.grid.sink_commit_interval_s)
         consumer = self.new_consumer()
+        self.committer.consumer = consumer
         producer = self.new_producer()
         lanes = KeyedLanes(s.grid.sink_concurrency, name="grid-sink")
         consumer.subscribe(
@@ -266,7 +275,6 @@ class GridSinkService:
         )
         log.info("grid-sink consuming %s", self.orders_topic)
         paused = False
-        last_commit = time.monotonic()
         try:
             while not stop.is_set():
                 self.heartbeat()  # /health: the loop comes back (streams/kafka/health.py)
@@ -280,11 +288,12 @@ class GridSinkService:
                     self.tracker.add(tp[0], tp[1], msg.offset() or 0)
                     generation = self._generation[tp]
                     lanes.submit(msg.key() or b"", partial(self.handle, msg, producer, generation))
-                # Commit what is finished at most every interval, or when idle: a commit per
-                # record would cost a broker round trip per order at low rates.
-                if not taken or time.monotonic() - last_commit >= s.grid.sink_commit_interval_s:
-                    self._commit(consumer)
-                    last_commit = time.monotonic()
+                # Commit what is finished at most every interval, or when idle, without
+                # waiting for the broker's answer: a commit per record would cost a round
+                # trip per order, and a synchronous one held the next orders behind it.
+                self.committer.finished(self.tracker.take_committable())
+                if not taken:
+                    self.committer.commit(wait=False)
                 pending = self.tracker.pending()
                 PENDING.set(pending)
                 if pending >= s.grid.sink_max_in_flight:
@@ -296,21 +305,22 @@ class GridSinkService:
         finally:
             self._stop.set()  # waiting orders give up; requests in flight finish first
             lanes.shutdown()
-            self._commit(consumer)
+            self._commit()
             producer.flush(30)
             consumer.close()
             self.deliverer.sink.close()
             log.info("grid-sink stopped")
 
-    def _commit(self, consumer: Consumer | WatchedConsumer, only: set[TP] | None = None) -> None:
-        offsets = self.tracker.take_committable(only)
-        if not offsets:
-            return
+    def _commit(self, only: set[TP] | None = None) -> None:
+        """Commit what is finished (of ``only``'s partitions) and wait for the answer: before
+        partitions go to another member, and at stop. A failure that persists leaves the
+        offsets pending: the orders are sent again by whoever reads them next, and the
+        idempotency key makes that harmless."""
+        self.committer.finished(self.tracker.take_committable(only))
         try:
-            consumer.commit(offsets=offsets, asynchronous=False)
-        except KafkaException as exc:  # e.g. mid-rebalance: try again with the next commit
-            self.tracker.restore(offsets)
-            log.warning("commit of %s failed: %s", offsets, exc)
+            self.committer.commit(only=only)
+        except Exception as exc:  # noqa: BLE001 - mid-rebalance or closing: re-read, at least once
+            log.warning("commit failed: %s", exc)
 
     def _on_revoke(
         self, consumer: Consumer, partitions: list[TopicPartition], *, commit: bool
@@ -324,13 +334,16 @@ class GridSinkService:
             while any(self._running[tp] for tp in tps) and time.monotonic() < deadline:
                 self._cond.wait(0.1)
         if commit:
-            self._commit(consumer, only=tps)
+            self._commit(only=tps)
+        self.committer.forget(tps)
         self.tracker.forget(tps)
         self.owned = self.owned - tps
         log.info("partitions revoked: %s", sorted(tps))
 
     def _on_assign(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        self.owned = self.owned | {(p.topic, p.partition) for p in partitions}
+        tps = {(p.topic, p.partition) for p in partitions}
+        self.committer.assigned(tps)
+        self.owned = self.owned | tps
 
 
 def run_in_thread(service: GridSinkService) -> tuple[threading.Thread, threading.Event]:

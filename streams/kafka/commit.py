@@ -154,7 +154,13 @@ class Committer:
 
     def acknowledged(self, messages: Sequence[Message]) -> None:
         """Every output of ``messages`` is acknowledged; commit if the interval has passed."""
-        for tp in next_offsets(messages):
+        self.finished(next_offsets(messages))
+
+    def finished(self, offsets: Iterable[TopicPartition]) -> None:
+        """Everything before these offsets (the next to read) is done; commit if the
+        interval has passed. For a consumer that finishes records out of order and tracks
+        the committable offsets itself (grid-sink's ``OffsetTracker``)."""
+        for tp in offsets:
             key = (tp.topic, tp.partition)
             self.pending[key] = max(self.pending.get(key, -1), tp.offset)
         if self.clock() - self.last_commit >= self.interval_s:
