@@ -190,6 +190,13 @@ WHOLE_TEST_SETS = (
     "12345-w111",
     "110-police-w108",
     "110-nonpolice-w108",
+    "110-police-w112",
+    "110-nonpolice-w112",
+    "110-police-w113",
+    "110-nonpolice-w113",
+    "110-police-w114",
+    "110-nonpolice-w114",
+    "12345-w115",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
