@@ -111,6 +111,9 @@ WRITERS = (
     "w108",
     "w109",
     "w110",
+    "w112",
+    "w113",
+    "w114",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
