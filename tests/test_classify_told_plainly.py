@@ -1,0 +1,74 @@
+"""Taxonomy zj-2026.12.39, from the twenty-eighth fresh split once dev (an Ili/Altay writer in
+learner's Mandarin whose police calls had no rule word; Zigong, Handan and Ili callers whose
+ordinary matters were KEPT). Police told by what happens: an old mother "到现在没有到" (没有 for
+没), a field ploughed under by someone at night, a snowed-in family with the food gone and
+someone ill. Ordinary matters the rules now name instead of the no-evidence fallback: a door
+blown shut on the keys, a car blocked in, a gas card's top-up. Words said of something else:
+a near miss at a hole, a phone "rung off the hook", a breaker hammering "from morning to
+night", a neighbour's cattle in the crops, an emergency that might happen. Examples written
+here, not copied from a labelled set; each beside a counterpart that must go the other way."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.classify_support import run, signs
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("奶奶年纪大了，记性不好，早上一个人坐公交去医院，到现在没有到", "safety:unreachable"),
+        ("夜里不知道被人开拖拉机犁了一遍，地里的西瓜全完了", "safety:crops_destroyed"),
+        ("大雪封山好几天了，家里吃的吃完了，孩子发烧，我们出不去", "safety:snowbound_in_need"),
+    ],
+)
+def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
+    c = run(text)
+    assert sign in signs(c), (c.rule_id, sorted(signs(c)))
+    assert c.is_police_matter
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        # snow with no one in need; a field ploughed by its owner
+        ("雪太大了，小区门口的路出不去车，物业一直不来扫", "safety:snowbound_in_need"),
+        ("今天用拖拉机犁了一遍地，准备下周种西瓜", "safety:crops_destroyed"),
+        # a near miss, a phone rung off the hook, a breaker all day, cattle in the crops
+        ("路口井盖没了，刚才有个骑车的差点掉进去，请派人来盖上", "safety:danger"),
+        ("催收的天天打，电话都要被打爆了，我到底该还多少", "safety:violence"),
+        ("对面工地破碎锤从早砸到晚，孩子没法上网课", "safety:danger"),
+        # an emergency that might happen, on 12345
+        ("山里信号差，老人遇到急事联系不上，希望多建基站", "safety:missing"),
+    ],
+)
+def test_these_words_name_no_danger(text: str, sign: str) -> None:
+    c = run(text, source="12345" if "基站" in text else "110")
+    assert sign not in signs(c), sorted(signs(c))
+
+
+def test_a_real_fall_into_the_hole_still_keeps_the_call() -> None:
+    c = run("路口井盖没了，有个骑车的掉进去了，腿卡在里面出不来")
+    assert c.is_police_matter and signs(c), c.rule_id
+
+
+def test_a_neighbours_cattle_in_the_crops_is_no_intrusion() -> None:
+    c = run("邻居家的牛闯进地里，把玉米踩坏了一片，要他赔他不认")
+    assert not c.is_police_matter, c.rule_id
+
+
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("出门拿快递，风把门刮上了，钥匙在屋里，家里没人", "NP15-02"),
+        ("不知道谁的车把我的车堵死了，车上没留电话，我急着出门", "NP02-05"),
+        ("天然气卡充了钱，表上显示没到账，今晚没气做饭了", "NP10-03"),
+    ],
+)
+def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
+    text: str, situation: str
+) -> None:
+    c = run(text)
+    assert c.situation_code == situation, c.rule_id
+    assert not c.is_police_matter
