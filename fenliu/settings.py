@@ -375,7 +375,8 @@ class StreamsSettings(_Group):
     )
     # The worker's fetches (streams/worker/fetching.py): faust asks for 1 byte, so at a
     # trickle every record came in a fetch of its own (7.7-8.2 ms of worker CPU a decision
-    # at 100/s; 5.1-5.5 ms with these defaults; ~1.8 ms when draining a backlog).
+    # at 100/s; 5.1-5.5 ms waiting 20 ms for 64 KB; ~1.8 ms when draining a backlog). After
+    # an empty fetch the next waits for 1 byte, so an idle worker does not fetch every 20 ms.
     fetch_min_bytes: int = Field(
         65_536,
         ge=1,
@@ -388,6 +389,22 @@ class StreamsSettings(_Group):
         le=1_500,
         description="worker consumer: how long a fetch may wait for fetch_min_bytes (ms); the"
         " latency it may add per hop through the worker",
+    )
+    fetch_idle_wait_ms: int = Field(
+        500,
+        ge=1,
+        le=1_500,
+        description="worker consumer: after a fetch that brought nothing, with no fetched"
+        " records being drained, the next asks for 1 byte and waits up to this long (ms):"
+        " answered as soon as a record arrives, and an idle worker fetches a few times a"
+        " second instead of every fetch_max_wait_ms",
+    )
+    fetch_idle_after_ms: int = Field(
+        2_000,
+        ge=0,
+        description="worker consumer: fetched records younger than this (ms) still waiting"
+        " in the client's buffer mean the worker is draining, not idle; older ones belong to"
+        " partitions faust does not read",
     )
     producer_compression: Literal["lz4", "gzip", "snappy", "zstd", "none"] = Field(
         "lz4", description="worker producer: batch compression"

@@ -35,6 +35,7 @@ from fenliu.streams.worker import (
 from fenliu.streams.worker.changelog import ChangelogBatcher
 from fenliu.streams.worker.clock import clock_for
 from fenliu.streams.worker.context import Clock, StreamsContext
+from fenliu.streams.worker.fetching import FetchPace
 from fenliu.streams.worker.recovery import OrderedApp, OrderedTableManager
 from fenliu.streams.worker.table_store import flush_after_orders
 
@@ -51,7 +52,7 @@ class WorkerApp(OrderedApp):
 
     fenliu_batcher: Any = None  # create_app's ChangelogBatcher (streams/worker/changelog.py)
     fenliu_shutdown_wait_s: float | None = None  # SnapshotFetchConsumer.wait_empty's bound
-    fenliu_fetch: tuple[int, int] | None = None  # fetch min bytes, max wait ms (fetching.py)
+    fenliu_fetch: FetchPace | None = None  # the consumer's fetch sizes (fetching.py)
 
     def on_init_dependencies(self) -> Any:
         deps = super().on_init_dependencies()
@@ -179,7 +180,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
     Path(config["datadir"]).mkdir(parents=True, exist_ok=True)
     app = WorkerApp(app_id(settings), **config)  # see streams/worker/recovery.py
     app.fenliu_shutdown_wait_s = settings.streams.shutdown_wait_s
-    app.fenliu_fetch = (settings.streams.fetch_min_bytes, settings.streams.fetch_max_wait_ms)
+    app.fenliu_fetch = FetchPace(
+        settings.streams.fetch_min_bytes,
+        settings.streams.fetch_max_wait_ms,
+        settings.streams.fetch_idle_wait_ms,
+        settings.streams.fetch_idle_after_ms,
+    )
     ctx = StreamsContext(
         settings=settings,
         codec=codec_for(settings.topics.schema_registry_url),
