@@ -197,6 +197,13 @@ WHOLE_TEST_SETS = (
     "110-police-w114",
     "110-nonpolice-w114",
     "12345-w115",
+    "110-police-w116",
+    "110-nonpolice-w116",
+    "110-police-w117",
+    "110-nonpolice-w117",
+    "110-police-w118",
+    "110-nonpolice-w118",
+    "12345-w119",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
