@@ -114,6 +114,9 @@ WRITERS = (
     "w112",
     "w113",
     "w114",
+    "w116",
+    "w117",
+    "w118",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
