@@ -6,7 +6,10 @@ someone ill. Ordinary matters the rules now name instead of the no-evidence fall
 blown shut on the keys, a car blocked in, a gas card's top-up. Words said of something else:
 a near miss at a hole, a phone "rung off the hook", a breaker hammering "from morning to
 night", a neighbour's cattle in the crops, an emergency that might happen. Examples written
-here, not copied from a labelled set; each beside a counterpart that must go the other way."""
+here, not copied from a labelled set; each beside a counterpart that must go the other way.
+zj-2026.12.40, from the twenty-ninth split once dev (Baise and Hexi callers): fruit taken from
+the trees overnight, a grandmother who "ran off" again (跑丢), a man who fell and lies still,
+a parlour's stakes and losses, vice offered in a bath house."""
 
 from __future__ import annotations
 
@@ -21,6 +24,12 @@ from tests.classify_support import run, signs
         ("奶奶年纪大了，记性不好，早上一个人坐公交去医院，到现在没有到", "safety:unreachable"),
         ("夜里不知道被人开拖拉机犁了一遍，地里的西瓜全完了", "safety:crops_destroyed"),
         ("大雪封山好几天了，家里吃的吃完了，孩子发烧，我们出不去", "safety:snowbound_in_need"),
+        # zj-2026.12.40
+        ("后山的核桃一夜被人摘光了，树底下全是脚印", "safety:crops_taken"),
+        ("我爷爷有点糊涂，早上又跑丢了，到现在没找着", "safety:missing"),
+        ("工地上有个人碰到电线，一下倒地上了，喊他也不应", "safety:injury"),
+        ("我爸天天泡在棋牌室，退休金全输光了，一把押几千", "safety:gambling_room"),
+        ("住宾馆半夜有人打电话到房间，问要不要大保健", "safety:vice_offer"),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
@@ -39,6 +48,10 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("路口井盖没了，刚才有个骑车的差点掉进去，请派人来盖上", "safety:danger"),
         ("催收的天天打，电话都要被打爆了，我到底该还多少", "safety:violence"),
         ("对面工地破碎锤从早砸到晚，孩子没法上网课", "safety:danger"),
+        # zj-2026.12.40: a harvest by its owners; a noisy parlour; a hotel's own offer
+        ("核桃熟了，我们一家摘了一大片，拉去集上卖", "safety:crops_taken"),
+        ("楼下麻将馆天天吵到半夜，我们都睡不着", "safety:gambling_room"),
+        ("酒店房间空调坏了，前台问要不要换个房间", "safety:vice_offer"),
         # an emergency that might happen, on 12345
         ("山里信号差，老人遇到急事联系不上，希望多建基站", "safety:missing"),
     ],
