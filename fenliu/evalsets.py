@@ -204,6 +204,13 @@ WHOLE_TEST_SETS = (
     "110-police-w118",
     "110-nonpolice-w118",
     "12345-w119",
+    "110-police-w120",
+    "110-nonpolice-w120",
+    "110-police-w121",
+    "110-nonpolice-w121",
+    "110-police-w122",
+    "110-nonpolice-w122",
+    "12345-w123",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
