@@ -117,6 +117,9 @@ WRITERS = (
     "w116",
     "w117",
     "w118",
+    "w120",
+    "w121",
+    "w122",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
