@@ -9,7 +9,9 @@ night", a neighbour's cattle in the crops, an emergency that might happen. Examp
 here, not copied from a labelled set; each beside a counterpart that must go the other way.
 zj-2026.12.40, from the twenty-ninth split once dev (Baise and Hexi callers): fruit taken from
 the trees overnight, a grandmother who "ran off" again (跑丢), a man who fell and lies still,
-a parlour's stakes and losses, vice offered in a bath house."""
+a parlour's stakes and losses, vice offered in a bath house. zj-2026.12.41, from the thirtieth
+split once dev: children who went swimming and did not all come back; the caller's own
+work crew (俺们一伙人), a denial of coming to make trouble (不是来闹事), a sofa's dent."""
 
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ from tests.classify_support import run, signs
         ("工地上有个人碰到电线，一下倒地上了，喊他也不应", "safety:injury"),
         ("我爸天天泡在棋牌室，退休金全输光了，一把押几千", "safety:gambling_room"),
         ("住宾馆半夜有人打电话到房间，问要不要大保健", "safety:vice_offer"),
+        # zj-2026.12.41
+        ("四个孩子去河里游泳，只回来三个，问他们都说不清楚", "safety:swimmer_missing"),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
@@ -52,6 +56,10 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("核桃熟了，我们一家摘了一大片，拉去集上卖", "safety:crops_taken"),
         ("楼下麻将馆天天吵到半夜，我们都睡不着", "safety:gambling_room"),
         ("酒店房间空调坏了，前台问要不要换个房间", "safety:vice_offer"),
+        # zj-2026.12.41: swimmers with no one missing; the caller's crew; a sofa's dent
+        ("水库边老有人游泳，希望多立几块警示牌", "safety:swimmer_missing"),
+        ("我们一伙人在工地干了三个月，工钱一分没拿到，该找哪个部门", "safety:crowd"),
+        ("沙发搬进来时就塌了个坑，房东还说是我坐坏的要扣押金", "safety:danger"),
         # an emergency that might happen, on 12345
         ("山里信号差，老人遇到急事联系不上，希望多建基站", "safety:missing"),
     ],
@@ -85,3 +93,8 @@ def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
     c = run(text)
     assert c.situation_code == situation, c.rule_id
     assert not c.is_police_matter
+
+
+def test_a_denial_of_coming_to_make_trouble_is_no_disturbance() -> None:
+    c = run("我不是来闹事的，就想问问欠的工钱该找谁要")
+    assert not c.is_police_matter, c.rule_id
