@@ -105,9 +105,13 @@ def test_queued_records_of_a_stranded_producer_are_produced_again_once(
     topic = topic_factory(partitions=3)
     reports: list[tuple[str, KafkaError | None]] = []
     client = f"test-{picture}"
+    # Watched with a long grace until the picture is shown: with the stall's 0.5 s from the
+    # start, a real producer still connecting on a loaded machine (no broker UP, no state
+    # change for 1 s) was replaced while flushing the early records (CI of 2026-12-04).
+    patient = WatchPolicy(no_broker_s=600.0, stall_s=600.0)
     producer = FirstLosesItsBroker(
         _config(isolated_settings),
-        policy,
+        patient,
         client=client,
         stats_interval_ms=100,
         check_every_s=0.2,
@@ -132,6 +136,7 @@ def test_queued_records_of_a_stranded_producer_are_produced_again_once(
 
     send(late)  # they linger in the first producer's queue (linger.ms 200 s)
     stamped_before_ms = time.time_ns() // 1_000_000
+    producer.policy = policy
     producer.strand = True
     with caplog.at_level(logging.WARNING, logger="fenliu.kafka.watchdog"):
         for _ in range(600):  # statistics every 0.1 s, the grace 0.5 s
@@ -142,7 +147,7 @@ def test_queued_records_of_a_stranded_producer_are_produced_again_once(
     # The picture was shown once; from here on the new producer is watched with a long grace:
     # with the test's 0.5 s a new producer still connecting on a loaded machine (no broker
     # UP yet) read as a second stall and was replaced again (a CI run of 2026-12-03).
-    producer.policy = WatchPolicy(no_broker_s=600.0, stall_s=600.0)
+    producer.policy = patient
     assert producer.flush(60) == 0
 
     assert _counted(client) == (1.0, 100.0)
