@@ -211,6 +211,13 @@ WHOLE_TEST_SETS = (
     "110-police-w122",
     "110-nonpolice-w122",
     "12345-w123",
+    "110-police-w124",
+    "110-nonpolice-w124",
+    "110-police-w125",
+    "110-nonpolice-w125",
+    "110-police-w126",
+    "110-nonpolice-w126",
+    "12345-w127",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
