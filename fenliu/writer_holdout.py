@@ -120,6 +120,9 @@ WRITERS = (
     "w120",
     "w121",
     "w122",
+    "w124",
+    "w125",
+    "w126",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
