@@ -23,7 +23,10 @@ Kinds and their scope (a clause is the text between two boundaries):
 - ``procedure``: a question about procedure in its clause or a neighbouring one
   (怎么办理, 需要什么材料, 在哪里办);
 - ``reported``: a cue of something shown or told, not lived, before it in its clause
-  (电视剧里, 电视上说, 看新闻讲, 刚演到): "电视上说见义勇为把坏人打伤了还得赔钱".
+  (电视剧里, 电视上说, 看新闻讲, 刚演到): "电视上说见义勇为把坏人打伤了还得赔钱"; or in one
+  of the two clauses before, when no clause from there to the word's holds a
+  ``reported_breaks`` word (a person, 听到, 突然, 现在): "天天看抗日剧，机枪突突突" is the
+  programme's sound.
   Watching television is not a cue (看电视 时 听到有人喊救命 is a present danger).
 - ``referred``: the text asks a named non-police unit to inspect or repair, in the word's
   clause or a later one ("……一个多月了，请公路部门尽快修复", "请环保部门晚上来测一下"):
@@ -79,6 +82,9 @@ ROLES = (
     NOISY,
 )
 
+#: How many clauses after it a ``reported`` cue reaches ("看抗日剧，机枪突突突、炸弹轰轰的").
+REPORTED_REACH = 2
+
 #: How far before a department a request word may stand ("请市环保部门", "希望有关的质监部门").
 REFERRAL_REACH = 5
 
@@ -114,6 +120,12 @@ class Clauses:
         end = self.bounds[k] if k < len(self.bounds) else len(self.text)
         return self.text[start:end]
 
+    def clause_text(self, k: int) -> str:
+        """The text of clause number ``k``."""
+        start = self.bounds[k - 1] + 1 if k else 0
+        end = self.bounds[k] if k < len(self.bounds) else len(self.text)
+        return self.text[start:end]
+
     def start_of(self, pos: int) -> int:
         """Where the clause around ``pos`` begins."""
         k = bisect_right(self.bounds, pos)
@@ -139,6 +151,9 @@ class SingleChars:
     # ... and a referral does not govern a word whose own clause holds one of these
     # (taxonomy ``modality.immediate``: 正在, 刚才): "正在冒烟，请环保部门来" is happening.
     immediate: frozenset[str] = frozenset()
+    # A ``reported`` cue reaches the clause after it too, unless that clause holds one of
+    # these (taxonomy ``modality.reported_breaks``: a person, 听到, 突然, 现在).
+    reported_breaks: frozenset[str] = frozenset()
 
 
 def _asked(before: str, chars: SingleChars) -> bool:
@@ -175,6 +190,20 @@ def modality(
     ):
         return HYPOTHETICAL
     if any(c.role == REPORTED for c in before):
+        return REPORTED
+    # A programme named in a clause before carries into the next ones ("天天看抗日剧，机枪突突突、
+    # 炸弹轰轰的"), unless a clause on the way turns to a person or to what the caller
+    # perceives now (听到, 突然, 我).
+    if any(
+        c.role == REPORTED
+        and 0 < clause - clauses.of(c.start) <= REPORTED_REACH
+        and not any(
+            word in clauses.clause_text(k)
+            for k in range(clauses.of(c.start) + 1, clause + 1)
+            for word in chars.reported_breaks
+        )
+        for c in cues
+    ):
         return REPORTED
     # "雷管一样的东西" describes a thing; only the other closers make a figure of speech.
     described = {c.start for c in after if c.role == DESCRIPTIVE}

@@ -111,6 +111,7 @@ class ModalitySpec(_Spec):
     reported: list[str] = []
     referred: list[str] = []
     immediate: list[str] = []
+    reported_breaks: list[str] = []
     referral_openers: list[str] = []
     # The safety signs and police classes a referral may govern (hazards, not crimes).
     referable: list[str] = []
@@ -659,6 +660,7 @@ def _build(
             frozenset(spec.modality.retraction_negators),
             frozenset(spec.modality.referral_openers),
             frozenset(spec.modality.immediate),
+            frozenset(spec.modality.reported_breaks),
         ),
         matcher=_automaton(matcher_entries),
         to_simplified=simplify,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from fenliu.processors.modality import REPORTED, Clauses, Cue, modality
+from fenliu.processors.modality import REPORTED, Clauses, Cue, SingleChars, modality
 from tests.classify_support import run, signs
 
 
@@ -54,3 +54,25 @@ def test_the_cue_governs_only_words_after_it_in_its_clause() -> None:
     cue2 = Cue(0, 3, REPORTED)
     at = text2.index("打架")
     assert modality("打架", at, at + 2, [cue2], Clauses(text2, "，")) == REPORTED
+
+
+def _reach(text: str, word: str, breaks: frozenset[str] = frozenset()) -> str | None:
+    cue_at = text.index("看战争片")
+    cue = Cue(cue_at, cue_at + 4, REPORTED)
+    at = text.index(word)
+    return modality(
+        word, at, at + len(word), [cue], Clauses(text, "，"), SingleChars(reported_breaks=breaks)
+    )
+
+
+def test_the_cue_reaches_two_clauses_on_unless_one_on_the_way_breaks_it() -> None:
+    """zj-2026.12.42: a programme named in a clause before carries into the next two."""
+    text = "天天看战争片，枪声不断，炸弹轰轰，半夜还有枪声"
+    assert _reach(text, "枪声") == REPORTED  # the clause after
+    assert _reach(text, "炸弹") == REPORTED  # two clauses after
+    last = text.rindex("枪声")
+    cue = Cue(text.index("看战争片"), text.index("看战争片") + 4, REPORTED)
+    assert modality("枪声", last, last + 2, [cue], Clauses(text, "，")) is None  # three: too far
+    broken = "天天看战争片，突然有人砸门，拿着刀"
+    assert _reach(broken, "刀", frozenset({"突然", "有人"})) is None  # broken on the way
+    assert _reach(broken, "刀") == REPORTED  # the same clauses with nothing that breaks

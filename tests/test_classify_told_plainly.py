@@ -98,3 +98,47 @@ def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
 def test_a_denial_of_coming_to_make_trouble_is_no_disturbance() -> None:
     c = run("我不是来闹事的，就想问问欠的工钱该找谁要")
     assert not c.is_police_matter, c.rule_id
+
+
+# zj-2026.12.42, from the thirty-first split once dev (Jilin and Bashang callers, a Kunming
+# ticket): a war drama's gunfire through the wall; a fee paid to someone who would get an
+# allowance through, then gone; "not urgent enough to need saving".
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "楼下天天看谍战剧，枪声一阵一阵的，吵得孩子没法写作业",
+        "对门老太太看战争片声音开得老大，炸弹轰轰的，机枪哒哒哒，一直到半夜",
+    ],
+)
+def test_a_programmes_gunfire_through_the_wall_is_noise(text: str) -> None:
+    c = run(text)
+    assert not c.is_police_matter, c.rule_id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "正在看电视剧，突然听到楼下有人喊救命，还有砸东西的声音",
+        "我在家看抗战剧，门外有人拿刀砍门",
+    ],
+)
+def test_a_danger_heard_while_a_drama_plays_still_keeps_the_call(text: str) -> None:
+    c = run(text)
+    assert c.is_police_matter and signs(c), c.rule_id
+
+
+def test_a_fee_paid_to_get_an_allowance_through_then_gone_is_fraud() -> None:
+    c = run("有个人说能帮我办低保，先交两千好处费，我转过去了，现在电话关机了")
+    assert c.is_police_matter and "safety:arranged_fee_fraud" in signs(c), c.rule_id
+
+
+def test_an_allowance_applied_for_at_the_office_is_no_fraud() -> None:
+    c = run("社区说帮我办低保，交了材料，让我等通知，一个月了还没消息")
+    assert "safety:arranged_fee_fraud" not in signs(c), c.rule_id
+
+
+def test_not_urgent_enough_to_need_saving_is_no_cry_for_help() -> None:
+    c = run("也不是急到救命的事，就是快递丢了气人")
+    assert "safety:cry_for_help" not in signs(c), c.rule_id
