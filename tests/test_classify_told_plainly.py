@@ -142,3 +142,20 @@ def test_an_allowance_applied_for_at_the_office_is_no_fraud() -> None:
 def test_not_urgent_enough_to_need_saving_is_no_cry_for_help() -> None:
     c = run("也不是急到救命的事，就是快递丢了气人")
     assert "safety:cry_for_help" not in signs(c), c.rule_id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "干活的时候从架子上掉下来过，腿骨折了，那是去年的事了，老板到现在不给报销",
+        "孩子在学校跟同学打了一架，上个星期的事了，现在对方家长要我们赔衣服钱",
+    ],
+)
+def test_an_injury_dated_after_the_telling_is_settled(text: str) -> None:
+    c = run(text)
+    assert not c.is_police_matter, c.rule_id
+
+
+def test_an_injury_dated_before_a_new_attack_is_still_police() -> None:
+    c = run("他上个月打过我，那是上个月的事了，今天他又拿着刀堵在我家门口")
+    assert c.is_police_matter and signs(c), c.rule_id
