@@ -218,6 +218,13 @@ WHOLE_TEST_SETS = (
     "110-police-w126",
     "110-nonpolice-w126",
     "12345-w127",
+    "110-police-w128",
+    "110-nonpolice-w128",
+    "110-police-w129",
+    "110-nonpolice-w129",
+    "110-police-w130",
+    "110-nonpolice-w130",
+    "12345-w131",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
