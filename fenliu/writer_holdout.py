@@ -123,6 +123,9 @@ WRITERS = (
     "w124",
     "w125",
     "w126",
+    "w128",
+    "w129",
+    "w130",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
