@@ -30,7 +30,8 @@ BOUNDARY = ","
 NUMBER_SEP = "~"
 
 # After NFKC: ，→,  ！→!  ？→?  ；→;  ：→:  while 。、… stay as they are.
-_CLAUSE_CHARS = frozenset(",.!?;:。、…\n\r\t|")
+# A dash sets off an aside or a correction ("银包唔见咗——唔系畀人偷"): a clause of its own.
+_CLAUSE_CHARS = frozenset(",.!?;:。、…\n\r\t|—–")
 _NOISE_RUN = re.compile(r"[\W_]+")
 # Full-width ASCII and the ideographic space, which is what NFKC does to them.
 _FULL_TO_HALF = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}

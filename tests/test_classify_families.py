@@ -108,3 +108,13 @@ def test_a_transcript_pause_ends_a_clause_but_a_stray_space_does_not() -> None:
     # the pause keeps "把我们" away from "打" in the next clause
     c = run("有辆车把我们单元门口堵了 车主电话打了三遍不接 想找人联系车主挪车")
     assert c.rule_id != "safety:violence", [e.term for e in c.evidence]
+
+
+def test_a_dash_sets_off_a_clause_of_its_own() -> None:
+    """zj-2026.12.44: an aside between dashes is its own clause, so a denial inside it ("不是被
+    偷，是我自己掉的") and the words around it are read apart."""
+    from fenliu.processors.textnorm import normalise
+
+    assert normalise("钱包不见了——不是被偷").text == "钱包不见了,不是被偷"
+    assert normalise("钱包不见了–不是被偷").text == "钱包不见了,不是被偷"
+    assert normalise("20-30人").text.count(",") == 0  # a range of numbers is no clause

@@ -159,3 +159,31 @@ def test_an_injury_dated_after_the_telling_is_settled(text: str) -> None:
 def test_an_injury_dated_before_a_new_attack_is_still_police() -> None:
     c = run("他上个月打过我，那是上个月的事了，今天他又拿着刀堵在我家门口")
     assert c.is_police_matter and signs(c), c.rule_id
+
+
+# zj-2026.12.44, from the thirty-second split once dev (a northern Guangdong writer in
+# Cantonese-coloured speech, Chifeng): a snakebite with the limb swelling; a crime show through
+# the ceiling; 要系 (Cantonese 要是) as a hypothesis; a wallet dropped, not stolen.
+
+
+def test_a_snakebite_with_the_limb_swelling_keeps_the_call() -> None:
+    c = run("我爸在地里被蛇咬了手，整只手肿起来了，离镇上远得很")
+    assert c.is_police_matter and "safety:animal_attack" in signs(c), c.rule_id
+
+
+def test_a_snake_in_the_yard_that_bit_no_one_is_no_attack() -> None:
+    c = run("院子里进了条蛇，盘在柴堆上，没咬到人，想找人来抓走")
+    assert "safety:animal_attack" not in signs(c), c.rule_id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "隔壁每晚放破案片，枪响一阵一阵的，吵得睡不着",
+        "想问下，要系仓库着火，保险赔唔赔？",
+        "手机不见了——不是被偷，是我自己掉的，现在想补张卡",
+    ],
+)
+def test_danger_words_shown_supposed_or_denied_are_no_present_danger(text: str) -> None:
+    c = run(text)
+    assert not signs(c), sorted(signs(c))  # (with no other word the call is "unsure")
