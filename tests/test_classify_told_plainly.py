@@ -187,3 +187,9 @@ def test_a_snake_in_the_yard_that_bit_no_one_is_no_attack() -> None:
 def test_danger_words_shown_supposed_or_denied_are_no_present_danger(text: str) -> None:
     c = run(text)
     assert not signs(c), sorted(signs(c))  # (with no other word the call is "unsure")
+
+
+def test_a_child_not_found_after_calling_round_keeps_the_call() -> None:
+    """zj-2026.12.45: 没找着孩子 beside 找不到孩子 (a dev call the rules had DIVERTed to the school)."""
+    c = run("老师说孩子下午没去上课，我问了亲戚同学，到处都没找着孩子")
+    assert c.is_police_matter and "safety:missing" in signs(c), c.rule_id
