@@ -225,6 +225,13 @@ WHOLE_TEST_SETS = (
     "110-police-w130",
     "110-nonpolice-w130",
     "12345-w131",
+    "110-police-w132",
+    "110-nonpolice-w132",
+    "110-police-w133",
+    "110-nonpolice-w133",
+    "110-police-w134",
+    "110-nonpolice-w134",
+    "12345-w135",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
