@@ -126,6 +126,9 @@ WRITERS = (
     "w128",
     "w129",
     "w130",
+    "w132",
+    "w133",
+    "w134",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
