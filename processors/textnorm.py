@@ -87,7 +87,9 @@ _UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 
 _PERSONS = (
     r"(?:人(?!民)|工人|村民|业主|员工|家长|学生|农民工|群众|老人|会员|学员|顾客|商户|租户|小伙子"
-    r"|投资人|家属|职工|工友|债主|学员家长|骑手|司机|外卖员|快递员|受害者|受害人)"
+    r"|投资人|家属|职工|工友|债主|学员家长|骑手|司机|外卖员|快递员|受害者|受害人"
+    # 十来个后生 (southern young men), 六七十口子人 (Shandong's measure for people)
+    r"|后生|汉子|小伙|口子人)"
 )
 # "<number>(多|来|余|几)?(个|名|位)?<person>" as callers count people; "上百人" too.
 # Digits need a measure word before anything but 人 ("30多名业主", "140人"): digits

@@ -193,3 +193,35 @@ def test_a_child_not_found_after_calling_round_keeps_the_call() -> None:
     """zj-2026.12.45: 没找着孩子 beside 找不到孩子 (a dev call the rules had DIVERTed to the school)."""
     c = run("老师说孩子下午没去上课，我问了亲戚同学，到处都没找着孩子")
     assert c.is_police_matter and "safety:missing" in signs(c), c.rule_id
+
+
+# zj-2026.12.46, from the thirty-third split once dev (Shaoyang, Heze and Bijie callers): a brawl
+# told as 扭成一坨 by 十来个后生; sixty-odd 口子人 sitting in a lobby; a farewell message; locked
+# out is not locked in; a worry for a child is no harm.
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("球场上两伙人扭成一坨，拉都拉不开", "safety:violence"),
+        ("三四十口子人堵在公司门口不走，要说法", "safety:crowd"),
+        ("二三十个后生围在网吧门口，要堵那个人", "safety:crowd"),
+        ("我老婆刚发微信说孩子就交给你了，现在电话关机", "safety:self_harm"),
+    ],
+)
+def test_dangers_told_in_the_callers_own_measure_keep_the_call(text: str, sign: str) -> None:
+    c = run(text)
+    assert sign in signs(c), (c.rule_id, sorted(signs(c)))
+    assert c.is_police_matter
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("我跟我老公吵了几句，他把我关在门外不让进，我钥匙也没带", "safety:confined"),
+        ("小区滑梯坏了一块板，担心孩子玩的时候划伤", "safety:injury"),
+    ],
+)
+def test_locked_out_or_a_worry_for_a_child_is_no_danger(text: str, sign: str) -> None:
+    c = run(text)
+    assert sign not in signs(c), (c.rule_id, sorted(signs(c)))
