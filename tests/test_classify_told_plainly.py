@@ -225,3 +225,17 @@ def test_dangers_told_in_the_callers_own_measure_keep_the_call(text: str, sign: 
 def test_locked_out_or_a_worry_for_a_child_is_no_danger(text: str, sign: str) -> None:
     c = run(text)
     assert sign not in signs(c), (c.rule_id, sorted(signs(c)))
+
+
+# zj-2026.12.47, from dev police calls the rules had left to the model: a cloned number plate;
+# steel dropped along a highway.
+
+
+def test_a_cloned_number_plate_keeps_the_call() -> None:
+    c = run("我的车一直停在家里，却收到外地的违章短信，照片上是别的车，应该是被套牌了")
+    assert c.is_police_matter and signs(c), c.rule_id
+
+
+def test_a_load_dropped_along_a_highway_keeps_the_call() -> None:
+    c = run("国道那段前面货车的木板掉了一路，后面的车都在躲")
+    assert c.is_police_matter and c.situation_code == "P05-04", c.rule_id
