@@ -232,6 +232,13 @@ WHOLE_TEST_SETS = (
     "110-police-w134",
     "110-nonpolice-w134",
     "12345-w135",
+    "110-police-w136",
+    "110-nonpolice-w136",
+    "110-police-w137",
+    "110-nonpolice-w137",
+    "110-police-w138",
+    "110-nonpolice-w138",
+    "12345-w139",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
