@@ -129,6 +129,9 @@ WRITERS = (
     "w132",
     "w133",
     "w134",
+    "w136",
+    "w137",
+    "w138",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
