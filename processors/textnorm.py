@@ -37,7 +37,7 @@ _NOISE_RUN = re.compile(r"[\W_]+")
 _FULL_TO_HALF = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 # Variant characters typed for a standard one that the traditional-to-simplified step
 # leaves alone (飚车 is written as often as 飙车; Min speakers write 伓 for 不: 叫伊伓醒,
-# 电话打伓通; Wu speakers 弗: 弗交, 弗晓得), one character to one. Written Cantonese (and
+# 电话打伓通; Wu speakers 弗 and 勿: 弗交, 勿是漏气), one character to one. Written Cantonese (and
 # Hakka) function words with one Mandarin character each, so the rules read 佢唔见咗 as
 # 他不见了 and 冇人郁手 as negated:
 # 唔 不, 冇 没, 佢 他, 咗 了, 喺 在, 嚟 来, 嘅 的, 哋 们, 睇 看, 搵 找, 嗰 那. Left alone: 系 and
@@ -49,6 +49,7 @@ _VARIANTS = {
         ("飈", "飙"),
         ("伓", "不"),
         ("弗", "不"),
+        ("勿", "不"),  # Wu speakers write 勿 too (勿是漏气, 勿晓得); 请勿 stays a negation
         ("唔", "不"),
         ("冇", "没"),
         ("佢", "他"),

@@ -118,3 +118,11 @@ def test_a_dash_sets_off_a_clause_of_its_own() -> None:
     assert normalise("钱包不见了——不是被偷").text == "钱包不见了,不是被偷"
     assert normalise("钱包不见了–不是被偷").text == "钱包不见了,不是被偷"
     assert normalise("20-30人").text.count(",") == 0  # a range of numbers is no clause
+
+
+def test_wu_negation_reads_as_mandarin() -> None:
+    """勿 is 不 as Wu speakers write it (zj-2026.12.48), as 弗 and Cantonese 唔 already were."""
+    from fenliu.processors.textnorm import normalise
+
+    assert normalise("勿是漏气").text == "不是漏气"
+    assert normalise("请勿吸烟").text == "请不吸烟"  # still a negation

@@ -239,3 +239,26 @@ def test_a_cloned_number_plate_keeps_the_call() -> None:
 def test_a_load_dropped_along_a_highway_keeps_the_call() -> None:
     c = run("国道那段前面货车的木板掉了一路，后面的车都在躲")
     assert c.is_police_matter and c.situation_code == "P05-04", c.rule_id
+
+
+# zj-2026.12.48, from the thirty-fourth split once dev (a Jiaxing/Huzhou writer in Wu-coloured
+# speech; Golmud): 勿 for 不; a war film called 打仗的片子; a broom handle used as a gun.
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("燃气表勿进气，阿拉闻过了，勿是漏气，就是没气", "safety:gas"),
+        ("楼下天天看打仗的片子，机枪哒哒哒，吵得睡不着", "safety:weapon"),
+        ("两个小囡拿扫帚当枪玩，把窗玻璃打碎了，要赔多少", "safety:armed"),
+    ],
+)
+def test_denied_shown_or_played_danger_words_are_no_sign(text: str, sign: str) -> None:
+    c = run(text)
+    assert sign not in signs(c), (c.rule_id, sorted(signs(c)))
+
+
+def test_an_x_ray_is_no_programme() -> None:
+    """片子 alone is not a reported cue: an X-ray's fracture is still an injury."""
+    c = run("刚才被车撞了，拍了片子，腿骨折了，司机跑了")
+    assert c.is_police_matter and signs(c), c.rule_id
