@@ -262,3 +262,10 @@ def test_an_x_ray_is_no_programme() -> None:
     """片子 alone is not a reported cue: an X-ray's fracture is still an injury."""
     c = run("刚才被车撞了，拍了片子，腿骨折了，司机跑了")
     assert c.is_police_matter and signs(c), c.rule_id
+
+
+def test_despair_told_from_the_top_of_a_plant_keeps_the_call() -> None:
+    """zj-2026.12.49: a tank, a crane or a chimney as the high place, and wanting someone to
+    talk to as despair (a debt asked about first, no word of self-harm)."""
+    c = run("我欠了一屁股债，老婆也走了，我现在坐在塔吊上，就想跟人说说话")
+    assert c.is_police_matter and "safety:despair_high_place" in signs(c), c.rule_id
