@@ -239,6 +239,13 @@ WHOLE_TEST_SETS = (
     "110-police-w138",
     "110-nonpolice-w138",
     "12345-w139",
+    "110-police-w140",
+    "110-nonpolice-w140",
+    "110-police-w141",
+    "110-nonpolice-w141",
+    "110-police-w142",
+    "110-nonpolice-w142",
+    "12345-w143",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
