@@ -132,6 +132,9 @@ WRITERS = (
     "w136",
     "w137",
     "w138",
+    "w140",
+    "w141",
+    "w142",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
