@@ -269,3 +269,22 @@ def test_despair_told_from_the_top_of_a_plant_keeps_the_call() -> None:
     talk to as despair (a debt asked about first, no word of self-harm)."""
     c = run("我欠了一屁股债，老婆也走了，我现在坐在塔吊上，就想跟人说说话")
     assert c.is_police_matter and "safety:despair_high_place" in signs(c), c.rule_id
+
+
+# zj-2026.12.50, from the thirty-fifth split once dev (a Siyi Cantonese writer): a threat told as
+# knowing the child's school; a worker locked in since morning with food passed in.
+
+
+def test_knowing_the_childs_school_is_a_threat() -> None:
+    c = run("问下押金的事。对方走之前讲，你女儿在哪个学校读书我都知道，叫我小心点")
+    assert c.is_police_matter and "safety:school_known_threat" in signs(c), c.rule_id
+
+
+def test_a_parent_asking_about_a_school_is_no_threat() -> None:
+    c = run("我想知道孩子明年分到哪个学校，在哪上学要看户口吗", "12345")
+    assert "safety:school_known_threat" not in signs(c), c.rule_id
+
+
+def test_locked_in_since_morning_with_food_passed_in_keeps_the_call() -> None:
+    c = run("老板把宿舍门锁了，从早上锁到现在，饭是从窗户递进来的")
+    assert c.is_police_matter and "safety:locked_in" in signs(c), c.rule_id
