@@ -246,6 +246,13 @@ WHOLE_TEST_SETS = (
     "110-police-w142",
     "110-nonpolice-w142",
     "12345-w143",
+    "110-police-w144",
+    "110-nonpolice-w144",
+    "110-police-w145",
+    "110-nonpolice-w145",
+    "110-police-w146",
+    "110-nonpolice-w146",
+    "12345-w147",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
