@@ -135,6 +135,9 @@ WRITERS = (
     "w140",
     "w141",
     "w142",
+    "w144",
+    "w145",
+    "w146",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
