@@ -115,10 +115,7 @@ class Clauses:
 
     def clause_at(self, pos: int) -> str:
         """The text of the clause around ``pos``."""
-        k = bisect_right(self.bounds, pos)
-        start = self.bounds[k - 1] + 1 if k else 0
-        end = self.bounds[k] if k < len(self.bounds) else len(self.text)
-        return self.text[start:end]
+        return self.clause_text(bisect_right(self.bounds, pos))
 
     def clause_text(self, k: int) -> str:
         """The text of clause number ``k``."""
@@ -151,8 +148,8 @@ class SingleChars:
     # ... and a referral does not govern a word whose own clause holds one of these
     # (taxonomy ``modality.immediate``: 正在, 刚才): "正在冒烟，请环保部门来" is happening.
     immediate: frozenset[str] = frozenset()
-    # A ``reported`` cue reaches the clause after it too, unless that clause holds one of
-    # these (taxonomy ``modality.reported_breaks``: a person, 听到, 突然, 现在).
+    # A ``reported`` cue reaches ``REPORTED_REACH`` clauses after its own, unless a clause on
+    # the way holds one of these (taxonomy ``modality.reported_breaks``: a person, 听到, 现在).
     reported_breaks: frozenset[str] = frozenset()
 
 

@@ -34,6 +34,11 @@ from tests.classify_support import run, signs
         ("住宾馆半夜有人打电话到房间，问要不要大保健", "safety:vice_offer"),
         # zj-2026.12.41
         ("四个孩子去河里游泳，只回来三个，问他们都说不清楚", "safety:swimmer_missing"),
+        # zj-2026.12.46: the callers' own measures (坨 for 团, 口子人, 后生); a farewell message
+        ("球场上两伙人扭成一坨，拉都拉不开", "safety:violence"),
+        ("三四十口子人堵在公司门口不走，要说法", "safety:crowd"),
+        ("二三十个后生围在网吧门口，要堵那个人", "safety:crowd"),
+        ("我老婆刚发微信说孩子就交给你了，现在电话关机", "safety:self_harm"),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
@@ -62,6 +67,13 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("沙发搬进来时就塌了个坑，房东还说是我坐坏的要扣押金", "safety:danger"),
         # an emergency that might happen, on 12345
         ("山里信号差，老人遇到急事联系不上，希望多建基站", "safety:missing"),
+        # zj-2026.12.46: locked out is not locked in; a worry for a child is no harm
+        ("我跟我老公吵了几句，他把我关在门外不让进，我钥匙也没带", "safety:confined"),
+        ("小区滑梯坏了一块板，担心孩子玩的时候划伤", "safety:injury"),
+        # zj-2026.12.48: 勿 for 不; a war film called 打仗的片子; a broom handle used as a gun
+        ("燃气表勿进气，阿拉闻过了，勿是漏气，就是没气", "safety:gas"),
+        ("楼下天天看打仗的片子，机枪哒哒哒，吵得睡不着", "safety:weapon"),
+        ("两个小囡拿扫帚当枪玩，把窗玻璃打碎了，要赔多少", "safety:armed"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
@@ -199,32 +211,7 @@ def test_a_child_not_found_after_calling_round_keeps_the_call() -> None:
 # told as 扭成一坨 by 十来个后生; sixty-odd 口子人 sitting in a lobby; a farewell message; locked
 # out is not locked in; a worry for a child is no harm.
 
-
-@pytest.mark.parametrize(
-    ("text", "sign"),
-    [
-        ("球场上两伙人扭成一坨，拉都拉不开", "safety:violence"),
-        ("三四十口子人堵在公司门口不走，要说法", "safety:crowd"),
-        ("二三十个后生围在网吧门口，要堵那个人", "safety:crowd"),
-        ("我老婆刚发微信说孩子就交给你了，现在电话关机", "safety:self_harm"),
-    ],
-)
-def test_dangers_told_in_the_callers_own_measure_keep_the_call(text: str, sign: str) -> None:
-    c = run(text)
-    assert sign in signs(c), (c.rule_id, sorted(signs(c)))
-    assert c.is_police_matter
-
-
-@pytest.mark.parametrize(
-    ("text", "sign"),
-    [
-        ("我跟我老公吵了几句，他把我关在门外不让进，我钥匙也没带", "safety:confined"),
-        ("小区滑梯坏了一块板，担心孩子玩的时候划伤", "safety:injury"),
-    ],
-)
-def test_locked_out_or_a_worry_for_a_child_is_no_danger(text: str, sign: str) -> None:
-    c = run(text)
-    assert sign not in signs(c), (c.rule_id, sorted(signs(c)))
+# (the cases are in the parametrized tests at the top of this file)
 
 
 # zj-2026.12.47, from dev police calls the rules had left to the model: a cloned number plate;
@@ -244,18 +231,7 @@ def test_a_load_dropped_along_a_highway_keeps_the_call() -> None:
 # zj-2026.12.48, from the thirty-fourth split once dev (a Jiaxing/Huzhou writer in Wu-coloured
 # speech; Golmud): 勿 for 不; a war film called 打仗的片子; a broom handle used as a gun.
 
-
-@pytest.mark.parametrize(
-    ("text", "sign"),
-    [
-        ("燃气表勿进气，阿拉闻过了，勿是漏气，就是没气", "safety:gas"),
-        ("楼下天天看打仗的片子，机枪哒哒哒，吵得睡不着", "safety:weapon"),
-        ("两个小囡拿扫帚当枪玩，把窗玻璃打碎了，要赔多少", "safety:armed"),
-    ],
-)
-def test_denied_shown_or_played_danger_words_are_no_sign(text: str, sign: str) -> None:
-    c = run(text)
-    assert sign not in signs(c), (c.rule_id, sorted(signs(c)))
+# (the cases are in test_these_words_name_no_danger at the top of this file)
 
 
 def test_an_x_ray_is_no_programme() -> None:
