@@ -253,6 +253,13 @@ WHOLE_TEST_SETS = (
     "110-police-w146",
     "110-nonpolice-w146",
     "12345-w147",
+    "110-police-w148",
+    "110-nonpolice-w148",
+    "110-police-w149",
+    "110-nonpolice-w149",
+    "110-police-w150",
+    "110-nonpolice-w150",
+    "12345-w151",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
