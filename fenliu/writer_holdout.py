@@ -138,6 +138,9 @@ WRITERS = (
     "w144",
     "w145",
     "w146",
+    "w148",
+    "w149",
+    "w150",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
