@@ -74,6 +74,9 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("燃气表勿进气，阿拉闻过了，勿是漏气，就是没气", "safety:gas"),
         ("楼下天天看打仗的片子，机枪哒哒哒，吵得睡不着", "safety:weapon"),
         ("两个小囡拿扫帚当枪玩，把窗玻璃打碎了，要赔多少", "safety:armed"),
+        # zj-2026.12.51: Jin 日塌了 ("ruined"); a theft denied with the passive 让
+        ("买的葱苗栽下去全蔫了，这一季算是日塌了，店家不认", "safety:danger"),
+        ("钱包找不到了，不是让人偷的，是我自己放错了地方", "safety:theft"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
@@ -107,8 +110,16 @@ def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
     assert not c.is_police_matter
 
 
-def test_a_denial_of_coming_to_make_trouble_is_no_disturbance() -> None:
-    c = run("我不是来闹事的，就想问问欠的工钱该找谁要")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我不是来闹事的，就想问问欠的工钱该找谁要",
+        # zj-2026.12.51: 不闹事 with a bare 不 (no negation cue alone)
+        "俺们四个人的工钱拖了半年，俺们不闹事，就问问该上哪儿告",
+    ],
+)
+def test_a_denial_of_coming_to_make_trouble_is_no_disturbance(text: str) -> None:
+    c = run(text)
     assert not c.is_police_matter, c.rule_id
 
 
