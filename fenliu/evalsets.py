@@ -260,6 +260,13 @@ WHOLE_TEST_SETS = (
     "110-police-w150",
     "110-nonpolice-w150",
     "12345-w151",
+    "110-police-w152",
+    "110-nonpolice-w152",
+    "110-police-w153",
+    "110-nonpolice-w153",
+    "110-police-w154",
+    "110-nonpolice-w154",
+    "12345-w155",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
