@@ -141,6 +141,9 @@ WRITERS = (
     "w148",
     "w149",
     "w150",
+    "w152",
+    "w153",
+    "w154",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
