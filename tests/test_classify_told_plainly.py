@@ -77,6 +77,12 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         # zj-2026.12.51: Jin 日塌了 ("ruined"); a theft denied with the passive 让
         ("买的葱苗栽下去全蔫了，这一季算是日塌了，店家不认", "safety:danger"),
         ("钱包找不到了，不是让人偷的，是我自己放错了地方", "safety:theft"),
+        # zj-2026.12.52: a near fight parted; workers waiting for pay; a theft first supposed;
+        # a find someone might take
+        ("两家为宅基地吵了一架，差点打起来，叫邻居拉开了，现在想找人调解", "safety:violence"),
+        ("工程款欠了一年，工人们都等着我发工资呢", "safety:threat"),
+        ("车找不着了，俺还寻思让人偷了，后来才知道是被拖走了", "safety:theft"),
+        ("河滩上有条死了的大鱼，怕被人拿走，请渔政来看看", "safety:carried_off"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
@@ -275,3 +281,15 @@ def test_a_parent_asking_about_a_school_is_no_threat() -> None:
 def test_locked_in_since_morning_with_food_passed_in_keeps_the_call() -> None:
     c = run("老板把宿舍门锁了，从早上锁到现在，饭是从窗户递进来的")
     assert c.is_police_matter and "safety:locked_in" in signs(c), c.rule_id
+
+
+def test_a_threat_to_set_the_house_alight_told_as_dian_keeps_the_call() -> None:
+    # zj-2026.12.52: 点 is to set alight (把房子点了), said as a condition on a complaint
+    c = run("他放话了，我再去镇上告他，他就把俺家房子点了")
+    assert c.is_police_matter and "safety:threat" in signs(c), c.rule_id
+
+
+def test_a_bet_read_inside_a_mortgage_deregistration_sends_no_ticket_to_the_police() -> None:
+    c = run("办不动产抵押注销跑了三趟，窗口每次说缺一样材料", source="12345")
+    assert not c.is_police_matter, c.rule_id
+    assert not any(e.rule_id == "situation:P07-01" for e in c.evidence)
