@@ -267,6 +267,13 @@ WHOLE_TEST_SETS = (
     "110-police-w154",
     "110-nonpolice-w154",
     "12345-w155",
+    "110-police-w156",
+    "110-nonpolice-w156",
+    "110-police-w157",
+    "110-nonpolice-w157",
+    "110-police-w158",
+    "110-nonpolice-w158",
+    "12345-w159",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
