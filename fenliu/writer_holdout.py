@@ -144,6 +144,9 @@ WRITERS = (
     "w152",
     "w153",
     "w154",
+    "w156",
+    "w157",
+    "w158",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
