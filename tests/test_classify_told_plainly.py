@@ -83,6 +83,13 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("工程款欠了一年，工人们都等着我发工资呢", "safety:threat"),
         ("车找不着了，俺还寻思让人偷了，后来才知道是被拖走了", "safety:theft"),
         ("河滩上有条死了的大鱼，怕被人拿走，请渔政来看看", "safety:carried_off"),
+        # zj-2026.12.53: a pot on no fire; a broken lift as confinement by comparison; no gas
+        # smelled (闻见); a child accused of stealing; a name carved with a knife
+        ("出门扔垃圾门叫风带上了，钥匙在屋里，灶上也没坐着火", "safety:fire"),
+        ("电梯坏了半个月，我妈腿脚不好，等于被关在屋里半个月", "safety:detention"),
+        ("家里燃气火小得很，没闻见漏气的味儿，就是不够使", "safety:gas"),
+        ("跟邻居吵了几句，她说俺孩子偷她家的枣，孩子根本没去", "safety:theft"),
+        ("景区石头上被人用刀刻了名字，建议加强巡查", "safety:armed"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
@@ -293,3 +300,10 @@ def test_a_bet_read_inside_a_mortgage_deregistration_sends_no_ticket_to_the_poli
     c = run("办不动产抵押注销跑了三趟，窗口每次说缺一样材料", source="12345")
     assert not c.is_police_matter, c.rule_id
     assert not any(e.rule_id == "situation:P07-01" for e in c.evidence)
+
+
+
+def test_an_old_man_not_down_from_the_mountain_after_dark_keeps_the_call() -> None:
+    # zj-2026.12.53: 还没下来 (not back down) and 黑天了 (dark, in northern word order)
+    c = run("俺姥爷七十九了，后晌上山放羊，这都黑天了还没下来")
+    assert c.is_police_matter and "safety:unreachable" in signs(c), c.rule_id
