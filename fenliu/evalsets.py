@@ -274,6 +274,13 @@ WHOLE_TEST_SETS = (
     "110-police-w158",
     "110-nonpolice-w158",
     "12345-w159",
+    "110-police-w160",
+    "110-nonpolice-w160",
+    "110-police-w161",
+    "110-nonpolice-w161",
+    "110-police-w162",
+    "110-nonpolice-w162",
+    "12345-w163",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
