@@ -147,6 +147,9 @@ WRITERS = (
     "w156",
     "w157",
     "w158",
+    "w160",
+    "w161",
+    "w162",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
