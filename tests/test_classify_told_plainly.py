@@ -90,6 +90,13 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("家里燃气火小得很，没闻见漏气的味儿，就是不够使", "safety:gas"),
         ("跟邻居吵了几句，她说俺孩子偷她家的枣，孩子根本没去", "safety:theft"),
         ("景区石头上被人用刀刻了名字，建议加强巡查", "safety:armed"),
+        # zj-2026.12.54: a fire that nearly started; a heating pipe; a debtor's address the
+        # caller knows; a lost cat; a wish to smash taken back
+        ("电暖器插头烧焦了，差点着火，厂家不给退", "safety:fire"),
+        ("楼上暖气管子漏了，水顺着墙淌下来", "safety:gas"),
+        ("借了三万块，一年多了不还，人就在城里，我晓得他住哪", "safety:threat_home"),
+        ("我家猫儿走丢两天了，想看看小区监控", "safety:missing"),
+        ("气得我真想上他家砸玻璃去，可我也不能那么干，你们给指条道", "safety:damage"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
@@ -296,10 +303,19 @@ def test_a_threat_to_set_the_house_alight_told_as_dian_keeps_the_call() -> None:
     assert c.is_police_matter and "safety:threat" in signs(c), c.rule_id
 
 
-def test_a_bet_read_inside_a_mortgage_deregistration_sends_no_ticket_to_the_police() -> None:
-    c = run("办不动产抵押注销跑了三趟，窗口每次说缺一样材料", source="12345")
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        # a bet (押注) read inside a mortgage's deregistration (zj-2026.12.52)
+        ("办不动产抵押注销跑了三趟，窗口每次说缺一样材料", "situation:P07-01"),
+        # an old person "不见了" read inside a manhole cover gone (zj-2026.12.54)
+        ("人行道上一个井盖不见了，刚才有个老人差点踩进去，请派人来盖上", "situation:P06-02"),
+    ],
+)
+def test_words_of_something_else_send_no_ticket_to_the_police(text: str, situation: str) -> None:
+    c = run(text, source="12345")
     assert not c.is_police_matter, c.rule_id
-    assert not any(e.rule_id == "situation:P07-01" for e in c.evidence)
+    assert not any(e.rule_id == situation and e.kind == "situation" for e in c.evidence)
 
 
 
