@@ -281,6 +281,13 @@ WHOLE_TEST_SETS = (
     "110-police-w162",
     "110-nonpolice-w162",
     "12345-w163",
+    "110-police-w164",
+    "110-nonpolice-w164",
+    "110-police-w165",
+    "110-nonpolice-w165",
+    "110-police-w166",
+    "110-nonpolice-w166",
+    "12345-w167",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
