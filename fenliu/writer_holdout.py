@@ -150,6 +150,9 @@ WRITERS = (
     "w160",
     "w161",
     "w162",
+    "w164",
+    "w165",
+    "w166",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
