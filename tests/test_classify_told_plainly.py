@@ -97,6 +97,9 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("借了三万块，一年多了不还，人就在城里，我晓得他住哪", "safety:threat_home"),
         ("我家猫儿走丢两天了，想看看小区监控", "safety:missing"),
         ("气得我真想上他家砸玻璃去，可我也不能那么干，你们给指条道", "safety:damage"),
+        # zj-2026.12.55: the buck passed back and forth; the caller waiting at a site's gate
+        ("工伤赔偿矿上和派遣公司两边推，踢皮球踢了一年多", "safety:violence"),
+        ("包工头欠我工钱，我一个人在工地门口等着，想找人给个说法", "safety:threat"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
@@ -310,6 +313,10 @@ def test_a_threat_to_set_the_house_alight_told_as_dian_keeps_the_call() -> None:
         ("办不动产抵押注销跑了三趟，窗口每次说缺一样材料", "situation:P07-01"),
         # an old person "不见了" read inside a manhole cover gone (zj-2026.12.54)
         ("人行道上一个井盖不见了，刚才有个老人差点踩进去，请派人来盖上", "situation:P06-02"),
+        # fried fish, not fishing with explosives; a fall that a careless moment would bring
+        # (zj-2026.12.55)
+        ("楼下炸鱼档的烟管对着我家窗户，一屋子油烟", "situation:P08-03"),
+        ("路口井盖缺了一块，晚上骑车的一不留神就得栽进去", "situation:P05-04"),
     ],
 )
 def test_words_of_something_else_send_no_ticket_to_the_police(text: str, situation: str) -> None:
@@ -323,3 +330,10 @@ def test_an_old_man_not_down_from_the_mountain_after_dark_keeps_the_call() -> No
     # zj-2026.12.53: 还没下来 (not back down) and 黑天了 (dark, in northern word order)
     c = run("俺姥爷七十九了，后晌上山放羊，这都黑天了还没下来")
     assert c.is_police_matter and "safety:unreachable" in signs(c), c.rule_id
+
+
+
+def test_a_company_registered_in_the_callers_name_keeps_the_call() -> None:
+    # zj-2026.12.55: an identity used by someone else, told as what an office found
+    c = run("去办社保时，工作人员说我名下在外地注册了一家商贸公司，还欠着税，我这辈子没做过买卖")
+    assert c.is_police_matter and c.situation_code == "P08-01", c.rule_id
