@@ -288,6 +288,13 @@ WHOLE_TEST_SETS = (
     "110-police-w166",
     "110-nonpolice-w166",
     "12345-w167",
+    "110-police-w168",
+    "110-nonpolice-w168",
+    "110-police-w169",
+    "110-nonpolice-w169",
+    "110-police-w170",
+    "110-nonpolice-w170",
+    "12345-w171",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
