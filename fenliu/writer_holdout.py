@@ -153,6 +153,9 @@ WRITERS = (
     "w164",
     "w165",
     "w166",
+    "w168",
+    "w169",
+    "w170",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
