@@ -39,6 +39,12 @@ from tests.classify_support import run, signs
         ("三四十口子人堵在公司门口不走，要说法", "safety:crowd"),
         ("二三十个后生围在网吧门口，要堵那个人", "safety:crowd"),
         ("我老婆刚发微信说孩子就交给你了，现在电话关机", "safety:self_harm"),
+        # zj-2026.12.56 (a southern Hainan writer): a room opened by a landlord's locksmith; a
+        # flat found emptied; trees felled by someone; a son dragged into a lane
+        ("房东趁我上班叫人开锁进我屋，柜子都被翻过了，我没同意过", "safety:intruder"),
+        ("过完冬回来一看，电视、热水器全没了，门锁倒是好的", "safety:theft"),
+        ("我家十几棵果树给人砍了，刀口还是新的", "safety:crops_destroyed"),
+        ("儿子昨晚被几个人拖到后巷，回来脸肿眼青", "safety:violence"),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
