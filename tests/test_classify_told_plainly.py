@@ -331,12 +331,10 @@ def test_words_of_something_else_send_no_ticket_to_the_police(text: str, situati
     assert not any(e.rule_id == situation and e.kind == "situation" for e in c.evidence)
 
 
-
 def test_an_old_man_not_down_from_the_mountain_after_dark_keeps_the_call() -> None:
     # zj-2026.12.53: 还没下来 (not back down) and 黑天了 (dark, in northern word order)
     c = run("俺姥爷七十九了，后晌上山放羊，这都黑天了还没下来")
     assert c.is_police_matter and "safety:unreachable" in signs(c), c.rule_id
-
 
 
 def test_a_company_registered_in_the_callers_name_keeps_the_call() -> None:
