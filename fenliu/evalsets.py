@@ -295,6 +295,13 @@ WHOLE_TEST_SETS = (
     "110-police-w170",
     "110-nonpolice-w170",
     "12345-w171",
+    "110-police-w172",
+    "110-nonpolice-w172",
+    "110-police-w173",
+    "110-nonpolice-w173",
+    "110-police-w174",
+    "110-nonpolice-w174",
+    "12345-w175",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
