@@ -156,6 +156,9 @@ WRITERS = (
     "w168",
     "w169",
     "w170",
+    "w172",
+    "w173",
+    "w174",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
