@@ -45,6 +45,10 @@ from tests.classify_support import run, signs
         ("过完冬回来一看，电视、热水器全没了，门锁倒是好的", "safety:theft"),
         ("我家十几棵果树给人砍了，刀口还是新的", "safety:crops_destroyed"),
         ("儿子昨晚被几个人拖到后巷，回来脸肿眼青", "safety:violence"),
+        # zj-2026.12.52: 点 is to set alight (把房子点了), said as a condition on a complaint
+        ("他放话了，我再去镇上告他，他就把俺家房子点了", "safety:threat"),
+        # zj-2026.12.53: 还没下来 (not back down) and 黑天了 (dark, in northern word order)
+        ("俺姥爷七十九了，后晌上山放羊，这都黑天了还没下来", "safety:unreachable"),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
@@ -306,12 +310,6 @@ def test_locked_in_since_morning_with_food_passed_in_keeps_the_call() -> None:
     assert c.is_police_matter and "safety:locked_in" in signs(c), c.rule_id
 
 
-def test_a_threat_to_set_the_house_alight_told_as_dian_keeps_the_call() -> None:
-    # zj-2026.12.52: 点 is to set alight (把房子点了), said as a condition on a complaint
-    c = run("他放话了，我再去镇上告他，他就把俺家房子点了")
-    assert c.is_police_matter and "safety:threat" in signs(c), c.rule_id
-
-
 @pytest.mark.parametrize(
     ("text", "situation"),
     [
@@ -329,12 +327,6 @@ def test_words_of_something_else_send_no_ticket_to_the_police(text: str, situati
     c = run(text, source="12345")
     assert not c.is_police_matter, c.rule_id
     assert not any(e.rule_id == situation and e.kind == "situation" for e in c.evidence)
-
-
-def test_an_old_man_not_down_from_the_mountain_after_dark_keeps_the_call() -> None:
-    # zj-2026.12.53: 还没下来 (not back down) and 黑天了 (dark, in northern word order)
-    c = run("俺姥爷七十九了，后晌上山放羊，这都黑天了还没下来")
-    assert c.is_police_matter and "safety:unreachable" in signs(c), c.rule_id
 
 
 def test_a_company_registered_in_the_callers_name_keeps_the_call() -> None:
