@@ -302,6 +302,13 @@ WHOLE_TEST_SETS = (
     "110-police-w174",
     "110-nonpolice-w174",
     "12345-w175",
+    "110-police-w176",
+    "110-nonpolice-w176",
+    "110-police-w177",
+    "110-nonpolice-w177",
+    "110-police-w178",
+    "110-nonpolice-w178",
+    "12345-w179",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
