@@ -159,6 +159,9 @@ WRITERS = (
     "w172",
     "w173",
     "w174",
+    "w176",
+    "w177",
+    "w178",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
