@@ -49,6 +49,10 @@ from tests.classify_support import run, signs
         ("他放话了，我再去镇上告他，他就把俺家房子点了", "safety:threat"),
         # zj-2026.12.53: 还没下来 (not back down) and 黑天了 (dark, in northern word order)
         ("俺姥爷七十九了，后晌上山放羊，这都黑天了还没下来", "safety:unreachable"),
+        # zj-2026.12.57: fruit trees sawn by someone at night; an old woman who cannot say
+        # where she lives (说不明白)
+        ("夜里不知道谁把我家二十棵梨树给锯了，都是挂果的", "safety:crops_destroyed"),
+        ("超市门口有个老太太，问她住哪说不明白，穿着单衣直哆嗦", "safety:confused_elder"),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
@@ -110,6 +114,10 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         # zj-2026.12.55: the buck passed back and forth; the caller waiting at a site's gate
         ("工伤赔偿矿上和派遣公司两边推，踢皮球踢了一年多", "safety:violence"),
         ("包工头欠我工钱，我一个人在工地门口等着，想找人给个说法", "safety:threat"),
+        # zj-2026.12.57: no firewood to burn; money spent out; a landlord asking
+        ("冬天没柴火烧，屋里冷得待不住，想申请点救助", "safety:fire"),
+        ("出来打工钱都花没了，买不起回家的车票，哪里能求助", "safety:theft"),
+        ("租户半年没交房租也联系不上，东西还在屋里，我能不能自己进去收拾", "safety:intruder"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
@@ -333,3 +341,19 @@ def test_a_company_registered_in_the_callers_name_keeps_the_call() -> None:
     # zj-2026.12.55: an identity used by someone else, told as what an office found
     c = run("去办社保时，工作人员说我名下在外地注册了一家商贸公司，还欠着税，我这辈子没做过买卖")
     assert c.is_police_matter and c.situation_code == "P08-01", c.rule_id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "儿子在学校跟同学互相推了几下，都没受伤，对方家长非要我们道歉",
+        "女儿课间被同学推了一把，没伤着，老师只批评了几句，我觉得处理太轻",
+        "两个孩子为抢座位吵起来，对方家长说是我儿子先动手的，要我们赔礼",
+    ],
+)
+def test_schoolchildren_pushing_once_is_no_violence_at_home(text: str) -> None:
+    # zj-2026.12.57: 儿子/女儿 + 推了 read as domestic violence (P01-05), 推了一把 and 先动手
+    # as violence, in a quarrel between schoolchildren and their parents
+    c = run(text)
+    assert "safety:violence" not in signs(c), sorted(signs(c))
+    assert not any(e.rule_id == "situation:P01-05" for e in c.evidence), c.rule_id
