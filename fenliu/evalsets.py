@@ -309,6 +309,13 @@ WHOLE_TEST_SETS = (
     "110-police-w178",
     "110-nonpolice-w178",
     "12345-w179",
+    "110-police-w180",
+    "110-nonpolice-w180",
+    "110-police-w181",
+    "110-nonpolice-w181",
+    "110-police-w182",
+    "110-nonpolice-w182",
+    "12345-w183",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
