@@ -162,6 +162,9 @@ WRITERS = (
     "w176",
     "w177",
     "w178",
+    "w180",
+    "w181",
+    "w182",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
