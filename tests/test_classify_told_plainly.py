@@ -53,6 +53,8 @@ from tests.classify_support import run, signs
         # where she lives (说不明白)
         ("夜里不知道谁把我家二十棵梨树给锯了，都是挂果的", "safety:crops_destroyed"),
         ("超市门口有个老太太，问她住哪说不明白，穿着单衣直哆嗦", "safety:confused_elder"),
+        # zj-2026.12.58: a case left since morning, heavy, that the caller dared not open
+        ("地铁口有个旅行箱放了一上午没人要，我推了一下很沉，没敢打开", "safety:unattended_object"),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
@@ -118,6 +120,9 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("冬天没柴火烧，屋里冷得待不住，想申请点救助", "safety:fire"),
         ("出来打工钱都花没了，买不起回家的车票，哪里能求助", "safety:theft"),
         ("租户半年没交房租也联系不上，东西还在屋里，我能不能自己进去收拾", "safety:intruder"),
+        # zj-2026.12.58: someone sent for to move a car; branches beating on the glass
+        ("楼下车被人堵住了，电话也没留，麻烦帮忙叫人来挪一下", "safety:threat"),
+        ("窗外那棵树一刮风就打得玻璃啪啪响，想请园林来修一修", "safety:cry_for_help"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
@@ -133,6 +138,12 @@ def test_a_real_fall_into_the_hole_still_keeps_the_call() -> None:
 def test_a_neighbours_cattle_in_the_crops_is_no_intrusion() -> None:
     c = run("邻居家的牛闯进地里，把玉米踩坏了一片，要他赔他不认")
     assert not c.is_police_matter, c.rule_id
+
+
+def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
+    # zj-2026.12.58: 进我家 (P07-04, someone in the home) read in 跑进我家玉米地
+    c = run("邻居的羊跑进我家玉米地，啃了好大一片，他不认账")
+    assert not any(e.rule_id == "situation:P07-04" for e in c.evidence), c.rule_id
 
 
 @pytest.mark.parametrize(
