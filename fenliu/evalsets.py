@@ -316,6 +316,13 @@ WHOLE_TEST_SETS = (
     "110-police-w182",
     "110-nonpolice-w182",
     "12345-w183",
+    "110-police-w184",
+    "110-nonpolice-w184",
+    "110-police-w185",
+    "110-nonpolice-w185",
+    "110-police-w186",
+    "110-nonpolice-w186",
+    "12345-w187",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
