@@ -165,6 +165,9 @@ WRITERS = (
     "w180",
     "w181",
     "w182",
+    "w184",
+    "w185",
+    "w186",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
