@@ -123,6 +123,15 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         # zj-2026.12.58: someone sent for to move a car; branches beating on the glass
         ("楼下车被人堵住了，电话也没留，麻烦帮忙叫人来挪一下", "safety:threat"),
         ("窗外那棵树一刮风就打得玻璃啪啪响，想请园林来修一修", "safety:cry_for_help"),
+        # zj-2026.12.59: a knife bought and returned, a donkey-meat bun, a cabinet taken as
+        # rubbish, a bruise from a slip, a blow the caller will not strike, bottles left about
+        ("商场买了一套菜刀，剁了几回骨头刀刃就崩了口子，柜台不给退", "safety:weapon"),
+        ("在集上买的一把菜刀，切了两回肉刀刃就卷了，老板不给换", "safety:armed"),
+        ("早上买的驴肉火烧，肉都馊了，老板不认账", "safety:fire"),
+        ("物业把我放在门口的旧柜子当垃圾拉走了，也没打声招呼", "safety:taken_away"),
+        ("酒店浴室地滑摔了一跤，膝盖磕青一块，想让酒店赔点钱", "safety:injury"),
+        ("借我的钱两年不还，我又不能跟他动手，你们帮着调解一下", "safety:violence"),
+        ("烧烤摊的客人喝完到处乱扔酒瓶子，早上一地碎玻璃", "safety:weapon"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
@@ -360,6 +369,8 @@ def test_a_company_registered_in_the_callers_name_keeps_the_call() -> None:
         "儿子在学校跟同学互相推了几下，都没受伤，对方家长非要我们道歉",
         "女儿课间被同学推了一把，没伤着，老师只批评了几句，我觉得处理太轻",
         "两个孩子为抢座位吵起来，对方家长说是我儿子先动手的，要我们赔礼",
+        # zj-2026.12.59
+        "女儿在学校被对方推了一把，没受伤，就是衣服扯破了，想让对方家长赔",
     ],
 )
 def test_schoolchildren_pushing_once_is_no_violence_at_home(text: str) -> None:
