@@ -14,7 +14,7 @@ def register(run: typer.Typer) -> None:
     ) -> None:
         """Deliver dispatch orders to the grid platform: idempotent, retried, in order per key."""
         from fenliu.schemas.serde import codec_for
-        from fenliu.services import start_service
+        from fenliu.services import freeze_start_up_heap, start_service
         from fenliu.sinks.grid.client import GridPlatform
         from fenliu.sinks.grid.delivery import GridSinkService
         from fenliu.streams.kafka.lag import LagReporter
@@ -42,6 +42,7 @@ def register(run: typer.Typer) -> None:
             settings.metrics.consumer_lag_interval_s,
             on_sample=health.observe,
         ).start()
+        freeze_start_up_heap()
         try:
             service.run(started.stop)
         finally:

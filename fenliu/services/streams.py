@@ -20,7 +20,7 @@ def register(run: typer.Typer) -> None:
         tables move between them. /health/ on the web port says whether it keeps up."""
         import faust
 
-        from fenliu.services import start_service
+        from fenliu.services import freeze_start_up_heap, start_service
         from fenliu.streams.worker.app import create_app
         from fenliu.streams.worker.loop import use_event_loop
         from fenliu.streams.worker.topics import (
@@ -37,4 +37,5 @@ def register(run: typer.Typer) -> None:
             settings, app
         )  # in the first assignment too (streams/worker/topics.py)
         worker = faust.Worker(app, loglevel=loglevel)
+        freeze_start_up_heap()
         worker.execute_from_commandline()
