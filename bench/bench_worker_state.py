@@ -436,6 +436,24 @@ def run_case(
     work: list[bytes],
     keys: list[bytes],
 ) -> dict[str, Any]:
+    # The bench's own data (generated decisions, the fill) is frozen out of the collector's
+    # way, so what a full collection scans at the end is what the worker itself holds.
+    gc.collect()
+    gc.freeze()
+    try:
+        return _run_case(kind, modules, settings, fill, work, keys)
+    finally:
+        gc.unfreeze()
+
+
+def _run_case(
+    kind: str,
+    modules: dict[str, types.ModuleType],
+    settings: Settings,
+    fill: list[tuple[str, Case]],
+    work: list[bytes],
+    keys: list[bytes],
+) -> dict[str, Any]:
     app = FakeApp(settings.topics.partitions)
     ctx = StreamsContext(settings=settings, codec=CountingCodec(SingleObjectCodec(), app.tally))
     features = {m: modules[m].install(app, ctx) for m in MODULES}
@@ -488,6 +506,15 @@ def run_case(
     cpu = time.process_time() - started
     gc.callbacks.remove(gc_time)
     loop.close()
+    # A full collection with the worker's state in memory: the stall every record the
+    # worker holds would wait through, and the tracked objects it scans. The second of
+    # two: the first also untracks what holds nothing to scan (as the worker's own
+    # collections do as they go).
+    gc.collect()
+    tracked = len(gc.get_objects())
+    began = time.perf_counter()
+    gc.collect()
+    full_ms = (time.perf_counter() - began) * 1000
     n = len(work) - warm
     t = app.tally
     return {
@@ -496,6 +523,8 @@ def run_case(
         "n": n,
         "cpu_us": cpu / n * 1e6,
         "gc_us": gc_time.seconds / n * 1e6,
+        "full_gc_ms": full_ms,
+        "tracked": tracked,
         "records": sum(t.records.values()) / n,
         "changelog": sum(t.changelog.values()) / n,
         "changelog_kb": t.changelog_bytes / n / 1024,
@@ -574,6 +603,7 @@ def main(
             console.print(
                 f"  {kind} {layout} @ {size:,} open ({row['towns']} towns): "
                 f"{row['cpu_us']:,.0f} µs CPU ({row['gc_us']:,.0f} of it GC), "
+                f"a full collection {row['full_gc_ms']:,.0f} ms over {row['tracked']:,} objects, "
                 f"{row['records']:.2f} records + {row['changelog']:.2f} changelog "
                 f"({row['changelog_kb']:.1f} KB), {row['decodes']:.2f} decodes, "
                 f"{row['orders']:.2f} orders, {row['candidates']:.2f} candidates / decision"
@@ -611,15 +641,17 @@ def main(
         )
     console.print(table)
     print(
-        "| worker | layout (towns) | open cases | CPU µs/decision | of it GC | decisions/s (1 core) |"
+        "| worker | layout (towns) | open cases | CPU µs/decision | of it GC | full collection ms |"
+        " tracked objects | decisions/s (1 core) |"
         " records/decision | orders/decision | candidates/call | open cases per key |"
         " changelog writes | changelog KB | Avro decodes |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(
             f"| {r['kind']} | {r['layout']} ({r['towns']}) | {r['open']:,} | "
-            f"{r['cpu_us']:,.0f} | {r['gc_us']:,.0f} | {1e6 / r['cpu_us']:,.0f} | "
+            f"{r['cpu_us']:,.0f} | {r['gc_us']:,.0f} | {r['full_gc_ms']:,.0f} | "
+            f"{r['tracked']:,} | {1e6 / r['cpu_us']:,.0f} | "
             f"{r['records']:.2f} | {r['orders']:.2f} | {r['candidates']:.2f} | "
             f"{r['open'] / r['keys']:,.0f} | {r['changelog']:.2f} | "
             f"{r['changelog_kb']:.2f} | {r['decodes']:.2f} |"
