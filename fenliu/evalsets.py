@@ -323,6 +323,13 @@ WHOLE_TEST_SETS = (
     "110-police-w186",
     "110-nonpolice-w186",
     "12345-w187",
+    "110-police-w188",
+    "110-nonpolice-w188",
+    "110-police-w189",
+    "110-nonpolice-w189",
+    "110-police-w190",
+    "110-nonpolice-w190",
+    "12345-w191",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
