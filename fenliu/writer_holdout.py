@@ -168,6 +168,9 @@ WRITERS = (
     "w184",
     "w185",
     "w186",
+    "w188",
+    "w189",
+    "w190",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
