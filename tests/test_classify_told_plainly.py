@@ -55,6 +55,11 @@ from tests.classify_support import run, signs
         ("超市门口有个老太太，问她住哪说不明白，穿着单衣直哆嗦", "safety:confused_elder"),
         # zj-2026.12.58: a case left since morning, heavy, that the caller dared not open
         ("地铁口有个旅行箱放了一上午没人要，我推了一下很沉，没敢打开", "safety:unattended_object"),
+        # zj-2026.12.60: money demanded with poison in the pond as the harm
+        (
+            "几个人说我的鱼塘占了他们的地盘，每年要交一万，不交就往塘里下药",
+            "safety:coerced_payment",
+        ),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
@@ -132,6 +137,8 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("酒店浴室地滑摔了一跤，膝盖磕青一块，想让酒店赔点钱", "safety:injury"),
         ("借我的钱两年不还，我又不能跟他动手，你们帮着调解一下", "safety:violence"),
         ("烧烤摊的客人喝完到处乱扔酒瓶子，早上一地碎玻璃", "safety:weapon"),
+        # zj-2026.12.60: a driver's fee for a wallet left behind
+        ("把钱包忘在出租车上了，司机说要五十块跑车费才送回来", "safety:detention"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
@@ -349,12 +356,20 @@ def test_locked_in_since_morning_with_food_passed_in_keeps_the_call() -> None:
         # (zj-2026.12.55)
         ("楼下炸鱼档的烟管对着我家窗户，一屋子油烟", "situation:P08-03"),
         ("路口井盖缺了一块，晚上骑车的一不留神就得栽进去", "situation:P05-04"),
+        # a flood that has gone down (zj-2026.12.60)
+        ("洪水退了以后村里的路全是淤泥，想请镇上派车来清一清", "situation:P04-06"),
     ],
 )
 def test_words_of_something_else_send_no_ticket_to_the_police(text: str, situation: str) -> None:
     c = run(text, source="12345")
     assert not c.is_police_matter, c.rule_id
     assert not any(e.rule_id == situation and e.kind == "situation" for e in c.evidence)
+
+
+def test_a_fraud_reported_months_ago_asked_about_now_is_no_police_ticket() -> None:
+    # zj-2026.12.60: 报了案 / 受案回执 as settled cues
+    c = run("网上刷单被骗两万，当时就报了案，拿了受案回执，到现在没消息，想问问进展", "12345")
+    assert not c.is_police_matter and "safety:fraud" not in signs(c), c.rule_id
 
 
 def test_a_company_registered_in_the_callers_name_keeps_the_call() -> None:
