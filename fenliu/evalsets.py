@@ -330,6 +330,13 @@ WHOLE_TEST_SETS = (
     "110-police-w190",
     "110-nonpolice-w190",
     "12345-w191",
+    "110-police-w192",
+    "110-nonpolice-w192",
+    "110-police-w193",
+    "110-nonpolice-w193",
+    "110-police-w194",
+    "110-nonpolice-w194",
+    "12345-w195",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
