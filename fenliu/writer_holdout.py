@@ -171,6 +171,9 @@ WRITERS = (
     "w188",
     "w189",
     "w190",
+    "w192",
+    "w193",
+    "w194",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
