@@ -55,6 +55,9 @@ from tests.classify_support import run, signs
         ("超市门口有个老太太，问她住哪说不明白，穿着单衣直哆嗦", "safety:confused_elder"),
         # zj-2026.12.58: a case left since morning, heavy, that the caller dared not open
         ("地铁口有个旅行箱放了一上午没人要，我推了一下很沉，没敢打开", "safety:unattended_object"),
+        # zj-2026.12.61: an old man who does not know the way; an online seller gone
+        ("路口有个老大爷转了半天，不认路，身上什么都没带", "safety:confused_elder"),
+        ("网上团购付了两千块定金，给的单号是假的，商家账号已经注销了", "safety:sham_trade"),
         # zj-2026.12.60: money demanded with poison in the pond as the harm
         (
             "几个人说我的鱼塘占了他们的地盘，每年要交一万，不交就往塘里下药",
@@ -137,6 +140,12 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("酒店浴室地滑摔了一跤，膝盖磕青一块，想让酒店赔点钱", "safety:injury"),
         ("借我的钱两年不还，我又不能跟他动手，你们帮着调解一下", "safety:violence"),
         ("烧烤摊的客人喝完到处乱扔酒瓶子，早上一地碎玻璃", "safety:weapon"),
+        # zj-2026.12.61: a car that cannot get in, a battery feared to catch fire, an injured
+        # bird, a gas company's phone unanswered
+        ("邻居的柴垛把巷口堵了，我家的车开不进来了", "safety:intruder"),
+        ("新买的电瓶车电池鼓了包，我怕着火不敢充，店家不给换", "safety:fire"),
+        ("院里飞来一只受伤的大鸟，翅膀耷拉着，不知道该找谁", "safety:injury"),
+        ("燃气公司电话打不通，家里老人两天没热水洗澡了", "safety:unreachable"),
         # zj-2026.12.60: a driver's fee for a wallet left behind
         ("把钱包忘在出租车上了，司机说要五十块跑车费才送回来", "safety:detention"),
     ],
@@ -386,6 +395,8 @@ def test_a_company_registered_in_the_callers_name_keeps_the_call() -> None:
         "两个孩子为抢座位吵起来，对方家长说是我儿子先动手的，要我们赔礼",
         # zj-2026.12.59
         "女儿在学校被对方推了一把，没受伤，就是衣服扯破了，想让对方家长赔",
+        # zj-2026.12.61
+        "儿子跟同学抢球，两人推了一把，衣服扯破了，人没事",
     ],
 )
 def test_schoolchildren_pushing_once_is_no_violence_at_home(text: str) -> None:
