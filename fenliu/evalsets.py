@@ -337,6 +337,13 @@ WHOLE_TEST_SETS = (
     "110-police-w194",
     "110-nonpolice-w194",
     "12345-w195",
+    "110-police-w196",
+    "110-nonpolice-w196",
+    "110-police-w197",
+    "110-nonpolice-w197",
+    "110-police-w198",
+    "110-nonpolice-w198",
+    "12345-w199",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
