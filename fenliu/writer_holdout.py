@@ -174,6 +174,9 @@ WRITERS = (
     "w192",
     "w193",
     "w194",
+    "w196",
+    "w197",
+    "w198",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
