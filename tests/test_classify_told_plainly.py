@@ -55,6 +55,11 @@ from tests.classify_support import run, signs
         ("超市门口有个老太太，问她住哪说不明白，穿着单衣直哆嗦", "safety:confused_elder"),
         # zj-2026.12.58: a case left since morning, heavy, that the caller dared not open
         ("地铁口有个旅行箱放了一上午没人要，我推了一下很沉，没敢打开", "safety:unattended_object"),
+        # zj-2026.12.62: a marriage registered in the caller's name
+        (
+            "去民政局办手续，人家说我在外省已经登记结婚了，我根本没结过婚，是有人用我的名字",
+            "safety:identity_misused",
+        ),
         # zj-2026.12.61: an old man who does not know the way; an online seller gone
         ("路口有个老大爷转了半天，不认路，身上什么都没带", "safety:confused_elder"),
         ("网上团购付了两千块定金，给的单号是假的，商家账号已经注销了", "safety:sham_trade"),
@@ -146,6 +151,11 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("新买的电瓶车电池鼓了包，我怕着火不敢充，店家不给换", "safety:fire"),
         ("院里飞来一只受伤的大鸟，翅膀耷拉着，不知道该找谁", "safety:injury"),
         ("燃气公司电话打不通，家里老人两天没热水洗澡了", "safety:unreachable"),
+        # zj-2026.12.62: a drum kit, a cat at the fish, a nest not poked, a thief only feared
+        ("楼上孩子天天晚上打架子鼓，吵得人睡不着", "safety:violence"),
+        ("邻居家的猫老钻进我家厨房偷鱼吃", "safety:theft"),
+        ("屋檐下长了个马蜂窝，我不敢去捅，想找人来摘", "safety:violence"),
+        ("单元门禁坏了谁都能进，物业不修，我怕招小偷", "safety:theft"),
         # zj-2026.12.60: a driver's fee for a wallet left behind
         ("把钱包忘在出租车上了，司机说要五十块跑车费才送回来", "safety:detention"),
     ],
