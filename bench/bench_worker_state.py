@@ -29,6 +29,7 @@ density is seen, not assumed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import importlib.util
 import itertools
@@ -40,7 +41,7 @@ import time
 import types
 import zlib
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -428,25 +429,25 @@ def preload(
     feature.cases.stale()
 
 
-def run_case(
-    kind: str,
-    modules: dict[str, types.ModuleType],
-    settings: Settings,
-    fill: list[tuple[str, Case]],
-    work: list[bytes],
-    keys: list[bytes],
-) -> dict[str, Any]:
-    # The bench's own data (generated decisions, the fill) is frozen out of the collector's
-    # way, so what a full collection scans at the end is what the worker itself holds.
+@contextlib.contextmanager
+def bench_data_frozen() -> Iterator[None]:
+    """The bench's own data (generated decisions, the fill) out of the collector's way while
+    a case runs, so what a full collection scans at the end is what the worker holds."""
     gc.collect()
     gc.freeze()
     try:
-        return _run_case(kind, modules, settings, fill, work, keys)
+        yield
     finally:
         gc.unfreeze()
 
 
-def _run_case(
+def run_frozen(*args: Any) -> dict[str, Any]:
+    """``run_case`` with the bench's own data frozen (``bench_data_frozen``)."""
+    with bench_data_frozen():
+        return run_case(*args)
+
+
+def run_case(
     kind: str,
     modules: dict[str, types.ModuleType],
     settings: Settings,
@@ -592,7 +593,7 @@ def main(
                 # the least CPU of ``repeat`` passes: other processes on a shared machine
                 # only ever add to it (caches, frequency), so the minimum is the closest
                 **min(
-                    (run_case(kind, modules, settings, fill, work, keys) for _ in range(repeat)),
+                    (run_frozen(kind, modules, settings, fill, work, keys) for _ in range(repeat)),
                     key=lambda r: r["cpu_us"],
                 ),
                 "layout": layout,
