@@ -32,10 +32,11 @@ def freeze_start_up_heap() -> None:
     """Move everything start-up built out of the collector's generations (``gc.freeze``).
 
     Modules, reference data and the app's wiring live as long as the process; left in the
-    oldest generation, every full collection rescans them. Measured in the Faust worker and
-    the grid sink at 100 calls/s: full collections of 70-80 ms, each one a stall of every
-    record the service holds (docs/benchmarks.md, tenth round). Objects made afterwards
-    (cases, orders, buffers) are collected as before. The router does the same in its loop.
+    oldest generation, every full collection rescans them. Measured over a minute at 100
+    calls/s: the worker's full collections 52-200 ms before, 12-104 ms after; the grid sink's
+    28-52 ms before, none after start-up (docs/benchmarks.md, tenth round); each one stalls
+    every record the service holds. Objects made afterwards (cases, orders, buffers) are
+    collected as before. The router does the same in its loop.
     """
     gc.freeze()
 
