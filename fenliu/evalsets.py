@@ -344,6 +344,13 @@ WHOLE_TEST_SETS = (
     "110-police-w198",
     "110-nonpolice-w198",
     "12345-w199",
+    "110-police-w200",
+    "110-nonpolice-w200",
+    "110-police-w201",
+    "110-nonpolice-w201",
+    "110-police-w202",
+    "110-nonpolice-w202",
+    "12345-w203",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
