@@ -177,6 +177,9 @@ WRITERS = (
     "w196",
     "w197",
     "w198",
+    "w200",
+    "w201",
+    "w202",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
