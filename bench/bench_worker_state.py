@@ -441,12 +441,7 @@ def bench_data_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-def run_frozen(*args: Any) -> dict[str, Any]:
-    """``run_case`` with the bench's own data frozen (``bench_data_frozen``)."""
-    with bench_data_frozen():
-        return run_case(*args)
-
-
+@bench_data_frozen()
 def run_case(
     kind: str,
     modules: dict[str, types.ModuleType],
@@ -593,7 +588,7 @@ def main(
                 # the least CPU of ``repeat`` passes: other processes on a shared machine
                 # only ever add to it (caches, frequency), so the minimum is the closest
                 **min(
-                    (run_frozen(kind, modules, settings, fill, work, keys) for _ in range(repeat)),
+                    (run_case(kind, modules, settings, fill, work, keys) for _ in range(repeat)),
                     key=lambda r: r["cpu_us"],
                 ),
                 "layout": layout,
