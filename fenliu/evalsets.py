@@ -351,6 +351,13 @@ WHOLE_TEST_SETS = (
     "110-police-w202",
     "110-nonpolice-w202",
     "12345-w203",
+    "110-police-w204",
+    "110-nonpolice-w204",
+    "110-police-w205",
+    "110-nonpolice-w205",
+    "110-police-w206",
+    "110-nonpolice-w206",
+    "12345-w207",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
