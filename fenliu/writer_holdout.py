@@ -180,6 +180,9 @@ WRITERS = (
     "w200",
     "w201",
     "w202",
+    "w204",
+    "w205",
+    "w206",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
