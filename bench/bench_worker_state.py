@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 import prometheus_client
 import typer
 from rich.console import Console
@@ -59,6 +60,7 @@ from fenliu.refdata.decider import build_decider
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
 from fenliu.streams.worker.context import StreamsContext
+from fenliu.streams.worker.table_store import JSON_OPTIONS
 from fenliu.topics import catalogue as topics
 from fenliu.traffic.feed import load_traffic_model
 from fenliu.traffic.generator import TrafficGenerator
@@ -114,7 +116,8 @@ class Tally:
 
 
 class FakeTable(dict):
-    """A table: a dict whose writes are JSON-serialised and counted like changelog records."""
+    """A table: a dict whose writes are counted like changelog records, with their bytes
+    (a value the worker encoded itself, or what faust's JSON codec would make of it)."""
 
     def __init__(self, name: str, tally: Tally, partitions: int) -> None:
         super().__init__()
@@ -123,7 +126,8 @@ class FakeTable(dict):
 
     def __setitem__(self, key: Any, value: Any) -> None:
         self.tally.changelog[self.name] += 1
-        self.tally.changelog_bytes += len(json.dumps(key)) + len(json.dumps(value))
+        encoded = value if isinstance(value, bytes) else orjson.dumps(value, option=JSON_OPTIONS)
+        self.tally.changelog_bytes += len(json.dumps(key)) + len(encoded)
         super().__setitem__(key, value)
 
     def __delitem__(self, key: Any) -> None:
@@ -404,6 +408,8 @@ def preload(
     from fenliu.processors.merge import drop_at
     from fenliu.streams.worker.table_store import DUE, PARTITION
 
+    # the worker's tables hold JSON bytes since JsonValues; an older one (a baseline) dicts
+    encode = getattr(feature.cases.table, "encode", lambda value: value)
     if not hasattr(feature, "book"):  # the bucket per town and class
         buckets: dict[str, list[Case]] = {}
         for key, case in cases:
@@ -413,18 +419,22 @@ def preload(
             dict.__setitem__(
                 table,
                 key,
-                {**CaseBucket(key, tuple(cs)).to_dict(), PARTITION: partition_of(key), DUE: due},
+                encode(
+                    {**CaseBucket(key, tuple(cs)).to_dict(), PARTITION: partition_of(key), DUE: due}
+                ),
             )
     else:
         for seq, (key, case) in enumerate(cases):
             dict.__setitem__(
                 table,
                 case.case_id,
-                {
-                    **entry_of(key, seq, case),
-                    PARTITION: partition_of(key),
-                    DUE: drop_at(case, rules),
-                },
+                encode(
+                    {
+                        **entry_of(key, seq, case),
+                        PARTITION: partition_of(key),
+                        DUE: drop_at(case, rules),
+                    }
+                ),
             )
     feature.cases.stale()
 
@@ -507,7 +517,10 @@ def run_case(
     # two: the first also untracks what holds nothing to scan (as the worker's own
     # collections do as they go).
     gc.collect()
-    tracked = len(gc.get_objects())
+    held = gc.get_objects()
+    tracked = len(held)
+    census = Counter(type(o).__name__ for o in held).most_common(6)
+    del held
     began = time.perf_counter()
     gc.collect()
     full_ms = (time.perf_counter() - began) * 1000
@@ -529,6 +542,7 @@ def run_case(
         "candidates": judged[1] / judged[0] if judged[0] else float("nan"),
         "by_topic": {k: round(v / n, 2) for k, v in sorted(t.records.items())},
         "by_table": {k: round(v / n, 2) for k, v in sorted(t.changelog.items())},
+        "census": census,
     }
 
 
@@ -655,6 +669,10 @@ def main(
     for r in rows:
         console.print(
             f"{r['kind']} {r['layout']} @ {r['open']:,}: topics {r['by_topic']} tables {r['by_table']}"
+        )
+        console.print(
+            f"{r['kind']} {r['layout']} @ {r['open']:,}: most tracked objects "
+            + ", ".join(f"{name} {n:,}" for name, n in r["census"])
         )
     if json_out:
         json_out.write_text(json.dumps(rows, indent=1))

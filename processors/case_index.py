@@ -30,7 +30,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from fenliu.processors.case_state import Call, Case, UpdateKind, case_dict, case_from
 from fenliu.processors.merge import (
@@ -69,14 +69,21 @@ class CallResult:
     dropped: int = 0  # cases dropped to make room (cap) or because they had expired
 
 
-@dataclass(slots=True)
-class _Meta:
+class Meta(NamedTuple):
+    """A case as the index knows it. Held in the book as a **plain tuple** (``_meta``):
+    CPython's collector stops tracking a tuple of strings, numbers and such tuples, while
+    it walks every class instance (and NamedTuple) at each full collection, 100 k of them
+    with 100 k open cases (docs/benchmarks.md)."""
+
     key: str
     seq: int
     closed: bool
     drop_at_ms: int
     tokens: tuple[Token, ...]
     decisions: tuple[str, ...]
+
+
+_SEQ, _CLOSED, _DROP_AT = (Meta._fields.index(f) for f in ("seq", "closed", "drop_at_ms"))
 
 
 class Cells:
@@ -115,19 +122,26 @@ class CaseBook:
         self.rules = rules
         self.read = read
         self.cells = Cells(rules.same_place_m)
-        self.meta: dict[str, _Meta] = {}
-        self.postings: dict[Token, set[str]] = defaultdict(set)
+        # plain tuples, not objects, for the same reason as Meta's: a posting is the ids of
+        # the cases with the token, most often one, replaced whole on a change
+        self._meta: dict[str, tuple[Any, ...]] = {}
+        self.postings: dict[Token, tuple[str, ...]] = {}
         self.per_key: dict[str, set[str]] = defaultdict(set)
         self.by_decision: dict[str, str] = {}
         self.next_seq = 0
 
     def __len__(self) -> int:
-        return len(self.meta)
+        return len(self._meta)
+
+    def meta(self, case_id: str) -> Meta | None:
+        """What the index holds about a case (None: not in the book)."""
+        held = self._meta.get(case_id)
+        return None if held is None else Meta(*held)
 
     # --- the index ------------------------------------------------------------------------
     def rebuild(self, entries: Iterable[tuple[str, dict[str, Any]]]) -> None:
         """Forget the index and build it again from the stored entries."""
-        self.meta.clear()
+        self._meta.clear()
         self.postings.clear()
         self.per_key.clear()
         self.by_decision.clear()
@@ -152,25 +166,31 @@ class CaseBook:
         self._unindex(case.case_id)
         tokens = self._tokens(key, case)
         for t in tokens:
-            self.postings[t].add(case.case_id)
+            self.postings[t] = (*self.postings.get(t, ()), case.case_id)
         decisions = tuple(c.decision_id for c in case.calls)
         for d in decisions:
             self.by_decision[d] = case.case_id
         self.per_key[key].add(case.case_id)
-        self.meta[case.case_id] = _Meta(
-            key, seq, case.closed_at_ms is not None, drop_at(case, self.rules), tokens, decisions
+        self._meta[case.case_id] = (
+            key,
+            seq,
+            case.closed_at_ms is not None,
+            drop_at(case, self.rules),
+            tokens,
+            decisions,
         )
 
     def _unindex(self, case_id: str) -> None:
-        meta = self.meta.pop(case_id, None)
-        if meta is None:
+        held = self._meta.pop(case_id, None)
+        if held is None:
             return
+        meta = Meta(*held)
         for t in meta.tokens:
-            ids = self.postings.get(t)
-            if ids is not None:
-                ids.discard(case_id)
-                if not ids:
-                    del self.postings[t]
+            left = tuple(i for i in self.postings.get(t, ()) if i != case_id)
+            if left:
+                self.postings[t] = left
+            else:
+                self.postings.pop(t, None)
         for d in meta.decisions:
             if self.by_decision.get(d) == case_id:
                 del self.by_decision[d]
@@ -186,14 +206,14 @@ class CaseBook:
         key = call.case_key
         found: set[str] = set()
         if call.caller_key:
-            found |= self.postings.get(("c", key, call.caller_key), set())
+            found.update(self.postings.get(("c", key, call.caller_key), ()))
         place = call.place
         if place.address_key:
-            found |= self.postings.get(("a", key, place.address_key), set())
+            found.update(self.postings.get(("a", key, place.address_key), ()))
         if place.lon is not None and place.lat is not None:
             for cell in self.cells.around(place.lon, place.lat):
-                found |= self.postings.get(("g", key, *cell), set())
-        return sorted(found, key=lambda i: self.meta[i].seq)
+                found.update(self.postings.get(("g", key, *cell), ()))
+        return sorted(found, key=lambda i: self._meta[i][_SEQ])
 
     # --- reading and writing ----------------------------------------------------------------
     def case(self, case_id: str) -> Case | None:
@@ -202,7 +222,7 @@ class CaseBook:
 
     def _put(self, key: str, case: Case, seq: int | None = None) -> Write:
         if seq is None:
-            known = self.meta.get(case.case_id)
+            known = self.meta(case.case_id)
             seq = known.seq if known is not None else self.next_seq
         self.next_seq = max(self.next_seq, seq + 1)
         self._index(key, seq, case)
@@ -225,8 +245,7 @@ class CaseBook:
         writes: list[Write] = []
         alive: list[Case] = []
         for case_id in self.candidates(call):
-            meta = self.meta[case_id]
-            if meta.drop_at_ms < call.at_ms:  # merge.prune: no rule can need it any more
+            if self.drop_at_ms(case_id) < call.at_ms:  # merge.prune: no rule can need it any more
                 writes.append(self.drop(case_id))
                 continue
             case = self.case(case_id)
@@ -255,13 +274,15 @@ class CaseBook:
         excess = len(ids) - self.rules.max_cases_per_key
         if excess <= 0:
             return []
-        writes = [self.drop(i) for i in list(ids) if self.meta[i].drop_at_ms < now_ms]
+        writes = [self.drop(i) for i in list(ids) if self.drop_at_ms(i) < now_ms]
         excess -= len(writes)
         if excess > 0:
-            order = sorted(
-                self.per_key[key],
-                key=lambda i: (not self.meta[i].closed, self.meta[i].drop_at_ms, self.meta[i].seq),
-            )
+
+            def drop_order(case_id: str) -> tuple[bool, int, int]:
+                m = Meta(*self._meta[case_id])
+                return (not m.closed, m.drop_at_ms, m.seq)
+
+            order = sorted(self.per_key[key], key=drop_order)
             writes += [self.drop(i) for i in order[:excess]]
         return writes
 
@@ -269,7 +290,7 @@ class CaseBook:
         self, step: Step, keep_events: int = 10
     ) -> tuple[Case | None, StepOutcome, tuple[Write, ...]]:
         """``merge.apply_step`` on the one case the step names."""
-        meta = self.meta.get(step.case_id)
+        meta = self.meta(step.case_id)
         case = self.case(step.case_id) if meta is not None else None
         after, outcome = step_case(case, step, keep_events)
         if outcome not in (StepOutcome.APPLIED, StepOutcome.APPLIED_LATE) or after is None:
@@ -279,8 +300,12 @@ class CaseBook:
 
     def due(self, case_id: str, now_ms: int) -> bool:
         """Whether no rule can need the case at event time ``now_ms``."""
-        meta = self.meta.get(case_id)
-        return meta is None or meta.drop_at_ms < now_ms
+        return case_id not in self._meta or self.drop_at_ms(case_id) < now_ms
+
+    def drop_at_ms(self, case_id: str) -> int:
+        """The event time after which no rule can need the case (KeyError: not in the book)."""
+        drop: int = self._meta[case_id][_DROP_AT]
+        return drop
 
     def open_cases(self) -> int:
-        return sum(1 for m in self.meta.values() if not m.closed)
+        return sum(1 for m in self._meta.values() if not m[_CLOSED])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 from hypothesis import assume, given
@@ -171,6 +172,30 @@ def test_the_index_survives_a_rebuild_from_the_entries():
     c = IncomingCall("dc_x", KEYS[0], T0 + 9000, "ck_1", place_from(None, None, None), False, 3)
     assert again.apply_call(c).call == book.apply_call(c).call
     assert again.next_seq == book.next_seq
+
+
+def test_the_index_leaves_nothing_per_case_for_the_collector_to_walk():
+    """100 k open cases held as objects made every full collection of the worker walk
+    them (docs/benchmarks.md, eleventh round): what the index holds per case and per token
+    is plain tuples of strings and numbers, which CPython stops tracking."""
+    table: dict[str, dict] = {}
+    book = CaseBook(MergeRules(), table.get)
+    for i in range(20):
+        where = place_from(f"路{i % 3}号", 121.056, 28.860 + (i % 4) / 1000)
+        c = IncomingCall(f"dc_{i}", KEYS[i % 2], T0 + i * 1000, f"ck_{i % 5}", where, False, 3)
+        for w in book.apply_call(c).writes:
+            table[w.case_id] = w.entry
+    for _ in range(3):  # a pass untracks a tuple once what it holds is untracked: depth 3
+        gc.collect()
+    held = [book.meta(case_id) for case_id in table]
+    assert all(m is not None and m.key in KEYS for m in held)
+    assert book.postings and any(len(ids) > 1 for ids in book.postings.values())
+    tracked = [
+        v
+        for v in (*book._meta.values(), *book.postings.values(), *book.postings)
+        if gc.is_tracked(v)
+    ]
+    assert tracked == []
 
 
 @given(st.floats(-60, 60), st.floats(-170, 170), st.floats(0, 360), st.floats(0, 1))

@@ -51,14 +51,13 @@ from fenliu.streams.kafka.dead_letters import DeadLetters
 from fenliu.streams.worker import suggestions
 from fenliu.streams.worker.context import StreamsContext
 from fenliu.streams.worker.inputs import CASE_CALLS, CASE_UPDATES, ORDERS_AND_LIFECYCLE, hub
-from fenliu.streams.worker.table_store import ExpiringTable
+from fenliu.streams.worker.table_store import ExpiringTable, json_table
 from fenliu.streams.worker.topics import DirectTopic, input_partitions
 from fenliu.topics.catalogue import CASES, DECISIONS, LIFECYCLE, ORDERS
 
 log = logging.getLogger(__name__)
 DAY_MS = 86_400_000
 RAW: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
-JSON: faust.Schema = faust.Schema(key_serializer="json", value_serializer="json")
 
 CALLS = Counter(
     "fenliu_cases_calls_total", "Decisions by what they did to the cases", ["kind", "rule"]
@@ -124,27 +123,23 @@ class CasesFeature:
         self.decisions_name = ctx.topic(DECISIONS)
         self.steps_name = internal_topic(s, "case-steps")
         self.verdicts_name = suggestions.case_verdicts_topic_name(ctx)
-        # JSON keys and values: Faust recovers a table with its JSON serializers whatever
-        # schema wrote the changelog, and a record it cannot decode stalls recovery.
+        # JSON keys and values (held as bytes, ``table_store.json_table``): Faust recovers a
+        # table with the serializers of its types whatever schema wrote the changelog, and a
+        # record it cannot decode stalls recovery.
         self.cases = ExpiringTable(
-            app.Table(
-                "cases",
-                default=None,
-                partitions=partitions,
-                schema=JSON,
-                help="open and recently closed cases, one entry per case id",
+            json_table(
+                app, "cases", partitions, "open and recently closed cases, one entry per case id"
             ),
             "cases",
         )
         self.book = CaseBook(self.rules, self.cases.table.get)
         self.book_stale = True
         self.callers = ExpiringTable(
-            app.Table(
+            json_table(
+                app,
                 "callers",
-                default=None,
-                partitions=partitions,
-                schema=JSON,
-                help="history per caller key and partition (CallerHistory as a dict)",
+                partitions,
+                "history per caller key and partition (CallerHistory as a dict)",
             ),
             "callers",
         )
@@ -268,7 +263,7 @@ class CasesFeature:
             if self.book.due(case_id, now):
                 gone.append(self.book.drop(case_id))
             else:  # changed since it was scheduled: keep it scheduled at its new time
-                self.cases.index.touch(partition, case_id, self.book.meta[case_id].drop_at_ms)
+                self.cases.index.touch(partition, case_id, self.book.drop_at_ms(case_id))
         if gone:
             EXPIRED.labels("cases").inc(len(gone))
             self._store(partition, gone)

@@ -23,7 +23,7 @@ from fenliu.schemas.records import CaseUpdateKind, epoch_ms
 from fenliu.settings import Settings
 from fenliu.streams.worker.context import StreamsContext
 from fenliu.streams.worker.inputs import CASE_UPDATES, hub
-from fenliu.streams.worker.table_store import ExpiringTable
+from fenliu.streams.worker.table_store import ExpiringTable, json_table
 from fenliu.streams.worker.topics import DirectTopic
 from fenliu.topics.catalogue import CASES, HOTSPOT_ALERTS, default_catalogue
 
@@ -54,12 +54,11 @@ class HotspotFeature:
         partitions = default_catalogue()[CASES].partitions or ctx.settings.topics.partitions
         self.alerts = DirectTopic(app, app.topic(ctx.topic(HOTSPOT_ALERTS), **RAW))
         self.counters = ExpiringTable(
-            app.Table(
+            json_table(
+                app,
                 "hotspots",
-                default=None,
-                partitions=partitions,
-                schema=faust.Schema(key_serializer="json", value_serializer="json"),
-                help="recent opened cases per town, class and place (PlaceCounter as a dict)",
+                partitions,
+                "recent opened cases per town, class and place (PlaceCounter as a dict)",
             ),
             "hotspots",
         )

@@ -7,6 +7,12 @@ which it is no longer needed; ``processors.rates_expiry.ExpiryIndex`` (with a ze
 we hand it due times) says which entries of a partition are due once that partition's
 event time has passed them, and an event of the partition deletes them. The index is
 memory only and is rebuilt from the table after an assignment change.
+
+The worker's tables hold their values **as the JSON bytes of the changelog** (``JsonValues``),
+decoded on each read. Held as dicts and lists, a worker's open cases, callers, place
+counters and order states are hundreds of thousands of objects CPython's cyclic collector
+walks at every full collection (about 0.3 s with 100 k open cases, all records waiting;
+docs/benchmarks.md); bytes are not walked, and take less memory.
 """
 
 from __future__ import annotations
@@ -15,12 +21,18 @@ import time
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
+import orjson
 from prometheus_client import Gauge
 
 from fenliu.processors.rates_expiry import ExpiryIndex
 
 PARTITION = "_p"
 DUE = "_due"
+
+# The options of faust's own JSON codec (``faust.utils.json`` with orjson): the same bytes on
+# the changelog as when the tables held decoded values, so a changelog either wrote reads
+# back in the other.
+JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z
 
 REBUILD_SECONDS = Gauge(
     "fenliu_streams_index_rebuild_seconds",
@@ -29,8 +41,72 @@ REBUILD_SECONDS = Gauge(
 )
 
 
+class JsonValues(MutableMapping[Any, Any]):
+    """A Faust table of raw values seen as a mapping of JSON values: encoded on write (what
+    faust's JSON codec would have sent to the changelog), decoded on every read, so a reader
+    gets its own copy and the table holds nothing the cyclic collector walks."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+
+    @staticmethod
+    def encode(value: Any) -> bytes:
+        return orjson.dumps(value, option=JSON_OPTIONS)
+
+    def __getitem__(self, key: Any) -> Any:
+        raw = self.table.get(key)
+        if raw is None:
+            raise KeyError(key)
+        return orjson.loads(raw)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        raw = self.table.get(key)
+        return default if raw is None else orjson.loads(raw)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.table[key] = self.encode(value)
+
+    def __delitem__(self, key: Any) -> None:
+        del self.table[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.table
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.table)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def items(self) -> Iterator[tuple[Any, Any]]:  # type: ignore[override]
+        """Every entry decoded (an index rebuild): one pass, no second look-up per key."""
+        return ((k, None if v is None else orjson.loads(v)) for k, v in self.table.items())
+
+    def on_recover(self, callback: Any) -> Any:
+        return self.table.on_recover(callback)
+
+
+def json_table(app: Any, name: str, partitions: int, help: str) -> JsonValues:  # noqa: A002
+    """A worker table with JSON keys and values held as JSON bytes (``JsonValues``).
+
+    Faust picks a table's serializers from its key and value types, not from its schema:
+    ``value_type=bytes`` is what makes the values raw, here and at recovery."""
+    import faust
+
+    return JsonValues(
+        app.Table(
+            name,
+            default=None,
+            partitions=partitions,
+            value_type=bytes,
+            schema=faust.Schema(key_serializer="json", value_serializer="raw"),
+            help=help,
+        )
+    )
+
+
 class ExpiringTable:
-    """A JSON-valued Faust table plus its event-time expiry index."""
+    """A worker table (``json_table``) plus its event-time expiry index."""
 
     def __init__(self, table: Any, name: str) -> None:
         self.table = table
@@ -183,14 +259,11 @@ def order_states(app: Any, partitions: int) -> SharedEntries:
     feature that asks; ``flush_after_orders`` writes it once per order or lifecycle event."""
     found = getattr(app, "_fenliu_order_states", None)
     if found is None:
-        import faust
-
-        table = app.Table(
+        table = json_table(
+            app,
             ORDER_STATES,
-            default=None,
-            partitions=partitions,
-            schema=faust.Schema(key_serializer="json", value_serializer="json"),
-            help="per-order state: the SLA's OrderSla and the rates' OrderState, one entry",
+            partitions,
+            "per-order state: the SLA's OrderSla and the rates' OrderState, one entry",
         )
         found = app._fenliu_order_states = SharedEntries(table)
     return found
