@@ -36,7 +36,8 @@ def freeze_start_up_heap() -> None:
     calls/s: the worker's full collections 52-200 ms before, 12-104 ms after; the grid sink's
     28-52 ms before, none after start-up (docs/benchmarks.md, tenth round); each one stalls
     every record the service holds. Objects made afterwards (cases, orders, buffers) are
-    collected as before. The router does the same in its loop.
+    collected as before. The router does the same in its loop, and the reference grid
+    platform (``fenliu run grid-sim``) before it serves.
     """
     gc.freeze()
 

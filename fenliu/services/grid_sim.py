@@ -17,7 +17,7 @@ def register(run: typer.Typer) -> None:
         from aiohttp import web
         from prometheus_client import REGISTRY
 
-        from fenliu.services import start_service
+        from fenliu.services import freeze_start_up_heap, start_service
         from fenliu.sinks.grid.webserver import server_tls
 
         try:
@@ -36,6 +36,9 @@ def register(run: typer.Typer) -> None:
             metrics_port, quiet=["httpx"], secrets=["grid_platform_token", "webhook_hmac_secret"]
         ).settings  # aiohttp: signals
         sim = GridSim(SimConfig.from_settings(settings), registry=REGISTRY)
+        # the benchmarks' end-to-end clock stops here: its full collections (82-89 ms in a
+        # 100/s minute, docs/benchmarks.md eleventh round) are not the pipeline's
+        freeze_start_up_heap()
         web.run_app(
             sim.app(),
             host=settings.grid_sim.host,
