@@ -182,6 +182,15 @@ def modality(
     same = [c for c in cues if clauses.of(c.start) == clause]
     before = [c for c in same if c.end <= start]
     after = [c for c in same if c.start >= end]
+    # Asked of a named unit first: a feared or past danger the text asks a unit to inspect
+    # ("担心哪天塌了，请交通部门来看看") is that unit's standing condition (zj-2026.12.63).
+    if any(
+        c.role == REFERRED
+        and clauses.of(c.start) >= clause
+        and _asked(clauses.text[max(0, c.start - REFERRAL_REACH) : c.start], chars)
+        for c in cues
+    ) and not any(word in clauses.clause_at(start) for word in chars.immediate):
+        return REFERRED
     if any(c.role == HYPOTHETICAL for c in before) or any(
         c.role == HYPOTHETICAL_AFTER for c in after
     ):
@@ -231,13 +240,6 @@ def modality(
         return SETTLED
     if any(c.role == PROCEDURE and abs(clauses.of(c.start) - clause) <= 1 for c in cues):
         return PROCEDURE
-    if any(
-        c.role == REFERRED
-        and clauses.of(c.start) >= clause
-        and _asked(clauses.text[max(0, c.start - REFERRAL_REACH) : c.start], chars)
-        for c in cues
-    ) and not any(word in clauses.clause_at(start) for word in chars.immediate):
-        return REFERRED
     if any(c.role == NOISY and abs(clauses.of(c.start) - clause) <= 1 for c in cues):
         return NOISY
     return None

@@ -415,3 +415,39 @@ def test_schoolchildren_pushing_once_is_no_violence_at_home(text: str) -> None:
     c = run(text)
     assert "safety:violence" not in signs(c), sorted(signs(c))
     assert not any(e.rule_id == "situation:P01-05" for e in c.evidence), c.rule_id
+
+
+# zj-2026.12.63, from the fiftieth and fifty-first splits once dev (Chaozhou, Huanggang, Longyan
+# and Korla callers): the illegal lottery by its name; a theft that happened once, a theft
+# already reported, a gas smell a few days ago, power cut by a landlord, goods locked in a
+# shop, a lift feared to shut someone in some day.
+
+
+def test_a_shop_selling_the_illegal_lottery_keeps_the_call() -> None:
+    c = run("我们村口有个小卖部在卖地下六合彩，开奖那天挤满了人")
+    assert c.rule_id == "situation:P07-01" and c.is_police_matter, c.rule_id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "物业太不负责，我家电瓶车在车棚里被偷过两回，监控也没有",
+        "我的钱包在车站被偷了，已经报过案，现在没钱买车票回家",
+        "前几天家里闻到一点煤气味，燃气公司来看过说是灶的问题，灶到今天还没修好",
+        "房东说他儿子要回来住，催我搬走，今天把我的电给掐了",
+        "房东要涨租我们没答应，他把卷闸门的锁换了，货都锁在里头，今天开不了门做生意",
+        "单元楼电梯老是坏，物业拖着不修，我担心哪天把人关在里面",
+    ],
+)
+def test_past_reported_cut_off_or_feared_is_no_present_danger(text: str) -> None:
+    c = run(text)
+    assert not signs(c), (c.rule_id, sorted(signs(c)))
+    # no police rule fired (the 110 fallback may still hold an unnamed matter)
+    assert not c.is_police_matter or c.rule_id.startswith("default:"), c.rule_id
+
+
+def test_a_feared_danger_asked_of_a_unit_is_that_units_condition() -> None:
+    """On 12345 a referral ROUTEs, a feared danger goes to REVIEW: the referral now wins."""
+    c = run("村口那座桥栏杆断了一截，大车天天过，怕哪天塌了，请交通部门来看看", source="12345")
+    assert "danger_modal:referred:塌了" in c.doubts, c.doubts
+    assert not any(":hypothetical:" in d for d in c.doubts), c.doubts
