@@ -358,6 +358,13 @@ WHOLE_TEST_SETS = (
     "110-police-w206",
     "110-nonpolice-w206",
     "12345-w207",
+    "110-police-w208",
+    "110-nonpolice-w208",
+    "110-police-w209",
+    "110-nonpolice-w209",
+    "110-police-w210",
+    "110-nonpolice-w210",
+    "12345-w211",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
