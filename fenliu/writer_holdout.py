@@ -183,6 +183,9 @@ WRITERS = (
     "w204",
     "w205",
     "w206",
+    "w208",
+    "w209",
+    "w210",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
