@@ -451,3 +451,23 @@ def test_a_feared_danger_asked_of_a_unit_is_that_units_condition() -> None:
     c = run("村口那座桥栏杆断了一截，大车天天过，怕哪天塌了，请交通部门来看看", source="12345")
     assert "danger_modal:referred:塌了" in c.doubts, c.doubts
     assert not any(":hypothetical:" in d for d in c.doubts), c.doubts
+
+
+# zj-2026.12.64, from the fifty-second split once dev (Chongzuo, Ya'an and Guyuan callers):
+# the neighbours of zj-2026.12.63's words, and a schoolboy pushed once (the fourth writer).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我儿子在学校跟同学打闹，被推了一下，人没事，想找老师说说",
+        "房东儿子来催租，把我们屋里的电都掐了",
+        "放羊的时候羊跑丢了两只，想请大家帮忙留意",
+        "邻居家的牛跑进我家菜园，把白菜啃了一半",
+        "坐船游湖的时候手机掉进河里了，想问能不能帮忙捞上来",
+    ],
+)
+def test_a_push_at_school_a_cut_supply_a_stray_or_a_dropped_phone_is_no_police_rule(
+    text: str,
+) -> None:
+    c = run(text)
+    assert not signs(c), (c.rule_id, sorted(signs(c)))
+    assert not c.is_police_matter or c.rule_id.startswith("default:"), c.rule_id
