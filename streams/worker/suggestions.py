@@ -108,7 +108,7 @@ class SuggestionsFeature:
         self.dead = DeadLetters(app, ctx)
         from fenliu.streams.worker.rates import COUNTERS  # the 分流率 numerator lives there
 
-        self.diverted = COUNTERS[Metric.DIVERTED]
+        self.counts = COUNTERS
 
     def _get(self, key: str) -> Held | None:
         stored = self.table.get(key)
@@ -179,7 +179,7 @@ class SuggestionsFeature:
                 key=held.order_id.encode(),
                 value=self.ctx.codec.encode("DispatchOrder", released),
             )
-            self.diverted.labels("110", held.town, "confirmed").inc()
+            self.counts.inc(Metric.DIVERTED, ("110", held.town, "confirmed"))
         elif action in (Action.KEEP, Action.EXPIRE) and held.order and held.verdict:
             await self._keep(held, held.verdict, held.answered_ms or 0)
 
