@@ -365,6 +365,13 @@ WHOLE_TEST_SETS = (
     "110-police-w210",
     "110-nonpolice-w210",
     "12345-w211",
+    "110-police-w212",
+    "110-nonpolice-w212",
+    "110-police-w213",
+    "110-nonpolice-w213",
+    "110-police-w214",
+    "110-nonpolice-w214",
+    "12345-w215",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
