@@ -186,6 +186,9 @@ WRITERS = (
     "w208",
     "w209",
     "w210",
+    "w212",
+    "w213",
+    "w214",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
