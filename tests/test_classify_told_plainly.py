@@ -471,3 +471,37 @@ def test_a_push_at_school_a_cut_supply_a_stray_or_a_dropped_phone_is_no_police_r
     c = run(text)
     assert not signs(c), (c.rule_id, sorted(signs(c)))
     assert not c.is_police_matter or c.rule_id.startswith("default:"), c.rule_id
+
+
+# zj-2026.12.65, from the fifty-third split once dev (Xilingol, Chuxiong and Zhangjiajie callers):
+# a hit-and-run with the damage told between the blow and the flight, a crowd that grows or is
+# named by who it is; a hydrant hit by a car, a child's bag found, a theft already in a
+# statement, a car towed for bad parking.
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        (
+            "我停在楼下的车叫人撞了，车门瘪进去一块，那辆面包车一脚油门就跑了，人没事",
+            "safety:hit_and_run",
+        ),
+        ("工地门口坐了不少讨工钱的，人越聚越多，车都进不去了", "safety:crowd"),
+        ("一群村民拿锄头把进村的路拦了，说是征地款没给够", "safety:crowd"),
+    ],
+)
+def test_a_flight_after_damage_or_a_growing_crowd_keeps_the_call(text: str, sign: str) -> None:
+    c = run(text)
+    assert sign in signs(c) and c.is_police_matter, (c.rule_id, sorted(signs(c)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "小区消防栓被车撞坏了，水一直往外冒，物业不管",
+        "在公园长椅上捡到一个小孩的水壶，上面写着名字",
+        "手机在夜市被偷了，当时就去派出所做了笔录，现在没钱坐车回家",
+        "早上出门车不见了，物业讲是违停拖走了，要去停车场交钱",
+    ],
+)
+def test_a_thing_hit_a_childs_thing_found_or_a_theft_on_record_is_no_danger(text: str) -> None:
+    c = run(text)
+    assert not signs(c) and not c.is_police_matter, (c.rule_id, sorted(signs(c)))
