@@ -437,6 +437,13 @@ def test_a_shop_selling_the_illegal_lottery_keeps_the_call() -> None:
         "房东说他儿子要回来住，催我搬走，今天把我的电给掐了",
         "房东要涨租我们没答应，他把卷闸门的锁换了，货都锁在里头，今天开不了门做生意",
         "单元楼电梯老是坏，物业拖着不修，我担心哪天把人关在里面",
+        # zj-2026.12.64, from the fifty-second split once dev (Chongzuo, Ya'an and Guyuan
+        # callers): the neighbours of zj-2026.12.63's words, and a schoolboy pushed once
+        "我儿子在学校跟同学打闹，被推了一下，人没事，想找老师说说",
+        "房东儿子来催租，把我们屋里的电都掐了",
+        "放羊的时候羊跑丢了两只，想请大家帮忙留意",
+        "邻居家的牛跑进我家菜园，把白菜啃了一半",
+        "坐船游湖的时候手机掉进河里了，想问能不能帮忙捞上来",
     ],
 )
 def test_past_reported_cut_off_or_feared_is_no_present_danger(text: str) -> None:
@@ -451,26 +458,6 @@ def test_a_feared_danger_asked_of_a_unit_is_that_units_condition() -> None:
     c = run("村口那座桥栏杆断了一截，大车天天过，怕哪天塌了，请交通部门来看看", source="12345")
     assert "danger_modal:referred:塌了" in c.doubts, c.doubts
     assert not any(":hypothetical:" in d for d in c.doubts), c.doubts
-
-
-# zj-2026.12.64, from the fifty-second split once dev (Chongzuo, Ya'an and Guyuan callers):
-# the neighbours of zj-2026.12.63's words, and a schoolboy pushed once (the fourth writer).
-@pytest.mark.parametrize(
-    "text",
-    [
-        "我儿子在学校跟同学打闹，被推了一下，人没事，想找老师说说",
-        "房东儿子来催租，把我们屋里的电都掐了",
-        "放羊的时候羊跑丢了两只，想请大家帮忙留意",
-        "邻居家的牛跑进我家菜园，把白菜啃了一半",
-        "坐船游湖的时候手机掉进河里了，想问能不能帮忙捞上来",
-    ],
-)
-def test_a_push_at_school_a_cut_supply_a_stray_or_a_dropped_phone_is_no_police_rule(
-    text: str,
-) -> None:
-    c = run(text)
-    assert not signs(c), (c.rule_id, sorted(signs(c)))
-    assert not c.is_police_matter or c.rule_id.startswith("default:"), c.rule_id
 
 
 # zj-2026.12.65, from the fifty-third split once dev (Xilingol, Chuxiong and Zhangjiajie callers):
