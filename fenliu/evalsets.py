@@ -372,6 +372,13 @@ WHOLE_TEST_SETS = (
     "110-police-w214",
     "110-nonpolice-w214",
     "12345-w215",
+    "110-police-w216",
+    "110-nonpolice-w216",
+    "110-police-w217",
+    "110-nonpolice-w217",
+    "110-police-w218",
+    "110-nonpolice-w218",
+    "12345-w219",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
