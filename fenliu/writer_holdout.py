@@ -189,6 +189,9 @@ WRITERS = (
     "w212",
     "w213",
     "w214",
+    "w216",
+    "w217",
+    "w218",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
