@@ -492,3 +492,34 @@ def test_a_flight_after_damage_or_a_growing_crowd_keeps_the_call(text: str, sign
 def test_a_thing_hit_a_childs_thing_found_or_a_theft_on_record_is_no_danger(text: str) -> None:
     c = run(text)
     assert not signs(c) and not c.is_police_matter, (c.rule_id, sorted(signs(c)))
+
+
+# zj-2026.12.66, from the fifty-fourth split once dev (Haidong, Jianghan and Liaoyuan callers):
+# a road blocked by people sitting across it (the first police call DIVERTed since the
+# forty-second split, its allowance no longer a settled cue), a game that takes and pays
+# money; smoke into a room, bricks piled in a lane, plaster coming down, a fear of what falls.
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("一帮老人在路口坐了一排，车过不去，说是拆迁补贴的事", "safety:sit_in"),
+        ("那个游戏能充钱还能换钱，我老公在上头输了好几万", "situation:P07-01"),
+    ],
+)
+def test_a_sit_in_across_a_road_or_a_paying_game_keeps_the_call(text: str, rule: str) -> None:
+    c = run(text)
+    assert c.rule_id == rule and c.is_police_matter, (c.rule_id, sorted(signs(c)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "小区门口烧烤摊的烟飘入室内，呛得孩子没法睡",
+        "邻居把盖房的砖头沙子堆在巷子口，三轮车都进不来",
+        "楼上漏水，我家屋顶泡得发黑，墙皮一块块往下掉，楼上不管",
+        "工地脚手架没挂网，担心掉东西砸到人",
+    ],
+)
+def test_smoke_bricks_plaster_or_a_feared_fall_is_no_danger(text: str) -> None:
+    c = run(text)
+    assert not signs(c), (c.rule_id, sorted(signs(c)))
+    assert not c.is_police_matter or c.rule_id.startswith("default:"), c.rule_id
