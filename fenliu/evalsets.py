@@ -379,6 +379,13 @@ WHOLE_TEST_SETS = (
     "110-police-w218",
     "110-nonpolice-w218",
     "12345-w219",
+    "110-police-w220",
+    "110-nonpolice-w220",
+    "110-police-w221",
+    "110-nonpolice-w221",
+    "110-police-w222",
+    "110-nonpolice-w222",
+    "12345-w223",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
