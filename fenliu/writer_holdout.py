@@ -192,6 +192,9 @@ WRITERS = (
     "w216",
     "w217",
     "w218",
+    "w220",
+    "w221",
+    "w222",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
