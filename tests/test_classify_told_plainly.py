@@ -523,3 +523,27 @@ def test_smoke_bricks_plaster_or_a_feared_fall_is_no_danger(text: str) -> None:
     c = run(text)
     assert not signs(c), (c.rule_id, sorted(signs(c)))
     assert not c.is_police_matter or c.rule_id.startswith("default:"), c.rule_id
+
+
+# zj-2026.12.67, from the fifty-fifth split once dev (Khingan, western Hangzhou, southern
+# Liaodong and Quzhou writers): words inside longer words (the segmenter's lexicon).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "医院的专家号一放出来就被黄牛抢了，现场也挂不上",
+        "我跟我哥为了老房子闹掰了，他把房本拿走了",
+        "远处山头冒大烟，走近一看是有人在烧荒",
+        "孩子在学校跟同学推搡了几下，都没事，两家家长吵起来了",
+        "我去年在厂里压伤了手，这个工伤到底怎么认定",
+        "租户欠了房租人找不着了，屋里东西还在，我能不能自己开门清出去",
+    ],
+)
+def test_touts_a_falling_out_far_smoke_a_jostle_or_a_work_injury_is_no_danger(text: str) -> None:
+    c = run(text)
+    assert not signs(c), (c.rule_id, sorted(signs(c)))
+    assert not c.is_police_matter or c.rule_id.startswith("default:"), c.rule_id
+
+
+def test_home_care_for_the_old_is_no_vice_on_12345() -> None:
+    c = run("想给我爸申请居家养老上门服务，去哪里办，收不收费", source="12345")
+    assert not any(e.rule_id == "situation:P07-03" for e in c.evidence), c.rule_id
