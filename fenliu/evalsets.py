@@ -386,6 +386,13 @@ WHOLE_TEST_SETS = (
     "110-police-w222",
     "110-nonpolice-w222",
     "12345-w223",
+    "110-police-w224",
+    "110-nonpolice-w224",
+    "110-police-w225",
+    "110-nonpolice-w225",
+    "110-police-w226",
+    "110-nonpolice-w226",
+    "12345-w227",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
