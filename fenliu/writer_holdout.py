@@ -195,6 +195,9 @@ WRITERS = (
     "w220",
     "w221",
     "w222",
+    "w224",
+    "w225",
+    "w226",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
