@@ -423,11 +423,6 @@ def test_schoolchildren_pushing_once_is_no_violence_at_home(text: str) -> None:
 # shop, a lift feared to shut someone in some day.
 
 
-def test_a_shop_selling_the_illegal_lottery_keeps_the_call() -> None:
-    c = run("我们村口有个小卖部在卖地下六合彩，开奖那天挤满了人")
-    assert c.rule_id == "situation:P07-01" and c.is_police_matter, c.rule_id
-
-
 @pytest.mark.parametrize(
     "text",
     [
@@ -444,6 +439,20 @@ def test_a_shop_selling_the_illegal_lottery_keeps_the_call() -> None:
         "放羊的时候羊跑丢了两只，想请大家帮忙留意",
         "邻居家的牛跑进我家菜园，把白菜啃了一半",
         "坐船游湖的时候手机掉进河里了，想问能不能帮忙捞上来",
+        # zj-2026.12.66, from the fifty-fourth split once dev: smoke into a room, bricks piled
+        # in a lane, plaster coming down, a fear of what falls
+        "小区门口烧烤摊的烟飘入室内，呛得孩子没法睡",
+        "邻居把盖房的砖头沙子堆在巷子口，三轮车都进不来",
+        "楼上漏水，我家屋顶泡得发黑，墙皮一块块往下掉，楼上不管",
+        "工地脚手架没挂网，担心掉东西砸到人",
+        # zj-2026.12.67, from the fifty-fifth split once dev: words inside longer words (the
+        # segmenter's lexicon)
+        "医院的专家号一放出来就被黄牛抢了，现场也挂不上",
+        "我跟我哥为了老房子闹掰了，他把房本拿走了",
+        "远处山头冒大烟，走近一看是有人在烧荒",
+        "孩子在学校跟同学推搡了几下，都没事，两家家长吵起来了",
+        "我去年在厂里压伤了手，这个工伤到底怎么认定",
+        "租户欠了房租人找不着了，屋里东西还在，我能不能自己开门清出去",
     ],
 )
 def test_past_reported_cut_off_or_feared_is_no_present_danger(text: str) -> None:
@@ -496,13 +505,14 @@ def test_a_thing_hit_a_childs_thing_found_or_a_theft_on_record_is_no_danger(text
 
 # zj-2026.12.66, from the fifty-fourth split once dev (Haidong, Jianghan and Liaoyuan callers):
 # a road blocked by people sitting across it (the first police call DIVERTed since the
-# forty-second split, its allowance no longer a settled cue), a game that takes and pays
-# money; smoke into a room, bricks piled in a lane, plaster coming down, a fear of what falls.
+# forty-second split, its allowance no longer a settled cue), a game that takes and pays money.
 @pytest.mark.parametrize(
     ("text", "rule"),
     [
         ("一帮老人在路口坐了一排，车过不去，说是拆迁补贴的事", "safety:sit_in"),
         ("那个游戏能充钱还能换钱，我老公在上头输了好几万", "situation:P07-01"),
+        # zj-2026.12.63: the illegal lottery by its name
+        ("我们村口有个小卖部在卖地下六合彩，开奖那天挤满了人", "situation:P07-01"),
     ],
 )
 def test_a_sit_in_across_a_road_or_a_paying_game_keeps_the_call(text: str, rule: str) -> None:
@@ -510,40 +520,7 @@ def test_a_sit_in_across_a_road_or_a_paying_game_keeps_the_call(text: str, rule:
     assert c.rule_id == rule and c.is_police_matter, (c.rule_id, sorted(signs(c)))
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "小区门口烧烤摊的烟飘入室内，呛得孩子没法睡",
-        "邻居把盖房的砖头沙子堆在巷子口，三轮车都进不来",
-        "楼上漏水，我家屋顶泡得发黑，墙皮一块块往下掉，楼上不管",
-        "工地脚手架没挂网，担心掉东西砸到人",
-    ],
-)
-def test_smoke_bricks_plaster_or_a_feared_fall_is_no_danger(text: str) -> None:
-    c = run(text)
-    assert not signs(c), (c.rule_id, sorted(signs(c)))
-    assert not c.is_police_matter or c.rule_id.startswith("default:"), c.rule_id
-
-
-# zj-2026.12.67, from the fifty-fifth split once dev (Khingan, western Hangzhou, southern
-# Liaodong and Quzhou writers): words inside longer words (the segmenter's lexicon).
-@pytest.mark.parametrize(
-    "text",
-    [
-        "医院的专家号一放出来就被黄牛抢了，现场也挂不上",
-        "我跟我哥为了老房子闹掰了，他把房本拿走了",
-        "远处山头冒大烟，走近一看是有人在烧荒",
-        "孩子在学校跟同学推搡了几下，都没事，两家家长吵起来了",
-        "我去年在厂里压伤了手，这个工伤到底怎么认定",
-        "租户欠了房租人找不着了，屋里东西还在，我能不能自己开门清出去",
-    ],
-)
-def test_touts_a_falling_out_far_smoke_a_jostle_or_a_work_injury_is_no_danger(text: str) -> None:
-    c = run(text)
-    assert not signs(c), (c.rule_id, sorted(signs(c)))
-    assert not c.is_police_matter or c.rule_id.startswith("default:"), c.rule_id
-
-
+# zj-2026.12.67: home care for the old read as vice (a lexicon word).
 def test_home_care_for_the_old_is_no_vice_on_12345() -> None:
     c = run("想给我爸申请居家养老上门服务，去哪里办，收不收费", source="12345")
     assert not any(e.rule_id == "situation:P07-03" for e in c.evidence), c.rule_id
