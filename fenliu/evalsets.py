@@ -393,6 +393,13 @@ WHOLE_TEST_SETS = (
     "110-police-w226",
     "110-nonpolice-w226",
     "12345-w227",
+    "110-police-w228",
+    "110-nonpolice-w228",
+    "110-police-w229",
+    "110-nonpolice-w229",
+    "110-police-w230",
+    "110-nonpolice-w230",
+    "12345-w231",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
