@@ -198,6 +198,9 @@ WRITERS = (
     "w224",
     "w225",
     "w226",
+    "w228",
+    "w229",
+    "w230",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
