@@ -93,6 +93,7 @@ from faust.types import TP
 from faust.types.transports import ConsumerT, TransportT
 
 from fenliu.streams.worker import continuity
+from fenliu.streams.worker.draining import EagerWaitFirst
 from fenliu.streams.worker.fetching import FetchSizedThread
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ log = logging.getLogger(__name__)
 FETCH_SETTLE_TIMEOUT_S = 5.0
 
 
-class SnapshotFetchConsumer(aiokafka_driver.Consumer):
+class SnapshotFetchConsumer(EagerWaitFirst, aiokafka_driver.Consumer):
     """aiokafka consumer of faust that fetches only what was active when the fetch began.
 
     Upstream passes its live ``_active_partitions`` set to aiokafka's
