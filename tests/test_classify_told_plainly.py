@@ -29,6 +29,8 @@ from tests.classify_support import run, signs
         # zj-2026.12.40
         ("后山的核桃一夜被人摘光了，树底下全是脚印", "safety:crops_taken"),
         ("我爷爷有点糊涂，早上又跑丢了，到现在没找着", "safety:missing"),
+        # zj-2026.12.68: a boarding pupil not in the dormitory, a search that found nobody
+        ("老师打电话说孩子昨晚就没在宿舍，亲戚家都找遍了也没有", "safety:missing"),
         ("工地上有个人碰到电线，一下倒地上了，喊他也不应", "safety:injury"),
         ("我爸天天泡在棋牌室，退休金全输光了，一把押几千", "safety:gambling_room"),
         ("住宾馆半夜有人打电话到房间，问要不要大保健", "safety:vice_offer"),
