@@ -400,6 +400,13 @@ WHOLE_TEST_SETS = (
     "110-police-w230",
     "110-nonpolice-w230",
     "12345-w231",
+    "110-police-w232",
+    "110-nonpolice-w232",
+    "110-police-w233",
+    "110-nonpolice-w233",
+    "110-police-w234",
+    "110-nonpolice-w234",
+    "12345-w235",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
