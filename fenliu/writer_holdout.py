@@ -201,6 +201,9 @@ WRITERS = (
     "w228",
     "w229",
     "w230",
+    "w232",
+    "w233",
+    "w234",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
