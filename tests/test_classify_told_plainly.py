@@ -31,6 +31,9 @@ from tests.classify_support import run, signs
         ("我爷爷有点糊涂，早上又跑丢了，到现在没找着", "safety:missing"),
         # zj-2026.12.68: a boarding pupil not in the dormitory, a search that found nobody
         ("老师打电话说孩子昨晚就没在宿舍，亲戚家都找遍了也没有", "safety:missing"),
+        # zj-2026.12.69: a threat of not coming back out; plants counted, felled by night
+        ("你再来要账，就让你在胶林里出不来", "safety:threat_said"),
+        ("一晚上被人砍了两百多株，整整齐齐砍断的", "safety:crops_destroyed"),
         ("工地上有个人碰到电线，一下倒地上了，喊他也不应", "safety:injury"),
         ("我爸天天泡在棋牌室，退休金全输光了，一把押几千", "safety:gambling_room"),
         ("住宾馆半夜有人打电话到房间，问要不要大保健", "safety:vice_offer"),
@@ -160,6 +163,8 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("单元门禁坏了谁都能进，物业不修，我怕招小偷", "safety:theft"),
         # zj-2026.12.60: a driver's fee for a wallet left behind
         ("把钱包忘在出租车上了，司机说要五十块跑车费才送回来", "safety:detention"),
+        # zj-2026.12.69: mud washed into the fields below
+        ("山被挖秃了，一下雨泥沙就冲进下游的农田", "safety:crowd"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
