@@ -24,7 +24,9 @@ as before. When the service is already stopping, mode's path is taken from the s
 What differs: a delivery that finishes at once runs in the draining task's context instead
 of a new task's (nothing on that path reads ``asyncio.current_task`` or context variables),
 and the loop gets a turn every 100 records (faust's own ``yield_every``) instead of every
-record.
+record. A delivery that waited and whose task is cancelled before the task first runs (the
+draining task itself cancelled in the same turn of the loop, at shutdown) is closed when it
+is collected instead of receiving the cancellation; nothing after it is delivered either way.
 """
 
 from __future__ import annotations
