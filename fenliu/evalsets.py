@@ -407,6 +407,13 @@ WHOLE_TEST_SETS = (
     "110-police-w234",
     "110-nonpolice-w234",
     "12345-w235",
+    "110-police-w236",
+    "110-nonpolice-w236",
+    "110-police-w237",
+    "110-nonpolice-w237",
+    "110-police-w238",
+    "110-nonpolice-w238",
+    "12345-w239",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
