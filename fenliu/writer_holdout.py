@@ -204,6 +204,9 @@ WRITERS = (
     "w232",
     "w233",
     "w234",
+    "w236",
+    "w237",
+    "w238",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
