@@ -165,6 +165,8 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("把钱包忘在出租车上了，司机说要五十块跑车费才送回来", "safety:detention"),
         # zj-2026.12.69: mud washed into the fields below
         ("山被挖秃了，一下雨泥沙就冲进下游的农田", "safety:crowd"),
+        # zj-2026.12.70: a railing bent by a car
+        ("桥下有一段护栏被车撞歪了，请尽快设个警示", "safety:injury"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
@@ -384,6 +386,8 @@ def test_locked_in_since_morning_with_food_passed_in_keeps_the_call() -> None:
         ("路口井盖缺了一块，晚上骑车的一不留神就得栽进去", "situation:P05-04"),
         # a flood that has gone down (zj-2026.12.60)
         ("洪水退了以后村里的路全是淤泥，想请镇上派车来清一清", "situation:P04-06"),
+        # home care that should come to the door eight times a month (zj-2026.12.70)
+        ("按规定居家养老每月应上门服务八次，实际阿姨只来两三次", "situation:P07-03"),
     ],
 )
 def test_words_of_something_else_send_no_ticket_to_the_police(text: str, situation: str) -> None:
