@@ -414,6 +414,13 @@ WHOLE_TEST_SETS = (
     "110-police-w238",
     "110-nonpolice-w238",
     "12345-w239",
+    "110-police-w240",
+    "110-nonpolice-w240",
+    "110-police-w241",
+    "110-nonpolice-w241",
+    "110-police-w242",
+    "110-nonpolice-w242",
+    "12345-w243",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
