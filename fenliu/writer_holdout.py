@@ -207,6 +207,9 @@ WRITERS = (
     "w236",
     "w237",
     "w238",
+    "w240",
+    "w241",
+    "w242",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
