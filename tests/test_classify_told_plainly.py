@@ -34,6 +34,9 @@ from tests.classify_support import run, signs
         # zj-2026.12.69: a threat of not coming back out; plants counted, felled by night
         ("你再来要账，就让你在胶林里出不来", "safety:threat_said"),
         ("一晚上被人砍了两百多株，整整齐齐砍断的", "safety:crops_destroyed"),
+        # zj-2026.12.71: a bike gone from where it stood; sand in a harvester's tank
+        ("电动车搁澡堂门口停了不到一个钟头，出来就没影了，锁着呢", "safety:vehicle_gone"),
+        ("谁往俺收割机油箱里灌沙子了？清早一打火就熄", "safety:damage"),
         ("工地上有个人碰到电线，一下倒地上了，喊他也不应", "safety:injury"),
         ("我爸天天泡在棋牌室，退休金全输光了，一把押几千", "safety:gambling_room"),
         ("住宾馆半夜有人打电话到房间，问要不要大保健", "safety:vice_offer"),
@@ -167,6 +170,8 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("山被挖秃了，一下雨泥沙就冲进下游的农田", "safety:crowd"),
         # zj-2026.12.70: a railing bent by a car
         ("桥下有一段护栏被车撞歪了，请尽快设个警示", "safety:injury"),
+        # zj-2026.12.71: a car gone from the kerb, towed
+        ("车子停在路边，回来就不见了，听人讲是被拖走了", "safety:vehicle_gone"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
