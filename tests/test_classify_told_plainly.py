@@ -29,6 +29,14 @@ from tests.classify_support import run, signs
         # zj-2026.12.40
         ("后山的核桃一夜被人摘光了，树底下全是脚印", "safety:crops_taken"),
         ("我爷爷有点糊涂，早上又跑丢了，到现在没找着", "safety:missing"),
+        # zj-2026.12.65: a hit-and-run with the damage told between the blow and the flight, a
+        # crowd that grows or is named by who it is
+        (
+            "我停在楼下的车叫人撞了，车门瘪进去一块，那辆面包车一脚油门就跑了，人没事",
+            "safety:hit_and_run",
+        ),
+        ("工地门口坐了不少讨工钱的，人越聚越多，车都进不去了", "safety:crowd"),
+        ("一群村民拿锄头把进村的路拦了，说是征地款没给够", "safety:crowd"),
         # zj-2026.12.68: a boarding pupil not in the dormitory, a search that found nobody
         ("老师打电话说孩子昨晚就没在宿舍，亲戚家都找遍了也没有", "safety:missing"),
         # zj-2026.12.69: a threat of not coming back out; plants counted, felled by night
@@ -486,25 +494,8 @@ def test_a_feared_danger_asked_of_a_unit_is_that_units_condition() -> None:
 
 
 # zj-2026.12.65, from the fifty-third split once dev (Xilingol, Chuxiong and Zhangjiajie callers):
-# a hit-and-run with the damage told between the blow and the flight, a crowd that grows or is
-# named by who it is; a hydrant hit by a car, a child's bag found, a theft already in a
-# statement, a car towed for bad parking.
-@pytest.mark.parametrize(
-    ("text", "sign"),
-    [
-        (
-            "我停在楼下的车叫人撞了，车门瘪进去一块，那辆面包车一脚油门就跑了，人没事",
-            "safety:hit_and_run",
-        ),
-        ("工地门口坐了不少讨工钱的，人越聚越多，车都进不去了", "safety:crowd"),
-        ("一群村民拿锄头把进村的路拦了，说是征地款没给够", "safety:crowd"),
-    ],
-)
-def test_a_flight_after_damage_or_a_growing_crowd_keeps_the_call(text: str, sign: str) -> None:
-    c = run(text)
-    assert sign in signs(c) and c.is_police_matter, (c.rule_id, sorted(signs(c)))
-
-
+# a hydrant hit by a car, a child's bag found, a theft already in a statement, a car towed for
+# bad parking (its police texts are in the first test of this file).
 @pytest.mark.parametrize(
     "text",
     [
