@@ -421,6 +421,13 @@ WHOLE_TEST_SETS = (
     "110-police-w242",
     "110-nonpolice-w242",
     "12345-w243",
+    "110-police-w244",
+    "110-nonpolice-w244",
+    "110-police-w245",
+    "110-nonpolice-w245",
+    "110-police-w246",
+    "110-nonpolice-w246",
+    "12345-w247",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
