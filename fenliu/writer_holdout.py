@@ -210,6 +210,9 @@ WRITERS = (
     "w240",
     "w241",
     "w242",
+    "w244",
+    "w245",
+    "w246",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
