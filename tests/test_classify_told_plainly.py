@@ -180,6 +180,9 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("桥下有一段护栏被车撞歪了，请尽快设个警示", "safety:injury"),
         # zj-2026.12.71: a car gone from the kerb, towed
         ("车子停在路边，回来就不见了，听人讲是被拖走了", "safety:vehicle_gone"),
+        # zj-2026.12.72: stopped by an officer for a fine; a parent stopping cars to cross
+        ("骑电动车在路口被协管员拦下来，说没戴头盔要罚款", "safety:crowd"),
+        ("学校门口没有红绿灯，接孩子的家长只能自己站在路中间拦车", "safety:crowd"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
