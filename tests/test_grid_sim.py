@@ -177,8 +177,10 @@ def test_orders_are_stored_once_per_idempotency_key() -> None:
             == body["situation_code"]
         )
         assert httpx.get(f"{server.url}/orders/nope", headers=AUTH).status_code == 404
+        assert post(server.url, order("o-2").model_dump(mode="json"), "o-2").status_code == 201
         metrics = httpx.get(f"{server.url}/metrics").text
-    assert 'fenliu_grid_sim_orders_received_total{unit_kind="department"} 1.0' in metrics
+    assert "fenliu_grid_sim_open_orders 2.0" in metrics  # no lives played: both still open
+    assert 'fenliu_grid_sim_orders_received_total{unit_kind="department"} 2.0' in metrics
     assert 'fenliu_grid_sim_order_duplicates_total{kind="replayed"} 1.0' in metrics
     assert 'fenliu_grid_sim_order_duplicates_total{kind="conflict"} 1.0' in metrics
 
@@ -266,6 +268,8 @@ def test_a_life_is_reported_signed_in_order_and_resumes_after_a_restart(tmp_path
             )
             wait_for(lambda: len(receiver.events) == len(expected), what="the whole life")
             resource = httpx.get(f"{server.url}/orders/life-1", headers=AUTH).json()
+            closed = httpx.get(f"{server.url}/metrics").text
+        assert "fenliu_grid_sim_open_orders 0.0" in closed  # its life ended: no order open
         assert [e["kind"] for e in receiver.events] == expected
         assert all(e["order_id"] == "life-1" for e in receiver.events)
         assert resource["status"] == "closed" and [n["type"] for n in resource["notes"]] == expected

@@ -29,7 +29,6 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from pydantic import ValidationError
 
-from fenliu.schemas.records import CLOSING_KINDS
 from fenliu.settings import Settings
 from fenliu.sinks.grid.contract import (
     IDEMPOTENCY_HEADER,
@@ -139,6 +138,7 @@ class GridSim:
         self.config = config
         self.registry = registry or CollectorRegistry()
         self.metrics = _Metrics(self.registry)
+        self.metrics.open.set_function(self._count_open)
         self.store = OrderStore(config.store_file)
         self.faults = FaultBoard(config.error_rate, config.seed)
         self.request_log: deque[dict[str, Any]] = deque(maxlen=10_000)
@@ -175,7 +175,6 @@ class GridSim:
         self._tasks.append(asyncio.create_task(self._autosave()))
         for stored in self.store:  # resume lives interrupted by a restart
             self._start_player(stored)
-        self._update_open()
 
     async def _cleanup(self, _app: web.Application) -> None:
         for task in [*self._players.values(), *self._tasks]:
@@ -265,7 +264,6 @@ class GridSim:
         stored = self.store.add(order, digest, datetime.now(UTC))
         self.metrics.orders.labels(order.unit_kind).inc()
         self._start_player(stored)
-        self._update_open()
         return web.json_response(
             stored.service_request(), status=201, headers={"Location": f"/orders/{order.order_id}"}
         )
@@ -333,7 +331,6 @@ class GridSim:
         round_ = self.store.add_update(order_id, record, round_order, datetime.now(UTC))
         self.metrics.updates.inc()
         self._start_player(round_)
-        self._update_open()
         return web.json_response(
             self.store.service_request(stored),
             status=201,
@@ -403,8 +400,6 @@ class GridSim:
             result = await self._report(event)
             self.metrics.events.labels(step.kind, result).inc()
             self.store.record_event(stored.order.order_id, event.model_dump(mode="json"))
-            if step.kind in CLOSING_KINDS:
-                self._update_open()
 
     def _event(self, stored: StoredOrder, step: Step) -> LifecycleEventIn:
         order = stored.order
@@ -463,10 +458,11 @@ class GridSim:
             await asyncio.sleep(min(5.0, 0.2 * 2**attempt) * self._retry_rng.uniform(0.5, 1.0))
         return "failed"
 
-    def _update_open(self) -> None:
-        self.metrics.open.set(
-            sum(1 for s in self.store if s.parent is None and self.store.status(s) == "open")
-        )
+    def _count_open(self) -> int:
+        """Orders whose latest round is open: counted when /metrics is scraped (on this loop),
+        not on every order received, which walked every stored order per request (72% of
+        grid-sim's CPU at 300 orders/s, growing with the orders held)."""
+        return sum(1 for s in self.store if s.parent is None and self.store.status(s) == "open")
 
 
 def _route_name(request: web.Request) -> str:
