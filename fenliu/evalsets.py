@@ -428,6 +428,13 @@ WHOLE_TEST_SETS = (
     "110-police-w246",
     "110-nonpolice-w246",
     "12345-w247",
+    "110-police-w248",
+    "110-nonpolice-w248",
+    "110-police-w249",
+    "110-nonpolice-w249",
+    "110-police-w250",
+    "110-nonpolice-w250",
+    "12345-w251",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
