@@ -213,6 +213,9 @@ WRITERS = (
     "w244",
     "w245",
     "w246",
+    "w248",
+    "w249",
+    "w250",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
