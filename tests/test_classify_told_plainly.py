@@ -84,6 +84,11 @@ from tests.classify_support import run, signs
             "几个人说我的鱼塘占了他们的地盘，每年要交一万，不交就往塘里下药",
             "safety:coerced_payment",
         ),
+        # zj-2026.12.73: held at sea to work off a debt; strangers living in the caller's
+        # flat; a live-stream seller gone with the money
+        ("我弟被渔船老板扣在渔船上，说欠的钱要拿干活抵，不准上岸", "safety:detention"),
+        ("出差两个月回来，家门锁换了，里面住着人，说是中介租给他们的", "safety:intruder"),
+        ("在直播间花了六千买了块玉，拿去一查证书编号查不到，主播的号也注销了", "safety:sham_trade"),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
@@ -183,6 +188,8 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         # zj-2026.12.72: stopped by an officer for a fine; a parent stopping cars to cross
         ("骑电动车在路口被协管员拦下来，说没戴头盔要罚款", "safety:crowd"),
         ("学校门口没有红绿灯，接孩子的家长只能自己站在路中间拦车", "safety:crowd"),
+        # zj-2026.12.73: a landlord's changed lock is a rental quarrel, no one living inside
+        ("房东趁我不在把锁换了，我的东西还在里面，押金也不退", "safety:intruder"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
