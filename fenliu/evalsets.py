@@ -435,6 +435,13 @@ WHOLE_TEST_SETS = (
     "110-police-w250",
     "110-nonpolice-w250",
     "12345-w251",
+    "110-police-w252",
+    "110-nonpolice-w252",
+    "110-police-w253",
+    "110-nonpolice-w253",
+    "110-police-w254",
+    "110-nonpolice-w254",
+    "12345-w255",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
