@@ -216,6 +216,9 @@ WRITERS = (
     "w248",
     "w249",
     "w250",
+    "w252",
+    "w253",
+    "w254",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
