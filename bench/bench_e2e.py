@@ -13,6 +13,10 @@ grid-sim's receipt minus the order record's timestamp. Before each rate's window
 waits until every group (router, worker, sink) has committed all of its input, so a
 window starts with nothing queued; the worker's lag is sampled beside the latency.
 
+Each window also reports the CPU one call costs in each process (the services, the local
+broker, the bench itself: ``bench.cpu``), less what each uses idle, and the rate two cores
+would bear at that cost: which process has to get cheaper for a higher rate.
+
 ``--baseline-ref REF`` runs the same rates through the pipeline of another git ref (e.g.
 ``main``, from a temporary ``git worktree``) in the same run, first: before and after on
 the same machine in the same minutes.
@@ -23,8 +27,9 @@ Kafka hops with the work taken out, each forwarding what it has every 20 ms), la
 arrival at the last consumer − send time.
 
 A rate is *sustained* when the backlog does not grow: the p99 of the window's last
-third is within 2× (+0.5 s) of its first third's, and the last order arrives within 10 s
-of the last call. ``--search`` climbs a ladder of rates to find the highest sustained one.
+third is within 2× (+0.5 s) of its first third's, the last order arrives within 10 s
+of the last call, and the worker's backlog was not at its largest (and over a second of
+calls) when the last call was sent. ``--search`` climbs a ladder of rates to find the highest sustained one.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from confluent_kafka import OFFSET_END, Consumer, KafkaException, TopicPartition
 from rich.console import Console
 from rich.table import Table
 
+from bench.cpu import CpuMeter, broker_process, idle_share, summary
 from bench.harness import (
     bench_settings,
     calls_110,
@@ -55,6 +61,7 @@ from bench.harness import (
     traffic_sink,
     wait_metrics,
 )
+from fenliu.demo.supervisor import Supervisor
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
@@ -68,6 +75,8 @@ LADDER = (200, 300, 400, 600, 800, 1200, 1600, 2400, 3200)
 #: A baseline hop forwards what it has after this long (the router waits up to
 #: FENLIU_ROUTER_POLL_TIMEOUT_S, 0.5 s, to fill a batch: part of what the rows compare).
 BASELINE_POLL_S = 0.02
+#: How long each process's idle CPU is measured before the first window.
+IDLE_S = 10.0
 
 
 def pct(values: list[float], q: float) -> float:
@@ -94,12 +103,23 @@ class Row:
     stages: str = ""
     lag_max: int = -1  # the worker's backlog (records not yet committed, every input), -1: n/a
     lag_end: int = -1  # ... when the last call was sent
+    cpu: str = ""  # CPU per call, per process, window start → drained (bench.cpu)
 
     @property
     def sustained(self) -> bool:
         return (
-            self.measured > 0 and self.last_p99 <= 2 * self.first_p99 + 0.5 and self.drain_s <= 10
+            self.measured > 0
+            and self.last_p99 <= 2 * self.first_p99 + 0.5
+            and self.drain_s <= 10
+            and not self.backlog_growing
         )
+
+    @property
+    def backlog_growing(self) -> bool:
+        """The worker's backlog at its largest when the last call went, and more than a second
+        of calls: it grew through the window. Latency alone missed this when the first third
+        was already late (800/s: p99 4.3 s, then 7.2 s, within 2x + 0.5 s)."""
+        return self.lag_end >= 0 and self.lag_end >= self.lag_max and self.lag_end > self.rate
 
     @classmethod
     def of(
@@ -112,6 +132,7 @@ class Row:
         drain_s: float,
         stages: str = "",
         lag: tuple[int, int] = (-1, -1),
+        cpu: str = "",
     ) -> Row:
         """``samples``: (send time s, latency s)."""
         lat = [lat for _, lat in samples]
@@ -134,6 +155,7 @@ class Row:
             drain_s,
             stages,
             *lag,
+            cpu,
         )
 
 
@@ -224,6 +246,16 @@ class LagSampler:
         return max(lag for _, lag in self.samples), at_end
 
 
+def _pids(supervisor: Supervisor) -> dict[str, int]:
+    """The services, the broker (when local) and this process (the traffic and readers)."""
+    pids = {c.name: c.proc.pid for c in supervisor.children if c.proc is not None and c.running}
+    broker = broker_process()
+    if broker is not None:
+        pids["broker"] = broker.pid
+    pids["bench"] = os.getpid()
+    return pids
+
+
 def _iso_s(text: str) -> float:
     return datetime.fromisoformat(text).timestamp()  # Python 3.11 reads the trailing Z
 
@@ -282,6 +314,11 @@ def measure_pipeline(
         }
         plan = sorted(set(rates) | (set(LADDER) if search else set()))
         failed_at: float | None = None
+        drain(settings, groups, timeout_s=300)
+        tail, lag = StageTail(settings), LagSampler(settings, worker_group, worker_inputs)
+        idle = idle_share(_pids(supervisor), IDLE_S)  # the windows' readers running too
+        lag.close(time.time())
+        tail.close()
         for rate in plan:
             if failed_at is not None and rate not in rates:
                 continue  # past the highest sustained rate: only the rates asked for
@@ -289,8 +326,10 @@ def measure_pipeline(
             tail = StageTail(settings)
             events = calls_110(settings, int(rate * seconds), seed=int(rate))
             lag = LagSampler(settings, worker_group, worker_inputs)
+            meter = CpuMeter(_pids(supervisor))
             window = produce_steady(settings, events, rate, sink)
             drained = drain(settings, groups)
+            cpu = summary(*meter.spent(), len(events), idle, os.cpu_count() or 1)
             lags = lag.close(window[1])
             time.sleep(1)
             tail.close()
@@ -316,13 +355,14 @@ def measure_pipeline(
                 drained,
                 tail.summary(received),
                 lags,
+                cpu,
             )
             rows.append(row)
             Console().print(
                 f"  {label} {rate:>6.0f}/s: {row.measured} orders, p50 {row.p50:.3f} s, "
                 f"p95 {row.p95:.3f} s, p99 {row.p99:.3f} s, "
                 f"drain {row.drain_s:.1f} s, worker lag max {row.lag_max:,} / at the last call "
-                f"{row.lag_end:,} records, sustained {row.sustained}; {row.stages}"
+                f"{row.lag_end:,} records, sustained {row.sustained}; {row.stages}; {row.cpu}"
             )
             if not row.sustained and failed_at is None:
                 failed_at = rate
@@ -498,6 +538,8 @@ def main(
     for r in rows:
         if r.stages:
             Console(width=170).print(f"  {r.case} stages at {r.rate:,.0f}/s: {r.stages}")
+        if r.cpu:
+            Console(width=170).print(f"  {r.case} at {r.rate:,.0f}/s: {r.cpu}")
 
 
 if __name__ == "__main__":
