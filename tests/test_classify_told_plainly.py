@@ -89,6 +89,8 @@ from tests.classify_support import run, signs
         ("我弟被渔船老板扣在渔船上，说欠的钱要拿干活抵，不准上岸", "safety:detention"),
         ("出差两个月回来，家门锁换了，里面住着人，说是中介租给他们的", "safety:intruder"),
         ("在直播间花了六千买了块玉，拿去一查证书编号查不到，主播的号也注销了", "safety:sham_trade"),
+        # zj-2026.12.74: "life is pointless" in southwestern Mandarin, said on the phone
+        ("我爸刚打电话讲活起没得意思，莫管他了，现在电话打不通", "safety:self_harm"),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
@@ -190,6 +192,10 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("学校门口没有红绿灯，接孩子的家长只能自己站在路中间拦车", "safety:crowd"),
         # zj-2026.12.73: a landlord's changed lock is a rental quarrel, no one living inside
         ("房东趁我不在把锁换了，我的东西还在里面，押金也不退", "safety:intruder"),
+        # zj-2026.12.74: a trench not filled in; a tablet lying on the ground; pesticide bottles
+        ("挖开的管沟到现在都没回填，孩子上学天天从边上走", "safety:unreachable"),
+        ("村口那块文物保护碑倒在地上好久了，也没人管", "safety:injury"),
+        ("打完药，农药瓶子就扔在地头水沟边，怕污染水", "safety:self_harm"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
