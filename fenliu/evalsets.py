@@ -442,6 +442,13 @@ WHOLE_TEST_SETS = (
     "110-police-w254",
     "110-nonpolice-w254",
     "12345-w255",
+    "110-police-w256",
+    "110-nonpolice-w256",
+    "110-police-w257",
+    "110-nonpolice-w257",
+    "110-police-w258",
+    "110-nonpolice-w258",
+    "12345-w259",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
