@@ -219,6 +219,9 @@ WRITERS = (
     "w252",
     "w253",
     "w254",
+    "w256",
+    "w257",
+    "w258",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
