@@ -91,6 +91,8 @@ from tests.classify_support import run, signs
         ("在直播间花了六千买了块玉，拿去一查证书编号查不到，主播的号也注销了", "safety:sham_trade"),
         # zj-2026.12.74: "life is pointless" in southwestern Mandarin, said on the phone
         ("我爸刚打电话讲活起没得意思，莫管他了，现在电话打不通", "safety:self_harm"),
+        # zj-2026.12.75: a road blocked by villagers with their tricycles
+        ("厂门口的路被村民用三轮车堵住了，说厂里排的气熏人，货车进不去", "safety:crowd"),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
@@ -425,10 +427,18 @@ def test_words_of_something_else_send_no_ticket_to_the_police(text: str, situati
     assert not any(e.rule_id == situation and e.kind == "situation" for e in c.evidence)
 
 
-def test_a_fraud_reported_months_ago_asked_about_now_is_no_police_ticket() -> None:
-    # zj-2026.12.60: 报了案 / 受案回执 as settled cues
-    c = run("网上刷单被骗两万，当时就报了案，拿了受案回执，到现在没消息，想问问进展", "12345")
-    assert not c.is_police_matter and "safety:fraud" not in signs(c), c.rule_id
+@pytest.mark.parametrize(
+    "text",
+    [
+        # zj-2026.12.60: 报了案 / 受案回执 as settled cues
+        "网上刷单被骗两万，当时就报了案，拿了受案回执，到现在没消息，想问问进展",
+        # zj-2026.12.75: 报案立案, 已经在派出所报案
+        "半年前买理财被骗了三万，已经在派出所报案立案，想问问这钱还能不能追回来",
+    ],
+)
+def test_a_fraud_reported_months_ago_asked_about_now_is_no_police_ticket(text: str) -> None:
+    c = run(text, "12345")
+    assert not c.is_police_matter, c.rule_id
 
 
 def test_a_company_registered_in_the_callers_name_keeps_the_call() -> None:
