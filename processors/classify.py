@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from .modality import NOISY, REFERRED, Clauses, Cue, modality
 from .model import CaseEvent, Classification, Evidence, Source
-from .segment import blocked_by
+from .segment import a_not_a, blocked_by
 from .taxonomy import Situation, Taxonomy
 from .textnorm import BOUNDARY, NormalisedText, people_counts
 
@@ -164,7 +164,7 @@ class _Scan:
             if safety is not None and not part_of_word:
                 if safety:
                     raw_signs.append((hit, safety))
-                else:
+                elif not a_not_a(text, hit.start):
                     excluded.append((hit.start, hit.end))
             if situation_refs:
                 word_hits.append((hit, situation_refs, part_of_word))

@@ -91,6 +91,12 @@ def shapes(words: Mapping[str, frozenset[str]]) -> dict[str, tuple[tuple[int, in
     return {t: tuple(sorted(s)) for t, s in out.items()}
 
 
+def a_not_a(text: str, start: int) -> bool:
+    """不 at ``start`` between a verb and its repeat (会不会动手, 能不能打起来): the question
+    form, which is modal, not the denial a word such as 不会动手 ("we will not fight") is."""
+    return text[start] == "不" and 0 < start < len(text) - 1 and text[start - 1] == text[start + 1]
+
+
 def blocked_by(
     text: str,
     start: int,
@@ -122,5 +128,7 @@ def blocked_by(
             if terms is not None and term in terms:
                 if b > end and text[end] in _FUNCTION and LISTED not in terms:
                     continue  # 包|被人, 刀|把他
+                if a_not_a(text, a):
+                    continue  # 会|不会动手: a question, not the word 不会动手
                 return text[a:b]
     return None

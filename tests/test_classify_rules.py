@@ -213,6 +213,15 @@ def test_a_modal_prefix_never_makes_present_danger(prefix: str, term: str) -> No
     assert not [e for e in c.evidence if e.kind == "safety" and e.term == term], (text, c.rule_id)
 
 
+def test_the_question_form_is_modal_where_the_denial_is_no_danger() -> None:
+    # 不会动手 ("we will not fight") is excluded; 会不会动手 ("will they come to blows?") is
+    # that word inside a question: hypothesis found it swallowed, no doubt left
+    asked = run("楼上漏水把我家天花板泡坏了，会不会动手")
+    assert not asked.is_police_matter and "danger_modal:hypothetical:动手" in asked.doubts
+    denied = run("我们就是想量清楚地界，不会动手")
+    assert not any(e.term == "动手" for e in denied.evidence), denied.evidence
+
+
 @PROPERTY
 @given(st.sampled_from(_modal_prefixes()), st.sampled_from(_safety_terms()))
 def test_a_modal_danger_on_a_diverted_text_is_a_doubt(prefix: str, term: str) -> None:

@@ -198,6 +198,8 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("挖开的管沟到现在都没回填，孩子上学天天从边上走", "safety:unreachable"),
         ("村口那块文物保护碑倒在地上好久了，也没人管", "safety:injury"),
         ("打完药，农药瓶子就扔在地头水沟边，怕污染水", "safety:self_harm"),
+        # zj-2026.12.76: a rumour passed round online
+        ("有个自媒体发视频说开发区化工厂爆炸了，内容是编的，想请网信部门管管", "safety:explosion"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
