@@ -449,6 +449,13 @@ WHOLE_TEST_SETS = (
     "110-police-w258",
     "110-nonpolice-w258",
     "12345-w259",
+    "110-police-w260",
+    "110-nonpolice-w260",
+    "110-police-w261",
+    "110-nonpolice-w261",
+    "110-police-w262",
+    "110-nonpolice-w262",
+    "12345-w263",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
