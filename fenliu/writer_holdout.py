@@ -222,6 +222,9 @@ WRITERS = (
     "w256",
     "w257",
     "w258",
+    "w260",
+    "w261",
+    "w262",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
