@@ -200,6 +200,8 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("打完药，农药瓶子就扔在地头水沟边，怕污染水", "safety:self_harm"),
         # zj-2026.12.76: a rumour passed round online
         ("有个自媒体发视频说开发区化工厂爆炸了，内容是编的，想请网信部门管管", "safety:explosion"),
+        # zj-2026.12.77: the day before yesterday is past
+        ("厨房房顶的瓷砖前天掉下来一块，差点砸着人，房东说不归他修", "safety:falling_object"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
