@@ -456,6 +456,13 @@ WHOLE_TEST_SETS = (
     "110-police-w262",
     "110-nonpolice-w262",
     "12345-w263",
+    "110-police-w264",
+    "110-nonpolice-w264",
+    "110-police-w265",
+    "110-nonpolice-w265",
+    "110-police-w266",
+    "110-nonpolice-w266",
+    "12345-w267",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
