@@ -225,6 +225,9 @@ WRITERS = (
     "w260",
     "w261",
     "w262",
+    "w264",
+    "w265",
+    "w266",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
