@@ -93,6 +93,9 @@ from tests.classify_support import run, signs
         ("我爸刚打电话讲活起没得意思，莫管他了，现在电话打不通", "safety:self_harm"),
         # zj-2026.12.75: a road blocked by villagers with their tricycles
         ("厂门口的路被村民用三轮车堵住了，说厂里排的气熏人，货车进不去", "safety:crowd"),
+        # zj-2026.12.78: a landlord's search of the caller's room; a greenhouse slashed
+        ("下班回来发现房东带人进我屋了，东西全翻过，也没跟我说一声", "safety:intruder"),
+        ("俺家草莓大棚让人给豁了，塑料布让刀拉得稀烂", "safety:damage"),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
@@ -202,6 +205,8 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("有个自媒体发视频说开发区化工厂爆炸了，内容是编的，想请网信部门管管", "safety:explosion"),
         # zj-2026.12.77: the day before yesterday is past
         ("厨房房顶的瓷砖前天掉下来一块，差点砸着人，房东说不归他修", "safety:falling_object"),
+        # zj-2026.12.78: barbecue smoke drifting into the caller's room is no one coming in
+        ("楼下烧烤摊天天开到半夜，烟全飘进我屋里，窗都不敢开", "safety:intruder"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
