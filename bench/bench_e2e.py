@@ -29,7 +29,8 @@ arrival at the last consumer − send time.
 A rate is *sustained* when the backlog does not grow: the p99 of the window's last
 third is within 2× (+0.5 s) of its first third's, the last order arrives within 10 s
 of the last call, and the worker's backlog was not at its largest (and over a second of
-calls) when the last call was sent. ``--search`` climbs a ladder of rates to find the highest sustained one.
+calls) when the last call was sent. ``--search`` climbs a ladder of rates to find the
+highest sustained one.
 """
 
 from __future__ import annotations
