@@ -463,6 +463,13 @@ WHOLE_TEST_SETS = (
     "110-police-w266",
     "110-nonpolice-w266",
     "12345-w267",
+    "110-police-w268",
+    "110-nonpolice-w268",
+    "110-police-w269",
+    "110-nonpolice-w269",
+    "110-police-w270",
+    "110-nonpolice-w270",
+    "12345-w271",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
