@@ -228,6 +228,9 @@ WRITERS = (
     "w264",
     "w265",
     "w266",
+    "w268",
+    "w269",
+    "w270",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
