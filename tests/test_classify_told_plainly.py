@@ -96,6 +96,13 @@ from tests.classify_support import run, signs
         # zj-2026.12.78: a landlord's search of the caller's room; a greenhouse slashed
         ("下班回来发现房东带人进我屋了，东西全翻过，也没跟我说一声", "safety:intruder"),
         ("俺家草莓大棚让人给豁了，塑料布让刀拉得稀烂", "safety:damage"),
+        # zj-2026.12.79: a card registered to a company in the caller's name; a debtor held in a
+        # cave dwelling
+        (
+            "去银行办卡，人家说我身份证在外省注册了个公司，我是法人，我从没开过什么公司",
+            "safety:identity_misused",
+        ),
+        ("俺大哥把欠他钱的人锁在一孔窑里一天一夜了，俺劝不住", "safety:detention"),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
@@ -207,6 +214,9 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("厨房房顶的瓷砖前天掉下来一块，差点砸着人，房东说不归他修", "safety:falling_object"),
         # zj-2026.12.78: barbecue smoke drifting into the caller's room is no one coming in
         ("楼下烧烤摊天天开到半夜，烟全飘进我屋里，窗都不敢开", "safety:intruder"),
+        # zj-2026.12.79: muddy water washed into the village; keys locked in a cave dwelling
+        ("山上乱挖土，一下雨泥水冲进村里，路都没法走", "safety:crowd"),
+        ("钥匙叫我锁在窑里了，能不能给寻个开锁的", "safety:detention"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
