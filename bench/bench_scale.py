@@ -48,6 +48,7 @@ from confluent_kafka.admin import AdminClient
 from rich.console import Console
 
 from bench.common import Result, print_table
+from bench.cpu import cpu_seconds
 from bench.harness import bench_settings, delete_run_topics, pipeline
 from fenliu.processors.model import Source
 from fenliu.processors.records import decision_record
@@ -187,20 +188,6 @@ def _pids(started: object) -> list[int]:
     """The service processes a case started (``pipeline`` yields its supervisor)."""
     supervisor = started[0] if isinstance(started, tuple) else None
     return [c.proc.pid for c in getattr(supervisor, "children", []) if c.proc is not None]
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds the processes used so far (Linux /proc): what a decision
-    costs the worker whatever else the machine runs, unlike the wall-clock rate."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-    return total
 
 
 def produce_batches(started: object) -> float:

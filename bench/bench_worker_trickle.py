@@ -23,7 +23,8 @@ import typer
 from confluent_kafka import Producer
 from rich.console import Console
 
-from bench.bench_scale import cpu_seconds, decisions
+from bench.bench_scale import decisions
+from bench.cpu import cpu_seconds
 from bench.harness import bench_settings, committed, pipeline, wait_metrics
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import router_producer_config

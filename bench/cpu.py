@@ -12,7 +12,7 @@ class (``kafka.Kafka``) when it runs on this machine.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import psutil
 
@@ -33,6 +33,18 @@ def _cpu_s(proc: psutil.Process) -> float | None:
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return None
     return times.user + times.system
+
+
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """User + system CPU seconds the processes used so far (one that is gone counts nothing):
+    what the work costs whatever else the machine runs, unlike a wall-clock rate."""
+    total = 0.0
+    for pid in pids:
+        try:
+            total += _cpu_s(psutil.Process(pid)) or 0.0
+        except psutil.NoSuchProcess:
+            continue
+    return total
 
 
 class CpuMeter:

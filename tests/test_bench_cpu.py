@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from bench.cpu import CpuMeter, summary
+from bench.cpu import CpuMeter, cpu_seconds, summary
 
 
 def test_idle_use_is_taken_out_before_the_cost_of_a_call() -> None:
@@ -35,3 +35,10 @@ def test_a_process_that_exited_is_left_out() -> None:
     child.wait()
     cpu, wall = meter.spent()
     assert "child" not in cpu and cpu["bench"] >= 0 and wall >= 0
+
+
+def test_cpu_seconds_count_a_live_process_and_nothing_for_a_gone_one() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    assert cpu_seconds([child.pid]) == 0.0  # reaped: nothing to count
+    assert cpu_seconds([os.getpid(), child.pid]) > 0  # this process has run pytest
