@@ -470,6 +470,13 @@ WHOLE_TEST_SETS = (
     "110-police-w270",
     "110-nonpolice-w270",
     "12345-w271",
+    "110-police-w272",
+    "110-nonpolice-w272",
+    "110-police-w273",
+    "110-nonpolice-w273",
+    "110-police-w274",
+    "110-nonpolice-w274",
+    "12345-w275",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
