@@ -13,6 +13,10 @@ measures honestly is what the learned opinion and the thresholds add.
 ``python -m fenliu.writer_holdout [--json] [field=value ...]`` (needs scikit-learn, as
 ``fenliu train``; ``field=value`` overrides a ``TrainConfig`` field, e.g. ``c_police=3.0``,
 to compare configurations on this number rather than on dev). ~1.5 min on 2 cores.
+
+``--against ARTIFACT --from wN``: before a retrained model replaces the shipped ARTIFACT,
+the writers it never saw (``wN`` on) are split by round into two folds; each is decided by
+the shipped model and by a model fitted on today's rows without it (~5 min).
 """
 
 from __future__ import annotations
@@ -293,6 +297,62 @@ def holdout(writers: tuple[str, ...] = WRITERS, cfg: Any = None) -> dict[str, An
     return out
 
 
+def round_fold(writer: str | None, first: int) -> int | None:
+    """Writers from ``first`` on, in blocks of four (one blind round: three 110 writers and a
+    12345 writer), alternate between fold 0 and fold 1; earlier writers are in no fold."""
+    if writer is None:
+        return None
+    n = int(writer[1:])
+    return None if n < first else ((n - first) // 4) % 2
+
+
+def against(artifact_path: str, first: int, cfg: Any = None) -> list[dict[str, Any]]:
+    """Should a retrained model replace a shipped one? Two folds of the writers the shipped
+    artifact never saw (``first`` on, by round): each fold is decided by the shipped model
+    and by one fitted, thresholds and all, on today's rows without that fold."""
+    import gzip
+
+    from fenliu.outcome_eval import evaluate_rows
+    from fenliu.processors.text_model import load_opinion
+    from fenliu.refdata.opinion import Judge, outcome_policy
+    from fenliu.refdata.taxonomy import load_taxonomy
+    from fenliu.settings import get_settings
+    from fenliu.training import TrainConfig, train
+
+    settings = get_settings()
+    tax = load_taxonomy(settings.refdata.taxonomy_file)
+    with gzip.open(artifact_path, "rt", encoding="utf-8") as f:
+        shipped = load_opinion(json.load(f))
+    judges = {"shipped": Judge(tax, shipped, None, outcome_policy(shipped, settings))}
+    train_rows, dev_rows = evalsets.load_split("train"), evalsets.load_split("dev")
+    out = []
+    for fold in (0, 1):
+
+        def in_fold(r: dict[str, Any], fold: int = fold) -> bool:
+            return round_fold(writer_of(str(r["set"])), first) == fold
+
+        fit = [r for r in train_rows if not in_fold(r)]
+        dev = [r for r in dev_rows if not in_fold(r)]
+        fitted = load_opinion(
+            train(fit, dev, tax, None, cfg or TrainConfig(), version=f"fold{fold}")
+        )
+        judges["retrained"] = Judge(tax, fitted, None, outcome_policy(fitted, settings))
+        held = [r for r in train_rows + dev_rows if in_fold(r)]
+        for name, judge in judges.items():
+            rep110, _ = evaluate_rows([r for r in held if r["source"] == "110"], judge)
+            rep12, decided = evaluate_rows([r for r in held if r["source"] == "12345"], judge)
+            ordinary = [d for d in decided if not d.expected_police]
+            out.append({
+                "fold": fold, "model": name, "police": rep110.police_total,
+                "police_kept": rep110.police_kept, "non_police": rep110.np110_total,
+                "divert_or_suggest": round(rep110.divert_or_suggest, 4),
+                "divert": round(rep110.divert_alone, 4), "police_12345": rep12.police_total,
+                "police_12345_kept": rep12.police_kept, "ordinary_12345": len(ordinary),
+                "ordinary_to_police": sum(d.outcome == "TO_POLICE" for d in ordinary),
+            })  # fmt: skip
+    return out
+
+
 def _line(w: str, f: dict[str, Any]) -> str:
     """One writer's figures: police, non-police, or both (a writer of mixed sets)."""
     parts = []
@@ -318,6 +378,9 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if {"-h", "--help"} & set(args):
         print("python -m fenliu.writer_holdout [--json] [field=value ...]  (TrainConfig overrides)")
+        print(
+            "python -m fenliu.writer_holdout --against ARTIFACT --from wN  (shipped vs retrained)"
+        )
         return 0
     # ``key=value`` arguments override TrainConfig fields (to compare configurations)
     overrides: dict[str, Any] = {}
@@ -327,6 +390,15 @@ def main(argv: list[str] | None = None) -> int:
             overrides[key] = (
                 tuple(json.loads(value)) if value.startswith("[") else json.loads(value)
             )
+    if "--against" in args:  # --against ARTIFACT --from wN: shipped vs retrained, by round
+        path = args[args.index("--against") + 1]
+        first = int(args[args.index("--from") + 1].lstrip("w"))
+        for r in against(path, first, replace(TrainConfig(), **overrides)):
+            print(f"fold {r['fold']} {r['model']:9} 110 police {r['police_kept']}/{r['police']}, "
+                  f"non-police D+S {r['divert_or_suggest']:.1%} DIVERT {r['divert']:.1%} of "
+                  f"{r['non_police']}; 12345 police {r['police_12345_kept']}/{r['police_12345']}, "
+                  f"ordinary TO_POLICE {r['ordinary_to_police']}/{r['ordinary_12345']}")  # fmt: skip
+        return 0
     result = holdout(cfg=replace(TrainConfig(), **overrides))
     if "--json" in args:
         print(json.dumps(result, ensure_ascii=False, indent=2, default=list))

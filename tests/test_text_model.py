@@ -272,3 +272,13 @@ def test_the_writer_of_a_set_is_its_wn_with_or_without_seen_test() -> None:
     for w in WRITERS:  # every writer measured has rows, and w1 never takes w11's
         assert any(writer_of(str(r["set"])) == w for r in rows)
     assert all(writer_of(str(r["set"])) != "w1" for r in rows if "w11" in str(r["set"]))
+
+
+def test_the_writers_a_shipped_model_never_saw_fall_into_two_folds_by_round() -> None:
+    """A round's four writers (three 110, one 12345) stay together; rounds alternate."""
+    from fenliu.writer_holdout import round_fold
+
+    assert [round_fold(f"w{n}", 124) for n in (124, 125, 126, 127)] == [0, 0, 0, 0]
+    assert [round_fold(f"w{n}", 124) for n in (128, 131, 132)] == [1, 1, 0]
+    assert round_fold("w123", 124) is None  # the shipped model trained on it
+    assert round_fold(None, 124) is None  # a set with no writer (labelled_calls)
