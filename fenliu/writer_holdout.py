@@ -235,6 +235,9 @@ WRITERS = (
     "w268",
     "w269",
     "w270",
+    "w272",
+    "w273",
+    "w274",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
