@@ -477,6 +477,13 @@ WHOLE_TEST_SETS = (
     "110-police-w274",
     "110-nonpolice-w274",
     "12345-w275",
+    "110-police-w276",
+    "110-nonpolice-w276",
+    "110-police-w277",
+    "110-nonpolice-w277",
+    "110-police-w278",
+    "110-nonpolice-w278",
+    "12345-w279",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
