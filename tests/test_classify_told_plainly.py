@@ -103,6 +103,14 @@ from tests.classify_support import run, signs
             "safety:identity_misused",
         ),
         ("俺大哥把欠他钱的人锁在一孔窑里一天一夜了，俺劝不住", "safety:detention"),
+        # zj-2026.12.80: a marriage registered in the caller's name; a grandchild separated in a
+        # crowd; a passenger grabbing the wheel
+        (
+            "我从来没结过婚，去办证窗口说我已经结了婚，配偶是个我认都不认识的人",
+            "safety:identity_misused",
+        ),
+        ("庙会上人挤人，我孙女跟我走散了，找了半个钟头没找着", "safety:missing"),
+        ("网约车后座的乘客喝多了，突然伸手抢方向盘，差点撞上护栏", "safety:violence"),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
@@ -217,6 +225,12 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         # zj-2026.12.79: muddy water washed into the village; keys locked in a cave dwelling
         ("山上乱挖土，一下雨泥水冲进村里，路都没法走", "safety:crowd"),
         ("钥匙叫我锁在窑里了，能不能给寻个开锁的", "safety:detention"),
+        # zj-2026.12.80: glass that may break, sleep disturbed (被打 inside a longer word), a toy
+        # gun, appointment slots taken by scalpers
+        ("台风要来了，我家窗户玻璃怕被打碎，物业也不来加固", "safety:violence"),
+        ("想安安静静睡个午觉不被打扰，楼下装修从早敲到晚", "safety:violence"),
+        ("楼下小孩天天拿着玩具枪在走廊里跑，吵得人午觉睡不成", "safety:armed"),
+        ("儿童医院的专家号一放出来就被号贩子抢了，老人根本挂不上", "safety:theft"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
@@ -438,6 +452,8 @@ def test_locked_in_since_morning_with_food_passed_in_keeps_the_call() -> None:
         ("洪水退了以后村里的路全是淤泥，想请镇上派车来清一清", "situation:P04-06"),
         # home care that should come to the door eight times a month (zj-2026.12.70)
         ("按规定居家养老每月应上门服务八次，实际阿姨只来两三次", "situation:P07-03"),
+        # a neighbour's sheep in the vegetable plot (zj-2026.12.80)
+        ("邻居家的羊闯入我家菜地，把白菜啃了一大片，找他赔他不认", "situation:P07-04"),
     ],
 )
 def test_words_of_something_else_send_no_ticket_to_the_police(text: str, situation: str) -> None:
