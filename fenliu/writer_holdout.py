@@ -238,6 +238,9 @@ WRITERS = (
     "w272",
     "w273",
     "w274",
+    "w276",
+    "w277",
+    "w278",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
