@@ -231,6 +231,13 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("想安安静静睡个午觉不被打扰，楼下装修从早敲到晚", "safety:violence"),
         ("楼下小孩天天拿着玩具枪在走廊里跑，吵得人午觉睡不成", "safety:armed"),
         ("儿童医院的专家号一放出来就被号贩子抢了，老人根本挂不上", "safety:theft"),
+        # zj-2026.12.81: water through a ceiling, bricks round a manhole, oil poured on the
+        # ground, a door the caller will not force, a quarrel's words the caller calls only words
+        ("楼上暖气漏了，水顺着楼板往我家淌，吊顶都往下掉水了，找谁赔", "safety:falling_object"),
+        ("小区路口井盖碎了，我们找了几块砖头先围着，请市政来换", "safety:weapon"),
+        ("修车铺把废机油直接倒在地上，下雨流得满街都是", "safety:injury"),
+        ("楼上没人住，水一直渗下来，我又不敢自己撬门进去，想问找谁", "safety:theft"),
+        ("两口子吵架，一个说要拼命，一个说你去死，其实都是嘴上说说，没动手", "safety:self_harm"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
@@ -454,6 +461,8 @@ def test_locked_in_since_morning_with_food_passed_in_keeps_the_call() -> None:
         ("按规定居家养老每月应上门服务八次，实际阿姨只来两三次", "situation:P07-03"),
         # a neighbour's sheep in the vegetable plot (zj-2026.12.80)
         ("邻居家的羊闯入我家菜地，把白菜啃了一大片，找他赔他不认", "situation:P07-04"),
+        # a branch reaching into the balcony (zj-2026.12.81)
+        ("小区外那棵树的枝子伸进我家阳台，刮风就敲窗户，想请园林修剪", "situation:P07-04"),
     ],
 )
 def test_words_of_something_else_send_no_ticket_to_the_police(text: str, situation: str) -> None:
