@@ -484,6 +484,13 @@ WHOLE_TEST_SETS = (
     "110-police-w278",
     "110-nonpolice-w278",
     "12345-w279",
+    "110-police-w280",
+    "110-nonpolice-w280",
+    "110-police-w281",
+    "110-nonpolice-w281",
+    "110-police-w282",
+    "110-nonpolice-w282",
+    "12345-w283",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
