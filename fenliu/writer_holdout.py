@@ -241,6 +241,9 @@ WRITERS = (
     "w276",
     "w277",
     "w278",
+    "w280",
+    "w281",
+    "w282",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
