@@ -111,6 +111,9 @@ from tests.classify_support import run, signs
         ),
         ("庙会上人挤人，我孙女跟我走散了，找了半个钟头没找着", "safety:missing"),
         ("网约车后座的乘客喝多了，突然伸手抢方向盘，差点撞上护栏", "safety:violence"),
+        # zj-2026.12.82: people standing in a road and stopping its traffic
+        ("商场关门跑路，会员全堵在门口，已经站到马路上了，半条路都过不去车", "safety:sit_in"),
+        ("大巴半路抛锚，乘客下车站在马路中间拦别的车，要司机退票", "safety:sit_in"),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
@@ -238,6 +241,15 @@ def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str)
         ("修车铺把废机油直接倒在地上，下雨流得满街都是", "safety:injury"),
         ("楼上没人住，水一直渗下来，我又不敢自己撬门进去，想问找谁", "safety:theft"),
         ("两口子吵架，一个说要拼命，一个说你去死，其实都是嘴上说说，没动手", "safety:self_harm"),
+        # zj-2026.12.82: a flowerpot knocked over, a lock the caller asks whether to force, an old
+        # mother kept in by a broken lift, pupils colliding at basketball, a leak mended on the
+        # spot, appointment slots gone as soon as released
+        ("楼下小孩踢球把我家门口的花盆碰倒了，家长也不来道个歉", "safety:traffic_person"),
+        ("租户欠了半年房租人跑了，我能不能自己把锁撬开收回铺面", "safety:theft"),
+        ("电梯坏了一个月，我妈腿脚不好只能关在屋里，物业一直拖着不修", "safety:detention"),
+        ("两个学生打篮球时相撞，眼镜被撞坏了，对方家长不肯赔", "safety:vehicle_hit"),
+        ("燃气公司上门说管子有点漏气，当场修好，现在已经好了，就是收费太贵", "safety:gas"),
+        ("医院专家号手机上一放号就没了，门口有人倒卖号，请医院管一管", "safety:theft"),
     ],
 )
 def test_these_words_name_no_danger(text: str, sign: str) -> None:
