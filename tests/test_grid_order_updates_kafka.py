@@ -42,7 +42,10 @@ from tests.streams_worker import Feed, Worker, read_until
 pytestmark = [pytest.mark.kafka, pytest.mark.stack_parallel]
 
 HOUR, DAY = 3_600_000, 86_400_000
-WAGES = "工地老板拖欠我们三个月工资，十几个工人没拿到钱"
+# A call the rules and the model both divert (the model ~0.001): these tests follow its order.
+# "……十几个工人没拿到钱" was the text until tm-032bfbbcd4 read the many workers as a crowd
+# (0.22: SUGGEST, no order until confirmed).
+WAGES = "工地老板拖欠我们三个月工资，一直拖着不给"
 KNOBS = LifeKnobs(sign_late_rate=0, no_arrival_rate=0.5, return_rate=0, complaint_rate=0)
 
 

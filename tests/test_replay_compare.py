@@ -28,7 +28,7 @@ from tests.factories import BASE_MS, call110, ticket12345
 
 CODEC = SingleObjectCodec()
 TEXTS = [
-    "工地老板拖欠我们三个月工资，十几个工人没拿到钱",
+    "工地老板拖欠我们三个月工资，一直拖着不给",
     "楼上邻居家卫生间漏水，水从天花板滴下来，物业不管",
     "有人拿刀在小区门口砍人，地上有血",
     "健身房突然关门跑路了，我办的预付卡还有三千块没用",

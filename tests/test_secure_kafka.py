@@ -266,7 +266,7 @@ def test_the_streams_worker_makes_cases_and_orders_as_streams(secure, tmp_path):
     worker.start()
     try:
         feed = Feed(as_principal(secure, "router"), build_decider(secure))
-        first = feed.decide(call110("C-SECURE-W", "工地老板拖欠我们三个月工资，十几个工人没拿到钱"))
+        first = feed.decide(call110("C-SECURE-W", "工地老板拖欠我们三个月工资，一直拖着不给"))
         feed.decisions(first)
         got = read_until(secure, topics.ORDERS, lambda out: len(out) >= 1, timeout_s=120)
         assert [v["decision_id"] for _, v in got] == [first.decision_id], worker.log_tail()

@@ -24,7 +24,10 @@ pytestmark = [pytest.mark.kafka]
 
 DAY = 86_400_000
 HOUR = 3_600_000
-WAGES = "工地老板拖欠我们三个月工资，十几个工人没拿到钱"
+# A call the rules and the model both divert (the model ~0.001): these tests follow its order.
+# "……十几个工人没拿到钱" was the text until tm-032bfbbcd4 read the many workers as a crowd
+# (0.22: SUGGEST, no order until confirmed).
+WAGES = "工地老板拖欠我们三个月工资，一直拖着不给"
 AGAIN = "工地老板拖欠工资，上次说好的钱又没给"
 
 
