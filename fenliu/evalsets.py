@@ -491,6 +491,13 @@ WHOLE_TEST_SETS = (
     "110-police-w282",
     "110-nonpolice-w282",
     "12345-w283",
+    "110-police-w284",
+    "110-nonpolice-w284",
+    "110-police-w285",
+    "110-nonpolice-w285",
+    "110-police-w286",
+    "110-nonpolice-w286",
+    "12345-w287",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
