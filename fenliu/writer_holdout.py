@@ -244,6 +244,9 @@ WRITERS = (
     "w280",
     "w281",
     "w282",
+    "w284",
+    "w285",
+    "w286",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
