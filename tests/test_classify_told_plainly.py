@@ -114,6 +114,15 @@ from tests.classify_support import run, signs
         # zj-2026.12.82: people standing in a road and stopping its traffic
         ("商场关门跑路，会员全堵在门口，已经站到马路上了，半条路都过不去车", "safety:sit_in"),
         ("大巴半路抛锚，乘客下车站在马路中间拦别的车，要司机退票", "safety:sit_in"),
+        # zj-2026.12.83: goods shown false by an appraisal and the seller gone; fees for a
+        # favour and the collector's room empty; a wall collapsed, told in Cantonese
+        (
+            "在古玩店花三万买了个青花瓶，找人一看是新仿的，再打老板电话不接了",
+            "safety:appraised_fake_gone",
+        ),
+        ("直播间买的翡翠手镯经鉴定为玻璃，主播已经把我拉黑了", "safety:appraised_fake_gone"),
+        ("有人说能帮我们办低保，每户先交八百材料费，现在他租的房子空了", "safety:arranged_fee_fraud"),
+        ("屋后面嗰幅墙冧咗落嚟，我阿妈喺下面，叫佢都唔出声", "safety:danger"),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
