@@ -121,7 +121,10 @@ from tests.classify_support import run, signs
             "safety:appraised_fake_gone",
         ),
         ("直播间买的翡翠手镯经鉴定为玻璃，主播已经把我拉黑了", "safety:appraised_fake_gone"),
-        ("有人说能帮我们办低保，每户先交八百材料费，现在他租的房子空了", "safety:arranged_fee_fraud"),
+        (
+            "有人说能帮我们办低保，每户先交八百材料费，现在他租的房子空了",
+            "safety:arranged_fee_fraud",
+        ),
         ("屋后面嗰幅墙冧咗落嚟，我阿妈喺下面，叫佢都唔出声", "safety:danger"),
     ],
 )
