@@ -56,10 +56,12 @@ class GridPlatform(Sink[OrderRequest]):
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._headers = {"Authorization": f"Bearer {token}", "User-Agent": "fenliu-grid-sink/1"}
-        # block: at most max_connections open, a request waits for a free one (as a bounded
-        # pool should); retries=False: no retry and no redirect here, the Deliverer decides.
+        # block: at most max_connections open, a request waits for a free one, at most
+        # timeout_s (as a bounded pool should); retries=False: no retry and no redirect here,
+        # the Deliverer decides. One platform host: one pool.
+        self._timeout_s = timeout_s
         self._pool = urllib3.PoolManager(
-            num_pools=4,
+            num_pools=1,
             maxsize=max_connections,
             block=True,
             timeout=urllib3.Timeout(connect=timeout_s, read=timeout_s),
@@ -138,6 +140,7 @@ class GridPlatform(Sink[OrderRequest]):
                 self.base_url + path,
                 body=body,
                 headers={**self._headers, **(headers or {})},
+                pool_timeout=self._timeout_s,
             )
         except RequestTimeout as exc:
             raise TransientError(f"timeout: {type(exc).__name__}: {exc}") from exc
