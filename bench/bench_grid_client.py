@@ -26,6 +26,7 @@ import urllib3
 from bench.common import Result, print_table
 from fenliu.sinks.grid.client import GridPlatform
 from fenliu.sinks.grid.contract import IDEMPOTENCY_HEADER, OrderRequest
+from fenliu.stack.process import port_answers, wait_for
 
 TOKEN = "bench-token"
 ORDER: dict[str, object] = {
@@ -70,17 +71,6 @@ def free_port() -> int:
         return port
 
 
-def wait_listening(port: int, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"the bench server did not listen on {port}")
-
-
 def cpu_of(requests: int, repeats: int, send: Callable[[], int], name: str, note: str) -> Result:
     """Best of ``repeats`` runs of ``requests`` sends, in the client's CPU seconds."""
     for _ in range(200):  # connection open, pools warm
@@ -102,7 +92,8 @@ def main(
     port = free_port()
     server = subprocess.Popen([sys.executable, "-c", SERVER, str(port)])
     try:
-        wait_listening(port)
+        if not wait_for(lambda: port_answers(port), timeout_s=20.0, interval_s=0.05):
+            raise RuntimeError(f"the bench server did not listen on {port}")
         base = f"http://127.0.0.1:{port}"
         order = OrderRequest.model_validate(ORDER)
         headers = {
