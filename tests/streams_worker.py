@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,16 +27,11 @@ from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config, router_producer_config
 from fenliu.topics import catalogue as topics
+from tests.ports import unused_port
 
 CODEC = SingleObjectCodec()
 FENLIU = Path(sys.executable).with_name("fenliu")
 START_TIMEOUT_S = 90.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Worker:
@@ -46,8 +40,8 @@ class Worker:
     def __init__(self, settings: Settings, workdir: Path, **env: str) -> None:
         self.settings = settings
         self.workdir = workdir
-        self.web_port = free_port()
-        self.metrics_port = free_port()
+        self.web_port = unused_port()
+        self.metrics_port = unused_port()
         self.env = {
             **os.environ,
             "FENLIU_KAFKA_BOOTSTRAP": settings.kafka.bootstrap,

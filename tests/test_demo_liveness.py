@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from fenliu.demo.supervisor import Liveness, Supervisor
+from tests.ports import unused_port
 
 CHILD = r"""
 import os, sys
@@ -36,12 +37,6 @@ HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Health).serve_forever()
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _wait_listening(port: int) -> None:
     for _ in range(300):
         try:
@@ -62,7 +57,7 @@ def _check_until(supervisor: Supervisor, done, rounds: int = 300) -> None:
 
 
 def test_a_child_red_for_k_probes_in_a_row_is_restarted_and_then_left_alone(tmp_path: Path):
-    port, lives = _free_port(), tmp_path / "lives"
+    port, lives = unused_port(), tmp_path / "lives"
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     now = [0.0]  # the supervisor's clock: only the start grace reads it

@@ -29,19 +29,15 @@ from bench.harness import (
     read_topic,
     wait_metrics,
 )
-from fenliu.demo.run import port_free
 from fenliu.demo.scrape import scrape
 from fenliu.refdata.routing import load_routing
 from fenliu.refdata.team_directory import TeamDirectory, seed_demo_teams
 from fenliu.schemas.serde import SingleObjectCodec
 from fenliu.topics import catalogue as topics
+from tests.ports import unused_port
 
 pytestmark = pytest.mark.kafka
 CODEC = SingleObjectCodec()
-
-
-def _free_port() -> int:
-    return next(p for p in range(26379, 27379) if port_free(p))
 
 
 def _start_redis(port: int, log) -> subprocess.Popen:
@@ -89,7 +85,7 @@ def _decisions_of(settings, keys: set[str]) -> dict[str, dict]:
 
 @pytest.mark.timeout(600)
 def test_redis_down_routing_falls_back_and_says_so(isolated_settings, tmp_path):
-    port = _free_port()
+    port = unused_port()
     log = (tmp_path / "redis.log").open("ab")
     server = _start_redis(port, log)
     settings = isolated_settings.replace(

@@ -109,3 +109,19 @@ def test_every_listening_port_of_the_settings_is_looked_at():
         "FENLIU_INGRESS_PORT",
         "FENLIU_GRID_SIM_PORT",
     }
+
+
+def test_ports_the_tests_hand_their_children_lie_below_the_ephemeral_range_and_never_repeat(
+    monkeypatch,
+) -> None:
+    from tests import ports
+
+    low = ports._ephemeral_low()
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")
+    given_here = [ports.unused_port() for _ in range(5)]
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
+    given_beside = [ports.unused_port() for _ in range(5)]
+    assert len(set(given_here + given_beside)) == 10
+    assert all(ports.LOWEST <= p < low for p in given_here + given_beside)
+    # Each xdist worker has a band of its own: two workers never pick the same port.
+    assert {p // ports.BAND for p in given_here}.isdisjoint({p // ports.BAND for p in given_beside})

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from fenliu.settings import Settings
 from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
+from tests.ports import unused_port
 from tests.test_rates_agent import lifecycle_record, order_record
 
 pytestmark = [pytest.mark.kafka, pytest.mark.stack_parallel]
@@ -54,15 +54,9 @@ def main() -> None:
     faust.Worker(app, loglevel="WARNING", quiet=True).execute_from_commandline()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Worker:
     def __init__(self, settings: Settings, data_dir: Path, log: Path) -> None:
-        self.port = free_port()
+        self.port = unused_port()
         self.env = os.environ | {
             "FENLIU_TOPIC_PREFIX": settings.topics.prefix,
             "FENLIU_TOPIC_PARTITIONS": str(settings.topics.partitions),

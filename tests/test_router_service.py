@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from fenliu.streams.kafka.config import confluent_config
 from fenliu.topics import catalogue as topics
 from fenliu.topics.admin import apply_topics
 from tests.factories import call110, ticket12345
+from tests.ports import unused_port
 
 pytestmark = [pytest.mark.kafka, pytest.mark.stack_parallel]
 CODEC = SingleObjectCodec()
@@ -29,12 +29,6 @@ TEXTS = [
     "我在超市买到过期的牛奶",
     "隔壁邻居家的狗天天半夜叫",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _start_router(settings, metrics_port: int) -> subprocess.Popen:
@@ -120,7 +114,7 @@ def router_settings(isolated_settings):
 
 def test_sigterm_finishes_commits_and_exits_zero(router_settings):
     settings = router_settings
-    port = _free_port()
+    port = unused_port()
     proc = _start_router(settings, port)
     try:
         _produce(settings, 40)
@@ -144,7 +138,7 @@ def test_sigterm_finishes_commits_and_exits_zero(router_settings):
 
 def test_two_replicas_share_partitions_and_decide_each_call(router_settings):
     settings = router_settings
-    ports = [_free_port(), _free_port()]
+    ports = [unused_port(), unused_port()]
     procs = [_start_router(settings, p) for p in ports]
     try:
         deadline = time.monotonic() + 60  # both replicas own partitions before traffic starts

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +18,7 @@ from fenliu.refdata.team_directory import (
     seed_demo_teams,
 )
 from fenliu.settings import Settings
+from tests.ports import unused_port
 
 pytestmark = [pytest.mark.redis, pytest.mark.stack_parallel]
 
@@ -129,9 +129,7 @@ def test_redis_that_does_not_answer_in_time_raises_team_lookup_timeout(
 
 
 def test_unreachable_redis_raises_team_lookup_timeout() -> None:
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = unused_port()  # nobody listens on it
     teams = TeamDirectory.from_url(f"redis://127.0.0.1:{port}/0", LOOKUP_TIMEOUT_S)
     with pytest.raises(TeamLookupTimeout):
         teams.nearest_many([TeamQuery(TOWN, *SCENE)], radius_km=5)
