@@ -498,6 +498,13 @@ WHOLE_TEST_SETS = (
     "110-police-w286",
     "110-nonpolice-w286",
     "12345-w287",
+    "110-police-w288",
+    "110-nonpolice-w288",
+    "110-police-w289",
+    "110-nonpolice-w289",
+    "110-police-w290",
+    "110-nonpolice-w290",
+    "12345-w291",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
