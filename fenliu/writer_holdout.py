@@ -247,6 +247,9 @@ WRITERS = (
     "w284",
     "w285",
     "w286",
+    "w288",
+    "w289",
+    "w290",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
