@@ -126,6 +126,10 @@ from tests.classify_support import run, signs
             "safety:arranged_fee_fraud",
         ),
         ("屋后面嗰幅墙冧咗落嚟，我阿妈喺下面，叫佢都唔出声", "safety:danger"),
+        # zj-2026.12.84: a veiled warning about the caller's child on the way to school; the
+        # money paid and the seller gone in one breath
+        ("要了三回账，他撂下话，你闺女放学路上仔细着点", "safety:school_route_warning"),
+        ("网上订了两百斤花生种，钱一交店铺就没了，留的电话是空号", "safety:sham_trade"),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
@@ -625,3 +629,22 @@ def test_a_sit_in_across_a_road_or_a_paying_game_keeps_the_call(text: str, rule:
 def test_home_care_for_the_old_is_no_vice_on_12345() -> None:
     c = run("想给我爸申请居家养老上门服务，去哪里办，收不收费", source="12345")
     assert not any(e.rule_id == "situation:P07-03" for e in c.evidence), c.rule_id
+
+
+# zj-2026.12.84, from the seventy-second split once dev (Shannan/Chamdo, Lankao and Yongzhou
+# callers; Zunhua tickets): a gas cylinder is how most of a city cooks, a chimney's smoke a
+# standing nuisance, water and power cut by a landlord.
+@pytest.mark.parametrize(
+    ("text", "source"),
+    [
+        ("送来的液化气罐只有大半罐，称了差三公斤，送气的不认账", "110"),
+        ("街口几家小吃店把液化气罐堆在人行道上晒太阳，请有关部门检查", "12345"),
+        ("村里新楼还没通天然气，家家还在用液化气罐，什么时候能通", "12345"),
+        ("砖厂的烟囱天天冒黑烟，晾的衣服全是灰", "110"),
+        ("房东要收房，今天把水电都给我掐了，合同还没到期", "110"),
+    ],
+)
+def test_a_cylinder_a_chimney_or_a_cut_supply_is_no_danger(text: str, source: str) -> None:
+    # No danger sign: what the rules cannot place is left to the model, not kept by a sign.
+    c = run(text, source=source)
+    assert not signs(c), (c.rule_id, sorted(signs(c)))
