@@ -505,6 +505,13 @@ WHOLE_TEST_SETS = (
     "110-police-w290",
     "110-nonpolice-w290",
     "12345-w291",
+    "110-police-w292",
+    "110-nonpolice-w292",
+    "110-police-w293",
+    "110-nonpolice-w293",
+    "110-police-w294",
+    "110-nonpolice-w294",
+    "12345-w295",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
