@@ -250,6 +250,9 @@ WRITERS = (
     "w288",
     "w289",
     "w290",
+    "w292",
+    "w293",
+    "w294",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
