@@ -130,6 +130,13 @@ from tests.classify_support import run, signs
         # money paid and the seller gone in one breath
         ("要了三回账，他撂下话，你闺女放学路上仔细着点", "safety:school_route_warning"),
         ("网上订了两百斤花生种，钱一交店铺就没了，留的电话是空号", "safety:sham_trade"),
+        # zj-2026.12.85: a theft in the spoken passive (让人/叫人 with a thief's verb); a parcel's
+        # three signs over four clauses
+        ("放门口的钓竿叫人顺走了，也就一袋烟的工夫", "safety:theft"),
+        (
+            "公交站长椅底下有个纸箱，缠着胶带，里面有电线，半天了没人认领",
+            "safety:unattended_object",
+        ),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
@@ -642,6 +649,8 @@ def test_home_care_for_the_old_is_no_vice_on_12345() -> None:
         ("村里新楼还没通天然气，家家还在用液化气罐，什么时候能通", "12345"),
         ("砖厂的烟囱天天冒黑烟，晾的衣服全是灰", "110"),
         ("房东要收房，今天把水电都给我掐了，合同还没到期", "110"),
+        # zj-2026.12.85: 打 for "past" in northern speech
+        ("邻居家的鹅见人就追，孩子都不敢打他家门口过", "110"),
     ],
 )
 def test_a_cylinder_a_chimney_or_a_cut_supply_is_no_danger(text: str, source: str) -> None:
