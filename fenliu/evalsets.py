@@ -512,6 +512,13 @@ WHOLE_TEST_SETS = (
     "110-police-w294",
     "110-nonpolice-w294",
     "12345-w295",
+    "110-police-w296",
+    "110-nonpolice-w296",
+    "110-police-w297",
+    "110-nonpolice-w297",
+    "110-police-w298",
+    "110-nonpolice-w298",
+    "12345-w299",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
