@@ -253,6 +253,9 @@ WRITERS = (
     "w292",
     "w293",
     "w294",
+    "w296",
+    "w297",
+    "w298",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
