@@ -137,6 +137,9 @@ from tests.classify_support import run, signs
             "公交站长椅底下有个纸箱，缠着胶带，里面有电线，半天了没人认领",
             "safety:unattended_object",
         ),
+        # zj-2026.12.86: trees ringed by an unknown hand; trade certificates forged
+        ("果园里的柑子树，不知道是哪个把树皮剥了一圈，要死了", "safety:crops_destroyed"),
+        ("镇上有个打印店给人做假的焊工证，三百块一本", "safety:forgery_sold"),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
@@ -651,9 +654,20 @@ def test_home_care_for_the_old_is_no_vice_on_12345() -> None:
         ("房东要收房，今天把水电都给我掐了，合同还没到期", "110"),
         # zj-2026.12.85: 打 for "past" in northern speech
         ("邻居家的鹅见人就追，孩子都不敢打他家门口过", "110"),
+        # zj-2026.12.86: a car blocked in; a call made again
+        ("我的车被堵在车库出口，对方没留电话", "110"),
+        ("前夫欠着抚养费，我打电话他说没钱，再打就把我拉黑了", "110"),
     ],
 )
 def test_a_cylinder_a_chimney_or_a_cut_supply_is_no_danger(text: str, source: str) -> None:
     # No danger sign: what the rules cannot place is left to the model, not kept by a sign.
     c = run(text, source=source)
     assert not signs(c), (c.rule_id, sorted(signs(c)))
+
+
+# zj-2026.12.86: an electric fence strung for game is a crime report, the power grid is not.
+def test_an_electric_fence_for_game_is_a_crime_report_and_the_grid_is_not() -> None:
+    fence = run("后山有人架电网电野猪，天黑以后就通电")
+    assert any(e.rule_id == "situation:P08-03" for e in fence.evidence), fence.rule_id
+    grid = run("村里电网改造以后电压还是不稳，晚上灯一闪一闪的", source="12345")
+    assert not any(e.rule_id == "situation:P08-03" for e in grid.evidence), grid.rule_id
