@@ -519,6 +519,13 @@ WHOLE_TEST_SETS = (
     "110-police-w298",
     "110-nonpolice-w298",
     "12345-w299",
+    "110-police-w300",
+    "110-nonpolice-w300",
+    "110-police-w301",
+    "110-nonpolice-w301",
+    "110-police-w302",
+    "110-nonpolice-w302",
+    "12345-w303",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
