@@ -256,6 +256,9 @@ WRITERS = (
     "w296",
     "w297",
     "w298",
+    "w300",
+    "w301",
+    "w302",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
