@@ -657,6 +657,8 @@ def test_home_care_for_the_old_is_no_vice_on_12345() -> None:
         # zj-2026.12.86: a car blocked in; a call made again
         ("我的车被堵在车库出口，对方没留电话", "110"),
         ("前夫欠着抚养费，我打电话他说没钱，再打就把我拉黑了", "110"),
+        # zj-2026.12.87: a kiln's smoke
+        ("村里那个砖厂烧窑时冒黑烟，晾的被子都熏黑了", "110"),
     ],
 )
 def test_a_cylinder_a_chimney_or_a_cut_supply_is_no_danger(text: str, source: str) -> None:
@@ -671,3 +673,26 @@ def test_an_electric_fence_for_game_is_a_crime_report_and_the_grid_is_not() -> N
     assert any(e.rule_id == "situation:P08-03" for e in fence.evidence), fence.rule_id
     grid = run("村里电网改造以后电压还是不稳，晚上灯一闪一闪的", source="12345")
     assert not any(e.rule_id == "situation:P08-03" for e in grid.evidence), grid.rule_id
+
+
+# zj-2026.12.87: a fear of "sooner or later" is no danger now; the same hole with a rider in it is.
+def test_a_hole_that_will_sooner_or_later_take_someone_is_no_road_danger_yet() -> None:
+    feared = run("路口那个坑一直没人补，迟早要把骑车的栽进去")
+    assert not feared.is_police_matter or feared.rule_id.startswith("default:"), feared.rule_id
+    fallen = run("路口那个坑刚把一个骑车的栽进去了，人躺着起不来")
+    assert fallen.is_police_matter and not fallen.rule_id.startswith("default:"), fallen.rule_id
+
+
+# zj-2026.12.87: a quake years ago, an accusation against the caller, a manhole a passer-by marked
+# are no police situation (their words, 地震, 偷了, 做了记号, decided them before).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "房子是08年地震过后重建的，现在想办产权证",
+        "对门老太太到处讲我偷了她的鸡蛋，我想找人评评理",
+        "路口有个井盖碎了，有人插了根树枝做了记号",
+    ],
+)
+def test_a_past_quake_an_accusation_or_a_marked_manhole_is_no_police_situation(text: str) -> None:
+    c = run(text)
+    assert not c.rule_id.startswith("situation:P"), (c.rule_id, sorted(signs(c)))
