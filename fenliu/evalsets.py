@@ -526,6 +526,13 @@ WHOLE_TEST_SETS = (
     "110-police-w302",
     "110-nonpolice-w302",
     "12345-w303",
+    "110-police-w304",
+    "110-nonpolice-w304",
+    "110-police-w305",
+    "110-nonpolice-w305",
+    "110-police-w306",
+    "110-nonpolice-w306",
+    "12345-w307",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
