@@ -259,6 +259,9 @@ WRITERS = (
     "w300",
     "w301",
     "w302",
+    "w304",
+    "w305",
+    "w306",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
