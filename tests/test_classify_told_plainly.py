@@ -140,6 +140,8 @@ from tests.classify_support import run, signs
         # zj-2026.12.86: trees ringed by an unknown hand; trade certificates forged
         ("果园里的柑子树，不知道是哪个把树皮剥了一圈，要死了", "safety:crops_destroyed"),
         ("镇上有个打印店给人做假的焊工证，三百块一本", "safety:forgery_sold"),
+        # zj-2026.12.88: a car stuck in sand far from help
+        ("车陷沙窝子里了，四周啥也没有，手机就一格信号", "safety:car_stuck_far_from_help"),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
@@ -659,6 +661,11 @@ def test_home_care_for_the_old_is_no_vice_on_12345() -> None:
         ("前夫欠着抚养费，我打电话他说没钱，再打就把我拉黑了", "110"),
         # zj-2026.12.87: a kiln's smoke
         ("村里那个砖厂烧窑时冒黑烟，晾的被子都熏黑了", "110"),
+        # zj-2026.12.88: voice practice, touts, a pushed schoolboy, a utility's line unanswered
+        ("楼上老头天天一早在阳台上吊嗓子，吵得人睡不着", "110"),
+        ("景区门口几个摊贩拦车拉客，车都开不进去", "110"),
+        ("儿子在学校被人推了一下，膝盖擦破点皮，想让老师管管", "110"),
+        ("村里停水三天了，打自来水公司电话没人接，家里老人做饭的水都没有", "110"),
     ],
 )
 def test_a_cylinder_a_chimney_or_a_cut_supply_is_no_danger(text: str, source: str) -> None:
@@ -696,3 +703,9 @@ def test_a_hole_that_will_sooner_or_later_take_someone_is_no_road_danger_yet() -
 def test_a_past_quake_an_accusation_or_a_marked_manhole_is_no_police_situation(text: str) -> None:
     c = run(text)
     assert not c.rule_id.startswith("situation:P"), (c.rule_id, sorted(signs(c)))
+
+
+# zj-2026.12.88: a cart stuck in a potholed road is a repair, not a car stranded far from help.
+def test_a_cart_stuck_in_a_potholed_road_is_no_stranded_car() -> None:
+    c = run("那条路一化冻就翻浆，昨天一辆三轮车陷里头半天出不来，年年修年年坏", source="12345")
+    assert "safety:car_stuck_far_from_help" not in signs(c), c.rule_id
