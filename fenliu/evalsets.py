@@ -533,6 +533,13 @@ WHOLE_TEST_SETS = (
     "110-police-w306",
     "110-nonpolice-w306",
     "12345-w307",
+    "110-police-w308",
+    "110-nonpolice-w308",
+    "110-police-w309",
+    "110-nonpolice-w309",
+    "110-police-w310",
+    "110-nonpolice-w310",
+    "12345-w311",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
