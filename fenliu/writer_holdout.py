@@ -262,6 +262,9 @@ WRITERS = (
     "w304",
     "w305",
     "w306",
+    "w308",
+    "w309",
+    "w310",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
