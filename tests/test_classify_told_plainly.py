@@ -666,6 +666,9 @@ def test_home_care_for_the_old_is_no_vice_on_12345() -> None:
         ("景区门口几个摊贩拦车拉客，车都开不进去", "110"),
         ("儿子在学校被人推了一下，膝盖擦破点皮，想让老师管管", "110"),
         ("村里停水三天了，打自来水公司电话没人接，家里老人做饭的水都没有", "110"),
+        # zj-2026.12.89: a few shoves between pupils; a pipe broken by a falling rock
+        ("女儿跟同桌为了一块橡皮推搡了几下，都没伤着，想让班主任调解", "110"),
+        ("山上滚石把水管砸了，村里两天没水，也没人通知啥时候修", "110"),
     ],
 )
 def test_a_cylinder_a_chimney_or_a_cut_supply_is_no_danger(text: str, source: str) -> None:
@@ -709,3 +712,11 @@ def test_a_past_quake_an_accusation_or_a_marked_manhole_is_no_police_situation(t
 def test_a_cart_stuck_in_a_potholed_road_is_no_stranded_car() -> None:
     c = run("那条路一化冻就翻浆，昨天一辆三轮车陷里头半天出不来，年年修年年坏", source="12345")
     assert "safety:car_stuck_far_from_help" not in signs(c), c.rule_id
+
+
+# zj-2026.12.89: "a few shoves" is no blow; the shoves with a blow beside them still are.
+def test_a_few_shoves_alone_are_no_violence_but_a_blow_beside_them_is() -> None:
+    shoves = run("上个月跟邻居为车位推搡了两下，派出所来过了，想请社区调解", source="12345")
+    assert "safety:violence" not in signs(shoves), shoves.rule_id
+    blow = run("他推搡了几下又一拳打在我脸上，现在还在门口骂")
+    assert blow.is_police_matter and "safety:violence" in signs(blow), blow.rule_id
