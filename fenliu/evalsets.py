@@ -540,6 +540,13 @@ WHOLE_TEST_SETS = (
     "110-police-w310",
     "110-nonpolice-w310",
     "12345-w311",
+    "110-police-w312",
+    "110-nonpolice-w312",
+    "110-police-w313",
+    "110-nonpolice-w313",
+    "110-police-w314",
+    "110-nonpolice-w314",
+    "12345-w315",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
