@@ -265,6 +265,9 @@ WRITERS = (
     "w308",
     "w309",
     "w310",
+    "w312",
+    "w313",
+    "w314",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
