@@ -142,6 +142,8 @@ from tests.classify_support import run, signs
         ("镇上有个打印店给人做假的焊工证，三百块一本", "safety:forgery_sold"),
         # zj-2026.12.88: a car stuck in sand far from help
         ("车陷沙窝子里了，四周啥也没有，手机就一格信号", "safety:car_stuck_far_from_help"),
+        # zj-2026.12.90: a mother unreachable is still one, beside the power station's line
+        ("我妈七十多了一个人住，两天了电话一直打不通", "safety:unreachable"),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
@@ -669,6 +671,10 @@ def test_home_care_for_the_old_is_no_vice_on_12345() -> None:
         # zj-2026.12.89: a few shoves between pupils; a pipe broken by a falling rock
         ("女儿跟同桌为了一块橡皮推搡了几下，都没伤着，想让班主任调解", "110"),
         ("山上滚石把水管砸了，村里两天没水，也没人通知啥时候修", "110"),
+        # zj-2026.12.90: a power station unanswered in a cold power cut; bricks piled; fish thawed
+        ("村里停电两天了，老人冻得受不了，供电所的电话一直打不通", "110"),
+        ("邻居在晒坝上堆了砖头，我家谷子没地方晒", "110"),
+        ("超市买的冻鸡一解冻就臭了，超市不给赔", "110"),
     ],
 )
 def test_a_cylinder_a_chimney_or_a_cut_supply_is_no_danger(text: str, source: str) -> None:
