@@ -547,6 +547,13 @@ WHOLE_TEST_SETS = (
     "110-police-w314",
     "110-nonpolice-w314",
     "12345-w315",
+    "110-police-w316",
+    "110-nonpolice-w316",
+    "110-police-w317",
+    "110-nonpolice-w317",
+    "110-police-w318",
+    "110-nonpolice-w318",
+    "12345-w319",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
