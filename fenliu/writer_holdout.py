@@ -268,6 +268,9 @@ WRITERS = (
     "w312",
     "w313",
     "w314",
+    "w316",
+    "w317",
+    "w318",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
