@@ -675,6 +675,9 @@ def test_home_care_for_the_old_is_no_vice_on_12345() -> None:
         ("村里停电两天了，老人冻得受不了，供电所的电话一直打不通", "110"),
         ("邻居在晒坝上堆了砖头，我家谷子没地方晒", "110"),
         ("超市买的冻鸡一解冻就臭了，超市不给赔", "110"),
+        # zj-2026.12.91: a weak flame, dogs fighting
+        ("燃气公司换了新表，灶上打火半天打不着，火苗也小", "110"),
+        ("小区的流浪狗半夜打架嚎叫，吵得睡不着", "110"),
     ],
 )
 def test_a_cylinder_a_chimney_or_a_cut_supply_is_no_danger(text: str, source: str) -> None:
@@ -707,6 +710,8 @@ def test_a_hole_that_will_sooner_or_later_take_someone_is_no_road_danger_yet() -
         "房子是08年地震过后重建的，现在想办产权证",
         "对门老太太到处讲我偷了她的鸡蛋，我想找人评评理",
         "路口有个井盖碎了，有人插了根树枝做了记号",
+        # zj-2026.12.91: a listing's photos
+        "民宿照片上说有海景，来了窗外是墙，老板不给退",
     ],
 )
 def test_a_past_quake_an_accusation_or_a_marked_manhole_is_no_police_situation(text: str) -> None:
@@ -726,3 +731,12 @@ def test_a_few_shoves_alone_are_no_violence_but_a_blow_beside_them_is() -> None:
     assert "safety:violence" not in signs(shoves), shoves.rule_id
     blow = run("他推搡了几下又一拳打在我脸上，现在还在门口骂")
     assert blow.is_police_matter and "safety:violence" in signs(blow), blow.rule_id
+
+
+# zj-2026.12.91: a tremor asked about leaves no disaster word behind (it sent 12345 tickets to
+# REVIEW); one that trapped someone is still a police matter.
+def test_a_quake_asked_about_is_no_disaster_but_one_that_trapped_someone_is() -> None:
+    asked = run("刚才吊灯晃了几下，是不是地震了？会不会有余震", source="12345")
+    assert "地震" not in {e.term for e in asked.evidence}, asked.rule_id
+    trapped = run("刚才晃得好凶，是不是地震了？后墙塌了，我爸压在下面拉不出来")
+    assert trapped.is_police_matter and not trapped.rule_id.startswith("default:"), trapped.rule_id
