@@ -554,6 +554,13 @@ WHOLE_TEST_SETS = (
     "110-police-w318",
     "110-nonpolice-w318",
     "12345-w319",
+    "110-police-w320",
+    "110-nonpolice-w320",
+    "110-police-w321",
+    "110-nonpolice-w321",
+    "110-police-w322",
+    "110-nonpolice-w322",
+    "12345-w323",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
