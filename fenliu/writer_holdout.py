@@ -271,6 +271,9 @@ WRITERS = (
     "w316",
     "w317",
     "w318",
+    "w320",
+    "w321",
+    "w322",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
