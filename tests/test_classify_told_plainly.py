@@ -144,6 +144,8 @@ from tests.classify_support import run, signs
         ("车陷沙窝子里了，四周啥也没有，手机就一格信号", "safety:car_stuck_far_from_help"),
         # zj-2026.12.90: a mother unreachable is still one, beside the power station's line
         ("我妈七十多了一个人住，两天了电话一直打不通", "safety:unreachable"),
+        # zj-2026.12.92: keys locked in a car with a person left inside
+        ("钥匙锁在车上了，老人还在车上，太阳晒得厉害", "safety:left_in_locked_car"),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
@@ -712,6 +714,8 @@ def test_a_hole_that_will_sooner_or_later_take_someone_is_no_road_danger_yet() -
         "路口有个井盖碎了，有人插了根树枝做了记号",
         # zj-2026.12.91: a listing's photos
         "民宿照片上说有海景，来了窗外是墙，老板不给退",
+        # zj-2026.12.92: a block built after a quake
+        "我住的是地震后统建的安置楼，楼上空调水一直滴我阳台上",
     ],
 )
 def test_a_past_quake_an_accusation_or_a_marked_manhole_is_no_police_situation(text: str) -> None:
@@ -740,3 +744,9 @@ def test_a_quake_asked_about_is_no_disaster_but_one_that_trapped_someone_is() ->
     assert "地震" not in {e.term for e in asked.evidence}, asked.rule_id
     trapped = run("刚才晃得好凶，是不是地震了？后墙塌了，我爸压在下面拉不出来")
     assert trapped.is_police_matter and not trapped.rule_id.startswith("default:"), trapped.rule_id
+
+
+# zj-2026.12.92: keys locked in a car with nobody inside stay a locksmith's matter.
+def test_keys_locked_in_an_empty_car_are_no_person_trapped() -> None:
+    c = run("我把钥匙锁车里了，要赶去接孩子放学")
+    assert "safety:left_in_locked_car" not in signs(c), c.rule_id
