@@ -561,6 +561,13 @@ WHOLE_TEST_SETS = (
     "110-police-w322",
     "110-nonpolice-w322",
     "12345-w323",
+    "110-police-w324",
+    "110-nonpolice-w324",
+    "110-police-w325",
+    "110-nonpolice-w325",
+    "110-police-w326",
+    "110-nonpolice-w326",
+    "12345-w327",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
