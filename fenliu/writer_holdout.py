@@ -274,6 +274,9 @@ WRITERS = (
     "w320",
     "w321",
     "w322",
+    "w324",
+    "w325",
+    "w326",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
