@@ -146,6 +146,8 @@ from tests.classify_support import run, signs
         ("我妈七十多了一个人住，两天了电话一直打不通", "safety:unreachable"),
         # zj-2026.12.92: keys locked in a car with a person left inside
         ("钥匙锁在车上了，老人还在车上，太阳晒得厉害", "safety:left_in_locked_car"),
+        # zj-2026.12.93: a burn told by how it looks
+        ("我奶奶烧火时栽到灶上，手烫得不成样子，要赶紧送医院", "safety:injury"),
     ],
 )
 def test_police_matters_told_by_what_happens_keep_the_call(text: str, sign: str) -> None:
@@ -673,6 +675,9 @@ def test_home_care_for_the_old_is_no_vice_on_12345() -> None:
         # zj-2026.12.89: a few shoves between pupils; a pipe broken by a falling rock
         ("女儿跟同桌为了一块橡皮推搡了几下，都没伤着，想让班主任调解", "110"),
         ("山上滚石把水管砸了，村里两天没水，也没人通知啥时候修", "110"),
+        # zj-2026.12.93: Cantonese 落水 "to rain", a drain
+        ("隔离屋顶冇做防水，一落水就渗入我屋，墙都发霉", "110"),
+        ("养猪场啲污水直接排落水沟，臭到成条村都闻到", "110"),
         # zj-2026.12.90: a power station unanswered in a cold power cut; bricks piled; fish thawed
         ("村里停电两天了，老人冻得受不了，供电所的电话一直打不通", "110"),
         ("邻居在晒坝上堆了砖头，我家谷子没地方晒", "110"),
