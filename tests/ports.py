@@ -5,9 +5,10 @@ Not the kernel's pick for port 0: that comes out of the ephemeral range, which t
 also gives to every outgoing connection (a Kafka client's, the other xdist worker's), so the
 port may be taken between the pick and the child's bind, or between a worker's kill and its
 restart. The fresh-clone CI on e951d96 lost a streams worker to exactly that ("address
-already in use" on 59781). These come from below the ephemeral range, which the kernel hands
-out only to who binds it by number, from a band of its own for each xdist worker, and never
-twice in one process (docs/testing.md, "Private stacks", says the same of the stack's ports).
+already in use" on 59781). These come from below the ephemeral range, which the kernel
+gives only to whoever binds such a port by number, from a band of its own for each xdist
+worker, and never twice in one process (docs/testing.md, "Private stacks", says the same of
+the stack's ports).
 """
 
 from __future__ import annotations
