@@ -13,7 +13,6 @@ No local stack needed.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -26,7 +25,6 @@ import urllib3
 from bench.common import Result, print_table
 from fenliu.sinks.grid.client import GridPlatform
 from fenliu.sinks.grid.contract import IDEMPOTENCY_HEADER, OrderRequest
-from fenliu.stack.process import port_answers, wait_for
 
 TOKEN = "bench-token"
 ORDER: dict[str, object] = {
@@ -52,23 +50,33 @@ ORDER: dict[str, object] = {
     "routing_version": "zj-bench",
 }
 
+# The server binds port 0 itself, listens, then prints its port: no pick-then-bind race (a port
+# picked in the parent and bound in the child can be taken in between, tests/ports.py).
 SERVER = """
-import sys
+import socket
 from aiohttp import web
 async def orders(request):
     await request.read()
     return web.json_response({"status": "created"}, status=201)
 app = web.Application()
 app.router.add_post("/orders", orders)
-web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
+sock = socket.socket()
+sock.bind(("127.0.0.1", 0))
+sock.listen(128)
+print(sock.getsockname()[1], flush=True)
+web.run_app(app, sock=sock, print=None)
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+def start_server() -> tuple[subprocess.Popen[str], int]:
+    """The child server and the port it listens on (told on its first line)."""
+    server = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    line = server.stdout.readline().strip()
+    if not line.isdigit():
+        server.kill()
+        raise RuntimeError(f"the bench server did not start (exit {server.wait()})")
+    return server, int(line)
 
 
 def cpu_of(requests: int, repeats: int, send: Callable[[], int], name: str, note: str) -> Result:
@@ -89,11 +97,8 @@ def main(
     requests: int = typer.Option(3000, help="requests per run"),
     repeats: int = typer.Option(3, help="runs of each client; the least CPU is kept"),
 ) -> None:
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(port)])
+    server, port = start_server()
     try:
-        if not wait_for(lambda: port_answers(port), timeout_s=20.0, interval_s=0.05):
-            raise RuntimeError(f"the bench server did not listen on {port}")
         base = f"http://127.0.0.1:{port}"
         order = OrderRequest.model_validate(ORDER)
         headers = {
