@@ -568,6 +568,13 @@ WHOLE_TEST_SETS = (
     "110-police-w326",
     "110-nonpolice-w326",
     "12345-w327",
+    "110-police-w328",
+    "110-nonpolice-w328",
+    "110-police-w329",
+    "110-nonpolice-w329",
+    "110-police-w330",
+    "110-nonpolice-w330",
+    "12345-w331",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
