@@ -277,6 +277,9 @@ WRITERS = (
     "w324",
     "w325",
     "w326",
+    "w328",
+    "w329",
+    "w330",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
