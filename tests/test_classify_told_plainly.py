@@ -755,3 +755,61 @@ def test_a_quake_asked_about_is_no_disaster_but_one_that_trapped_someone_is() ->
 def test_keys_locked_in_an_empty_car_are_no_person_trapped() -> None:
     c = run("我把钥匙锁车里了，要赶去接孩子放学")
     assert "safety:left_in_locked_car" not in signs(c), c.rule_id
+
+
+# zj-2026.12.94: a tool is a weapon when it is held or swung, not where it is piled.
+def test_bricks_piled_are_no_weapon_but_a_brick_in_hand_is() -> None:
+    piled = run("村里打麦场上堆了柴火和砖头，马上收麦了，别家没地方晒粮食")
+    assert not {"safety:weapon", "safety:armed"} & signs(piled), piled.rule_id
+    held = run("他拿着砖头追着我砸，我躲进小卖部了")
+    assert held.is_police_matter and "safety:armed" in signs(held), held.rule_id
+
+
+# zj-2026.12.94: a son away for years is estrangement; one gone since last night is missing.
+def test_a_son_away_for_years_is_no_missing_person_but_one_gone_overnight_is() -> None:
+    away = run("来电人称儿子几年没回来了，家里房子漏雨，想问能不能申请低保")
+    assert "safety:missing" not in signs(away), away.rule_id
+    gone = run("我儿子昨天晚上出去到现在没回来，电话也打不通")
+    assert gone.is_police_matter and "safety:missing" in signs(gone), gone.rule_id
+
+
+# zj-2026.12.94: an animal that crawled in is no intruder; a person who did is.
+def test_a_snake_that_crawled_in_is_no_intruder_but_a_man_who_did_is() -> None:
+    snake = run("我屋里厨房爬进来一条蛇，缩在碗柜后面，哪个能来帮我捉一下")
+    assert "safety:intruder" not in signs(snake), snake.rule_id
+    man = run("半夜有个人从窗户爬进来了，就在我家客厅")
+    assert man.is_police_matter and "safety:intruder" in signs(man), man.rule_id
+
+
+# zj-2026.12.94: relief asked for after a fire, a stay in hospital over, are settled harms.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "房子去年着火后一直借住在亲戚家，孩子上学困难，想申请救助",
+        "我老公在工地上摔了一跤，腰椎骨折，住了一个月院，出院了，包工头一分钱不赔",
+    ],
+)
+def test_a_harm_asked_about_for_relief_or_after_hospital_is_no_emergency(text: str) -> None:
+    c = run(text)
+    assert not c.is_police_matter, (c.rule_id, c.outcome)
+    burning = run("家里着火了，我妈还在里面")
+    assert burning.is_police_matter and "safety:fire" in signs(burning), burning.rule_id
+
+
+# zj-2026.12.94: fish killed by electrofishing, a ceiling patch fallen, a tout stopping cars.
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("每天晚上都有人背着电瓶电鱼，小鱼小虾都电死了", "safety:danger"),
+        ("楼上管子冻裂漏水，我家棚顶塌了一块，木地板全泡了", "safety:danger"),
+        ("景区停车场收三十，还有人在路边拦车说前面没车位了，让停他家院子", "safety:crowd"),
+    ],
+)
+def test_words_said_of_fish_a_ceiling_or_a_tout_are_no_danger(text: str, sign: str) -> None:
+    assert sign not in signs(run(text, source="12345"))
+
+
+# zj-2026.12.94: walnuts knocked off someone's trees overnight are taken crops.
+def test_walnuts_knocked_off_overnight_by_someone_are_crops_taken() -> None:
+    c = run("俺家那几棵核桃树一黑夜让人给打光了，一年就指望这点核桃换钱呢")
+    assert c.is_police_matter and "safety:crops_taken" in signs(c), c.rule_id
