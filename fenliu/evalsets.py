@@ -575,6 +575,13 @@ WHOLE_TEST_SETS = (
     "110-police-w330",
     "110-nonpolice-w330",
     "12345-w331",
+    "110-police-w332",
+    "110-nonpolice-w332",
+    "110-police-w333",
+    "110-nonpolice-w333",
+    "110-police-w334",
+    "110-nonpolice-w334",
+    "12345-w335",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
