@@ -280,6 +280,9 @@ WRITERS = (
     "w328",
     "w329",
     "w330",
+    "w332",
+    "w333",
+    "w334",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
