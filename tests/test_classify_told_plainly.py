@@ -813,3 +813,51 @@ def test_words_said_of_fish_a_ceiling_or_a_tout_are_no_danger(text: str, sign: s
 def test_walnuts_knocked_off_overnight_by_someone_are_crops_taken() -> None:
     c = run("俺家那几棵核桃树一黑夜让人给打光了，一年就指望这点核桃换钱呢")
     assert c.is_police_matter and "safety:crops_taken" in signs(c), c.rule_id
+
+
+# zj-2026.12.95: a person down a well or a cellar who cannot climb out; the cellar's frozen
+# cabbages asked about for a subsidy are no one in danger.
+def test_a_person_down_a_well_who_cannot_climb_out_is_in_danger() -> None:
+    down = run("我下到自家的旱井里修水泵，梯子倒了上不去，拿手机打的")
+    assert down.is_police_matter and "safety:down_a_pit" in signs(down), down.rule_id
+    cellar = run("菜窖里的白菜冻坏了，想问能不能补贴")
+    assert "safety:down_a_pit" not in signs(cellar), cellar.rule_id
+
+
+# zj-2026.12.95: a street claimed as a gang's turf is a threat, told without a money word.
+def test_a_street_claimed_as_a_gangs_turf_is_a_threat() -> None:
+    c = run("几个后生在饭馆吃了不给钱，碗摔了一地，说这一片是他们罩的，以后每个月都要来")
+    assert c.is_police_matter and "safety:threat" in signs(c), c.rule_id
+
+
+# zj-2026.12.95: fumes blown in, cattle trampling a field, a child accused of stealing, a loss
+# the caller cannot tell from a theft, an engine's exhaust: no crowd, crush, theft or fire.
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("楼下羊肉馆的排烟管道正对我家窗户，油烟全冲进屋里", "safety:crowd"),
+        ("邻村的牛跑进我家玉米地踩踏庄稼，要求对方赔偿", "safety:danger"),
+        ("隔壁婆姨在门口骂，说我家娃娃偷了她家杏子，想叫人来评评理", "safety:theft"),
+        ("在县城赶集时手机找不着了，不知道是被偷还是掉了", "safety:theft"),
+        ("新买的二手三轮车一开起来排气管冒黑烟，卖车的不管", "safety:fire"),
+    ],
+)
+def test_fumes_cattle_an_accusation_a_loss_or_exhaust_are_no_danger(text: str, sign: str) -> None:
+    assert sign not in signs(run(text))
+
+
+# zj-2026.12.95: ordinary matters told in Cantonese are placed by the rules: a cockroach in the
+# dish, a hornets' nest, a bill not settled, a husband who quarrels, gossip.
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("喺酒楼饮早茶，碟肠粉入面食到只曱甴，经理话最多打个九折", "NP04-02"),
+        ("屋后面荔枝园有个好大嘅黄蜂窦挂喺树上，啲工人唔敢埋去", "NP14-01"),
+        ("我批发龙眼干畀一个老板，佢收咗货仲差我四万几，唔肯找数", "NP03-01"),
+        ("老公返嚟就同我嘈，又为寄钱嘅事嗌交，想揾人帮我哋倾下", "NP07-01"),
+        ("隔离个阿婶成日喺村口讲我是非，想揾村委嚟帮手讲和", "NP02-07"),
+    ],
+)
+def test_ordinary_matters_told_in_cantonese_are_placed(text: str, situation: str) -> None:
+    c = run(text)  # the outcome may still be KEEP: the model has seen little written Cantonese
+    assert any(e.rule_id == f"situation:{situation}" for e in c.evidence), c.rule_id
