@@ -582,6 +582,13 @@ WHOLE_TEST_SETS = (
     "110-police-w334",
     "110-nonpolice-w334",
     "12345-w335",
+    "110-police-w336",
+    "110-nonpolice-w336",
+    "110-police-w337",
+    "110-nonpolice-w337",
+    "110-police-w338",
+    "110-nonpolice-w338",
+    "12345-w339",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
