@@ -283,6 +283,9 @@ WRITERS = (
     "w332",
     "w333",
     "w334",
+    "w336",
+    "w337",
+    "w338",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
