@@ -861,3 +861,51 @@ def test_fumes_cattle_an_accusation_a_loss_or_exhaust_are_no_danger(text: str, s
 def test_ordinary_matters_told_in_cantonese_are_placed(text: str, situation: str) -> None:
     c = run(text)  # the outcome may still be KEEP: the model has seen little written Cantonese
     assert any(e.rule_id == f"situation:{situation}" for e in c.evidence), c.rule_id
+
+
+# zj-2026.12.96: a seal or a signature found false is a forgery; a deed asked about is not.
+def test_a_deed_with_a_false_seal_is_a_forgery() -> None:
+    forged = run("老宅基地被同村一人卖给了外地老板，买卖材料上村委会的公章和我父亲的签字都是假的")
+    assert forged.is_police_matter and "safety:forgery_sold" in signs(forged), forged.rule_id
+    asked = run("老宅基地想过户给儿子，村委会要盖公章，我父亲签字就行吗", source="12345")
+    assert "safety:forgery_sold" not in signs(asked), asked.rule_id
+
+
+# zj-2026.12.96: doors and radiators taken from an empty house are a theft; the estate's fire
+# hose gone from its cabinet is the property office's.
+def test_fittings_taken_from_an_empty_house_are_a_theft_a_fire_hose_is_the_estates() -> None:
+    taken = run("搬出来以后旧村老宅里的门窗、暖气片、连电线都叫人拆走了")
+    assert taken.is_police_matter and "safety:theft" in signs(taken), taken.rule_id
+    hose = run("小区消防栓里的水带叫人拆走了，物业一直不管")
+    assert "safety:theft" not in signs(hose), hose.rule_id
+
+
+# zj-2026.12.96: a car blocked in an alley, a radiator that leaks once lit, a drain a lorry
+# crushed, a coking plant that smokes every night: no violence, fire or collapse.
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("我的车被一辆白色小车堵在巷子里出不去，挪车电话没人接", "safety:violence"),
+        ("家里新装的暖气片刚烧起来就漏水，师傅说不归他管", "safety:fire"),
+        ("这排平房的排水沟叫拉土的大车压塌了，一下雨院子里就倒灌", "safety:danger"),
+        ("附近一家焦化厂一到晚上就冒黑烟，窗台上天天一层黑灰", "safety:fire"),
+    ],
+)
+def test_a_blocked_car_a_lit_radiator_a_crushed_drain_or_nightly_smoke_is_no_danger(
+    text: str, sign: str
+) -> None:
+    assert sign not in signs(run(text))
+
+
+# zj-2026.12.96: a Cantonese neighbour's quarrel and a building site's pneumatic hammer at night
+# are placed by the rules.
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("隔篱阿婶因为佢个孙撞烂我啲花盆同我嗌咗交，而家喺门口指住我闹", "NP02-07"),
+        ("凌晨一点，隔篱地盘仲喺度打风炮，成栋楼都瞓唔着", "NP09-03"),
+    ],
+)
+def test_a_cantonese_neighbour_quarrel_or_site_noise_is_placed(text: str, situation: str) -> None:
+    c = run(text)  # the model may still keep the call: it has seen little written Cantonese
+    assert any(e.rule_id == f"situation:{situation}" for e in c.evidence), c.rule_id
