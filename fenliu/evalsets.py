@@ -589,6 +589,13 @@ WHOLE_TEST_SETS = (
     "110-police-w338",
     "110-nonpolice-w338",
     "12345-w339",
+    "110-police-w340",
+    "110-nonpolice-w340",
+    "110-police-w341",
+    "110-nonpolice-w341",
+    "110-police-w342",
+    "110-nonpolice-w342",
+    "12345-w343",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
