@@ -286,6 +286,9 @@ WRITERS = (
     "w336",
     "w337",
     "w338",
+    "w340",
+    "w341",
+    "w342",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
