@@ -909,3 +909,37 @@ def test_a_blocked_car_a_lit_radiator_a_crushed_drain_or_nightly_smoke_is_no_dan
 def test_a_cantonese_neighbour_quarrel_or_site_noise_is_placed(text: str, situation: str) -> None:
     c = run(text)  # the model may still keep the call: it has seen little written Cantonese
     assert any(e.rule_id == f"situation:{situation}" for e in c.evidence), c.rule_id
+
+
+# zj-2026.12.97: police matters told by what happens: a hand on a passenger's thigh, a snakebite
+# whose foot is "肿到发紫", a girl offered at a price, seedlings pulled out by an unknown hand.
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("班车上邻座男子借装睡把手伸向我大腿，我换了座位，快到站了", "safety:sexual"),
+        ("我老公喺菜地畀蛇咬咗脚，脚肿到发紫，车入唔到", "safety:animal_attack"),
+        ("车站旁边小旅馆老板娘天天拉客，问我要不要找小妹，一百五一次", "situation:P07-03"),
+        ("哪个缺德的把我地里的苗全扯了，一棵都冇剩，是人拔的", "safety:crops_destroyed"),
+    ],
+)
+def test_police_matters_told_by_what_happens_are_kept(text: str, sign: str) -> None:
+    c = run(text)
+    assert c.is_police_matter and sign in {e.rule_id for e in c.evidence}, c.rule_id
+
+
+# zj-2026.12.97: 着火 inside "围着火堆", leaves in a ditch, "有个么事" (if anything happens), a
+# landlord's "自己找人弄", a loss "还是被盗": no fire, fall, missing person, threat or theft.
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("广场上的游客每天晚上围着火堆跳到十二点，喇叭开得老大", "safety:fire"),
+        ("楼前的树太高了，叶子掉进水沟里堵着，能不能来修一下", "safety:danger"),
+        ("村里冇得信号，屋里都是留守的老人，有个么事都联系不上", "safety:missing"),
+        ("租的房子一落雨墙上就淌水，房东喊我自己找人弄", "safety:threat"),
+        ("在狂欢节现场丢了手机，不晓得是掉了还是被盗", "safety:theft"),
+    ],
+)
+def test_fire_fall_missing_threat_or_theft_words_said_of_something_else(
+    text: str, sign: str
+) -> None:
+    assert sign not in signs(run(text))
