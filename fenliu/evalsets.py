@@ -596,6 +596,13 @@ WHOLE_TEST_SETS = (
     "110-police-w342",
     "110-nonpolice-w342",
     "12345-w343",
+    "110-police-w344",
+    "110-nonpolice-w344",
+    "110-police-w345",
+    "110-nonpolice-w345",
+    "110-police-w346",
+    "110-nonpolice-w346",
+    "12345-w347",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
