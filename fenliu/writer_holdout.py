@@ -289,6 +289,9 @@ WRITERS = (
     "w340",
     "w341",
     "w342",
+    "w344",
+    "w345",
+    "w346",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
