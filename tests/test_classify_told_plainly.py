@@ -943,3 +943,40 @@ def test_fire_fall_missing_threat_or_theft_words_said_of_something_else(
     text: str, sign: str
 ) -> None:
     assert sign not in signs(run(text))
+
+
+# zj-2026.12.98: strangers walking round the pens in the dead of night are suspicious persons;
+# the same torches at dusk, fetching the cattle, are not.
+def test_prowlers_round_the_pens_at_night_are_suspicious_persons() -> None:
+    night = run("我们村最近半夜有人打着手电在各家牛圈附近转，狗一直叫")
+    assert night.is_police_matter and "safety:night_prowler" in signs(night), night.rule_id
+    dusk = run("傍晚我打着手电去后山把牛赶回来，牛圈门坏了想找人修")
+    assert "safety:night_prowler" not in signs(dusk), dusk.rule_id
+
+
+# zj-2026.12.98: a past injury asked about for welfare or argued over for compensation is
+# settled; the same fall just now, the worker still on the ground, is not.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我男人在工地上摔伤了在家躺着，娃娃要上学，能不能申请低保",
+        "孩子在学校午休时摔伤门牙，家长与学校就医疗费用协商未果",
+    ],
+)
+def test_a_past_injury_asked_about_for_welfare_or_compensation_is_settled(text: str) -> None:
+    c = run(text)
+    assert not c.is_police_matter, (c.rule_id, c.outcome)
+    now = run("工地上有个工人刚从脚手架摔下来，摔伤了躺在地上不动")
+    assert now.is_police_matter and "safety:injury" in signs(now), now.rule_id
+
+
+# zj-2026.12.98: a fox that steals the chickens, a landlord's price above the grid's.
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("山上的狐狸来偷鸡，已经叼走五只了，这个能不能打", "safety:theft"),
+        ("房东按每度电一块五收电费，明显高于电网电价", "situation:P08-03"),
+    ],
+)
+def test_a_fox_or_an_electricity_price_is_no_theft_or_electric_fence(text: str, rule: str) -> None:
+    assert rule not in {e.rule_id for e in run(text).evidence}
