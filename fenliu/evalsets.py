@@ -603,6 +603,13 @@ WHOLE_TEST_SETS = (
     "110-police-w346",
     "110-nonpolice-w346",
     "12345-w347",
+    "110-police-w348",
+    "110-nonpolice-w348",
+    "110-police-w349",
+    "110-nonpolice-w349",
+    "110-police-w350",
+    "110-nonpolice-w350",
+    "12345-w351",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
