@@ -292,6 +292,9 @@ WRITERS = (
     "w344",
     "w345",
     "w346",
+    "w348",
+    "w349",
+    "w350",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
