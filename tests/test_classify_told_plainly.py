@@ -980,3 +980,35 @@ def test_a_past_injury_asked_about_for_welfare_or_compensation_is_settled(text: 
 )
 def test_a_fox_or_an_electricity_price_is_no_theft_or_electric_fence(text: str, rule: str) -> None:
     assert rule not in {e.rule_id for e in run(text).evidence}
+
+
+# zj-2026.12.99: a rotating savings club paused and a loan "向我借" are lending disputes; the
+# club's head gone with the money is still fraud.
+def test_a_paused_savings_club_is_a_lending_dispute_but_a_head_gone_with_it_is_fraud() -> None:
+    paused = run("村里的标会会头讲这期会钱凑不齐先停，叫大家等，伊人还在，也没跑")
+    assert any(e.rule_id == "situation:NP03-04" for e in paused.evidence), paused.rule_id
+    lent = run("表兄前年向我借五万，讲去外地做工，现在回来了讲没钱，叫我慢慢等")
+    assert any(e.rule_id == "situation:NP03-01" for e in lent.evidence), lent.rule_id
+    fled = run("标会的会头卷了几十万会钱跑了，电话关机，二十几户都被骗了")
+    assert fled.is_police_matter and "safety:fraud" in signs(fled), fled.rule_id
+
+
+# zj-2026.12.99: another driver's car scraped while reversing, a brick propping a manhole
+# cover, a visitor stopped at the gate, a weak flame, compensation sought for a past injury.
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("我倒车的时候把人家的车蹭了一下，掉了一块漆，他张口要五百", "safety:traffic_person"),
+        ("人行道上井盖碎了半拉，有人拿块砖头垫着，怕晚上有人踩进去", "safety:armed"),
+        ("我给楼里老人送煤，被保安拦在大门口不让进", "safety:crowd"),
+        ("小区天然气压力不够，灶上的火苗就一点点，水烧半天不开", "safety:fire"),
+        (
+            "我老公出海拉网，被缆绳打断了腿骨，船老大给了五千就不管了，要找哪里讨赔偿",
+            "safety:violence",
+        ),
+    ],
+)
+def test_a_scrape_a_propping_brick_a_stopped_visitor_a_weak_flame_or_a_claim_is_no_danger(
+    text: str, sign: str
+) -> None:
+    assert sign not in signs(run(text))
