@@ -610,6 +610,13 @@ WHOLE_TEST_SETS = (
     "110-police-w350",
     "110-nonpolice-w350",
     "12345-w351",
+    "110-police-w352",
+    "110-nonpolice-w352",
+    "110-police-w353",
+    "110-nonpolice-w353",
+    "110-police-w354",
+    "110-nonpolice-w354",
+    "12345-w355",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
