@@ -295,6 +295,9 @@ WRITERS = (
     "w348",
     "w349",
     "w350",
+    "w352",
+    "w353",
+    "w354",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
