@@ -1012,3 +1012,37 @@ def test_a_scrape_a_propping_brick_a_stopped_visitor_a_weak_flame_or_a_claim_is_
     text: str, sign: str
 ) -> None:
     assert sign not in signs(run(text))
+
+
+# zj-2026.12.100: an accusation that holds the whole 偷了, a parked car scraped, dogs that killed
+# chickens, a standing heart condition, gambling spam: no theft, person hit, attack or illness;
+# a heart attack now and dogs that bit a child still are.
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("对门那个婆娘天天指桑骂槐，讲我家偷了她的鸡蛋，我要找个地方评评理", "situation:P02-01"),
+        ("倒车的时候把人家停路边的车蹭了一下，车主非要我赔两千", "safety:traffic_person"),
+        ("村里来了几条野狗，咬死我家三只鸡，晚上还在院子外头转", "safety:animal_attack"),
+        ("隔壁孩子每晚练架子鼓到十点多，家里老人有心脏病，沟通多次无果", "situation:P06-05"),
+    ],
+)
+def test_words_said_of_an_accusation_a_car_chickens_or_a_condition_decide_nothing(
+    text: str, rule: str
+) -> None:
+    assert rule not in {e.rule_id for e in run(text).evidence}
+
+
+def test_a_heart_attack_now_and_dogs_that_bit_a_child_are_kept() -> None:
+    heart = run("我爸心脏病犯了，捂着胸口倒在地上叫不醒")
+    assert heart.is_police_matter, heart.rule_id
+    dogs = run("几条野狗把我家孩子咬了，腿上全是血，狗还在门口转")
+    assert dogs.is_police_matter and "safety:animal_attack" in signs(dogs), dogs.rule_id
+
+
+def test_gambling_spam_texts_are_no_gambling_but_a_game_next_door_is() -> None:
+    spam = run(
+        "我手机天天收到贷款和赌博网站的垃圾短信，请电信管理部门查一下这些号码", source="12345"
+    )
+    assert "situation:P07-01" not in {e.rule_id for e in spam.evidence}, spam.rule_id
+    den = run("隔壁出租屋里天天晚上有人赌博，一晚上输赢好几万", source="12345")
+    assert "situation:P07-01" in {e.rule_id for e in den.evidence}, den.rule_id
