@@ -617,6 +617,13 @@ WHOLE_TEST_SETS = (
     "110-police-w354",
     "110-nonpolice-w354",
     "12345-w355",
+    "110-police-w357",
+    "110-nonpolice-w357",
+    "110-police-w358",
+    "110-nonpolice-w358",
+    "110-police-w359",
+    "110-nonpolice-w359",
+    "12345-w360",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
