@@ -298,6 +298,9 @@ WRITERS = (
     "w352",
     "w353",
     "w354",
+    "w357",
+    "w358",
+    "w359",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
