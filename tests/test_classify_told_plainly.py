@@ -1046,3 +1046,45 @@ def test_gambling_spam_texts_are_no_gambling_but_a_game_next_door_is() -> None:
     assert "situation:P07-01" not in {e.rule_id for e in spam.evidence}, spam.rule_id
     den = run("隔壁出租屋里天天晚上有人赌博，一晚上输赢好几万", source="12345")
     assert "situation:P07-01" in {e.rule_id for e in den.evidence}, den.rule_id
+
+
+# zj-2026.12.101: a car stopped in a tunnel without hazard lights, a fiancée locked in a room.
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("隧道里停着个车，没开双闪，黑咕隆咚的，俺差点怼上去", "situation:P05-04"),
+        ("男方家把她锁屋里不让回娘家，说彩礼都给了人就是他家的了", "safety:confined"),
+    ],
+)
+def test_a_dark_car_in_a_tunnel_or_a_woman_locked_in_a_room_is_kept(text: str, rule: str) -> None:
+    c = run(text)
+    assert c.is_police_matter and rule in {e.rule_id for e in c.evidence}, c.rule_id
+
+
+# zj-2026.12.101: 拐走 inside "拄拐走" and 包 inside 承包证 are no abduction and no bag; a child
+# taken away still is.
+def test_a_crutch_and_a_land_contract_are_no_abduction_or_theft() -> None:
+    crutch = run("对门把鞋柜全堆楼道里，俺家老人拄拐走都走不过去")
+    assert "safety:missing" not in signs(crutch), crutch.rule_id
+    permit = run("老大把草原承包证和房产证都拿走了，谁也不给看，想请人调解")
+    assert "safety:theft" not in signs(permit), permit.rule_id
+    taken = run("刚才有个男的把我孩子拐走了，往车站那边跑了")
+    assert taken.is_police_matter, taken.rule_id
+
+
+# zj-2026.12.101: ordinary matters told plainly and placed by the rules.
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("报警人称其所在加工厂已连续三个月未发工资，涉及工人十余名，目前情绪平稳", "NP01-03"),
+        ("报警人称其与弟弟因父亲名下征地补偿款的分配问题发生纠纷", "NP07-05"),
+        ("隔壁家养了两条藏獒拴在院门口，有人路过就往前扑", "NP02-04"),
+        ("隔壁起新房子比我屋高出两层，把我屋的光全挡了", "NP02-06"),
+        ("俺有套房租给个外地人，半年房租没见着了，人还住着不走", "NP05-03"),
+        ("在景区转了一圈包找不着了，里头有身份证，也不知道落哪儿了", "NP15-01"),
+    ],
+)
+def test_wages_compensation_a_mastiff_light_rent_and_a_lost_bag_are_placed(
+    text: str, situation: str
+) -> None:
+    assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
