@@ -624,6 +624,13 @@ WHOLE_TEST_SETS = (
     "110-police-w359",
     "110-nonpolice-w359",
     "12345-w360",
+    "110-police-w361",
+    "110-nonpolice-w361",
+    "110-police-w362",
+    "110-nonpolice-w362",
+    "110-police-w363",
+    "110-nonpolice-w363",
+    "12345-w364",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
