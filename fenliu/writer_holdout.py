@@ -301,6 +301,9 @@ WRITERS = (
     "w357",
     "w358",
     "w359",
+    "w361",
+    "w362",
+    "w363",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
