@@ -1088,3 +1088,17 @@ def test_wages_compensation_a_mastiff_light_rent_and_a_lost_bag_are_placed(
     text: str, situation: str
 ) -> None:
     assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
+
+
+# zj-2026.12.102: money taken to "arrange" a job is fraud; a caller asking a unit to send
+# someone makes no threat, while a man who says he will bring people to beat the caller does.
+def test_a_fixer_paid_to_arrange_a_job_is_fraud() -> None:
+    c = run("亲戚介绍了个人，讲能把我儿子弄进厂当正式工，收了我五万块打点费，现在人找不到了")
+    assert c.is_police_matter and "safety:fraud" in signs(c), c.rule_id
+
+
+def test_asking_a_unit_to_send_someone_is_no_threat_but_bringing_men_to_beat_is() -> None:
+    asked = run("幸福路有个井盖没了，我拿纸箱子先盖上了，你们赶紧叫人来弄")
+    assert "safety:threat" not in signs(asked), asked.rule_id
+    threat = run("他在门口骂，说等会叫人来打我，让我等着")
+    assert threat.is_police_matter and "safety:threat" in signs(threat), threat.rule_id
