@@ -781,19 +781,33 @@ def test_a_snake_that_crawled_in_is_no_intruder_but_a_man_who_did_is() -> None:
     assert man.is_police_matter and "safety:intruder" in signs(man), man.rule_id
 
 
-# zj-2026.12.94: relief asked for after a fire, a stay in hospital over, are settled harms.
+# zj-2026.12.94 and .98: a past harm asked about for relief or welfare, argued over for
+# compensation, or over with the hospital stay, is settled; the same harm happening now is not.
 @pytest.mark.parametrize(
     "text",
     [
         "房子去年着火后一直借住在亲戚家，孩子上学困难，想申请救助",
         "我老公在工地上摔了一跤，腰椎骨折，住了一个月院，出院了，包工头一分钱不赔",
+        # zj-2026.12.98
+        "我男人在工地上摔伤了在家躺着，娃娃要上学，能不能申请低保",
+        "孩子在学校午休时摔伤门牙，家长与学校就医疗费用协商未果",
     ],
 )
-def test_a_harm_asked_about_for_relief_or_after_hospital_is_no_emergency(text: str) -> None:
+def test_a_past_harm_asked_about_for_relief_or_compensation_is_settled(text: str) -> None:
     c = run(text)
     assert not c.is_police_matter, (c.rule_id, c.outcome)
-    burning = run("家里着火了，我妈还在里面")
-    assert burning.is_police_matter and "safety:fire" in signs(burning), burning.rule_id
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("家里着火了，我妈还在里面", "safety:fire"),
+        ("工地上有个工人刚从脚手架摔下来，摔伤了躺在地上不动", "safety:injury"),
+    ],
+)
+def test_the_same_harm_happening_now_is_kept(text: str, sign: str) -> None:
+    c = run(text)
+    assert c.is_police_matter and sign in signs(c), c.rule_id
 
 
 # zj-2026.12.94: fish killed by electrofishing, a ceiling patch fallen, a tout stopping cars.
@@ -952,22 +966,6 @@ def test_prowlers_round_the_pens_at_night_are_suspicious_persons() -> None:
     assert night.is_police_matter and "safety:night_prowler" in signs(night), night.rule_id
     dusk = run("傍晚我打着手电去后山把牛赶回来，牛圈门坏了想找人修")
     assert "safety:night_prowler" not in signs(dusk), dusk.rule_id
-
-
-# zj-2026.12.98: a past injury asked about for welfare or argued over for compensation is
-# settled; the same fall just now, the worker still on the ground, is not.
-@pytest.mark.parametrize(
-    "text",
-    [
-        "我男人在工地上摔伤了在家躺着，娃娃要上学，能不能申请低保",
-        "孩子在学校午休时摔伤门牙，家长与学校就医疗费用协商未果",
-    ],
-)
-def test_a_past_injury_asked_about_for_welfare_or_compensation_is_settled(text: str) -> None:
-    c = run(text)
-    assert not c.is_police_matter, (c.rule_id, c.outcome)
-    now = run("工地上有个工人刚从脚手架摔下来，摔伤了躺在地上不动")
-    assert now.is_police_matter and "safety:injury" in signs(now), now.rule_id
 
 
 # zj-2026.12.98: a fox that steals the chickens, a landlord's price above the grid's.
