@@ -132,6 +132,15 @@ def _inside(hit_start: int, hit_end: int, spans: list[tuple[int, int]]) -> bool:
     return any(a <= hit_start and hit_end <= b and (a, b) != (hit_start, hit_end) for a, b in spans)
 
 
+def _starts_inside(hit_start: int, hit_end: int, spans: list[tuple[int, int]]) -> bool:
+    """Inside a span, or begun inside one and run past its end: 偷了 in 说我偷了 (exclusion 说我偷).
+
+    A police situation word that starts within an exclusion phrase belongs to that phrase's
+    reading; without this each exclusion needed a copy for every longer word it cut into.
+    """
+    return _inside(hit_start, hit_end, spans) or any(a < hit_start < b < hit_end for a, b in spans)
+
+
 class _Scan:
     """Every match in one normalised text, sorted into present, negated and modal evidence."""
 
@@ -285,7 +294,7 @@ class _Scan:
                     if part_of_word:
                         continue
                     # Police terms obey negation, exclusions and modality like safety signs do.
-                    if excluded and _inside(hit.start, hit.end, excluded):
+                    if excluded and _starts_inside(hit.start, hit.end, excluded):
                         continue
                     if any(a < hit.end and hit.start < b for a, b in negated_spans):
                         continue

@@ -1019,6 +1019,8 @@ def test_a_scrape_a_propping_brick_a_stopped_visitor_a_weak_flame_or_a_claim_is_
     ("text", "rule"),
     [
         ("对门那个婆娘天天指桑骂槐，讲我家偷了她的鸡蛋，我要找个地方评评理", "situation:P02-01"),
+        # a police word begun inside an exclusion (说我偷) and run past it (偷车) is masked too
+        ("车锁的钥匙丢了，想把锁剪开，又怕保安说我偷车，要不要先开个证明", "situation:P02-01"),
         ("倒车的时候把人家停路边的车蹭了一下，车主非要我赔两千", "safety:traffic_person"),
         ("村里来了几条野狗，咬死我家三只鸡，晚上还在院子外头转", "safety:animal_attack"),
         ("隔壁孩子每晚练架子鼓到十点多，家里老人有心脏病，沟通多次无果", "situation:P06-05"),
