@@ -631,6 +631,13 @@ WHOLE_TEST_SETS = (
     "110-police-w363",
     "110-nonpolice-w363",
     "12345-w364",
+    "110-police-w365",
+    "110-nonpolice-w365",
+    "110-police-w366",
+    "110-nonpolice-w366",
+    "110-police-w367",
+    "110-nonpolice-w367",
+    "12345-w368",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
