@@ -1102,3 +1102,50 @@ def test_asking_a_unit_to_send_someone_is_no_threat_but_bringing_men_to_beat_is(
     assert "safety:threat" not in signs(asked), asked.rule_id
     threat = run("他在门口骂，说等会叫人来打我，让我等着")
     assert threat.is_police_matter and "safety:threat" in signs(threat), threat.rule_id
+
+
+# zj-2026.12.103: a bag left all morning that beeps is a suspicious object; a smoke alarm
+# that beeps is not.
+def test_a_bag_left_all_morning_that_beeps_keeps_the_call() -> None:
+    bag = run("车站边上一个编织袋放了一早上，贴耳朵听里头滴滴滴的")
+    assert bag.is_police_matter and "safety:unattended_object" in signs(bag), bag.rule_id
+    alarm = run("烟感器半夜一直滴滴滴的响，物业也不来换电池")
+    assert not alarm.is_police_matter, alarm.rule_id
+
+
+# zj-2026.12.103: 偷偷用 is a captive's secret phone, not anything done on the quiet; 拉扯
+# two children is raising them, not a scuffle; a railing a car hit long ago hurt no one.
+@pytest.mark.parametrize(
+    ("text", "source", "sign"),
+    [
+        ("有人偷偷用旧机器在院里熬沥青，晚上干白天歇", "110", "safety:detention"),
+        ("她男人走得早，她一个人拉扯两个孩子，房子漏雨没人管", "110", "safety:violence"),
+        ("桥头的护栏被车撞断一截，两个月了没人修", "12345", "safety:injury"),
+    ],
+)
+def test_a_secret_machine_raising_children_and_a_dented_railing_are_no_danger(
+    text: str, source: str, sign: str
+) -> None:
+    assert sign not in signs(run(text, source=source))
+
+
+def test_a_captives_secret_phone_a_scuffle_and_a_person_hit_still_keep_the_call() -> None:
+    phone = run("她是偷偷用别人手机打的，说被关在屋里出不来")
+    assert phone.is_police_matter and "safety:detention" in signs(phone), phone.rule_id
+    scuffle = run("两个人在门口拉扯起来了，旁边人拉不开")
+    assert scuffle.is_police_matter and "safety:violence" in signs(scuffle), scuffle.rule_id
+    hit = run("我被车撞了，腿动不了，司机还在", source="12345")
+    assert hit.is_police_matter and "safety:injury" in signs(hit), hit.rule_id
+
+
+# zj-2026.12.103: a road-breaker at night, a KTV's howling and a hill held by an old deed.
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("小区外面在挖管道，半夜机器一直响，吵得睡不着", "NP09-03"),
+        ("隔壁KTV一到晚上就鬼哭狼嚎，根本睡不了", "NP09-05"),
+        ("邻村的人说那片山是他们的，我家有地契，祖上传下来的", "NP14-03"),
+    ],
+)
+def test_night_digging_a_ktvs_howling_and_an_old_deed_are_placed(text: str, situation: str) -> None:
+    assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
