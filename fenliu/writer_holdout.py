@@ -304,6 +304,9 @@ WRITERS = (
     "w361",
     "w362",
     "w363",
+    "w365",
+    "w366",
+    "w367",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
