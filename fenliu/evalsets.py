@@ -638,6 +638,13 @@ WHOLE_TEST_SETS = (
     "110-police-w367",
     "110-nonpolice-w367",
     "12345-w368",
+    "110-police-w369",
+    "110-nonpolice-w369",
+    "110-police-w370",
+    "110-nonpolice-w370",
+    "110-police-w371",
+    "110-nonpolice-w371",
+    "12345-w372",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
