@@ -1149,3 +1149,36 @@ def test_a_captives_secret_phone_a_scuffle_and_a_person_hit_still_keep_the_call(
 )
 def test_night_digging_a_ktvs_howling_and_an_old_deed_are_placed(text: str, situation: str) -> None:
     assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
+
+
+# zj-2026.12.104: a greenhouse slit by an unknown hand; a stall that cuts seals for money.
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("我家菜棚子不知道叫谁给割破了，薄膜全烂了，菜冻死一片", "safety:crops_destroyed"),
+        ("火车站出口有人收钱刻章，说啥证明都能给你弄出来", "safety:forgery_sold"),
+    ],
+)
+def test_a_slit_greenhouse_and_a_seal_cut_for_money_keep_the_call(text: str, sign: str) -> None:
+    c = run(text)
+    assert c.is_police_matter and sign in signs(c), c.rule_id
+
+
+# zj-2026.12.104: coal burnt on the quiet, a foot hurt at work, wages held back and no room
+# to be found are no theft, damage, captive or missing child.
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("冬天不让烧煤，隔壁还偷着烧，烟熏得人难受", "safety:theft"),
+        ("在厂里干活让铁块砸了脚，老板不给报销", "safety:damage"),
+        ("包工头说俺们工资被扣着年底才给，几十个人都没拿到", "safety:detention"),
+        ("房东突然让三天内搬，孩子在附近上学，一下子找不到房子", "safety:unreachable"),
+    ],
+)
+def test_things_done_on_the_quiet_or_held_back_are_no_crime(text: str, sign: str) -> None:
+    assert sign not in signs(run(text))
+
+
+def test_papers_held_with_the_person_still_keep_the_call() -> None:
+    c = run("孩子的身份证被扣着，人也不让走，在一个厂子里")
+    assert c.is_police_matter, c.rule_id
