@@ -307,6 +307,9 @@ WRITERS = (
     "w365",
     "w366",
     "w367",
+    "w369",
+    "w370",
+    "w371",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
