@@ -645,6 +645,13 @@ WHOLE_TEST_SETS = (
     "110-police-w371",
     "110-nonpolice-w371",
     "12345-w372",
+    "110-police-w373",
+    "110-nonpolice-w373",
+    "110-police-w374",
+    "110-nonpolice-w374",
+    "110-police-w375",
+    "110-nonpolice-w375",
+    "12345-w376",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
