@@ -1182,3 +1182,52 @@ def test_things_done_on_the_quiet_or_held_back_are_no_crime(text: str, sign: str
 def test_papers_held_with_the_person_still_keep_the_call() -> None:
     c = run("孩子的身份证被扣着，人也不让走，在一个厂子里")
     assert c.is_police_matter, c.rule_id
+
+
+# zj-2026.12.105: peaches taken in the spoken passive, a brawl and a threat in northwestern
+# speech keep the call.
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("俺家地里的桃子叫人给摘了，快熟了，树枝子都撅断了", "safety:crops_taken"),
+        ("两拨人在饭店门口扭在一搭了，一个头上淌血", "safety:violence"),
+        ("他在群里说明天去村委会闹，谁也别想好过", "safety:threat"),
+    ],
+)
+def test_peaches_taken_a_brawl_and_no_one_spared_keep_the_call(text: str, sign: str) -> None:
+    c = run(text)
+    assert c.is_police_matter and sign in signs(c), c.rule_id
+
+
+# zj-2026.12.105: a wife accused of a theft, no bed for the night, a deposit kept and a car
+# scraped are no theft, threat or person hit.
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("邻居老太太说我媳妇偷了她家的鸡蛋，到处讲", "safety:theft"),
+        ("厂子倒了，今晚不晓得住哪块", "safety:threat_home"),
+        ("退租的时候房东说押金没了，合同上没写", "safety:theft"),
+        ("倒车的时候把我车的后视镜蹭了，人没事，他不认账", "safety:traffic_person"),
+    ],
+)
+def test_an_accused_wife_no_bed_a_kept_deposit_and_a_scraped_car_are_no_crime(
+    text: str, sign: str
+) -> None:
+    assert sign not in signs(run(text))
+
+
+def test_a_person_knocked_down_by_a_reversing_car_still_keeps_the_call() -> None:
+    c = run("那个车倒车把我撞倒了，腿动不了")
+    assert c.is_police_matter, c.rule_id
+
+
+# zj-2026.12.105: a car parked across the gate, sheep in the seedlings.
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("办喜事的客人把车横着停在我家大门口，我车出不去", "NP02-05"),
+        ("他家的羊跑进地里把菜苗踩了一大片", "NP14-02"),
+    ],
+)
+def test_a_car_across_the_gate_and_trampled_seedlings_are_placed(text: str, situation: str) -> None:
+    assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
