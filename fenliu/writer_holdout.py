@@ -310,6 +310,9 @@ WRITERS = (
     "w369",
     "w370",
     "w371",
+    "w373",
+    "w374",
+    "w375",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
