@@ -652,6 +652,13 @@ WHOLE_TEST_SETS = (
     "110-police-w375",
     "110-nonpolice-w375",
     "12345-w376",
+    "110-police-w377",
+    "110-nonpolice-w377",
+    "110-police-w378",
+    "110-nonpolice-w378",
+    "110-police-w379",
+    "110-nonpolice-w379",
+    "12345-w380",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
