@@ -1231,3 +1231,43 @@ def test_a_person_knocked_down_by_a_reversing_car_still_keeps_the_call() -> None
 )
 def test_a_car_across_the_gate_and_trampled_seedlings_are_placed(text: str, situation: str) -> None:
     assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
+
+
+# zj-2026.12.106: lost in a cave, a plate cloned "一模一样" keep the call.
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("我们几个进山洞玩，手电没电了，找不到出去的路了", "safety:danger"),
+        ("有辆车车牌跟我的车一模一样，我这几个月收了好多罚单", "safety:forgery_sold"),
+    ],
+)
+def test_lost_in_a_cave_and_a_cloned_plate_keep_the_call(text: str, sign: str) -> None:
+    c = run(text)
+    assert c.is_police_matter and sign in signs(c), c.rule_id
+
+
+# zj-2026.12.106: a stray calf found, nowhere to live told the other way round and a kitchen
+# knife bought are no missing person, threat or weapon.
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("在山上捡到一头走失的小牛，想找主人", "safety:missing"),
+        ("我现在住哪里都不晓得，儿女都不管我", "safety:threat_home"),
+        ("想在超市买一把菜刀，收银员要身份证", "safety:armed"),
+    ],
+)
+def test_a_stray_calf_no_home_and_a_knife_bought_are_no_danger(text: str, sign: str) -> None:
+    assert sign not in signs(run(text))
+
+
+# zj-2026.12.106: a pig in the seedlings, a lorry at the yard gate, a key snapped in a lock.
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("他家的猪跑出来把我地里的菜苗拱了", "NP14-02"),
+        ("一辆货车停在我家院门口，车出不去，电话也不接", "NP02-05"),
+        ("摩托车钥匙断在锁孔里了，推不动", "NP15-02"),
+    ],
+)
+def test_a_pig_a_lorry_at_the_gate_and_a_snapped_key_are_placed(text: str, situation: str) -> None:
+    assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
