@@ -313,6 +313,9 @@ WRITERS = (
     "w373",
     "w374",
     "w375",
+    "w377",
+    "w378",
+    "w379",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
