@@ -659,6 +659,13 @@ WHOLE_TEST_SETS = (
     "110-police-w379",
     "110-nonpolice-w379",
     "12345-w380",
+    "110-police-w381",
+    "110-nonpolice-w381",
+    "110-police-w382",
+    "110-nonpolice-w382",
+    "110-police-w383",
+    "110-nonpolice-w383",
+    "12345-w384",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
