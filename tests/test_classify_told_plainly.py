@@ -1271,3 +1271,37 @@ def test_a_stray_calf_no_home_and_a_knife_bought_are_no_danger(text: str, sign: 
 )
 def test_a_pig_a_lorry_at_the_gate_and_a_snapped_key_are_placed(text: str, situation: str) -> None:
     assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
+
+
+# zj-2026.12.107: a motorbike gone when the caller came back, told in Cantonese.
+def test_a_motorbike_gone_when_the_caller_came_back_keeps_the_call() -> None:
+    c = run("我部电单车停喺楼下，落去返来就冇咗")
+    assert c.is_police_matter and "safety:vehicle_gone" in signs(c), c.rule_id
+
+
+def test_a_manhole_cover_gone_beside_a_passing_e_bike_is_no_vehicle_theft() -> None:
+    c = run("建设路上一个井盖没了，黑了骑电动车的谁看得见")
+    assert "safety:vehicle_gone" not in signs(c), c.rule_id
+
+
+# zj-2026.12.107: clothes packed, a coconut chopped, a fitter sent for and sons away for the
+# new year are no threat or missing person; a guesthouse unlike its photos is no extortion.
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("老婆收拾衫裤讲要返外家，我没打她", "safety:threat_said"),
+        ("卖椰子的斩开了讲要三十蚊", "safety:threat_said"),
+        ("叫人来装空调，装完第二天就漏水，师傅说要另外收钱", "safety:threat"),
+        ("两个儿子在外面打工，过年都没回来，屋漏了没人修", "safety:missing"),
+        ("在景区民宿订了两晚，到了发现房间和网上照片完全不一样，老板不给退", "situation:P02-04"),
+    ],
+)
+def test_packing_chopping_a_fitter_absent_sons_and_a_photo_are_no_crime(
+    text: str, rule: str
+) -> None:
+    assert rule not in {e.rule_id for e in run(text).evidence}
+
+
+def test_a_parking_place_held_with_old_tyres_is_placed() -> None:
+    c = run("有部车霸住我车位，打电话都不接")
+    assert any(e.rule_id == "situation:NP02-05" for e in c.evidence), c.rule_id
