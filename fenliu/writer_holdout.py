@@ -316,6 +316,9 @@ WRITERS = (
     "w377",
     "w378",
     "w379",
+    "w381",
+    "w382",
+    "w383",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
