@@ -666,6 +666,13 @@ WHOLE_TEST_SETS = (
     "110-police-w383",
     "110-nonpolice-w383",
     "12345-w384",
+    "110-police-w385",
+    "110-nonpolice-w385",
+    "110-police-w386",
+    "110-nonpolice-w386",
+    "110-police-w387",
+    "110-nonpolice-w387",
+    "12345-w388",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
