@@ -1305,3 +1305,40 @@ def test_packing_chopping_a_fitter_absent_sons_and_a_photo_are_no_crime(
 def test_a_parking_place_held_with_old_tyres_is_placed() -> None:
     c = run("有部车霸住我车位，打电话都不接")
     assert any(e.rule_id == "situation:NP02-05" for e in c.evidence), c.rule_id
+
+
+# zj-2026.12.108: an engine not started, a stray sheep, a denied theft and a car across a gate
+# are no fire, missing person, theft or crowd.
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("车钥匙锁车里了，车也没打着火，里面没人", "safety:fire"),
+        ("在路边捡到一只跑丢的羊，耳朵上有标，想找主人", "safety:missing"),
+        ("她在门口骂我说我偷她家的菜，我啥时候偷过", "safety:theft"),
+        ("两辆车在门口蹭了一下，人都没事，车堵着门在那吵", "safety:crowd"),
+    ],
+)
+def test_an_engine_a_stray_sheep_a_denial_and_a_blocked_gate_are_no_danger(
+    text: str, sign: str
+) -> None:
+    assert sign not in signs(run(text))
+
+
+def test_a_crowd_blocking_a_gate_still_keeps_the_call() -> None:
+    c = run("几十个人堵着门不让厂长出来，还在推搡")
+    assert c.is_police_matter and "safety:crowd" in signs(c), c.rule_id
+
+
+# zj-2026.12.108: cattle in the crops, a restaurant tab, a passbook lost.
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("邻村的牛钻进俺家玉米地，踩倒了好几亩", "NP14-02"),
+        ("有个老板在我店里签单吃饭，挂的账一直不结", "NP03-02"),
+        ("老人的存折放在布兜里，赶集回来就找不着了", "NP15-01"),
+    ],
+)
+def test_cattle_in_the_crops_a_tab_and_a_lost_passbook_are_placed(
+    text: str, situation: str
+) -> None:
+    assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
