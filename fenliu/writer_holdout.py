@@ -319,6 +319,9 @@ WRITERS = (
     "w381",
     "w382",
     "w383",
+    "w385",
+    "w386",
+    "w387",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
