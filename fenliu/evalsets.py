@@ -673,6 +673,13 @@ WHOLE_TEST_SETS = (
     "110-police-w387",
     "110-nonpolice-w387",
     "12345-w388",
+    "110-police-w389",
+    "110-nonpolice-w389",
+    "110-police-w390",
+    "110-nonpolice-w390",
+    "110-police-w391",
+    "110-nonpolice-w391",
+    "12345-w392",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
