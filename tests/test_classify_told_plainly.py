@@ -1342,3 +1342,39 @@ def test_cattle_in_the_crops_a_tab_and_a_lost_passbook_are_placed(
     text: str, situation: str
 ) -> None:
     assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
+
+
+# zj-2026.12.109: elders who cannot reach their children for want of a signal, a theft denied
+# and a film crew's firecracker gunfire are no missing person, theft or weapon.
+@pytest.mark.parametrize(
+    ("text", "source", "sign"),
+    [
+        ("村里信号差，打电话要爬山，家里老人有事联系不上", "110", "safety:missing"),
+        ("她讲我偷了她的菜，我哪里会偷，我们没动手", "110", "safety:theft"),
+        ("剧组晚上在老街拍戏，放鞭炮模拟枪声，小孩都吓哭了", "12345", "safety:weapon"),
+    ],
+)
+def test_no_signal_a_denial_and_a_film_crews_gunfire_are_no_danger(
+    text: str, source: str, sign: str
+) -> None:
+    assert sign not in signs(run(text, source=source))
+
+
+def test_an_old_man_who_cannot_be_reached_since_morning_still_keeps_the_call() -> None:
+    c = run("家里老人早上出去到现在联系不上，电话关机了")
+    assert c.is_police_matter and "safety:missing" in signs(c), c.rule_id
+
+
+# zj-2026.12.109: a van at the door, bottled gas not delivered, a scale that weighs short.
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("隔壁的面包车又堵我门口，货拉不出去", "NP02-05"),
+        ("订的瓶装液化气说好上午送，到晚上还没来", "NP10-03"),
+        ("收购站的秤有问题，一百斤称出来只有九十", "NP04-05"),
+    ],
+)
+def test_a_van_at_the_door_bottled_gas_and_a_short_scale_are_placed(
+    text: str, situation: str
+) -> None:
+    assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
