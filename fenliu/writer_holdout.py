@@ -322,6 +322,9 @@ WRITERS = (
     "w385",
     "w386",
     "w387",
+    "w389",
+    "w390",
+    "w391",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
