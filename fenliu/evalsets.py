@@ -680,6 +680,13 @@ WHOLE_TEST_SETS = (
     "110-police-w391",
     "110-nonpolice-w391",
     "12345-w392",
+    "110-police-w393",
+    "110-nonpolice-w393",
+    "110-police-w394",
+    "110-nonpolice-w394",
+    "110-police-w395",
+    "110-nonpolice-w395",
+    "12345-w396",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
