@@ -1378,3 +1378,35 @@ def test_a_van_at_the_door_bottled_gas_and_a_short_scale_are_placed(
     text: str, situation: str
 ) -> None:
     assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
+
+
+# zj-2026.12.110: a child not let go to her mother's and weedkiller on his own field are no
+# abduction or blow.
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("报警人称她要抱孩子回娘家，丈夫拦着不让抱走，没动手", "safety:child_predator"),
+        ("邻居打除草剂飘到俺家菜地，他说药是打他自个儿地里的", "safety:violence"),
+    ],
+)
+def test_a_child_kept_home_and_weedkiller_on_his_field_are_no_danger(text: str, sign: str) -> None:
+    assert sign not in signs(run(text))
+
+
+# zj-2026.12.110: a phone found, a short weight, a card barely used, eaves over the yard,
+# yangge at night and a leased paddy planted by another.
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("在村口捡了部手机，一直有人打，交到哪", "NP15-05"),
+        ("鱼市买的鱼称上三斤，回家一称二斤，缺斤短两", "NP04-05"),
+        ("澡堂子突然关门了，俺办的一千块钱卡才用了两回", "NP04-01"),
+        ("后院邻居翻盖房子，房檐子伸到我家院子上头", "NP02-06"),
+        ("楼下空地天天晚上打腰鼓扭秧歌，到十点还不散", "NP09-02"),
+        ("我承包的稻田让别人种上了，村里也说不清", "NP14-03"),
+    ],
+)
+def test_a_found_phone_a_short_weight_and_eaves_over_the_yard_are_placed(
+    text: str, situation: str
+) -> None:
+    assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
