@@ -325,6 +325,9 @@ WRITERS = (
     "w389",
     "w390",
     "w391",
+    "w393",
+    "w394",
+    "w395",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
