@@ -687,6 +687,13 @@ WHOLE_TEST_SETS = (
     "110-police-w395",
     "110-nonpolice-w395",
     "12345-w396",
+    "110-police-w397",
+    "110-nonpolice-w397",
+    "110-police-w398",
+    "110-nonpolice-w398",
+    "110-police-w399",
+    "110-nonpolice-w399",
+    "12345-w400",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
