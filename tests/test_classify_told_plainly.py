@@ -1410,3 +1410,35 @@ def test_a_found_phone_a_short_weight_and_eaves_over_the_yard_are_placed(
     text: str, situation: str
 ) -> None:
     assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
+
+
+# zj-2026.12.111: workers at an office gate with a banner held are a crowd.
+def test_workers_holding_a_banner_at_the_gate_keep_the_call() -> None:
+    c = run("俺们一车工友都到镇政府门口了，拉着横幅要工钱，俺们也不想闹")
+    assert c.is_police_matter and "safety:crowd" in signs(c), c.rule_id
+
+
+# zj-2026.12.111: a brick laid on a manhole cover, a tree felled at a disputed boundary and a
+# leak dripping through the ceiling are no weapon, blow or falling object.
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("路边井盖翘起来了，我拿了块砖头压起，怕有人踩翻", "safety:armed"),
+        ("他家和我家为山上的界线争了几年，今天看到界边的树被砍了，他说树是他的", "safety:violence"),
+        ("楼上卫生间漏水，把我家房顶泡黄了，还滴答滴答往下掉", "safety:falling_object"),
+    ],
+)
+def test_a_brick_a_felled_tree_and_a_drip_are_no_danger(text: str, sign: str) -> None:
+    assert sign not in signs(run(text))
+
+
+# zj-2026.12.111: snack carts in the way and a neighbour's geese in the paddy.
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("古城门口一排推车卖小吃的把路堵了", "NP09-04"),
+        ("别人家的鹅天天到我田里，秧苗都吃了", "NP14-02"),
+    ],
+)
+def test_snack_carts_and_geese_in_the_paddy_are_placed(text: str, situation: str) -> None:
+    assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
