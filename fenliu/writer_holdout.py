@@ -328,6 +328,9 @@ WRITERS = (
     "w393",
     "w394",
     "w395",
+    "w397",
+    "w398",
+    "w399",
 )
 _WRITER = re.compile(r"-(w\d+)(?:-seen-test)?$")
 
