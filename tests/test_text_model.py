@@ -263,13 +263,17 @@ def test_generic_category_words_count_only_when_nothing_specific_is_found() -> N
 
 
 def test_the_writer_of_a_set_is_its_wn_with_or_without_seen_test() -> None:
-    from fenliu.writer_holdout import WRITERS, writer_of
+    from fenliu.writer_holdout import measured_writers, writer_of
 
     assert writer_of("110-police-w11-seen-test") == "w11"
     assert writer_of("110-police-w1") == "w1"  # not w11's
     assert writer_of("labelled_calls") is None
     rows = load_split("train") + load_split("dev")
-    for w in WRITERS:  # every writer measured has rows, and w1 never takes w11's
+    writers = measured_writers()
+    # the 110 writers of every round, in writer order; 12345 writers (w25: 12345-w25) are not
+    assert {"w1", "w2", "w11", "w399"} <= set(writers) and "w25" not in writers
+    assert list(writers) == sorted(writers, key=lambda w: int(w[1:]))
+    for w in writers:  # every writer measured has rows, and w1 never takes w11's
         assert any(writer_of(str(r["set"])) == w for r in rows)
     assert all(writer_of(str(r["set"])) != "w1" for r in rows if "w11" in str(r["set"]))
 
