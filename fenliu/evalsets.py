@@ -694,6 +694,13 @@ WHOLE_TEST_SETS = (
     "110-police-w399",
     "110-nonpolice-w399",
     "12345-w400",
+    "110-police-w401",
+    "110-nonpolice-w401",
+    "110-police-w402",
+    "110-nonpolice-w402",
+    "110-police-w403",
+    "110-nonpolice-w403",
+    "12345-w404",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
