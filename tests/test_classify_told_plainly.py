@@ -1442,3 +1442,52 @@ def test_a_brick_a_felled_tree_and_a_drip_are_no_danger(text: str, sign: str) ->
 )
 def test_snack_carts_and_geese_in_the_paddy_are_placed(text: str, situation: str) -> None:
     assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
+
+
+# zj-2026.12.112: money paid through a code a stranger sent is fraud; strangers with torches
+# going round the village at night are prowlers.
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("有人自称燃气公司的打电话说我欠费，叫我扫他发的码，我扫了付了八百", "safety:fraud"),
+        ("这几天晚上拿手电在村里到处照的那几个外地人，问他也不说干啥", "safety:night_prowler"),
+    ],
+)
+def test_a_strangers_code_paid_and_torches_round_the_village_keep_the_call(
+    text: str, sign: str
+) -> None:
+    c = run(text)
+    assert c.is_police_matter and sign in signs(c), (c.rule_id, signs(c))
+
+
+# zj-2026.12.112: a knife whose edge curled, a fitter who vanished half way, a parent waiting
+# at the school gate, a kitchen's smoke at every meal and an open manhole asked about.
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("集上买的菜刀，切了两回刀口就卷了，老板说刀是我自己砍骨头砍坏的，不给换", "safety:armed"),
+        ("装修的活干了一半人不见了，钱倒是先收了七成", "safety:missing"),
+        ("前夫这周不让我接孩子，我去学校门口等，他先接走了", "safety:threat"),
+        ("楼下烧烤店一到晚上就浓烟滚滚，熏得没法开窗", "safety:fire"),
+        ("路口井盖没了，晚上黑乎乎的，人掉下去怎么办", "safety:danger"),
+    ],
+)
+def test_a_curled_knife_a_vanished_fitter_and_an_open_manhole_are_no_danger(
+    text: str, sign: str
+) -> None:
+    assert sign not in signs(run(text))
+
+
+# zj-2026.12.112: chillies fried next door, a salon's injection, goods taken on a promise to
+# pay at the month's end, a mine's small payment for an injury.
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("隔壁天天炸油辣子，呛得我们一家人咳", "NP09-06"),
+        ("在美容院打了水光针，脸上过敏起疙瘩，店里不管", "NP08-04"),
+        ("有个老板拿了我的茶叶，说月底打钱，半年了没给", "NP03-02"),
+        ("干活摔坏了腰，现在干不了重活，厂里只给了三千", "NP01-04"),
+    ],
+)
+def test_fried_chillies_a_salon_injection_and_a_tab_are_placed(text: str, situation: str) -> None:
+    assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
