@@ -701,6 +701,13 @@ WHOLE_TEST_SETS = (
     "110-police-w403",
     "110-nonpolice-w403",
     "12345-w404",
+    "110-police-w405",
+    "110-nonpolice-w405",
+    "110-police-w406",
+    "110-nonpolice-w406",
+    "110-police-w407",
+    "110-nonpolice-w407",
+    "12345-w408",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
