@@ -1491,3 +1491,24 @@ def test_a_curled_knife_a_vanished_fitter_and_an_open_manhole_are_no_danger(
 )
 def test_fried_chillies_a_salon_injection_and_a_tab_are_placed(text: str, situation: str) -> None:
     assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
+
+
+# zj-2026.12.113: a fire imagined in a blocked stairwell, a pressure cooker that leaks, another's
+# motorbike knocked over while reversing and a stroke years ago are no danger; waste burnt for
+# days on a farm, smelling of plastic, is a nuisance for 12345's environment office.
+@pytest.mark.parametrize(
+    ("text", "source", "sign"),
+    [
+        ("楼道里堆满了纸箱子，这要是着火了一个都跑不出去", "110", "safety:fire"),
+        ("刚买的高压锅用了两回就漏气，店里不给换", "110", "safety:gas"),
+        ("我倒车把人家的摩托车碰倒了，人没事，他要八百", "110", "safety:traffic_person"),
+        ("我爸中风瘫在床上好几年了，想问问能不能办个护理补贴", "110", "situation:P06-05"),
+        ("村边有人把废菌棒堆在一起点火烧，冒黑烟有塑料味，天天这样", "12345", "safety:fire"),
+    ],
+)
+def test_an_imagined_fire_a_leaking_cooker_and_a_knocked_motorbike_are_no_danger(
+    text: str, source: str, sign: str
+) -> None:
+    c = run(text, source=source)
+    fired = signs(c) | {e.rule_id for e in c.evidence if e.kind == "situation"}
+    assert sign not in fired, c.rule_id
