@@ -708,6 +708,13 @@ WHOLE_TEST_SETS = (
     "110-police-w407",
     "110-nonpolice-w407",
     "12345-w408",
+    "110-police-w409",
+    "110-nonpolice-w409",
+    "110-police-w410",
+    "110-nonpolice-w410",
+    "110-police-w411",
+    "110-nonpolice-w411",
+    "12345-w412",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
