@@ -1512,3 +1512,35 @@ def test_an_imagined_fire_a_leaking_cooker_and_a_knocked_motorbike_are_no_danger
     c = run(text, source=source)
     fired = signs(c) | {e.rule_id for e in c.evidence if e.kind == "situation"}
     assert sign not in fired, c.rule_id
+
+
+# zj-2026.12.114: latex scraped from the cups overnight is a crop taken; a demand to pay or
+# be posted online is extortion, a fee an agency keeps beside the flat's photos is not.
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("胶林里的胶杯昨晚上又给人刮空了，这个月第二回", "safety:crops_taken"),
+        ("他手里有我喝醉的照片，说不给他五千就发抖音", "situation:P02-04"),
+    ],
+)
+def test_latex_scraped_and_a_demand_to_pay_or_be_posted_keep_the_call(text: str, rule: str) -> None:
+    c = run(text)
+    assert c.is_police_matter and any(e.rule_id == rule for e in c.evidence), c.rule_id
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("中介收了一个月房租当中介费，房子和照片上两码事，想退中介费他不给", "situation:P02-04"),
+        ("买的三轮车开了三天就坏，气得我真想一锤子砸了它", "safety:damage"),
+        ("老汉一个人住，炕塌了，煤也没了，想问问救济", "safety:danger"),
+        ("邻居家两条狗天天打架，吵得睡不着", "safety:violence"),
+        ("昨晚野象下山，香蕉推倒了一大片，人都没事，补偿找谁", "safety:violence"),
+    ],
+)
+def test_an_agency_fee_an_angry_wish_a_fallen_kang_and_fighting_dogs_are_no_danger(
+    text: str, rule: str
+) -> None:
+    c = run(text)
+    fired = signs(c) | {e.rule_id for e in c.evidence if e.kind == "situation"}
+    assert rule not in fired, c.rule_id
