@@ -715,6 +715,13 @@ WHOLE_TEST_SETS = (
     "110-police-w411",
     "110-nonpolice-w411",
     "12345-w412",
+    "110-police-w413",
+    "110-nonpolice-w413",
+    "110-police-w414",
+    "110-nonpolice-w414",
+    "110-police-w415",
+    "110-nonpolice-w415",
+    "12345-w416",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
