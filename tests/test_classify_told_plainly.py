@@ -1544,3 +1544,49 @@ def test_an_agency_fee_an_angry_wish_a_fallen_kang_and_fighting_dogs_are_no_dang
     c = run(text)
     fired = signs(c) | {e.rule_id for e in c.evidence if e.kind == "situation"}
     assert rule not in fired, c.rule_id
+
+
+# zj-2026.12.115: words said of something else — a cat and a dog that fought, a key dropped in
+# the river, a storey added on the quiet, a wife gone to her mother's with the child, the smell
+# of fried fish, an injection that hurt a nerve, pupils' words and a shove.
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("俺家猫跟他家狗打起来了，他非让俺赔五百", "safety:violence"),
+        ("电动车钥匙掉进了河沟里，车锁着推不走", "safety:vehicle_crash"),
+        ("邻居偷摸加盖了一层，把俺家的光全挡了", "safety:theft"),
+        ("两口子拌了几句嘴，她就回娘家了，孩子也抱走了，想找人劝劝", "safety:child_predator"),
+        ("楼下饭馆天天一股子炸鱼味儿，油烟直冲窗户", "situation:P08-03"),
+        ("我爸在诊所打了一针，后来查出来是打针伤到了神经，诊所不认", "safety:injury"),
+        ("孩子跟同学在学校口角推搡，老师已经拉开，都没受伤", "safety:violence"),
+    ],
+)
+def test_a_cat_and_dog_a_dropped_key_and_a_wife_at_her_mothers_are_no_danger(
+    text: str, rule: str
+) -> None:
+    c = run(text)
+    fired = signs(c) | {e.rule_id for e in c.evidence if e.kind == "situation"}
+    assert rule not in fired, c.rule_id
+
+
+# zj-2026.12.115: bacon smoked next door, stalks stacked across the lane, the parents' flat
+# shared out are placed.
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("隔壁天天熏腊肉，烟子往我家灌，衣服都晾不成", "NP09-06"),
+        ("邻居把玉米秸子堆道上了，三轮车过不去", "NP02-03"),
+        ("我跟弟弟因为已故父母名下的房子怎么分吵起来了", "NP07-05"),
+    ],
+)
+def test_smoked_bacon_stacked_stalks_and_a_parents_flat_are_placed(
+    text: str, situation: str
+) -> None:
+    assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
+
+
+# zj-2026.12.115: a swindle reported at the station last week is settled; one that just happened
+# stays with the police even when the caller asks whether the money can be got back.
+def test_a_swindle_reported_last_week_is_settled_and_one_just_now_is_kept() -> None:
+    assert "safety:fraud" not in signs(run("被人骗了三千块，已在派出所报案，想问问办到哪一步了"))
+    assert run("我刚被骗了两万块，能不能追回来").is_police_matter
