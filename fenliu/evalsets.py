@@ -722,6 +722,13 @@ WHOLE_TEST_SETS = (
     "110-police-w415",
     "110-nonpolice-w415",
     "12345-w416",
+    "110-police-w417",
+    "110-nonpolice-w417",
+    "110-police-w418",
+    "110-nonpolice-w418",
+    "110-police-w419",
+    "110-nonpolice-w419",
+    "12345-w420",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
