@@ -1590,3 +1590,56 @@ def test_smoked_bacon_stacked_stalks_and_a_parents_flat_are_placed(
 def test_a_swindle_reported_last_week_is_settled_and_one_just_now_is_kept() -> None:
     assert "safety:fraud" not in signs(run("被人骗了三千块，已在派出所报案，想问问办到哪一步了"))
     assert run("我刚被骗了两万块，能不能追回来").is_police_matter
+
+
+# zj-2026.12.116: a company in the caller's name the caller never opened, men in and out of a
+# guesthouse room all night, goods certified by a body that does not exist and the seller gone.
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("去办医保，人家说我名下有个公司，我一个种地的，哪来的公司", "safety:identity_fraud"),
+        ("住的那家农家院，隔壁一宿换好几拨人，老板说是按摩的", "safety:vice_offer"),
+        ("网上买的野山参带证书，一查证书上那个鉴定机构根本没有，卖家账号注销了", "safety:fraud"),
+    ],
+)
+def test_a_phantom_company_men_all_night_and_a_vanished_seller_keep_the_call(
+    text: str, rule: str
+) -> None:
+    c = run(text)
+    assert c.is_police_matter and rule in signs(c), (c.rule_id, signs(c))
+
+
+# zj-2026.12.116: festival firecrackers, a cooker that smoked, a bowl a cleaner broke, a mother's
+# medicine, a denied hen, yangko danced by a group, a child's words, field smoke on 12345.
+@pytest.mark.parametrize(
+    ("text", "source", "rule"),
+    [
+        ("火把节晚上对门一直放火炮，打到半夜", "110", "safety:fire"),
+        ("新买的电饭锅用了三天就冒烟了，店里不给退", "110", "safety:fire"),
+        ("钟点工把我家那个老碗打烂了，说本来就是裂的", "110", "safety:violence"),
+        ("包落在出租车上了，里头有我妈的救命药", "110", "safety:cry_for_help"),
+        ("隔壁天天骂街，说我家偷了她的鸡，我哪个偷她的鸡嘛", "110", "safety:theft"),
+        ("小区院里一伙人扭秧歌，天天敲到九点", "110", "safety:crowd"),
+        ("同桌说要弄死他，小孩儿瞎说的，想让老师管管", "110", "safety:threat"),
+        ("村外天天烧秸秆，浓烟飘进小区，窗户都不敢开", "12345", "safety:fire"),
+    ],
+)
+def test_firecrackers_a_smoking_cooker_and_a_childs_words_are_no_danger(
+    text: str, source: str, rule: str
+) -> None:
+    assert rule not in signs(run(text, source=source))
+
+
+# zj-2026.12.116: a car across the door, the rest of an injury's compensation, a stray sheep tied.
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("有车把我家门堵了，车上电话打不通", "NP02-05"),
+        ("干活锯了手指，住院钱老板给了，后边的赔偿就给三千", "NP01-04"),
+        ("路上拦住一只跑丢的羊，先拴在我院里了，不知道谁家的", "NP15-05"),
+    ],
+)
+def test_a_blocked_door_an_injurys_rest_and_a_tied_sheep_are_placed(
+    text: str, situation: str
+) -> None:
+    assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
