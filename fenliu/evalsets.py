@@ -729,6 +729,13 @@ WHOLE_TEST_SETS = (
     "110-police-w419",
     "110-nonpolice-w419",
     "12345-w420",
+    "110-police-w421",
+    "110-nonpolice-w421",
+    "110-police-w422",
+    "110-nonpolice-w422",
+    "110-police-w423",
+    "110-nonpolice-w423",
+    "12345-w424",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
