@@ -1643,3 +1643,54 @@ def test_a_blocked_door_an_injurys_rest_and_a_tied_sheep_are_placed(
     text: str, situation: str
 ) -> None:
     assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
+
+
+# zj-2026.12.117: staff kept in their own office by a crowd, a loan taken out on the caller's
+# card, and a collector's daily calls keep the call; a creditor's daily calls to a guarantor do not.
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("营业厅里聚了一群人要退费，把大门堵上不让工作人员走", "safety:detention"),
+        ("同事用我的身份证去贷款，钱我一分没见着", "safety:identity_fraud"),
+        ("网贷还不上，催收的人天天打电话", "situation:P01-06"),
+    ],
+)
+def test_staff_kept_a_loan_on_my_card_and_collectors_calls_keep_the_call(
+    text: str, rule: str
+) -> None:
+    c = run(text)
+    fired = signs(c) | {e.rule_id for e in c.evidence if e.kind == "situation"}
+    assert c.is_police_matter and rule in fired, (c.rule_id, fired)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("给表哥借钱做了担保，他还不上，债主天天打电话叫我还，说话还客气", "situation:P01-06"),
+        ("炕面塌了一块，房东说是我烧火烧坏的，叫我自己修", "safety:fire"),
+        ("他挣的钱全打他妈卡上了，我一问就吵", "safety:violence"),
+        ("借了五千一年不还，一问就说打死也没钱", "safety:threat"),
+        ("山里没信号一个礼拜了，老人联系不上在外地打工的孩子", "safety:missing"),
+        ("冬天燃气压力小，火苗子只有一点点", "safety:fire"),
+    ],
+)
+def test_a_guarantors_creditor_a_burnt_kang_and_a_debtors_words_are_no_danger(
+    text: str, rule: str
+) -> None:
+    c = run(text)
+    fired = signs(c) | {e.rule_id for e in c.evidence if e.kind == "situation"}
+    assert rule not in fired, c.rule_id
+
+
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("村里把我承包的养殖塘重新发包给别人了", "NP14-03"),
+        ("养猪场的粪水往河沟里排，臭得很", "NP09-06"),
+        ("螃蟹问价说八十一斤，称完算成一百八", "NP04-06"),
+        ("在祠堂门口拾得一部手机，交给谁", "NP15-05"),
+        ("有个车把我家大门口堵了，电话打不通", "NP02-05"),
+    ],
+)
+def test_a_pond_let_again_slurry_and_a_price_each_are_placed(text: str, situation: str) -> None:
+    assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
