@@ -736,6 +736,13 @@ WHOLE_TEST_SETS = (
     "110-police-w423",
     "110-nonpolice-w423",
     "12345-w424",
+    "110-police-w425",
+    "110-nonpolice-w425",
+    "110-police-w426",
+    "110-nonpolice-w426",
+    "110-police-w427",
+    "110-nonpolice-w427",
+    "12345-w428",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
