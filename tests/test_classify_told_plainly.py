@@ -1694,3 +1694,45 @@ def test_a_guarantors_creditor_a_burnt_kang_and_a_debtors_words_are_no_danger(
 )
 def test_a_pond_let_again_slurry_and_a_price_each_are_placed(text: str, situation: str) -> None:
     assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
+
+
+# zj-2026.12.118: a road washed half away while cars still use it is a live road danger; work
+# done under the caller's name somewhere never seen is identity fraud.
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        (
+            "暴雨把村口那段路基冲垮了一半，车还照样在开过去，也没人拦",
+            "safety:road_washed_out_in_use",
+        ),
+        ("去办社保才知道有人用我的名字在外地厂里干了两年，我从没去过", "safety:identity_fraud"),
+    ],
+)
+def test_a_washed_out_road_in_use_and_work_under_my_name_keep_the_call(
+    text: str, rule: str
+) -> None:
+    c = run(text)
+    assert c.is_police_matter and rule in signs(c), (c.rule_id, signs(c))
+
+
+def test_a_washed_out_road_already_closed_is_no_live_danger() -> None:
+    assert "safety:road_washed_out_in_use" not in signs(
+        run("路基被冲垮了一半，已经封路了，问什么时候修")
+    )
+
+
+# zj-2026.12.118: an open manhole feared for, a key locked in told 锁匙, a water tank on the roof
+# and falling tiles asked about are no danger.
+@pytest.mark.parametrize(
+    ("text", "source", "rule"),
+    [
+        ("路口井盖没了，晚上没灯，担心有人掉下去", "110", "safety:danger"),
+        ("锁匙锁在屋里了，屋里冇人，想问开锁电话", "110", "safety:detention"),
+        ("隔壁屋顶上搭的那只大水箱漏水，渗到我家墙里", "110", "safety:trapped_by_water"),
+        ("外墙瓷砖掉了好几块，下面是小孩玩的地方，砸到人怎么办", "12345", "safety:danger"),
+    ],
+)
+def test_a_feared_manhole_a_locked_in_key_and_a_roof_tank_are_no_danger(
+    text: str, source: str, rule: str
+) -> None:
+    assert rule not in signs(run(text, source=source))
