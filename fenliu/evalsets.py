@@ -743,6 +743,13 @@ WHOLE_TEST_SETS = (
     "110-police-w427",
     "110-nonpolice-w427",
     "12345-w428",
+    "110-police-w429",
+    "110-nonpolice-w429",
+    "110-police-w430",
+    "110-nonpolice-w430",
+    "110-police-w431",
+    "110-nonpolice-w431",
+    "12345-w432",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
