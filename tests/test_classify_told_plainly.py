@@ -1736,3 +1736,41 @@ def test_a_feared_manhole_a_locked_in_key_and_a_roof_tank_are_no_danger(
     text: str, source: str, rule: str
 ) -> None:
     assert rule not in signs(run(text, source=source))
+
+
+# zj-2026.12.119: a drunk told by his legs who will drive, and a cave's way back lost, keep the
+# call; a bus passenger who could not stand is no drunk.
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("酒席上他喝到站都站不稳，硬要开车送人，钥匙抢不下来", "situation:P05-03"),
+        ("我们几个钻进一个野洞，手电快没电了，找不到来时的路", "safety:danger"),
+    ],
+)
+def test_a_drunk_who_will_drive_and_a_lost_cave_keep_the_call(text: str, rule: str) -> None:
+    c = run(text)
+    fired = signs(c) | {e.rule_id for e in c.evidence if e.kind == "situation"}
+    assert c.is_police_matter and rule in fired, (c.rule_id, fired)
+
+
+def test_a_bus_passenger_who_could_not_stand_is_no_drunk_driver() -> None:
+    c = run("公交司机一脚刹车一脚油门，我站都站不稳，要投诉他")
+    assert all(e.rule_id != "situation:P05-03" for e in c.evidence)
+
+
+# zj-2026.12.119: shame, bamboo cut at a boundary, no money left, a death at night, a television
+# drowned out, a re-enactment's gunfire and a tricycle that slid are no danger.
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("买的米酒一股馊味，带回去给客人喝的，丢死人了", "safety:injury"),
+        ("邻村砍竹子砍过界了，砍了我们几十根，两边没动手", "safety:violence"),
+        ("打零工钱包丢了，身上一分钱都没了，回不了家", "safety:theft"),
+        ("我爹前天看了病，夜里后半夜人就没了，想找卫生院要个说法", "safety:missing"),
+        ("广场上跳舞音箱开到顶，电视声儿都听不见了", "safety:theft"),
+        ("景区天天演实景剧，枪声炮声响一下午", "safety:weapon"),
+        ("路滑，三轮车溜了一下，蹭了前头小车的保险杠，人都没事", "safety:hit_and_run"),
+    ],
+)
+def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, rule: str) -> None:
+    assert rule not in signs(run(text))
