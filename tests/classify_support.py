@@ -27,3 +27,8 @@ def run(text: str, source: str = "110") -> Classification:
 def signs(c: Classification) -> set[str]:
     """The safety signs that fired."""
     return {e.rule_id for e in c.evidence if e.kind == "safety"}
+
+
+def fired(c: Classification) -> set[str]:
+    """The safety signs and the situations that fired: what a call is kept or placed on."""
+    return signs(c) | {e.rule_id for e in c.evidence if e.kind == "situation"}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.classify_support import run, signs
+from tests.classify_support import fired, run, signs
 
 
 @pytest.mark.parametrize(
@@ -1510,8 +1510,7 @@ def test_an_imagined_fire_a_leaking_cooker_and_a_knocked_motorbike_are_no_danger
     text: str, source: str, sign: str
 ) -> None:
     c = run(text, source=source)
-    fired = signs(c) | {e.rule_id for e in c.evidence if e.kind == "situation"}
-    assert sign not in fired, c.rule_id
+    assert sign not in fired(c), c.rule_id
 
 
 # zj-2026.12.114: latex scraped from the cups overnight is a crop taken; a demand to pay or
@@ -1542,8 +1541,7 @@ def test_an_agency_fee_an_angry_wish_a_fallen_kang_and_fighting_dogs_are_no_dang
     text: str, rule: str
 ) -> None:
     c = run(text)
-    fired = signs(c) | {e.rule_id for e in c.evidence if e.kind == "situation"}
-    assert rule not in fired, c.rule_id
+    assert rule not in fired(c), c.rule_id
 
 
 # zj-2026.12.115: words said of something else — a cat and a dog that fought, a key dropped in
@@ -1565,8 +1563,7 @@ def test_a_cat_and_dog_a_dropped_key_and_a_wife_at_her_mothers_are_no_danger(
     text: str, rule: str
 ) -> None:
     c = run(text)
-    fired = signs(c) | {e.rule_id for e in c.evidence if e.kind == "situation"}
-    assert rule not in fired, c.rule_id
+    assert rule not in fired(c), c.rule_id
 
 
 # zj-2026.12.115: bacon smoked next door, stalks stacked across the lane, the parents' flat
@@ -1659,8 +1656,7 @@ def test_staff_kept_a_loan_on_my_card_and_collectors_calls_keep_the_call(
     text: str, rule: str
 ) -> None:
     c = run(text)
-    fired = signs(c) | {e.rule_id for e in c.evidence if e.kind == "situation"}
-    assert c.is_police_matter and rule in fired, (c.rule_id, fired)
+    assert c.is_police_matter and rule in fired(c), (c.rule_id, fired(c))
 
 
 @pytest.mark.parametrize(
@@ -1678,8 +1674,7 @@ def test_a_guarantors_creditor_a_burnt_kang_and_a_debtors_words_are_no_danger(
     text: str, rule: str
 ) -> None:
     c = run(text)
-    fired = signs(c) | {e.rule_id for e in c.evidence if e.kind == "situation"}
-    assert rule not in fired, c.rule_id
+    assert rule not in fired(c), c.rule_id
 
 
 @pytest.mark.parametrize(
@@ -1749,8 +1744,7 @@ def test_a_feared_manhole_a_locked_in_key_and_a_roof_tank_are_no_danger(
 )
 def test_a_drunk_who_will_drive_and_a_lost_cave_keep_the_call(text: str, rule: str) -> None:
     c = run(text)
-    fired = signs(c) | {e.rule_id for e in c.evidence if e.kind == "situation"}
-    assert c.is_police_matter and rule in fired, (c.rule_id, fired)
+    assert c.is_police_matter and rule in fired(c), (c.rule_id, fired(c))
 
 
 def test_a_bus_passenger_who_could_not_stand_is_no_drunk_driver() -> None:
