@@ -750,6 +750,13 @@ WHOLE_TEST_SETS = (
     "110-police-w431",
     "110-nonpolice-w431",
     "12345-w432",
+    "110-police-w433",
+    "110-nonpolice-w433",
+    "110-police-w434",
+    "110-nonpolice-w434",
+    "110-police-w435",
+    "110-nonpolice-w435",
+    "12345-w436",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
