@@ -1768,3 +1768,36 @@ def test_a_bus_passenger_who_could_not_stand_is_no_drunk_driver() -> None:
 )
 def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, rule: str) -> None:
     assert rule not in signs(run(text))
+
+
+# zj-2026.12.120: walnuts knocked off a tree by someone unknown, and collectors who live in the
+# house and frighten the family, keep the call.
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("屋后那几棵核桃树，半夜不知道让谁给打了，青皮核桃少了三四袋", "safety:crops_taken"),
+        ("讨债的三个人赖在我家两天了，拍桌子吓唬我爸，欠钱的是我弟", "situation:P01-06"),
+    ],
+)
+def test_walnuts_knocked_down_and_collectors_who_frighten_keep_the_call(
+    text: str, rule: str
+) -> None:
+    c = run(text)
+    assert c.is_police_matter and rule in fired(c), (c.rule_id, fired(c))
+
+
+# zj-2026.12.120: catkins blown indoors, waste liquid poured on the ground, a river bank dug away
+# and money spent on rent are no danger.
+@pytest.mark.parametrize(
+    ("text", "source", "rule"),
+    [
+        ("春天柳絮飞入室内，想让物业把树修一修", "110", "safety:theft"),
+        ("有个小作坊把废液倒在地上，边上的草全黄了", "12345", "safety:injury"),
+        ("采砂船天天在那挖，河岸被挖塌了好几处", "12345", "safety:danger"),
+        ("交完钱就没了，回老家的路费都凑不齐，想问救助站在哪", "110", "safety:theft"),
+    ],
+)
+def test_catkins_indoors_waste_on_the_ground_and_rent_paid_are_no_danger(
+    text: str, source: str, rule: str
+) -> None:
+    assert rule not in signs(run(text, source=source))
