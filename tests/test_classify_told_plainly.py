@@ -1801,3 +1801,24 @@ def test_catkins_indoors_waste_on_the_ground_and_rent_paid_are_no_danger(
     text: str, source: str, rule: str
 ) -> None:
     assert rule not in signs(run(text, source=source))
+
+
+def test_a_fall_into_a_pond_is_told_as_a_fall_into_a_river() -> None:
+    # zj-2026.12.121: 掉进河 and 掉进水 were signs, 掉塘里, 掉湖里, 掉海里 … were not.
+    c = run("有个娃娃掉塘里了，村口那个塘")
+    assert c.is_police_matter and "safety:danger" in signs(c), (c.rule_id, signs(c))
+
+
+# zj-2026.12.121: the gas supply cut, cats under cars, a Lugu lake village and morning exercises
+# to loud music are no danger.
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("燃气三天两头断气，家里老人冻得受不了", "safety:injury"),
+        ("流浪猫老往车底下钻，半夜还叫", "safety:danger"),
+        ("小落水那边的客栈半夜放音乐，吵得睡不着", "safety:danger"),
+        ("一群人天天早上在广场跳健身操，音乐声开得老大", "safety:crowd"),
+    ],
+)
+def test_gas_cut_cats_under_cars_and_morning_exercises_are_no_danger(text: str, rule: str) -> None:
+    assert rule not in signs(run(text))
