@@ -757,6 +757,13 @@ WHOLE_TEST_SETS = (
     "110-police-w435",
     "110-nonpolice-w435",
     "12345-w436",
+    "110-police-w437",
+    "110-nonpolice-w437",
+    "110-police-w438",
+    "110-nonpolice-w438",
+    "110-police-w439",
+    "110-nonpolice-w439",
+    "12345-w440",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
