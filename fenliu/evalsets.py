@@ -764,6 +764,13 @@ WHOLE_TEST_SETS = (
     "110-police-w439",
     "110-nonpolice-w439",
     "12345-w440",
+    "110-police-w441",
+    "110-nonpolice-w441",
+    "110-police-w442",
+    "110-nonpolice-w442",
+    "110-police-w443",
+    "110-nonpolice-w443",
+    "12345-w444",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
