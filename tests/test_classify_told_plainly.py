@@ -1822,3 +1822,22 @@ def test_a_fall_into_a_pond_is_told_as_a_fall_into_a_river() -> None:
 )
 def test_gas_cut_cats_under_cars_and_morning_exercises_are_no_danger(text: str, rule: str) -> None:
     assert rule not in signs(run(text))
+
+
+# zj-2026.12.122: a house rebuilt after the quake, the quake's memorial hall, a tenant's things
+# locked in, a manhole feared for at night, a name typed wrong and a brand ruined are no danger.
+@pytest.mark.parametrize(
+    ("text", "source", "rule"),
+    [
+        ("我爸走了，地震后政府补助建的那套房，我哥一个人占了", "110", "situation:P04-06"),
+        ("去地震遗址参观，钱包掉在停车场了", "110", "situation:P04-06"),
+        ("房东把锁换了，我的东西全锁在屋里拿不出来", "110", "safety:detention"),
+        ("路口下水道井盖丢了，怕夜里有人掉进去", "110", "safety:danger"),
+        ("身份证上名字的一个字被打成了别的字，去哪改", "12345", "safety:violence"),
+        ("外地的次品冒充我们县的土特产卖，砸了我们的牌子", "12345", "safety:damage"),
+    ],
+)
+def test_a_quake_rebuilt_house_things_locked_in_and_a_typo_are_no_danger(
+    text: str, source: str, rule: str
+) -> None:
+    assert rule not in fired(run(text, source=source))
