@@ -771,6 +771,13 @@ WHOLE_TEST_SETS = (
     "110-police-w443",
     "110-nonpolice-w443",
     "12345-w444",
+    "110-police-w445",
+    "110-nonpolice-w445",
+    "110-police-w446",
+    "110-nonpolice-w446",
+    "110-police-w447",
+    "110-nonpolice-w447",
+    "12345-w448",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
