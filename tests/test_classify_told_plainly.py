@@ -1841,3 +1841,25 @@ def test_a_quake_rebuilt_house_things_locked_in_and_a_typo_are_no_danger(
     text: str, source: str, rule: str
 ) -> None:
     assert rule not in fired(run(text, source=source))
+
+
+def test_ice_that_cars_are_already_sliding_on_keeps_the_call() -> None:
+    # zj-2026.12.123: nineteen train and dev calls told it so, kept by other words or none.
+    c = run("山路弯道结了一层暗冰，已经两辆车滑到沟里了，后面还有车下来")
+    assert c.is_police_matter and "situation:P05-04" in fired(c), (c.rule_id, fired(c))
+
+
+# zj-2026.12.123: a low gas flame, woods to be felled and sold, mahjong with no stakes, a child's
+# class shut with the phone dead, and a fall far away whose boss will not pay are no danger.
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("天然气压力小，炒菜火苗子就一点点", "safety:fire"),
+        ("他家说明年就要把那片杉树砍了卖，那是我家的山", "safety:threat_said"),
+        ("楼上天天打麻将，说是不赌钱，可太吵了", "situation:P07-01"),
+        ("给孩子报的舞蹈班关门了，老板电话到现在打不通", "safety:unreachable"),
+        ("男人在外省工地摔伤了，已经回家躺着，老板一分钱不肯赔", "safety:injury"),
+    ],
+)
+def test_a_low_flame_felled_woods_and_a_stakeless_game_are_no_danger(text: str, rule: str) -> None:
+    assert rule not in fired(run(text))
