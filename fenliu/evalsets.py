@@ -778,6 +778,13 @@ WHOLE_TEST_SETS = (
     "110-police-w447",
     "110-nonpolice-w447",
     "12345-w448",
+    "110-police-w449",
+    "110-nonpolice-w449",
+    "110-police-w450",
+    "110-nonpolice-w450",
+    "110-police-w451",
+    "110-nonpolice-w451",
+    "12345-w452",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
