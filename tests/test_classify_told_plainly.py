@@ -1863,3 +1863,40 @@ def test_ice_that_cars_are_already_sliding_on_keeps_the_call() -> None:
 )
 def test_a_low_flame_felled_woods_and_a_stakeless_game_are_no_danger(text: str, rule: str) -> None:
     assert rule not in fired(run(text))
+
+
+# zj-2026.12.124: a drain covered, a quarrel that never came to blows, a factory not found, the
+# smell of burnt plastic, a tour's shop, a clinic's needles, a phone remembered, a storm's relief
+# and a fraud reported long ago are no danger.
+@pytest.mark.parametrize(
+    ("text", "source", "rule"),
+    [
+        ("邻居盖房把我家排水沟压住了，下雨水排不出去", "110", "safety:danger"),
+        ("兄弟俩为分房吵了好几回，没吵到动手，想找人调解", "110", "safety:violence"),
+        ("车站有个老人说来找儿子打工的厂，厂找不到了，钱也花完了", "110", "safety:missing"),
+        ("有人天天在田边烧垃圾，塑料烧起来那个味道呛得很", "110", "safety:fire"),
+        ("跟团去的购物店，导游说不买东西不让走，要求查处旅行社", "12345", "safety:detention"),
+        ("垃圾池里有用过的针管和输液袋，医疗废物没人管", "12345", "situation:P07-02"),
+        (
+            "在景区玩，手机不见了，还以为叫人摸了，后来想起来是搁在观光车座位上了",
+            "110",
+            "safety:theft",
+        ),
+        ("台风过后大棚全倒塌了，救灾款到现在还没发", "12345", "safety:danger"),
+        (
+            "网购被骗了三千多，当时在网上报过警，一直没回复，想问进展",
+            "12345",
+            "safety:fraud_victim",
+        ),
+    ],
+)
+def test_a_drain_covered_a_tours_shop_and_a_storms_relief_are_no_danger(
+    text: str, source: str, rule: str
+) -> None:
+    assert rule not in fired(run(text, source=source))
+
+
+def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
+    # zj-2026.12.124 masks a tour shop's 不买不让走; a room locked on the old is still the police's.
+    c = run("讲完课非让买，不买不让走，门都锁上了，俺们十几个老头老太太在里头呢")
+    assert c.is_police_matter, (c.rule_id, fired(c))
