@@ -785,6 +785,13 @@ WHOLE_TEST_SETS = (
     "110-police-w451",
     "110-nonpolice-w451",
     "12345-w452",
+    "110-police-w453",
+    "110-nonpolice-w453",
+    "110-police-w454",
+    "110-nonpolice-w454",
+    "110-police-w455",
+    "110-nonpolice-w455",
+    "12345-w456",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
