@@ -137,6 +137,8 @@ def test_a_term_inside_a_listed_longer_word_never_counts(
     pair: tuple[str, str], before: str, after: str
 ) -> None:
     word, term = pair
+    # 去 + 不去闹事 reads 去不去闹事, the A-not-A question, which is modal and not the word.
+    assume(not (word[0] == "不" and len(word) > 1 and before.endswith(word[1])))
     c = run(before + word + after)
     inside = [e for e in c.evidence if e.term == term and e.kind in ("safety", "situation")]
     # The same term may still be matched elsewhere in the filler text, never inside the word.
