@@ -1900,3 +1900,25 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     # zj-2026.12.124 masks a tour shop's 不买不让走; a room locked on the old is still the police's.
     c = run("讲完课非让买，不买不让走，门都锁上了，俺们十几个老头老太太在里头呢")
     assert c.is_police_matter, (c.rule_id, fired(c))
+
+
+def test_a_pipe_dragged_out_and_a_beam_grabbed_keep_the_call() -> None:
+    # zj-2026.12.125: 拖了根 and 抽出一根 hold a tool as 抄起 does; 木方 is a tool at hand.
+    c = run("两个摊主吵到一半，一个从店里拖了根钢管出来，另一个抄起木方，眼看要开打")
+    assert c.is_police_matter and "safety:armed" in fired(c), (c.rule_id, fired(c))
+
+
+# zj-2026.12.125: children pushed at play, fingers broken by a wire rope at work and a channel
+# fallen in are no danger.
+@pytest.mark.parametrize(
+    ("text", "source", "rule"),
+    [
+        ("孩子和同学课间打闹被推倒，膝盖磕破了，两家为医药费谈不拢", "110", "safety:violence"),
+        ("我男人在工地叫钢丝绳打断了手指，老板说不归他赔", "110", "safety:violence"),
+        ("村里水渠塌了好几处，地里浇不上水", "12345", "safety:danger"),
+    ],
+)
+def test_children_at_play_a_wire_rope_and_a_fallen_channel_are_no_danger(
+    text: str, source: str, rule: str
+) -> None:
+    assert rule not in fired(run(text, source=source))
