@@ -792,6 +792,13 @@ WHOLE_TEST_SETS = (
     "110-police-w455",
     "110-nonpolice-w455",
     "12345-w456",
+    "110-police-w457",
+    "110-nonpolice-w457",
+    "110-police-w458",
+    "110-nonpolice-w458",
+    "110-police-w459",
+    "110-nonpolice-w459",
+    "12345-w460",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
