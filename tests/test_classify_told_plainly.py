@@ -1922,3 +1922,26 @@ def test_children_at_play_a_wire_rope_and_a_fallen_channel_are_no_danger(
     text: str, source: str, rule: str
 ) -> None:
     assert rule not in fired(run(text, source=source))
+
+
+def test_an_ex_partner_who_lets_himself_in_with_an_old_key_keeps_the_call() -> None:
+    # zj-2026.12.126: thirty-eight train and dev calls told it so, none ordinary.
+    c = run("离婚半年了，前夫拿旧钥匙开门进了她家，还睡在里面不肯走")
+    assert c.is_police_matter and "situation:P07-04" in fired(c), (c.rule_id, fired(c))
+
+
+# zj-2026.12.126: a taxi's luggage, a chaff cutter's cut long ago, a motor burnt out and passengers
+# waiting for a bus are no danger.
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("打车讲好一百五，到了要两百，不给不让下车拿行李", "safety:detention"),
+        ("去年在养牛场铡草，手叫铡刀伤了，老板后来不管了", "safety:weapon"),
+        ("新买的铡草机用了三天，电机冒烟烧了，店里不给换", "safety:fire"),
+        ("班车今天没来也没通知，一群人在路边等了两个钟头", "safety:crowd"),
+    ],
+)
+def test_a_taxis_luggage_a_chaff_cutter_and_a_missed_bus_are_no_danger(
+    text: str, rule: str
+) -> None:
+    assert rule not in fired(run(text))
