@@ -799,6 +799,13 @@ WHOLE_TEST_SETS = (
     "110-police-w459",
     "110-nonpolice-w459",
     "12345-w460",
+    "110-police-w461",
+    "110-nonpolice-w461",
+    "110-police-w462",
+    "110-nonpolice-w462",
+    "110-police-w463",
+    "110-nonpolice-w463",
+    "12345-w464",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
