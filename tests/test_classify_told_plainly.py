@@ -1945,3 +1945,27 @@ def test_a_taxis_luggage_a_chaff_cutter_and_a_missed_bus_are_no_danger(
     text: str, rule: str
 ) -> None:
     assert rule not in fired(run(text))
+
+
+def test_a_road_barred_with_stones_keeps_the_call() -> None:
+    # zj-2026.12.127: 把路拦上, 拿石头拦 … are a road blocked as 堵路 is.
+    c = run("村口那条路让几个人拿石头树枝给拦上了，说大车把路压坏了，要讨说法")
+    assert c.is_police_matter and "safety:crowd" in fired(c), (c.rule_id, fired(c))
+
+
+# zj-2026.12.127: a caller who knows where a debtor lives, a chimney's smoke, old people without a
+# toilet, seedlings killed by weedkiller and a hole in the road with cones round it are no danger.
+@pytest.mark.parametrize(
+    ("text", "source", "rule"),
+    [
+        ("借给工友三千块，他回老家不接电话了，我知道对方家住哪", "110", "safety:threat_home"),
+        ("村边砖厂烟囱天天冒烟，衣服晒不干净", "110", "safety:fire"),
+        ("圩场公厕老锁着，赶圩的老人找不到厕所", "110", "safety:missing"),
+        ("上面果园打了除草剂，雨水冲下来把我家秧苗都弄死了", "110", "safety:threat"),
+        ("路面塌了个洞，已经用雪糕筒围住了，请市政来修", "12345", "safety:crowd"),
+    ],
+)
+def test_a_known_address_a_chimney_and_a_coned_hole_are_no_danger(
+    text: str, source: str, rule: str
+) -> None:
+    assert rule not in fired(run(text, source=source))
