@@ -806,6 +806,13 @@ WHOLE_TEST_SETS = (
     "110-police-w463",
     "110-nonpolice-w463",
     "12345-w464",
+    "110-police-w465",
+    "110-nonpolice-w465",
+    "110-police-w466",
+    "110-nonpolice-w466",
+    "110-police-w467",
+    "110-nonpolice-w467",
+    "12345-w468",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
