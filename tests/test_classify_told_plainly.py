@@ -1969,3 +1969,36 @@ def test_a_known_address_a_chimney_and_a_coned_hole_are_no_danger(
     text: str, source: str, rule: str
 ) -> None:
     assert rule not in fired(run(text, source=source))
+
+
+# zj-2026.12.128: old ordnance found (an old war's shell is no past event) and a snakebite's leg
+# swollen black keep the call.
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("挖地挖出个锈铁疙瘩，看起像以前打仗的炮弹，没敢动", "safety:explosion"),
+        ("放牛看到泥里半埋着个生锈的手榴弹样的东西", "safety:explosion"),
+        ("我爸上山被毒蛇咬伤了，脚已经肿胀发黑，家里没车", "safety:animal_attack"),
+    ],
+)
+def test_old_ordnance_and_a_snakebite_swollen_black_keep_the_call(text: str, rule: str) -> None:
+    c = run(text)
+    assert c.is_police_matter and rule in fired(c), (c.rule_id, fired(c))
+
+
+# zj-2026.12.128: a fall at a kiln whose boss pays nothing, a boundary tree struck by lightning,
+# children kept in by stray dogs and a bribe's sugar-coated bullet are no danger.
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("在砖厂搬砖摔伤了腰，老板一分钱不赔", "safety:injury"),
+        (
+            "两家山界说不清，对方砍了几棵杉树卖了，双方没有吵架动手，要求林业站确认",
+            "safety:violence",
+        ),
+        ("小区野狗晚上追人，孩子都不敢出去，请来抓一下", "safety:detention"),
+        ("有人举报村干部收了开发商的糖衣炮弹，请纪委查", "safety:explosion"),
+    ],
+)
+def test_a_kilns_fall_a_struck_tree_and_stray_dogs_are_no_danger(text: str, rule: str) -> None:
+    assert rule not in fired(run(text))
