@@ -1770,22 +1770,6 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120: walnuts knocked off a tree by someone unknown, and collectors who live in the
-# house and frighten the family, keep the call.
-@pytest.mark.parametrize(
-    ("text", "rule"),
-    [
-        ("屋后那几棵核桃树，半夜不知道让谁给打了，青皮核桃少了三四袋", "safety:crops_taken"),
-        ("讨债的三个人赖在我家两天了，拍桌子吓唬我爸，欠钱的是我弟", "situation:P01-06"),
-    ],
-)
-def test_walnuts_knocked_down_and_collectors_who_frighten_keep_the_call(
-    text: str, rule: str
-) -> None:
-    c = run(text)
-    assert c.is_police_matter and rule in fired(c), (c.rule_id, fired(c))
-
-
 # zj-2026.12.120: catkins blown indoors, waste liquid poured on the ground, a river bank dug away
 # and money spent on rent are no danger.
 @pytest.mark.parametrize(
@@ -1801,12 +1785,6 @@ def test_catkins_indoors_waste_on_the_ground_and_rent_paid_are_no_danger(
     text: str, source: str, rule: str
 ) -> None:
     assert rule not in signs(run(text, source=source))
-
-
-def test_a_fall_into_a_pond_is_told_as_a_fall_into_a_river() -> None:
-    # zj-2026.12.121: 掉进河 and 掉进水 were signs, 掉塘里, 掉湖里, 掉海里 … were not.
-    c = run("有个娃娃掉塘里了，村口那个塘")
-    assert c.is_police_matter and "safety:danger" in signs(c), (c.rule_id, signs(c))
 
 
 # zj-2026.12.121: the gas supply cut, cats under cars, a Lugu lake village and morning exercises
@@ -1841,12 +1819,6 @@ def test_a_quake_rebuilt_house_things_locked_in_and_a_typo_are_no_danger(
     text: str, source: str, rule: str
 ) -> None:
     assert rule not in fired(run(text, source=source))
-
-
-def test_ice_that_cars_are_already_sliding_on_keeps_the_call() -> None:
-    # zj-2026.12.123: nineteen train and dev calls told it so, kept by other words or none.
-    c = run("山路弯道结了一层暗冰，已经两辆车滑到沟里了，后面还有车下来")
-    assert c.is_police_matter and "situation:P05-04" in fired(c), (c.rule_id, fired(c))
 
 
 # zj-2026.12.123: a low gas flame, woods to be felled and sold, mahjong with no stakes, a child's
@@ -1902,12 +1874,6 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-def test_a_pipe_dragged_out_and_a_beam_grabbed_keep_the_call() -> None:
-    # zj-2026.12.125: 拖了根 and 抽出一根 hold a tool as 抄起 does; 木方 is a tool at hand.
-    c = run("两个摊主吵到一半，一个从店里拖了根钢管出来，另一个抄起木方，眼看要开打")
-    assert c.is_police_matter and "safety:armed" in fired(c), (c.rule_id, fired(c))
-
-
 # zj-2026.12.125: children pushed at play, fingers broken by a wire rope at work and a channel
 # fallen in are no danger.
 @pytest.mark.parametrize(
@@ -1922,12 +1888,6 @@ def test_children_at_play_a_wire_rope_and_a_fallen_channel_are_no_danger(
     text: str, source: str, rule: str
 ) -> None:
     assert rule not in fired(run(text, source=source))
-
-
-def test_an_ex_partner_who_lets_himself_in_with_an_old_key_keeps_the_call() -> None:
-    # zj-2026.12.126: thirty-eight train and dev calls told it so, none ordinary.
-    c = run("离婚半年了，前夫拿旧钥匙开门进了她家，还睡在里面不肯走")
-    assert c.is_police_matter and "situation:P07-04" in fired(c), (c.rule_id, fired(c))
 
 
 # zj-2026.12.126: a taxi's luggage, a chaff cutter's cut long ago, a motor burnt out and passengers
@@ -1945,12 +1905,6 @@ def test_a_taxis_luggage_a_chaff_cutter_and_a_missed_bus_are_no_danger(
     text: str, rule: str
 ) -> None:
     assert rule not in fired(run(text))
-
-
-def test_a_road_barred_with_stones_keeps_the_call() -> None:
-    # zj-2026.12.127: 把路拦上, 拿石头拦 … are a road blocked as 堵路 is.
-    c = run("村口那条路让几个人拿石头树枝给拦上了，说大车把路压坏了，要讨说法")
-    assert c.is_police_matter and "safety:crowd" in fired(c), (c.rule_id, fired(c))
 
 
 # zj-2026.12.127: a caller who knows where a debtor lives, a chimney's smoke, old people without a
@@ -1971,21 +1925,6 @@ def test_a_known_address_a_chimney_and_a_coned_hole_are_no_danger(
     assert rule not in fired(run(text, source=source))
 
 
-# zj-2026.12.128: old ordnance found (an old war's shell is no past event) and a snakebite's leg
-# swollen black keep the call.
-@pytest.mark.parametrize(
-    ("text", "rule"),
-    [
-        ("挖地挖出个锈铁疙瘩，看起像以前打仗的炮弹，没敢动", "safety:explosion"),
-        ("放牛看到泥里半埋着个生锈的手榴弹样的东西", "safety:explosion"),
-        ("我爸上山被毒蛇咬伤了，脚已经肿胀发黑，家里没车", "safety:animal_attack"),
-    ],
-)
-def test_old_ordnance_and_a_snakebite_swollen_black_keep_the_call(text: str, rule: str) -> None:
-    c = run(text)
-    assert c.is_police_matter and rule in fired(c), (c.rule_id, fired(c))
-
-
 # zj-2026.12.128: a fall at a kiln whose boss pays nothing, a boundary tree struck by lightning,
 # children kept in by stray dogs and a bribe's sugar-coated bullet are no danger.
 @pytest.mark.parametrize(
@@ -2002,3 +1941,32 @@ def test_old_ordnance_and_a_snakebite_swollen_black_keep_the_call(text: str, rul
 )
 def test_a_kilns_fall_a_struck_tree_and_stray_dogs_are_no_danger(text: str, rule: str) -> None:
     assert rule not in fired(run(text))
+
+
+# zj-2026.12.120–.128: police matters told plainly, each with the sign or situation the step gave
+# it (before it the call was kept by other words, by the model or not at all).
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        # .120: walnuts knocked off a tree by someone unknown; collectors who frighten the family
+        ("屋后那几棵核桃树，半夜不知道让谁给打了，青皮核桃少了三四袋", "safety:crops_taken"),
+        ("讨债的三个人赖在我家两天了，拍桌子吓唬我爸，欠钱的是我弟", "situation:P01-06"),
+        # .121: 掉进河 and 掉进水 were signs, 掉塘里, 掉湖里, 掉海里 … were not
+        ("有个娃娃掉塘里了，村口那个塘", "safety:danger"),
+        # .123: ice that cars are already sliding on (nineteen train and dev calls told it so)
+        ("山路弯道结了一层暗冰，已经两辆车滑到沟里了，后面还有车下来", "situation:P05-04"),
+        # .125: 拖了根 and 抽出一根 hold a tool as 抄起 does; 木方 is a tool at hand
+        ("两个摊主吵到一半，一个从店里拖了根钢管出来，另一个抄起木方，眼看要开打", "safety:armed"),
+        # .126: an ex-partner with an old key (thirty-eight train and dev calls, none ordinary)
+        ("离婚半年了，前夫拿旧钥匙开门进了她家，还睡在里面不肯走", "situation:P07-04"),
+        # .127: 把路拦上, 拿石头拦 … are a road blocked as 堵路 is
+        ("村口那条路让几个人拿石头树枝给拦上了，说大车把路压坏了，要讨说法", "safety:crowd"),
+        # .128: old ordnance (an old war's shell is no past event); a snakebite swollen black
+        ("挖地挖出个锈铁疙瘩，看起像以前打仗的炮弹，没敢动", "safety:explosion"),
+        ("放牛看到泥里半埋着个生锈的手榴弹样的东西", "safety:explosion"),
+        ("我爸上山被毒蛇咬伤了，脚已经肿胀发黑，家里没车", "safety:animal_attack"),
+    ],
+)
+def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
+    c = run(text)
+    assert c.is_police_matter and rule in fired(c), (c.rule_id, fired(c))
