@@ -1965,6 +1965,8 @@ def test_a_kilns_fall_a_struck_tree_and_stray_dogs_are_no_danger(text: str, rule
         ("挖地挖出个锈铁疙瘩，看起像以前打仗的炮弹，没敢动", "safety:explosion"),
         ("放牛看到泥里半埋着个生锈的手榴弹样的东西", "safety:explosion"),
         ("我爸上山被毒蛇咬伤了，脚已经肿胀发黑，家里没车", "safety:animal_attack"),
+        # .130: a child unreachable, told 给孩子在…打电话 (the .123 mask 给孩子在 took that 孩子)
+        ("给孩子在县城的宿舍打电话，到现在打不通", "safety:unreachable"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
