@@ -813,6 +813,13 @@ WHOLE_TEST_SETS = (
     "110-police-w467",
     "110-nonpolice-w467",
     "12345-w468",
+    "110-police-w469",
+    "110-nonpolice-w469",
+    "110-police-w470",
+    "110-nonpolice-w470",
+    "110-police-w471",
+    "110-nonpolice-w471",
+    "12345-w472",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
