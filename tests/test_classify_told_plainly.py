@@ -313,6 +313,8 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         ("出门拿快递，风把门刮上了，钥匙在屋里，家里没人", "NP15-02"),
         ("不知道谁的车把我的车堵死了，车上没留电话，我急着出门", "NP02-05"),
         ("天然气卡充了钱，表上显示没到账，今晚没气做饭了", "NP10-03"),
+        # zj-2026.12.131: a room at three times its price on a festival night
+        ("过节来看灯会，附近宾馆一晚上涨到五百，比平时贵两倍", "NP04-06"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -1967,8 +1969,24 @@ def test_a_kilns_fall_a_struck_tree_and_stray_dogs_are_no_danger(text: str, rule
         ("我爸上山被毒蛇咬伤了，脚已经肿胀发黑，家里没车", "safety:animal_attack"),
         # .130: a child unreachable, told 给孩子在…打电话 (the .123 mask 给孩子在 took that 孩子)
         ("给孩子在县城的宿舍打电话，到现在打不通", "safety:unreachable"),
+        # .131: a dice stall's picture game and its stakes (fifteen train and dev calls, all police)
+        ("庙会戏台后面有人摆鱼虾蟹的摊子，押钱的，学生仔也在押", "situation:P07-01"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
     c = run(text)
     assert c.is_police_matter and rule in fired(c), (c.rule_id, fired(c))
+
+
+# zj-2026.12.131: a gate shut against a visitor, a driver's hundred to bring back a phone and an
+# office's line unanswered are no person held or out of reach.
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("离婚后他不给我见孩子，我每次去他家，他妈就把大门关起来", "safety:detention"),
+        ("手机落在出租车上，司机说要给两百块才送回来", "safety:detention"),
+        ("晚上停电三个小时了，打供电所电话没人接，家里有老人", "safety:unreachable"),
+    ],
+)
+def test_a_shut_gate_a_drivers_fee_and_an_offices_phone_are_no_danger(text: str, rule: str) -> None:
+    assert rule not in fired(run(text))
