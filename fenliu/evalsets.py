@@ -820,6 +820,13 @@ WHOLE_TEST_SETS = (
     "110-police-w471",
     "110-nonpolice-w471",
     "12345-w472",
+    "110-police-w473",
+    "110-nonpolice-w473",
+    "110-police-w474",
+    "110-nonpolice-w474",
+    "110-police-w475",
+    "110-nonpolice-w475",
+    "12345-w476",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
