@@ -315,6 +315,12 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         ("天然气卡充了钱，表上显示没到账，今晚没气做饭了", "NP10-03"),
         # zj-2026.12.131: a room at three times its price on a festival night
         ("过节来看灯会，附近宾馆一晚上涨到五百，比平时贵两倍", "NP04-06"),
+        # zj-2026.12.132: sleep told with the southern 困, a cylinder filled short, the caller shut
+        # out after a quarrel, a digger at work in the night
+        ("楼上天天半夜剁东西，咚咚咚的，我们一家困不着觉", "NP02-01"),
+        ("送来的液化气罐不足量，十天就没了", "NP04-05"),
+        ("我同堂客吵了几句，她把我关在门外不让进屋", "NP07-01"),
+        ("修路的挖机夜里还在搞，整个村都困不着觉", "NP09-03"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -1971,6 +1977,8 @@ def test_a_kilns_fall_a_struck_tree_and_stray_dogs_are_no_danger(text: str, rule
         ("给孩子在县城的宿舍打电话，到现在打不通", "safety:unreachable"),
         # .131: a dice stall's picture game and its stakes (fifteen train and dev calls, all police)
         ("庙会戏台后面有人摆鱼虾蟹的摊子，押钱的，学生仔也在押", "situation:P07-01"),
+        # .132: pipes cut through (28 of the 29 train and dev calls with 割断 are police)
+        ("不晓得哪个把我们养鸡场的水管全部割断了，鸡一早上都没水喝", "situation:P02-05"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
@@ -1986,6 +1994,9 @@ def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None
         ("离婚后他不给我见孩子，我每次去他家，他妈就把大门关起来", "safety:detention"),
         ("手机落在出租车上，司机说要给两百块才送回来", "safety:detention"),
         ("晚上停电三个小时了，打供电所电话没人接，家里有老人", "safety:unreachable"),
+        # zj-2026.12.132: collectors who call the debtor a swindler; power drawn off a meter (偷接)
+        ("催收的天天给我亲戚打电话，说我是骗子，能投诉吗", "safety:fraud"),
+        ("老房子没人住，电费扣了三百多，怀疑哪个偷接了", "safety:theft"),
     ],
 )
 def test_a_shut_gate_a_drivers_fee_and_an_offices_phone_are_no_danger(text: str, rule: str) -> None:
