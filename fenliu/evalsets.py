@@ -827,6 +827,13 @@ WHOLE_TEST_SETS = (
     "110-police-w475",
     "110-nonpolice-w475",
     "12345-w476",
+    "110-police-w477",
+    "110-nonpolice-w477",
+    "110-police-w478",
+    "110-nonpolice-w478",
+    "110-police-w479",
+    "110-nonpolice-w479",
+    "12345-w480",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
