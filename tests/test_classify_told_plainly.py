@@ -321,6 +321,9 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         ("送来的液化气罐不足量，十天就没了", "NP04-05"),
         ("我同堂客吵了几句，她把我关在门外不让进屋", "NP07-01"),
         ("修路的挖机夜里还在搞，整个村都困不着觉", "NP09-03"),
+        # zj-2026.12.133: tickets at a premium outside the station; a drip gone wrong the clinic denies
+        ("客运站讲票卖完了，叫我们去外面买高价票", "NP04-06"),
+        ("我妈在卫生院输液，输完手肿了，卫生院说跟他们没关系", "NP08-01"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -1979,6 +1982,11 @@ def test_a_kilns_fall_a_struck_tree_and_stray_dogs_are_no_danger(text: str, rule
         ("庙会戏台后面有人摆鱼虾蟹的摊子，押钱的，学生仔也在押", "situation:P07-01"),
         # .132: pipes cut through (28 of the 29 train and dev calls with 割断 are police)
         ("不晓得哪个把我们养鸡场的水管全部割断了，鸡一早上都没水喝", "situation:P02-05"),
+        # .133: the school told with 哪儿 (在哪读书 was a word, 在哪儿读书 was not)
+        (
+            "吃完饭说菜里有苍蝇，要赔三千，不赔就喊人来闹，还说晓得我娃在哪儿读书",
+            "safety:threat_home",
+        ),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
@@ -1997,6 +2005,9 @@ def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None
         # zj-2026.12.132: collectors who call the debtor a swindler; power drawn off a meter (偷接)
         ("催收的天天给我亲戚打电话，说我是骗子，能投诉吗", "safety:fraud"),
         ("老房子没人住，电费扣了三百多，怀疑哪个偷接了", "safety:theft"),
+        # zj-2026.12.133: someone called to settle a scrape's liability; a show rehearsed at dawn
+        ("会车时后视镜刮了一下，车也能开，对方一定要叫人来定责才肯走", "safety:threat"),
+        ("广场上每天早上六点就有一帮人敲鼓练节目，天天这样，上夜班的补不了觉", "safety:crowd"),
     ],
 )
 def test_a_shut_gate_a_drivers_fee_and_an_offices_phone_are_no_danger(text: str, rule: str) -> None:
