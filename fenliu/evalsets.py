@@ -834,6 +834,13 @@ WHOLE_TEST_SETS = (
     "110-police-w479",
     "110-nonpolice-w479",
     "12345-w480",
+    "110-police-w481",
+    "110-nonpolice-w481",
+    "110-police-w482",
+    "110-nonpolice-w482",
+    "110-police-w483",
+    "110-nonpolice-w483",
+    "12345-w484",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
