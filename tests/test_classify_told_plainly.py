@@ -324,6 +324,8 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         # zj-2026.12.133: tickets at a premium outside the station; a drip gone wrong the clinic denies
         ("客运站讲票卖完了，叫我们去外面买高价票", "NP04-06"),
         ("我妈在卫生院输液，输完手肿了，卫生院说跟他们没关系", "NP08-01"),
+        # zj-2026.12.134: a needle put in wrong
+        ("在诊所打点滴，护士把针扎偏了，手背肿了一大块", "NP08-01"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -2008,6 +2010,9 @@ def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None
         # zj-2026.12.133: someone called to settle a scrape's liability; a show rehearsed at dawn
         ("会车时后视镜刮了一下，车也能开，对方一定要叫人来定责才肯走", "safety:threat"),
         ("广场上每天早上六点就有一帮人敲鼓练节目，天天这样，上夜班的补不了觉", "safety:crowd"),
+        # zj-2026.12.134: a phone dropped from a cable car; sheep swept off a river bank last year
+        ("坐索道的时候手机掉下去了，落到林子里了，能帮忙找吗", "safety:danger"),
+        ("去年水库放水时河滩上放羊，一下子冲走了好几只，建议放水前广播通知", "safety:danger"),
     ],
 )
 def test_a_shut_gate_a_drivers_fee_and_an_offices_phone_are_no_danger(text: str, rule: str) -> None:
