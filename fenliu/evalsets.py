@@ -841,6 +841,13 @@ WHOLE_TEST_SETS = (
     "110-police-w483",
     "110-nonpolice-w483",
     "12345-w484",
+    "110-police-w485",
+    "110-nonpolice-w485",
+    "110-police-w486",
+    "110-nonpolice-w486",
+    "110-police-w487",
+    "110-nonpolice-w487",
+    "12345-w488",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
