@@ -1989,6 +1989,8 @@ def test_a_kilns_fall_a_struck_tree_and_stray_dogs_are_no_danger(text: str, rule
             "吃完饭说菜里有苍蝇，要赔三千，不赔就喊人来闹，还说晓得我娃在哪儿读书",
             "safety:threat_home",
         ),
+        # .135: a fight in southwestern speech (30 of the 31 train and dev calls with these, police)
+        ("两个卖鱼的为摊位扯皮，扯到后头打捶了，扭到一堆在地上滚", "safety:violence"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
@@ -2013,6 +2015,10 @@ def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None
         # zj-2026.12.134: a phone dropped from a cable car; sheep swept off a river bank last year
         ("坐索道的时候手机掉下去了，落到林子里了，能帮忙找吗", "safety:danger"),
         ("去年水库放水时河滩上放羊，一下子冲走了好几只，建议放水前广播通知", "safety:danger"),
+        # zj-2026.12.135: charcoal for warmth, drums beaten for an hour, a question whether it is gambling
+        ("煤改电以后老停电，火炉子拆了，想烧炭也烧不成，屋里冻得很", "safety:self_harm"),
+        ("早上五点就有人在楼下打腰鼓，一打一个钟头", "safety:violence"),
+        ("村里麻将馆白天都是老人打一块两块的，这个算不算赌博？", "situation:P07-01"),
     ],
 )
 def test_a_shut_gate_a_drivers_fee_and_an_offices_phone_are_no_danger(text: str, rule: str) -> None:
