@@ -848,6 +848,13 @@ WHOLE_TEST_SETS = (
     "110-police-w487",
     "110-nonpolice-w487",
     "12345-w488",
+    "110-police-w489",
+    "110-nonpolice-w489",
+    "110-police-w490",
+    "110-nonpolice-w490",
+    "110-police-w491",
+    "110-nonpolice-w491",
+    "12345-w492",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
