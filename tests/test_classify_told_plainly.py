@@ -324,6 +324,9 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         # zj-2026.12.133: tickets at a premium outside the station; a drip gone wrong the clinic denies
         ("客运站讲票卖完了，叫我们去外面买高价票", "NP04-06"),
         ("我妈在卫生院输液，输完手肿了，卫生院说跟他们没关系", "NP08-01"),
+        # zj-2026.12.136: a doctor who sends the patient off; ducks in the seedlings
+        ("在县医院排了一上午的号，医生看了两分钟就把我们打发了，问他话都不耐烦", "NP08-02"),
+        ("我，讲话不好，隔壁屋的鸭子，天天来我田里吃秧，不关", "NP14-02"),
         # zj-2026.12.134: a needle put in wrong
         ("在诊所打点滴，护士把针扎偏了，手背肿了一大块", "NP08-01"),
     ],
@@ -1991,6 +1994,8 @@ def test_a_kilns_fall_a_struck_tree_and_stray_dogs_are_no_danger(text: str, rule
         ),
         # .135: a fight in southwestern speech (30 of the 31 train and dev calls with these, police)
         ("两个卖鱼的为摊位扯皮，扯到后头打捶了，扭到一堆在地上滚", "safety:violence"),
+        # .136: fruit trees ringed of their bark (15 of 15 train and dev calls with 剥了一圈, police)
+        ("哪个缺德的把桔子园的树皮剐了一圈，几十棵都要死了", "situation:P02-05"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
@@ -2019,6 +2024,9 @@ def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None
         ("煤改电以后老停电，火炉子拆了，想烧炭也烧不成，屋里冻得很", "safety:self_harm"),
         ("早上五点就有人在楼下打腰鼓，一打一个钟头", "safety:violence"),
         ("村里麻将馆白天都是老人打一块两块的，这个算不算赌博？", "situation:P07-01"),
+        # zj-2026.12.136: insects in at the window; a neighbour told to pen his hens
+        ("门口的树枝伸到窗子边上，虫子都爬进来了，想请人修剪", "safety:intruder"),
+        ("隔壁的鸡天天来刨我的菜地，喊他关起来他就是不关", "safety:detention"),
     ],
 )
 def test_a_shut_gate_a_drivers_fee_and_an_offices_phone_are_no_danger(text: str, rule: str) -> None:
