@@ -855,6 +855,13 @@ WHOLE_TEST_SETS = (
     "110-police-w491",
     "110-nonpolice-w491",
     "12345-w492",
+    "110-police-w493",
+    "110-nonpolice-w493",
+    "110-police-w494",
+    "110-nonpolice-w494",
+    "110-police-w495",
+    "110-nonpolice-w495",
+    "12345-w496",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
