@@ -1996,6 +1996,12 @@ def test_a_kilns_fall_a_struck_tree_and_stray_dogs_are_no_danger(text: str, rule
         ("两个卖鱼的为摊位扯皮，扯到后头打捶了，扭到一堆在地上滚", "safety:violence"),
         # .136: fruit trees ringed of their bark (15 of 15 train and dev calls with 剥了一圈, police)
         ("哪个缺德的把桔子园的树皮剐了一圈，几十棵都要死了", "situation:P02-05"),
+        # .137: paid someone posing as an office, then phoned the office: "没这回事"
+        (
+            "有人打电话讲是自来水公司的，说我家水表违规要罚款，叫我扫码交了一千，"
+            "我再打到自来水公司问，人家讲没这回事",
+            "safety:checked_no_such",
+        ),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
@@ -2027,6 +2033,12 @@ def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None
         # zj-2026.12.136: insects in at the window; a neighbour told to pen his hens
         ("门口的树枝伸到窗子边上，虫子都爬进来了，想请人修剪", "safety:intruder"),
         ("隔壁的鸡天天来刨我的菜地，喊他关起来他就是不关", "safety:detention"),
+        # zj-2026.12.137: a heater that smoked when plugged in, a green belt dug up for vegetables, a
+        # fear about the night, an urgent need with no signal
+        ("网上买的电暖气，插上就冒烟，商家不给退", "safety:fire"),
+        ("小区门口的绿化带被人铲掉种了菜，要求恢复", "safety:crops_destroyed"),
+        ("路上井盖缺了，有人插了根树枝，担心夜间有人掉进去", "safety:danger"),
+        ("山里手机没信号，老人有急事都联系不上，想问能不能建个塔", "safety:missing"),
     ],
 )
 def test_a_shut_gate_a_drivers_fee_and_an_offices_phone_are_no_danger(text: str, rule: str) -> None:
