@@ -862,6 +862,13 @@ WHOLE_TEST_SETS = (
     "110-police-w495",
     "110-nonpolice-w495",
     "12345-w496",
+    "110-police-w497",
+    "110-nonpolice-w497",
+    "110-police-w498",
+    "110-nonpolice-w498",
+    "110-police-w499",
+    "110-nonpolice-w499",
+    "12345-w500",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
