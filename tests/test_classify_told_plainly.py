@@ -2002,6 +2002,8 @@ def test_a_kilns_fall_a_struck_tree_and_stray_dogs_are_no_danger(text: str, rule
             "我再打到自来水公司问，人家讲没这回事",
             "safety:checked_no_such",
         ),
+        # .138: a marriage registered in the caller's name (six train and dev calls, all police)
+        ("回来办事才晓得我的名字在外地登记结过婚了，我根本没结过婚", "safety:identity_fraud"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
@@ -2039,6 +2041,9 @@ def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None
         ("小区门口的绿化带被人铲掉种了菜，要求恢复", "safety:crops_destroyed"),
         ("路上井盖缺了，有人插了根树枝，担心夜间有人掉进去", "safety:danger"),
         ("山里手机没信号，老人有急事都联系不上，想问能不能建个塔", "safety:missing"),
+        # zj-2026.12.138: a dance by its name at dawn; a fall feared, "可不得了"
+        ("早上六点不到楼下那一伙人就开始跳鬼步舞，音乐震得窗子响", "safety:crowd"),
+        ("码头的栏杆锈断了，小孩趴在断口看鱼，掉下去可不得了", "safety:danger"),
     ],
 )
 def test_a_shut_gate_a_drivers_fee_and_an_offices_phone_are_no_danger(text: str, rule: str) -> None:
