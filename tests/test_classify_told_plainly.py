@@ -1786,79 +1786,37 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120: catkins blown indoors, waste liquid poured on the ground, a river bank dug away
-# and money spent on rent are no danger.
+# zj-2026.12.120–.138: words the steps taught the rules to read as no danger, each row with its
+# step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
     [
+        # .120: catkins blown indoors, waste poured on the ground, a bank dug away, rent spent
         ("春天柳絮飞入室内，想让物业把树修一修", "110", "safety:theft"),
         ("有个小作坊把废液倒在地上，边上的草全黄了", "12345", "safety:injury"),
         ("采砂船天天在那挖，河岸被挖塌了好几处", "12345", "safety:danger"),
         ("交完钱就没了，回老家的路费都凑不齐，想问救助站在哪", "110", "safety:theft"),
-    ],
-)
-def test_catkins_indoors_waste_on_the_ground_and_rent_paid_are_no_danger(
-    text: str, source: str, rule: str
-) -> None:
-    assert rule not in signs(run(text, source=source))
-
-
-# zj-2026.12.121: the gas supply cut, cats under cars, a Lugu lake village and morning exercises
-# to loud music are no danger.
-@pytest.mark.parametrize(
-    ("text", "rule"),
-    [
-        ("燃气三天两头断气，家里老人冻得受不了", "safety:injury"),
-        ("流浪猫老往车底下钻，半夜还叫", "safety:danger"),
-        ("小落水那边的客栈半夜放音乐，吵得睡不着", "safety:danger"),
-        ("一群人天天早上在广场跳健身操，音乐声开得老大", "safety:crowd"),
-    ],
-)
-def test_gas_cut_cats_under_cars_and_morning_exercises_are_no_danger(text: str, rule: str) -> None:
-    assert rule not in signs(run(text))
-
-
-# zj-2026.12.122: a house rebuilt after the quake, the quake's memorial hall, a tenant's things
-# locked in, a manhole feared for at night, a name typed wrong and a brand ruined are no danger.
-@pytest.mark.parametrize(
-    ("text", "source", "rule"),
-    [
+        # .121: the gas cut, cats under cars, a Lugu lake village, morning exercises to music
+        ("燃气三天两头断气，家里老人冻得受不了", "110", "safety:injury"),
+        ("流浪猫老往车底下钻，半夜还叫", "110", "safety:danger"),
+        ("小落水那边的客栈半夜放音乐，吵得睡不着", "110", "safety:danger"),
+        ("一群人天天早上在广场跳健身操，音乐声开得老大", "110", "safety:crowd"),
+        # .122: a house rebuilt after the quake, its memorial, a tenant's things locked in, a manhole
+        # feared for at night, a name typed wrong, a brand ruined
         ("我爸走了，地震后政府补助建的那套房，我哥一个人占了", "110", "situation:P04-06"),
         ("去地震遗址参观，钱包掉在停车场了", "110", "situation:P04-06"),
         ("房东把锁换了，我的东西全锁在屋里拿不出来", "110", "safety:detention"),
         ("路口下水道井盖丢了，怕夜里有人掉进去", "110", "safety:danger"),
         ("身份证上名字的一个字被打成了别的字，去哪改", "12345", "safety:violence"),
         ("外地的次品冒充我们县的土特产卖，砸了我们的牌子", "12345", "safety:damage"),
-    ],
-)
-def test_a_quake_rebuilt_house_things_locked_in_and_a_typo_are_no_danger(
-    text: str, source: str, rule: str
-) -> None:
-    assert rule not in fired(run(text, source=source))
-
-
-# zj-2026.12.123: a low gas flame, woods to be felled and sold, mahjong with no stakes, a child's
-# class shut with the phone dead, and a fall far away whose boss will not pay are no danger.
-@pytest.mark.parametrize(
-    ("text", "rule"),
-    [
-        ("天然气压力小，炒菜火苗子就一点点", "safety:fire"),
-        ("他家说明年就要把那片杉树砍了卖，那是我家的山", "safety:threat_said"),
-        ("楼上天天打麻将，说是不赌钱，可太吵了", "situation:P07-01"),
-        ("给孩子报的舞蹈班关门了，老板电话到现在打不通", "safety:unreachable"),
-        ("男人在外省工地摔伤了，已经回家躺着，老板一分钱不肯赔", "safety:injury"),
-    ],
-)
-def test_a_low_flame_felled_woods_and_a_stakeless_game_are_no_danger(text: str, rule: str) -> None:
-    assert rule not in fired(run(text))
-
-
-# zj-2026.12.124: a drain covered, a quarrel that never came to blows, a factory not found, the
-# smell of burnt plastic, a tour's shop, a clinic's needles, a phone remembered, a storm's relief
-# and a fraud reported long ago are no danger.
-@pytest.mark.parametrize(
-    ("text", "source", "rule"),
-    [
+        # .123: a low flame, woods to be felled, stakeless mahjong, a class shut, a distant fall unpaid
+        ("天然气压力小，炒菜火苗子就一点点", "110", "safety:fire"),
+        ("他家说明年就要把那片杉树砍了卖，那是我家的山", "110", "safety:threat_said"),
+        ("楼上天天打麻将，说是不赌钱，可太吵了", "110", "situation:P07-01"),
+        ("给孩子报的舞蹈班关门了，老板电话到现在打不通", "110", "safety:unreachable"),
+        ("男人在外省工地摔伤了，已经回家躺着，老板一分钱不肯赔", "110", "safety:injury"),
+        # .124: a drain covered, a quarrel without blows, a factory not found, burnt plastic, a tour's
+        # shop, a clinic's needles, a phone remembered, a storm's relief, a fraud reported long ago
         ("邻居盖房把我家排水沟压住了，下雨水排不出去", "110", "safety:danger"),
         ("兄弟俩为分房吵了好几回，没吵到动手，想找人调解", "110", "safety:violence"),
         ("车站有个老人说来找儿子打工的厂，厂找不到了，钱也花完了", "110", "safety:missing"),
@@ -1876,11 +1834,71 @@ def test_a_low_flame_felled_woods_and_a_stakeless_game_are_no_danger(text: str, 
             "12345",
             "safety:fraud_victim",
         ),
+        # .125: children pushed at play, a wire rope at work, a channel fallen in
+        ("孩子和同学课间打闹被推倒，膝盖磕破了，两家为医药费谈不拢", "110", "safety:violence"),
+        ("我男人在工地叫钢丝绳打断了手指，老板说不归他赔", "110", "safety:violence"),
+        ("村里水渠塌了好几处，地里浇不上水", "12345", "safety:danger"),
+        # .126: a taxi's luggage, a chaff cutter's old cut, a motor burnt out, a missed bus
+        ("打车讲好一百五，到了要两百，不给不让下车拿行李", "110", "safety:detention"),
+        ("去年在养牛场铡草，手叫铡刀伤了，老板后来不管了", "110", "safety:weapon"),
+        ("新买的铡草机用了三天，电机冒烟烧了，店里不给换", "110", "safety:fire"),
+        ("班车今天没来也没通知，一群人在路边等了两个钟头", "110", "safety:crowd"),
+        # .127: a debtor's known address, a chimney, a toilet locked, weedkilled seedlings, a coned hole
+        ("借给工友三千块，他回老家不接电话了，我知道对方家住哪", "110", "safety:threat_home"),
+        ("村边砖厂烟囱天天冒烟，衣服晒不干净", "110", "safety:fire"),
+        ("圩场公厕老锁着，赶圩的老人找不到厕所", "110", "safety:missing"),
+        ("上面果园打了除草剂，雨水冲下来把我家秧苗都弄死了", "110", "safety:threat"),
+        ("路面塌了个洞，已经用雪糕筒围住了，请市政来修", "12345", "safety:crowd"),
+        # .128: a kiln's fall unpaid, a struck tree, children kept in by dogs, a sugar-coated bullet
+        ("在砖厂搬砖摔伤了腰，老板一分钱不赔", "110", "safety:injury"),
+        (
+            "两家山界说不清，对方砍了几棵杉树卖了，双方没有吵架动手，要求林业站确认",
+            "110",
+            "safety:violence",
+        ),
+        ("小区野狗晚上追人，孩子都不敢出去，请来抓一下", "110", "safety:detention"),
+        ("有人举报村干部收了开发商的糖衣炮弹，请纪委查", "110", "safety:explosion"),
+        # .131: a gate shut against a visitor, a driver's hundred to bring back a phone, an office's
+        # line unanswered
+        ("离婚后他不给我见孩子，我每次去他家，他妈就把大门关起来", "110", "safety:detention"),
+        ("手机落在出租车上，司机说要给两百块才送回来", "110", "safety:detention"),
+        ("晚上停电三个小时了，打供电所电话没人接，家里有老人", "110", "safety:unreachable"),
+        # .132: collectors who call the debtor a swindler; power drawn off a meter (偷接)
+        ("催收的天天给我亲戚打电话，说我是骗子，能投诉吗", "110", "safety:fraud"),
+        ("老房子没人住，电费扣了三百多，怀疑哪个偷接了", "110", "safety:theft"),
+        # .133: someone called to settle a scrape's liability; a show rehearsed at dawn
+        ("会车时后视镜刮了一下，车也能开，对方一定要叫人来定责才肯走", "110", "safety:threat"),
+        (
+            "广场上每天早上六点就有一帮人敲鼓练节目，天天这样，上夜班的补不了觉",
+            "110",
+            "safety:crowd",
+        ),
+        # .134: a phone dropped from a cable car; sheep swept off a river bank last year
+        ("坐索道的时候手机掉下去了，落到林子里了，能帮忙找吗", "110", "safety:danger"),
+        (
+            "去年水库放水时河滩上放羊，一下子冲走了好几只，建议放水前广播通知",
+            "110",
+            "safety:danger",
+        ),
+        # .135: charcoal for warmth, drums beaten for an hour, a question whether it is gambling
+        ("煤改电以后老停电，火炉子拆了，想烧炭也烧不成，屋里冻得很", "110", "safety:self_harm"),
+        ("早上五点就有人在楼下打腰鼓，一打一个钟头", "110", "safety:violence"),
+        ("村里麻将馆白天都是老人打一块两块的，这个算不算赌博？", "110", "situation:P07-01"),
+        # .136: insects in at the window; a neighbour told to pen his hens
+        ("门口的树枝伸到窗子边上，虫子都爬进来了，想请人修剪", "110", "safety:intruder"),
+        ("隔壁的鸡天天来刨我的菜地，喊他关起来他就是不关", "110", "safety:detention"),
+        # .137: a heater that smoked when plugged in, a green belt dug up for vegetables, a
+        # fear about the night, an urgent need with no signal
+        ("网上买的电暖气，插上就冒烟，商家不给退", "110", "safety:fire"),
+        ("小区门口的绿化带被人铲掉种了菜，要求恢复", "110", "safety:crops_destroyed"),
+        ("路上井盖缺了，有人插了根树枝，担心夜间有人掉进去", "110", "safety:danger"),
+        ("山里手机没信号，老人有急事都联系不上，想问能不能建个塔", "110", "safety:missing"),
+        # .138: a dance by its name at dawn; a fall feared, "可不得了"
+        ("早上六点不到楼下那一伙人就开始跳鬼步舞，音乐震得窗子响", "110", "safety:crowd"),
+        ("码头的栏杆锈断了，小孩趴在断口看鱼，掉下去可不得了", "110", "safety:danger"),
     ],
 )
-def test_a_drain_covered_a_tours_shop_and_a_storms_relief_are_no_danger(
-    text: str, source: str, rule: str
-) -> None:
+def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
     assert rule not in fired(run(text, source=source))
 
 
@@ -1890,76 +1908,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.125: children pushed at play, fingers broken by a wire rope at work and a channel
-# fallen in are no danger.
-@pytest.mark.parametrize(
-    ("text", "source", "rule"),
-    [
-        ("孩子和同学课间打闹被推倒，膝盖磕破了，两家为医药费谈不拢", "110", "safety:violence"),
-        ("我男人在工地叫钢丝绳打断了手指，老板说不归他赔", "110", "safety:violence"),
-        ("村里水渠塌了好几处，地里浇不上水", "12345", "safety:danger"),
-    ],
-)
-def test_children_at_play_a_wire_rope_and_a_fallen_channel_are_no_danger(
-    text: str, source: str, rule: str
-) -> None:
-    assert rule not in fired(run(text, source=source))
-
-
-# zj-2026.12.126: a taxi's luggage, a chaff cutter's cut long ago, a motor burnt out and passengers
-# waiting for a bus are no danger.
-@pytest.mark.parametrize(
-    ("text", "rule"),
-    [
-        ("打车讲好一百五，到了要两百，不给不让下车拿行李", "safety:detention"),
-        ("去年在养牛场铡草，手叫铡刀伤了，老板后来不管了", "safety:weapon"),
-        ("新买的铡草机用了三天，电机冒烟烧了，店里不给换", "safety:fire"),
-        ("班车今天没来也没通知，一群人在路边等了两个钟头", "safety:crowd"),
-    ],
-)
-def test_a_taxis_luggage_a_chaff_cutter_and_a_missed_bus_are_no_danger(
-    text: str, rule: str
-) -> None:
-    assert rule not in fired(run(text))
-
-
-# zj-2026.12.127: a caller who knows where a debtor lives, a chimney's smoke, old people without a
-# toilet, seedlings killed by weedkiller and a hole in the road with cones round it are no danger.
-@pytest.mark.parametrize(
-    ("text", "source", "rule"),
-    [
-        ("借给工友三千块，他回老家不接电话了，我知道对方家住哪", "110", "safety:threat_home"),
-        ("村边砖厂烟囱天天冒烟，衣服晒不干净", "110", "safety:fire"),
-        ("圩场公厕老锁着，赶圩的老人找不到厕所", "110", "safety:missing"),
-        ("上面果园打了除草剂，雨水冲下来把我家秧苗都弄死了", "110", "safety:threat"),
-        ("路面塌了个洞，已经用雪糕筒围住了，请市政来修", "12345", "safety:crowd"),
-    ],
-)
-def test_a_known_address_a_chimney_and_a_coned_hole_are_no_danger(
-    text: str, source: str, rule: str
-) -> None:
-    assert rule not in fired(run(text, source=source))
-
-
-# zj-2026.12.128: a fall at a kiln whose boss pays nothing, a boundary tree struck by lightning,
-# children kept in by stray dogs and a bribe's sugar-coated bullet are no danger.
-@pytest.mark.parametrize(
-    ("text", "rule"),
-    [
-        ("在砖厂搬砖摔伤了腰，老板一分钱不赔", "safety:injury"),
-        (
-            "两家山界说不清，对方砍了几棵杉树卖了，双方没有吵架动手，要求林业站确认",
-            "safety:violence",
-        ),
-        ("小区野狗晚上追人，孩子都不敢出去，请来抓一下", "safety:detention"),
-        ("有人举报村干部收了开发商的糖衣炮弹，请纪委查", "safety:explosion"),
-    ],
-)
-def test_a_kilns_fall_a_struck_tree_and_stray_dogs_are_no_danger(text: str, rule: str) -> None:
-    assert rule not in fired(run(text))
-
-
-# zj-2026.12.120–.128: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.138: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2009,42 +1958,3 @@ def test_a_kilns_fall_a_struck_tree_and_stray_dogs_are_no_danger(text: str, rule
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
     c = run(text)
     assert c.is_police_matter and rule in fired(c), (c.rule_id, fired(c))
-
-
-# zj-2026.12.131: a gate shut against a visitor, a driver's hundred to bring back a phone and an
-# office's line unanswered are no person held or out of reach.
-@pytest.mark.parametrize(
-    ("text", "rule"),
-    [
-        ("离婚后他不给我见孩子，我每次去他家，他妈就把大门关起来", "safety:detention"),
-        ("手机落在出租车上，司机说要给两百块才送回来", "safety:detention"),
-        ("晚上停电三个小时了，打供电所电话没人接，家里有老人", "safety:unreachable"),
-        # zj-2026.12.132: collectors who call the debtor a swindler; power drawn off a meter (偷接)
-        ("催收的天天给我亲戚打电话，说我是骗子，能投诉吗", "safety:fraud"),
-        ("老房子没人住，电费扣了三百多，怀疑哪个偷接了", "safety:theft"),
-        # zj-2026.12.133: someone called to settle a scrape's liability; a show rehearsed at dawn
-        ("会车时后视镜刮了一下，车也能开，对方一定要叫人来定责才肯走", "safety:threat"),
-        ("广场上每天早上六点就有一帮人敲鼓练节目，天天这样，上夜班的补不了觉", "safety:crowd"),
-        # zj-2026.12.134: a phone dropped from a cable car; sheep swept off a river bank last year
-        ("坐索道的时候手机掉下去了，落到林子里了，能帮忙找吗", "safety:danger"),
-        ("去年水库放水时河滩上放羊，一下子冲走了好几只，建议放水前广播通知", "safety:danger"),
-        # zj-2026.12.135: charcoal for warmth, drums beaten for an hour, a question whether it is gambling
-        ("煤改电以后老停电，火炉子拆了，想烧炭也烧不成，屋里冻得很", "safety:self_harm"),
-        ("早上五点就有人在楼下打腰鼓，一打一个钟头", "safety:violence"),
-        ("村里麻将馆白天都是老人打一块两块的，这个算不算赌博？", "situation:P07-01"),
-        # zj-2026.12.136: insects in at the window; a neighbour told to pen his hens
-        ("门口的树枝伸到窗子边上，虫子都爬进来了，想请人修剪", "safety:intruder"),
-        ("隔壁的鸡天天来刨我的菜地，喊他关起来他就是不关", "safety:detention"),
-        # zj-2026.12.137: a heater that smoked when plugged in, a green belt dug up for vegetables, a
-        # fear about the night, an urgent need with no signal
-        ("网上买的电暖气，插上就冒烟，商家不给退", "safety:fire"),
-        ("小区门口的绿化带被人铲掉种了菜，要求恢复", "safety:crops_destroyed"),
-        ("路上井盖缺了，有人插了根树枝，担心夜间有人掉进去", "safety:danger"),
-        ("山里手机没信号，老人有急事都联系不上，想问能不能建个塔", "safety:missing"),
-        # zj-2026.12.138: a dance by its name at dawn; a fall feared, "可不得了"
-        ("早上六点不到楼下那一伙人就开始跳鬼步舞，音乐震得窗子响", "safety:crowd"),
-        ("码头的栏杆锈断了，小孩趴在断口看鱼，掉下去可不得了", "safety:danger"),
-    ],
-)
-def test_a_shut_gate_a_drivers_fee_and_an_offices_phone_are_no_danger(text: str, rule: str) -> None:
-    assert rule not in fired(run(text))
