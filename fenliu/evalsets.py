@@ -869,6 +869,13 @@ WHOLE_TEST_SETS = (
     "110-police-w499",
     "110-nonpolice-w499",
     "12345-w500",
+    "110-police-w501",
+    "110-nonpolice-w501",
+    "110-police-w502",
+    "110-nonpolice-w502",
+    "110-police-w503",
+    "110-nonpolice-w503",
+    "12345-w504",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
