@@ -329,6 +329,9 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         ("我，讲话不好，隔壁屋的鸭子，天天来我田里吃秧，不关", "NP14-02"),
         # zj-2026.12.134: a needle put in wrong
         ("在诊所打点滴，护士把针扎偏了，手背肿了一大块", "NP08-01"),
+        # zj-2026.12.139: an agent's promised boat job; a new car's plate not on the gate's list
+        ("中介收了介绍费，讲好介绍上船做工，到了码头船老板讲不要人", "NP01-06"),
+        ("刚换的车，保安讲车牌没登记，把车拦在外头", "NP06-03"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -1786,7 +1789,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.138: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.139: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -1896,6 +1899,10 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .138: a dance by its name at dawn; a fall feared, "可不得了"
         ("早上六点不到楼下那一伙人就开始跳鬼步舞，音乐震得窗子响", "110", "safety:crowd"),
         ("码头的栏杆锈断了，小孩趴在断口看鱼，掉下去可不得了", "110", "safety:danger"),
+        # .139: a child raised alone; an old mother no son takes in; a bought bottle doubted
+        ("离婚以后他一分抚养费都不给，我一个人拉扯孩子到现在", "110", "safety:violence"),
+        ("三兄弟为轮流养老娘的事在村口吵了一上午，谁都不接老人", "110", "safety:unreachable"),
+        ("在商场买的白酒喝着不对劲，怀疑是假冒的，请市场监管查一下", "12345", "situation:P02-03"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -1908,7 +1915,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.138: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.139: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -1953,6 +1960,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ),
         # .138: a marriage registered in the caller's name (six train and dev calls, all police)
         ("回来办事才晓得我的名字在外地登记结过婚了，我根本没结过婚", "safety:identity_fraud"),
+        # .139: the scooter gone when the caller came down to it
+        ("电瓶车锁在楼下，上去吃了碗面下来就没了", "safety:vehicle_gone"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
