@@ -876,6 +876,13 @@ WHOLE_TEST_SETS = (
     "110-police-w503",
     "110-nonpolice-w503",
     "12345-w504",
+    "110-police-w505",
+    "110-nonpolice-w505",
+    "110-police-w506",
+    "110-nonpolice-w506",
+    "110-police-w507",
+    "110-nonpolice-w507",
+    "12345-w508",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
