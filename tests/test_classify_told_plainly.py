@@ -1789,7 +1789,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.139: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.140: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -1903,6 +1903,14 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("离婚以后他一分抚养费都不给，我一个人拉扯孩子到现在", "110", "safety:violence"),
         ("三兄弟为轮流养老娘的事在村口吵了一上午，谁都不接老人", "110", "safety:unreachable"),
         ("在商场买的白酒喝着不对劲，怀疑是假冒的，请市场监管查一下", "12345", "situation:P02-03"),
+        # .140: the HR office's line; plaster from a damp ceiling; two boys after one ball
+        ("辞职快两个月了，押的工资还没发，打人事电话都说等财务", "110", "safety:violence"),
+        (
+            "楼上厕所渗水，我家屋顶一块一块往下掉灰，找他家几回都不管",
+            "110",
+            "safety:falling_object",
+        ),
+        ("女儿说她儿子课间跟同学抢球推了一下，人家摔了一跤，要我们道歉", "110", "situation:P01-05"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -1915,7 +1923,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.139: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.140: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -1962,6 +1970,10 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("回来办事才晓得我的名字在外地登记结过婚了，我根本没结过婚", "safety:identity_fraud"),
         # .139: the scooter gone when the caller came down to it
         ("电瓶车锁在楼下，上去吃了碗面下来就没了", "safety:vehicle_gone"),
+        # .140: a box bound in tape with wires out (seven train and dev calls, all police); a
+        # bride kept by the groom's family (fourteen with 不让回娘家, all police)
+        ("菜市场后门扔着一个纸盒子，用胶带缠了一圈又一圈，有几根电线伸出来", "safety:taped_parcel"),
+        ("妹子嫁过去半年，婆家嫌彩礼给少了，不让回娘家，电话都是她婆婆接", "safety:detention"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
