@@ -883,6 +883,13 @@ WHOLE_TEST_SETS = (
     "110-police-w507",
     "110-nonpolice-w507",
     "12345-w508",
+    "110-police-w509",
+    "110-nonpolice-w509",
+    "110-police-w510",
+    "110-nonpolice-w510",
+    "110-police-w511",
+    "110-nonpolice-w511",
+    "12345-w512",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
