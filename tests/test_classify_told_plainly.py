@@ -332,6 +332,9 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         # zj-2026.12.139: an agent's promised boat job; a new car's plate not on the gate's list
         ("中介收了介绍费，讲好介绍上船做工，到了码头船老板讲不要人", "NP01-06"),
         ("刚换的车，保安讲车牌没登记，把车拦在外头", "NP06-03"),
+        # zj-2026.12.141: rent unpaid in the written register; a foreman who owes the caller
+        ("租给人家开饭店的门面，租金一年多未付了", "NP05-03"),
+        ("跟着工头在外头干了三个月，回来他就不见面了，欠我六千", "NP01-01"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -1789,7 +1792,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.140: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.141: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -1911,6 +1914,13 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "safety:falling_object",
         ),
         ("女儿说她儿子课间跟同学抢球推了一下，人家摔了一跤，要我们道歉", "110", "situation:P01-05"),
+        # .141: parking bays painted; rubbish set alight; seedlings killed by slurry; a neighbour's
+        # trees cut on a disputed slope; a fall's costs refused by the employer
+        ("小区物业在消防通道边上划车位卖钱，业主没地方停", "110", "safety:damage"),
+        ("村口有人点火烧垃圾，烟大得很，熏得人睁不开眼", "110", "safety:fire"),
+        ("猪场的粪水流到地里，苗都整死了", "110", "safety:threat"),
+        ("邻村的人过界砍了他家几棵杉树，两家为山界争了多年", "110", "safety:violence"),
+        ("孩子在幼儿园摔伤了胳膊，已经看过医生，幼儿园拒绝承担医药费", "110", "safety:injury"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -1923,7 +1933,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.140: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.141: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -1974,6 +1984,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # bride kept by the groom's family (fourteen with 不让回娘家, all police)
         ("菜市场后门扔着一个纸盒子，用胶带缠了一圈又一圈，有几根电线伸出来", "safety:taped_parcel"),
         ("妹子嫁过去半年，婆家嫌彩礼给少了，不让回娘家，电话都是她婆婆接", "safety:detention"),
+        # .141: a sit-in on the northern 道; more money asked before a refund
+        ("征地款没到位，村里几十号人坐道上了，拉土车过不去", "safety:sit_in"),
+        ("网上买的茶叶是假货，客服说要再付一百的运费险才能退款", "safety:pay_to_refund"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
