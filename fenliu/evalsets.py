@@ -890,6 +890,13 @@ WHOLE_TEST_SETS = (
     "110-police-w511",
     "110-nonpolice-w511",
     "12345-w512",
+    "110-police-w513",
+    "110-nonpolice-w513",
+    "110-police-w514",
+    "110-nonpolice-w514",
+    "110-police-w515",
+    "110-nonpolice-w515",
+    "12345-w516",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
