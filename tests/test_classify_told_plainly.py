@@ -335,6 +335,8 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         # zj-2026.12.141: rent unpaid in the written register; a foreman who owes the caller
         ("租给人家开饭店的门面，租金一年多未付了", "NP05-03"),
         ("跟着工头在外头干了三个月，回来他就不见面了，欠我六千", "NP01-01"),
+        # zj-2026.12.142: stranded without the fare home
+        ("在火车站待了两天，身无分文，想回家没有路费", "NP15-04"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -1792,7 +1794,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.141: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.142: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -1921,6 +1923,15 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("猪场的粪水流到地里，苗都整死了", "110", "safety:threat"),
         ("邻村的人过界砍了他家几棵杉树，两家为山界争了多年", "110", "safety:violence"),
         ("孩子在幼儿园摔伤了胳膊，已经看过医生，幼儿园拒绝承担医药费", "110", "safety:injury"),
+        # .142: a theft denied; a drip's bruise; pupils pushing at break; a gas pipe feared for; a
+        # count of the year so far; a phone maybe dropped; a car found towed
+        ("她讲我偷了她家的鸡，我哪里偷过，想找人评评理", "110", "safety:theft"),
+        ("打完针手背青紫色的一大块，诊所说是正常的", "110", "safety:injury"),
+        ("儿子跟同学课间推搡，书包带扯断了，人没事", "110", "safety:violence"),
+        ("修路的挖机在燃气管边上挖，居民担心挖断燃气管", "12345", "safety:gas"),
+        ("村口那个路口今年已经撞死两个人了，要求装红绿灯", "12345", "safety:vehicle_hit"),
+        ("逛庙会时手机不见了，不确定是掉了还是被人摸了", "110", "safety:theft"),
+        ("车停路边回来车不见了，打听了才知道被拖走了", "110", "safety:theft"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -1933,7 +1944,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.141: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.142: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -1987,6 +1998,12 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .141: a sit-in on the northern 道; more money asked before a refund
         ("征地款没到位，村里几十号人坐道上了，拉土车过不去", "safety:sit_in"),
         ("网上买的茶叶是假货，客服说要再付一百的运费险才能退款", "safety:pay_to_refund"),
+        # .142: a pipe felt for in the car; the underworld, "weigh it up", "won't see the year out";
+        # a highway blocked with stones
+        ("两家人在饭店门口吵，一个从车上摸了根铁棍下来", "safety:armed"),
+        ("他讲他认得道上的人，叫我自己掂量", "safety:threat"),
+        ("前夫天天发信息说我活不过这个月", "safety:threat"),
+        ("为了补偿款的事，村里人用石块堵住公路，来往的车过不去", "safety:crowd"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
