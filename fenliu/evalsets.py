@@ -897,6 +897,13 @@ WHOLE_TEST_SETS = (
     "110-police-w515",
     "110-nonpolice-w515",
     "12345-w516",
+    "110-police-w517",
+    "110-nonpolice-w517",
+    "110-police-w518",
+    "110-nonpolice-w518",
+    "110-police-w519",
+    "110-nonpolice-w519",
+    "12345-w520",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
