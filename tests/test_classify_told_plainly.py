@@ -337,6 +337,9 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         ("跟着工头在外头干了三个月，回来他就不见面了，欠我六千", "NP01-01"),
         # zj-2026.12.142: stranded without the fare home
         ("在火车站待了两天，身无分文，想回家没有路费", "NP15-04"),
+        # zj-2026.12.143: no money for coal; a paint workshop's smell
+        ("家里煤烧完了，手里没钱买煤，这个冬天不晓得咋过", "NP15-04"),
+        ("楼下开了个喷漆的铺子，漆味大得很，窗户都不敢开", "NP09-06"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -1794,7 +1797,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.142: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.143: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -1932,6 +1935,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("村口那个路口今年已经撞死两个人了，要求装红绿灯", "12345", "safety:vehicle_hit"),
         ("逛庙会时手机不见了，不确定是掉了还是被人摸了", "110", "safety:theft"),
         ("车停路边回来车不见了，打听了才知道被拖走了", "110", "safety:theft"),
+        # .143: a weasel after the hens; a water company's line engaged
+        ("后院鸡窝那边，黄鼠狼半夜来偷鸡，已经叼走三只了", "110", "safety:theft"),
+        ("村里停水三天了，打自来水公司电话也打不通，老人挑水挑不动", "110", "safety:unreachable"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -1944,7 +1950,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.142: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.143: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2002,6 +2008,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # a highway blocked with stones
         ("两家人在饭店门口吵，一个从车上摸了根铁棍下来", "safety:armed"),
         ("他讲他认得道上的人，叫我自己掂量", "safety:threat"),
+        # .143: "peace money" demanded (four train and dev calls, all police)
+        ("开了个小超市，有几个人每个月来收五百块平安费", "safety:threat"),
         ("前夫天天发信息说我活不过这个月", "safety:threat"),
         ("为了补偿款的事，村里人用石块堵住公路，来往的车过不去", "safety:crowd"),
     ],
