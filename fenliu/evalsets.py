@@ -904,6 +904,13 @@ WHOLE_TEST_SETS = (
     "110-police-w519",
     "110-nonpolice-w519",
     "12345-w520",
+    "110-police-w521",
+    "110-nonpolice-w521",
+    "110-police-w522",
+    "110-nonpolice-w522",
+    "110-police-w523",
+    "110-nonpolice-w523",
+    "12345-w524",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
