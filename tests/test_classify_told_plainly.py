@@ -340,6 +340,9 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         # zj-2026.12.143: no money for coal; a paint workshop's smell
         ("家里煤烧完了，手里没钱买煤，这个冬天不晓得咋过", "NP15-04"),
         ("楼下开了个喷漆的铺子，漆味大得很，窗户都不敢开", "NP09-06"),
+        # zj-2026.12.144: a hill's boundary against the certificate; no rice left
+        ("两家为那片竹子的界线扯了几年，想请人来对一下林权证", "NP14-03"),
+        ("儿子在外头打工不寄钱，屋里米都没了", "NP15-04"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -1797,7 +1800,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.143: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.144: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -1938,6 +1941,12 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .143: a weasel after the hens; a water company's line engaged
         ("后院鸡窝那边，黄鼠狼半夜来偷鸡，已经叼走三只了", "110", "safety:theft"),
         ("村里停水三天了，打自来水公司电话也打不通，老人挑水挑不动", "110", "safety:unreachable"),
+        # .144: waist drums at dawn; a fall's costs refused; a kiln that smokes all day; a husband
+        # gone off
+        ("天一亮楼下就有一伙人打腰鼓，咚咚咚的吵死人", "110", "safety:crowd"),
+        ("在工地上摔伤了腰，现在回家养着，老板不肯赔偿", "110", "safety:injury"),
+        ("村头那个砖窑成天冒烟，衣服都晒不了", "110", "safety:fire"),
+        ("男人在外面跑了不管，我一个人带孩子", "110", "situation:P05-02"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -1950,7 +1959,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.143: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.144: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2010,6 +2019,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("他讲他认得道上的人，叫我自己掂量", "safety:threat"),
         # .143: "peace money" demanded (four train and dev calls, all police)
         ("开了个小超市，有几个人每个月来收五百块平安费", "safety:threat"),
+        # .144: a factory place arranged for a fee, then the phone off; a snakebite with no car
+        ("托人介绍进厂，交了两千介绍费，人就关机了", "safety:job_fee_fraud"),
+        ("我爸在山上被蛇咬了，离镇上远叫不到车", "safety:animal_attack"),
         ("前夫天天发信息说我活不过这个月", "safety:threat"),
         ("为了补偿款的事，村里人用石块堵住公路，来往的车过不去", "safety:crowd"),
     ],
