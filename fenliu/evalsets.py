@@ -911,6 +911,13 @@ WHOLE_TEST_SETS = (
     "110-police-w523",
     "110-nonpolice-w523",
     "12345-w524",
+    "110-police-w525",
+    "110-nonpolice-w525",
+    "110-police-w526",
+    "110-nonpolice-w526",
+    "110-police-w527",
+    "110-nonpolice-w527",
+    "12345-w528",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
