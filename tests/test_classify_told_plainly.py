@@ -343,6 +343,9 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         # zj-2026.12.144: a hill's boundary against the certificate; no rice left
         ("两家为那片竹子的界线扯了几年，想请人来对一下林权证", "NP14-03"),
         ("儿子在外头打工不寄钱，屋里米都没了", "NP15-04"),
+        # zj-2026.12.145: a child kept from the other parent; a bag left without 在
+        ("离了以后他把孩子带走了，不让我见", "NP07-02"),
+        ("在车站上厕所把包落洗手台上了，回去就没了", "NP15-01"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -1800,7 +1803,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.144: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.145: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -1947,6 +1950,15 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("在工地上摔伤了腰，现在回家养着，老板不肯赔偿", "110", "safety:injury"),
         ("村头那个砖窑成天冒烟，衣服都晒不了", "110", "safety:fire"),
         ("男人在外面跑了不管，我一个人带孩子", "110", "situation:P05-02"),
+        # .145: a counter that only says wait; pupils pushing at break; a kettle that sparked; a
+        # tradesman called in; a hornets' nest; lambs strayed; a fall's costs refused
+        ("网费交了宽带还是断的，营业厅光说等着", "110", "safety:threat"),
+        ("两个孩子课间推搡，书本撒了一地，没人受伤", "110", "safety:violence"),
+        ("新买的烧水壶一插上电就冒火星，商家不给退", "110", "safety:fire"),
+        ("叫人来家里修热水器，修完多要了两百", "110", "safety:threat"),
+        ("屋檐下一个马蜂窝越来越大，不敢捅，想找人来摘", "110", "safety:violence"),
+        ("放羊的时候一只羊羔跑丢了", "110", "safety:missing"),
+        ("儿子在工地上摔伤了，老板拒不赔偿", "110", "safety:injury"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -1959,7 +1971,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.144: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.145: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2022,6 +2034,10 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .144: a factory place arranged for a fee, then the phone off; a snakebite with no car
         ("托人介绍进厂，交了两千介绍费，人就关机了", "safety:job_fee_fraud"),
         ("我爸在山上被蛇咬了，离镇上远叫不到车", "safety:animal_attack"),
+        # .145: "or we'll come and make trouble every day" (41 calls, all police); stings and short
+        # breath
+        ("有人讲我家坟地占了他的风水，不给钱就天天来闹", "safety:threat"),
+        ("孩子在山上被马蜂蜇了好几下，现在呼吸困难", "safety:animal_attack"),
         ("前夫天天发信息说我活不过这个月", "safety:threat"),
         ("为了补偿款的事，村里人用石块堵住公路，来往的车过不去", "safety:crowd"),
     ],
