@@ -918,6 +918,13 @@ WHOLE_TEST_SETS = (
     "110-police-w527",
     "110-nonpolice-w527",
     "12345-w528",
+    "110-police-w529",
+    "110-nonpolice-w529",
+    "110-police-w530",
+    "110-nonpolice-w530",
+    "110-police-w531",
+    "110-nonpolice-w531",
+    "12345-w532",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
