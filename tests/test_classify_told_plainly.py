@@ -1803,7 +1803,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.145: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.146: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -1959,6 +1959,12 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("屋檐下一个马蜂窝越来越大，不敢捅，想找人来摘", "110", "safety:violence"),
         ("放羊的时候一只羊羔跑丢了", "110", "safety:missing"),
         ("儿子在工地上摔伤了，老板拒不赔偿", "110", "safety:injury"),
+        # .146: a flowerpot knocked over at play; stray dogs feared for the children; not a word of
+        # warning; a fish pond waiting for the power
+        ("娃娃耍的时候把她家花盆打了，她骂了我一下午", "110", "safety:violence"),
+        ("小区里流浪狗越来越多，担心伤到小孩", "110", "safety:injury"),
+        ("又停水了，招呼都不打一个", "110", "safety:violence"),
+        ("停电一上午了，再不来电鱼塘的鱼要死光了", "110", "situation:P08-03"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -1971,7 +1977,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.145: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.146: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2038,6 +2044,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # breath
         ("有人讲我家坟地占了他的风水，不给钱就天天来闹", "safety:threat"),
         ("孩子在山上被马蜂蜇了好几下，现在呼吸困难", "safety:animal_attack"),
+        # .146: villagers who blocked the road themselves; "车子丢了" with the scooter named after
+        ("嫌拉矿的车把路压坏了，村里人把进山的路堵了", "safety:road_blocked_by_people"),
+        ("车子丢了，新买的电动车，就停在菜市场门口", "safety:vehicle_gone"),
         ("前夫天天发信息说我活不过这个月", "safety:threat"),
         ("为了补偿款的事，村里人用石块堵住公路，来往的车过不去", "safety:crowd"),
     ],
