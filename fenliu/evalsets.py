@@ -925,6 +925,13 @@ WHOLE_TEST_SETS = (
     "110-police-w531",
     "110-nonpolice-w531",
     "12345-w532",
+    "110-police-w533",
+    "110-nonpolice-w533",
+    "110-police-w534",
+    "110-nonpolice-w534",
+    "110-police-w535",
+    "110-nonpolice-w535",
+    "12345-w536",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
