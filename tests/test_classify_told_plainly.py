@@ -346,6 +346,8 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         # zj-2026.12.145: a child kept from the other parent; a bag left without 在
         ("离了以后他把孩子带走了，不让我见", "NP07-02"),
         ("在车站上厕所把包落洗手台上了，回去就没了", "NP15-01"),
+        # zj-2026.12.147: a phone dropped somewhere unknown
+        ("赶集回来手机不晓得掉哪里去了", "NP15-01"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -1803,7 +1805,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.146: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.147: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -1965,6 +1967,11 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("小区里流浪狗越来越多，担心伤到小孩", "110", "safety:injury"),
         ("又停水了，招呼都不打一个", "110", "safety:violence"),
         ("停电一上午了，再不来电鱼塘的鱼要死光了", "110", "situation:P08-03"),
+        # .147: a landlord who cut the utilities (his son named before); a neighbour's abuse calling
+        # the caller a thief; a wallet dropped somewhere unknown
+        ("房东讲他儿子要住，叫我们搬，今天把水电都给掐了", "110", "situation:P01-05"),
+        ("隔壁老太婆骂我偷了她的鸡蛋，我根本没去过她家", "110", "safety:theft"),
+        ("下山才发现钱包没了，不晓得掉在哪里，身份证也在里面", "110", "safety:theft"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -1977,7 +1984,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.146: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.147: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2047,6 +2054,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .146: villagers who blocked the road themselves; "车子丢了" with the scooter named after
         ("嫌拉矿的车把路压坏了，村里人把进山的路堵了", "safety:road_blocked_by_people"),
         ("车子丢了，新买的电动车，就停在菜市场门口", "safety:vehicle_gone"),
+        # .147: a driver held by the throat for his money
+        ("拉了两个客人到村口，他们掐着我脖子叫我把钱转过去", "safety:violence"),
         ("前夫天天发信息说我活不过这个月", "safety:threat"),
         ("为了补偿款的事，村里人用石块堵住公路，来往的车过不去", "safety:crowd"),
     ],
