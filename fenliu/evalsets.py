@@ -932,6 +932,13 @@ WHOLE_TEST_SETS = (
     "110-police-w535",
     "110-nonpolice-w535",
     "12345-w536",
+    "110-police-w537",
+    "110-nonpolice-w537",
+    "110-police-w538",
+    "110-nonpolice-w538",
+    "110-police-w539",
+    "110-nonpolice-w539",
+    "12345-w540",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
