@@ -348,6 +348,10 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         ("在车站上厕所把包落洗手台上了，回去就没了", "NP15-01"),
         # zj-2026.12.147: a phone dropped somewhere unknown
         ("赶集回来手机不晓得掉哪里去了", "NP15-01"),
+        # zj-2026.12.148: a bill with a dish too many; a mixing station at night; a doctor's temper
+        ("吃饭结账多算了一个菜，老板不肯改", "NP04-06"),
+        ("夜里拌合站还在轰，罐车进进出出", "NP09-03"),
+        ("在卫生院问了医生一句他就凶我", "NP08-02"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -1805,7 +1809,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.147: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.148: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -1972,6 +1976,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("房东讲他儿子要住，叫我们搬，今天把水电都给掐了", "110", "situation:P01-05"),
         ("隔壁老太婆骂我偷了她的鸡蛋，我根本没去过她家", "110", "safety:theft"),
         ("下山才发现钱包没了，不晓得掉在哪里，身份证也在里面", "110", "safety:theft"),
+        # .148: a theft denied in Sichuan speech; an injury at work long past, relief asked for
+        ("说我偷了她家的鸡，我哪点偷了嘛", "110", "safety:theft"),
+        ("在外地打工受伤后没了收入，房租也交不起了", "110", "safety:injury"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -1984,7 +1991,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.147: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.148: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2056,6 +2063,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("车子丢了，新买的电动车，就停在菜市场门口", "safety:vehicle_gone"),
         # .147: a driver held by the throat for his money
         ("拉了两个客人到村口，他们掐着我脖子叫我把钱转过去", "safety:violence"),
+        # .148: an identity card used by someone else, told in the third person (89 train and dev
+        # calls with 冒用 and 身份证 in one clause, all police)
+        ("催收电话打到他这里，才晓得有人冒用了他的身份证", "safety:id_card_misused"),
         ("前夫天天发信息说我活不过这个月", "safety:threat"),
         ("为了补偿款的事，村里人用石块堵住公路，来往的车过不去", "safety:crowd"),
     ],
