@@ -216,7 +216,18 @@ class _Scan:
             if kind == REFERRED and not all(g in taxonomy.referable_groups for g, _ in refs):
                 kind = None  # a crime reported to a regulator is still a crime
             if kind == NOISY and not all(g in taxonomy.noisy_groups for g, _ in refs):
-                kind = None  # noise governs the crowd sign only: a blow is a blow
+                # Noise governs the crowd sign only: a blow is a blow. A word the crowd
+                # shares with another sign (围住) is dropped from the crowd, kept for the other.
+                governed = tuple((g, s) for g, s in refs if g in taxonomy.noisy_groups)
+                for g in sorted({g for g, _ in governed}):
+                    self.modal.append((f"safety:{taxonomy.safety_groups[g].id}", hit))
+                for g, slot in governed:
+                    if slot < 0:
+                        self.doubts.append(f"danger_modal:{kind}:{hit.term}")
+                    else:
+                        doubtful_co.setdefault((g, slot), []).append(hit)
+                refs = tuple((g, s) for g, s in refs if g not in taxonomy.noisy_groups)
+                kind = None
             if kind is not None:
                 for g in sorted({g for g, _ in refs}):
                     self.modal.append((f"safety:{taxonomy.safety_groups[g].id}", hit))

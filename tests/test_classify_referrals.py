@@ -122,6 +122,27 @@ def test_a_crowd_making_noise_is_routed_not_sent_to_the_police(text: str) -> Non
     assert ticket(text) is Outcome.ROUTE
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "广场舞那帮人天天把小区门口围住了跳，音响吵得很，晚上十点还不停",
+        "夜市摊贩把路口围住了，吆喝声吵得很，半夜还在闹",
+        "楼下那群人天天在小区门口拉横幅吵吵闹闹，喇叭声吵得人睡不着",
+    ],
+)
+def test_noise_governs_a_crowd_word_the_crowd_shares_with_another_sign(text: str) -> None:
+    """围住 and 拉横幅 are parts of the vehicle-crowd sign too; that used to let them
+    escape the noise cue and make a crowd of a noise complaint."""
+    c = run(text)
+    assert "safety:crowd" not in signs(c), sorted(signs(c))
+    assert ticket(text) is Outcome.ROUTE
+
+
+def test_a_shared_crowd_word_under_noise_still_completes_the_other_sign() -> None:
+    c = run("几十辆渣土车停在路口拉横幅，把路口围住了，喇叭按得吵死人")
+    assert c.is_police_matter and "safety:vehicle_crowd" in signs(c), sorted(signs(c))
+
+
 def test_a_crowd_word_beside_noise_does_not_hide_a_fight() -> None:
     c = run("楼下烧烤摊一群人喝酒喝多了，现在打起来了，有人拿酒瓶砸人")
     assert c.is_police_matter
