@@ -939,6 +939,13 @@ WHOLE_TEST_SETS = (
     "110-police-w539",
     "110-nonpolice-w539",
     "12345-w540",
+    "110-police-w541",
+    "110-nonpolice-w541",
+    "110-police-w542",
+    "110-nonpolice-w542",
+    "110-police-w543",
+    "110-nonpolice-w543",
+    "12345-w544",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
