@@ -1809,7 +1809,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.148: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.149: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -1979,6 +1979,17 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .148: a theft denied in Sichuan speech; an injury at work long past, relief asked for
         ("说我偷了她家的鸡，我哪点偷了嘛", "110", "safety:theft"),
         ("在外地打工受伤后没了收入，房租也交不起了", "110", "safety:injury"),
+        # .149: a scam text's link to unfreeze a card, left unclicked; an eye gone blind
+        (
+            "手机收到短信讲我社保卡冻结了，叫点链接解冻，我没理它，这种号码归哪个管",
+            "12345",
+            "safety:fraud",
+        ),
+        (
+            "家里老人去年在镇医院开了白内障，现在眼睛看不见了，医院不认账",
+            "110",
+            "situation:P06-02",
+        ),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -1991,7 +2002,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.148: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.149: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
