@@ -946,6 +946,13 @@ WHOLE_TEST_SETS = (
     "110-police-w543",
     "110-nonpolice-w543",
     "12345-w544",
+    "110-police-w545",
+    "110-nonpolice-w545",
+    "110-police-w546",
+    "110-nonpolice-w546",
+    "110-police-w547",
+    "110-nonpolice-w547",
+    "12345-w548",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
