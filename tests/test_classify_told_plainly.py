@@ -352,6 +352,8 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         ("吃饭结账多算了一个菜，老板不肯改", "NP04-06"),
         ("夜里拌合站还在轰，罐车进进出出", "NP09-03"),
         ("在卫生院问了医生一句他就凶我", "NP08-02"),
+        # zj-2026.12.150: a stray calf tied up till its owner comes
+        ("早上院门口来了头走散的牛犊子，我先拴我家院里了，谁家的来领", "NP15-05"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -1809,7 +1811,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.149: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.150: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -1980,16 +1982,11 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("说我偷了她家的鸡，我哪点偷了嘛", "110", "safety:theft"),
         ("在外地打工受伤后没了收入，房租也交不起了", "110", "safety:injury"),
         # .149: a scam text's link to unfreeze a card, left unclicked; an eye gone blind
-        (
-            "手机收到短信讲我社保卡冻结了，叫点链接解冻，我没理它，这种号码归哪个管",
-            "12345",
-            "safety:fraud",
-        ),
-        (
-            "家里老人去年在镇医院开了白内障，现在眼睛看不见了，医院不认账",
-            "110",
-            "situation:P06-02",
-        ),
+        ("短信讲社保卡冻结了，叫点链接解冻，我没点，这号码归哪个管", "12345", "safety:fraud"),
+        ("家里老人开了白内障，现在眼睛看不见了，医院不认账", "110", "situation:P06-02"),
+        # .150: a transformer's one spark before the power went; a smell that chokes
+        ("变压器啪一声闪了下火花，整个村就停电了，没冒烟", "110", "safety:fire"),
+        ("楼上养了十几只猫，楼道里的味呛得上不来气", "110", "safety:injury"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2002,7 +1999,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.149: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.150: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2077,6 +2074,12 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .148: an identity card used by someone else, told in the third person (89 train and dev
         # calls with 冒用 and 身份证 in one clause, all police)
         ("催收电话打到他这里，才晓得有人冒用了他的身份证", "safety:id_card_misused"),
+        # .150: a company registered in the caller's name, found when asking for relief
+        (
+            "去镇上办低保，人家讲我名下在外省注册了个公司，我这辈子没出过县",
+            "safety:identity_record",
+        ),
+        ("税务局讲我是老板，我种了一辈子地，哪里来的公司", "safety:identity_fraud"),
         ("前夫天天发信息说我活不过这个月", "safety:threat"),
         ("为了补偿款的事，村里人用石块堵住公路，来往的车过不去", "safety:crowd"),
     ],
