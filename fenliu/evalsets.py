@@ -953,6 +953,13 @@ WHOLE_TEST_SETS = (
     "110-police-w547",
     "110-nonpolice-w547",
     "12345-w548",
+    "110-police-w549",
+    "110-nonpolice-w549",
+    "110-police-w550",
+    "110-nonpolice-w550",
+    "110-police-w551",
+    "110-nonpolice-w551",
+    "12345-w552",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
