@@ -1811,7 +1811,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.150: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.151: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -1987,6 +1987,10 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .150: a transformer's one spark before the power went; a smell that chokes
         ("变压器啪一声闪了下火花，整个村就停电了，没冒烟", "110", "safety:fire"),
         ("楼上养了十几只猫，楼道里的味呛得上不来气", "110", "safety:injury"),
+        # .151: bricks counted out to fence a manhole; a tree that may fall some day; a rubbish bag
+        ("井盖碎了一半，我拿几块砖头先挡上了，晚上看不清", "110", "safety:armed"),
+        ("院里那棵老槐树歪得厉害，哪天倒下来要砸到人", "110", "safety:danger"),
+        ("楼道里的垃圾袋子扎着口放了三天，鼓鼓的，臭得很", "110", "safety:stinking_sack"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -1999,7 +2003,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.150: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.151: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2080,6 +2084,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
             "safety:identity_record",
         ),
         ("税务局讲我是老板，我种了一辈子地，哪里来的公司", "safety:identity_fraud"),
+        # .151: a sack found tied and bulging that stinks (28 train and dev calls, all police)
+        ("沟边扔着个编织袋，扎得紧紧的，鼓鼓囊囊，臭得很，苍蝇一大堆", "safety:stinking_sack"),
         ("前夫天天发信息说我活不过这个月", "safety:threat"),
         ("为了补偿款的事，村里人用石块堵住公路，来往的车过不去", "safety:crowd"),
     ],
