@@ -960,6 +960,13 @@ WHOLE_TEST_SETS = (
     "110-police-w551",
     "110-nonpolice-w551",
     "12345-w552",
+    "110-police-w553",
+    "110-nonpolice-w553",
+    "110-police-w554",
+    "110-nonpolice-w554",
+    "110-police-w555",
+    "110-nonpolice-w555",
+    "12345-w556",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
