@@ -1811,7 +1811,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.151: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.152: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -1991,6 +1991,11 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("井盖碎了一半，我拿几块砖头先挡上了，晚上看不清", "110", "safety:armed"),
         ("院里那棵老槐树歪得厉害，哪天倒下来要砸到人", "110", "safety:danger"),
         ("楼道里的垃圾袋子扎着口放了三天，鼓鼓的，臭得很", "110", "safety:stinking_sack"),
+        # .152: a key locked in the car; crops trampled by geese; a dog not shut in; a branch on the wires
+        ("车钥匙让我锁车里了，有开锁的电话没", "110", "safety:danger"),
+        ("麦地叫邻居放的鹅群踩踏了一大片，要他赔他不认", "110", "safety:danger"),
+        ("对门的狗天天叫，讲了几回他都不肯关起来", "110", "safety:detention"),
+        ("门口那棵树枝子长到电线上了，一刮风就跟电线打架", "110", "safety:violence"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2003,7 +2008,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.151: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.152: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2086,6 +2091,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("税务局讲我是老板，我种了一辈子地，哪里来的公司", "safety:identity_fraud"),
         # .151: a sack found tied and bulging that stinks (28 train and dev calls, all police)
         ("沟边扔着个编织袋，扎得紧紧的，鼓鼓囊囊，臭得很，苍蝇一大堆", "safety:stinking_sack"),
+        # .152: a fire told with 燃起来 (15 train and dev police calls)
+        ("隔壁饭店的烟道燃起来了，黑烟往楼上冒", "safety:fire"),
         ("前夫天天发信息说我活不过这个月", "safety:threat"),
         ("为了补偿款的事，村里人用石块堵住公路，来往的车过不去", "safety:crowd"),
     ],
