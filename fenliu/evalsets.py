@@ -967,6 +967,13 @@ WHOLE_TEST_SETS = (
     "110-police-w555",
     "110-nonpolice-w555",
     "12345-w556",
+    "110-police-w557",
+    "110-nonpolice-w557",
+    "110-police-w558",
+    "110-nonpolice-w558",
+    "110-police-w559",
+    "110-nonpolice-w559",
+    "12345-w560",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
