@@ -1811,7 +1811,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.152: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.153: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -1996,6 +1996,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("麦地叫邻居放的鹅群踩踏了一大片，要他赔他不认", "110", "safety:danger"),
         ("对门的狗天天叫，讲了几回他都不肯关起来", "110", "safety:detention"),
         ("门口那棵树枝子长到电线上了，一刮风就跟电线打架", "110", "safety:violence"),
+        # .153: whenever the wind blows; stalls' tricycles half across a gate
+        ("院墙外的树枝伸到我家窗上，一刮风就啪啪敲玻璃", "110", "safety:cry_for_help"),
+        ("卖菜的三轮车天天把大门堵了一半，车都开不出去", "110", "safety:crowd"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2008,7 +2011,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.152: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.153: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2093,6 +2096,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("沟边扔着个编织袋，扎得紧紧的，鼓鼓囊囊，臭得很，苍蝇一大堆", "safety:stinking_sack"),
         # .152: a fire told with 燃起来 (15 train and dev police calls)
         ("隔壁饭店的烟道燃起来了，黑烟往楼上冒", "safety:fire"),
+        # .153: the gate blocked by a crowd; a drunk (57 train and dev calls, all police)
+        ("暖气不热，小区的人都到供热公司了，把大门给堵了", "safety:crowd"),
+        ("烧烤店里来了个醉鬼，不给钱还摔碗", "situation:P07-05"),
         ("前夫天天发信息说我活不过这个月", "safety:threat"),
         ("为了补偿款的事，村里人用石块堵住公路，来往的车过不去", "safety:crowd"),
     ],
