@@ -974,6 +974,13 @@ WHOLE_TEST_SETS = (
     "110-police-w559",
     "110-nonpolice-w559",
     "12345-w560",
+    "110-police-w561",
+    "110-nonpolice-w561",
+    "110-police-w562",
+    "110-nonpolice-w562",
+    "110-police-w563",
+    "110-nonpolice-w563",
+    "12345-w564",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
