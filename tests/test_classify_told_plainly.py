@@ -1811,7 +1811,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.153: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.154: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -1999,6 +1999,10 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .153: whenever the wind blows; stalls' tricycles half across a gate
         ("院墙外的树枝伸到我家窗上，一刮风就啪啪敲玻璃", "110", "safety:cry_for_help"),
         ("卖菜的三轮车天天把大门堵了一半，车都开不出去", "110", "safety:crowd"),
+        # .154: rain off a neighbour's eaves into the yard; a car towed; "不用考虑"
+        ("隔壁新盖的房子檐口伸过来，下雨水全淌进我家院子", "110", "situation:P07-04"),
+        ("车被拖了，那里也没有禁止停车的牌子", "110", "safety:vehicle_hit"),
+        ("小区停车费的事你们不用考虑了，我们自己跟物业谈", "12345", "situation:P08-01"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2011,7 +2015,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.153: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.154: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2099,6 +2103,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .153: the gate blocked by a crowd; a drunk (57 train and dev calls, all police)
         ("暖气不热，小区的人都到供热公司了，把大门给堵了", "safety:crowd"),
         ("烧烤店里来了个醉鬼，不给钱还摔碗", "situation:P07-05"),
+        # .154: wild mushrooms eaten and the eaters sick now; a licence sold without a test
+        ("中午吃了山上捡的菌子，现在一家人都吐得不行", "safety:mushroom_poisoning"),
+        ("托人买了个驾照，说不用考，拿去一查是假的", "situation:P08-01"),
         ("前夫天天发信息说我活不过这个月", "safety:threat"),
         ("为了补偿款的事，村里人用石块堵住公路，来往的车过不去", "safety:crowd"),
     ],
