@@ -981,6 +981,13 @@ WHOLE_TEST_SETS = (
     "110-police-w563",
     "110-nonpolice-w563",
     "12345-w564",
+    "110-police-w565",
+    "110-nonpolice-w565",
+    "110-police-w566",
+    "110-nonpolice-w566",
+    "110-police-w567",
+    "110-nonpolice-w567",
+    "12345-w568",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
