@@ -354,6 +354,8 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         ("在卫生院问了医生一句他就凶我", "NP08-02"),
         # zj-2026.12.150: a stray calf tied up till its owner comes
         ("早上院门口来了头走散的牛犊子，我先拴我家院里了，谁家的来领", "NP15-05"),
+        # zj-2026.12.155: a stray yak tied by the sheepfold
+        ("山上跑来一头没主的牦牛，我拴在我家羊圈边上了", "NP15-05"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -1811,7 +1813,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.154: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.155: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2003,6 +2005,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("隔壁新盖的房子檐口伸过来，下雨水全淌进我家院子", "110", "situation:P07-04"),
         ("车被拖了，那里也没有禁止停车的牌子", "110", "safety:vehicle_hit"),
         ("小区停车费的事你们不用考虑了，我们自己跟物业谈", "12345", "situation:P08-01"),
+        # .155: seedlings that died once planted; a wall built up on farmland
+        ("买的果苗种下去死了一大半，卖苗的不认账", "110", "safety:self_harm"),
+        ("村里有人在耕地上建厂房，围墙都打起来了", "12345", "safety:violence"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2015,7 +2020,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.154: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.155: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2106,6 +2111,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .154: wild mushrooms eaten and the eaters sick now; a licence sold without a test
         ("中午吃了山上捡的菌子，现在一家人都吐得不行", "safety:mushroom_poisoning"),
         ("托人买了个驾照，说不用考，拿去一查是假的", "situation:P08-01"),
+        # .155: the Cantonese "her" (six train and dev calls, all police)
+        ("我个女讲学校个保安成日摸佢，佢唔敢返学", "safety:sexual"),
         ("前夫天天发信息说我活不过这个月", "safety:threat"),
         ("为了补偿款的事，村里人用石块堵住公路，来往的车过不去", "safety:crowd"),
     ],
