@@ -988,6 +988,13 @@ WHOLE_TEST_SETS = (
     "110-police-w567",
     "110-nonpolice-w567",
     "12345-w568",
+    "110-police-w569",
+    "110-nonpolice-w569",
+    "110-police-w570",
+    "110-nonpolice-w570",
+    "110-police-w571",
+    "110-nonpolice-w571",
+    "12345-w572",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
