@@ -1813,7 +1813,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.155: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.156: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2020,7 +2020,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.155: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.156: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2113,6 +2113,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("托人买了个驾照，说不用考，拿去一查是假的", "situation:P08-01"),
         # .155: the Cantonese "her" (six train and dev calls, all police)
         ("我个女讲学校个保安成日摸佢，佢唔敢返学", "safety:sexual"),
+        # .156: a child knocked down in southwestern speech (挂倒: 89 train and dev calls); lost in the hills
+        ("放学的时候一个娃娃在路口被三轮车挂倒了，腿上流血", "safety:vehicle_hit"),
+        ("上山捡菌子转迷糊了，天快黑了，手机快没电", "safety:danger"),
         ("前夫天天发信息说我活不过这个月", "safety:threat"),
         ("为了补偿款的事，村里人用石块堵住公路，来往的车过不去", "safety:crowd"),
     ],
