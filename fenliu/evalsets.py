@@ -995,6 +995,13 @@ WHOLE_TEST_SETS = (
     "110-police-w571",
     "110-nonpolice-w571",
     "12345-w572",
+    "110-police-w573",
+    "110-nonpolice-w573",
+    "110-police-w574",
+    "110-nonpolice-w574",
+    "110-police-w575",
+    "110-nonpolice-w575",
+    "12345-w576",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
