@@ -1813,7 +1813,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.156: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.157: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2008,6 +2008,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .155: seedlings that died once planted; a wall built up on farmland
         ("买的果苗种下去死了一大半，卖苗的不认账", "110", "safety:self_harm"),
         ("村里有人在耕地上建厂房，围墙都打起来了", "12345", "safety:violence"),
+        # .157: passing by a door in Jianghuai speech; a manhole cover pressed over
+        ("对门的狗凶得很，我家伢子上学都不敢打他门口过", "110", "safety:violence"),
+        ("路口有个井盖被车压翻了，晚上看不清", "110", "safety:vehicle_crash"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2020,7 +2023,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.156: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.157: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2116,6 +2119,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .156: a child knocked down in southwestern speech (挂倒: 89 train and dev calls); lost in the hills
         ("放学的时候一个娃娃在路口被三轮车挂倒了，腿上流血", "safety:vehicle_hit"),
         ("上山捡菌子转迷糊了，天快黑了，手机快没电", "safety:danger"),
+        # .157: an old father who has lost his way home
+        ("我老父亲一早出门赶集，他认不得路，到现在没回来", "safety:confused_elder"),
         ("前夫天天发信息说我活不过这个月", "safety:threat"),
         ("为了补偿款的事，村里人用石块堵住公路，来往的车过不去", "safety:crowd"),
     ],
