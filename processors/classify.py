@@ -204,13 +204,7 @@ class _Scan:
         for hit, refs in kept:
             # Negated itself, or inside a negated phrase ("没有拳打脚踢" negates 脚踢 too).
             if scopes and any(a <= hit.start and hit.end <= b for a, b in scopes):
-                for g in sorted({g for g, _ in refs}):
-                    self.negated.append((f"safety:{taxonomy.safety_groups[g].id}", hit))
-                for g, slot in refs:
-                    if slot < 0:
-                        self.doubts.append(f"danger_negated:{hit.term}")
-                    else:
-                        doubtful_co.setdefault((g, slot), []).append(hit)
+                self._set_aside(self.negated, f"danger_negated:{hit.term}", hit, refs, doubtful_co)
                 continue
             kind = modality(hit.term, hit.start, hit.end, modal_cues, clauses, chars)
             if kind == REFERRED and not all(g in taxonomy.referable_groups for g, _ in refs):
@@ -219,23 +213,15 @@ class _Scan:
                 # Noise governs the crowd sign only: a blow is a blow. A word the crowd
                 # shares with another sign (围住) is dropped from the crowd, kept for the other.
                 governed = tuple((g, s) for g, s in refs if g in taxonomy.noisy_groups)
-                for g in sorted({g for g, _ in governed}):
-                    self.modal.append((f"safety:{taxonomy.safety_groups[g].id}", hit))
-                for g, slot in governed:
-                    if slot < 0:
-                        self.doubts.append(f"danger_modal:{kind}:{hit.term}")
-                    else:
-                        doubtful_co.setdefault((g, slot), []).append(hit)
+                self._set_aside(
+                    self.modal, f"danger_modal:{kind}:{hit.term}", hit, governed, doubtful_co
+                )
                 refs = tuple((g, s) for g, s in refs if g not in taxonomy.noisy_groups)
                 kind = None
             if kind is not None:
-                for g in sorted({g for g, _ in refs}):
-                    self.modal.append((f"safety:{taxonomy.safety_groups[g].id}", hit))
-                for g, slot in refs:
-                    if slot < 0:
-                        self.doubts.append(f"danger_modal:{kind}:{hit.term}")
-                    else:
-                        doubtful_co.setdefault((g, slot), []).append(hit)
+                self._set_aside(
+                    self.modal, f"danger_modal:{kind}:{hit.term}", hit, refs, doubtful_co
+                )
                 continue
             for g, slot in refs:
                 if slot < 0:
@@ -344,6 +330,24 @@ class _Scan:
                 self.doubts.extend(d for _, d in doubtful)
         self.category = event.source_category or ""
         self.source = event.source
+
+    def _set_aside(
+        self,
+        kept_in: list[tuple[str, _Hit]],
+        doubt: str,
+        hit: _Hit,
+        refs: tuple[tuple[int, int], ...],
+        doubtful_co: dict[tuple[int, int], list[_Hit]],
+    ) -> None:
+        """A negated or modal sign word is no sign: its evidence is kept, a whole-sign word
+        becomes a named doubt, a part waits to see whether it would have completed a sign."""
+        for g in sorted({g for g, _ in refs}):
+            kept_in.append((f"safety:{self.taxonomy.safety_groups[g].id}", hit))
+        for g, slot in refs:
+            if slot < 0:
+                self.doubts.append(doubt)
+            else:
+                doubtful_co.setdefault((g, slot), []).append(hit)
 
     def signs_from_parts(
         self,
