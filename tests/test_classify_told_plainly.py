@@ -1813,7 +1813,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.157: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.158: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2011,6 +2011,8 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .157: passing by a door in Jianghuai speech; a manhole cover pressed over
         ("对门的狗凶得很，我家伢子上学都不敢打他门口过", "110", "safety:violence"),
         ("路口有个井盖被车压翻了，晚上看不清", "110", "safety:vehicle_crash"),
+        # .158: diners' grumbling about a mushroom hotpot
+        ("镇上那家菌子火锅又贵又难吃，吃过的人都在吐槽", "110", "safety:mushroom_poisoning"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2023,7 +2025,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.157: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.158: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2098,6 +2100,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .148: an identity card used by someone else, told in the third person (89 train and dev
         # calls with 冒用 and 身份证 in one clause, all police)
         ("催收电话打到他这里，才晓得有人冒用了他的身份证", "safety:id_card_misused"),
+        ("前夫天天发信息说我活不过这个月", "safety:threat"),
+        ("为了补偿款的事，村里人用石块堵住公路，来往的车过不去", "safety:crowd"),
         # .150: a company registered in the caller's name, found when asking for relief
         (
             "去镇上办低保，人家讲我名下在外省注册了个公司，我这辈子没出过县",
@@ -2121,8 +2125,6 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("上山捡菌子转迷糊了，天快黑了，手机快没电", "safety:danger"),
         # .157: an old father who has lost his way home
         ("我老父亲一早出门赶集，他认不得路，到现在没回来", "safety:confused_elder"),
-        ("前夫天天发信息说我活不过这个月", "safety:threat"),
-        ("为了补偿款的事，村里人用石块堵住公路，来往的车过不去", "safety:crowd"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
