@@ -1002,6 +1002,13 @@ WHOLE_TEST_SETS = (
     "110-police-w575",
     "110-nonpolice-w575",
     "12345-w576",
+    "110-police-w577",
+    "110-nonpolice-w577",
+    "110-police-w578",
+    "110-nonpolice-w578",
+    "110-police-w579",
+    "110-nonpolice-w579",
+    "12345-w580",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
