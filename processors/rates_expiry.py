@@ -48,9 +48,12 @@ class ExpiryIndex:
         """The key was deleted by someone else: it is no longer due."""
         self._due_at[partition].pop(key, None)
 
-    def pop_due(self, partition: int, limit: int) -> list[str]:
-        """Up to ``limit`` keys of ``partition`` whose bound has passed; they leave the index."""
-        now = self._clock.get(partition)
+    def pop_due(self, partition: int, limit: int, *, now_ms: int | None = None) -> list[str]:
+        """Up to ``limit`` keys of ``partition`` whose bound has passed; they leave the index.
+
+        ``now_ms``: the time to judge by instead of the partition's clock (a timer whose
+        ticks carry their own time)."""
+        now = self._clock.get(partition) if now_ms is None else now_ms
         heap, due_at = self._heaps[partition], self._due_at[partition]
         out: list[str] = []
         while heap and len(out) < limit and now is not None and heap[0][0] <= now:

@@ -83,6 +83,12 @@ class Held:
         )
 
 
+def waiting(held: Held | None) -> bool:
+    """An order held for its answer: what the worker's held gauge counts. An answer read
+    before its order is not one, nor an answered order kept until its time limit."""
+    return held is not None and held.order is not None and held.verdict is None
+
+
 def on_order(
     held: Held | None,
     decision_id: str,

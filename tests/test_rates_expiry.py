@@ -50,6 +50,21 @@ def test_a_clock_never_runs_back_nor_far_ahead_of_now() -> None:
     assert index.clock(0) == NOW + 100
 
 
+def test_a_timer_with_its_own_time_judges_by_it_not_by_the_clock() -> None:
+    """The held suggestions' ticks carry their time (a control clock may go back to an
+    earlier tick); an entry not yet due stays for a later one."""
+    index = ExpiryIndex(ttl_ms=0)
+    index.touch(0, "a", NOW)
+    index.touch(0, "b", NOW + 10)
+    assert index.clock(0) is None
+    assert index.pop_due(0, 10, now_ms=NOW - 1) == []
+    assert index.pop_due(0, 10, now_ms=NOW) == ["a"]
+    assert index.pop_due(0, 10, now_ms=NOW + 5) == []
+    assert index.pop_due(1, 10, now_ms=NOW + 10) == []  # another partition's keys stay
+    assert index.pop_due(0, index.size(0), now_ms=NOW + 10) == ["b"]
+    assert index.size() == 0
+
+
 def test_pop_due_respects_its_limit() -> None:
     index = ExpiryIndex(ttl_ms=TTL)
     for i in range(5):

@@ -16,15 +16,20 @@ from fenliu.processors.suggestions import (
     on_tick,
     on_verdict,
     released_order,
+    waiting,
 )
 
 T = 120_000
 
 
 def run(steps):
-    """Apply ('order', at) / ('verdict', kind, at) / ('tick', now) steps to one decision."""
-    held, actions = None, []
+    """Apply ('order', at) / ('verdict', kind, at) / ('tick', now) steps to one decision.
+
+    Also counts held orders as the worker's gauge does (by each entry's change) and checks
+    the count against the state after every step."""
+    held, actions, counted = None, [], 0
     for step in steps:
+        before = held
         if step[0] == "order":
             held, a = on_order(held, "d1", 0, step[1], T, "o1", "b64", "town")
         elif step[0] == "verdict":
@@ -34,6 +39,9 @@ def run(steps):
             a = fired[0][1] if fired else Action.WAIT
             if fired:
                 held = None
+        if a is not Action.IGNORE:
+            counted += int(waiting(held)) - int(waiting(before))
+        assert counted == int(waiting(held)), (steps, counted)
         actions.append(a)
         if held is not None:
             assert Held.from_dict(held.to_dict()) == held
@@ -46,6 +54,15 @@ def test_confirmation_releases_the_order():
 
 def test_confirmation_before_the_order_releases_it_when_it_comes():
     assert run([("verdict", CONFIRMED, 0), ("order", 1_000)]) == [Action.WAIT, Action.RELEASE]
+
+
+def test_an_answer_before_its_order_is_never_counted_as_held():
+    before_order, _ = on_verdict(None, "d1", 0, REJECTED, 0, T)
+    assert not waiting(before_order)
+    kept, action = on_order(before_order, "d1", 0, 1_000, T, "o1", "b64", "town")
+    assert action is Action.KEEP and not waiting(kept)
+    unanswered, _ = on_order(None, "d2", 0, 0, T, "o2", "b64", "town")
+    assert waiting(unanswered)
 
 
 def test_rejection_and_timeout_keep_it_with_the_police():

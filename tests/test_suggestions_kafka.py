@@ -210,3 +210,37 @@ def test_a_rejected_suggestion_closes_its_case_as_kept_and_a_repeat_call_opens_a
     ]
     orders = read_until(s, topics.ORDERS, lambda out: False, timeout_s=5)
     assert order_id_for(first.decision_id) not in {v["order_id"] for _, v in orders}
+
+
+def test_a_held_suggestion_outlives_a_restart_and_expires_at_its_time(stack):
+    """The due times live in memory beside the table; a restarted worker rebuilds them from
+    the recovered table, so what it held before still expires, and not before its time.
+    Last in the module: it restarts the worker."""
+    s, worker, feed = stack
+    t1 = T + 40 * TIMEOUT_S * 1000  # after every tick of the tests above
+    waiting = suggested(feed, "SG-5", "隔壁装修天天电钻响，中午都不停，物业说管不了", t1)
+    feed.decisions(waiting)
+    assert wait_for(lambda: metric(worker, "fenliu_suggestions_held") >= 1), worker.log_tail()
+
+    worker.stop()
+    worker.start()
+    send_ticks(s, t1 + TIMEOUT_S * 1000 - 1)  # one short: the index is rebuilt, nothing goes
+    assert wait_for(lambda: metric(worker, "fenliu_sla_ticks_total") >= s.topics.partitions)
+    assert wait_for(lambda: metric(worker, "fenliu_suggestions_held") == 1), worker.log_tail()
+    assert metric(worker, "fenliu_suggestions_total", action="EXPIRE") == 0
+
+    send_ticks(s, t1 + TIMEOUT_S * 1000)
+    notes = read_until(
+        s,
+        topics.VERDICTS,
+        lambda out: any(
+            v["verdict"] == "EXPIRED" and v["decision_id"] == waiting.decision_id for _, v in out
+        ),
+    )
+    expired = [v for _, v in notes if v["decision_id"] == waiting.decision_id]
+    assert [(v["verdict"], epoch_ms(v["at"])) for v in expired] == [
+        ("EXPIRED", t1 + TIMEOUT_S * 1000)
+    ]
+    assert wait_for(lambda: metric(worker, "fenliu_suggestions_held") == 0), worker.log_tail()
+    kept = kept_update(s, waiting)
+    assert epoch_ms(kept["at"]) == t1 + TIMEOUT_S * 1000
