@@ -1813,7 +1813,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.158: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.159: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2025,7 +2025,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.158: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.159: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2125,6 +2125,10 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("上山捡菌子转迷糊了，天快黑了，手机快没电", "safety:danger"),
         # .157: an old father who has lost his way home
         ("我老父亲一早出门赶集，他认不得路，到现在没回来", "safety:confused_elder"),
+        # .159: a son chained in an outhouse; a tenant locked in by the landlord; stakes on a cockfight
+        ("邻居家嫌儿子乱跑，拿铁链子把他拴在牛圈边的小屋里，好几年了", "safety:detention"),
+        ("房东从外头把门给我反锁了，我关在里头一天了出不去", "safety:detention"),
+        ("村后头的场子天天有人斗鸡下注，一场好几千", "situation:P07-01"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
