@@ -1009,6 +1009,13 @@ WHOLE_TEST_SETS = (
     "110-police-w579",
     "110-nonpolice-w579",
     "12345-w580",
+    "110-police-w581",
+    "110-nonpolice-w581",
+    "110-police-w582",
+    "110-nonpolice-w582",
+    "110-police-w583",
+    "110-nonpolice-w583",
+    "12345-w584",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
