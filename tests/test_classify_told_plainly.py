@@ -356,6 +356,13 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         ("早上院门口来了头走散的牛犊子，我先拴我家院里了，谁家的来领", "NP15-05"),
         # zj-2026.12.155: a stray yak tied by the sheepfold
         ("山上跑来一头没主的牦牛，我拴在我家羊圈边上了", "NP15-05"),
+        # zj-2026.12.160: the northeast's unpaid wages, goods on credit, a snake, the heating bill,
+        # an employer who pays no insurance
+        ("俺们砖厂俩月没开支了，老板说等年底", "NP01-03"),
+        ("村里几户人家在我农资店赊购化肥，秋收了也不结", "NP03-02"),
+        ("柴火垛底下钻进去一条长虫，有胳膊粗", "NP14-01"),
+        ("今年取暖费涨价了，也不公示，问谁都说不知道", "NP10-04"),
+        ("在饭店干了三年，老板一直没给上保险", "NP01-05"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -1813,7 +1820,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.159: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.160: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2025,7 +2032,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.159: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.160: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2129,6 +2136,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("邻居家嫌儿子乱跑，拿铁链子把他拴在牛圈边的小屋里，好几年了", "safety:detention"),
         ("房东从外头把门给我反锁了，我关在里头一天了出不去", "safety:detention"),
         ("村后头的场子天天有人斗鸡下注，一场好几千", "situation:P07-01"),
+        # .160: a stray cow held for a ransom, or it is slaughtered
+        ("我家羊跑进他家院子，他把羊关了，说不拿两千来领就宰了吃肉", "situation:P02-04"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
