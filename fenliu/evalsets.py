@@ -1016,6 +1016,13 @@ WHOLE_TEST_SETS = (
     "110-police-w583",
     "110-nonpolice-w583",
     "12345-w584",
+    "110-police-w585",
+    "110-nonpolice-w585",
+    "110-police-w586",
+    "110-nonpolice-w586",
+    "110-police-w587",
+    "110-nonpolice-w587",
+    "12345-w588",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
