@@ -1820,7 +1820,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.160: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.161: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2020,6 +2020,10 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("路口有个井盖被车压翻了，晚上看不清", "110", "safety:vehicle_crash"),
         # .158: diners' grumbling about a mushroom hotpot
         ("镇上那家菌子火锅又贵又难吃，吃过的人都在吐槽", "110", "safety:mushroom_poisoning"),
+        # .161: what a fire would do, told after it; a worry told like a threat
+        ("楼下好多人把电瓶车推进楼道充电，着火了大家都跑不掉", "12345", "safety:fire"),
+        ("楼道堆满了纸箱，真要出点啥事人都下不去", "12345", "safety:threat"),
+        ("家里宽带断了三天，打客服说等着派单", "110", "safety:threat"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2032,7 +2036,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.160: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.161: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2138,6 +2142,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("村后头的场子天天有人斗鸡下注，一场好几千", "situation:P07-01"),
         # .160: a stray cow held for a ransom, or it is slaughtered
         ("我家羊跑进他家院子，他把羊关了，说不拿两千来领就宰了吃肉", "situation:P02-04"),
+        # .161: a threat to the grandchildren in southern Henan speech; damage done on purpose
+        ("他说我再去告，小心俺孙子放学路上出点啥事", "safety:threat"),
+        ("果园的铁丝网让人一截一截剪断扔沟里了，是成心的", "situation:P02-05"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
