@@ -1023,6 +1023,13 @@ WHOLE_TEST_SETS = (
     "110-police-w587",
     "110-nonpolice-w587",
     "12345-w588",
+    "110-police-w589",
+    "110-nonpolice-w589",
+    "110-police-w590",
+    "110-nonpolice-w590",
+    "110-police-w591",
+    "110-nonpolice-w591",
+    "12345-w592",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
