@@ -1030,6 +1030,13 @@ WHOLE_TEST_SETS = (
     "110-police-w591",
     "110-nonpolice-w591",
     "12345-w592",
+    "110-police-w593",
+    "110-nonpolice-w593",
+    "110-police-w594",
+    "110-nonpolice-w594",
+    "110-police-w595",
+    "110-nonpolice-w595",
+    "12345-w596",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
