@@ -1820,7 +1820,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.162: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.163: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2027,6 +2027,8 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .162: a weak gas flame; a cockroach that fell into the dish
         ("这几天燃气没劲，火苗苗只有一点点，水都烧不开", "110", "safety:fire"),
         ("米粉里吃出个虫子，老板说是从上面掉进去的", "110", "safety:danger"),
+        # .163: plaster flaking off a damp ceiling
+        ("房顶一直渗水，墙皮一块一块往下掉，物业不管", "110", "safety:falling_object"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2039,7 +2041,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.162: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.163: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2150,6 +2152,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("果园的铁丝网让人一截一截剪断扔沟里了，是成心的", "situation:P02-05"),
         # .162: a skimmer on a cash machine
         ("信用社那台取款机的插卡口多了个东西，看着不像原装的", "situation:P02-03"),
+        # .163: a little girl lost in a crowd, told in Henan speech
+        ("赶庙会人太多，俺家小妮儿半个钟头找不着了", "safety:unreachable"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
