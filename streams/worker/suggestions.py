@@ -201,8 +201,8 @@ class SuggestionsFeature:
             value=self.ctx.codec.encode("CallTakerVerdict", record),
         )
 
-    def stale(self, *_args: Any, **_kwargs: Any) -> None:
-        """Assignment changed (signal handler): the due index is rebuilt before the next tick."""
+    def stale(self) -> None:
+        """Assignment changed: the due index is rebuilt before the next tick."""
         self.due_stale = True
 
     def _index_if_stale(self) -> None:
@@ -263,8 +263,8 @@ def install(app: faust.App, ctx: StreamsContext) -> SuggestionsFeature:
 
     hub(app).ticks(app, ctx).subscribe(feature.on_tick)
 
-    async def assignment_changed(*args: Any, **kwargs: Any) -> None:
-        feature.stale(*args, **kwargs)
+    async def assignment_changed(*_args: Any, **_kwargs: Any) -> None:
+        feature.stale()
 
     app.on_partitions_assigned.connect(assignment_changed)
     app.on_partitions_revoked.connect(assignment_changed)
