@@ -1037,6 +1037,13 @@ WHOLE_TEST_SETS = (
     "110-police-w595",
     "110-nonpolice-w595",
     "12345-w596",
+    "110-police-w597",
+    "110-nonpolice-w597",
+    "110-police-w598",
+    "110-nonpolice-w598",
+    "110-police-w599",
+    "110-nonpolice-w599",
+    "12345-w600",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
