@@ -1820,7 +1820,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.163: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.164: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2029,6 +2029,17 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("米粉里吃出个虫子，老板说是从上面掉进去的", "110", "safety:danger"),
         # .163: plaster flaking off a damp ceiling
         ("房顶一直渗水，墙皮一块一块往下掉，物业不管", "110", "safety:falling_object"),
+        # .164: an heir who kept the rent; lambs killed by stray dogs; a stick against them; children
+        # who cannot reach the caller; a son who hardly rings
+        (
+            "老人走了以后，大哥把地包出去了，租金自己揣兜里了，想找司法所分清楚",
+            "110",
+            "safety:impostor_fraud",
+        ),
+        ("村后的野狗晚上窜进羊圈，咬死了两只羊羔，谁管管", "110", "safety:animal_attack"),
+        ("小区里野狗一群一群的，晚上出门都得拿根棍子", "110", "safety:armed"),
+        ("山上没信号，在外头打工的孩子联系不上我们老两口", "110", "safety:missing"),
+        ("三个儿子都不管，小的在外地，电话都难得打一个", "110", "safety:violence"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2041,7 +2052,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.163: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.164: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2154,6 +2165,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("信用社那台取款机的插卡口多了个东西，看着不像原装的", "situation:P02-03"),
         # .163: a little girl lost in a crowd, told in Henan speech
         ("赶庙会人太多，俺家小妮儿半个钟头找不着了", "safety:unreachable"),
+        # .164: an old herder gored by his bull, the wound told
+        ("俺爹喂牛让牛给顶了，肚子上一个大口子，村医说弄不了", "safety:animal_attack"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
