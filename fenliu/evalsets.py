@@ -1044,6 +1044,13 @@ WHOLE_TEST_SETS = (
     "110-police-w599",
     "110-nonpolice-w599",
     "12345-w600",
+    "110-police-w601",
+    "110-nonpolice-w601",
+    "110-police-w602",
+    "110-nonpolice-w602",
+    "110-police-w603",
+    "110-nonpolice-w603",
+    "12345-w604",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
