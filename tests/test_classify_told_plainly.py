@@ -1820,7 +1820,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.164: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.165: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2040,6 +2040,8 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("小区里野狗一群一群的，晚上出门都得拿根棍子", "110", "safety:armed"),
         ("山上没信号，在外头打工的孩子联系不上我们老两口", "110", "safety:missing"),
         ("三个儿子都不管，小的在外地，电话都难得打一个", "110", "safety:violence"),
+        # .165: a house that fell down some years back, asked about now for its plot
+        ("老房子前些年塌了，宅基地空着，村里分给别人了", "110", "safety:danger"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2052,7 +2054,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.164: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.165: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2167,6 +2169,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("赶庙会人太多，俺家小妮儿半个钟头找不着了", "safety:unreachable"),
         # .164: an old herder gored by his bull, the wound told
         ("俺爹喂牛让牛给顶了，肚子上一个大口子，村医说弄不了", "safety:animal_attack"),
+        # .165: a pocket picked in a queue, told with the spoken passive
+        ("排队交费的时候钱包让人给掏了，刚发现，人应该还在附近", "safety:theft"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
