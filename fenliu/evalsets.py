@@ -1051,6 +1051,13 @@ WHOLE_TEST_SETS = (
     "110-police-w603",
     "110-nonpolice-w603",
     "12345-w604",
+    "110-police-w605",
+    "110-nonpolice-w605",
+    "110-police-w606",
+    "110-nonpolice-w606",
+    "110-police-w607",
+    "110-nonpolice-w607",
+    "12345-w608",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
