@@ -1820,7 +1820,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.165: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.166: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2042,6 +2042,15 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("三个儿子都不管，小的在外地，电话都难得打一个", "110", "safety:violence"),
         # .165: a house that fell down some years back, asked about now for its plot
         ("老房子前些年塌了，宅基地空着，村里分给别人了", "110", "safety:danger"),
+        # .166: an accusation scoffed at; an injured wild animal; a found calf; felled timber
+        ("隔壁说我偷她家鸡蛋，我哪个稀罕偷她的嘛，你们来评个理", "110", "safety:theft"),
+        ("一只受伤的狍子跑进院里趴着，问该找哪个部门", "110", "safety:injury"),
+        ("路边捡了一头小牛，不知道谁家跑丢的，先拴我家了", "110", "safety:missing"),
+        (
+            "邻组在林子里间伐，砍下来的木头说要拉去卖，想让林业站划清界线",
+            "110",
+            "safety:threat_said",
+        ),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2054,7 +2063,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.165: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.166: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2171,6 +2180,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("俺爹喂牛让牛给顶了，肚子上一个大口子，村医说弄不了", "safety:animal_attack"),
         # .165: a pocket picked in a queue, told with the spoken passive
         ("排队交费的时候钱包让人给掏了，刚发现，人应该还在附近", "safety:theft"),
+        # .166: tea bushes cut at the root overnight, the spoken passive
+        ("俺家茶园夜里叫人砍了几十棵，都是齐根砍的", "safety:crops_destroyed"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
