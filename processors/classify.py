@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .modality import NOISY, REFERRED, Clauses, Cue, modality
+from .modality import GOVERNING, REFERRED, Clauses, Cue, modality
 from .model import CaseEvent, Classification, Evidence, Source
 from .segment import a_not_a, blocked_by
 from .taxonomy import Situation, Taxonomy
@@ -209,14 +209,16 @@ class _Scan:
             kind = modality(hit.term, hit.start, hit.end, modal_cues, clauses, chars)
             if kind == REFERRED and not all(g in taxonomy.referable_groups for g, _ in refs):
                 kind = None  # a crime reported to a regulator is still a crime
-            if kind == NOISY and not all(g in taxonomy.noisy_groups for g, _ in refs):
-                # Noise governs the crowd sign only: a blow is a blow. A word the crowd
-                # shares with another sign (围住) is dropped from the crowd, kept for the other.
-                governed = tuple((g, s) for g, s in refs if g in taxonomy.noisy_groups)
+            governs = taxonomy.governed_groups.get(kind) if kind else None
+            if governs is not None and not all(g in governs for g, _ in refs):
+                # Noise governs the crowd sign only, a leak the cry for help: a blow is a
+                # blow. A word the governed sign shares with another (围住) is dropped from
+                # the governed sign, kept for the other.
+                governed = tuple((g, s) for g, s in refs if g in governs)
                 self._set_aside(
                     self.modal, f"danger_modal:{kind}:{hit.term}", hit, governed, doubtful_co
                 )
-                refs = tuple((g, s) for g, s in refs if g not in taxonomy.noisy_groups)
+                refs = tuple((g, s) for g, s in refs if g not in governs)
                 kind = None
             if kind is not None:
                 self._set_aside(
@@ -269,7 +271,8 @@ class _Scan:
                 )
                 if kind == REFERRED and taxonomy.crowd_group not in taxonomy.referable_groups:
                     kind = None
-                if kind == NOISY and taxonomy.crowd_group not in taxonomy.noisy_groups:
+                governs = taxonomy.governed_groups.get(kind) if kind else None
+                if governs is not None and taxonomy.crowd_group not in governs:
                     kind = None
                 if negated:
                     self.doubts.append(f"danger_negated:{hit.term}")
@@ -308,11 +311,15 @@ class _Scan:
                         checked_kind = True
                     if (
                         kind is not None
-                        and kind != NOISY
                         and not (
                             kind == REFERRED
                             and sit.class_code not in taxonomy.referable_classes
                             and sit.code not in taxonomy.referable_classes
+                        )
+                        and not (
+                            kind in GOVERNING
+                            and sit.class_code not in taxonomy.governed_classes[kind]
+                            and sit.code not in taxonomy.governed_classes[kind]
                         )
                     ):
                         self.modal.append((f"situation:{sit.code}", hit))

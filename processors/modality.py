@@ -38,6 +38,10 @@ Kinds and their scope (a clause is the text between two boundaries):
   one: "天天夜里一群人喝酒唱歌到两三点" counts people making noise, not a crowd gathering. It
   governs only what ``modality.noisy_governs`` names (the crowd sign); the classifier ignores
   it for every other word.
+- ``leaking``: water coming through a ceiling (楼上漏水, 往下淌, 水管爆了) in the word's clause or
+  a neighbouring one: "救命啊，楼上水管爆了，水从吊灯往下淌" is a flat being soaked, not a person
+  crying for help. Like ``noisy`` it governs only what ``modality.leaking_governs`` names (the
+  cry for help); a person trapped by the water is still told by the other signs.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ RETRACTED = "retracted"
 REPORTED = "reported"
 REFERRED = "referred"
 NOISY = "noisy"
+LEAKING = "leaking"
 
 ROLES = (
     HYPOTHETICAL,
@@ -80,7 +85,12 @@ ROLES = (
     REPORTED,
     REFERRED,
     NOISY,
+    LEAKING,
 )
+
+#: Roles that govern only the signs the taxonomy names for them (``modality.<role>_governs``);
+#: the classifier ignores them for every other word.
+GOVERNING = (NOISY, LEAKING)
 
 #: How many clauses after it a ``reported`` cue reaches ("看抗日剧，机枪突突突、炸弹轰轰的").
 REPORTED_REACH = 2
@@ -240,6 +250,7 @@ def modality(
         return SETTLED
     if any(c.role == PROCEDURE and abs(clauses.of(c.start) - clause) <= 1 for c in cues):
         return PROCEDURE
-    if any(c.role == NOISY and abs(clauses.of(c.start) - clause) <= 1 for c in cues):
-        return NOISY
+    for role in GOVERNING:
+        if any(c.role == role and abs(clauses.of(c.start) - clause) <= 1 for c in cues):
+            return role
     return None

@@ -9,7 +9,7 @@ classifying an event is a few passes of C code over the normalised text.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -118,6 +118,9 @@ class ModalitySpec(_Spec):
     # Noise cues (唱歌, 划拳, 扰民) and the safety signs they may govern (the crowd sign).
     noisy: list[str] = []
     noisy_governs: list[str] = []
+    # Water through a ceiling (楼上漏水, 往下淌) and the signs it may govern (the cry for help).
+    leaking: list[str] = []
+    leaking_governs: list[str] = []
     # One character just before a retraction that makes it an insistence (不是开玩笑的).
     retraction_negators: list[str] = []
 
@@ -301,9 +304,15 @@ class Taxonomy:
     # (safety group indexes, police class or situation codes; taxonomy ``modality.referable``).
     referable_groups: frozenset[int] = frozenset()
     referable_classes: frozenset[str] = frozenset()
-    # What a noise cue (modality ``noisy``) may govern: the crowd sign (safety group indexes;
-    # taxonomy ``modality.noisy_governs``).
-    noisy_groups: frozenset[int] = frozenset()
+    # What each governing cue (``modality.GOVERNING``: noise, a leak) may govern, from taxonomy
+    # ``modality.<role>_governs``: safety group indexes (the crowd sign; the cry for help) and
+    # police class or situation codes (P06-05, whose own word 救命 is).
+    governed_groups: Mapping[str, frozenset[int]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    governed_classes: Mapping[str, frozenset[str]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     def normalise(self, text: str) -> NormalisedText:
         """Normalise text the way the matchers' terms were normalised."""
@@ -642,8 +651,25 @@ def _build(
         referable_classes=frozenset(
             code for code in spec.modality.referable if not any(g.id == code for g in groups)
         ),
-        noisy_groups=frozenset(
-            i for i, g in enumerate(groups) if g.id in set(spec.modality.noisy_governs)
+        governed_groups=MappingProxyType(
+            {
+                role: frozenset(
+                    i
+                    for i, g in enumerate(groups)
+                    if g.id in set(getattr(spec.modality, f"{role}_governs"))
+                )
+                for role in mod.GOVERNING
+            }
+        ),
+        governed_classes=MappingProxyType(
+            {
+                role: frozenset(
+                    code
+                    for code in getattr(spec.modality, f"{role}_governs")
+                    if not any(g.id == code for g in groups)
+                )
+                for role in mod.GOVERNING
+            }
         ),
         crowd_min_people=crowd_min,
         crowd_with=_norm_terms(

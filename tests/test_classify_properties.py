@@ -29,7 +29,8 @@ def run(text: str, taxonomy: Taxonomy = TAXONOMY) -> Classification:
 
 @lru_cache(maxsize=1)
 def _text_scoped_cues() -> tuple[str, ...]:
-    """Modality cues that reach beyond their own clause (procedure, settled, referred, noisy)."""
+    """Modality cues that reach beyond their own clause (procedure, settled, referred, noisy,
+    leaking)."""
     with (ROOT / "data" / "taxonomy.yaml").open(encoding="utf-8") as fh:
         modality = yaml.safe_load(fh).get("modality", {})
     return tuple(
@@ -37,6 +38,7 @@ def _text_scoped_cues() -> tuple[str, ...]:
         + modality.get("settled", [])
         + modality.get("referred", [])
         + modality.get("noisy", [])
+        + modality.get("leaking", [])
     )
 
 

@@ -147,3 +147,38 @@ def test_a_crowd_word_beside_noise_does_not_hide_a_fight() -> None:
     c = run("楼下烧烤摊一群人喝酒喝多了，现在打起来了，有人拿酒瓶砸人")
     assert c.is_police_matter
     assert "safety:violence" in signs(c) or "safety:weapon" in signs(c), sorted(signs(c))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # zj-2026.12.167: 救命 over water through the ceiling (modality leaking)
+        "救命啊，楼上水管爆了，水从我家灯那儿往下淌，楼上没人，电话也不接",
+        "救命哦，楼上卫生间漏水，我床上都湿透了，找他几回都不管",
+    ],
+)
+def test_a_cry_for_help_over_water_through_the_ceiling_is_a_doubt(text: str) -> None:
+    """Eleven writers' ordinary calls cried 救命 over a soaked flat; the leak governs the cry
+    (and P06-05's own word for it), which becomes a doubt: suggested on 110, not kept."""
+    c = run(text)
+    assert "safety:cry_for_help" not in signs(c), sorted(signs(c))
+    assert any(d.startswith("danger_modal:leaking:") for d in c.doubts), c.doubts
+    assert not c.is_police_matter
+    assert ticket(text) is not Outcome.TO_POLICE
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("救命啊，水管爆了，水淹进屋，我奶奶困在里屋出不来", "safety:danger"),
+        ("救命，楼上漏水，我去敲门，他家男的拿刀出来要砍我", "safety:armed"),
+    ],
+)
+def test_a_leak_does_not_hide_a_person_in_danger(text: str, sign: str) -> None:
+    c = run(text)
+    assert c.is_police_matter and sign in signs(c), sorted(signs(c))
+
+
+def test_a_cry_for_help_clauses_away_from_a_leak_is_still_one() -> None:
+    c = run("楼上漏水一个多月了没人管，我上楼去找物业，刚走到三楼，听到楼道里有个女的喊救命")
+    assert c.is_police_matter and "safety:cry_for_help" in signs(c), sorted(signs(c))
