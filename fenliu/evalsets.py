@@ -1058,6 +1058,13 @@ WHOLE_TEST_SETS = (
     "110-police-w607",
     "110-nonpolice-w607",
     "12345-w608",
+    "110-police-w609",
+    "110-nonpolice-w609",
+    "110-police-w610",
+    "110-nonpolice-w610",
+    "110-police-w611",
+    "110-nonpolice-w611",
+    "12345-w612",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
