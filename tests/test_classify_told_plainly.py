@@ -1820,7 +1820,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.166: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.168: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2051,6 +2051,10 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:threat_said",
         ),
+        # .168: a stray dog hurt; another's tricycle scraped; a fall months ago, its costs now
+        ("楼下有一条腿受伤的流浪狗，想请人来收走", "110", "safety:injury"),
+        ("倒车把人家的三轮挡泥板蹭了，人都没事，他要三百", "110", "safety:traffic_person"),
+        ("我老公两个月前在工地摔伤了，老板现在不管医药费了", "110", "safety:injury"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2063,7 +2067,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.166: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.168: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2182,6 +2186,11 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("排队交费的时候钱包让人给掏了，刚发现，人应该还在附近", "safety:theft"),
         # .166: tea bushes cut at the root overnight, the spoken passive
         ("俺家茶园夜里叫人砍了几十棵，都是齐根砍的", "safety:crops_destroyed"),
+        # .168: a stubble fire caught the neighbour's stack; a sit-in told plainly; a buyer's company
+        # that does not exist
+        ("烧秸秆燎着邻家的柴火垛了，我们拿盆泼不灭", "safety:fire"),
+        ("三十多个工人要工钱，现在都在镇政府院里坐着", "safety:crowd"),
+        ("收蒜的拉走了十几吨，说的那个公司查无此名，电话也打不通了", "safety:fraud"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
