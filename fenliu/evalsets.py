@@ -1065,6 +1065,13 @@ WHOLE_TEST_SETS = (
     "110-police-w611",
     "110-nonpolice-w611",
     "12345-w612",
+    "110-police-w613",
+    "110-nonpolice-w613",
+    "110-police-w614",
+    "110-nonpolice-w614",
+    "110-police-w615",
+    "110-nonpolice-w615",
+    "12345-w616",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
