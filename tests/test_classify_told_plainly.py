@@ -1820,7 +1820,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.168: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.169: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2055,6 +2055,12 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("楼下有一条腿受伤的流浪狗，想请人来收走", "110", "safety:injury"),
         ("倒车把人家的三轮挡泥板蹭了，人都没事，他要三百", "110", "safety:traffic_person"),
         ("我老公两个月前在工地摔伤了，老板现在不管医药费了", "110", "safety:injury"),
+        # .169: a cut at work, healed, its costs refused
+        (
+            "在甘蔗地砍甘蔗的时候着刀划了腿，缝了十几针，现在伤口都好了，老板讲是我自己不小心",
+            "110",
+            "safety:armed",
+        ),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2067,7 +2073,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.168: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.169: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
