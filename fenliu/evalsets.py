@@ -1072,6 +1072,13 @@ WHOLE_TEST_SETS = (
     "110-police-w615",
     "110-nonpolice-w615",
     "12345-w616",
+    "110-police-w617",
+    "110-nonpolice-w617",
+    "110-police-w618",
+    "110-nonpolice-w618",
+    "110-police-w619",
+    "110-nonpolice-w619",
+    "12345-w620",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
