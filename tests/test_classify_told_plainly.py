@@ -1820,7 +1820,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.169: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.170: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2061,6 +2061,8 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:armed",
         ),
+        # .170: a phone locked in a drawer by a husband
+        ("他嫌我老玩手机，把我手机锁在抽屉里了，也没打我，就是气人", "110", "safety:confined"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2073,7 +2075,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.169: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.170: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2197,6 +2199,11 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("烧秸秆燎着邻家的柴火垛了，我们拿盆泼不灭", "safety:fire"),
         ("三十多个工人要工钱，现在都在镇政府院里坐着", "safety:crowd"),
         ("收蒜的拉走了十几吨，说的那个公司查无此名，电话也打不通了", "safety:fraud"),
+        # .170: herbicide on the seedlings by night; a finder who sells the phone unless paid; a
+        # plate cloned
+        ("刚插的秧苗夜里叫人拿除草剂打了，一大片全黄了", "safety:crops_destroyed"),
+        ("捡到我手机的人要我转五百，说不转就拿去卖了", "situation:P02-04"),
+        ("小区里停了辆车，车牌跟我的一模一样，他那个是套的", "safety:forgery_sold"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
