@@ -1079,6 +1079,13 @@ WHOLE_TEST_SETS = (
     "110-police-w619",
     "110-nonpolice-w619",
     "12345-w620",
+    "110-police-w621",
+    "110-nonpolice-w621",
+    "110-police-w622",
+    "110-nonpolice-w622",
+    "110-police-w623",
+    "110-nonpolice-w623",
+    "12345-w624",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
