@@ -1820,7 +1820,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.170: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.171: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2063,6 +2063,11 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ),
         # .170: a phone locked in a drawer by a husband
         ("他嫌我老玩手机，把我手机锁在抽屉里了，也没打我，就是气人", "110", "safety:confined"),
+        # .171: a coach's passengers told to flag one down; a place for one's things; a toilet; a gate
+        ("班车半路坏了，把我们放下来，叫我们自己拦车", "110", "safety:crowd"),
+        ("房东说他儿子要结婚，限我三天搬走，我东西都还没找到地方放", "110", "safety:unreachable"),
+        ("公园的公厕锁了好几天了，老人娃娃找不到厕所", "110", "safety:unreachable"),
+        ("物业要交一百块办卡，不交就不放车进去", "110", "safety:detention"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2075,7 +2080,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.170: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.171: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2204,6 +2209,11 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("刚插的秧苗夜里叫人拿除草剂打了，一大片全黄了", "safety:crops_destroyed"),
         ("捡到我手机的人要我转五百，说不转就拿去卖了", "situation:P02-04"),
         ("小区里停了辆车，车牌跟我的一模一样，他那个是套的", "safety:forgery_sold"),
+        # .171: a threat thrown down on leaving; a field harvested by another; a utility man the utility
+        # never heard of
+        ("他临走撂下话说黑了去点俺家柴火垛", "safety:threat_said"),
+        ("俺家的稻子叫人拿收割机割走了一亩", "safety:theft"),
+        ("有个人说是自来水公司的，收了两百块说来换表，我去公司一问，说没这个人", "safety:fraud"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
