@@ -1086,6 +1086,13 @@ WHOLE_TEST_SETS = (
     "110-police-w623",
     "110-nonpolice-w623",
     "12345-w624",
+    "110-police-w625",
+    "110-nonpolice-w625",
+    "110-police-w626",
+    "110-nonpolice-w626",
+    "110-police-w627",
+    "110-nonpolice-w627",
+    "12345-w628",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
