@@ -1820,7 +1820,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.171: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.172: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2068,6 +2068,10 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("房东说他儿子要结婚，限我三天搬走，我东西都还没找到地方放", "110", "safety:unreachable"),
         ("公园的公厕锁了好几天了，老人娃娃找不到厕所", "110", "safety:unreachable"),
         ("物业要交一百块办卡，不交就不放车进去", "110", "safety:detention"),
+        # .172: a wife locked out; pupils who collided at basketball; Cantonese "when it rains"
+        ("同老公吵架，佢把我反锁在门外，佢冇打我，想搵人来讲下佢", "110", "safety:detention"),
+        ("两个学生打篮球撞到，眼镜烂了，家长要赔一千", "110", "safety:traffic_person"),
+        ("隔离屋滴水檐伸过来，一落水全部滴落我门口", "110", "safety:danger"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2080,7 +2084,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.171: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.172: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2214,6 +2218,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("他临走撂下话说黑了去点俺家柴火垛", "safety:threat_said"),
         ("俺家的稻子叫人拿收割机割走了一亩", "safety:theft"),
         ("有个人说是自来水公司的，收了两百块说来换表，我去公司一问，说没这个人", "safety:fraud"),
+        # .172: a village hall's incense burner gone, told in Hakka
+        ("祠堂里的铜香炉冇见了，係全村公家的", "safety:theft"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
