@@ -1093,6 +1093,13 @@ WHOLE_TEST_SETS = (
     "110-police-w627",
     "110-nonpolice-w627",
     "12345-w628",
+    "110-police-w629",
+    "110-nonpolice-w629",
+    "110-police-w630",
+    "110-nonpolice-w630",
+    "110-police-w631",
+    "110-nonpolice-w631",
+    "12345-w632",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
