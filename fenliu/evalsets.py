@@ -1100,6 +1100,13 @@ WHOLE_TEST_SETS = (
     "110-police-w631",
     "110-nonpolice-w631",
     "12345-w632",
+    "110-police-w633",
+    "110-nonpolice-w633",
+    "110-police-w634",
+    "110-nonpolice-w634",
+    "110-police-w635",
+    "110-nonpolice-w635",
+    "12345-w636",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
