@@ -1820,7 +1820,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.173: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.174: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2075,6 +2075,8 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .173: a newborn's collarbone broken at birth; a kang "burnt through" in a deposit quarrel
         ("媳妇在镇卫生院生的娃，娃生出来锁骨骨折了，想找医院讨个说法", "110", "safety:injury"),
         ("退房的时候房东说我把炕烧塌了，押金不退", "110", "safety:danger"),
+        # .174: a house settling, in a builder's quarrel over the balance
+        ("装修做完了尾数不给，讲墙有裂缝，那系佢屋自己沉下去的", "110", "safety:danger"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2087,7 +2089,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.173: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.174: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2225,6 +2227,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("祠堂里的铜香炉冇见了，係全村公家的", "safety:theft"),
         # .173: a sack of the harvest gone from the threshing floor
         ("晒在场院里的核桃，一麻袋没了，那是俺一年的收成", "safety:theft"),
+        # .174: the lights all out at a school crossing, told in Cantonese
+        ("学校门口个红绿灯坏晒，啲车乱冲，啱啱放学", "situation:P05-04"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
