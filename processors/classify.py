@@ -318,8 +318,8 @@ class _Scan:
                         )
                         and not (
                             kind in GOVERNING
-                            and sit.class_code not in taxonomy.governed_classes[kind]
-                            and sit.code not in taxonomy.governed_classes[kind]
+                            and sit.class_code not in taxonomy.governed_classes.get(kind, ())
+                            and sit.code not in taxonomy.governed_classes.get(kind, ())
                         )
                     ):
                         self.modal.append((f"situation:{sit.code}", hit))

@@ -41,7 +41,8 @@ Kinds and their scope (a clause is the text between two boundaries):
 - ``leaking``: water coming through a ceiling (楼上漏水, 往下淌, 水管爆了) in the word's clause or
   a neighbouring one: "救命啊，楼上水管爆了，水从吊灯往下淌" is a flat being soaked, not a person
   crying for help. Like ``noisy`` it governs only what ``modality.leaking_governs`` names (the
-  cry for help); a person trapped by the water is still told by the other signs.
+  cry for help and P06-05, whose own word 救命 is); a person trapped by the water is still told
+  by the other signs.
 """
 
 from __future__ import annotations

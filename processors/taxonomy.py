@@ -604,6 +604,14 @@ def _build(
     guarded = {w for w, refs in safety_entries.items() if refs} | police_words
     np_terms = {w for w in situation_entries if w not in police_words}
     listed = _norm_terms(spec.lexicon.words, "lexicon.words", problems, simplify)
+    # A governed name that is no sign, class or situation would govern nothing, silently.
+    named = {g.id for g in groups} | {c.code for c in classes} | {s.code for s in situations}
+    for role in mod.GOVERNING:
+        for name in getattr(spec.modality, f"{role}_governs"):
+            if name not in named:
+                problems.append(
+                    f"modality.{role}_governs: {name!r} is no safety sign, class or situation"
+                )
     if problems:
         raise TaxonomyError(problems)
     general = [w for w, f in lexicon.items() if f >= spec.lexicon.min_frequency]

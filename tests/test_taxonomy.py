@@ -147,6 +147,14 @@ def test_an_exclusion_word_cannot_be_a_sign() -> None:
     assert "safety.exclude: '打人' is also a safety term" in _problems(mapping)
 
 
+def test_a_governed_name_that_is_nothing_is_reported() -> None:
+    """A typo in modality.<role>_governs would govern nothing without a word (zj-2026.12.167)."""
+    mapping = raw()
+    mapping.setdefault("modality", {})["leaking_governs"] = ["cry_for_hlep"]
+    msg = _problems(mapping)
+    assert "modality.leaking_governs: 'cry_for_hlep' is no safety sign, class or situation" in msg
+
+
 def test_loader_names_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "city.yaml"
     mapping = raw()
