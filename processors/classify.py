@@ -318,8 +318,9 @@ class _Scan:
                         )
                         and not (
                             kind in GOVERNING
-                            and sit.class_code not in taxonomy.governed_classes.get(kind, ())
-                            and sit.code not in taxonomy.governed_classes.get(kind, ())
+                            and taxonomy.governed_classes.get(kind, frozenset()).isdisjoint(
+                                (sit.class_code, sit.code)
+                            )
                         )
                     ):
                         self.modal.append((f"situation:{sit.code}", hit))

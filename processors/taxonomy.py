@@ -604,11 +604,14 @@ def _build(
     guarded = {w for w, refs in safety_entries.items() if refs} | police_words
     np_terms = {w for w in situation_entries if w not in police_words}
     listed = _norm_terms(spec.lexicon.words, "lexicon.words", problems, simplify)
-    # A governed name that is no sign, class or situation would govern nothing, silently.
-    named = {g.id for g in groups} | {c.code for c in classes} | {s.code for s in situations}
-    for role in mod.GOVERNING:
-        for name in getattr(spec.modality, f"{role}_governs"):
-            if name not in named:
+    # What each governing cue may govern: safety signs by index, police classes or situations
+    # by code. A name that is none of them would govern nothing, silently.
+    group_index = {g.id: i for i, g in enumerate(groups)}
+    codes = {c.code for c in classes} | {s.code for s in situations}
+    governs = {role: getattr(spec.modality, f"{role}_governs") for role in mod.GOVERNING}
+    for role, names in governs.items():
+        for name in names:
+            if name not in group_index and name not in codes:
                 problems.append(
                     f"modality.{role}_governs: {name!r} is no safety sign, class or situation"
                 )
@@ -661,22 +664,14 @@ def _build(
         ),
         governed_groups=MappingProxyType(
             {
-                role: frozenset(
-                    i
-                    for i, g in enumerate(groups)
-                    if g.id in set(getattr(spec.modality, f"{role}_governs"))
-                )
-                for role in mod.GOVERNING
+                role: frozenset(group_index[n] for n in names if n in group_index)
+                for role, names in governs.items()
             }
         ),
         governed_classes=MappingProxyType(
             {
-                role: frozenset(
-                    code
-                    for code in getattr(spec.modality, f"{role}_governs")
-                    if not any(g.id == code for g in groups)
-                )
-                for role in mod.GOVERNING
+                role: frozenset(n for n in names if n not in group_index)
+                for role, names in governs.items()
             }
         ),
         crowd_min_people=crowd_min,
