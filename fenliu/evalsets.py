@@ -1107,6 +1107,13 @@ WHOLE_TEST_SETS = (
     "110-police-w635",
     "110-nonpolice-w635",
     "12345-w636",
+    "110-police-w637",
+    "110-nonpolice-w637",
+    "110-police-w638",
+    "110-nonpolice-w638",
+    "110-police-w639",
+    "110-nonpolice-w639",
+    "12345-w640",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
