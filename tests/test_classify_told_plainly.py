@@ -1741,6 +1741,24 @@ def test_a_pond_let_again_slurry_and_a_price_each_are_placed(text: str, situatio
     assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
 
 
+# zj-2026.12.175: water down a wall from upstairs, sons taking turns to keep a mother, a hospital
+# stay's bill, a locked public toilet (in the Jin word too) are each placed.
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("楼上水管爆了，水一直顺墙流，他家没人", "NP02-02"),
+        ("我们兄弟几个说好轮流住，老母亲这个月该去老三家，老三把门一关", "NP07-03"),
+        ("住了一礼拜院，出院拿到清单，有好几样药没用过", "NP08-03"),
+        ("广场那边的茅房锁着门，赶集的没地方上", "NP13-04"),
+        ("汽车站门口的公共厕所坏了没人修", "NP13-04"),
+    ],
+)
+def test_a_wall_running_wet_turns_to_keep_a_bill_and_a_toilet_are_placed(
+    text: str, situation: str
+) -> None:
+    assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
+
+
 # zj-2026.12.118: a road washed half away while cars still use it is a live road danger; work
 # done under the caller's name somewhere never seen is identity fraud.
 @pytest.mark.parametrize(
@@ -1820,7 +1838,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.174: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.175: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2077,6 +2095,19 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("退房的时候房东说我把炕烧塌了，押金不退", "110", "safety:danger"),
         # .174: a house settling, in a builder's quarrel over the balance
         ("装修做完了尾数不给，讲墙有裂缝，那系佢屋自己沉下去的", "110", "safety:danger"),
+        # .175: the quake as the years since it; coal sent to an old man; a tree feared to fall; a
+        # landlord asking whether he may open the door; gas poisoning feared, asking for the supply
+        ("我们村的房子是地震以后统一盖的，墙皮掉得厉害，想问找哪个部门", "110", "situation:P04-06"),
+        ("地震时留下的板房还有人住着，想问问啥时候能拆", "110", "situation:P04-06"),
+        ("想问一下地震恢复重建的补贴啥时候发下来", "110", "situation:P04-06"),
+        ("隔壁五保户家里没煤了，想请民政给送点炭过去", "110", "safety:self_harm"),
+        ("院门口那棵大树朝房子歪过来了，刮风就晃，怕砸了屋顶，找谁来修剪", "110", "safety:damage"),
+        (
+            "租客三个月没交房租，人联系不上，屋里东西还在，想问能否自己开门清掉",
+            "110",
+            "safety:intruder",
+        ),
+        ("小区一直没通天然气，冬天家家烧煤炉，怕煤气中毒，请求尽快通气", "12345", "safety:gas"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2089,7 +2120,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.174: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.175: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
