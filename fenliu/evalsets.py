@@ -1114,6 +1114,13 @@ WHOLE_TEST_SETS = (
     "110-police-w639",
     "110-nonpolice-w639",
     "12345-w640",
+    "110-police-w641",
+    "110-nonpolice-w641",
+    "110-police-w642",
+    "110-nonpolice-w642",
+    "110-police-w643",
+    "110-nonpolice-w643",
+    "12345-w644",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
