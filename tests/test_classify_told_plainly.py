@@ -1838,7 +1838,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.175: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.176: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2108,6 +2108,12 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "safety:intruder",
         ),
         ("小区一直没通天然气，冬天家家烧煤炉，怕煤气中毒，请求尽快通气", "12345", "safety:gas"),
+        # .176: coal asked for as relief; a stairwell of cigarette ends; a gas hob's flame unsteady; an
+        # appliance that smoked, unplugged, asked to be refunded
+        ("孤寡老人家里冬天没煤了，能不能请民政给点炭", "110", "safety:self_harm"),
+        ("小区保洁不来打扫，楼道里全是烟头和瓜子皮", "110", "safety:fire"),
+        ("新灶头点着了火苗也不稳，忽大忽小，厂家叫我自己出上门费", "12345", "safety:fire"),
+        ("电暖器用了两天插座那里冒烟，我赶紧拔了插头，商店说只修不退", "110", "safety:fire"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2120,7 +2126,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.175: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.176: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2260,6 +2266,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("晒在场院里的核桃，一麻袋没了，那是俺一年的收成", "safety:theft"),
         # .174: the lights all out at a school crossing, told in Cantonese
         ("学校门口个红绿灯坏晒，啲车乱冲，啱啱放学", "situation:P05-04"),
+        # .176: a drunk table smashing plates; mud washing down on a house
+        ("隔壁桌那几个人在摔盘子，骂骂咧咧", "situation:P07-05"),
+        ("雨太大了，泥巴冲下来堵了我家后门，后山还在响", "situation:P04-06"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
