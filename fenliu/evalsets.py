@@ -1121,6 +1121,13 @@ WHOLE_TEST_SETS = (
     "110-police-w643",
     "110-nonpolice-w643",
     "12345-w644",
+    "110-police-w645",
+    "110-nonpolice-w645",
+    "110-police-w646",
+    "110-nonpolice-w646",
+    "110-police-w647",
+    "110-nonpolice-w647",
+    "12345-w648",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
