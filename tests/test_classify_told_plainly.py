@@ -1838,7 +1838,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.176: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.177: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2114,6 +2114,12 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("小区保洁不来打扫，楼道里全是烟头和瓜子皮", "110", "safety:fire"),
         ("新灶头点着了火苗也不稳，忽大忽小，厂家叫我自己出上门费", "12345", "safety:fire"),
         ("电暖器用了两天插座那里冒烟，我赶紧拔了插头，商店说只修不退", "110", "safety:fire"),
+        # .177: a child waiting to be fetched; fees chased at the door; a raft letting its air out; a
+        # village without signal
+        ("孩子在幼儿园等着我接，钥匙锁屋里了，能帮叫个开锁的吗", "110", "safety:threat"),
+        ("物业天天上门催收物业费，可他们啥服务都没有", "110", "situation:P01-06"),
+        ("景区的橡皮艇漏气，救生衣也是破的，建议好好查查", "12345", "safety:gas"),
+        ("我们村在山沟里没信号，老人出点事都联系不上，请求建个基站", "12345", "safety:threat"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2126,7 +2132,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.176: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.177: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2269,6 +2275,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .176: a drunk table smashing plates; mud washing down on a house
         ("隔壁桌那几个人在摔盘子，骂骂咧咧", "situation:P07-05"),
         ("雨太大了，泥巴冲下来堵了我家后门，后山还在响", "situation:P04-06"),
+        # .177: cured meat gone overnight
+        ("挂在楼顶的腊肉一夜之间全没了，晒了二十多块", "safety:theft"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
