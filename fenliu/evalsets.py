@@ -1128,6 +1128,13 @@ WHOLE_TEST_SETS = (
     "110-police-w647",
     "110-nonpolice-w647",
     "12345-w648",
+    "110-police-w649",
+    "110-nonpolice-w649",
+    "110-police-w650",
+    "110-nonpolice-w650",
+    "110-police-w651",
+    "110-nonpolice-w651",
+    "12345-w652",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
