@@ -1759,6 +1759,22 @@ def test_a_wall_running_wet_turns_to_keep_a_bill_and_a_toilet_are_placed(
     assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
 
 
+# zj-2026.12.178: a badger at the cellar, a quarrel with "掌柜的" (a husband, in the northwest), a
+# buyer's unpaid balance are each placed.
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("半夜獾子下来刨了我家的红薯窖", "NP14-01"),
+        ("我跟掌柜的为孩子上学的事吵了一架，他摔门出去了", "NP07-01"),
+        ("茶叶卖给外地老板，只给了定金，余款三万一直拖着", "NP03-02"),
+    ],
+)
+def test_a_badger_a_husband_called_the_boss_and_a_balance_are_placed(
+    text: str, situation: str
+) -> None:
+    assert any(e.rule_id == f"situation:{situation}" for e in run(text).evidence)
+
+
 # zj-2026.12.118: a road washed half away while cars still use it is a live road danger; work
 # done under the caller's name somewhere never seen is identity fraud.
 @pytest.mark.parametrize(
@@ -1838,7 +1854,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.177: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.178: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2120,6 +2136,10 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("物业天天上门催收物业费，可他们啥服务都没有", "110", "situation:P01-06"),
         ("景区的橡皮艇漏气，救生衣也是破的，建议好好查查", "12345", "safety:gas"),
         ("我们村在山沟里没信号，老人出点事都联系不上，请求建个基站", "12345", "safety:threat"),
+        # .178: a bedridden grandmother's ID card; the next heavy rain feared; a bruise seen to
+        ("我奶奶卧床起不来，身份证到期了，能不能上门办", "12345", "safety:injury"),
+        ("村后那座山砍光了，担心再下大雨会把路冲垮", "12345", "safety:danger"),
+        ("在超市门口滑了一跤，腿上有块淤青已自行处理，想让超市赔条裤子", "110", "safety:injury"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2132,7 +2152,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.177: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.178: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2277,6 +2297,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("雨太大了，泥巴冲下来堵了我家后门，后山还在响", "situation:P04-06"),
         # .177: cured meat gone overnight
         ("挂在楼顶的腊肉一夜之间全没了，晒了二十多块", "safety:theft"),
+        # .178: boulders across a bend at night
+        ("县道拐弯那里有大石块滚到路中间，晚上没灯，车过不去", "situation:P05-04"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
