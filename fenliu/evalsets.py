@@ -1135,6 +1135,13 @@ WHOLE_TEST_SETS = (
     "110-police-w651",
     "110-nonpolice-w651",
     "12345-w652",
+    "110-police-w653",
+    "110-nonpolice-w653",
+    "110-police-w654",
+    "110-nonpolice-w654",
+    "110-police-w655",
+    "110-nonpolice-w655",
+    "12345-w656",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
