@@ -1760,13 +1760,15 @@ def test_a_wall_running_wet_turns_to_keep_a_bill_and_a_toilet_are_placed(
 
 
 # zj-2026.12.178: a badger at the cellar, a quarrel with "掌柜的" (a husband, in the northwest), a
-# buyer's unpaid balance are each placed.
+# buyer's unpaid balance are each placed; .179: a thing "捡着" (found, in the southwest).
 @pytest.mark.parametrize(
     ("text", "situation"),
     [
         ("半夜獾子下来刨了我家的红薯窖", "NP14-01"),
         ("我跟掌柜的为孩子上学的事吵了一架，他摔门出去了", "NP07-01"),
         ("茶叶卖给外地老板，只给了定金，余款三万一直拖着", "NP03-02"),
+        # .179: the southwest's 捡着 for a thing found
+        ("我在河边捡着一个书包，里头有课本，交给哪个", "NP15-05"),
     ],
 )
 def test_a_badger_a_husband_called_the_boss_and_a_balance_are_placed(
@@ -1854,7 +1856,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.178: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.179: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2140,6 +2142,16 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("我奶奶卧床起不来，身份证到期了，能不能上门办", "12345", "safety:injury"),
         ("村后那座山砍光了，担心再下大雨会把路冲垮", "12345", "safety:danger"),
         ("在超市门口滑了一跤，腿上有块淤青已自行处理，想让超市赔条裤子", "110", "safety:injury"),
+        # .179: a sheep struck on the road; pupils parted by a teacher; a sting gone down; a past fire's
+        # relief asked about
+        ("在国道上开车撞了人家一只羊，当场给了钱，现在又找来要加钱", "110", "safety:vehicle_hit"),
+        (
+            "两个学生在走廊发生推搡，已被老师拉开，没人受伤，家长觉得学校处理不公",
+            "110",
+            "safety:violence",
+        ),
+        ("孩子被马蜂蜇了，手肿了，现在消了肿了，想叫人来把窝摘了", "110", "safety:animal_attack"),
+        ("房子上个月电线起火，厨房烧塌了，想问民政有没有救助", "110", "safety:danger"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2152,7 +2164,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.178: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.179: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2299,6 +2311,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("挂在楼顶的腊肉一夜之间全没了，晒了二十多块", "safety:theft"),
         # .178: boulders across a bend at night
         ("县道拐弯那里有大石块滚到路中间，晚上没灯，车过不去", "situation:P05-04"),
+        # .179: girls found for a guesthouse's guests
+        ("民宿老板叫我给住店的客人找小妹，我不干", "situation:P07-03"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
