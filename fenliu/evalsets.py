@@ -1142,6 +1142,13 @@ WHOLE_TEST_SETS = (
     "110-police-w655",
     "110-nonpolice-w655",
     "12345-w656",
+    "110-police-w657",
+    "110-nonpolice-w657",
+    "110-police-w658",
+    "110-nonpolice-w658",
+    "110-police-w659",
+    "110-nonpolice-w659",
+    "12345-w660",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
