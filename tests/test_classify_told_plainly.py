@@ -1856,7 +1856,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.179: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.180: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2152,6 +2152,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ),
         ("孩子被马蜂蜇了，手肿了，现在消了肿了，想叫人来把窝摘了", "110", "safety:animal_attack"),
         ("房子上个月电线起火，厨房烧塌了，想问民政有没有救助", "110", "safety:danger"),
+        # .180: a tea roaster's smoke; an electric blanket unplugged
+        ("旁边烘茶叶的作坊天天冒黑气，烟雾和焦糊味很大，窗户都不敢开", "110", "safety:fire"),
+        ("电热毯用了一晚就冒烟了，还好插头拔了，人没事，商家不给退", "110", "safety:fire"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2164,7 +2167,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.179: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.180: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2313,6 +2316,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("县道拐弯那里有大石块滚到路中间，晚上没灯，车过不去", "situation:P05-04"),
         # .179: girls found for a guesthouse's guests
         ("民宿老板叫我给住店的客人找小妹，我不干", "situation:P07-03"),
+        # .180: a herb bed dug up overnight, in Sichuanese
+        ("后山的天麻地昨晚上遭人挖了，坑都是新的", "safety:crops_taken"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
