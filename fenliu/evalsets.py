@@ -1149,6 +1149,13 @@ WHOLE_TEST_SETS = (
     "110-police-w659",
     "110-nonpolice-w659",
     "12345-w660",
+    "110-police-w661",
+    "110-nonpolice-w661",
+    "110-police-w662",
+    "110-nonpolice-w662",
+    "110-police-w663",
+    "110-nonpolice-w663",
+    "12345-w664",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
