@@ -1760,7 +1760,8 @@ def test_a_wall_running_wet_turns_to_keep_a_bill_and_a_toilet_are_placed(
 
 
 # zj-2026.12.178: a badger at the cellar, a quarrel with "掌柜的" (a husband, in the northwest), a
-# buyer's unpaid balance are each placed; .179: a thing "捡着" (found, in the southwest).
+# buyer's unpaid balance are each placed; .179: a thing "捡着" (found, in the southwest); .181: weak gas,
+# a shared yard piled up.
 @pytest.mark.parametrize(
     ("text", "situation"),
     [
@@ -1769,6 +1770,9 @@ def test_a_wall_running_wet_turns_to_keep_a_bill_and_a_toilet_are_placed(
         ("茶叶卖给外地老板，只给了定金，余款三万一直拖着", "NP03-02"),
         # .179: the southwest's 捡着 for a thing found
         ("我在河边捡着一个书包，里头有课本，交给哪个", "NP15-05"),
+        # .181: the gas too weak to cook; a shared yard piled with firewood
+        ("这几天天然气火小得很，水都烧不开", "NP10-03"),
+        ("邻居把柴火堆在共用院坝里，三轮车进不去", "NP02-03"),
     ],
 )
 def test_a_badger_a_husband_called_the_boss_and_a_balance_are_placed(
@@ -1856,7 +1860,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.180: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.181: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2155,6 +2159,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .180: a tea roaster's smoke; an electric blanket unplugged
         ("旁边烘茶叶的作坊天天冒黑气，烟雾和焦糊味很大，窗户都不敢开", "110", "safety:fire"),
         ("电热毯用了一晚就冒烟了，还好插头拔了，人没事，商家不给退", "110", "safety:fire"),
+        # .181: an idiom of anger at a stall's noise; a manhole cover sunk on one side
+        ("楼下大排档吵到半夜，我真是杀人的心都有了，城管管不管", "110", "safety:threat"),
+        ("巷子口井盖塌了半边，晚上看不见，请来修一下", "12345", "safety:danger"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2167,7 +2174,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.180: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.181: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
