@@ -1156,6 +1156,13 @@ WHOLE_TEST_SETS = (
     "110-police-w663",
     "110-nonpolice-w663",
     "12345-w664",
+    "110-police-w665",
+    "110-nonpolice-w665",
+    "110-police-w666",
+    "110-nonpolice-w666",
+    "110-police-w667",
+    "110-nonpolice-w667",
+    "12345-w668",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
