@@ -1860,7 +1860,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.181: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.182: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2162,6 +2162,11 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .181: an idiom of anger at a stall's noise; a manhole cover sunk on one side
         ("楼下大排档吵到半夜，我真是杀人的心都有了，城管管不管", "110", "safety:threat"),
         ("巷子口井盖塌了半边，晚上看不见，请来修一下", "12345", "safety:danger"),
+        # .182: a pasture without signal; a hay field; anger "about to explode"; a phone in the river
+        ("夏季牧场没信号，放牧出点事都打不出去，请建个基站", "12345", "safety:threat"),
+        ("他家的羊钻过围栏把我家打草场啃光了，说了几回都不管", "110", "safety:violence"),
+        ("广场舞放到十点还不停，我气得要爆炸了，城管管不管", "110", "safety:explosion"),
+        ("漂流时手机掉河里了，捞不到的话能不能开个证明", "110", "safety:danger"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2174,7 +2179,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.181: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.182: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
