@@ -1163,6 +1163,13 @@ WHOLE_TEST_SETS = (
     "110-police-w667",
     "110-nonpolice-w667",
     "12345-w668",
+    "110-police-w669",
+    "110-nonpolice-w669",
+    "110-police-w670",
+    "110-nonpolice-w670",
+    "110-police-w671",
+    "110-nonpolice-w671",
+    "12345-w672",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
