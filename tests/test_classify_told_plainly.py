@@ -1860,7 +1860,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.182: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.183: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2167,6 +2167,12 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("他家的羊钻过围栏把我家打草场啃光了，说了几回都不管", "110", "safety:violence"),
         ("广场舞放到十点还不停，我气得要爆炸了，城管管不管", "110", "safety:explosion"),
         ("漂流时手机掉河里了，捞不到的话能不能开个证明", "110", "safety:danger"),
+        # .183: "吵得我想杀人"; a boundary redrawn after the quake; a cave house fallen in decades ago; a
+        # chicken killed on the road
+        ("楼上天天半夜唱K，吵得我想杀人，物业也不管", "110", "safety:threat"),
+        ("我们两家宅基地是地震过后重新划的，他又把界桩挪了", "110", "situation:P04-06"),
+        ("老院子的窑塌了几十年了，我想重修，堂哥说地是他的", "110", "safety:danger"),
+        ("开车撞死了人家一只鸡，主人要两百，我觉得太多了", "110", "safety:vehicle_hit"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2179,7 +2185,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.182: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.183: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2330,6 +2336,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("民宿老板叫我给住店的客人找小妹，我不干", "situation:P07-03"),
         # .180: a herb bed dug up overnight, in Sichuanese
         ("后山的天麻地昨晚上遭人挖了，坑都是新的", "safety:crops_taken"),
+        # .183: a cane field cut down, told with the Yunnan passive; lost in a cave
+        ("我家甘蔗地着人砍倒了一大片，明明是故意整我", "safety:crops_destroyed"),
+        ("我们几个钻山洞耍，手电没电了，找不着出来的路", "situation:P06-04"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
