@@ -1170,6 +1170,13 @@ WHOLE_TEST_SETS = (
     "110-police-w671",
     "110-nonpolice-w671",
     "12345-w672",
+    "110-police-w673",
+    "110-nonpolice-w673",
+    "110-police-w674",
+    "110-nonpolice-w674",
+    "110-police-w675",
+    "110-nonpolice-w675",
+    "12345-w676",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
