@@ -1761,7 +1761,7 @@ def test_a_wall_running_wet_turns_to_keep_a_bill_and_a_toilet_are_placed(
 
 # zj-2026.12.178: a badger at the cellar, a quarrel with "掌柜的" (a husband, in the northwest), a
 # buyer's unpaid balance are each placed; .179: a thing "捡着" (found, in the southwest); .181: weak gas,
-# a shared yard piled up.
+# a shared yard piled up; .184: a hob that will not light.
 @pytest.mark.parametrize(
     ("text", "situation"),
     [
@@ -1773,6 +1773,8 @@ def test_a_wall_running_wet_turns_to_keep_a_bill_and_a_toilet_are_placed(
         # .181: the gas too weak to cook; a shared yard piled with firewood
         ("这几天天然气火小得很，水都烧不开", "NP10-03"),
         ("邻居把柴火堆在共用院坝里，三轮车进不去", "NP02-03"),
+        # .184: the hob will not light
+        ("灶打不燃，卡里明明有钱，咋个没气", "NP10-03"),
     ],
 )
 def test_a_badger_a_husband_called_the_boss_and_a_balance_are_placed(
@@ -1860,7 +1862,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.183: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.184: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2173,6 +2175,10 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("我们两家宅基地是地震过后重新划的，他又把界桩挪了", "110", "situation:P04-06"),
         ("老院子的窑塌了几十年了，我想重修，堂哥说地是他的", "110", "safety:danger"),
         ("开车撞死了人家一只鸡，主人要两百，我觉得太多了", "110", "safety:vehicle_hit"),
+        # .184: a child teased as a quake orphan; piling at night; trees counted over a boundary
+        ("娃儿在学校遭同学喊地震孤儿，回来哭，我想找老师", "110", "situation:P04-06"),
+        ("半夜还在打桩，吵得人想跳河，管不管", "110", "safety:self_harm"),
+        ("隔壁组过界来砍了我们几棵树，吵了一架，想请林业站来划界", "110", "safety:violence"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2185,7 +2191,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.183: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.184: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2339,6 +2345,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .183: a cane field cut down, told with the Yunnan passive; lost in a cave
         ("我家甘蔗地着人砍倒了一大片，明明是故意整我", "safety:crops_destroyed"),
         ("我们几个钻山洞耍，手电没电了，找不着出来的路", "situation:P06-04"),
+        # .184: a welfare agent the village never heard of, in the southwest
+        ("有个人说能帮我办低保，收了两千块手续费，到村上一问根本没得这个人", "safety:fraud"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
