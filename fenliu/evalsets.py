@@ -1177,6 +1177,13 @@ WHOLE_TEST_SETS = (
     "110-police-w675",
     "110-nonpolice-w675",
     "12345-w676",
+    "110-police-w677",
+    "110-nonpolice-w677",
+    "110-police-w678",
+    "110-nonpolice-w678",
+    "110-police-w679",
+    "110-nonpolice-w679",
+    "12345-w680",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
