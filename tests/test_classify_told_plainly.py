@@ -1761,7 +1761,7 @@ def test_a_wall_running_wet_turns_to_keep_a_bill_and_a_toilet_are_placed(
 
 # zj-2026.12.178: a badger at the cellar, a quarrel with "掌柜的" (a husband, in the northwest), a
 # buyer's unpaid balance are each placed; .179: a thing "捡着" (found, in the southwest); .181: weak gas,
-# a shared yard piled up; .184: a hob that will not light.
+# a shared yard piled up; .184: a hob that will not light; .185: money a friend took as a loan.
 @pytest.mark.parametrize(
     ("text", "situation"),
     [
@@ -1775,6 +1775,8 @@ def test_a_wall_running_wet_turns_to_keep_a_bill_and_a_toilet_are_placed(
         ("邻居把柴火堆在共用院坝里，三轮车进不去", "NP02-03"),
         # .184: the hob will not light
         ("灶打不燃，卡里明明有钱，咋个没气", "NP10-03"),
+        # .185: money a friend "借走"
+        ("同学三年前借走一万块，到现在不还，还把我拉黑了", "NP03-01"),
     ],
 )
 def test_a_badger_a_husband_called_the_boss_and_a_balance_are_placed(
@@ -1862,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.184: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.185: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2179,6 +2181,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("娃儿在学校遭同学喊地震孤儿，回来哭，我想找老师", "110", "situation:P04-06"),
         ("半夜还在打桩，吵得人想跳河，管不管", "110", "safety:self_harm"),
         ("隔壁组过界来砍了我们几棵树，吵了一架，想请林业站来划界", "110", "safety:violence"),
+        # .185: a heart condition as a figure of annoyance; a bus stop's sign knocked down long ago
+        ("楼上天天半夜剁排骨，我这心脏病都快叫他剁出来了", "110", "situation:P06-05"),
+        ("车站的站牌被车撞倒一个月了，也没人来扶", "12345", "safety:injury"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2191,7 +2196,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.184: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.185: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
