@@ -1184,6 +1184,13 @@ WHOLE_TEST_SETS = (
     "110-police-w679",
     "110-nonpolice-w679",
     "12345-w680",
+    "110-police-w681",
+    "110-nonpolice-w681",
+    "110-police-w682",
+    "110-nonpolice-w682",
+    "110-police-w683",
+    "110-nonpolice-w683",
+    "12345-w684",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
