@@ -1191,6 +1191,13 @@ WHOLE_TEST_SETS = (
     "110-police-w683",
     "110-nonpolice-w683",
     "12345-w684",
+    "110-police-w685",
+    "110-nonpolice-w685",
+    "110-police-w686",
+    "110-nonpolice-w686",
+    "110-police-w687",
+    "110-nonpolice-w687",
+    "12345-w688",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
