@@ -1864,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.186: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.187: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2187,6 +2187,10 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .186: a tea house "是抢钱呢"; gas poisoning heard of, as a reason for heating
         ("那家茶馆是抢钱呢，一壶茶收两百", "110", "safety:theft"),
         ("小区没通暖气，家家烧煤炉，每年都听说有人煤气中毒，请尽快接暖气", "12345", "safety:gas"),
+        # .187: a younger sister sent to fetch a child, a delivery woman called 小姐姐 (.179's bare 叫小妹 and
+        # 叫小姐 read both as vice)
+        ("我叫小妹去学校接娃，她说等会儿就去，你们帮我问下学校几点放学", "110", "situation:P07-03"),
+        ("外卖小姐姐送错了，我叫小姐姐回来换她不理", "110", "situation:P07-03"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2199,7 +2203,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.186: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.187: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
