@@ -1864,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.187: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.188: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2191,6 +2191,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # 叫小姐 read both as vice)
         ("我叫小妹去学校接娃，她说等会儿就去，你们帮我问下学校几点放学", "110", "situation:P07-03"),
         ("外卖小姐姐送错了，我叫小姐姐回来换她不理", "110", "situation:P07-03"),
+        # .188: a stench with the person between (臭得人上不来气); open burning that is small (火势不大)
+        ("对面的牛杂店天天在后门洗肚子，臭得人上不来气，冬天巷子里全是冰", "110", "safety:injury"),
+        ("河坝边有人烧塑料膜，火势不大，就是烟大得很，呛人", "110", "safety:fire"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2203,7 +2206,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.187: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.188: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
