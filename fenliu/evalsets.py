@@ -1198,6 +1198,13 @@ WHOLE_TEST_SETS = (
     "110-police-w687",
     "110-nonpolice-w687",
     "12345-w688",
+    "110-police-w689",
+    "110-nonpolice-w689",
+    "110-police-w690",
+    "110-nonpolice-w690",
+    "110-police-w691",
+    "110-nonpolice-w691",
+    "12345-w692",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
