@@ -1864,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.188: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.189: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2194,6 +2194,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .188: a stench with the person between (臭得人上不来气); open burning that is small (火势不大)
         ("对面的牛杂店天天在后门洗肚子，臭得人上不来气，冬天巷子里全是冰", "110", "safety:injury"),
         ("河坝边有人烧塑料膜，火势不大，就是烟大得很，呛人", "110", "safety:fire"),
+        # .189: pupils parted by a teacher (已被老师分开); walking not allowed (不让走路: detention's 不让走)
+        ("报警人称两名初中生课间因抢座位发生推搡，已被老师分开，无人受伤，家长想要个说法", "110", "safety:violence"),
+        ("景区门票说含观光车，进去了又要另收车费，还不让走路进去", "12345", "safety:detention"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2206,7 +2209,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.188: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.189: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2362,6 +2365,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("我们几个钻山洞耍，手电没电了，找不着出来的路", "situation:P06-04"),
         # .184: a welfare agent the village never heard of, in the southwest
         ("有个人说能帮我办低保，收了两千块手续费，到村上一问根本没得这个人", "safety:fraud"),
+        # .189 settles pupils "已被老师分开", not a fight that went on after the teacher parted it
+        ("两个娃在学校打起来了，老师分开了又打，有个娃头都打破了，快来", "safety:violence"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
