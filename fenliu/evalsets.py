@@ -1205,6 +1205,13 @@ WHOLE_TEST_SETS = (
     "110-police-w691",
     "110-nonpolice-w691",
     "12345-w692",
+    "110-police-w693",
+    "110-nonpolice-w693",
+    "110-police-w694",
+    "110-nonpolice-w694",
+    "110-police-w695",
+    "110-nonpolice-w695",
+    "12345-w696",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
