@@ -1864,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.189: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.190: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2197,6 +2197,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .189: pupils parted by a teacher (已被老师分开); walking not allowed (不让走路: detention's 不让走)
         ("报警人称两名初中生课间因抢座位发生推搡，已被老师分开，无人受伤，家长想要个说法", "110", "safety:violence"),
         ("景区门票说含观光车，进去了又要另收车费，还不让走路进去", "12345", "safety:detention"),
+        # .190: a found child's bag; a heart cut as by a knife
+        ("在车站捡到一个孩子的书包，里面有作业本，想找到失主", "110", "safety:missing"),
+        ("她天天指桑骂槐，我心里像刀子在割，想找人来调解一下", "110", "safety:weapon"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2209,7 +2212,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.189: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.190: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2367,6 +2370,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("有个人说能帮我办低保，收了两千块手续费，到村上一问根本没得这个人", "safety:fraud"),
         # .189 settles pupils "已被老师分开", not a fight that went on after the teacher parted it
         ("两个娃在学校打起来了，老师分开了又打，有个娃头都打破了，快来", "safety:violence"),
+        # .190 masks a found child's bag, not a child found
+        ("我在河边捡到一个孩子，三四岁，哭着找妈妈", "safety:missing"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
