@@ -1212,6 +1212,13 @@ WHOLE_TEST_SETS = (
     "110-police-w695",
     "110-nonpolice-w695",
     "12345-w696",
+    "110-police-w697",
+    "110-nonpolice-w697",
+    "110-police-w698",
+    "110-nonpolice-w698",
+    "110-police-w699",
+    "110-nonpolice-w699",
+    "12345-w700",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
