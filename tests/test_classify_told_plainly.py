@@ -1864,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.190: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.191: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2212,7 +2212,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.190: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.191: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2372,6 +2372,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("两个娃在学校打起来了，老师分开了又打，有个娃头都打破了，快来", "safety:violence"),
         # .190 masks a found child's bag, not a child found
         ("我在河边捡到一个孩子，三四岁，哭着找妈妈", "safety:missing"),
+        # .191: the north's 铰 for a cable cut away; a stroke told by the mouth and the speech
+        ("村头变压器上的铜线叫人铰走一大截，全村都停电了", "safety:theft"),
+        ("俺爹正吃着饭嘴一歪，说话也说不利索了，离医院远", "safety:injury"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
