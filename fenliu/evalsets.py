@@ -1219,6 +1219,13 @@ WHOLE_TEST_SETS = (
     "110-police-w699",
     "110-nonpolice-w699",
     "12345-w700",
+    "110-police-w701",
+    "110-nonpolice-w701",
+    "110-police-w702",
+    "110-nonpolice-w702",
+    "110-police-w703",
+    "110-nonpolice-w703",
+    "12345-w704",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
