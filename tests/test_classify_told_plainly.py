@@ -1864,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.191: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.192: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2200,6 +2200,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .190: a found child's bag; a heart cut as by a knife
         ("在车站捡到一个孩子的书包，里面有作业本，想找到失主", "110", "safety:missing"),
         ("她天天指桑骂槐，我心里像刀子在割，想找人来调解一下", "110", "safety:weapon"),
+        # .192: windows shut against a bar's noise; a vase a cleaner broke
+        ("楼下酒吧天天唱到半夜，窗户关起来都听得到", "110", "safety:detention"),
+        ("请的保洁擦玻璃，把我窗台上的花瓶给打了，还要加钱", "110", "safety:violence"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2212,7 +2215,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.191: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.192: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2375,6 +2378,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .191: the north's 铰 for a cable cut away; a stroke told by the mouth and the speech
         ("村头变压器上的铜线叫人铰走一大截，全村都停电了", "safety:theft"),
         ("俺爹正吃着饭嘴一歪，说话也说不利索了，离医院远", "safety:injury"),
+        # .192: paid a fake office, the phone dead at once; a vase broken and then the caller beaten
+        ("说是镇上民政的，让我转两千办补贴，我转完电话就打不通了", "safety:paid_blocked"),
+        ("他喝醉了把花瓶打了，又把我打了一顿", "safety:violence"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
