@@ -1226,6 +1226,13 @@ WHOLE_TEST_SETS = (
     "110-police-w703",
     "110-nonpolice-w703",
     "12345-w704",
+    "110-police-w705",
+    "110-nonpolice-w705",
+    "110-police-w706",
+    "110-nonpolice-w706",
+    "110-police-w707",
+    "110-nonpolice-w707",
+    "12345-w708",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
