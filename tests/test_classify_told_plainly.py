@@ -1864,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.192: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.193: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2203,6 +2203,13 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .192: windows shut against a bar's noise; a vase a cleaner broke
         ("楼下酒吧天天唱到半夜，窗户关起来都听得到", "110", "safety:detention"),
         ("请的保洁擦玻璃，把我窗台上的花瓶给打了，还要加钱", "110", "safety:violence"),
+        # .193: a wish said in anger without 真; a guard against gas asked for; an old man's phone; a tool works; a
+        # warning over a manhole already fenced
+        ("借钱不还，我气得想去把他屋门砸了，你们管不管", "110", "safety:damage"),
+        ("建议燃气公司挨家挨户讲讲怎么防煤气中毒", "12345", "safety:gas"),
+        ("我阿公的老人机不见了，可能是赶街时掉的", "110", "safety:missing"),
+        ("某合金刀具厂的切削液直接倒进渗坑，井水都有怪味", "12345", "safety:weapon"),
+        ("村口井盖子没了，俺拿砖头围上了，可别掉下去人", "110", "safety:danger"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2215,7 +2222,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.192: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.193: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2381,6 +2388,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .192: paid a fake office, the phone dead at once; a vase broken and then the caller beaten
         ("说是镇上民政的，让我转两千办补贴，我转完电话就打不通了", "safety:paid_blocked"),
         ("他喝醉了把花瓶打了，又把我打了一顿", "safety:violence"),
+        # .193's 气得想 governs its own clause, not a knife at the door in the next
+        ("我老公气得想砸东西，现在拿着菜刀在砍门，我跟娃躲在屋里", "safety:armed"),
+        ("我阿公不见了，老人机也打不通", "safety:missing"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
