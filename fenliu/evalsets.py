@@ -1233,6 +1233,13 @@ WHOLE_TEST_SETS = (
     "110-police-w707",
     "110-nonpolice-w707",
     "12345-w708",
+    "110-police-w709",
+    "110-nonpolice-w709",
+    "110-police-w710",
+    "110-nonpolice-w710",
+    "110-police-w711",
+    "110-nonpolice-w711",
+    "12345-w712",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
