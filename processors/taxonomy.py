@@ -67,7 +67,8 @@ class SafetyGroupSpec(_Spec):
     terms: list[str] = []
     all_of: list[list[str]] = []  # one term of each group within ``within_clauses`` clauses
     parts: list[str] = []  # names of ``danger.parts``: more all_of groups, shared by signs
-    within_clauses: int = Field(1, ge=1, le=5)
+    # Bounded so a sign stays one event; 12 lets a fee fraud told at length meet (zj-2026.12.195).
+    within_clauses: int = Field(1, ge=1, le=12)
 
 
 class CrowdCountSpec(_Spec):

@@ -1864,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.194: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.195: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2222,7 +2222,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.194: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.195: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2396,6 +2396,12 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("有人说能把俺儿子弄进钢厂当正式工，收了八万块钱，人找不着，电话也停机了", "safety:arranged_fee_fraud"),
         ("说是林业局的，讲有补偿款，得先交两千手续费，我转完他就不接了", "safety:paid_blocked"),
         ("我掉枯井里了，腿摔了上不去，就在村西头地里", "safety:danger"),
+        # .195: a fee fraud told at length, its offer, fee and vanishing eleven clauses apart
+        (
+            "上礼拜来了俩人，开个小轿车，说是县里派下来给办药材补贴的，一亩补一千，先交三百块材料费。"
+            "屯里二十多户都交了，还给写了收条，章也看不清。说好三天后来发钱，到今天人没影儿了，电话也停机了。",
+            "safety:arranged_fee_fraud",
+        ),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
