@@ -1240,6 +1240,13 @@ WHOLE_TEST_SETS = (
     "110-police-w711",
     "110-nonpolice-w711",
     "12345-w712",
+    "110-police-w713",
+    "110-nonpolice-w713",
+    "110-police-w714",
+    "110-nonpolice-w714",
+    "110-police-w715",
+    "110-nonpolice-w715",
+    "12345-w716",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
