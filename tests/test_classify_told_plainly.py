@@ -1864,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.195: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.196: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2210,6 +2210,8 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("我阿公的老人机不见了，可能是赶街时掉的", "110", "safety:missing"),
         ("某合金刀具厂的切削液直接倒进渗坑，井水都有怪味", "12345", "safety:weapon"),
         ("村口井盖子没了，俺拿砖头围上了，可别掉下去人", "110", "safety:danger"),
+        # .196: the caller's own door shut on a neighbour's abuse
+        ("隔壁婆婆又在门口指桑骂槐，我冇同她吵，门都关起来哒，想请村里来讲下公道", "110", "safety:detention"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2222,7 +2224,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.195: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.196: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2402,6 +2404,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
             "屯里二十多户都交了，还给写了收条，章也看不清。说好三天后来发钱，到今天人没影儿了，电话也停机了。",
             "safety:arranged_fee_fraud",
         ),
+        # .196: poison threatened for the caller's field; a pool of blood at a silent neighbour's door
+        ("我不租他的田了，他站在我屋门口讲，晚上来给我田里下药，讲了好几遍", "safety:threat"),
+        ("隔壁天天吵架，今天突然没声音了，门口还有一滩血迹，敲门也不开", "safety:injury"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
