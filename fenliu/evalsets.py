@@ -1247,6 +1247,13 @@ WHOLE_TEST_SETS = (
     "110-police-w715",
     "110-nonpolice-w715",
     "12345-w716",
+    "110-police-w717",
+    "110-nonpolice-w717",
+    "110-police-w718",
+    "110-nonpolice-w718",
+    "110-police-w719",
+    "110-nonpolice-w719",
+    "12345-w720",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
