@@ -1864,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.196: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.197: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2212,6 +2212,10 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("村口井盖子没了，俺拿砖头围上了，可别掉下去人", "110", "safety:danger"),
         # .196: the caller's own door shut on a neighbour's abuse
         ("隔壁婆婆又在门口指桑骂槐，我冇同她吵，门都关起来哒，想请村里来讲下公道", "110", "safety:detention"),
+        # .197: an engine left running; an owl's wing hurt; felling about to start in a boundary dispute
+        ("车钥匙锁车里了，车还着着火呢，车里没人", "110", "safety:fire"),
+        ("院子里飞进来一只猫头鹰，翅膀受伤了，问交给谁", "110", "safety:injury"),
+        ("跟邻村为杉木林的山界有争议，对方准备动手砍伐，想请林业站来勘界", "110", "safety:violence"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2224,7 +2228,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.196: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.197: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2407,6 +2411,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .196: poison threatened for the caller's field; a pool of blood at a silent neighbour's door
         ("我不租他的田了，他站在我屋门口讲，晚上来给我田里下药，讲了好几遍", "safety:threat"),
         ("隔壁天天吵架，今天突然没声音了，门口还有一滩血迹，敲门也不开", "safety:injury"),
+        # .197: Hunan's child gone (伢子冇得哒); a Cantonese son not home "到依家"
+        ("进货前把细伢子放档口让隔壁看一下，回来伢子冇得哒", "safety:missing"),
+        ("我个仔放学到依家都未返屋，问过同学都话冇见到佢", "safety:unreachable"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
