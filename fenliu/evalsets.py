@@ -1254,6 +1254,13 @@ WHOLE_TEST_SETS = (
     "110-police-w719",
     "110-nonpolice-w719",
     "12345-w720",
+    "110-police-w721",
+    "110-nonpolice-w721",
+    "110-police-w722",
+    "110-nonpolice-w722",
+    "110-police-w723",
+    "110-nonpolice-w723",
+    "12345-w724",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
