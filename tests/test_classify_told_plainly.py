@@ -1864,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.197: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.198: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2216,6 +2216,8 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("车钥匙锁车里了，车还着着火呢，车里没人", "110", "safety:fire"),
         ("院子里飞进来一只猫头鹰，翅膀受伤了，问交给谁", "110", "safety:injury"),
         ("跟邻村为杉木林的山界有争议，对方准备动手砍伐，想请林业站来勘界", "110", "safety:violence"),
+        # .198: an accusation in Xiang speech
+        ("她港我偷她屋里的菜，当着一条街的人骂我，我要她赔礼道歉", "110", "safety:theft"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2228,7 +2230,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.197: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.198: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
