@@ -1261,6 +1261,13 @@ WHOLE_TEST_SETS = (
     "110-police-w723",
     "110-nonpolice-w723",
     "12345-w724",
+    "110-police-w725",
+    "110-nonpolice-w725",
+    "110-police-w726",
+    "110-nonpolice-w726",
+    "110-police-w727",
+    "110-nonpolice-w727",
+    "12345-w728",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
