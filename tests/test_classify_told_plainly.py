@@ -1864,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.198: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.199: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2218,6 +2218,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("跟邻村为杉木林的山界有争议，对方准备动手砍伐，想请林业站来勘界", "110", "safety:violence"),
         # .198: an accusation in Xiang speech
         ("她港我偷她屋里的菜，当着一条街的人骂我，我要她赔礼道歉", "110", "safety:theft"),
+        # .199: a hit-and-run alleged to squeeze more money, and asked about after a note was left
+        ("刮蹭已经私了，晚上对方又要一千，不给就说她肇事逃逸", "110", "safety:vehicle_hit"),
+        ("倒车蹭了别人的车，车主不在，我留了电话条，这样算不算肇事逃逸", "110", "safety:vehicle_hit"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2230,7 +2233,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.198: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.199: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2416,6 +2419,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .197: Hunan's child gone (伢子冇得哒); a Cantonese son not home "到依家"
         ("进货前把细伢子放档口让隔壁看一下，回来伢子冇得哒", "safety:missing"),
         ("我个仔放学到依家都未返屋，问过同学都话冇见到佢", "safety:unreachable"),
+        # .199 masks a hit-and-run alleged, not one told
+        ("刚才一辆车把我撞倒就跑了，肇事逃逸，车牌没看清", "safety:vehicle_hit"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
