@@ -2195,7 +2195,11 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("对面的牛杂店天天在后门洗肚子，臭得人上不来气，冬天巷子里全是冰", "110", "safety:injury"),
         ("河坝边有人烧塑料膜，火势不大，就是烟大得很，呛人", "110", "safety:fire"),
         # .189: pupils parted by a teacher (已被老师分开); walking not allowed (不让走路: detention's 不让走)
-        ("报警人称两名初中生课间因抢座位发生推搡，已被老师分开，无人受伤，家长想要个说法", "110", "safety:violence"),
+        (
+            "报警人称两名初中生课间因抢座位发生推搡，已被老师分开，无人受伤，家长想要个说法",
+            "110",
+            "safety:violence",
+        ),
         ("景区门票说含观光车，进去了又要另收车费，还不让走路进去", "12345", "safety:detention"),
         # .190: a found child's bag; a heart cut as by a knife
         ("在车站捡到一个孩子的书包，里面有作业本，想找到失主", "110", "safety:missing"),
@@ -2211,16 +2215,28 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("某合金刀具厂的切削液直接倒进渗坑，井水都有怪味", "12345", "safety:weapon"),
         ("村口井盖子没了，俺拿砖头围上了，可别掉下去人", "110", "safety:danger"),
         # .196: the caller's own door shut on a neighbour's abuse
-        ("隔壁婆婆又在门口指桑骂槐，我冇同她吵，门都关起来哒，想请村里来讲下公道", "110", "safety:detention"),
+        (
+            "隔壁婆婆又在门口指桑骂槐，我冇同她吵，门都关起来哒，想请村里来讲下公道",
+            "110",
+            "safety:detention",
+        ),
         # .197: an engine left running; an owl's wing hurt; felling about to start in a boundary dispute
         ("车钥匙锁车里了，车还着着火呢，车里没人", "110", "safety:fire"),
         ("院子里飞进来一只猫头鹰，翅膀受伤了，问交给谁", "110", "safety:injury"),
-        ("跟邻村为杉木林的山界有争议，对方准备动手砍伐，想请林业站来勘界", "110", "safety:violence"),
+        (
+            "跟邻村为杉木林的山界有争议，对方准备动手砍伐，想请林业站来勘界",
+            "110",
+            "safety:violence",
+        ),
         # .198: an accusation in Xiang speech
         ("她港我偷她屋里的菜，当着一条街的人骂我，我要她赔礼道歉", "110", "safety:theft"),
         # .199: a hit-and-run alleged to squeeze more money, and asked about after a note was left
         ("刮蹭已经私了，晚上对方又要一千，不给就说她肇事逃逸", "110", "safety:vehicle_hit"),
-        ("倒车蹭了别人的车，车主不在，我留了电话条，这样算不算肇事逃逸", "110", "safety:vehicle_hit"),
+        (
+            "倒车蹭了别人的车，车主不在，我留了电话条，这样算不算肇事逃逸",
+            "110",
+            "safety:vehicle_hit",
+        ),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2404,7 +2420,10 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("我阿公不见了，老人机也打不通", "safety:missing"),
         # .194: a son got into the steel works for a fee, the phone cut off; a fee paid and no longer answered; a dry
         # well fallen into
-        ("有人说能把俺儿子弄进钢厂当正式工，收了八万块钱，人找不着，电话也停机了", "safety:arranged_fee_fraud"),
+        (
+            "有人说能把俺儿子弄进钢厂当正式工，收了八万块钱，人找不着，电话也停机了",
+            "safety:arranged_fee_fraud",
+        ),
         ("说是林业局的，讲有补偿款，得先交两千手续费，我转完他就不接了", "safety:paid_blocked"),
         ("我掉枯井里了，腿摔了上不去，就在村西头地里", "safety:danger"),
         # .195: a fee fraud told at length, its offer, fee and vanishing eleven clauses apart
