@@ -1268,6 +1268,13 @@ WHOLE_TEST_SETS = (
     "110-police-w727",
     "110-nonpolice-w727",
     "12345-w728",
+    "110-police-w729",
+    "110-nonpolice-w729",
+    "110-police-w730",
+    "110-nonpolice-w730",
+    "110-police-w731",
+    "110-nonpolice-w731",
+    "12345-w732",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
