@@ -1864,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.199: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.200: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2236,6 +2236,27 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "倒车蹭了别人的车，车主不在，我留了电话条，这样算不算肇事逃逸",
             "110",
             "safety:vehicle_hit",
+        ),
+        # .200: a thing knocked over and broken, its cost disputed; a fall feared when the wind blows
+        (
+            "装修师傅搬梯子把我家放在门口的电动车碰倒摔坏了，师傅说不该他赔",
+            "110",
+            "safety:traffic_person",
+        ),
+        (
+            "小区里那块广告牌架子锈透了，担心刮大风时掉下来砸到人，找谁来拆",
+            "110",
+            "safety:falling_object",
+        ),
+        (
+            "门前那棵老杨树往我家房顶歪，一刮大风树枝子就往下掉，怕砸到人",
+            "110",
+            "safety:falling_object",
+        ),
+        (
+            "路边的电线杆子歪了，怕刮大风倒下来砸到过路的人，请供电所来看看",
+            "110",
+            "safety:danger",
         ),
     ],
 )
