@@ -1275,6 +1275,13 @@ WHOLE_TEST_SETS = (
     "110-police-w731",
     "110-nonpolice-w731",
     "12345-w732",
+    "110-police-w733",
+    "110-nonpolice-w733",
+    "110-police-w734",
+    "110-nonpolice-w734",
+    "110-police-w735",
+    "110-nonpolice-w735",
+    "12345-w736",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
