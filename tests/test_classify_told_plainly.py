@@ -1864,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.200: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.201: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2258,10 +2258,19 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:danger",
         ),
+        # .201: a degree complement told with 要 (as .183's 得我想杀人)
+        ("隔壁装修电钻从早响到晚，吵得我要杀人，你们管不管", "110", "safety:threat"),
+        ("楼上天天半夜跳绳，物业也不管，真是烦得人要杀人了", "110", "safety:threat"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
     assert rule not in fired(run(text, source=source))
+
+
+def test_anger_told_as_a_figure_still_keeps_a_knife() -> None:
+    # zj-2026.12.201 masks 气得要杀人 as a figure; a drunk chasing his wife with a cleaver is still armed.
+    c = run("他喝醉了气得要杀人，拿着菜刀在楼道里追他老婆")
+    assert c.is_police_matter and "safety:armed" in fired(c), (c.rule_id, fired(c))
 
 
 def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
