@@ -1282,6 +1282,13 @@ WHOLE_TEST_SETS = (
     "110-police-w735",
     "110-nonpolice-w735",
     "12345-w736",
+    "110-police-w737",
+    "110-nonpolice-w737",
+    "110-police-w738",
+    "110-nonpolice-w738",
+    "110-police-w739",
+    "110-nonpolice-w739",
+    "12345-w740",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
