@@ -1864,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.201: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.202: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2261,6 +2261,14 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .201: a degree complement told with 要 (as .183's 得我想杀人)
         ("隔壁装修电钻从早响到晚，吵得我要杀人，你们管不管", "110", "safety:threat"),
         ("楼上天天半夜跳绳，物业也不管，真是烦得人要杀人了", "110", "safety:threat"),
+        # .202: someone nearly hurt, and not; 工伤到 (伤到 inside it); a treatment ended, damages refused
+        (
+            "县城那个井盖没了，晚上黑黢黢的，差点有个骑车的掉进去，赶紧找人补上",
+            "110",
+            "safety:danger",
+        ),
+        ("前年在砖厂叫机器压断了手指头，厂里不管，工伤到现在也不给认", "110", "safety:injury"),
+        ("我老公在工地摔伤了腿，现已治疗结束，老板拒绝赔偿误工费", "110", "safety:injury"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2279,7 +2287,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.199: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.202: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2470,6 +2478,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("我个仔放学到依家都未返屋，问过同学都话冇见到佢", "safety:unreachable"),
         # .199 masks a hit-and-run alleged, not one told
         ("刚才一辆车把我撞倒就跑了，肇事逃逸，车牌没看清", "safety:vehicle_hit"),
+        # .202: a road blocked by the village, told with 庄上的人, 屯里的人 and the northern 道
+        ("拉矿车把村道压坏了，庄上的人把路口全堵了，车排了一里多", "safety:road_blocked_by_people"),
+        ("采石场的车天天过，屯里的人把道给堵死了，司机下来要动手", "safety:road_blocked_by_people"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
