@@ -1289,6 +1289,13 @@ WHOLE_TEST_SETS = (
     "110-police-w739",
     "110-nonpolice-w739",
     "12345-w740",
+    "110-police-w741",
+    "110-nonpolice-w741",
+    "110-police-w742",
+    "110-nonpolice-w742",
+    "110-police-w743",
+    "110-nonpolice-w743",
+    "12345-w744",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
