@@ -1864,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.202: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.203: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2269,6 +2269,14 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ),
         ("前年在砖厂叫机器压断了手指头，厂里不管，工伤到现在也不给认", "110", "safety:injury"),
         ("我老公在工地摔伤了腿，现已治疗结束，老板拒绝赔偿误工费", "110", "safety:injury"),
+        # .203: a kitchen's ceiling (房顶 inside 厨房顶); a key locked in, told with 反锁; a whip cracked
+        (
+            "楼上漏水，厨房顶上的墙皮泡起来了，一块一块往下掉，接都接不赢",
+            "110",
+            "safety:falling_object",
+        ),
+        ("钥匙反锁在屋里了，屋里没人，想找个开锁师傅", "110", "safety:detention"),
+        ("广场上一早就有人甩鞭子，啪啪的跟放炮似的，吵得人睡不着", "110", "safety:cry_for_help"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
