@@ -1296,6 +1296,13 @@ WHOLE_TEST_SETS = (
     "110-police-w743",
     "110-nonpolice-w743",
     "12345-w744",
+    "110-police-w745",
+    "110-nonpolice-w745",
+    "110-police-w746",
+    "110-nonpolice-w746",
+    "110-police-w747",
+    "110-nonpolice-w747",
+    "12345-w748",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
