@@ -1864,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.203: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.204: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2277,6 +2277,10 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ),
         ("钥匙反锁在屋里了，屋里没人，想找个开锁师傅", "110", "safety:detention"),
         ("广场上一早就有人甩鞭子，啪啪的跟放炮似的，吵得人睡不着", "110", "safety:cry_for_help"),
+        # .204: cars pulled over that block nothing; a pit fallen into before; the caller's own near fall
+        ("两台车已经挪到路边了，不堵路，就是对方要价太高，想请交警定责", "110", "safety:crowd"),
+        ("村外挖沙挖出几个大坑，村里的羊都掉进去过，请国土所来管管", "110", "safety:danger"),
+        ("路口井盖丢了，昨晚我差点骑车栽进去，你们找人盖上", "110", "situation:P05-04"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
