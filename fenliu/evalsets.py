@@ -1303,6 +1303,13 @@ WHOLE_TEST_SETS = (
     "110-police-w747",
     "110-nonpolice-w747",
     "12345-w748",
+    "110-police-w749",
+    "110-nonpolice-w749",
+    "110-police-w750",
+    "110-nonpolice-w750",
+    "110-police-w751",
+    "110-nonpolice-w751",
+    "12345-w752",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
