@@ -1864,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.204: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.205: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2281,6 +2281,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("两台车已经挪到路边了，不堵路，就是对方要价太高，想请交警定责", "110", "safety:crowd"),
         ("村外挖沙挖出几个大坑，村里的羊都掉进去过，请国土所来管管", "110", "safety:danger"),
         ("路口井盖丢了，昨晚我差点骑车栽进去，你们找人盖上", "110", "situation:P05-04"),
+        # .205: anger as an explosion with 我 between; a cheat named in a rhetorical question
+        ("米粉店多收我五块钱，问都不问就加价，气到我爆炸", "110", "safety:explosion"),
+        ("在驾校交了钱一年都没排上练车，退钱又不给，这不就是骗子吗", "110", "safety:fraud"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
