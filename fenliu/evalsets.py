@@ -1310,6 +1310,13 @@ WHOLE_TEST_SETS = (
     "110-police-w751",
     "110-nonpolice-w751",
     "12345-w752",
+    "110-police-w753",
+    "110-nonpolice-w753",
+    "110-police-w754",
+    "110-nonpolice-w754",
+    "110-police-w755",
+    "110-nonpolice-w755",
+    "12345-w756",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
