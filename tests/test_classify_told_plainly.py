@@ -1864,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.205: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.206: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2284,6 +2284,12 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .205: anger as an explosion with 我 between; a cheat named in a rhetorical question
         ("米粉店多收我五块钱，问都不问就加价，气到我爆炸", "110", "safety:explosion"),
         ("在驾校交了钱一年都没排上练车，退钱又不给，这不就是骗子吗", "110", "safety:fraud"),
+        # .206: a harm the nurse said it did not need (不需要 negates)
+        (
+            "孩子在学校摔了一跤，膝盖擦破点皮，校医说不需要缝针，就想问问保险怎么报",
+            "110",
+            "safety:injury",
+        ),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2302,7 +2308,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.202: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.206: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2496,6 +2502,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .202: a road blocked by the village, told with 庄上的人, 屯里的人 and the northern 道
         ("拉矿车把村道压坏了，庄上的人把路口全堵了，车排了一里多", "safety:road_blocked_by_people"),
         ("采石场的车天天过，屯里的人把道给堵死了，司机下来要动手", "safety:road_blocked_by_people"),
+        # .206: parents who block a school's road, told in the passive; a tip offered to the police
+        ("学校门口那条路让一帮家长给堵死了，校车进不去", "safety:road_blocked_by_people"),
+        ("去年偷我们村电缆的人我认得，当时不敢讲，现在想向民警提供线索", "situation:P08-03"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
