@@ -1317,6 +1317,13 @@ WHOLE_TEST_SETS = (
     "110-police-w755",
     "110-nonpolice-w755",
     "12345-w756",
+    "110-police-w757",
+    "110-nonpolice-w757",
+    "110-police-w758",
+    "110-nonpolice-w758",
+    "110-police-w759",
+    "110-nonpolice-w759",
+    "12345-w760",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
