@@ -1864,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.206: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.207: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2289,6 +2289,14 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "孩子在学校摔了一跤，膝盖擦破点皮，校医说不需要缝针，就想问问保险怎么报",
             "110",
             "safety:injury",
+        ),
+        # .207: a debtor's "no matter what"; a smell of smoke; a lease not yet run out
+        ("饭店欠我菜钱四万多，老板说打死他也没有，我该找谁", "110", "safety:threat"),
+        ("楼下烧烤店天天熏，整栋楼都是烟味，衣服都晒不了", "110", "safety:fire"),
+        (
+            "房东要卖房，叫我们三天内搬走，小孩还在上学，合同没到期，这事归谁管",
+            "110",
+            "safety:unreachable",
         ),
     ],
 )
