@@ -1324,6 +1324,13 @@ WHOLE_TEST_SETS = (
     "110-police-w759",
     "110-nonpolice-w759",
     "12345-w760",
+    "110-police-w761",
+    "110-nonpolice-w761",
+    "110-police-w762",
+    "110-nonpolice-w762",
+    "110-police-w763",
+    "110-nonpolice-w763",
+    "12345-w764",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
