@@ -1864,7 +1864,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.207: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.208: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2298,6 +2298,8 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:unreachable",
         ),
+        # .208: a household accused of theft in a quarrel
+        ("隔壁那个婆娘讲我屋偷她的鸡，在门口骂了半天，我就是气不过", "110", "safety:theft"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2316,7 +2318,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.206: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.208: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2513,6 +2515,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .206: parents who block a school's road, told in the passive; a tip offered to the police
         ("学校门口那条路让一帮家长给堵死了，校车进不去", "safety:road_blocked_by_people"),
         ("去年偷我们村电缆的人我认得，当时不敢讲，现在想向民警提供线索", "situation:P08-03"),
+        # .208: a thing gone overnight, told with the north's 一宿
+        ("院里拴的两只羊一宿没了，地上有三轮车印子", "safety:theft"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
