@@ -1331,6 +1331,13 @@ WHOLE_TEST_SETS = (
     "110-police-w763",
     "110-nonpolice-w763",
     "12345-w764",
+    "110-police-w765",
+    "110-nonpolice-w765",
+    "110-police-w766",
+    "110-nonpolice-w766",
+    "110-police-w767",
+    "110-nonpolice-w767",
+    "12345-w768",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
