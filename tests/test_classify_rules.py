@@ -228,9 +228,11 @@ def test_the_question_form_is_modal_where_the_denial_is_no_danger() -> None:
 @given(st.sampled_from(_modal_prefixes()), st.sampled_from(_safety_terms()))
 def test_a_modal_danger_on_a_diverted_text_is_a_doubt(prefix: str, term: str) -> None:
     # unless the taxonomy names the whole phrase as no danger (a mask holding the cue and the
-    # term: 怕有人掉进去, 一不小心就说等着 …), which explains it without a doubt
+    # term: 怕有人掉进去, 一不小心就说等着 …, or a word of its own lexicon, which blocks every
+    # term inside it: 想叫人来 in 气得人真想叫人来), which explains it without a doubt
     said = f"{prefix}{term}"
-    assume(not any(term in m and m in said for m in raw()["safety"]["exclude"]))
+    explaining = [*raw()["safety"]["exclude"], *raw()["lexicon"]["words"]]
+    assume(not any(term in m and m in said for m in explaining))
     c = run(f"楼上漏水把我家天花板泡坏了，{said}")
     assume(not c.is_police_matter)
     assert c.doubts, (prefix, term, c.rule_id)
