@@ -1338,6 +1338,13 @@ WHOLE_TEST_SETS = (
     "110-police-w767",
     "110-nonpolice-w767",
     "12345-w768",
+    "110-police-w769",
+    "110-nonpolice-w769",
+    "110-police-w770",
+    "110-nonpolice-w770",
+    "110-police-w771",
+    "110-nonpolice-w771",
+    "12345-w772",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
