@@ -363,6 +363,8 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         ("柴火垛底下钻进去一条长虫，有胳膊粗", "NP14-01"),
         ("今年取暖费涨价了，也不公示，问谁都说不知道", "NP10-04"),
         ("在饭店干了三年，老板一直没给上保险", "NP01-05"),
+        # zj-2026.12.209: a leaning tree
+        ("院门口那棵老杨树歪了，根都翘起来了，找谁来锯了它", "NP13-02"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -1864,7 +1866,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.208: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.209: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2300,10 +2302,28 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ),
         # .208: a household accused of theft in a quarrel
         ("隔壁那个婆娘讲我屋偷她的鸡，在门口骂了半天，我就是气不过", "110", "safety:theft"),
+        # .209: a threat taken back as talk; a refusal to pay for a past fall; no one hurt, said so
+        (
+            "老板欠了三个月工钱，欠得俺都想杀人了——俺就是说说，想问问上哪告他",
+            "110",
+            "safety:threat",
+        ),
+        ("报警人称其在工地摔伤住院，包工头拒绝支付后续医疗费用", "110", "safety:injury"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
     assert rule not in fired(run(text, source=source))
+
+
+def test_no_one_hurt_said_so_leaves_no_doubt_to_hold_the_call() -> None:
+    # zj-2026.12.209 masks 无人受伤: before it the negated 受伤 was a doubt that held the call for
+    # the call-taker (226 train and dev calls moved SUGGEST -> DIVERT and four tickets REVIEW ->
+    # ROUTE, none police). A vehicle gone after the scrape is still the police's.
+    c = run("两辆电动车在路口刮了一下，无人受伤，双方为谁赔钱吵起来了")
+    assert not any("受伤" in d for d in c.doubts), c.doubts
+    assert not c.is_police_matter, (c.rule_id, fired(c))
+    gone = run("停在路边的电动三轮被一辆面包车刮倒，面包车没停直接开走了，无人受伤")
+    assert gone.is_police_matter and "safety:hit_and_run" in fired(gone), fired(gone)
 
 
 def test_anger_told_as_a_figure_still_keeps_a_knife() -> None:
@@ -2318,7 +2338,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.208: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.209: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
