@@ -1345,6 +1345,13 @@ WHOLE_TEST_SETS = (
     "110-police-w771",
     "110-nonpolice-w771",
     "12345-w772",
+    "110-police-w773",
+    "110-nonpolice-w773",
+    "110-police-w774",
+    "110-nonpolice-w774",
+    "110-police-w775",
+    "110-nonpolice-w775",
+    "12345-w776",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
