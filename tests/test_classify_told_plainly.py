@@ -1866,7 +1866,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.209: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.210: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2309,6 +2309,8 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "safety:threat",
         ),
         ("报警人称其在工地摔伤住院，包工头拒绝支付后续医疗费用", "110", "safety:injury"),
+        # .210: someone sent for to spray the trees
+        ("路边的槐树叫虫子吃光了，吊死鬼满地爬，恁找人来打打药吧", "110", "safety:threat"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2338,7 +2340,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.209: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.210: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2537,6 +2539,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("去年偷我们村电缆的人我认得，当时不敢讲，现在想向民警提供线索", "situation:P08-03"),
         # .208: a thing gone overnight, told with the north's 一宿
         ("院里拴的两只羊一宿没了，地上有三轮车印子", "safety:theft"),
+        # .210: a child to be waylaid at school for a debt; trees sawn down, the hand told with its tool
+        ("他说今儿黑价不把钱送过去，就上学校门口堵俺孩儿", "safety:threat"),
+        ("早起一看，俺家枣园十几棵树让人拿锯齐根锯了", "safety:crops_destroyed"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
