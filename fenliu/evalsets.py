@@ -1352,6 +1352,13 @@ WHOLE_TEST_SETS = (
     "110-police-w775",
     "110-nonpolice-w775",
     "12345-w776",
+    "110-police-w777",
+    "110-nonpolice-w777",
+    "110-police-w778",
+    "110-nonpolice-w778",
+    "110-police-w779",
+    "110-nonpolice-w779",
+    "12345-w780",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
