@@ -1866,7 +1866,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.210: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.211: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2311,6 +2311,11 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("报警人称其在工地摔伤住院，包工头拒绝支付后续医疗费用", "110", "safety:injury"),
         # .210: someone sent for to spray the trees
         ("路边的槐树叫虫子吃光了，吊死鬼满地爬，恁找人来打打药吧", "110", "safety:threat"),
+        # .211: blisters of worry; anger with 都 between; a light into the flat; a blow denied with 从来都不
+        ("我急得嘴上都起火泡了，工头就一句话：开发商没给钱", "110", "safety:fire"),
+        ("气得我都想杀人了，这个快递三回送错地方", "110", "safety:threat"),
+        ("商场的招牌灯一直亮到后半夜，直直照进我家卧室", "12345", "situation:P07-04"),
+        ("吵了一下午，他从来都不打人，就是这个脾气气死人", "110", "safety:violence"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2340,7 +2345,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.210: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.211: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2542,6 +2547,11 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .210: a child to be waylaid at school for a debt; trees sawn down, the hand told with its tool
         ("他说今儿黑价不把钱送过去，就上学校门口堵俺孩儿", "safety:threat"),
         ("早起一看，俺家枣园十几棵树让人拿锯齐根锯了", "safety:crops_destroyed"),
+        # .211: a payment demanded "or else every day" with people brought; a plate the same as mine, told with 同
+        ("吵了几句，对方要我赔五千块精神损失费，否则每天带人去我店里闹", "safety:coerced_payment"),
+        ("有台车的车牌同我的一模一样，我的车一直停在屋里，罚单却是市区拍的", "safety:forgery_sold"),
+        # .211: beaten, told with the northern spoken passive
+        ("俺夜来在集上叫人打了，今儿去医院一拍片子，肋条骨裂了", "safety:violence"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
