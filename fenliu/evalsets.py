@@ -1359,6 +1359,13 @@ WHOLE_TEST_SETS = (
     "110-police-w779",
     "110-nonpolice-w779",
     "12345-w780",
+    "110-police-w781",
+    "110-nonpolice-w781",
+    "110-police-w782",
+    "110-nonpolice-w782",
+    "110-police-w783",
+    "110-nonpolice-w783",
+    "12345-w784",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
