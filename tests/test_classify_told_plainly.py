@@ -1866,7 +1866,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.211: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.212: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2316,6 +2316,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("气得我都想杀人了，这个快递三回送错地方", "110", "safety:threat"),
         ("商场的招牌灯一直亮到后半夜，直直照进我家卧室", "12345", "situation:P07-04"),
         ("吵了一下午，他从来都不打人，就是这个脾气气死人", "110", "safety:violence"),
+        # .212: a workshop's smoke through the building; a leak feared of a rusted pipe
+        ("楼下那家做腐竹的，熏得整栋楼都是烟，衣服都晾不得", "110", "safety:fire"),
+        ("燃气管道从我家窗户外边过，锈得很厉害，担心漏气，请催一下燃气公司", "12345", "safety:gas"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2345,7 +2348,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.211: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.212: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2552,6 +2555,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("有台车的车牌同我的一模一样，我的车一直停在屋里，罚单却是市区拍的", "safety:forgery_sold"),
         # .211: beaten, told with the northern spoken passive
         ("俺夜来在集上叫人打了，今儿去医院一拍片子，肋条骨裂了", "safety:violence"),
+        # .212: children on the railway line
+        ("看见两三个半大孩子翻过铁路护栏在铁轨上玩，还往铁轨上摆石头", "situation:P05-04"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
