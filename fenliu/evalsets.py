@@ -1366,6 +1366,13 @@ WHOLE_TEST_SETS = (
     "110-police-w783",
     "110-nonpolice-w783",
     "12345-w784",
+    "110-police-w785",
+    "110-nonpolice-w785",
+    "110-police-w786",
+    "110-nonpolice-w786",
+    "110-police-w787",
+    "110-nonpolice-w787",
+    "12345-w788",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
