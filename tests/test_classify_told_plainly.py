@@ -365,6 +365,8 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         ("在饭店干了三年，老板一直没给上保险", "NP01-05"),
         # zj-2026.12.209: a leaning tree
         ("院门口那棵老杨树歪了，根都翘起来了，找谁来锯了它", "NP13-02"),
+        # zj-2026.12.213: a phone dropped in the river, asked to be fished out
+        ("漂流的时候手机掉河里了，能不能帮忙捞一下", "NP15-01"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -1866,7 +1868,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.212: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.213: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2319,6 +2321,21 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .212: a workshop's smoke through the building; a leak feared of a rusted pipe
         ("楼下那家做腐竹的，熏得整栋楼都是烟，衣服都晾不得", "110", "safety:fire"),
         ("燃气管道从我家窗户外边过，锈得很厉害，担心漏气，请催一下燃气公司", "12345", "safety:gas"),
+        # .213: a phone in the lake; a fried-fish stall; a ball through a window; a figure of help; plaster
+        # falling from a soaked ceiling
+        ("手机掉湖里去了！刚在船上拍照，扑通一下就下去了", "110", "safety:danger"),
+        ("楼底下那家炸鱼的，油烟全冲俺家窗户，屋里都是油味", "110", "situation:P08-03"),
+        ("报警人称其与邻居因孩子踢球砸了窗户发生口角，现双方已各自回家", "110", "safety:damage"),
+        (
+            "俺家网断了三天了，孩子上不成网课，营业厅说排着队修，救命吧这是",
+            "110",
+            "safety:cry_for_help",
+        ),
+        (
+            "楼上卫生间漏水漏到我屋顶上来了，石灰一块一块往下掉，他讲不关他的事",
+            "110",
+            "safety:falling_object",
+        ),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2348,7 +2365,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.212: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.213: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
