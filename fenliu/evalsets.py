@@ -1373,6 +1373,13 @@ WHOLE_TEST_SETS = (
     "110-police-w787",
     "110-nonpolice-w787",
     "12345-w788",
+    "110-police-w789",
+    "110-nonpolice-w789",
+    "110-police-w790",
+    "110-nonpolice-w790",
+    "110-police-w791",
+    "110-nonpolice-w791",
+    "12345-w792",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
