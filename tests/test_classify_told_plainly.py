@@ -367,6 +367,8 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         ("院门口那棵老杨树歪了，根都翘起来了，找谁来锯了它", "NP13-02"),
         # zj-2026.12.213: a phone dropped in the river, asked to be fished out
         ("漂流的时候手机掉河里了，能不能帮忙捞一下", "NP15-01"),
+        # zj-2026.12.214: dumpling filling chopped at midnight
+        ("楼上又剁上馅子了，这都半夜十二点了，咣咣的", "NP02-01"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -1868,7 +1870,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.213: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.214: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2336,10 +2338,20 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:falling_object",
         ),
+        # .214: seedlings killed by a weedkiller; crops trampled by ducks; a sign feared to fall
+        ("除草剂喷后无效，反而把一片蔗苗打死了，店主不认账", "110", "safety:threat"),
+        ("种的玉米被邻居散养的鸭子踩踏啄食，协商赔偿未果", "110", "situation:P03-05"),
+        ("广告牌越做越大，刮大风时摇摇晃晃，怕掉下来砸着人", "12345", "situation:P04-03"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
     assert rule not in fired(run(text, source=source))
+
+
+def test_a_hurt_wild_bird_in_the_yard_is_named_an_animal_matter() -> None:
+    # zj-2026.12.214: before it no class knew the call; the model may still keep it, the class is named.
+    c = run("一只大鸟落俺家院子里了，腿好像伤了，飞不起来，看着像丹顶鹤")
+    assert c.situation_code == "NP14-01", (c.rule_id, fired(c))
 
 
 def test_no_one_hurt_said_so_leaves_no_doubt_to_hold_the_call() -> None:
@@ -2365,7 +2377,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.213: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.214: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
