@@ -1380,6 +1380,13 @@ WHOLE_TEST_SETS = (
     "110-police-w791",
     "110-nonpolice-w791",
     "12345-w792",
+    "110-police-w793",
+    "110-nonpolice-w793",
+    "110-police-w794",
+    "110-nonpolice-w794",
+    "110-police-w795",
+    "110-nonpolice-w795",
+    "12345-w796",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
