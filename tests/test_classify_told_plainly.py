@@ -369,6 +369,8 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         ("漂流的时候手机掉河里了，能不能帮忙捞一下", "NP15-01"),
         # zj-2026.12.214: dumpling filling chopped at midnight
         ("楼上又剁上馅子了，这都半夜十二点了，咣咣的", "NP02-01"),
+        # zj-2026.12.215: what a mother left at death, kept by a sister
+        ("我妈走了留下个两万块钱的存折，我大姐拿着不往出拿", "NP07-05"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -1870,7 +1872,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.214: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.215: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2342,6 +2344,8 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("除草剂喷后无效，反而把一片蔗苗打死了，店主不认账", "110", "safety:threat"),
         ("种的玉米被邻居散养的鸭子踩踏啄食，协商赔偿未果", "110", "situation:P03-05"),
         ("广告牌越做越大，刮大风时摇摇晃晃，怕掉下来砸着人", "12345", "situation:P04-03"),
+        # .215: a car park's price called robbery as a question
+        ("医院门口那停车场收费太黑了，停一个钟头收十块，这不抢钱么", "110", "safety:theft"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2377,7 +2381,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.214: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.215: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
