@@ -1387,6 +1387,13 @@ WHOLE_TEST_SETS = (
     "110-police-w795",
     "110-nonpolice-w795",
     "12345-w796",
+    "110-police-w797",
+    "110-nonpolice-w797",
+    "110-police-w798",
+    "110-nonpolice-w798",
+    "110-police-w799",
+    "110-nonpolice-w799",
+    "12345-w800",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
