@@ -371,6 +371,8 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         ("楼上又剁上馅子了，这都半夜十二点了，咣咣的", "NP02-01"),
         # zj-2026.12.215: what a mother left at death, kept by a sister
         ("我妈走了留下个两万块钱的存折，我大姐拿着不往出拿", "NP07-05"),
+        # zj-2026.12.216: gossip, told in the northeast's 扒瞎
+        ("隔壁老娘们儿在村里到处扒瞎，说俺家偷她家鸡，你们给主持个公道", "NP02-07"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -1872,7 +1874,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.215: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.216: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2346,6 +2348,8 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("广告牌越做越大，刮大风时摇摇晃晃，怕掉下来砸着人", "12345", "situation:P04-03"),
         # .215: a car park's price called robbery as a question
         ("医院门口那停车场收费太黑了，停一个钟头收十块，这不抢钱么", "110", "safety:theft"),
+        # .216: "I could kill him", said as a figure
+        ("楼上天天半夜蹦跶，跟拆房子似的，我杀了他的心都有，你们管管吧", "110", "safety:threat"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2381,7 +2385,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.215: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.216: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2590,6 +2594,11 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("俺夜来在集上叫人打了，今儿去医院一拍片子，肋条骨裂了", "safety:violence"),
         # .212: children on the railway line
         ("看见两三个半大孩子翻过铁路护栏在铁轨上玩，还往铁轨上摆石头", "situation:P05-04"),
+        # .216: a sit-in, however loud (吵得 is a noise cue, which governs the crowd sign, not this one)
+        (
+            "合作社收了入股的钱不给分红，全村好几十户一早都坐到乡里院子里去了，吵吵得厉害",
+            "safety:sit_in_office",
+        ),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
