@@ -1394,6 +1394,13 @@ WHOLE_TEST_SETS = (
     "110-police-w799",
     "110-nonpolice-w799",
     "12345-w800",
+    "110-police-w801",
+    "110-nonpolice-w801",
+    "110-police-w802",
+    "110-nonpolice-w802",
+    "110-police-w803",
+    "110-nonpolice-w803",
+    "12345-w804",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
