@@ -373,6 +373,8 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         ("我妈走了留下个两万块钱的存折，我大姐拿着不往出拿", "NP07-05"),
         # zj-2026.12.216: gossip, told in the northeast's 扒瞎
         ("隔壁老娘们儿在村里到处扒瞎，说俺家偷她家鸡，你们给主持个公道", "NP02-07"),
+        # zj-2026.12.217: a bus that keeps no time
+        ("去三里那趟车老是不按点走，今天我等了一个多钟头", "NP11-02"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -1874,7 +1876,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.216: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.217: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2350,6 +2352,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("医院门口那停车场收费太黑了，停一个钟头收十块，这不抢钱么", "110", "safety:theft"),
         # .216: "I could kill him", said as a figure
         ("楼上天天半夜蹦跶，跟拆房子似的，我杀了他的心都有，你们管管吧", "110", "safety:threat"),
+        # .217: a price called robbery at knifepoint; a yangge troupe rehearsing at dawn
+        ("那个饭馆宰人宰得忒狠了，一盘花生米三十八，这不是拿刀子抢钱吗", "110", "safety:theft"),
+        ("公园旁边每天早上五点多就有一帮人练鼓子秧歌，大鼓咚咚地敲", "110", "safety:crowd"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2385,7 +2390,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.216: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.217: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
