@@ -1401,6 +1401,13 @@ WHOLE_TEST_SETS = (
     "110-police-w803",
     "110-nonpolice-w803",
     "12345-w804",
+    "110-police-w805",
+    "110-nonpolice-w805",
+    "110-police-w806",
+    "110-nonpolice-w806",
+    "110-police-w807",
+    "110-nonpolice-w807",
+    "12345-w808",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
