@@ -1876,7 +1876,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.217: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.218: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2355,6 +2355,8 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .217: a price called robbery at knifepoint; a yangge troupe rehearsing at dawn
         ("那个饭馆宰人宰得忒狠了，一盘花生米三十八，这不是拿刀子抢钱吗", "110", "safety:theft"),
         ("公园旁边每天早上五点多就有一帮人练鼓子秧歌，大鼓咚咚地敲", "110", "safety:crowd"),
+        # .218: a snake got into the house
+        ("有条蛇钻进我家蚕房里了，好粗一条，盘在蚕架上", "110", "situation:P07-04"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2390,7 +2392,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.217: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.218: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2604,6 +2606,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
             "合作社收了入股的钱不给分红，全村好几十户一早都坐到乡里院子里去了，吵吵得厉害",
             "safety:sit_in_office",
         ),
+        # .218: setting oneself alight, said ahead
+        ("邻居买了两桶汽油放在家里，说明天一早就到乡政府门口点了自己", "safety:self_harm"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
