@@ -1408,6 +1408,13 @@ WHOLE_TEST_SETS = (
     "110-police-w807",
     "110-nonpolice-w807",
     "12345-w808",
+    "110-police-w809",
+    "110-nonpolice-w809",
+    "110-police-w810",
+    "110-nonpolice-w810",
+    "110-police-w811",
+    "110-nonpolice-w811",
+    "12345-w812",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
