@@ -1876,7 +1876,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.218: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.219: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2357,6 +2357,12 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("公园旁边每天早上五点多就有一帮人练鼓子秧歌，大鼓咚咚地敲", "110", "safety:crowd"),
         # .218: a snake got into the house
         ("有条蛇钻进我家蚕房里了，好粗一条，盘在蚕架上", "110", "situation:P07-04"),
+        # .219: a blow taken back at once
+        (
+            "俺家孩子在学校让人打了……也不算打，俩孩子闹着玩碰一下，老师当场就处理了",
+            "110",
+            "safety:violence",
+        ),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2392,7 +2398,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.218: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.219: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2608,6 +2614,11 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ),
         # .218: setting oneself alight, said ahead
         ("邻居买了两桶汽油放在家里，说明天一早就到乡政府门口点了自己", "safety:self_harm"),
+        # .219: the found-gold swindle
+        (
+            "我阿爸赶圩遇到两个人，讲捡到个金佛要分给他，他把存折里八千块取给人家了",
+            "safety:found_gold_share",
+        ),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
