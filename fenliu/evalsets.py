@@ -1415,6 +1415,13 @@ WHOLE_TEST_SETS = (
     "110-police-w811",
     "110-nonpolice-w811",
     "12345-w812",
+    "110-police-w813",
+    "110-nonpolice-w813",
+    "110-police-w814",
+    "110-nonpolice-w814",
+    "110-police-w815",
+    "110-nonpolice-w815",
+    "12345-w816",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
