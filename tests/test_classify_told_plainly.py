@@ -375,6 +375,8 @@ def test_a_neighbours_sheep_in_the_callers_field_is_no_home_entered() -> None:
         ("隔壁老娘们儿在村里到处扒瞎，说俺家偷她家鸡，你们给主持个公道", "NP02-07"),
         # zj-2026.12.217: a bus that keeps no time
         ("去三里那趟车老是不按点走，今天我等了一个多钟头", "NP11-02"),
+        # zj-2026.12.220: ... or waits to fill up
+        ("去齐齐哈尔的大客说八点发车，九点半了还不走，司机说人不满不走", "NP11-02"),
     ],
 )
 def test_ordinary_matters_are_named_instead_of_left_to_the_fallback(
@@ -1876,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.219: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.220: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2363,6 +2365,13 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:violence",
         ),
+        # .220: the blocking denied; a scrape seen to by the school doctor
+        (
+            "湖边农家乐结账要一千八，钱我先付了，老板也没拦着不让走，就是想投诉他",
+            "110",
+            "safety:detention",
+        ),
+        ("报警人称其子与同学课间打闹推搡，脸上擦破点皮，已由校医处理", "110", "safety:violence"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2398,7 +2407,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.219: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.220: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
