@@ -1422,6 +1422,13 @@ WHOLE_TEST_SETS = (
     "110-police-w815",
     "110-nonpolice-w815",
     "12345-w816",
+    "110-police-w817",
+    "110-nonpolice-w817",
+    "110-police-w818",
+    "110-nonpolice-w818",
+    "110-police-w819",
+    "110-nonpolice-w819",
+    "12345-w820",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
