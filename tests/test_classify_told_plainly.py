@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.221: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.222: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2374,6 +2374,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("报警人称其子与同学课间打闹推搡，脸上擦破点皮，已由校医处理", "110", "safety:violence"),
         # .221: the spoken passive names a blow only with it ("让人打疫苗" is a jab)
         ("社区天天打电话让人打疫苗，不打就不让进超市，这合理吗", "12345", "safety:violence"),
+        # .222: a price worse than robbery; a phone rung unanswered
+        ("停车费收得比抢钱还黑，一个钟头十块，没人管吗", "110", "safety:theft"),
+        ("楼上空着没人住，水顺着灯往下滴，房东电话打了他也不接，该找谁", "110", "safety:violence"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
