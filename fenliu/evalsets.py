@@ -1429,6 +1429,13 @@ WHOLE_TEST_SETS = (
     "110-police-w819",
     "110-nonpolice-w819",
     "12345-w820",
+    "110-police-w821",
+    "110-nonpolice-w821",
+    "110-police-w822",
+    "110-nonpolice-w822",
+    "110-police-w823",
+    "110-nonpolice-w823",
+    "12345-w824",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
