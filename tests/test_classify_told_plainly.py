@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.222: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.223: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2377,6 +2377,11 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .222: a price worse than robbery; a phone rung unanswered
         ("停车费收得比抢钱还黑，一个钟头十块，没人管吗", "110", "safety:theft"),
         ("楼上空着没人住，水顺着灯往下滴，房东电话打了他也不接，该找谁", "110", "safety:violence"),
+        # .223: the caller's own restraint, words not deeds, a fire only imagined, smoke stopped
+        ("他欠我三千块躲着不见，我总不能打他吧，你们给出个主意", "110", "safety:violence"),
+        ("邻居说要把我家狗弄走，未实际动手，就是吵了几句", "110", "safety:violence"),
+        ("楼道里堆满纸箱，真赶上着火了人都跑不出去，物业不管", "110", "safety:fire"),
+        ("报警人称配电箱昨晚烧了，现在已经不冒烟了，整栋楼还停着电", "110", "safety:fire"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
