@@ -1436,6 +1436,13 @@ WHOLE_TEST_SETS = (
     "110-police-w823",
     "110-nonpolice-w823",
     "12345-w824",
+    "110-police-w825",
+    "110-nonpolice-w825",
+    "110-police-w826",
+    "110-nonpolice-w826",
+    "110-police-w827",
+    "110-nonpolice-w827",
+    "12345-w828",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
