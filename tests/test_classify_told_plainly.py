@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.223: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.224: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2382,10 +2382,19 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("邻居说要把我家狗弄走，未实际动手，就是吵了几句", "110", "safety:violence"),
         ("楼道里堆满纸箱，真赶上着火了人都跑不出去，物业不管", "110", "safety:fire"),
         ("报警人称配电箱昨晚烧了，现在已经不冒烟了，整栋楼还停着电", "110", "safety:fire"),
+        # .224: a price said to be robbery; a fight the station has already been out to see
+        ("这水费贵得抢钱，一个月三百多，家里就两个人", "110", "safety:theft"),
+        ("俩孩子在学校打架的事派出所已经来看过了，就是医药费谈不拢", "110", "safety:violence"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
     assert rule not in fired(run(text, source=source))
+
+
+def test_a_rigged_scale_is_named_a_price_dispute() -> None:
+    # zj-2026.12.224: before it no class knew the call (the fallback kept it); 秤有鬼 is NP04-06's.
+    c = run("集上卖梨的秤有鬼，说是五斤，回家一称三斤七两")
+    assert c.situation_code == "NP04-06", (c.rule_id, fired(c))
 
 
 def test_a_hurt_wild_bird_in_the_yard_is_named_an_animal_matter() -> None:
