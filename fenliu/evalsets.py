@@ -1443,6 +1443,13 @@ WHOLE_TEST_SETS = (
     "110-police-w827",
     "110-nonpolice-w827",
     "12345-w828",
+    "110-police-w829",
+    "110-nonpolice-w829",
+    "110-police-w830",
+    "110-nonpolice-w830",
+    "110-police-w831",
+    "110-nonpolice-w831",
+    "12345-w832",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
