@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.224: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.225: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2385,6 +2385,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .224: a price said to be robbery; a fight the station has already been out to see
         ("这水费贵得抢钱，一个月三百多，家里就两个人", "110", "safety:theft"),
         ("俩孩子在学校打架的事派出所已经来看过了，就是医药费谈不拢", "110", "safety:violence"),
+        # .225: .181's figure with the wish before it; a wild bird hurt
+        ("修车的钱他一分不给，我气得要杀人的心都有，就想问问找谁调解", "110", "safety:threat"),
+        ("院子里掉下来一只受伤大鸟，翅膀耷拉着，像是白鹤，该找哪个部门", "110", "safety:injury"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2426,7 +2429,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.220: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.225: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2646,6 +2649,12 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         (
             "我阿爸赶圩遇到两个人，讲捡到个金佛要分给他，他把存折里八千块取给人家了",
             "safety:found_gold_share",
+        ),
+        # .225: a bag's zip opened in a queue (遭 for 被), and the trade named by a euphemism
+        ("在汽车站排队买票，背包拉链遭人拉开了，钱包没得了", "safety:theft"),
+        (
+            "菜市场后头那间按摩店白天不开门，晚上男的进进出出，明摆着是做那种生意的",
+            "situation:P07-03",
         ),
     ],
 )
