@@ -1450,6 +1450,13 @@ WHOLE_TEST_SETS = (
     "110-police-w831",
     "110-nonpolice-w831",
     "12345-w832",
+    "110-police-w833",
+    "110-nonpolice-w833",
+    "110-police-w834",
+    "110-nonpolice-w834",
+    "110-police-w835",
+    "110-nonpolice-w835",
+    "12345-w836",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
