@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.225: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.226: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2388,6 +2388,13 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .225: .181's figure with the wish before it; a wild bird hurt
         ("修车的钱他一分不给，我气得要杀人的心都有，就想问问找谁调解", "110", "safety:threat"),
         ("院子里掉下来一只受伤大鸟，翅膀耷拉着，像是白鹤，该找哪个部门", "110", "safety:injury"),
+        # .226: a theft accusation in Hakka; a shove the teacher has scolded
+        ("隔壁阿婆讲𠊎偷佢屋下的柚子，骂了𠊎一下昼，要佢赔礼道歉", "110", "safety:theft"),
+        (
+            "两个学生课间为抢篮球推搡起来，眼镜摔碎了，老师已批评，现在对方家长不肯赔",
+            "110",
+            "safety:violence",
+        ),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2429,7 +2436,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.225: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.226: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2656,6 +2663,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
             "菜市场后头那间按摩店白天不开门，晚上男的进进出出，明摆着是做那种生意的",
             "situation:P07-03",
         ),
+        # .226: toughs who eat without paying and overturn a stall; a marriage found in one's name
+        ("那几个二流子又来了，吃东西不给钱，卖凉粉的摊子掀了，还在那骂人", "situation:P01-06"),
+        ("去办社保才发现自己已经结了婚，女方是谁我根本不晓得", "safety:identity_fraud"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
