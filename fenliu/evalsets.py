@@ -1457,6 +1457,13 @@ WHOLE_TEST_SETS = (
     "110-police-w835",
     "110-nonpolice-w835",
     "12345-w836",
+    "110-police-w837",
+    "110-nonpolice-w837",
+    "110-police-w838",
+    "110-nonpolice-w838",
+    "110-police-w839",
+    "110-nonpolice-w839",
+    "12345-w840",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
