@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.226: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.227: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2395,6 +2395,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:violence",
         ),
+        # .227: not out to fight or kill; no fare home
+        ("尾款他拖了一年，我也不是要打要杀，就想有个说法", "110", "safety:threat"),
+        ("报警人称在县城打工钱花光了，没有回家路费，请求帮助", "110", "safety:missing"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2436,7 +2439,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.226: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.227: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2666,6 +2669,15 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .226: toughs who eat without paying and overturn a stall; a marriage found in one's name
         ("那几个二流子又来了，吃东西不给钱，卖凉粉的摊子掀了，还在那骂人", "situation:P01-06"),
         ("去办社保才发现自己已经结了婚，女方是谁我根本不晓得", "safety:identity_fraud"),
+        # .227: meals eaten unpaid and a street claimed; 整走 with the passive; a hand let go in a crowd;
+        # pills saved up; pain that has one rolling; pressed against on a bus; a deposit paid, then blocked
+        ("我开的饺子馆，几个小痞子吃完不给钱，还说这片儿他们说了算", "situation:P01-06"),
+        ("场院里晒的两袋黄豆一宿让人整走了", "safety:theft"),
+        ("赶庙会人太多，孩子一撒手就没了，找了半个钟头了", "situation:P06-01"),
+        ("不想再麻烦谁了，药攒够了，今晚就走", "safety:self_harm"),
+        ("俺爹在地里干活突然疼得直打滚，村里没车，得往城里送", "situation:P06-05"),
+        ("公交上一个男的贴着我蹭，我挪了两回他都跟过来", "safety:sexual"),
+        ("在快手上看到有人卖便宜的茶叶，付了五百定金，付完就把我拉黑了", "safety:paid_blocked"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
