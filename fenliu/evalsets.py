@@ -1464,6 +1464,13 @@ WHOLE_TEST_SETS = (
     "110-police-w839",
     "110-nonpolice-w839",
     "12345-w840",
+    "110-police-w841",
+    "110-nonpolice-w841",
+    "110-police-w842",
+    "110-nonpolice-w842",
+    "110-police-w843",
+    "110-nonpolice-w843",
+    "12345-w844",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
