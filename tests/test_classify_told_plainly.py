@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.227: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.228: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2398,6 +2398,8 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .227: not out to fight or kill; no fare home
         ("尾款他拖了一年，我也不是要打要杀，就想有个说法", "110", "safety:threat"),
         ("报警人称在县城打工钱花光了，没有回家路费，请求帮助", "110", "safety:missing"),
+        # .228: a harm already treated, its costs disputed
+        ("报警人称其父在工地摔下，腿骨折已住院治疗，老板不肯出医药费", "110", "safety:injury"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
