@@ -1471,6 +1471,13 @@ WHOLE_TEST_SETS = (
     "110-police-w843",
     "110-nonpolice-w843",
     "12345-w844",
+    "110-police-w845",
+    "110-nonpolice-w845",
+    "110-police-w846",
+    "110-nonpolice-w846",
+    "110-police-w847",
+    "110-nonpolice-w847",
+    "12345-w848",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
