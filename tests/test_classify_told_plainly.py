@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.228: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.229: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2400,6 +2400,13 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("报警人称在县城打工钱花光了，没有回家路费，请求帮助", "110", "safety:missing"),
         # .228: a harm already treated, its costs disputed
         ("报警人称其父在工地摔下，腿骨折已住院治疗，老板不肯出医药费", "110", "safety:injury"),
+        # .229: a scuffle dealt with; breath caught in anger
+        (
+            "俩孩子为一支笔打起来了，脸上挠破点皮，老师都处理完了，那家家长还天天打电话",
+            "110",
+            "safety:violence",
+        ),
+        ("跟对门吵了一架，气得我差点一口气没上来，俩人谁也没动手", "110", "safety:danger"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
