@@ -1478,6 +1478,13 @@ WHOLE_TEST_SETS = (
     "110-police-w847",
     "110-nonpolice-w847",
     "12345-w848",
+    "110-police-w849",
+    "110-nonpolice-w849",
+    "110-police-w850",
+    "110-nonpolice-w850",
+    "110-police-w851",
+    "110-nonpolice-w851",
+    "12345-w852",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
