@@ -1485,6 +1485,13 @@ WHOLE_TEST_SETS = (
     "110-police-w851",
     "110-nonpolice-w851",
     "12345-w852",
+    "110-police-w853",
+    "110-nonpolice-w853",
+    "110-police-w854",
+    "110-nonpolice-w854",
+    "110-police-w855",
+    "110-nonpolice-w855",
+    "12345-w856",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
