@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.230: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.231: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2409,6 +2409,14 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("跟对门吵了一架，气得我差点一口气没上来，俩人谁也没动手", "110", "safety:danger"),
         # .230: the owner rung to move a car
         ("谁家的车堵我门口了，打他挪车电话也不接，我要出车拉货", "110", "safety:violence"),
+        # .231: a wish said without the anger named; a fire certificate; chestnuts knocked down
+        ("天天半夜还在唱，我真想拿砖头把他那喇叭砸了", "110", "safety:damage"),
+        ("上个月家里着过火，人没事，保险公司要火灾证明，去哪开", "110", "safety:fire"),
+        (
+            "为那片山吵了好几年，他今年又把我家那几棵的栗子先打了，也没动过手",
+            "110",
+            "safety:violence",
+        ),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
