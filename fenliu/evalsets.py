@@ -1492,6 +1492,13 @@ WHOLE_TEST_SETS = (
     "110-police-w855",
     "110-nonpolice-w855",
     "12345-w856",
+    "110-police-w857",
+    "110-nonpolice-w857",
+    "110-police-w858",
+    "110-nonpolice-w858",
+    "110-police-w859",
+    "110-nonpolice-w859",
+    "12345-w860",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
