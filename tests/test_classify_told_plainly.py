@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.231: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.232: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2417,6 +2417,8 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:violence",
         ),
+        # .232: a theft accusation in Gan speech
+        ("对面婆婆天天骂街，话我屋伢偷了渠屋的橘子，我跟渠吵了几句", "110", "safety:theft"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2458,7 +2460,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.227: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.232: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2697,6 +2699,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("俺爹在地里干活突然疼得直打滚，村里没车，得往城里送", "situation:P06-05"),
         ("公交上一个男的贴着我蹭，我挪了两回他都跟过来", "safety:sexual"),
         ("在快手上看到有人卖便宜的茶叶，付了五百定金，付完就把我拉黑了", "safety:paid_blocked"),
+        # .232: lost in a crowd; a game set up every night
+        ("带外孙去庙会，人一多就冇看到了，找了一圈都冇得", "safety:missing"),
+        ("村口那家麻将馆后屋天天摆局子，一晚上输赢好几万", "situation:P07-01"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
