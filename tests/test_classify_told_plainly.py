@@ -2460,7 +2460,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.232: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.233: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2702,6 +2702,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .232: lost in a crowd; a game set up every night
         ("带外孙去庙会，人一多就冇看到了，找了一圈都冇得", "safety:missing"),
         ("村口那家麻将馆后屋天天摆局子，一晚上输赢好几万", "situation:P07-01"),
+        # .233: "I never thought he would" is no wish: the blow stays told
+        ("我真想不到他会动手打我，脸都肿了", "safety:violence"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
