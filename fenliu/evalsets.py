@@ -1499,6 +1499,13 @@ WHOLE_TEST_SETS = (
     "110-police-w859",
     "110-nonpolice-w859",
     "12345-w860",
+    "110-police-w861",
+    "110-nonpolice-w861",
+    "110-police-w862",
+    "110-nonpolice-w862",
+    "110-police-w863",
+    "110-nonpolice-w863",
+    "12345-w864",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
