@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.232: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.234: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2419,6 +2419,26 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ),
         # .232: a theft accusation in Gan speech
         ("对面婆婆天天骂街，话我屋伢偷了渠屋的橘子，我跟渠吵了几句", "110", "safety:theft"),
+        # .234: singing till three and drums with the yangge are noise, not a crowd; bamboo cut over a
+        # boundary; a bank dug away; a bump the school has mediated; a sign the traffic police have seen
+        ("隔壁歌厅一帮人鬼哭狼嚎的，天天唱到后半夜两三点", "110", "safety:crowd"),
+        ("小广场上一伙人天天晚上打鼓扭秧歌，闹到十点多", "110", "safety:crowd"),
+        (
+            "他上山砍竹子越了界，砍了我这边二十来根毛竹，我想请林业站来划界",
+            "110",
+            "safety:violence",
+        ),
+        ("沙场的车天天夜里来拉沙，河岸都挖塌了一大片", "12345", "safety:danger"),
+        (
+            "俩孩子踢球撞了一下，都没事，学校调解过了，对方家长还不依不饶要道歉",
+            "110",
+            "safety:vehicle_hit",
+        ),
+        (
+            "三轮车把我店门口的招牌撞掉下来了，交警已经来拍过照定了责任，我想问赔偿找谁",
+            "110",
+            "safety:falling_object",
+        ),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2460,7 +2480,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.233: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.234: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2704,6 +2724,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("村口那家麻将馆后屋天天摆局子，一晚上输赢好几万", "situation:P07-01"),
         # .233: "I never thought he would" is no wish: the blow stays told
         ("我真想不到他会动手打我，脸都肿了", "safety:violence"),
+        # .234: noise governs the crowd only: a weapon raised among the singers is still one
+        ("歌厅门口一帮人鬼哭狼嚎的，拿着棍子追着一个人打", "safety:armed"),
+        ("一伙人喝多了在楼下唱歌，唱着唱着拿酒瓶子砸人，有人头破了", "safety:armed"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
