@@ -1506,6 +1506,13 @@ WHOLE_TEST_SETS = (
     "110-police-w863",
     "110-nonpolice-w863",
     "12345-w864",
+    "110-police-w865",
+    "110-nonpolice-w865",
+    "110-police-w866",
+    "110-nonpolice-w866",
+    "110-police-w867",
+    "110-nonpolice-w867",
+    "12345-w868",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
