@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.234: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.235: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2422,6 +2422,15 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .234: singing till three and drums with the yangge are noise, not a crowd; bamboo cut over a
         # boundary; a bank dug away; a bump the school has mediated; a sign the traffic police have seen
         ("隔壁歌厅一帮人鬼哭狼嚎的，天天唱到后半夜两三点", "110", "safety:crowd"),
+        # .235: a theft accusation in Minnan, anger said in Minnan, worry like a fire, a shop out of reach
+        ("厝边阿婶讲阮偷了伊的葱，天天站在门口骂", "110", "safety:theft"),
+        ("气到阮想杀人！工钱拖了半年，阮只是讲讲", "110", "safety:threat"),
+        ("阮这边停电两日了，急得像火烧厝，电话也打不通", "110", "safety:fire"),
+        (
+            "报警人称某儿童舞蹈班突然停业，其为孩子办理的课时卡还剩三十节，商家联系不上。",
+            "110",
+            "safety:missing",
+        ),
         ("小广场上一伙人天天晚上打鼓扭秧歌，闹到十点多", "110", "safety:crowd"),
         (
             "他上山砍竹子越了界，砍了我这边二十来根毛竹，我想请林业站来划界",
@@ -2480,7 +2489,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.234: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.235: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2726,6 +2735,10 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("我真想不到他会动手打我，脸都肿了", "safety:violence"),
         # .234: noise governs the crowd only: a weapon raised among the singers is still one
         ("歌厅门口一帮人鬼哭狼嚎的，拿着棍子追着一个人打", "safety:armed"),
+        # .235: a cash box snatched; walnut trees stripped of their bark by an unknown hand
+        ("路边摆摊卖水果，一个后生抓了钱箱就跑了", "safety:theft"),
+        ("不知道谁把我家果园里十几棵核桃树的皮全剥掉了，树都活不成了", "safety:crops_destroyed"),
+        ("谁这么缺德，把我园子里的核桃树皮一圈一圈全剥了", "situation:P02-05"),
         ("一伙人喝多了在楼下唱歌，唱着唱着拿酒瓶子砸人，有人头破了", "safety:armed"),
     ],
 )
