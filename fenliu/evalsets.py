@@ -1513,6 +1513,13 @@ WHOLE_TEST_SETS = (
     "110-police-w867",
     "110-nonpolice-w867",
     "12345-w868",
+    "110-police-w869",
+    "110-nonpolice-w869",
+    "110-police-w870",
+    "110-nonpolice-w870",
+    "110-police-w871",
+    "110-nonpolice-w871",
+    "12345-w872",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
