@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.235: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.236: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2424,6 +2424,11 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("隔壁歌厅一帮人鬼哭狼嚎的，天天唱到后半夜两三点", "110", "safety:crowd"),
         # .235: a theft accusation in Minnan, anger said in Minnan, worry like a fire, a shop out of reach
         ("厝边阿婶讲阮偷了伊的葱，天天站在门口骂", "110", "safety:theft"),
+        # .236: a push that hurt no one; a stray ewe; a plant working on at night; a battery "说不会爆炸"
+        ("报警人称其子与同学在操场上因琐事互相推搡，均未受伤。", "110", "safety:violence"),
+        ("报警人称在村口发现一只走失的山羊，不知道是谁家的。", "110", "safety:missing"),
+        ("砖厂白天停了，晚上偷着生产，烟呛得人睡不着", "12345", "safety:theft"),
+        ("电动车电池鼓包了，店里说不会爆炸，就是不给换", "110", "safety:explosion"),
         ("气到阮想杀人！工钱拖了半年，阮只是讲讲", "110", "safety:threat"),
         ("阮这边停电两日了，急得像火烧厝，电话也打不通", "110", "safety:fire"),
         (
