@@ -1520,6 +1520,13 @@ WHOLE_TEST_SETS = (
     "110-police-w871",
     "110-nonpolice-w871",
     "12345-w872",
+    "110-police-w873",
+    "110-nonpolice-w873",
+    "110-police-w874",
+    "110-nonpolice-w874",
+    "110-police-w875",
+    "110-nonpolice-w875",
+    "12345-w876",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
