@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.236: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.237: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2426,6 +2426,18 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("厝边阿婶讲阮偷了伊的葱，天天站在门口骂", "110", "safety:theft"),
         # .236: a push that hurt no one; a stray ewe; a plant working on at night; a battery "说不会爆炸"
         ("报警人称其子与同学在操场上因琐事互相推搡，均未受伤。", "110", "safety:violence"),
+        # .237: a newborn moved to another hospital; reeds cut over a boundary; trees pushed over by a digger
+        (
+            "老婆在县医院生孩子，等了一夜又去剖，孩子生下来憋坏了，现在转到州医院住保温箱，医院说不是他们的责任",
+            "110",
+            "safety:child_predator",
+        ),
+        ("他越界割走我家一片芦苇，我想请村里来量地界", "110", "safety:theft"),
+        (
+            "河道里有人开挖掘机挖沙子，坑坑洼洼的，树也推倒了不少，这有手续吗",
+            "12345",
+            "safety:violence",
+        ),
         ("报警人称在村口发现一只走失的山羊，不知道是谁家的。", "110", "safety:missing"),
         ("砖厂白天停了，晚上偷着生产，烟呛得人睡不着", "12345", "safety:theft"),
         ("电动车电池鼓包了，店里说不会爆炸，就是不给换", "110", "safety:explosion"),
@@ -2494,7 +2506,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.235: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.237: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2742,6 +2754,14 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("歌厅门口一帮人鬼哭狼嚎的，拿着棍子追着一个人打", "safety:armed"),
         # .235: a cash box snatched; walnut trees stripped of their bark by an unknown hand
         ("路边摆摊卖水果，一个后生抓了钱箱就跑了", "safety:theft"),
+        # .237: a heart attack told by its signs; bricks through the windows at night
+        (
+            "报警人称其在国道上跑货车，副驾驶的同事突然胸口剧痛，直冒冷汗，附近没有医院。",
+            "safety:injury",
+        ),
+        ("跟车的师傅突然捂着胸口，满头大汗，说不出话", "safety:injury"),
+        ("要账的半夜往我家窗户上扔砖头，还在外面骂", "safety:damage"),
+        ("要账的昨晚上来了，窗户玻璃全碎了，孩子吓得直哭", "safety:damage"),
         ("不知道谁把我家果园里十几棵核桃树的皮全剥掉了，树都活不成了", "safety:crops_destroyed"),
         ("谁这么缺德，把我园子里的核桃树皮一圈一圈全剥了", "situation:P02-05"),
         ("一伙人喝多了在楼下唱歌，唱着唱着拿酒瓶子砸人，有人头破了", "safety:armed"),
