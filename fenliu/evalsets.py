@@ -1527,6 +1527,13 @@ WHOLE_TEST_SETS = (
     "110-police-w875",
     "110-nonpolice-w875",
     "12345-w876",
+    "110-police-w877",
+    "110-nonpolice-w877",
+    "110-police-w878",
+    "110-nonpolice-w878",
+    "110-police-w879",
+    "110-nonpolice-w879",
+    "12345-w880",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
