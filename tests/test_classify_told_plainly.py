@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.237: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.238: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2433,6 +2433,14 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "safety:child_predator",
         ),
         ("他越界割走我家一片芦苇，我想请村里来量地界", "110", "safety:theft"),
+        # .238: a pile driver shaking the house; rat poison asked for; a home village house long fallen
+        ("后面工地盖楼，打桩机一打我家墙都在晃，吵得睡不着", "110", "safety:violence"),
+        ("村里老鼠太多，想问问哪里能领老鼠药", "110", "safety:self_harm"),
+        (
+            "我带着俩娃娃从外地回来，钱也花完了，老家的房子早塌了，在亲戚家挤了一个月",
+            "110",
+            "safety:danger",
+        ),
         (
             "河道里有人开挖掘机挖沙子，坑坑洼洼的，树也推倒了不少，这有手续吗",
             "12345",
@@ -2506,7 +2514,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.237: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.238: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2762,6 +2770,12 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("跟车的师傅突然捂着胸口，满头大汗，说不出话", "safety:injury"),
         ("要账的半夜往我家窗户上扔砖头，还在外面骂", "safety:damage"),
         ("要账的昨晚上来了，窗户玻璃全碎了，孩子吓得直哭", "safety:damage"),
+        # .238: the one road washed out, food running low; pills sold to drivers to stay awake
+        (
+            "我们几个进山里捡石头，下雨把路冲断了，出不去了，吃的就剩一天的",
+            "safety:snowbound_in_need",
+        ),
+        ("停车区有人给跑长途的司机卖小药片，说吃了不瞌睡", "situation:P07-02"),
         ("不知道谁把我家果园里十几棵核桃树的皮全剥掉了，树都活不成了", "safety:crops_destroyed"),
         ("谁这么缺德，把我园子里的核桃树皮一圈一圈全剥了", "situation:P02-05"),
         ("一伙人喝多了在楼下唱歌，唱着唱着拿酒瓶子砸人，有人头破了", "safety:armed"),
