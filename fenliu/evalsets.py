@@ -1534,6 +1534,13 @@ WHOLE_TEST_SETS = (
     "110-police-w879",
     "110-nonpolice-w879",
     "12345-w880",
+    "110-police-w881",
+    "110-nonpolice-w881",
+    "110-police-w882",
+    "110-nonpolice-w882",
+    "110-police-w883",
+    "110-nonpolice-w883",
+    "12345-w884",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
