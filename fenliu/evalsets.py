@@ -1541,6 +1541,13 @@ WHOLE_TEST_SETS = (
     "110-police-w883",
     "110-nonpolice-w883",
     "12345-w884",
+    "110-police-w885",
+    "110-nonpolice-w885",
+    "110-police-w886",
+    "110-nonpolice-w886",
+    "110-police-w887",
+    "110-nonpolice-w887",
+    "12345-w888",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
