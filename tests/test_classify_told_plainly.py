@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.239: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.240: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2438,6 +2438,13 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("村里老鼠太多，想问问哪里能领老鼠药", "110", "safety:self_harm"),
         # .239: a stove banked for the night; flowerpots broken; sheep in the oats; a bank dug nearly away
         ("出门倒灰风把门带上了，钥匙在屋里，炉子封着火，想找开锁的", "110", "safety:fire"),
+        # .240: water and power cut by a landlord; a theft accusation in Xinjiang speech
+        (
+            "房东说他儿子要结婚，让我三天搬走，今天回来家里的水电都被他掐了",
+            "110",
+            "situation:P01-05",
+        ),
+        ("她说我家娃子偷她家杏子，骂得凶得很，没动手", "110", "safety:theft"),
         ("请的家政来擦玻璃，把我家窗台上的花盆全打了，公司不管", "110", "safety:violence"),
         ("邻居家的羊跑进我家莜麦地，啃了一大片", "110", "situation:P07-04"),
         ("河滩上天天晚上挖沙，河堤都快挖塌了", "12345", "safety:danger"),
@@ -2519,7 +2526,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.239: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.240: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2784,6 +2791,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .239: saplings snapped by an unknown hand; a road closed with stones until paid
         ("谁这么缺德，把我家新栽的一趟小杨树苗全给撅折了", "safety:crops_destroyed"),
         ("路当中摆了一溜石头，说不给钱谁也甭想过，车都堵那了", "situation:P03-03"),
+        # .240: a shop sign over a bus stop in a gale
+        ("商铺楼顶的大招牌被大风刮得一晃一晃的，下面就是公交站", "safety:falling_object"),
         ("不知道谁把我家果园里十几棵核桃树的皮全剥掉了，树都活不成了", "safety:crops_destroyed"),
         ("谁这么缺德，把我园子里的核桃树皮一圈一圈全剥了", "situation:P02-05"),
         ("一伙人喝多了在楼下唱歌，唱着唱着拿酒瓶子砸人，有人头破了", "safety:armed"),
