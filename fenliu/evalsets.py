@@ -1548,6 +1548,13 @@ WHOLE_TEST_SETS = (
     "110-police-w887",
     "110-nonpolice-w887",
     "12345-w888",
+    "110-police-w889",
+    "110-nonpolice-w889",
+    "110-police-w890",
+    "110-nonpolice-w890",
+    "110-police-w891",
+    "110-nonpolice-w891",
+    "12345-w892",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
