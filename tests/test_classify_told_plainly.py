@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.240: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.241: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2445,6 +2445,11 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "situation:P01-05",
         ),
         ("她说我家娃子偷她家杏子，骂得凶得很，没动手", "110", "safety:theft"),
+        # .241: a wish disowned; a felling that needs approval; an idle husband; "整死我也没有" of a debt
+        ("兄弟借了我两万不还，我恨不得把他家门砸了，可我不是那号人", "110", "safety:damage"),
+        ("我家门口那棵老杨树根把墙拱裂了，想砍了又说要审批，找谁批", "110", "safety:threat_said"),
+        ("我都快让他气死了，天天躺着刷手机，你们能不能把他抓走得了", "110", "safety:taken_away"),
+        ("借给发小三万块，一提钱他就说整死我也没有", "110", "safety:threat"),
         ("请的家政来擦玻璃，把我家窗台上的花盆全打了，公司不管", "110", "safety:violence"),
         ("邻居家的羊跑进我家莜麦地，啃了一大片", "110", "situation:P07-04"),
         ("河滩上天天晚上挖沙，河堤都快挖塌了", "12345", "safety:danger"),
@@ -2526,7 +2531,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.240: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.241: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2793,6 +2798,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("路当中摆了一溜石头，说不给钱谁也甭想过，车都堵那了", "situation:P03-03"),
         # .240: a shop sign over a bus stop in a gale
         ("商铺楼顶的大招牌被大风刮得一晃一晃的，下面就是公交站", "safety:falling_object"),
+        # .241: a road caved in with a car already in the hole
+        ("报警人称国道上路面塌陷出一个大坑，已有一辆车陷入，晚上看不清", "situation:P05-04"),
         ("不知道谁把我家果园里十几棵核桃树的皮全剥掉了，树都活不成了", "safety:crops_destroyed"),
         ("谁这么缺德，把我园子里的核桃树皮一圈一圈全剥了", "situation:P02-05"),
         ("一伙人喝多了在楼下唱歌，唱着唱着拿酒瓶子砸人，有人头破了", "safety:armed"),
