@@ -1555,6 +1555,13 @@ WHOLE_TEST_SETS = (
     "110-police-w891",
     "110-nonpolice-w891",
     "12345-w892",
+    "110-police-w893",
+    "110-nonpolice-w893",
+    "110-police-w894",
+    "110-nonpolice-w894",
+    "110-police-w895",
+    "110-nonpolice-w895",
+    "12345-w896",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
