@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.241: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.242: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2450,6 +2450,19 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("我家门口那棵老杨树根把墙拱裂了，想砍了又说要审批，找谁批", "110", "safety:threat_said"),
         ("我都快让他气死了，天天躺着刷手机，你们能不能把他抓走得了", "110", "safety:taken_away"),
         ("借给发小三万块，一提钱他就说整死我也没有", "110", "safety:threat"),
+        # .242: pay withheld; hens said to be stolen; children afraid of stray dogs; an engine smoking; a wolf in
+        # the fold; a sheep hit on the road; a river bank dug away
+        (
+            "在果园干到月中不干了，老板说没干满一个月不结账，半个月的钱就这么没了",
+            "110",
+            "safety:theft",
+        ),
+        ("隔壁那个老汉说我家的鸡是偷他家的，当着全村人的面说", "110", "safety:theft"),
+        ("小区里一群野狗翻垃圾桶，娃娃们都不敢出去玩", "110", "safety:detention"),
+        ("镇上买的摩托车骑了三天发动机就冒黑烟，店里不给换", "110", "safety:fire"),
+        ("昨天夜里狼进了我家羊圈，咬死五只羊，能不能给点补偿", "110", "safety:intruder"),
+        ("开车在草原路上撞死一只羊，没人受伤，羊主人要八百", "110", "safety:vehicle_hit"),
+        ("采砂场在河道里挖沙，河岸都塌了，水渠都断流了", "12345", "safety:danger"),
         ("请的家政来擦玻璃，把我家窗台上的花盆全打了，公司不管", "110", "safety:violence"),
         ("邻居家的羊跑进我家莜麦地，啃了一大片", "110", "situation:P07-04"),
         ("河滩上天天晚上挖沙，河堤都快挖塌了", "12345", "safety:danger"),
