@@ -1562,6 +1562,13 @@ WHOLE_TEST_SETS = (
     "110-police-w895",
     "110-nonpolice-w895",
     "12345-w896",
+    "110-police-w897",
+    "110-nonpolice-w897",
+    "110-police-w898",
+    "110-nonpolice-w898",
+    "110-police-w899",
+    "110-nonpolice-w899",
+    "12345-w900",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
