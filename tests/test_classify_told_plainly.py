@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.242: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.243: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2503,6 +2503,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:falling_object",
         ),
+        # .243: a flock or a herd driven into the caller's field or yard
+        ("他把羊群赶进我家苜蓿地里吃了一大片，还不承认", "110", "situation:P07-04"),
+        ("隔壁老汉把牛赶进我家院子里，拉了一地粪，说他也不听", "110", "situation:P07-04"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2544,7 +2547,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.241: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.243: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2816,6 +2819,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("不知道谁把我家果园里十几棵核桃树的皮全剥掉了，树都活不成了", "safety:crops_destroyed"),
         ("谁这么缺德，把我园子里的核桃树皮一圈一圈全剥了", "situation:P02-05"),
         ("一伙人喝多了在楼下唱歌，唱着唱着拿酒瓶子砸人，有人头破了", "safety:armed"),
+        # .243: livestock counted short in the fold
+        ("天亮一看，羊圈里少了六只羊，一点动静都没听见", "safety:theft"),
+        ("我家冬窝子羊圈里少了二十几只羊，狗一声都没叫，肯定是熟悉的人干的", "safety:theft"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
