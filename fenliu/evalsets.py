@@ -1569,6 +1569,13 @@ WHOLE_TEST_SETS = (
     "110-police-w899",
     "110-nonpolice-w899",
     "12345-w900",
+    "110-police-w901",
+    "110-nonpolice-w901",
+    "110-police-w902",
+    "110-nonpolice-w902",
+    "110-police-w903",
+    "110-nonpolice-w903",
+    "12345-w904",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
