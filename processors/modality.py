@@ -12,7 +12,8 @@ Kinds and their scope (a clause is the text between two boundaries):
   or an ``hypothetical_after`` cue after it (隐患, 风险: "存在火灾隐患");
 - ``figurative``: the word between an opener (跟, 像, 如同) and a closer (似的, 一样)
   of its clause, a closer right after it, a degree phrase after it (得要命), or an
-  ``intensifier`` adjective right before a word that starts with 死 (热死了, 吵死人了);
+  ``intensifier`` adjective right before a word that starts with 死 (热死了, 吵死人了), or
+  with 得 or 得要 between them (臭得要死人了);
 - ``retracted``: a retraction after it, in its clause or the next ("吵到我想跳楼——讲笑㗎",
   "气得要杀人啊——气话"), unless the retraction is itself negated ("不是开玩笑的"): a
   figure of speech the caller takes back in the same breath;
@@ -169,6 +170,16 @@ def _asked(before: str, chars: SingleChars) -> bool:
     return any(opener in before for opener in chars.referral_openers)
 
 
+def _intensified(text: str, start: int, intensifiers: frozenset[str]) -> bool:
+    """An intensifier adjective right before ``start``, or with 得 or 得要 between (臭得要死人了:
+    a stench, not a death; zj-2026.12.244)."""
+    for gap in ("", "得", "得要"):
+        at = start - len(gap)
+        if at > 0 and text[at:start] == gap and text[at - 1] in intensifiers:
+            return True
+    return False
+
+
 def modality(
     term: str,
     start: int,
@@ -182,8 +193,8 @@ def modality(
     ``cues`` are all the text's cues in order of position; ``chars`` the one-character
     cues, looked up in ``clauses.text`` around the word.
     """
-    if term[:1] == "死" and start > 0 and clauses.text[start - 1] in chars.intensifiers:
-        return "figurative"  # 热死人了, 吵死了
+    if term[:1] == "死" and _intensified(clauses.text, start, chars.intensifiers):
+        return "figurative"  # 热死人了, 吵死了, 臭得要死人了
     dated = DATE.search(clauses.text, clauses.start_of(start), start) is not None
     # A cue inside the word itself (理赔 in 快递理赔) governs nothing.
     cues = [c for c in cues if c.end <= start or c.start >= end]

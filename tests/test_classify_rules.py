@@ -156,6 +156,7 @@ def test_a_term_inside_a_listed_longer_word_never_counts(
         ("万一着火了人都跑不出去，请物业清理楼道", "hypothetical"),
         ("楼上的小孩天天跑跳，吵得跟打架似的", "figurative"),
         ("隔壁装修吵死人了，能不能管一管噪音", "figurative"),
+        ("垃圾点天一热臭得要死人了，苍蝇一大堆", "figurative"),
         ("去年家里被盗了，现在想问能不能申请补贴", "past"),
         ("被盗以后开证明需要什么材料", "procedure"),
     ],

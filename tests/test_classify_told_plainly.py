@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.243: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.244: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2506,6 +2506,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .243: a flock or a herd driven into the caller's field or yard
         ("他把羊群赶进我家苜蓿地里吃了一大片，还不承认", "110", "situation:P07-04"),
         ("隔壁老汉把牛赶进我家院子里，拉了一地粪，说他也不听", "110", "situation:P07-04"),
+        # .244: the bazaar's 扎, a knife shop's trade
+        ("巴扎上卖小刀的那个摊子秤不准，少给了我二两羊肉", "110", "safety:armed"),
+        ("我开刀具店的，批发商拖欠货款三万元一直不给", "110", "safety:weapon"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
