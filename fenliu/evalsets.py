@@ -1576,6 +1576,13 @@ WHOLE_TEST_SETS = (
     "110-police-w903",
     "110-nonpolice-w903",
     "12345-w904",
+    "110-police-w905",
+    "110-nonpolice-w905",
+    "110-police-w906",
+    "110-nonpolice-w906",
+    "110-police-w907",
+    "110-nonpolice-w907",
+    "12345-w908",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
