@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.244: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.245: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2509,6 +2509,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .244: the bazaar's 扎, a knife shop's trade
         ("巴扎上卖小刀的那个摊子秤不准，少给了我二两羊肉", "110", "safety:armed"),
         ("我开刀具店的，批发商拖欠货款三万元一直不给", "110", "safety:weapon"),
+        # .245: a purse thought gone, then thought left behind; a fire lit for a barbecue
+        ("我的钱包不见了，应该是落在饭馆里了，能不能帮我查查监控", "110", "safety:theft"),
+        ("周末湖边全是生火烧烤的，垃圾扔得到处都是", "12345", "safety:fire"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
