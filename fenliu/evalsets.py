@@ -1583,6 +1583,13 @@ WHOLE_TEST_SETS = (
     "110-police-w907",
     "110-nonpolice-w907",
     "12345-w908",
+    "110-police-w909",
+    "110-nonpolice-w909",
+    "110-police-w910",
+    "110-nonpolice-w910",
+    "110-police-w911",
+    "110-nonpolice-w911",
+    "12345-w912",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
