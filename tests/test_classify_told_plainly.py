@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.245: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.246: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2512,6 +2512,18 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .245: a purse thought gone, then thought left behind; a fire lit for a barbecue
         ("我的钱包不见了，应该是落在饭馆里了，能不能帮我查查监控", "110", "safety:theft"),
         ("周末湖边全是生火烧烤的，垃圾扔得到处都是", "12345", "safety:fire"),
+        # .246: a shove the form teacher dealt with, a borrower's oath, a shout taken back
+        (
+            "俩孩子在教室里互相推搡，已由班主任处理，都没受伤，对方家长还要我们赔眼镜",
+            "110",
+            "safety:violence",
+        ),
+        ("他借钱时发誓说不还就天打五雷轰，现在一分不还", "110", "safety:coerced_payment"),
+        (
+            "楼下那帮人喝多了扯着嗓子喊打死他——不是打架，是在划拳，天天吵到半夜",
+            "110",
+            "safety:threat",
+        ),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2553,7 +2565,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.243: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.246: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2828,6 +2840,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .243: livestock counted short in the fold
         ("天亮一看，羊圈里少了六只羊，一点动静都没听见", "safety:theft"),
         ("我家冬窝子羊圈里少了二十几只羊，狗一声都没叫，肯定是熟悉的人干的", "safety:theft"),
+        # .246: villagers stopping lorries
+        ("十几个村民拦住运渣土的车不让通行，说压坏了村里的路", "safety:road_blocked_by_people"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
