@@ -1590,6 +1590,13 @@ WHOLE_TEST_SETS = (
     "110-police-w911",
     "110-nonpolice-w911",
     "12345-w912",
+    "110-police-w913",
+    "110-nonpolice-w913",
+    "110-police-w914",
+    "110-nonpolice-w914",
+    "110-police-w915",
+    "110-nonpolice-w915",
+    "12345-w916",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
