@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.246: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.247: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2519,6 +2519,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "safety:violence",
         ),
         ("他借钱时发誓说不还就天打五雷轰，现在一分不还", "110", "safety:coerced_payment"),
+        # .247: a likeness asked with 两样; the caller waiting at the door
+        ("村里把我家的地包给别人种了，这跟抢了我的地有啥两样", "110", "safety:theft"),
+        ("在车站捡着个包，里头有手机和钱，我就在门口等着呢，你们来拿吧", "110", "safety:threat"),
         (
             "楼下那帮人喝多了扯着嗓子喊打死他——不是打架，是在划拳，天天吵到半夜",
             "110",
