@@ -1597,6 +1597,13 @@ WHOLE_TEST_SETS = (
     "110-police-w915",
     "110-nonpolice-w915",
     "12345-w916",
+    "110-police-w917",
+    "110-nonpolice-w917",
+    "110-police-w918",
+    "110-nonpolice-w918",
+    "110-police-w919",
+    "110-nonpolice-w919",
+    "12345-w920",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
