@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.247: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.248: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2522,6 +2522,13 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .247: a likeness asked with 两样; the caller waiting at the door
         ("村里把我家的地包给别人种了，这跟抢了我的地有啥两样", "110", "safety:theft"),
         ("在车站捡着个包，里头有手机和钱，我就在门口等着呢，你们来拿吧", "110", "safety:threat"),
+        # .248: a likeness asked with 区别; a sheep hit and already paid for
+        ("修个水管要八百，这跟敲诈有啥区别", "110", "safety:threat"),
+        (
+            "放羊时一只羊被车撞死了，司机已经赔钱走了，我想问问赔得够不够",
+            "110",
+            "safety:vehicle_hit",
+        ),
         (
             "楼下那帮人喝多了扯着嗓子喊打死他——不是打架，是在划拳，天天吵到半夜",
             "110",
@@ -2568,7 +2575,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.246: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.248: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2845,6 +2852,10 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("我家冬窝子羊圈里少了二十几只羊，狗一声都没叫，肯定是熟悉的人干的", "safety:theft"),
         # .246: villagers stopping lorries
         ("十几个村民拦住运渣土的车不让通行，说压坏了村里的路", "safety:road_blocked_by_people"),
+        # .248: a vehicle gone told with 没有了; the caller told not to call the police
+        ("我进屋拿了个东西，出来电动车没有了，钥匙还在我兜里", "safety:theft"),
+        ("他们扣了我家的牛，一头要两千，还说不许报警，不然就把牛宰了", "safety:threat"),
+        ("修路的工人全来了，围在村部门口要工钱，乱得很", "safety:sit_in_office"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
