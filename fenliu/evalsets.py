@@ -1604,6 +1604,13 @@ WHOLE_TEST_SETS = (
     "110-police-w919",
     "110-nonpolice-w919",
     "12345-w920",
+    "110-police-w921",
+    "110-nonpolice-w921",
+    "110-police-w922",
+    "110-nonpolice-w922",
+    "110-police-w923",
+    "110-nonpolice-w923",
+    "12345-w924",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
