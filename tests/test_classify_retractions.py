@@ -73,10 +73,12 @@ def test_cantonese_reports_of_harm_stay_police(text: str) -> None:
     assert run(text).is_police_matter and signs(run(text))
 
 
-def test_a_danger_only_thought_of_is_a_doubt_and_a_real_one_beside_it_is_not() -> None:
+def test_a_fire_only_thought_of_is_no_sign_and_a_real_one_beside_it_is() -> None:
+    # Until zj-2026.12.249 the mistaken fire was a hypothetical doubt; the mask 以为着火 (59 train
+    # and dev calls, none police) leaves it no evidence at all.
     drill = run("物业搞消防演练放烟，老人家以为着火了，吓坏了")
     assert "safety:fire" not in signs(drill)
-    assert any(e.kind == "modal" and e.rule_id == "safety:fire" for e in drill.evidence)
+    assert not any(e.rule_id == "safety:fire" for e in drill.evidence), drill.evidence
     real = run("楼下着火了，我还以为是谁家做饭，现在烟好大")
     assert "safety:fire" in signs(real)
 

@@ -2552,6 +2552,21 @@ def test_a_hurt_wild_bird_in_the_yard_is_named_an_animal_matter() -> None:
     assert c.situation_code == "NP14-01", (c.rule_id, fired(c))
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "对门在楼道里烧纸，味道太大了，我还以为着火了，能不能管管",
+        "今天上午学校搞消防演练，警报一响，家里老人以为是失火了，吓了一跳",
+    ],
+)
+def test_a_fire_only_thought_to_be_one_leaves_no_doubt(text: str) -> None:
+    # zj-2026.12.249 masks 以为着火, 以为是失火 …: before it the mistaken fire was a doubt that held
+    # a 12345 ticket for REVIEW (46 train and dev rows moved, none police).
+    c = run(text, source="12345")
+    assert not any("火" in d for d in c.doubts), c.doubts
+    assert not c.is_police_matter, (c.rule_id, fired(c))
+
+
 def test_no_one_hurt_said_so_leaves_no_doubt_to_hold_the_call() -> None:
     # zj-2026.12.209 masks 无人受伤: before it the negated 受伤 was a doubt that held the call for
     # the call-taker (226 train and dev calls moved SUGGEST -> DIVERT and four tickets REVIEW ->
