@@ -1611,6 +1611,13 @@ WHOLE_TEST_SETS = (
     "110-police-w923",
     "110-nonpolice-w923",
     "12345-w924",
+    "110-police-w925",
+    "110-nonpolice-w925",
+    "110-police-w926",
+    "110-nonpolice-w926",
+    "110-police-w927",
+    "110-nonpolice-w927",
+    "12345-w928",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
