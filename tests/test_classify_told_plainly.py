@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.248: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.250: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2529,6 +2529,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:vehicle_hit",
         ),
+        # .250: the knife smith's trade
+        ("我是打刀子的，去年给一个老板供了一百把小刀，到现在钱没给", "110", "safety:weapon"),
+        ("我家是打刀的，想问问刀具经营的许可证怎么办", "110", "safety:weapon"),
         (
             "楼下那帮人喝多了扯着嗓子喊打死他——不是打架，是在划拳，天天吵到半夜",
             "110",
