@@ -1618,6 +1618,13 @@ WHOLE_TEST_SETS = (
     "110-police-w927",
     "110-nonpolice-w927",
     "12345-w928",
+    "110-police-w929",
+    "110-nonpolice-w929",
+    "110-police-w930",
+    "110-nonpolice-w930",
+    "110-police-w931",
+    "110-nonpolice-w931",
+    "12345-w932",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
