@@ -1625,6 +1625,13 @@ WHOLE_TEST_SETS = (
     "110-police-w931",
     "110-nonpolice-w931",
     "12345-w932",
+    "110-police-w933",
+    "110-nonpolice-w933",
+    "110-police-w934",
+    "110-nonpolice-w934",
+    "110-police-w935",
+    "110-nonpolice-w935",
+    "12345-w936",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
