@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.251: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.252: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2534,6 +2534,8 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("我家是打刀的，想问问刀具经营的许可证怎么办", "110", "safety:weapon"),
         # .251: a near fight taken back
         ("我跟房东都快打起来了！不是真打啊，就是气不过，暖气半个月不热", "110", "safety:violence"),
+        # .252: a butcher's blood-water
+        ("菜市场门口杀鸡的把地上弄得全是血水，臭得很", "110", "safety:injury"),
         (
             "楼下那帮人喝多了扯着嗓子喊打死他——不是打架，是在划拳，天天吵到半夜",
             "110",
@@ -2595,7 +2597,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.251: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.252: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2877,6 +2879,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("他们扣了我家的牛，一头要两千，还说不许报警，不然就把牛宰了", "safety:threat"),
         # .251: livestock that drank and dropped
         ("工厂后面的沟里淌出来的水发绿，我家牛喝了倒下两只", "safety:livestock_poisoned_water"),
+        # .252: a pump leaking current, told in a learner's order
+        ("抽水的时候水泵电漏了，我爸倒在水沟里不动了", "safety:danger"),
         ("修路的工人全来了，围在村部门口要工钱，乱得很", "safety:sit_in_office"),
     ],
 )
