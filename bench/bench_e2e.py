@@ -46,8 +46,8 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from statistics import mean
 from pathlib import Path
+from statistics import mean
 
 import typer
 from confluent_kafka import OFFSET_END, Consumer, KafkaException, TopicPartition
