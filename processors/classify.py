@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .modality import GOVERNING, REFERRED, Clauses, Cue, modality
+from .modality import GOVERNING, REFERRED, TICKET_ONLY, Clauses, Cue, modality
 from .model import CaseEvent, Classification, Evidence, Source
 from .segment import a_not_a, blocked_by
 from .taxonomy import Situation, Taxonomy
@@ -141,6 +141,13 @@ def _starts_inside(hit_start: int, hit_end: int, spans: list[tuple[int, int]]) -
     return _inside(hit_start, hit_end, spans) or any(a < hit_start < b < hit_end for a, b in spans)
 
 
+def _line_roles(source: Source) -> tuple[str, ...]:
+    """The governing modality roles read on this line (a recurring nuisance: 12345 only)."""
+    if source is Source.TICKET_12345:
+        return GOVERNING
+    return tuple(role for role in GOVERNING if role not in TICKET_ONLY)
+
+
 class _Scan:
     """Every match in one normalised text, sorted into present, negated and modal evidence."""
 
@@ -184,6 +191,8 @@ class _Scan:
         cues = _cues(cue_spans, blocked)
         clauses = Clauses(text, BOUNDARY)
         chars = taxonomy.modal_chars
+        line_roles = _line_roles(event.source)
+        governed_groups = taxonomy.governed_groups
         self.clauses = clauses
         modal_cues.sort(key=lambda c: (c.start, c.end))
         negated_spans: list[tuple[int, int]] = []
@@ -206,7 +215,12 @@ class _Scan:
             if scopes and any(a <= hit.start and hit.end <= b for a, b in scopes):
                 self._set_aside(self.negated, f"danger_negated:{hit.term}", hit, refs, doubtful_co)
                 continue
-            kind = modality(hit.term, hit.start, hit.end, modal_cues, clauses, chars)
+            roles = tuple(
+                r
+                for r in line_roles
+                if any(g in governed_groups.get(r, frozenset()) for g, _ in refs)
+            )
+            kind = modality(hit.term, hit.start, hit.end, modal_cues, clauses, chars, roles)
             if kind == REFERRED and not all(g in taxonomy.referable_groups for g, _ in refs):
                 kind = None  # a crime reported to a regulator is still a crime
             governs = taxonomy.governed_groups.get(kind) if kind else None
@@ -267,7 +281,21 @@ class _Scan:
                     bool(cues) and _negated(text, start, cues, taxonomy)
                 )
                 kind = (
-                    None if negated else modality(hit.term, start, end, modal_cues, clauses, chars)
+                    None
+                    if negated
+                    else modality(
+                        hit.term,
+                        start,
+                        end,
+                        modal_cues,
+                        clauses,
+                        chars,
+                        tuple(
+                            r
+                            for r in line_roles
+                            if taxonomy.crowd_group in governed_groups.get(r, frozenset())
+                        ),
+                    )
                 )
                 if kind == REFERRED and taxonomy.crowd_group not in taxonomy.referable_groups:
                     kind = None
@@ -307,7 +335,22 @@ class _Scan:
                             held_back.setdefault(order, []).append((slot, doubt))
                         continue
                     if not checked_kind:
-                        kind = modality(hit.term, hit.start, hit.end, modal_cues, clauses, chars)
+                        # What a governing role may name: the word's police classes and
+                        # situations, or the police word itself (飙车 of P05-03, not 酒驾).
+                        codes = {hit.term} | {
+                            c
+                            for o, _, _ in sit_refs
+                            if situations[o].is_police
+                            for c in (situations[o].class_code, situations[o].code)
+                        }
+                        roles = tuple(
+                            r
+                            for r in line_roles
+                            if not taxonomy.governed_classes.get(r, frozenset()).isdisjoint(codes)
+                        )
+                        kind = modality(
+                            hit.term, hit.start, hit.end, modal_cues, clauses, chars, roles
+                        )
                         checked_kind = True
                     if (
                         kind is not None
@@ -319,7 +362,7 @@ class _Scan:
                         and not (
                             kind in GOVERNING
                             and taxonomy.governed_classes.get(kind, frozenset()).isdisjoint(
-                                (sit.class_code, sit.code)
+                                (sit.class_code, sit.code, hit.term)
                             )
                         )
                     ):

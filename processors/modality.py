@@ -44,6 +44,15 @@ Kinds and their scope (a clause is the text between two boundaries):
   crying for help. Like ``noisy`` it governs only what ``modality.leaking_governs`` names (the
   cry for help and P06-05, whose own word 救命 is); a person trapped by the water is still told
   by the other signs.
+- ``recurring``: a nuisance told as one that recurs (每天半夜, 每到周末, 经常) anywhere in the text
+  (a ticket tells its nuisance as a whole), on a **12345 ticket only** (``TICKET_ONLY``): "每晚都有改装摩托在滨河路上飙车，
+  吵得睡不着，希望交警多巡查" asks a unit to deal with a standing nuisance; a 110 call is made while it
+  happens, so there the same words are a present danger. It governs only what
+  ``modality.recurring_governs`` names (飙车: street racing, not drunk driving), and not when the ticket says it is
+  going on now anywhere in its text (``modality.recurring_breaks``: 今晚, 正在, 刚才).
+
+A governing role is read only for a word it may govern: the classifier passes those roles
+(``governing``), so a noise cue beside a street race does not hide the recurrence.
 """
 
 from __future__ import annotations
@@ -70,6 +79,7 @@ REPORTED = "reported"
 REFERRED = "referred"
 NOISY = "noisy"
 LEAKING = "leaking"
+RECURRING = "recurring"
 
 ROLES = (
     HYPOTHETICAL,
@@ -88,11 +98,15 @@ ROLES = (
     REFERRED,
     NOISY,
     LEAKING,
+    RECURRING,
 )
 
 #: Roles that govern only the signs the taxonomy names for them (``modality.<role>_governs``);
 #: the classifier ignores them for every other word.
-GOVERNING = (NOISY, LEAKING)
+GOVERNING = (NOISY, LEAKING, RECURRING)
+
+#: Governing roles read on a 12345 ticket only: a 110 call is made while the thing happens.
+TICKET_ONLY = frozenset({RECURRING})
 
 #: How many clauses after it a ``reported`` cue reaches ("看抗日剧，机枪突突突、炸弹轰轰的").
 REPORTED_REACH = 2
@@ -163,6 +177,9 @@ class SingleChars:
     # A ``reported`` cue reaches ``REPORTED_REACH`` clauses after its own, unless a clause on
     # the way holds one of these (taxonomy ``modality.reported_breaks``: a person, 听到, 现在).
     reported_breaks: frozenset[str] = frozenset()
+    # A ``recurring`` cue governs nothing when the text says anywhere that it is going on now
+    # (taxonomy ``modality.recurring_breaks``: 今晚, 正在, 刚才): "每晚都飙车……今晚又来了".
+    recurring_breaks: frozenset[str] = frozenset()
 
 
 def _asked(before: str, chars: SingleChars) -> bool:
@@ -187,11 +204,13 @@ def modality(
     cues: Sequence[Cue],
     clauses: Clauses,
     chars: SingleChars = SingleChars(),
+    governing: Sequence[str] = GOVERNING,
 ) -> str | None:
     """The kind of modality governing ``term`` at ``[start, end)``, or None if it is present.
 
     ``cues`` are all the text's cues in order of position; ``chars`` the one-character
-    cues, looked up in ``clauses.text`` around the word.
+    cues, looked up in ``clauses.text`` around the word; ``governing`` the governing roles
+    (``GOVERNING``) that may govern this word, on this line.
     """
     if term[:1] == "死" and _intensified(clauses.text, start, chars.intensifiers):
         return "figurative"  # 热死人了, 吵死了, 臭得要死人了
@@ -262,7 +281,13 @@ def modality(
         return SETTLED
     if any(c.role == PROCEDURE and abs(clauses.of(c.start) - clause) <= 1 for c in cues):
         return PROCEDURE
-    for role in GOVERNING:
-        if any(c.role == role and abs(clauses.of(c.start) - clause) <= 1 for c in cues):
+    for role in governing:
+        if role == RECURRING:
+            # A ticket tells its nuisance as a whole: the cue reaches every clause of it.
+            if any(c.role == RECURRING for c in cues) and not any(
+                word in clauses.text for word in chars.recurring_breaks
+            ):
+                return role
+        elif any(c.role == role and abs(clauses.of(c.start) - clause) <= 1 for c in cues):
             return role
     return None

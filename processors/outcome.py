@@ -91,8 +91,9 @@ class OutcomePolicy:
     # (modality ``referred``: "请公路部门尽快修复") is a condition reported for that unit:
     # on 12345 it does not stop a ROUTE either (zj-2026.12.29); nor does a crowd word in a
     # noise complaint (modality ``noisy``: 一群人喝酒唱歌到半夜, zj-2026.12.37), nor a cry for help
-    # over water through the ceiling (modality ``leaking``, zj-2026.12.167).
-    route_ignores_modal: frozenset[str] = frozenset({"referred", "noisy", "leaking"})
+    # over water through the ceiling (modality ``leaking``, zj-2026.12.167), nor street racing
+    # told as a nuisance that recurs (modality ``recurring``, 12345 only, zj-2026.12.253).
+    route_ignores_modal: frozenset[str] = frozenset({"referred", "noisy", "leaking", "recurring"})
 
 
 def _is_police_rule(cls: Classification, rules_police: bool, policy: OutcomePolicy) -> bool:

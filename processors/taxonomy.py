@@ -122,6 +122,11 @@ class ModalitySpec(_Spec):
     # Water through a ceiling (楼上漏水, 往下淌) and the signs it may govern (the cry for help).
     leaking: list[str] = []
     leaking_governs: list[str] = []
+    # A nuisance that recurs (每天半夜, 经常), on a 12345 ticket: what it may govern (street
+    # racing), and the words that make it present anyway (今晚, 正在).
+    recurring: list[str] = []
+    recurring_governs: list[str] = []
+    recurring_breaks: list[str] = []
     # One character just before a retraction that makes it an insistence (不是开玩笑的).
     retraction_negators: list[str] = []
 
@@ -307,7 +312,7 @@ class Taxonomy:
     referable_classes: frozenset[str] = frozenset()
     # What each governing cue (``modality.GOVERNING``: noise, a leak) may govern, from taxonomy
     # ``modality.<role>_governs``: safety group indexes (the crowd sign; the cry for help) and
-    # police class or situation codes (P06-05, whose own word 救命 is).
+    # police class or situation codes (P06-05, whose own word 救命 is) or police words (飙车).
     governed_groups: Mapping[str, frozenset[int]] = field(
         default_factory=lambda: MappingProxyType({})
     )
@@ -606,15 +611,17 @@ def _build(
     np_terms = {w for w in situation_entries if w not in police_words}
     listed = _norm_terms(spec.lexicon.words, "lexicon.words", problems, simplify)
     # What each governing cue may govern: safety signs by index, police classes or situations
-    # by code. A name that is none of them would govern nothing, silently.
+    # by code, or a police word itself. A name that is none of them would govern nothing,
+    # silently.
     group_index = {g.id: i for i, g in enumerate(groups)}
-    codes = {c.code for c in classes} | {s.code for s in situations}
+    codes = {c.code for c in classes} | {s.code for s in situations} | police_words
     governs = {role: getattr(spec.modality, f"{role}_governs") for role in mod.GOVERNING}
     for role, names in governs.items():
         for name in names:
             if name not in group_index and name not in codes:
                 problems.append(
-                    f"modality.{role}_governs: {name!r} is no safety sign, class or situation"
+                    f"modality.{role}_governs: {name!r} is no safety sign, class, situation"
+                    " or police word"
                 )
     if problems:
         raise TaxonomyError(problems)
@@ -691,6 +698,7 @@ def _build(
             frozenset(spec.modality.referral_openers),
             frozenset(spec.modality.immediate),
             frozenset(spec.modality.reported_breaks),
+            frozenset(spec.modality.recurring_breaks),
         ),
         matcher=_automaton(matcher_entries),
         to_simplified=simplify,

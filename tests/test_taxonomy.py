@@ -152,7 +152,10 @@ def test_a_governed_name_that_is_nothing_is_reported() -> None:
     mapping = raw()
     mapping.setdefault("modality", {})["leaking_governs"] = ["cry_for_hlep"]
     msg = _problems(mapping)
-    assert "modality.leaking_governs: 'cry_for_hlep' is no safety sign, class or situation" in msg
+    assert (
+        "modality.leaking_governs: 'cry_for_hlep' is no safety sign, class, situation or police word"
+        in msg
+    )
 
 
 def test_loader_names_the_file(tmp_path: Path) -> None:
