@@ -1632,6 +1632,13 @@ WHOLE_TEST_SETS = (
     "110-police-w935",
     "110-nonpolice-w935",
     "12345-w936",
+    "110-police-w937",
+    "110-nonpolice-w937",
+    "110-police-w938",
+    "110-nonpolice-w938",
+    "110-police-w939",
+    "110-nonpolice-w939",
+    "12345-w940",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
