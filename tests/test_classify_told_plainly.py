@@ -2597,7 +2597,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.252: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.254: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2881,6 +2881,10 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("工厂后面的沟里淌出来的水发绿，我家牛喝了倒下两只", "safety:livestock_poisoned_water"),
         # .252: a pump leaking current, told in a learner's order
         ("抽水的时候水泵电漏了，我爸倒在水沟里不动了", "safety:danger"),
+        # .254: damage said to be on purpose
+        ("我家大棚的塑料膜叫人一道一道划开了，明摆着是故意的", "situation:P02-05"),
+        ("果园的水管子全给割成一截一截的，肯定是故意的，我没得罪过谁啊", "situation:P02-05"),
+        ("谁把我三轮车的刹车线弄断了，这就是故意整我", "situation:P02-05"),
         ("修路的工人全来了，围在村部门口要工钱，乱得很", "safety:sit_in_office"),
     ],
 )
