@@ -1639,6 +1639,13 @@ WHOLE_TEST_SETS = (
     "110-police-w939",
     "110-nonpolice-w939",
     "12345-w940",
+    "110-police-w941",
+    "110-nonpolice-w941",
+    "110-police-w942",
+    "110-nonpolice-w942",
+    "110-police-w943",
+    "110-nonpolice-w943",
+    "12345-w944",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
