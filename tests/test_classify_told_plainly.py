@@ -1878,7 +1878,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.252: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.255: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2536,6 +2536,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("我跟房东都快打起来了！不是真打啊，就是气不过，暖气半个月不热", "110", "safety:violence"),
         # .252: a butcher's blood-water
         ("菜市场门口杀鸡的把地上弄得全是血水，臭得很", "110", "safety:injury"),
+        # .255: a stretch of ice, not the drug; a parking space taken
+        ("下水管冻裂了，门口结了一溜冰，老人出门都得扶着墙", "110", "situation:P07-02"),
+        ("我天天停的车位让人抢了，跟他说了两句他也不挪", "110", "safety:theft"),
         (
             "楼下那帮人喝多了扯着嗓子喊打死他——不是打架，是在划拳，天天吵到半夜",
             "110",
@@ -2597,7 +2600,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.254: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.255: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2885,6 +2888,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("我家大棚的塑料膜叫人一道一道划开了，明摆着是故意的", "situation:P02-05"),
         ("果园的水管子全给割成一截一截的，肯定是故意的，我没得罪过谁啊", "situation:P02-05"),
         ("谁把我三轮车的刹车线弄断了，这就是故意整我", "situation:P02-05"),
+        # .255: gone, told with 没有了; gas told by its hiss
+        ("电瓶车停在菜场门口，买完菜出来就没有了，钥匙还在我兜里", "safety:vehicle_gone"),
+        ("厨房的液化气罐呲呲响个不停，我们不敢进去了", "safety:gas"),
         ("修路的工人全来了，围在村部门口要工钱，乱得很", "safety:sit_in_office"),
     ],
 )
