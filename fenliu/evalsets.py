@@ -1646,6 +1646,13 @@ WHOLE_TEST_SETS = (
     "110-police-w943",
     "110-nonpolice-w943",
     "12345-w944",
+    "110-police-w945",
+    "110-nonpolice-w945",
+    "110-police-w946",
+    "110-nonpolice-w946",
+    "110-police-w947",
+    "110-nonpolice-w947",
+    "12345-w948",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
