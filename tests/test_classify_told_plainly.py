@@ -618,7 +618,8 @@ def test_schoolchildren_pushing_once_is_no_violence_at_home(text: str) -> None:
     # as violence, in a quarrel between schoolchildren and their parents
     c = run(text)
     assert "safety:violence" not in signs(c), sorted(signs(c))
-    assert not any(e.rule_id == "situation:P01-05" for e in c.evidence), c.rule_id
+    # Not fired: a word set aside as settled (都没受伤) is still listed, as modal evidence.
+    assert "situation:P01-05" not in fired(c), c.rule_id
 
 
 # zj-2026.12.63, from the fiftieth and fifty-first splits once dev (Chaozhou, Huanggang, Longyan
@@ -1878,7 +1879,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.255: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.256: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2539,6 +2540,14 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         # .255: a stretch of ice, not the drug; a parking space taken
         ("下水管冻裂了，门口结了一溜冰，老人出门都得扶着墙", "110", "situation:P07-02"),
         ("我天天停的车位让人抢了，跟他说了两句他也不挪", "110", "safety:theft"),
+        # .256: nobody hurt, said of everyone; animals in a pen or a pasture
+        (
+            "我儿子和同学为抢秋千推了几把，两个孩子都没受伤，那家妈妈堵着我骂",
+            "110",
+            "situation:P01-05",
+        ),
+        ("晚上有黄鼠狼进我家鸡圈，咬死了三只鸡", "110", "situation:P07-04"),
+        ("几峰野骆驼闯入我家草场，把储备的草料啃了一大半", "110", "situation:P07-04"),
         (
             "楼下那帮人喝多了扯着嗓子喊打死他——不是打架，是在划拳，天天吵到半夜",
             "110",
@@ -2600,7 +2609,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.255: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.256: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2891,6 +2900,11 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .255: gone, told with 没有了; gas told by its hiss
         ("电瓶车停在菜场门口，买完菜出来就没有了，钥匙还在我兜里", "safety:vehicle_gone"),
         ("厨房的液化气罐呲呲响个不停，我们不敢进去了", "safety:gas"),
+        # .256: an unattended bag told across five clauses
+        (
+            "仓库后门放着一个编织袋，没人认，放了一早上了，我拎了一下，死沉死沉的",
+            "safety:unattended_object",
+        ),
         ("修路的工人全来了，围在村部门口要工钱，乱得很", "safety:sit_in_office"),
     ],
 )
