@@ -1653,6 +1653,13 @@ WHOLE_TEST_SETS = (
     "110-police-w947",
     "110-nonpolice-w947",
     "12345-w948",
+    "110-police-w949",
+    "110-nonpolice-w949",
+    "110-police-w950",
+    "110-nonpolice-w950",
+    "110-police-w951",
+    "110-nonpolice-w951",
+    "12345-w952",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
