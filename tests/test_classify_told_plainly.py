@@ -1879,7 +1879,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.256: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.257: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2548,6 +2548,11 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ),
         ("晚上有黄鼠狼进我家鸡圈，咬死了三只鸡", "110", "situation:P07-04"),
         ("几峰野骆驼闯入我家草场，把储备的草料啃了一大半", "110", "situation:P07-04"),
+        # .257: a wish; a tradesman sent for; a fee called robbery; a Hainanese coop
+        ("活干完三个月了工钱还压着，真想一脚踢死那个老板", "110", "safety:violence"),
+        ("叫人来给我家换的防盗门，装上就关不严，再打电话人不来了", "110", "safety:threat"),
+        ("物业费一年涨两回，这不是土匪抢钱吗", "110", "safety:theft"),
+        ("邻居家的狗钻进我家鸡寮，咬死了五只鸡", "110", "situation:P07-04"),
         (
             "楼下那帮人喝多了扯着嗓子喊打死他——不是打架，是在划拳，天天吵到半夜",
             "110",
@@ -2609,7 +2614,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.256: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.257: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2905,6 +2910,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
             "仓库后门放着一个编织袋，没人认，放了一早上了，我拎了一下，死沉死沉的",
             "safety:unattended_object",
         ),
+        # .257: a big band
+        ("一大帮人在镇政府办事大厅吵吵嚷嚷，说是为低保的事", "safety:crowd"),
         ("修路的工人全来了，围在村部门口要工钱，乱得很", "safety:sit_in_office"),
     ],
 )
