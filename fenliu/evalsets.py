@@ -1660,6 +1660,13 @@ WHOLE_TEST_SETS = (
     "110-police-w951",
     "110-nonpolice-w951",
     "12345-w952",
+    "110-police-w953",
+    "110-nonpolice-w953",
+    "110-police-w954",
+    "110-nonpolice-w954",
+    "110-police-w955",
+    "110-nonpolice-w955",
+    "12345-w956",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
