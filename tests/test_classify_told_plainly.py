@@ -1879,7 +1879,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.257: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.258: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2553,6 +2553,11 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("叫人来给我家换的防盗门，装上就关不严，再打电话人不来了", "110", "safety:threat"),
         ("物业费一年涨两回，这不是土匪抢钱吗", "110", "safety:theft"),
         ("邻居家的狗钻进我家鸡寮，咬死了五只鸡", "110", "situation:P07-04"),
+        # .258: a car towed; luggage driven off; a crane at night; a fight that nearly started
+        ("车停在路边，回来车就被拖了，又没有禁停牌", "110", "safety:vehicle_hit"),
+        ("打车到站，司机把我行李箱拉走了，电话也不接", "110", "safety:taken_away"),
+        ("工地的塔吊晚上吊钢筋从我们楼顶转过去，吓人", "110", "safety:self_harm"),
+        ("买菜称少了二两，差点跟他打起来，旁边人劝开了", "110", "safety:violence"),
         (
             "楼下那帮人喝多了扯着嗓子喊打死他——不是打架，是在划拳，天天吵到半夜",
             "110",
