@@ -1667,6 +1667,13 @@ WHOLE_TEST_SETS = (
     "110-police-w955",
     "110-nonpolice-w955",
     "12345-w956",
+    "110-police-w957",
+    "110-nonpolice-w957",
+    "110-police-w958",
+    "110-nonpolice-w958",
+    "110-police-w959",
+    "110-nonpolice-w959",
+    "12345-w960",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
