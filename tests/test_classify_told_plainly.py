@@ -1879,7 +1879,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.258: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.259: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2558,6 +2558,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("打车到站，司机把我行李箱拉走了，电话也不接", "110", "safety:taken_away"),
         ("工地的塔吊晚上吊钢筋从我们楼顶转过去，吓人", "110", "safety:self_harm"),
         ("买菜称少了二两，差点跟他打起来，旁边人劝开了", "110", "safety:violence"),
+        # .259: taken back, told not to be taken seriously
+        ("老板欠了半年工资，真想拿刀劈了他——我就说说，别当真", "110", "situation:P01-03"),
+        ("借钱不还还躲着我，恨不得上他家把门踹了——放心我不能真去", "110", "safety:violence"),
         (
             "楼下那帮人喝多了扯着嗓子喊打死他——不是打架，是在划拳，天天吵到半夜",
             "110",
@@ -2619,7 +2622,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.257: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.259: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2917,6 +2920,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ),
         # .257: a big band
         ("一大帮人在镇政府办事大厅吵吵嚷嚷，说是为低保的事", "safety:crowd"),
+        # .259: a threat to burn the home, in the plural
+        ("楼上的说我再吵就拿汽油把我们家点了，这话说了好几回了", "safety:threat"),
         ("修路的工人全来了，围在村部门口要工钱，乱得很", "safety:sit_in_office"),
     ],
 )
