@@ -193,6 +193,10 @@ class _Scan:
         chars = taxonomy.modal_chars
         line_roles = _line_roles(event.source)
         governed_groups = taxonomy.governed_groups
+        # The governing roles a head-count may fall under (the crowd sign's): the same for every count.
+        crowd_roles = tuple(
+            r for r in line_roles if taxonomy.crowd_group in governed_groups.get(r, frozenset())
+        )
         self.clauses = clauses
         modal_cues.sort(key=lambda c: (c.start, c.end))
         negated_spans: list[tuple[int, int]] = []
@@ -283,19 +287,7 @@ class _Scan:
                 kind = (
                     None
                     if negated
-                    else modality(
-                        hit.term,
-                        start,
-                        end,
-                        modal_cues,
-                        clauses,
-                        chars,
-                        tuple(
-                            r
-                            for r in line_roles
-                            if taxonomy.crowd_group in governed_groups.get(r, frozenset())
-                        ),
-                    )
+                    else modality(hit.term, start, end, modal_cues, clauses, chars, crowd_roles)
                 )
                 if kind == REFERRED and taxonomy.crowd_group not in taxonomy.referable_groups:
                     kind = None

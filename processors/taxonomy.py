@@ -310,7 +310,7 @@ class Taxonomy:
     # (safety group indexes, police class or situation codes; taxonomy ``modality.referable``).
     referable_groups: frozenset[int] = frozenset()
     referable_classes: frozenset[str] = frozenset()
-    # What each governing cue (``modality.GOVERNING``: noise, a leak) may govern, from taxonomy
+    # What each governing cue (``modality.GOVERNING``: noise, a leak, a recurrence) may govern, from taxonomy
     # ``modality.<role>_governs``: safety group indexes (the crowd sign; the cry for help) and
     # police class or situation codes (P06-05, whose own word 救命 is) or police words (飙车).
     governed_groups: Mapping[str, frozenset[int]] = field(
