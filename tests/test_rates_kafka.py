@@ -46,10 +46,12 @@ def main() -> None:
     from fenliu.streams.worker import rates
     from fenliu.streams.worker.app import app_config, app_id
     from fenliu.streams.worker.context import StreamsContext
+    from fenliu.streams.worker.topics import ensure_worker_topics
 
     settings = Settings()
     app = faust.App(app_id(settings), **app_config(settings))
     rates.install(app, StreamsContext(settings, codec_for(settings.topics.schema_registry_url)))
+    ensure_worker_topics(settings, app)  # as ``fenliu run streams`` does before Faust starts
     serve_metrics(int(os.environ["RATES_TEST_METRICS_PORT"]), addr="127.0.0.1")
     faust.Worker(app, loglevel="WARNING", quiet=True).execute_from_commandline()
 

@@ -23,19 +23,12 @@ def register(run: typer.Typer) -> None:
         from fenliu.services import freeze_start_up_heap, start_service
         from fenliu.streams.worker.app import create_app
         from fenliu.streams.worker.loop import use_event_loop
-        from fenliu.streams.worker.topics import (
-            changelog_topics,
-            ensure_changelog_topics,
-            ensure_internal_topics,
-        )
+        from fenliu.streams.worker.topics import ensure_worker_topics
 
         settings = start_service(metrics_port).settings  # the Faust worker handles the signals
         use_event_loop(settings.streams.event_loop)
         app = create_app(settings)
-        ensure_changelog_topics(settings, changelog_topics(app))
-        ensure_internal_topics(
-            settings, app
-        )  # in the first assignment too (streams/worker/topics.py)
+        ensure_worker_topics(settings, app)  # known at the first assignment (see there)
         worker = faust.Worker(app, loglevel=loglevel)
         freeze_start_up_heap()
         worker.execute_from_commandline()

@@ -28,11 +28,6 @@ def input_partitions(s: Settings) -> int:
     return default_catalogue()[DECISIONS].partitions or s.topics.partitions
 
 
-def changelog_topics(app: faust.App) -> list[str]:
-    """The changelog topic of every table the features installed."""
-    return sorted(table.changelog_topic_name for table in app.tables.values())
-
-
 def internal_topics(app: faust.App) -> dict[str, dict[str, str]]:
     """Faust-internal topics the agents read (case steps, cases by caller, SLA ticks):
     physical name -> topic config, as Faust's ``Topic.declare`` would create them.
@@ -76,18 +71,29 @@ def ensure_internal_topics(
 
 
 def ensure_changelog_topics(
-    settings: Settings, names: list[str], timeout_s: float = 30.0
+    settings: Settings, app: faust.App, timeout_s: float = 30.0
 ) -> list[str]:
-    """Create the tables' compacted changelog topics if missing; wait until the broker lists them.
+    """Create every table's compacted changelog topic if missing, with the table's
+    partitions; wait until the broker lists them.
 
     Faust declares a changelog when the worker starts; the consumer's metadata then often
     lists it with 0 partitions until its next refresh (5 min), and the first table write
     fails Faust's source/changelog partition check. Created first, they are known at once.
     Returns the names created now.
     """
+    partitions = {t.changelog_topic_name: t.changelog_topic.partitions for t in app.tables.values()}
     return _ensure_topics(
-        settings, dict.fromkeys(names, {"cleanup.policy": "compact"}), {}, timeout_s
+        settings, dict.fromkeys(partitions, {"cleanup.policy": "compact"}), partitions, timeout_s
     )
+
+
+def ensure_worker_topics(settings: Settings, app: faust.App) -> list[str]:
+    """Every topic the worker's tables and agents need before Faust starts: the changelogs
+    and the internal topics. Whatever starts a worker of this app calls it first
+    (``fenliu run streams``, the tests' single-feature workers); one that did not lost its
+    rates agent to Faust's partition check (tests/test_rates_kafka.py, fresh-clone CI on
+    a142db2). Returns the names created now."""
+    return ensure_changelog_topics(settings, app) + ensure_internal_topics(settings, app)
 
 
 def _ensure_topics(
