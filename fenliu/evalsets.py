@@ -1674,6 +1674,13 @@ WHOLE_TEST_SETS = (
     "110-police-w959",
     "110-nonpolice-w959",
     "12345-w960",
+    "110-police-w961",
+    "110-nonpolice-w961",
+    "110-police-w962",
+    "110-nonpolice-w962",
+    "110-police-w963",
+    "110-nonpolice-w963",
+    "12345-w964",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
