@@ -1879,7 +1879,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.259: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.260: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2566,10 +2566,35 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:threat",
         ),
+        # .260: a Cantonese wish said in anger; a wallet perhaps dropped in a tricycle
+        (
+            "老板三个月冇发钱，我真系气到想斩人，不过我冇咁蠢，只想攞返啲钱",
+            "110",
+            "safety:violence",
+        ),
+        ("在古镇逛完街发现钱包不见了，可能是掉在三轮车上，没感觉有人碰过", "110", "safety:theft"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
     assert rule not in fired(run(text, source=source))
+
+
+def test_a_pay_day_missed_in_cantonese_is_named_unpaid_wages() -> None:
+    # zj-2026.12.260: 冇出粮 (read as 没出粮) is NP01-03's; before it no class knew the call.
+    c = run("电子厂两个月冇出粮，老细话下个月一齐发，我哋想问去边度投诉")
+    assert c.situation_code == "NP01-03", (c.rule_id, fired(c))
+
+
+def test_a_wallet_dropped_then_seen_taken_keeps_the_call() -> None:
+    # zj-2026.12.260 reads 可能是掉在 as a loss taken back; a man seen taking it is still a theft.
+    c = run("钱包可能是掉在车上，但司机说看到一个男的把它拿走了")
+    assert c.is_police_matter and "safety:carried_off" in fired(c), (c.rule_id, fired(c))
+
+
+def test_a_wish_to_chop_said_with_a_cleaver_at_the_door_keeps_the_call() -> None:
+    # zj-2026.12.260 reads 气到想 as a wish; a cleaver held at the door now is still armed.
+    c = run("佢话气到想斩人，而家攞住把菜刀喺我门口踢门")
+    assert c.is_police_matter and not c.rule_id.startswith("default:"), (c.rule_id, fired(c))
 
 
 def test_a_rigged_scale_is_named_a_price_dispute() -> None:
@@ -2622,7 +2647,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.259: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.260: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
