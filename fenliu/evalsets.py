@@ -1681,6 +1681,13 @@ WHOLE_TEST_SETS = (
     "110-police-w963",
     "110-nonpolice-w963",
     "12345-w964",
+    "110-police-w965",
+    "110-nonpolice-w965",
+    "110-police-w966",
+    "110-nonpolice-w966",
+    "110-police-w967",
+    "110-nonpolice-w967",
+    "12345-w968",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
