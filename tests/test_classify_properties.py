@@ -67,13 +67,11 @@ def diverted_texts() -> tuple[str, ...]:
 
 
 SAFETY_TERMS = sorted({t for g in TAXONOMY.safety_groups for t in g.terms})
-# Words that are no safety term at all (不动手, 踢皮球): a cue + term that forms one of them
-# leaves nothing to record as negated.
-EXCLUDED = tuple(
-    yaml.safe_load((ROOT / "data" / "taxonomy.yaml").read_text(encoding="utf-8"))["safety"][
-        "exclude"
-    ]
-)
+_SPEC = yaml.safe_load((ROOT / "data" / "taxonomy.yaml").read_text(encoding="utf-8"))
+# Words that are no safety term at all (不动手, 踢皮球), and the taxonomy's own words that
+# block every term inside them (不想叫人来 holds 想叫人来, asking for someone to come and do
+# a job): a cue + term that forms one of them leaves nothing to record as negated.
+EXCLUDED = tuple(_SPEC["safety"]["exclude"]) + tuple(_SPEC["lexicon"]["words"])
 CUES = list(TAXONOMY.negation.cues)
 NOISE = st.text(alphabet="的了在我他有是这那个天楼工厂老板去说吗呢 ，。", max_size=12)
 

@@ -154,7 +154,8 @@ def test_a_crowd_word_beside_noise_does_not_hide_a_fight() -> None:
     [
         # zj-2026.12.167: 救命 over water through the ceiling (modality leaking)
         "救命啊，楼上水管爆了，水从我家灯那儿往下淌，楼上没人，电话也不接",
-        "救命哦，楼上卫生间漏水，我床上都湿透了，找他几回都不管",
+        # (救命呀: 救命哦 is masked as exasperation since zj-2026.12.261, so it leaves no doubt)
+        "救命呀，楼上卫生间漏水，我床上都湿透了，找他几回都不管",
         # zj-2026.12.174: told in Cantonese
         "救命啊！水由天花一路滴落嚟，张床湿晒，楼上又冇人应门",
     ],

@@ -1879,7 +1879,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.260: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.261: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2573,6 +2573,14 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "safety:violence",
         ),
         ("在古镇逛完街发现钱包不见了，可能是掉在三轮车上，没感觉有人碰过", "110", "safety:theft"),
+        # .261: a cry of exasperation; trees to be cut and sold; refuse strewn by dogs
+        (
+            "救命哦，我租的屋水管爆掉了，水哗哗地往楼下流，房东电话弗接",
+            "110",
+            "safety:cry_for_help",
+        ),
+        ("我家山林的界桩遭挪了，他喊了人来说要砍去卖", "110", "safety:threat_said"),
+        ("村里垃圾房破了，野狗翻得垃圾散落一地", "110", "situation:P05-04"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2595,6 +2603,12 @@ def test_a_wish_to_chop_said_with_a_cleaver_at_the_door_keeps_the_call() -> None
     # zj-2026.12.260 reads 气到想 as a wish; a cleaver held at the door now is still armed.
     c = run("佢话气到想斩人，而家攞住把菜刀喺我门口踢门")
     assert c.is_police_matter and not c.rule_id.startswith("default:"), (c.rule_id, fired(c))
+
+
+def test_a_cry_of_exasperation_beside_a_knife_keeps_the_call() -> None:
+    # zj-2026.12.261 masks 救命哦 as exasperation; a man chasing the caller with a knife is still armed.
+    c = run("救命哦，有个男的拿刀追我，快来人")
+    assert c.is_police_matter and "safety:armed" in fired(c), (c.rule_id, fired(c))
 
 
 def test_a_rigged_scale_is_named_a_price_dispute() -> None:
@@ -2647,7 +2661,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.260: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.261: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2948,6 +2962,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         # .259: a threat to burn the home, in the plural
         ("楼上的说我再吵就拿汽油把我们家点了，这话说了好几回了", "safety:threat"),
         ("修路的工人全来了，围在村部门口要工钱，乱得很", "safety:sit_in_office"),
+        # .261: a box left unclaimed, wrapped all over in tape
+        ("车站门口一个箱子放半天了，缠满胶带，没人管", "safety:unattended_object"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
