@@ -1688,6 +1688,13 @@ WHOLE_TEST_SETS = (
     "110-police-w967",
     "110-nonpolice-w967",
     "12345-w968",
+    "110-police-w969",
+    "110-nonpolice-w969",
+    "110-police-w970",
+    "110-nonpolice-w970",
+    "110-police-w971",
+    "110-nonpolice-w971",
+    "12345-w972",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
