@@ -1879,7 +1879,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.261: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.262: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2581,6 +2581,10 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ),
         ("我家山林的界桩遭挪了，他喊了人来说要砍去卖", "110", "safety:threat_said"),
         ("村里垃圾房破了，野狗翻得垃圾散落一地", "110", "situation:P05-04"),
+        # .262: someone else's tricycle hit; a smoker told to stop; a tree felled once approved
+        ("刚刚倒车不小心撞到人家的三轮车，车灯撞烂了，两个人都没事", "110", "safety:vehicle_hit"),
+        ("出租车司机一路抽烟，我让他别抽他还骂我，车牌号我拍下来了", "12345", "safety:violence"),
+        ("门口那棵樟树枝丫伸到电线上了，村里讲要林业站批了才能砍", "110", "safety:threat_said"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2609,6 +2613,12 @@ def test_a_cry_of_exasperation_beside_a_knife_keeps_the_call() -> None:
     # zj-2026.12.261 masks 救命哦 as exasperation; a man chasing the caller with a knife is still armed.
     c = run("救命哦，有个男的拿刀追我，快来人")
     assert c.is_police_matter and "safety:armed" in fired(c), (c.rule_id, fired(c))
+
+
+def test_someone_elses_child_hit_and_left_keeps_the_call() -> None:
+    # zj-2026.12.262 masks 撞到人家的 (someone else's thing); a child hit and left lying is still police.
+    c = run("他开车撞到人家的小孩，人倒在地上不动，车开跑了")
+    assert c.is_police_matter and "safety:vehicle_hit" in fired(c), (c.rule_id, fired(c))
 
 
 def test_a_rigged_scale_is_named_a_price_dispute() -> None:
@@ -2661,7 +2671,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.261: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.262: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
