@@ -1695,6 +1695,13 @@ WHOLE_TEST_SETS = (
     "110-police-w971",
     "110-nonpolice-w971",
     "12345-w972",
+    "110-police-w973",
+    "110-nonpolice-w973",
+    "110-police-w974",
+    "110-nonpolice-w974",
+    "110-police-w975",
+    "110-nonpolice-w975",
+    "12345-w976",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
