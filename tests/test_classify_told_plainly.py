@@ -1879,7 +1879,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.262: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.263: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2585,6 +2585,12 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
         ("刚刚倒车不小心撞到人家的三轮车，车灯撞烂了，两个人都没事", "110", "safety:vehicle_hit"),
         ("出租车司机一路抽烟，我让他别抽他还骂我，车牌号我拍下来了", "12345", "safety:violence"),
         ("门口那棵樟树枝丫伸到电线上了，村里讲要林业站批了才能砍", "110", "safety:threat_said"),
+        # .263: someone asked to come and settle the blame
+        (
+            "撞车了，人没事，两个站在路边吵，要叫人来认定一下责任，不用叫救护车",
+            "110",
+            "safety:threat",
+        ),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2671,7 +2677,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.262: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.263: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2974,6 +2980,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("修路的工人全来了，围在村部门口要工钱，乱得很", "safety:sit_in_office"),
         # .261: a box left unclaimed, wrapped all over in tape
         ("车站门口一个箱子放半天了，缠满胶带，没人管", "safety:unattended_object"),
+        # .263: gas smelled as a stink
+        ("楼梯里煤气臭到不行，我不敢开电火，怎么办？", "safety:gas"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
