@@ -1702,6 +1702,13 @@ WHOLE_TEST_SETS = (
     "110-police-w975",
     "110-nonpolice-w975",
     "12345-w976",
+    "110-police-w977",
+    "110-nonpolice-w977",
+    "110-police-w978",
+    "110-nonpolice-w978",
+    "110-police-w979",
+    "110-nonpolice-w979",
+    "12345-w980",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
