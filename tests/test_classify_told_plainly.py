@@ -1879,7 +1879,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.263: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.264: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2677,7 +2677,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.263: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.264: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -2982,6 +2982,12 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ("车站门口一个箱子放半天了，缠满胶带，没人管", "safety:unattended_object"),
         # .263: gas smelled as a stink
         ("楼梯里煤气臭到不行，我不敢开电火，怎么办？", "safety:gas"),
+        # .264: an orchard's olives picked overnight; a boat to be holed unless paid
+        ("我橄榄山上的橄榄昨暝给人摘光了，整整一片，树枝都折断了", "safety:crops_taken"),
+        (
+            "那些人讲我的船挡了伊的水路，每个月要交三千块管理费，不交就凿我的船",
+            "safety:coerced_payment",
+        ),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
