@@ -1709,6 +1709,13 @@ WHOLE_TEST_SETS = (
     "110-police-w979",
     "110-nonpolice-w979",
     "12345-w980",
+    "110-police-w981",
+    "110-nonpolice-w981",
+    "110-police-w982",
+    "110-nonpolice-w982",
+    "110-police-w983",
+    "110-nonpolice-w983",
+    "12345-w984",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
