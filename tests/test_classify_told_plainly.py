@@ -1879,7 +1879,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.264: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.265: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2591,6 +2591,12 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:threat",
         ),
+        # .265: a buyer who feels cheated
+        (
+            "在景区买的手工农民画回家发现是印刷品，感觉被骗，要求退货，店家不同意",
+            "110",
+            "safety:fraud",
+        ),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2625,6 +2631,12 @@ def test_someone_elses_child_hit_and_left_keeps_the_call() -> None:
     # zj-2026.12.262 masks 撞到人家的 (someone else's thing); a child hit and left lying is still police.
     c = run("他开车撞到人家的小孩，人倒在地上不动，车开跑了")
     assert c.is_police_matter and "safety:vehicle_hit" in fired(c), (c.rule_id, fired(c))
+
+
+def test_a_buyer_who_feels_cheated_and_is_blocked_keeps_the_call() -> None:
+    # zj-2026.12.265 masks 感觉被骗 (a buyer's grievance); money taken and the seller gone is still fraud.
+    c = run("网上买东西付了八千块，感觉被骗了，对方收钱后把我拉黑了，电话也关机")
+    assert c.is_police_matter and "safety:paid_blocked" in fired(c), (c.rule_id, fired(c))
 
 
 def test_a_rigged_scale_is_named_a_price_dispute() -> None:
@@ -2677,7 +2689,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.264: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.265: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
