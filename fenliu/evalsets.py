@@ -1716,6 +1716,13 @@ WHOLE_TEST_SETS = (
     "110-police-w983",
     "110-nonpolice-w983",
     "12345-w984",
+    "110-police-w985",
+    "110-nonpolice-w985",
+    "110-police-w986",
+    "110-nonpolice-w986",
+    "110-police-w987",
+    "110-nonpolice-w987",
+    "12345-w988",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
