@@ -8,6 +8,7 @@ the straightforward versions here and ask for the same numbers and the same deci
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import fields, replace
 from functools import cache
@@ -92,8 +93,28 @@ def test_the_joint_scorer_equals_the_reference_on_random_texts(data: st.DataObje
     assert_same_scores(shipped(), data.draw(st.text(alphabet, max_size=60)))
 
 
+# The labelled sets grow by about 7,000 rows a session; a pure-Python reference over all of
+# them outgrew the suite's 300 s timeout under the CI's load (fresh-clone CI on c2e3726, at
+# 246,000 rows). A fixed number of rows spread over every set by the hash of their id keeps
+# the comparison wide and its cost flat.
+SAMPLE_ROWS = 12_000
+
+
+@cache
+def labelled_sample() -> tuple[dict[str, Any], ...]:
+    """``SAMPLE_ROWS`` train and dev rows, the same ones every run (ordered by id hash)."""
+    rows = load_split("train") + load_split("dev")
+    rows.sort(key=lambda r: hashlib.sha256(r["id"].encode("utf-8")).digest())
+    return tuple(rows[:SAMPLE_ROWS])
+
+
+def test_the_sample_spans_the_labelled_sets() -> None:
+    sets = {row["set"] for row in labelled_sample()}
+    assert len(labelled_sample()) == SAMPLE_ROWS and len(sets) > 500, len(sets)
+
+
 def test_the_joint_scorer_equals_the_reference_on_the_labelled_sets() -> None:
-    for row in load_split("train") + load_split("dev"):
+    for row in labelled_sample():
         assert_same_scores(shipped(), row["text"])
 
 
@@ -159,11 +180,11 @@ def reference_outcome(
 
 
 def test_whole_outcomes_equal_the_reference_on_the_labelled_sets() -> None:
-    """Every labelled text, as a 110 call and as a 12345 ticket: the same Classification."""
+    """Each sampled labelled text, as a 110 call and as a 12345 ticket: the same Classification."""
     judge = load_judge(Settings())
     assert judge.opinion is not None and judge.categories is not None
     outcomes: set[Outcome | None] = set()
-    for row in load_split("train") + load_split("dev"):
+    for row in labelled_sample():
         for source in (Source.CALL_110, Source.TICKET_12345):
             ev = CaseEvent(source, "t", 0, "", None, Location(), row["text"], "phone")
             rules = classify(ev, judge.taxonomy)
