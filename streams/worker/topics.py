@@ -55,45 +55,27 @@ def internal_topics(app: faust.App) -> dict[str, dict[str, str]]:
     return out
 
 
-def ensure_internal_topics(
-    settings: Settings, app: faust.App, timeout_s: float = 30.0
-) -> list[str]:
-    """Create the agents' internal topics if missing (see ``internal_topics``); wait until
-    the broker lists them. Returns the names created now."""
-    topics = internal_topics(app)
-    partitions = {
+def ensure_worker_topics(settings: Settings, app: faust.App, timeout_s: float = 30.0) -> list[str]:
+    """Create every topic the worker's tables and agents need before Faust starts, if
+    missing: each table's compacted changelog, with the table's partitions, and the agents'
+    internal topics (see ``internal_topics``); wait until the broker lists them. Returns
+    the names created now.
+
+    Faust declares a changelog when the worker starts; the consumer's metadata then often
+    lists it with 0 partitions until its next refresh (5 min), and the first table write
+    fails Faust's source/changelog partition check. Created first, they are known at once.
+    Whatever starts a worker of this app calls it first (``fenliu run streams``, the tests'
+    single-feature workers); one that did not lost its rates agent to that check
+    (tests/test_rates_kafka.py, fresh-clone CI on a142db2)."""
+    changelogs = {t.changelog_topic_name: t.changelog_topic.partitions for t in app.tables.values()}
+    internal_partitions = {
         name: topic.partitions
         for agent in app.agents.values()
         if getattr(topic := agent.channel, "internal", False)
         for name in topic.topics
     }
-    return _ensure_topics(settings, topics, partitions, timeout_s)
-
-
-def ensure_changelog_topics(
-    settings: Settings, app: faust.App, timeout_s: float = 30.0
-) -> list[str]:
-    """Create every table's compacted changelog topic if missing, with the table's
-    partitions; wait until the broker lists them.
-
-    Faust declares a changelog when the worker starts; the consumer's metadata then often
-    lists it with 0 partitions until its next refresh (5 min), and the first table write
-    fails Faust's source/changelog partition check. Created first, they are known at once.
-    Returns the names created now.
-    """
-    partitions = {t.changelog_topic_name: t.changelog_topic.partitions for t in app.tables.values()}
-    return _ensure_topics(
-        settings, dict.fromkeys(partitions, {"cleanup.policy": "compact"}), partitions, timeout_s
-    )
-
-
-def ensure_worker_topics(settings: Settings, app: faust.App) -> list[str]:
-    """Every topic the worker's tables and agents need before Faust starts: the changelogs
-    and the internal topics. Whatever starts a worker of this app calls it first
-    (``fenliu run streams``, the tests' single-feature workers); one that did not lost its
-    rates agent to Faust's partition check (tests/test_rates_kafka.py, fresh-clone CI on
-    a142db2). Returns the names created now."""
-    return ensure_changelog_topics(settings, app) + ensure_internal_topics(settings, app)
+    configs = dict.fromkeys(changelogs, {"cleanup.policy": "compact"}) | internal_topics(app)
+    return _ensure_topics(settings, configs, changelogs | internal_partitions, timeout_s)
 
 
 def _ensure_topics(
