@@ -8,7 +8,6 @@ the straightforward versions here and ask for the same numbers and the same deci
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import fields, replace
 from functools import cache
@@ -17,7 +16,6 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fenliu.evalsets import load_split
 from fenliu.processors.categories import CategorySystem
 from fenliu.processors.classify import classify
 from fenliu.processors.model import CaseEvent, Classification, ListName, Location, Outcome, Source
@@ -30,6 +28,7 @@ from fenliu.processors.text_model import (
 )
 from fenliu.refdata.opinion import load_judge, read_artifact
 from fenliu.settings import Settings
+from tests.labelled_sample import hash_sample
 
 
 def reference_scores(model: LinearTextModel, text: str) -> list[float]:
@@ -93,19 +92,13 @@ def test_the_joint_scorer_equals_the_reference_on_random_texts(data: st.DataObje
     assert_same_scores(shipped(), data.draw(st.text(alphabet, max_size=60)))
 
 
-# The labelled sets grow by about 7,000 rows a session; a pure-Python reference over all of
-# them outgrew the suite's 300 s timeout under the CI's load (fresh-clone CI on c2e3726, at
-# 246,000 rows). A fixed number of rows spread over every set by the hash of their id keeps
-# the comparison wide and its cost flat.
 SAMPLE_ROWS = 12_000
 
 
 @cache
 def labelled_sample() -> tuple[dict[str, Any], ...]:
-    """``SAMPLE_ROWS`` train and dev rows, the same ones every run (ordered by id hash)."""
-    rows = load_split("train") + load_split("dev")
-    rows.sort(key=lambda r: hashlib.sha256(r["id"].encode("utf-8")).digest())
-    return tuple(rows[:SAMPLE_ROWS])
+    """``SAMPLE_ROWS`` train and dev rows, the same ones every run (tests/labelled_sample.py)."""
+    return tuple(hash_sample(("train", "dev"), SAMPLE_ROWS))
 
 
 def test_the_sample_spans_the_labelled_sets() -> None:

@@ -25,8 +25,13 @@ from fenliu.processors.categories import CategoryError, CategoryPolicy, compile_
 from fenliu.processors.text_model import ModelError, char_ngrams, load_opinion, ngram_set
 from fenliu.refdata.opinion import OpinionMissing, load_categories, read_artifact
 from fenliu.refdata.taxonomy import load_taxonomy
+from tests.labelled_sample import hash_sample
 
 ROOT = Path(__file__).resolve().parent.parent
+# Fixed samples (tests/labelled_sample.py), not strides of the growing sets: these tests
+# train models, and at strides of 200,000 rows they took 60 s each idle, 120-170 s in CI.
+SCORER_ROWS = 12_000
+TRAIN_ROWS, DEV_ROWS = 12_000, 4_000
 TEXTS = ["楼上漏水天花板泡坏了", "有人拿刀在门口砍人", "老板拖欠工资三个月", "孩子被几个大孩子打了还要钱",
          "小区门口违章建筑", "ＡＢＣ  全角  数字１２３", "他扬言要烧我家房子", "停水了什么时候来水"]  # fmt: skip
 
@@ -44,7 +49,7 @@ def test_the_pure_scorer_equals_scikit_learn() -> None:
 
     from fenliu.training import pure_model
 
-    rows = [r for r in load_split("train")[::4] if r.get("expected_class")]
+    rows = [r for r in hash_sample(("train",), SCORER_ROWS) if r.get("expected_class")]
     texts = [r["text"] for r in rows]
     for labels in ([r["expected_list"] for r in rows], [r["expected_class"] for r in rows]):
         vec = TfidfVectorizer(analyzer=partial(char_ngrams, lo=1, hi=3), binary=True, min_df=2)
@@ -67,7 +72,7 @@ def test_training_twice_gives_the_same_bytes() -> None:
 
     tax = load_taxonomy(ROOT / "data" / "taxonomy.yaml")
     cats = load_categories(ROOT / "data" / "categories_12345.yaml")
-    tr, dev = load_split("train")[::8], load_split("dev")[::6]
+    tr, dev = hash_sample(("train",), TRAIN_ROWS), hash_sample(("dev",), DEV_ROWS)
     cfg = TrainConfig(police_features=800, level1_features=400)
     one, two = (artifact_bytes(train(tr, dev, tax, cats, cfg)) for _ in range(2))
     assert one == two
@@ -93,7 +98,7 @@ def test_real_level1_rows_train_the_level1_model_and_only_their_hash_is_stored()
 
     tax = load_taxonomy(ROOT / "data" / "taxonomy.yaml")
     cats = load_categories(ROOT / "data" / "categories_12345.yaml")
-    tr, dev = load_split("train")[::8], load_split("dev")[::6]
+    tr, dev = hash_sample(("train",), TRAIN_ROWS), hash_sample(("dev",), DEV_ROWS)
     cfg = TrainConfig(police_features=800, level1_features=400)
     real = [
         {"id": f"t{i}", "text": text, "level1": l1}
