@@ -10,8 +10,8 @@ Which longer words block which terms is decided once, when the taxonomy is compi
 (:func:`blockers`): a general-lexicon word blocks a term it contains **unless it ends
 with it** (Chinese compounds name their kind last: 菜刀 and 砍刀 are knives, 小偷 is a
 thief, so they keep the term), and a word listed in the taxonomy's own lexicon blocks
-every term it contains (弱势群体, 严重威胁, 热死). Words that are themselves police or
-safety terms never block: 管制刀具 is a weapon too.
+every term it contains, wherever it sits (弱势群体, 严重威胁, 简直就是绑架). Words that are
+themselves police or safety terms never block: 管制刀具 is a weapon too.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-# How many characters a blocking word may extend a term by, on either side.
+# How many characters a general-lexicon word may extend a term by, on either side (the
+# taxonomy's own words are listed on purpose and block a term anywhere inside them).
 REACH = 3
 # A term followed only by these is the same word in another aspect (拖走了 is 拖走).
 _PARTICLES = frozenset("了着过的")
@@ -36,15 +37,18 @@ def blockers(
     listed: Iterable[str],
     never_block: frozenset[str],
     automaton_of: Any,
+    spared: Mapping[str, frozenset[str]] | None = None,
 ) -> dict[str, frozenset[str]]:
     """word -> the terms it blocks.
 
     ``terms`` are the words to protect against (police, safety and danger words);
     ``general`` the general lexicon's words (block a contained term unless they end
     with it); ``listed`` the taxonomy's own words (block every contained term);
-    ``never_block`` words that are terms themselves. ``automaton_of`` builds an
-    Aho-Corasick automaton from a list of words (injected: this module stays pure).
+    ``never_block`` words that are terms themselves; ``spared`` a listed word's terms
+    it leaves alone. ``automaton_of`` builds an Aho-Corasick automaton from a list of
+    words (injected: this module stays pure).
     """
+    spared = spared or {}
     term_set = sorted(set(terms))
     if not term_set:
         return {}
@@ -57,15 +61,18 @@ def blockers(
         if word in never_block:
             return
         for end, term in auto.iter(word):
-            if len(term) >= len(word) or len(word) - len(term) > 2 * REACH:
+            if len(term) >= len(word):
                 continue
-            if suffix_keeps and end == len(word) - 1:
-                continue  # 菜刀 ends with 刀: a knife; 小偷 ends with 偷: a thief
             start = end - len(term) + 1
-            if start > REACH or len(word) - 1 - end > REACH:
-                continue
+            if suffix_keeps:
+                if end == len(word) - 1:
+                    continue  # 菜刀 ends with 刀: a knife; 小偷 ends with 偷: a thief
+                if start > REACH or len(word) - 1 - end > REACH:
+                    continue
             if start == 0 and set(word[end + 1 :]) <= _PARTICLES:
                 continue  # 拖走了, 打伤的: the term itself
+            if not suffix_keeps and term in spared.get(word, ()):
+                continue
             out.setdefault(word, set()).add(term)
 
     for word in general:

@@ -136,6 +136,8 @@ class LexiconSpec(_Spec):
     min_frequency: int = Field(20, ge=1)
     # The taxonomy's own words that block every police or safety term inside them.
     words: list[str] = []
+    # A listed word's terms it leaves alone (撞到人家的 blocks 撞到人, not the 撞 of a hit).
+    spare: dict[str, list[str]] = {}
 
 
 class DangerSpec(_Spec):
@@ -359,6 +361,30 @@ def _norm_terms(
         elif norm not in out:
             out.append(norm)
     return tuple(out)
+
+
+def _spared_terms(
+    spare: Mapping[str, list[str]],
+    listed: tuple[str, ...],
+    guarded: set[str],
+    problems: list[str],
+    simplify: Callable[[str], str] | None,
+) -> dict[str, frozenset[str]]:
+    """``lexicon.spare`` normalised; a spared term that is not a police or safety term
+    inside a listed word would spare nothing, silently, so it is a problem."""
+    out: dict[str, frozenset[str]] = {}
+    for raw_word, raw_terms in spare.items():
+        word = normalise_term(raw_word, simplify)
+        path = f"lexicon.spare.{raw_word}"
+        if word not in listed:
+            problems.append(f"{path}: {raw_word!r} is not one of lexicon.words")
+            continue
+        terms = _norm_terms(raw_terms, path, problems, simplify)
+        for term in terms:
+            if term not in word or term not in guarded:
+                problems.append(f"{path}: {term!r} is no police or safety term inside the word")
+        out[word] = frozenset(terms)
+    return out
 
 
 def _automaton(entries: Mapping[str, Any]) -> Any:
@@ -610,6 +636,7 @@ def _build(
     guarded = {w for w, refs in safety_entries.items() if refs} | police_words
     np_terms = {w for w in situation_entries if w not in police_words}
     listed = _norm_terms(spec.lexicon.words, "lexicon.words", problems, simplify)
+    spared = _spared_terms(spec.lexicon.spare, listed, guarded, problems, simplify)
     # What each governing cue may govern: safety signs by index, police classes or situations
     # by code, or a police word itself. A name that is none of them would govern nothing,
     # silently.
@@ -632,6 +659,7 @@ def _build(
         list(listed) + list(excludes),
         frozenset(guarded),
         _words_automaton,
+        spared,
     )
     block_shapes = shapes(blocking)
     matcher_entries = {

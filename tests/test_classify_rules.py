@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 from fenliu.processors.classify import FALLBACK_RULE, FALLBACK_RULE_12345, classify
 from fenliu.processors.model import CaseEvent, Classification, ListName, Location, Source
-from fenliu.processors.segment import blocked_by
+from fenliu.processors.segment import blocked_by, blockers, shapes
 from fenliu.processors.taxonomy import Taxonomy
+from fenliu.processors.taxonomy import _words_automaton as _automaton
 from fenliu.processors.textnorm import normalise, people_counts
 from fenliu.refdata.taxonomy import load_taxonomy
 
@@ -114,6 +115,57 @@ def test_blocked_by_names_the_longer_word() -> None:
     free = normalise("他的包被人拿走了").text
     at = free.index("包")
     assert blocked_by(free, at, at + 1, tax.blockers) is None  # 包被 is a word, but 包|被人
+
+
+def _guarded_terms(tax: Taxonomy) -> set[str]:
+    """The police and safety words a longer word may block."""
+    terms = {t for g in tax.safety_groups for t in (*g.terms, *(t for o in g.all_of for t in o))}
+    for sit in tax.situations:
+        if sit.list_name is ListName.POLICE:
+            terms |= {*sit.terms, *(t for group in sit.all_of for t in group)}
+    return terms
+
+
+def test_a_listed_word_blocks_a_term_however_far_inside_it_sits() -> None:
+    """The taxonomy's own words are listed on purpose: before, a term more than three
+    characters from either end (绑架 in 简直就是绑架, 救命 in 救命消防通道) was silently not
+    blocked (20 of 378 listed words, zj-2026.12.266)."""
+    far = blockers(["绑架"], [], ["简直就是绑架", "一二三四绑架五六七八"], frozenset(), _automaton)
+    assert far == {"简直就是绑架": {"绑架", ""}, "一二三四绑架五六七八": {"绑架", ""}}
+    # a general-lexicon word still reaches three characters and keeps its last word
+    general = blockers(["绑架"], ["一二三四绑架五", "二三四绑架五"], [], frozenset(), _automaton)
+    assert general == {"二三四绑架五": {"绑架"}}
+    text = normalise("这样逼我交钱简直就是绑架").text
+    at = text.index("绑架")
+    assert (
+        blocked_by(text, at, at + 2, shipped().blockers, shipped_shapes("绑架")) == "简直就是绑架"
+    )
+
+
+def shipped_shapes(term: str) -> tuple[tuple[int, int], ...]:
+    return shapes(shipped().blockers)[term]
+
+
+def test_every_listed_word_blocks_the_police_and_safety_terms_inside_it() -> None:
+    """No listed word is dead for a term it contains, except the term itself followed by an
+    aspect particle (威胁着 is 威胁: the threat, told in another aspect) and the terms
+    ``lexicon.spare`` names (撞到人家的 spares the 撞 of a hit)."""
+    tax = shipped()
+    guarded = _guarded_terms(tax)
+    dead = []
+    for word in raw()["lexicon"]["words"]:
+        word = normalise(word).text
+        inside = {t for t in guarded if t in word and t != word}
+        if word in guarded or not inside:
+            continue
+        particle_forms = {
+            t for t in inside if word.startswith(t) and set(word[len(t) :]) <= set("了着过的")
+        }
+        spared = {normalise(t).text for t in raw()["lexicon"].get("spare", {}).get(word, ())}
+        missing = inside - set(tax.blockers.get(word, ())) - particle_forms - spared
+        if missing:
+            dead.append((word, sorted(missing)))
+    assert not dead, dead
 
 
 @lru_cache(maxsize=1)

@@ -158,6 +158,17 @@ def test_a_governed_name_that_is_nothing_is_reported() -> None:
     )
 
 
+def test_a_spare_that_spares_nothing_is_reported() -> None:
+    """lexicon.spare names a listed word and police or safety terms inside it; anything
+    else would spare nothing, silently (zj-2026.12.266)."""
+    mapping = raw()
+    mapping["lexicon"]["spare"] = {"撞到人家的": ["撞", "猫"], "没有这个词": ["撞"]}
+    msg = _problems(mapping)
+    assert "lexicon.spare.撞到人家的: '猫' is no police or safety term inside the word" in msg
+    assert "lexicon.spare.没有这个词: '没有这个词' is not one of lexicon.words" in msg
+    assert "'撞' is no" not in msg
+
+
 def test_loader_names_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "city.yaml"
     mapping = raw()
