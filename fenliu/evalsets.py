@@ -1723,6 +1723,13 @@ WHOLE_TEST_SETS = (
     "110-police-w987",
     "110-nonpolice-w987",
     "12345-w988",
+    "110-police-w989",
+    "110-nonpolice-w989",
+    "110-police-w990",
+    "110-nonpolice-w990",
+    "110-police-w991",
+    "110-nonpolice-w991",
+    "12345-w992",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
