@@ -1879,7 +1879,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.266: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.267: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2597,6 +2597,10 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:fraud",
         ),
+        # .267: rubbish burnt by the caller's door is smoke, not a threat to burn the home
+        ("隔壁那户天天傍晚烧我家门口那堆垃圾，烟熏得窗都不敢开", "110", "safety:threat"),
+        # .266: a fire lane called a lifeline (救命消防通道: 救命 six characters from its end)
+        ("小区的救命消防通道被私家车堵死了，物业不管", "12345", "safety:cry_for_help"),
     ],
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
@@ -2689,7 +2693,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.266: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.267: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -3000,6 +3004,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
             "那些人讲我的船挡了伊的水路，每个月要交三千块管理费，不交就凿我的船",
             "safety:coerced_payment",
         ),
+        # .267: the house to be burnt, said without 家房子; memory told as very poor
+        ("为了院墙的事跟邻居闹了半年，今早门缝里塞进来一张条子，写着不搬走就烧你房子", "safety:threat"),
+        ("公园长椅上坐着个老大爷，看着记性很差，问啥都摇头", "safety:confused_elder"),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
