@@ -1730,6 +1730,13 @@ WHOLE_TEST_SETS = (
     "110-police-w991",
     "110-nonpolice-w991",
     "12345-w992",
+    "110-police-w993",
+    "110-nonpolice-w993",
+    "110-police-w994",
+    "110-nonpolice-w994",
+    "110-police-w995",
+    "110-nonpolice-w995",
+    "12345-w996",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
