@@ -1737,6 +1737,13 @@ WHOLE_TEST_SETS = (
     "110-police-w995",
     "110-nonpolice-w995",
     "12345-w996",
+    "110-police-w997",
+    "110-nonpolice-w997",
+    "110-police-w998",
+    "110-nonpolice-w998",
+    "110-police-w999",
+    "110-nonpolice-w999",
+    "12345-w1000",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
