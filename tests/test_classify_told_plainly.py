@@ -1879,7 +1879,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.268: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.269: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2598,10 +2598,24 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "safety:fraud",
         ),
         # .268: a work injury's hospital bill in dispute; a child scalded at a restaurant, now fine
-        ("我男人在饭店后厨干活被开水烫伤了，住院花了一万多，老板就给了三千", "110", "safety:injury"),
+        (
+            "我男人在饭店后厨干活被开水烫伤了，住院花了一万多，老板就给了三千",
+            "110",
+            "safety:injury",
+        ),
         ("饭馆上菜把热汤洒到孩子手上烫伤了，这会儿没啥事，想让饭馆出药钱", "110", "safety:injury"),
+        # .269: a stranded old man who remembers his own address and his son's number
+        (
+            "车站有个外地老人回不了家，他记得自己家住址和儿子电话，就是钱花完了，请帮忙联系救助站",
+            "110",
+            "safety:threat_home",
+        ),
         # .268: an unlicensed kitchen is the food regulator's
-        ("小区一楼有家黑作坊做卤菜卖给外卖，卫生太差了，希望市场监管来查", "12345", "situation:P08-03"),
+        (
+            "小区一楼有家黑作坊做卤菜卖给外卖，卫生太差了，希望市场监管来查",
+            "12345",
+            "situation:P08-03",
+        ),
         # .267: rubbish burnt by the caller's door is smoke, not a threat to burn the home
         ("隔壁那户天天傍晚烧我家门口那堆垃圾，烟熏得窗都不敢开", "110", "safety:threat"),
         # .266: a fire lane called a lifeline (救命消防通道: 救命 six characters from its end)
@@ -2698,7 +2712,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.268: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.269: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -3010,7 +3024,10 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
             "safety:coerced_payment",
         ),
         # .267: the house to be burnt, said without 家房子; memory told as very poor
-        ("为了院墙的事跟邻居闹了半年，今早门缝里塞进来一张条子，写着不搬走就烧你房子", "safety:threat"),
+        (
+            "为了院墙的事跟邻居闹了半年，今早门缝里塞进来一张条子，写着不搬走就烧你房子",
+            "safety:threat",
+        ),
         ("公园长椅上坐着个老大爷，看着记性很差，问啥都摇头", "safety:confused_elder"),
     ],
 )
