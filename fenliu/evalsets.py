@@ -1744,6 +1744,13 @@ WHOLE_TEST_SETS = (
     "110-police-w999",
     "110-nonpolice-w999",
     "12345-w1000",
+    "110-police-w1001",
+    "110-nonpolice-w1001",
+    "110-police-w1002",
+    "110-nonpolice-w1002",
+    "110-police-w1003",
+    "110-nonpolice-w1003",
+    "12345-w1004",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
