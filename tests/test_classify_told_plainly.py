@@ -1879,7 +1879,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.269: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.270: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2610,6 +2610,12 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:threat_home",
         ),
+        # .270: a scrapyard's nightly wire burning is a standing nuisance on 12345
+        (
+            "小区旁边的废品站天天晚上烧电线皮，黑烟很浓，整个小区都是烧焦的味道",
+            "12345",
+            "safety:fire",
+        ),
         # .268: an unlicensed kitchen is the food regulator's
         (
             "小区一楼有家黑作坊做卤菜卖给外卖，卫生太差了，希望市场监管来查",
@@ -2712,7 +2718,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.269: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.270: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -3029,6 +3035,11 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
             "safety:threat",
         ),
         ("公园长椅上坐着个老大爷，看着记性很差，问啥都摇头", "safety:confused_elder"),
+        # .270: fruit trees' bark stripped, told with 皮 first and the hand asked after
+        (
+            "谁这么缺德，把我家二十几棵苹果树的一圈皮都剥了，这些树都活不成了",
+            "safety:crops_destroyed",
+        ),
     ],
 )
 def test_police_matters_told_plainly_keep_the_call(text: str, rule: str) -> None:
