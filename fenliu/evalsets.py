@@ -1751,6 +1751,13 @@ WHOLE_TEST_SETS = (
     "110-police-w1003",
     "110-nonpolice-w1003",
     "12345-w1004",
+    "110-police-w1005",
+    "110-nonpolice-w1005",
+    "110-police-w1006",
+    "110-nonpolice-w1006",
+    "110-police-w1007",
+    "110-nonpolice-w1007",
+    "12345-w1008",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
