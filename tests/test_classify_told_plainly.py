@@ -1879,7 +1879,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.270: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.271: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2610,6 +2610,13 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:threat_home",
         ),
+        # .271: a tooth bleeding after its extraction; a gas smell already put right
+        ("在镇上诊所拔完牙一直出血，牙龈都肿了，诊所不认账", "110", "safety:injury"),
+        (
+            "厨房有股煤气味，燃气公司来换了减压阀，换完就没味了，想问这个钱该不该我出",
+            "12345",
+            "safety:gas",
+        ),
         # .270: a scrapyard's nightly wire burning is a standing nuisance on 12345
         (
             "小区旁边的废品站天天晚上烧电线皮，黑烟很浓，整个小区都是烧焦的味道",
@@ -2718,7 +2725,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.270: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.271: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
