@@ -1758,6 +1758,13 @@ WHOLE_TEST_SETS = (
     "110-police-w1007",
     "110-nonpolice-w1007",
     "12345-w1008",
+    "110-police-w1009",
+    "110-nonpolice-w1009",
+    "110-police-w1010",
+    "110-nonpolice-w1010",
+    "110-police-w1011",
+    "110-nonpolice-w1011",
+    "12345-w1012",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
