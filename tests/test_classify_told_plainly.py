@@ -1879,7 +1879,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.271: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.272: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2725,7 +2725,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.271: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.272: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -3042,6 +3042,11 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
             "safety:threat",
         ),
         ("公园长椅上坐着个老大爷，看着记性很差，问啥都摇头", "safety:confused_elder"),
+        # .272: a road barred by villagers, told with 挡
+        (
+            "镇上去景区的路口，一群村民拿树枝把路挡住了，说不赔青苗费就不让车过去",
+            "safety:road_blocked_by_people",
+        ),
         # .270: fruit trees' bark stripped, told with 皮 first and the hand asked after
         (
             "谁这么缺德，把我家二十几棵苹果树的一圈皮都剥了，这些树都活不成了",
