@@ -1765,6 +1765,13 @@ WHOLE_TEST_SETS = (
     "110-police-w1011",
     "110-nonpolice-w1011",
     "12345-w1012",
+    "110-police-w1013",
+    "110-nonpolice-w1013",
+    "110-police-w1014",
+    "110-nonpolice-w1014",
+    "110-police-w1015",
+    "110-nonpolice-w1015",
+    "12345-w1016",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
