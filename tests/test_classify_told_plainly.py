@@ -1879,7 +1879,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.272: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.273: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2610,6 +2610,8 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:threat_home",
         ),
+        # .273: a phone lost, "not stolen" in southwestern speech (遭 for 被)
+        ("吃火锅的时候钱包不晓得掉哪儿了，不是遭偷的哈，是我自己没揣好", "110", "safety:theft"),
         # .271: a tooth bleeding after its extraction; a gas smell already put right
         ("在镇上诊所拔完牙一直出血，牙龈都肿了，诊所不认账", "110", "safety:injury"),
         (
@@ -2725,7 +2727,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.272: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.273: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
