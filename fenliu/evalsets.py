@@ -1772,6 +1772,13 @@ WHOLE_TEST_SETS = (
     "110-police-w1015",
     "110-nonpolice-w1015",
     "12345-w1016",
+    "110-police-w1017",
+    "110-nonpolice-w1017",
+    "110-police-w1018",
+    "110-nonpolice-w1018",
+    "110-police-w1019",
+    "110-nonpolice-w1019",
+    "12345-w1020",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
