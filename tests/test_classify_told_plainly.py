@@ -1879,7 +1879,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.273: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.274: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2727,7 +2727,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.273: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.274: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -3044,6 +3044,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
             "safety:threat",
         ),
         ("公园长椅上坐着个老大爷，看着记性很差，问啥都摇头", "safety:confused_elder"),
+        # .274: a message likened to a suicide note
+        ("我表弟刚给我发了一大段话，像遗书一样，后面就再也不回了", "safety:self_harm"),
         # .272: a road barred by villagers, told with 挡
         (
             "镇上去景区的路口，一群村民拿树枝把路挡住了，说不赔青苗费就不让车过去",
