@@ -1779,6 +1779,13 @@ WHOLE_TEST_SETS = (
     "110-police-w1019",
     "110-nonpolice-w1019",
     "12345-w1020",
+    "110-police-w1021",
+    "110-nonpolice-w1021",
+    "110-police-w1022",
+    "110-nonpolice-w1022",
+    "110-police-w1023",
+    "110-nonpolice-w1023",
+    "12345-w1024",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
