@@ -71,8 +71,8 @@ def blockers(
                     continue
             if start == 0 and set(word[end + 1 :]) <= _PARTICLES:
                 continue  # 拖走了, 打伤的: the term itself
-            if not suffix_keeps and term in spared.get(word, ()):
-                continue
+            if term in spared.get(word, ()):
+                continue  # a listed word that is a general word too spares it in both scans
             out.setdefault(word, set()).add(term)
 
     for word in general:

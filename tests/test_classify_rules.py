@@ -126,6 +126,10 @@ def _guarded_terms(tax: Taxonomy) -> set[str]:
     return terms
 
 
+def shipped_shapes(term: str) -> tuple[tuple[int, int], ...]:
+    return shapes(shipped().blockers)[term]
+
+
 def test_a_listed_word_blocks_a_term_however_far_inside_it_sits() -> None:
     """The taxonomy's own words are listed on purpose: before, a term more than three
     characters from either end (绑架 in 简直就是绑架, 救命 in 救命消防通道) was silently not
@@ -135,15 +139,15 @@ def test_a_listed_word_blocks_a_term_however_far_inside_it_sits() -> None:
     # a general-lexicon word still reaches three characters and keeps its last word
     general = blockers(["绑架"], ["一二三四绑架五", "二三四绑架五"], [], frozenset(), _automaton)
     assert general == {"二三四绑架五": {"绑架"}}
+    # a spared term stays free even when the listed word is a general word too
+    spare = {"撞到人家": frozenset({"撞"})}
+    both = blockers(["撞", "撞到人"], ["撞到人家"], ["撞到人家"], frozenset(), _automaton, spare)
+    assert both == {"撞到人家": {"撞到人", ""}}
     text = normalise("这样逼我交钱简直就是绑架").text
     at = text.index("绑架")
     assert (
         blocked_by(text, at, at + 2, shipped().blockers, shipped_shapes("绑架")) == "简直就是绑架"
     )
-
-
-def shipped_shapes(term: str) -> tuple[tuple[int, int], ...]:
-    return shapes(shipped().blockers)[term]
 
 
 def test_every_listed_word_blocks_the_police_and_safety_terms_inside_it() -> None:
