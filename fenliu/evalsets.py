@@ -1786,6 +1786,13 @@ WHOLE_TEST_SETS = (
     "110-police-w1023",
     "110-nonpolice-w1023",
     "12345-w1024",
+    "110-police-w1025",
+    "110-nonpolice-w1025",
+    "110-police-w1026",
+    "110-nonpolice-w1026",
+    "110-police-w1027",
+    "110-nonpolice-w1027",
+    "12345-w1028",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
