@@ -1879,7 +1879,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.274: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.275: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2610,6 +2610,17 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:threat_home",
         ),
+        # .275: a gas stove's flame burning low; a collapsed platform's case asked after
+        (
+            "这几天燃气灶火苗可小了，烧壶水要半个钟头，也没闻到味道，燃气公司说是压力问题",
+            "110",
+            "safety:fire",
+        ),
+        (
+            "投的那个理财平台爆雷了，听说案子在经侦，想问现在有什么进展，钱能不能退",
+            "12345",
+            "safety:crowd",
+        ),
         # .273: a phone lost, "not stolen" in southwestern speech (遭 for 被)
         ("吃火锅的时候钱包不晓得掉哪儿了，不是遭偷的哈，是我自己没揣好", "110", "safety:theft"),
         # .271: a tooth bleeding after its extraction; a gas smell already put right
@@ -2639,6 +2650,31 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
 )
 def test_the_steps_ordinary_words_name_no_danger(text: str, source: str, rule: str) -> None:
     assert rule not in fired(run(text, source=source))
+
+
+def test_a_boundary_stone_moved_and_an_old_house_shared_out_are_named() -> None:
+    # zj-2026.12.275: 界石 and 分老宅 name the land and the inheritance disputes; before it the
+    # calls fell to the no-evidence fallback.
+    land = run("他家犁地往俺这边多犁了一垄，地头的界石也不见了")
+    house = run("俺爹走了，俺姐回来非要分老宅，说她也有份")
+    assert (land.situation_code, house.situation_code) == ("NP14-03", "NP07-05"), (
+        fired(land),
+        fired(house),
+    )
+
+
+def test_a_stove_flame_that_sets_the_hood_alight_keeps_the_call() -> None:
+    # zj-2026.12.275 reads 灶火苗 as a stove working; a flame that catches the hood is a fire.
+    c = run("燃气灶火苗一下窜起来，把抽油烟机烧着了，屋里全是烟")
+    assert c.is_police_matter and not c.rule_id.startswith("default:"), (c.rule_id, fired(c))
+
+
+def test_a_fee_asked_for_an_old_house_by_a_false_official_keeps_the_call() -> None:
+    # zj-2026.12.275 names 分老宅, not 老宅: a house in a swindle is not an inheritance.
+    c = run(
+        "一个男的自称县里文旅局的，讲我家老宅要评保护建筑，要先交两千块评审费，我交了才觉得不对"
+    )
+    assert c.is_police_matter, (c.rule_id, fired(c))
 
 
 def test_a_pay_day_missed_in_cantonese_is_named_unpaid_wages() -> None:
@@ -2727,7 +2763,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.274: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.275: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
