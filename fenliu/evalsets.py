@@ -1793,6 +1793,13 @@ WHOLE_TEST_SETS = (
     "110-police-w1027",
     "110-nonpolice-w1027",
     "12345-w1028",
+    "110-police-w1029",
+    "110-nonpolice-w1029",
+    "110-police-w1030",
+    "110-nonpolice-w1030",
+    "110-police-w1031",
+    "110-nonpolice-w1031",
+    "12345-w1032",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
