@@ -1879,7 +1879,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.275: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.276: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2610,6 +2610,12 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:threat_home",
         ),
+        # .276: a tree blown down by the estate's gate (把我们 is not 把我)
+        (
+            "昨晚台风把我们小区门口一棵大树刮倒了，压在围墙上，一直没人来清理",
+            "12345",
+            "safety:traffic_person",
+        ),
         # .275: a gas stove's flame burning low; a collapsed platform's case asked after
         (
             "这几天燃气灶火苗可小了，烧壶水要半个钟头，也没闻到味道，燃气公司说是压力问题",
@@ -2675,6 +2681,12 @@ def test_a_fee_asked_for_an_old_house_by_a_false_official_keeps_the_call() -> No
         "一个男的自称县里文旅局的，讲我家老宅要评保护建筑，要先交两千块评审费，我交了才觉得不对"
     )
     assert c.is_police_matter, (c.rule_id, fired(c))
+
+
+def test_a_tree_blown_onto_a_rider_keeps_the_call() -> None:
+    # zj-2026.12.276 reads 风刮倒 and 树刮倒 as the wind's; a rider pinned under the tree is still one.
+    c = run("大风把路边一棵树刮倒了，砸在一辆电动车上，骑车的人压在下面出不来")
+    assert c.is_police_matter and not c.rule_id.startswith("default:"), (c.rule_id, fired(c))
 
 
 def test_a_pay_day_missed_in_cantonese_is_named_unpaid_wages() -> None:
@@ -2763,7 +2775,7 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
     assert c.is_police_matter, (c.rule_id, fired(c))
 
 
-# zj-2026.12.120–.275: police matters told plainly, each with the sign or situation the step gave
+# zj-2026.12.120–.276: police matters told plainly, each with the sign or situation the step gave
 # it (before it the call was kept by other words, by the model or not at all).
 @pytest.mark.parametrize(
     ("text", "rule"),
@@ -3080,6 +3092,12 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
             "safety:threat",
         ),
         ("公园长椅上坐着个老大爷，看着记性很差，问啥都摇头", "safety:confused_elder"),
+        # .276: a fee for a school place by a man who then vanished; villagers called 群众 on the road
+        (
+            "有人自称教育局的，说能帮我孩子进实验小学，收了我两万，现在电话关机人也找不着了",
+            "safety:arranged_fee_fraud",
+        ),
+        ("几个村的群众把路堵了，说征地款没发，大车小车排了老长", "safety:road_blocked_by_people"),
         # .274: a message likened to a suicide note
         ("我表弟刚给我发了一大段话，像遗书一样，后面就再也不回了", "safety:self_harm"),
         # .272: a road barred by villagers, told with 挡
