@@ -1800,6 +1800,13 @@ WHOLE_TEST_SETS = (
     "110-police-w1031",
     "110-nonpolice-w1031",
     "12345-w1032",
+    "110-police-w1033",
+    "110-nonpolice-w1033",
+    "110-police-w1034",
+    "110-nonpolice-w1034",
+    "110-police-w1035",
+    "110-nonpolice-w1035",
+    "12345-w1036",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
