@@ -1879,7 +1879,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.276: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.277: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2610,6 +2610,14 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:threat_home",
         ),
+        # .277: an elder nobody will take in; a window counted with 扇; a generator all day long
+        (
+            "两个儿子为轮流照顾老人的事吵翻了，谁都不接，老人这几天靠邻居送饭",
+            "110",
+            "safety:unreachable",
+        ),
+        ("邻居说给儿子结婚用，加盖了一层，正好挡住我家朝南的那扇窗", "110", "situation:P01-05"),
+        ("楼下饭店门口开柴油发电机，从早轰到晚，又吵又冒黑烟", "12345", "safety:fire"),
         # .276: a tree blown down by the estate's gate (把我们 is not 把我)
         (
             "昨晚台风把我们小区门口一棵大树刮倒了，压在围墙上，一直没人来清理",
@@ -2681,6 +2689,14 @@ def test_a_fee_asked_for_an_old_house_by_a_false_official_keeps_the_call() -> No
         "一个男的自称县里文旅局的，讲我家老宅要评保护建筑，要先交两千块评审费，我交了才觉得不对"
     )
     assert c.is_police_matter, (c.rule_id, fired(c))
+
+
+def test_windows_smashed_and_a_son_who_slaps_keep_the_call() -> None:
+    # zj-2026.12.277 lists 扇窗 and 扇门 (a window counted); a window smashed or a slap is still police.
+    smashed = run("他拿砖头把我家两扇窗户都砸了，玻璃碎了一地，人还在门口骂")
+    slapped = run("我儿子喝多了扇了我两巴掌，还把那扇门踹坏了")
+    assert smashed.is_police_matter and slapped.is_police_matter, (fired(smashed), fired(slapped))
+    assert "situation:P01-05" in fired(slapped), fired(slapped)
 
 
 def test_a_tree_blown_onto_a_rider_keeps_the_call() -> None:
