@@ -1807,6 +1807,13 @@ WHOLE_TEST_SETS = (
     "110-police-w1035",
     "110-nonpolice-w1035",
     "12345-w1036",
+    "110-police-w1037",
+    "110-nonpolice-w1037",
+    "110-police-w1038",
+    "110-nonpolice-w1038",
+    "110-police-w1039",
+    "110-nonpolice-w1039",
+    "12345-w1040",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
