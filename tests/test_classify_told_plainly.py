@@ -1879,7 +1879,7 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
     assert rule not in signs(run(text))
 
 
-# zj-2026.12.120–.277: words the steps taught the rules to read as no danger, each row with its
+# zj-2026.12.120–.278: words the steps taught the rules to read as no danger, each row with its
 # step (the sign or situation named must not fire).
 @pytest.mark.parametrize(
     ("text", "source", "rule"),
@@ -2609,6 +2609,12 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "车站有个外地老人回不了家，他记得自己家住址和儿子电话，就是钱花完了，请帮忙联系救助站",
             "110",
             "safety:threat_home",
+        ),
+        # .278: a tenant's things still locked in, told with 还
+        (
+            "租客欠了三个月房租，人一直不露面，东西还锁在屋里，我能不能开门",
+            "110",
+            "safety:detention",
         ),
         # .277: an elder nobody will take in; a window counted with 扇; a generator all day long
         (
