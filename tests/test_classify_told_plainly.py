@@ -2705,6 +2705,13 @@ def test_windows_smashed_and_a_son_who_slaps_keep_the_call() -> None:
     assert "situation:P01-05" in fired(slapped), fired(slapped)
 
 
+def test_a_follow_up_call_about_a_child_still_missing_keeps_the_call() -> None:
+    # zj-2026.12.279 took the bare 有什么进展 out of the settled cues (.275 put it in): a settled cue reads the
+    # whole call, and a caller asking how the search goes is not telling of a past, settled matter.
+    c = run("我家孩子下午走丢了，到现在还没找到，你们那边有什么进展吗")
+    assert c.is_police_matter and "safety:missing" in fired(c), (c.rule_id, fired(c))
+
+
 def test_a_tree_blown_onto_a_rider_keeps_the_call() -> None:
     # zj-2026.12.276 reads 风刮倒 and 树刮倒 as the wind's; a rider pinned under the tree is still one.
     c = run("大风把路边一棵树刮倒了，砸在一辆电动车上，骑车的人压在下面出不来")
