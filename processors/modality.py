@@ -20,7 +20,8 @@ Kinds and their scope (a clause is the text between two boundaries):
 - ``past``: a past cue before it in its clause (去年, 之前, 曾经), or a date (2019年,
   8月28日: a written complaint dates the events it reports), unless the clause also
   says it goes on (又, 还在, 一直, 现在);
-- ``settled``: a settled cue in its clause or a later one (已经处理, 已解决, 申请补贴);
+- ``settled``: a settled cue in its clause or a later one (已经处理, 已解决, 申请补贴), unless
+  the text says a person is still not found (``modality.settled_breaks``: 还没找到, 下落不明);
 - ``procedure``: a question about procedure in its clause or a neighbouring one
   (怎么办理, 需要什么材料, 在哪里办);
 - ``reported``: a cue of something shown or told, not lived, before it in its clause
@@ -180,6 +181,10 @@ class SingleChars:
     # A ``recurring`` cue governs nothing when the text says anywhere that it is going on now
     # (taxonomy ``modality.recurring_breaks``: 今晚, 正在, 刚才): "每晚都飙车……今晚又来了".
     recurring_breaks: frozenset[str] = frozenset()
+    # A ``settled`` cue governs nothing when the text says a person is still not found
+    # (taxonomy ``modality.settled_breaks``: 还没找到, 下落不明): "孩子下午走丢了，到现在还没找到，
+    # 案件进展怎么样" asks after a case while the child is still missing.
+    settled_breaks: frozenset[str] = frozenset()
 
 
 def _asked(before: str, chars: SingleChars) -> bool:
@@ -277,7 +282,9 @@ def modality(
         c.role == CONTINUING for c in same
     ):
         return PAST
-    if any(c.role == SETTLED and clauses.of(c.start) >= clause for c in cues):
+    if any(c.role == SETTLED and clauses.of(c.start) >= clause for c in cues) and not any(
+        word in clauses.text for word in chars.settled_breaks
+    ):
         return SETTLED
     if any(c.role == PROCEDURE and abs(clauses.of(c.start) - clause) <= 1 for c in cues):
         return PROCEDURE

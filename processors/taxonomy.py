@@ -127,6 +127,8 @@ class ModalitySpec(_Spec):
     recurring: list[str] = []
     recurring_governs: list[str] = []
     recurring_breaks: list[str] = []
+    # A person still not found (还没找到, 下落不明): a settled cue (案件进展) governs nothing.
+    settled_breaks: list[str] = []
     # One character just before a retraction that makes it an insistence (不是开玩笑的).
     retraction_negators: list[str] = []
 
@@ -727,6 +729,7 @@ def _build(
             frozenset(spec.modality.immediate),
             frozenset(spec.modality.reported_breaks),
             frozenset(spec.modality.recurring_breaks),
+            frozenset(spec.modality.settled_breaks),
         ),
         matcher=_automaton(matcher_entries),
         to_simplified=simplify,

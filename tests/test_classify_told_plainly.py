@@ -2718,6 +2718,13 @@ def test_a_tree_blown_onto_a_rider_keeps_the_call() -> None:
     assert c.is_police_matter and not c.rule_id.startswith("default:"), (c.rule_id, fired(c))
 
 
+def test_a_child_found_after_a_search_stays_settled() -> None:
+    # zj-2026.12.280: settled_breaks lift a settled cue where a person is still not found *now* (现在还没找到,
+    # 至今下落不明); a search told in the past and then the child found (已经找到了) stays settled.
+    c = run("我家孩子下午走丢了，找了一下午还没找到，刚才邻居送回来了，已经找到了，谢谢你们")
+    assert "safety:missing" not in fired(c), (c.rule_id, fired(c))
+
+
 def test_a_pay_day_missed_in_cantonese_is_named_unpaid_wages() -> None:
     # zj-2026.12.260: 冇出粮 (read as 没出粮) is NP01-03's; before it no class knew the call.
     c = run("电子厂两个月冇出粮，老细话下个月一齐发，我哋想问去边度投诉")
@@ -3121,6 +3128,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
             "safety:threat",
         ),
         ("公园长椅上坐着个老大爷，看着记性很差，问啥都摇头", "safety:confused_elder"),
+        # .280: a follow-up call while the child is still missing (a settled cue governs nothing)
+        ("我家孩子下午走丢了，到现在还没找到，案件进展怎么样", "safety:missing"),
+        ("我爸前天出门到现在下落不明，已经立案了，想问问有没有消息", "safety:missing"),
         # .276: a fee for a school place by a man who then vanished; villagers called 群众 on the road
         (
             "有人自称教育局的，说能帮我孩子进实验小学，收了我两万，现在电话关机人也找不着了",
