@@ -1814,6 +1814,13 @@ WHOLE_TEST_SETS = (
     "110-police-w1039",
     "110-nonpolice-w1039",
     "12345-w1040",
+    "110-police-w1041",
+    "110-nonpolice-w1041",
+    "110-police-w1042",
+    "110-nonpolice-w1042",
+    "110-police-w1043",
+    "110-nonpolice-w1043",
+    "12345-w1044",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
