@@ -2617,8 +2617,16 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "safety:detention",
         ),
         # .281: a bag dropped on the road, not taken; a key locked in a guesthouse room
-        ("下山以后发现腰包不见了，应该是路上掉了，里面有钱包和身份证，想补办证件", "110", "safety:theft"),
-        ("出门的时候把钥匙锁在房间里了，房东回老家了，屋里没人，想找个开锁的", "110", "safety:detention"),
+        (
+            "下山以后发现腰包不见了，应该是路上掉了，里面有钱包和身份证，想补办证件",
+            "110",
+            "safety:theft",
+        ),
+        (
+            "出门的时候把钥匙锁在房间里了，房东回老家了，屋里没人，想找个开锁的",
+            "110",
+            "safety:detention",
+        ),
         # .277: an elder nobody will take in; a window counted with 扇; a generator all day long
         (
             "两个儿子为轮流照顾老人的事吵翻了，谁都不接，老人这几天靠邻居送饭",
@@ -3132,7 +3140,10 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
         ),
         ("公园长椅上坐着个老大爷，看着记性很差，问啥都摇头", "safety:confused_elder"),
         # .281: goods paid for, what came was not them, and the seller gone
-        ("在直播间买了两斤野生天麻，转了三千，收到的是一包萝卜干，主播已经失联了", "safety:received_then_gone"),
+        (
+            "在直播间买了两斤野生天麻，转了三千，收到的是一包萝卜干，主播已经失联了",
+            "safety:received_then_gone",
+        ),
         # .280: a follow-up call while the child is still missing (a settled cue governs nothing)
         ("我家孩子下午走丢了，到现在还没找到，案件进展怎么样", "safety:missing"),
         ("我爸前天出门到现在下落不明，已经立案了，想问问有没有消息", "safety:missing"),
