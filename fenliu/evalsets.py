@@ -1821,6 +1821,13 @@ WHOLE_TEST_SETS = (
     "110-police-w1043",
     "110-nonpolice-w1043",
     "12345-w1044",
+    "110-police-w1045",
+    "110-nonpolice-w1045",
+    "110-police-w1046",
+    "110-nonpolice-w1046",
+    "110-police-w1047",
+    "110-nonpolice-w1047",
+    "12345-w1048",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
