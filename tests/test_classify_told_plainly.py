@@ -2616,6 +2616,13 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:detention",
         ),
+        # .282: a theft feared, asked who answers for it; a loan's principal gone (本金 is not gold)
+        ("车棚拆了以后电动车只能停在路边，晚上被偷了谁负责？", "110", "safety:theft"),
+        (
+            "借给老乡的十万块，说好年底连本带利还，现在利息本金都没了，电话也不接",
+            "110",
+            "safety:theft",
+        ),
         # .281: a bag dropped on the road, not taken; a key locked in a guesthouse room
         (
             "下山以后发现腰包不见了，应该是路上掉了，里面有钱包和身份证，想补办证件",
@@ -2727,6 +2734,17 @@ def test_a_tree_blown_onto_a_rider_keeps_the_call() -> None:
     # zj-2026.12.276 reads 风刮倒 and 树刮倒 as the wind's; a rider pinned under the tree is still one.
     c = run("大风把路边一棵树刮倒了，砸在一辆电动车上，骑车的人压在下面出不来")
     assert c.is_police_matter and not c.rule_id.startswith("default:"), (c.rule_id, fired(c))
+
+
+def test_a_camera_on_a_landing_and_fakes_bought_are_not_crimes() -> None:
+    # zj-2026.12.282: a hidden camera is a crime where people undress, not a neighbour's camera on the landing; fakes
+    # being made are a tip, fakes bought the market regulator's.
+    landing = run("邻居在楼道装了个摄像头对着我家门口，我觉得不舒服")
+    bought = run("在农资店买的化肥是假化肥，撒下去苗都黄了，店主不肯赔")
+    assert not landing.is_police_matter and not bought.is_police_matter, (
+        fired(landing),
+        fired(bought),
+    )
 
 
 def test_a_child_found_after_a_search_stays_settled() -> None:
@@ -3139,6 +3157,10 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
             "safety:threat",
         ),
         ("公园长椅上坐着个老大爷，看着记性很差，问啥都摇头", "safety:confused_elder"),
+        # .282: a camera hidden in a bathroom; slot machines behind a shop; a workshop making fake pesticide
+        ("出租屋卫生间的换气扇里藏着摄像头，镜头正对着洗澡的地方", "safety:hidden_camera"),
+        ("村口小卖部后面放了三台老虎机，天天有人在里面玩到半夜", "safety:slot_machines"),
+        ("我们村后头有个小作坊在做假农药，装的都是名牌的袋子", "situation:P08-03"),
         # .281: goods paid for, what came was not them, and the seller gone
         (
             "在直播间买了两斤野生天麻，转了三千，收到的是一包萝卜干，主播已经失联了",
