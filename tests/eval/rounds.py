@@ -9,9 +9,12 @@ Until 2026-12-07 these lived outside the checkout, and each new machine rebuilt 
     python tests/eval/rounds.py outcomes /tmp/after.jsonl      # ... and after it
     python tests/eval/rounds.py compare /tmp/before.jsonl /tmp/after.jsonl
     python tests/eval/rounds.py seal NAMES...         # out of test by the seen-test rule
+    python tests/eval/rounds.py record split.py       # its section and figures in docs/evaluation.md
 
 ``install`` takes the writers' files from a folder outside the checkout (the writers must not
-see the rules), ``seal`` moves a read split to dev and train. ``probe`` and ``count`` help
+see the rules), ``seal`` moves a read split to dev and train, ``record`` writes what a person
+wrote about it (a Python file: the section, the running sentences, the targets table's column)
+into docs/evaluation.md. ``probe`` and ``count`` help
 while choosing a step: how texts are decided, and how often words occur in train, dev and the
 real messages. Nothing here is run by CI; the evaluation itself is ``fenliu evaluate``.
 """
@@ -19,6 +22,7 @@ real messages. Nothing here is run by CI; the evaluation itself is ``fenliu eval
 from __future__ import annotations
 
 import json
+import runpy
 import sys
 from collections import Counter
 from pathlib import Path
@@ -100,6 +104,37 @@ def install(
     text = " " + paragraph.read_text().strip() + BRIEFS_ANCHOR
     BRIEFS.write_text(briefs.replace(BRIEFS_ANCHOR, text))
     typer.echo(" ".join(names))
+
+
+EVALUATION = REPO / "docs" / "evaluation.md"
+SECTIONS_BEFORE = "### The 12345 model-alone floor, measured on writers held out (2026-12-05)"
+TARGETS_ROW = "| target | fifth split (tm-e747fe15b6)"
+
+
+@app.command()
+def record(config: Path) -> None:
+    """A read split into docs/evaluation.md from a Python file naming ``SECTION`` (the split's
+    section, placed before the model-alone floor), ``REPLACE`` (pairs: the running sentences'
+    old and new text) and ``CELLS`` (one more column of the targets table, one cell a row)."""
+    cfg = runpy.run_path(str(config))
+    text = EVALUATION.read_text()
+    if text.count(SECTIONS_BEFORE) != 1:
+        raise typer.BadParameter(f"{EVALUATION} lost {SECTIONS_BEFORE!r}")
+    text = text.replace(SECTIONS_BEFORE, cfg["SECTION"].strip("\n") + "\n\n" + SECTIONS_BEFORE)
+    for old, new in cfg["REPLACE"]:
+        if text.count(old) != 1:
+            raise typer.BadParameter(f"not once in {EVALUATION}: {old!r}")
+        text = text.replace(old, new)
+    lines = text.split("\n")
+    at = next(k for k, line in enumerate(lines) if line.startswith(TARGETS_ROW))
+    cells = cfg["CELLS"]
+    if lines[at + len(cells)] != "" or not all(
+        lines[at + k].startswith("|") for k in range(len(cells))
+    ):
+        raise typer.BadParameter("the targets table has not one row a cell")
+    for k, cell in enumerate(cells):
+        lines[at + k] += cell
+    EVALUATION.write_text("\n".join(lines))
 
 
 @app.command()
