@@ -1828,6 +1828,13 @@ WHOLE_TEST_SETS = (
     "110-police-w1047",
     "110-nonpolice-w1047",
     "12345-w1048",
+    "110-police-w1049",
+    "110-nonpolice-w1049",
+    "110-police-w1050",
+    "110-nonpolice-w1050",
+    "110-police-w1051",
+    "110-nonpolice-w1051",
+    "12345-w1052",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
