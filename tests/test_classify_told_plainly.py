@@ -2616,6 +2616,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:detention",
         ),
+        # .283: a child's water bottle found; an injured worker called temporary
+        ("在车站捡到个小孩的作业本，上面有名字，送哪去？", "110", "safety:missing"),
+        ("我在厂里搬货砸骨折了，已经在医院治疗，公司不认，说我是临时工", "110", "safety:injury"),
         # .282: a theft feared, asked who answers for it; a loan's principal gone (本金 is not gold)
         ("车棚拆了以后电动车只能停在路边，晚上被偷了谁负责？", "110", "safety:theft"),
         (
@@ -3157,6 +3160,9 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
             "safety:threat",
         ),
         ("公园长椅上坐着个老大爷，看着记性很差，问啥都摇头", "safety:confused_elder"),
+        # .283: a father-in-law gone from a hospital ward on his own; a husband searched for everywhere
+        ("我公公有点老年痴呆，上午从县医院住院部自己走了，手机也没带", "safety:missing"),
+        ("老伴早上去赶集，到现在还没回来，到处找不着", "safety:missing"),
         # .282: a camera hidden in a bathroom; slot machines behind a shop; a workshop making fake pesticide
         ("出租屋卫生间的换气扇里藏着摄像头，镜头正对着洗澡的地方", "safety:hidden_camera"),
         ("村口小卖部后面放了三台老虎机，天天有人在里面玩到半夜", "safety:slot_machines"),
