@@ -1835,6 +1835,13 @@ WHOLE_TEST_SETS = (
     "110-police-w1051",
     "110-nonpolice-w1051",
     "12345-w1052",
+    "110-police-w1053",
+    "110-nonpolice-w1053",
+    "110-police-w1054",
+    "110-nonpolice-w1054",
+    "110-police-w1055",
+    "110-nonpolice-w1055",
+    "12345-w1056",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
