@@ -2616,6 +2616,9 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:detention",
         ),
+        # .284: a vibrating device put up in spite (nothing destroyed); a nurse's stitches done badly
+        ("他家装的震楼器天天开，就是故意报复我们上次投诉他", "110", "safety:spite_damage"),
+        ("孩子在卫生院打针，护士缝针缝得歪歪扭扭，留了疤，想找医院讨说法", "110", "safety:injury"),
         # .283: a child's water bottle found; an injured worker called temporary
         ("在车站捡到个小孩的作业本，上面有名字，送哪去？", "110", "safety:missing"),
         ("我在厂里搬货砸骨折了，已经在医院治疗，公司不认，说我是临时工", "110", "safety:injury"),
@@ -3160,6 +3163,13 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
             "safety:threat",
         ),
         ("公园长椅上坐着个老大爷，看着记性很差，问啥都摇头", "safety:confused_elder"),
+        # .284: a fee for a certificate, then gone; a group chat dissolved when the money went; windows smashed in spite
+        (
+            "村里有人说能帮办残疾证，一人收五百手续费，收了钱就走了，电话也不接",
+            "safety:arranged_fee_fraud",
+        ),
+        ("报名当群演交了两百报名费，转完钱群就解散了，人也找不到", "safety:paid_blocked"),
+        ("就为了宅基地那点事，他故意报复，半夜把我家门口的车窗全砸了", "safety:spite_damage"),
         # .283: a father-in-law gone from a hospital ward on his own; a husband searched for everywhere
         ("我公公有点老年痴呆，上午从县医院住院部自己走了，手机也没带", "safety:missing"),
         ("老伴早上去赶集，到现在还没回来，到处找不着", "safety:missing"),
