@@ -1842,6 +1842,13 @@ WHOLE_TEST_SETS = (
     "110-police-w1055",
     "110-nonpolice-w1055",
     "12345-w1056",
+    "110-police-w1057",
+    "110-nonpolice-w1057",
+    "110-police-w1058",
+    "110-nonpolice-w1058",
+    "110-police-w1059",
+    "110-nonpolice-w1059",
+    "12345-w1060",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
