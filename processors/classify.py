@@ -268,6 +268,8 @@ class _Scan:
             for count, start, end in people_counts(text):
                 if count < taxonomy.crowd_min_people:
                     continue
+                if any(text.endswith(w, 0, start) for w in taxonomy.crowd_not_after):
+                    continue  # "群里几十个人都是这样": a chat group's members, not a gathering
                 if taxonomy.crowd_with and not _clause_has(
                     text,
                     start,

@@ -78,6 +78,8 @@ class CrowdCountSpec(_Spec):
     min_people: int = Field(ge=2)
     # A head-count is a crowd only when its clause has one of these (empty: always).
     with_words: list[str] = Field([], alias="with")
+    # ... and never right after one of these: the members of a chat group (群里几十个人都是这样).
+    not_after: list[str] = []
 
 
 class SafetySpec(_Spec):
@@ -295,6 +297,7 @@ class Taxonomy:
     crowd_group: int | None  # index of the safety group a large head-count belongs to
     crowd_min_people: int
     crowd_with: tuple[str, ...]  # a head-count's clause must have one of these (empty: any)
+    crowd_not_after: tuple[str, ...]  # a head-count right after one of these is no gathering
     fallback_12345: Situation | None  # no evidence on a 12345 ticket (None: the police one)
     # word -> police/safety terms it blocks (processors/segment.py)
     blockers: Mapping[str, frozenset[str]]
@@ -716,6 +719,12 @@ def _build(
         crowd_with=_norm_terms(
             spec.safety.crowd_count.with_words if spec.safety.crowd_count else (),
             "safety.crowd_count.with",
+            [],
+            simplify,
+        ),
+        crowd_not_after=_norm_terms(
+            spec.safety.crowd_count.not_after if spec.safety.crowd_count else (),
+            "safety.crowd_count.not_after",
             [],
             simplify,
         ),

@@ -2616,6 +2616,13 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:detention",
         ),
+        # .285: a smell the caller wants the environment office to test; a chat group's members counted
+        ("化工园区那边一股臭鸡蛋味，没人不舒服，就想让环保的来测一测", "110", "safety:gas"),
+        (
+            "小区门口那家早教中心突然关门了，老板电话打不通，家长群里好几十个人都在问怎么退费",
+            "12345",
+            "safety:crowd",
+        ),
         # .284: a vibrating device put up in spite (nothing destroyed); a nurse's stitches done badly
         ("他家装的震楼器天天开，就是故意报复我们上次投诉他", "110", "safety:spite_damage"),
         ("孩子在卫生院打针，护士缝针缝得歪歪扭扭，留了疤，想找医院讨说法", "110", "safety:injury"),
@@ -2751,6 +2758,12 @@ def test_a_camera_on_a_landing_and_fakes_bought_are_not_crimes() -> None:
         fired(landing),
         fired(bought),
     )
+
+
+def test_a_crowd_counted_outside_a_chat_group_is_still_a_crowd() -> None:
+    # zj-2026.12.285: a head-count right after 群里 is a chat group's members; the same count at a gate is a gathering.
+    c = run("老板跑路了，几十个人约好了，现在都堵在公司门口不走")
+    assert c.is_police_matter and "safety:crowd" in fired(c), (c.rule_id, fired(c))
 
 
 def test_a_child_found_after_a_search_stays_settled() -> None:
@@ -3163,6 +3176,11 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
             "safety:threat",
         ),
         ("公园长椅上坐着个老大爷，看着记性很差，问啥都摇头", "safety:confused_elder"),
+        # .285: a load-bearing wall knocked through and the floor sinking
+        (
+            "隔壁装修把承重墙砸了，我家墙上裂开了一条大缝，地板都在往下沉",
+            "safety:structure_failing",
+        ),
         # .284: a fee for a certificate, then gone; a group chat dissolved when the money went; windows smashed in spite
         (
             "村里有人说能帮办残疾证，一人收五百手续费，收了钱就走了，电话也不接",
