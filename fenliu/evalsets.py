@@ -1849,6 +1849,13 @@ WHOLE_TEST_SETS = (
     "110-police-w1059",
     "110-nonpolice-w1059",
     "12345-w1060",
+    "110-police-w1061",
+    "110-nonpolice-w1061",
+    "110-police-w1062",
+    "110-nonpolice-w1062",
+    "110-police-w1063",
+    "110-nonpolice-w1063",
+    "12345-w1064",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
