@@ -2616,6 +2616,8 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:detention",
         ),
+        # .286: a wild boar in a maize field
+        ("昨天夜里野猪进了我家玉米地，拱了一大片，这损失谁赔", "110", "safety:intruder"),
         # .285: a smell the caller wants the environment office to test; a chat group's members counted
         ("化工园区那边一股臭鸡蛋味，没人不舒服，就想让环保的来测一测", "110", "safety:gas"),
         (
@@ -2758,6 +2760,12 @@ def test_a_camera_on_a_landing_and_fakes_bought_are_not_crimes() -> None:
         fired(landing),
         fired(bought),
     )
+
+
+def test_a_man_over_the_wall_is_still_an_intruder() -> None:
+    # zj-2026.12.286 masks an animal that got into a field (野猪进了我家); a person over the wall is still one.
+    c = run("昨天夜里有人翻墙进了我家院子，在窗户外面往里看")
+    assert c.is_police_matter and "safety:intruder" in fired(c), (c.rule_id, fired(c))
 
 
 def test_a_crowd_counted_outside_a_chat_group_is_still_a_crowd() -> None:
@@ -3176,6 +3184,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
             "safety:threat",
         ),
         ("公园长椅上坐着个老大爷，看着记性很差，问啥都摇头", "safety:confused_elder"),
+        # .286: a child not at school, told with 俺娃
+        ("老师打电话说俺娃下午没到学校，家里也没回，才九岁", "safety:missing"),
         # .285: a load-bearing wall knocked through and the floor sinking
         (
             "隔壁装修把承重墙砸了，我家墙上裂开了一条大缝，地板都在往下沉",
