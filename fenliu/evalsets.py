@@ -1856,6 +1856,13 @@ WHOLE_TEST_SETS = (
     "110-police-w1063",
     "110-nonpolice-w1063",
     "12345-w1064",
+    "110-police-w1065",
+    "110-nonpolice-w1065",
+    "110-police-w1066",
+    "110-nonpolice-w1066",
+    "110-police-w1067",
+    "110-nonpolice-w1067",
+    "12345-w1068",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
