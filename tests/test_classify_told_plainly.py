@@ -2616,6 +2616,10 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:detention",
         ),
+        # .287: a brick set by a hole; a bus that turned off; costs paid up to a point
+        ("马路中间有个井盖塌了，我拿砖头挡着，麻烦派人来修", "110", "safety:armed"),
+        ("那趟公交今天没到站就拐走了，害得我们多走了二里地", "110", "safety:missing"),
+        ("钢管掉下来砸到我的手，骨折了，工头垫了医药费就不管了", "110", "safety:danger"),
         # .286: a wild boar in a maize field
         ("昨天夜里野猪进了我家玉米地，拱了一大片，这损失谁赔", "110", "safety:intruder"),
         # .285: a smell the caller wants the environment office to test; a chat group's members counted
@@ -3184,6 +3188,8 @@ def test_old_people_locked_in_a_sales_room_keep_the_call() -> None:
             "safety:threat",
         ),
         ("公园长椅上坐着个老大爷，看着记性很差，问啥都摇头", "safety:confused_elder"),
+        # .287: villagers blocking a works' gate
+        ("征地款没给够，几十个村民把工地大门堵了，车都出不来", "safety:road_blocked_by_people"),
         # .286: a child not at school, told with 俺娃
         ("老师打电话说俺娃下午没到学校，家里也没回，才九岁", "safety:missing"),
         # .285: a load-bearing wall knocked through and the floor sinking
