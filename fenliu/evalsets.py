@@ -1863,6 +1863,13 @@ WHOLE_TEST_SETS = (
     "110-police-w1067",
     "110-nonpolice-w1067",
     "12345-w1068",
+    "110-police-w1069",
+    "110-nonpolice-w1069",
+    "110-police-w1070",
+    "110-nonpolice-w1070",
+    "110-police-w1071",
+    "110-nonpolice-w1071",
+    "12345-w1072",
 )
 REAL_DIR = REPO.parent / "shared" / "realdata"
 REAL_MESSAGES = "gov-messages.jsonl"
