@@ -2616,6 +2616,13 @@ def test_shame_a_boundarys_bamboo_and_a_slid_tricycle_are_no_danger(text: str, r
             "110",
             "safety:detention",
         ),
+        # .288: a son accused of stealing loquats; frozen shrimp thawed
+        (
+            "隔壁老太太在楼下骂了一上午，讲我儿子偷她家的枇杷，我儿子根本没去过",
+            "110",
+            "safety:theft",
+        ),
+        ("菜场买的冻虾仁解冻后一股臭味，老板不给退", "110", "safety:fraud"),
         # .287: a brick set by a hole; a bus that turned off; costs paid up to a point
         ("马路中间有个井盖塌了，我拿砖头挡着，麻烦派人来修", "110", "safety:armed"),
         ("那趟公交今天没到站就拐走了，害得我们多走了二里地", "110", "safety:missing"),
